@@ -1,0 +1,49 @@
+# equipoise: the two commands a newcomer runs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= equipoise-output
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-all install install-test lint bench clean help
+
+help:
+	@echo "make demo      create $(VENV), install, run the main job on the embedded Kazakhstan default"
+	@echo "make test      install test needs and run the whole suite (slow tests: make test-all)"
+	@echo "make test-all  also the slow tests"
+	@echo "make lint      ruff"
+	@echo "make bench     run the benchmarks (benchmarks/README.md)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[all,spark,test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/equipoise run --out $(OUT)
+
+test: install-test
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS)
+
+test-all: install-test
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks scripts
+
+bench: install-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Typer command-line interface (thin: every command calls the library)."""

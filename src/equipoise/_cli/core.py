@@ -1,0 +1,175 @@
+"""Core commands: assess, explain, sources, validate, run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import console, emit_json, fail
+
+FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
+DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical columns). "
+                    "Default: the embedded Kazakhstan dataset.")
+DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
+LENIENT = typer.Option(False, "--lenient", help="Quarantine bad rows instead of stopping.")
+
+
+def load_flows(data: list[Path] | None, focal: str | None, lenient: bool = False,
+               db: Path | None = None):
+    """Flows from --data files, a warehouse (--db), or the embedded default."""
+    if db is not None:
+        from ..warehouse import read_flows as wh_read
+
+        return wh_read(db, focal=focal)
+    if data:
+        from ..io.flows import read_flows
+
+        return read_flows(data, lenient=lenient)
+    from ..datasets import load_default
+
+    return load_default(focal or "KAZ", lenient=lenient)
+
+
+def _report_quarantine(flows, quarantine_out: Path | None) -> None:
+    c = flows.counts
+    if c["quarantined"]:
+        typer.echo(f"read {c['read']} rows: loaded {c['loaded']}, quarantined {c['quarantined']}"
+                   + (f" (written to {quarantine_out})" if quarantine_out else
+                      " (list them with --quarantine FILE or `equipoise validate`)"), err=True)
+    if quarantine_out is not None:
+        flows.quarantine.to_csv(quarantine_out, index=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def assess(
+        focal: str = FOCAL,
+        year: int = typer.Option(None, "--year", help="One year for every domain (default: the latest per domain)."),
+        data: list[Path] = DATA,
+        doctrine: Path = DOCTRINE,
+        db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
+        lenient: bool = LENIENT,
+        quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to this CSV."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ) -> None:
+        """Assess a focal state against its doctrine of functional balance.
+
+        Examples:
+
+          equipoise assess
+
+          equipoise assess --focal MNG --data mongolia.csv --json
+        """
+        from ..assessment import assess as run_assess
+
+        flows = load_flows(data, focal, lenient, db)
+        _report_quarantine(flows, quarantine)
+        result = run_assess(flows, focal=focal, year=year, doctrine=doctrine)
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        c = console()
+        for r in result.renderables():
+            c.print(r)
+
+    @app.command()
+    def explain(
+        domain: str = typer.Option(..., "--domain", help="Domain to explain (trade, energy, security, ...)."),
+        focal: str = FOCAL,
+        year: int = typer.Option(None, "--year"),
+        data: list[Path] = DATA,
+        doctrine: Path = DOCTRINE,
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Show the rows and sources behind one domain's numbers.
+
+        Example: equipoise explain --focal KAZ --domain security
+        """
+        from ..explain import explain_domain
+
+        flows = load_flows(data, focal)
+        ex = explain_domain(flows, focal=focal or "KAZ", domain=domain, year=year, doctrine=doctrine)
+        if as_json:
+            emit_json(ex.to_dict())
+            return
+        c = console()
+        for r in ex.renderables():
+            c.print(r)
+
+    @app.command()
+    def sources(
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        domain: str = typer.Option(None, "--domain", help="Only sources used in this domain."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List every source behind the data, with producer, title, URL and row counts."""
+        from ..explain import source_table
+
+        flows = load_flows(data, focal)
+        tab = source_table(flows, domain=domain)
+        if as_json:
+            emit_json(tab.to_dict("records"))
+            return
+        from rich.table import Table
+
+        t = Table(title=f"Sources ({len(tab)})")
+        for col in ("source", "producer", "title", "url", "rows", "domains"):
+            t.add_column(col, overflow="fold")
+        for r in tab.to_dict("records"):
+            t.add_row(*(str(r.get(k, "") or "") for k in ("source", "producer", "title", "url",
+                                                          "rows", "domains")))
+        console().print(t)
+
+    @app.command()
+    def validate(
+        paths: list[Path] = typer.Argument(..., help="Flow files or folders to check."),
+        lenient: bool = typer.Option(True, "--lenient/--strict",
+                                     help="List every bad row (default) or stop at the first report."),
+        quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to this CSV."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Check flow files and list the quarantine (rows rejected, with line, column and reason)."""
+        from ..io.flows import read_flows
+
+        fs = read_flows(paths, lenient=lenient)
+        if quarantine is not None:
+            fs.quarantine.to_csv(quarantine, index=False)
+        if as_json:
+            emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
+        else:
+            from rich.table import Table
+
+            c = console()
+            c.print(f"read {fs.counts['read']}, loaded {fs.counts['loaded']}, "
+                    f"quarantined {fs.counts['quarantined']}")
+            if len(fs.quarantine):
+                t = Table(title="Quarantine")
+                for col in ("source", "line", "column", "value", "reason", "message"):
+                    t.add_column(col, overflow="fold")
+                for r in fs.quarantine.to_dict("records"):
+                    t.add_row(*(str(r[k]) for k in ("source", "line", "column", "value", "reason",
+                                                     "message")))
+                c.print(t)
+        if fs.counts["quarantined"]:
+            raise typer.Exit(1)
+
+    @app.command()
+    def run(
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        doctrine: Path = DOCTRINE,
+        out: Path = typer.Option(Path("equipoise-output"), "--out", help="Output folder."),
+    ) -> None:
+        """The main job: assessment, shocks and report for the focal state; prints where they are."""
+        from ..pipeline import run_main_job
+
+        try:
+            written = run_main_job(load_flows(data, focal), focal=focal, doctrine=doctrine, out=out)
+        except OSError as exc:
+            fail(f"cannot write outputs to {out}: {exc}")
+        c = console()
+        c.print(f"[bold]equipoise[/bold]: outputs for {written['focal']} in {out.resolve()}")
+        for name, path in written["files"].items():
+            c.print(f"  {name:<12} {path}")

@@ -1,0 +1,112 @@
+"""Trace numbers back to their rows and sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["DomainExplanation", "explain_domain", "source_table"]
+
+
+def _known_sources() -> pd.DataFrame:
+    """The embedded default's source register (id, producer, title, url, date, quote, note)."""
+    try:
+        from .datasets import load_sources
+
+        return load_sources()
+    except (ImportError, FileNotFoundError):
+        return pd.DataFrame(columns=["id", "producer", "title", "url", "date", "quote", "note"])
+
+
+def source_table(flows, *, domain: str | None = None) -> pd.DataFrame:
+    """Every source used by ``flows`` (optionally one domain): id, producer, title, url, rows,
+    domains, years."""
+    df = flows.data if hasattr(flows, "data") else flows
+    if domain is not None:
+        df = df[df["domain"] == domain]
+    used = (df.groupby("source")
+              .agg(rows=("value", "size"),
+                   domains=("domain", lambda s: ", ".join(sorted(s.unique()))),
+                   years=("year", lambda s: f"{s.min()}-{s.max()}" if s.min() != s.max()
+                          else str(s.min())))
+              .reset_index())
+    reg = _known_sources().rename(columns={"id": "source"})
+    out = used.merge(reg, on="source", how="left")
+    cols = ["source", "producer", "title", "url", "date", "rows", "domains", "years", "quote",
+            "note"]
+    for c in cols:
+        if c not in out:
+            out[c] = None
+    return out[cols].sort_values("source").reset_index(drop=True)
+
+
+@dataclass
+class DomainExplanation:
+    focal: str
+    domain: str
+    result: object  # DomainResult
+    indicator_shares: pd.DataFrame
+    rows: pd.DataFrame
+    sources: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        return {"focal": self.focal, "domain": self.domain, **self.result.to_dict(),
+                "indicator_shares": self.indicator_shares.to_dict("records"),
+                "flows": self.rows.to_dict("records"),
+                "source_register": self.sources.to_dict("records")}
+
+    def renderables(self) -> list:
+        from rich.table import Table
+
+        r = self.result
+        out: list = [f"[bold]{self.focal} / {self.domain}[/bold], year {r.year}: top partner "
+                     f"{r.top_partner} {r.top_share:.1%}, HHI {r.hhi:.3f}, critical "
+                     f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})"]
+        t = Table(title="Indicator shares (window summed, denominator basis)")
+        for col in ("indicator", "year", "window", "partner", "value", "share", "basis"):
+            t.add_column(col)
+        for x in self.indicator_shares.to_dict("records"):
+            t.add_row(x["indicator"], str(x["year"]), str(x["window"]), x["partner"],
+                      f"{x['value']:,.4g}", f"{x['share']:.1%}", x["basis"])
+        out.append(t)
+        f = Table(title=f"Rows behind the numbers ({len(self.rows)})")
+        for col in ("file:line", "year", "partner", "indicator", "value", "unit", "source"):
+            f.add_column(col, overflow="fold")
+        for x in self.rows.to_dict("records"):
+            f.add_row(f"{x.get('file', '')}:{x.get('line', '')}", str(x["year"]), x["partner"],
+                      x["indicator"], f"{x['value']:,.6g}", x["unit"], x["source"])
+        out.append(f)
+        s = Table(title="Sources")
+        for col in ("source", "producer", "title", "url"):
+            s.add_column(col, overflow="fold")
+        for x in self.sources.to_dict("records"):
+            s.add_row(*(str(x.get(k) or "") for k in ("source", "producer", "title", "url")))
+        out.append(s)
+        return out
+
+
+def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
+                   doctrine=None) -> DomainExplanation:
+    """The rows, indicator shares and sources behind one domain's assessment."""
+    from .assessment import assess
+    from .errors import NoDataError
+    from .measures.exposure import indicator_shares
+
+    a = assess(flows, focal=focal, year=year, doctrine=doctrine)
+    if domain not in a.domains:
+        raise NoDataError(f"{focal}: no data for domain {domain!r}; domains with data: "
+                          f"{sorted(a.domains)}")
+    r = a.domains[domain]
+    df = flows.data if hasattr(flows, "data") else flows
+    ish = indicator_shares(df, focal)
+    ish = ish[(ish["domain"] == domain) & (ish["year"] == r.year)]
+    mask = (df["reporter"] == focal) & (df["domain"] == domain)
+    rows = df[mask]
+    keep = pd.Series(False, index=rows.index)
+    for ind, w in zip(ish["indicator"], ish["window"], strict=False):
+        keep |= (rows["indicator"] == ind) & (rows["year"] > r.year - int(w)) & (rows["year"] <= r.year)
+    rows = rows[keep].sort_values(["indicator", "year", "partner"])
+    src = source_table(rows)
+    return DomainExplanation(focal, domain, r, ish.reset_index(drop=True),
+                             rows.reset_index(drop=True), src)

@@ -1,0 +1,171 @@
+"""Partner x domain exposure from canonical flows.
+
+Shares of one indicator (METHODS.md, "Concentration"):
+
+* for a year ``Y`` and an indicator with a window of ``w`` years, partner values are summed over
+  ``Y-w+1 .. Y`` (SIPRI sums arms transfers over 5-year windows) and over products;
+* the denominator is the reporter's ``WLD`` total over the same window where one exists (basis
+  ``"WLD"``; the remainder is shown as partner ``OTH``), else the sum of the partner rows (basis
+  ``"sum"``). If the partner rows add up to more than the WLD total the sum is used and an
+  :class:`~equipoise.errors.InconsistentTotalWarning` is issued;
+* indicators of kind ``score`` (e.g. UN vote agreement) are levels, not parts of a whole: their
+  shares are the values over the sum of the partner rows.
+
+A domain's shares are the weighted mean of its indicators' shares in the domain's year (weights
+from the indicators table, equal by default, overridable; renormalised over the indicators that
+have data that year). Without an explicit year, each domain uses the latest year in which any of
+its indicators has data, and says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from ..errors import InconsistentTotalWarning, NoDataError
+
+__all__ = ["domain_share_series", "domain_shares", "exposure_matrix", "indicator_shares",
+           "pole_share"]
+
+
+def _frame(flows) -> pd.DataFrame:
+    return flows.data if hasattr(flows, "data") else flows
+
+
+def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd.DataFrame:
+    """Shares of every indicator of ``focal`` in every year it has data (or in ``years``).
+
+    Returns a long table with columns ``indicator, domain, year, window, partner, value, share,
+    basis, denominator, n_rows``. ``OTH`` rows carry the remainder against the WLD total.
+    """
+    df = _frame(flows)
+    df = df[df["reporter"] == focal]
+    if df.empty:
+        raise NoDataError(f"no flows with reporter {focal!r}; reporters present: "
+                          f"{sorted(_frame(flows)['reporter'].unique())[:20]}")
+    ind = reference.indicator_table()
+    out = []
+    for indicator, g in df.groupby("indicator", sort=True):
+        window = int(ind.at[indicator, "window"]) if indicator in ind.index else 1
+        kind = ind.at[indicator, "kind"] if indicator in ind.index else "flow"
+        domain = g["domain"].iat[0]
+        end_years = sorted(g["year"].unique()) if years is None else [y for y in years]
+        by_py = g.groupby(["partner", "year"], sort=False)["value"].agg(["sum", "size"])
+        for y in end_years:
+            lo = y - window + 1
+            win = by_py[(by_py.index.get_level_values("year") >= lo)
+                        & (by_py.index.get_level_values("year") <= y)]
+            if win.empty:
+                continue
+            per_partner = win.groupby(level="partner").sum()
+            wld = per_partner.loc["WLD", "sum"] if "WLD" in per_partner.index else None
+            partners = per_partner.drop(index=[c for c in ("WLD", "OTH") if c in per_partner.index])
+            if partners.empty:
+                continue
+            psum = float(partners["sum"].sum())
+            basis, denom = "sum", psum
+            if wld is not None and kind != "score":
+                if psum > float(wld) * (1 + 1e-9):
+                    warnings.warn(
+                        f"{focal} {indicator} {y}: partner rows add up to {psum:g} > WLD total "
+                        f"{float(wld):g}; using the sum of partner rows as the denominator",
+                        InconsistentTotalWarning, stacklevel=2)
+                else:
+                    basis, denom = "WLD", float(wld)
+            for partner, row in partners.iterrows():
+                out.append((indicator, domain, y, window, partner, float(row["sum"]),
+                            float(row["sum"]) / denom if denom > 0 else np.nan, basis, denom,
+                            int(row["size"])))
+            if basis == "WLD":
+                rest = max(0.0, denom - psum)
+                out.append((indicator, domain, y, window, "OTH", rest, rest / denom, basis, denom,
+                            0))
+    cols = ["indicator", "domain", "year", "window", "partner", "value", "share", "basis",
+            "denominator", "n_rows"]
+    return pd.DataFrame(out, columns=cols)
+
+
+def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.Series:
+    ind = reference.indicator_table()
+    w = indicators.map(lambda i: float(ind.at[i, "weight"]) if i in ind.index else 1.0)
+    if weights:
+        w = pd.Series([float(weights.get(i, wi)) for i, wi in zip(indicators, w, strict=True)],
+                      index=indicators.index)
+    return w
+
+
+def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None) -> pd.DataFrame:
+    """Weighted mean of indicator shares per (domain, year); partners absent count 0."""
+    rows = []
+    for (domain, year), g in ishares.groupby(["domain", "year"], sort=True):
+        inds = pd.Series(sorted(g["indicator"].unique()))
+        w = _weights(inds, weights)
+        if w.sum() <= 0:
+            continue
+        w = w / w.sum()
+        wmap = dict(zip(inds, w, strict=True))
+        mat = g.pivot_table(index="partner", columns="indicator", values="share",
+                            aggfunc="sum", fill_value=0.0)
+        combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1)
+        for partner, s in combined.items():
+            rows.append((domain, int(year), partner, float(s), ";".join(inds)))
+    return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators"])
+
+
+def domain_share_series(flows, focal: str, *,
+                        weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Domain shares for every (domain, year) with data: columns domain, year, partner, share,
+    indicators (the indicators combined, ';'-separated)."""
+    return _combine(indicator_shares(flows, focal), weights)
+
+
+def domain_shares(flows, focal: str, *, year: int | None = None,
+                  weights: Mapping[str, float] | None = None,
+                  series: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Domain shares of ``focal`` in one year per domain.
+
+    Parameters
+    ----------
+    flows
+        A :class:`~equipoise.io.flows.FlowSet` or a canonical flows DataFrame.
+    focal
+        ISO3 code of the focal (reporting) state.
+    year
+        Use this year in every domain (domains without data that year are left out). ``None``
+        uses each domain's latest year with data.
+    weights
+        Indicator weights overriding the indicators table.
+
+    Returns
+    -------
+    DataFrame with columns ``domain, year, partner, share, indicators``.
+    """
+    s = domain_share_series(flows, focal, weights=weights) if series is None else series
+    if year is not None:
+        out = s[s["year"] == year]
+        if out.empty:
+            raise NoDataError(f"{focal}: no domain has data in {year}; years with data: "
+                              f"{sorted(s['year'].unique())}")
+        return out.reset_index(drop=True)
+    latest = s.groupby("domain")["year"].transform("max")
+    return s[s["year"] == latest].reset_index(drop=True)
+
+
+def exposure_matrix(flows, focal: str, *, year: int | None = None,
+                    weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Partner x domain matrix of shares (rows partners, columns domains; 0 where absent)."""
+    d = domain_shares(flows, focal, year=year, weights=weights)
+    return d.pivot_table(index="partner", columns="domain", values="share", aggfunc="sum",
+                         fill_value=0.0)
+
+
+def pole_share(shares: Mapping[str, float] | pd.Series, pole: str, year: int | None) -> float:
+    """Share of a pole in one domain: the pole's own share plus, for a group pole (EU27), the
+    shares of its members in that year."""
+    s = dict(shares)
+    codes = {pole, *reference.expand_group(pole, year)} if reference.is_group(pole) else {pole}
+    return float(sum(v for k, v in s.items() if k in codes))

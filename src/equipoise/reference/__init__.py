@@ -1,0 +1,125 @@
+"""Shipped reference tables: the single source of truth that the code looks up.
+
+Tables (CSV files in this folder, each with its sources):
+
+``countries``      ISO3, ISO2, UN M49, COW numeric and letter codes, IMF code, English name
+                   (from the countrycode code list, Arel-Bundock et al. 2018; codes are facts;
+                   rebuilt by ``scripts/build_reference.py``)
+``groups``         partner group codes usable in flows (``WLD``, ``OTH``, ``EU27``, ``EAEU``, ...)
+``group_members``  members of each group with the year they joined (and left)
+``domains``        the functional domains, default weights and substitutability assumptions
+``indicators``     indicator -> domain, unit, window of years summed, default weight, kind
+``hs_domains``     HS chapter -> domain map
+``organisations``  organisations with kind, led_by, aimed_at and sources
+``memberships``    memberships of states in organisations with start and end years and sources
+``crosswalk``      extra country codes used by external datasets that are not ISO3
+
+>>> from equipoise import reference
+>>> reference.load("countries").set_index("iso3").loc["KAZ", "cow"]
+'705'
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+TABLES = (
+    "countries",
+    "groups",
+    "group_members",
+    "domains",
+    "indicators",
+    "hs_domains",
+    "organisations",
+    "memberships",
+    "crosswalk",
+)
+
+__all__ = [
+    "TABLES",
+    "country_codes",
+    "domain_list",
+    "expand_group",
+    "group_codes",
+    "indicator_table",
+    "is_group",
+    "known_codes",
+    "load",
+    "path",
+]
+
+
+def path(name: str):
+    """Path (a ``Traversable``) of a shipped table."""
+    if name not in TABLES:
+        raise KeyError(f"reference table {name!r} unknown; expecting one of {TABLES}")
+    return resources.files(__name__).joinpath(f"{name}.csv")
+
+
+@cache
+def _load(name: str) -> pd.DataFrame:
+    with path(name).open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    for col in ("window", "start_year", "end_year"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce").astype("Int64")
+    for col in ("weight", "substitutability"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    if "critical" in df.columns:
+        df["critical"] = df["critical"].str.lower().eq("true")
+    return df
+
+
+def load(name: str) -> pd.DataFrame:
+    """Return a copy of the shipped table ``name`` (see the module docstring)."""
+    return _load(name).copy()
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """All ISO3 country codes in the shipped country table."""
+    return frozenset(_load("countries")["iso3"])
+
+
+@cache
+def group_codes() -> frozenset[str]:
+    """All partner group codes (WLD, OTH, EU27, ...)."""
+    return frozenset(_load("groups")["code"])
+
+
+def known_codes() -> frozenset[str]:
+    """ISO3 codes and group codes: everything a flow's reporter or partner may be."""
+    return country_codes() | group_codes()
+
+
+def is_group(code: str) -> bool:
+    return code in group_codes()
+
+
+def expand_group(code: str, year: int | None = None) -> list[str]:
+    """Members of group ``code`` in ``year`` (all members ever when year is None).
+
+    A country code expands to itself.
+    """
+    if code not in group_codes():
+        return [code]
+    gm = _load("group_members")
+    gm = gm[gm["group"] == code]
+    if year is not None:
+        start = gm["start_year"].fillna(-10**6).astype(int)
+        end = gm["end_year"].fillna(10**6).astype(int)
+        gm = gm[(start <= year) & (end >= year)]
+    return sorted(gm["member"])
+
+
+def indicator_table() -> pd.DataFrame:
+    """The indicators table indexed by indicator name."""
+    return _load("indicators").set_index("indicator")
+
+
+def domain_list() -> list[str]:
+    return list(_load("domains")["domain"])

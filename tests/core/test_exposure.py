@@ -41,6 +41,17 @@ def test_shares_without_wld_use_sum():
     assert "OTH" not in s.index
 
 
+def test_explicit_oth_row_is_kept_and_gets_the_remainder():
+    fs = flows([(2022, "MNG", "CHN", "trade", "trade.goods.turnover", 8, "USD bn"),
+                (2022, "MNG", "OTH", "trade", "trade.goods.turnover", 2, "USD bn"),
+                (2022, "MNG", "WLD", "trade", "trade.goods.turnover", 20, "USD bn")])
+    s = indicator_shares(fs, "MNG").set_index("partner")
+    assert s.loc["OTH", "share"] == pytest.approx(0.6)
+    fs = flows([(2022, "MNG", "CHN", "trade", "trade.goods.turnover", 8, "USD bn"),
+                (2022, "MNG", "OTH", "trade", "trade.goods.turnover", 2, "USD bn")])
+    assert indicator_shares(fs, "MNG").set_index("partner").loc["OTH", "share"] == 0.2
+
+
 def test_partner_sum_above_wld_warns_and_uses_sum():
     fs = flows([(2022, "MNG", "CHN", "trade", "trade.goods.turnover", 8, "USD bn"),
                 (2022, "MNG", "RUS", "trade", "trade.goods.turnover", 4, "USD bn"),

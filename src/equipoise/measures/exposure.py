@@ -63,7 +63,8 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                 continue
             per_partner = win.groupby(level="partner").sum()
             wld = per_partner.loc["WLD", "sum"] if "WLD" in per_partner.index else None
-            partners = per_partner.drop(index=[c for c in ("WLD", "OTH") if c in per_partner.index])
+            # an explicit OTH row is kept as a partner; the WLD remainder is added to it below
+            partners = per_partner.drop(index=[c for c in ("WLD",) if c in per_partner.index])
             if partners.empty:
                 continue
             psum = float(partners["sum"].sum())
@@ -76,12 +77,13 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                         InconsistentTotalWarning, stacklevel=2)
                 else:
                     basis, denom = "WLD", float(wld)
+            rest = max(0.0, denom - psum) if basis == "WLD" else 0.0
             for partner, row in partners.iterrows():
-                out.append((indicator, domain, y, window, partner, float(row["sum"]),
-                            float(row["sum"]) / denom if denom > 0 else np.nan, basis, denom,
+                value = float(row["sum"]) + (rest if partner == "OTH" else 0.0)
+                out.append((indicator, domain, y, window, partner, value,
+                            value / denom if denom > 0 else np.nan, basis, denom,
                             int(row["size"])))
-            if basis == "WLD":
-                rest = max(0.0, denom - psum)
+            if basis == "WLD" and "OTH" not in partners.index:
                 out.append((indicator, domain, y, window, "OTH", rest, rest / denom, basis, denom,
                             0))
     cols = ["indicator", "domain", "year", "window", "partner", "value", "share", "basis",

@@ -25,12 +25,17 @@ class DomainResult:
     ``shares`` are by partner code exactly as in the data, plus ``OTH`` (the remainder against the
     reporter's WLD total, where one exists). ``hhi`` treats OTH as fragmented (a lower bound);
     ``hhi_upper`` counts it as one partner.
+
+    The critical-dependency screen looks at the domain composite and at each indicator
+    (``screen``); ``screen_share`` is the largest top-partner share among them and
+    ``critical_items`` the entries at or above the threshold when substitutability is low.
     """
 
     domain: str
     year: int
     shares: dict[str, float]
     indicators: list[str]
+    indicator_years: dict[str, int]
     hhi: float
     hhi_10000: float
     hhi_normalised: float
@@ -42,21 +47,29 @@ class DomainResult:
     substitutability: float
     critical: bool
     margins: dict[str, float]
+    screen_share: float = float("nan")
+    screen: list = field(default_factory=list)
+    critical_items: list = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     rows: int = 0
 
     def evidence(self) -> dict:
         return {"domain": self.domain, "year": self.year, "shares": self.shares,
-                "indicators": self.indicators, "sources": self.sources, "rows": self.rows}
+                "screen": self.screen,
+                "indicator_years": self.indicator_years, "sources": self.sources,
+                "rows": self.rows}
 
     def to_dict(self) -> dict:
         return {
             "year": self.year, "shares": self.shares, "indicators": self.indicators,
+            "indicator_years": self.indicator_years,
             "hhi": self.hhi, "hhi_10000": self.hhi_10000, "hhi_normalised": self.hhi_normalised,
             "hhi_upper": self.hhi_upper, "effective_partners": self.effective_partners,
             "n_partners": self.n_partners, "top_partner": self.top_partner,
             "top_share": self.top_share, "substitutability": self.substitutability,
-            "critical": self.critical, "margins": self.margins, "sources": self.sources,
+            "critical": self.critical, "critical_items": self.critical_items,
+            "screen_share": self.screen_share, "screen": self.screen,
+            "margins": self.margins, "sources": self.sources,
             "rows": self.rows,
         }
 
@@ -136,9 +149,8 @@ class Assessment:
         leaders = self.distinctness["leaders"]
         for d, r in self.domains.items():
             t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
-                      f"{r.effective_partners:.2f}", str(leaders.get(d)),
-                      str(self.doctrine.role_of(d) or "-"),
-                      "YES" if r.critical else "no")
+                      f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
+                      str(self.doctrine.role_of(d) or "-"), _critical_cell(r))
         out.append(t)
         dz = self.distinctness
         out.append(f"Domains led: {dz['domains_led']}; squeezed: "
@@ -163,7 +175,7 @@ class Assessment:
         rows = "".join(
             f"<tr><td>{html.escape(d)}</td><td>{r.year}</td><td>{html.escape(str(r.top_partner))}"
             f"</td><td>{r.top_share:.1%}</td><td>{r.hhi:.3f}</td>"
-            f"<td>{'YES' if r.critical else 'no'}</td></tr>"
+            f"<td>{html.escape(_critical_cell(r))}</td></tr>"
             for d, r in self.domains.items())
         rules = "".join(
             f"<tr><td>{html.escape(x.name)}</td><td>{'pass' if x.passed else 'FAIL'}</td>"
@@ -190,9 +202,18 @@ def _fmt(x) -> str:
     return str(x)
 
 
+def _critical_cell(r: DomainResult) -> str:
+    if not r.critical:
+        return "no"
+    worst = max(r.critical_items, key=lambda x: x["share"])
+    return f"YES: {worst['partner']} {worst['share']:.0%} in {worst['indicator']}"
+
+
 def _short(v) -> str:
     if isinstance(v, float):
         return _fmt(v)
+    if isinstance(v, dict):
+        v = ", ".join(f"{k}={_fmt(x) if isinstance(x, float) else x}" for k, x in v.items())
     s = str(v)
     return s if len(s) <= 60 else s[:57] + "..."
 
@@ -206,23 +227,42 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, doctrine, ishares: p
     top = max(named.items(), key=lambda kv: kv[1], default=(None, 0.0))
     subst = doctrine.substitutability(domain)
     t = doctrine.thresholds
-    critical = bool(top[1] >= t.critical_share and subst <= t.low_substitutability)
-    inds = sorted(g["indicators"].iat[0].split(";"))
-    used = ishares[(ishares["domain"] == domain) & (ishares["year"] == year)]
+    ind_years = {k: int(v) for k, v in (x.split(":") for x in g["indicator_years"].iat[0].split(";"))}
+    inds = sorted(ind_years)
+    used = ishares[ishares["domain"] == domain]
     windows = dict(zip(used["indicator"], used["window"], strict=False))
     mask = (flows["reporter"] == focal) & flows["indicator"].isin(inds)
     yrs = flows["year"]
     win_mask = np.zeros(len(flows), dtype=bool)
-    for ind in inds:
+    for ind, iy in ind_years.items():
         w = int(windows.get(ind, 1))
-        win_mask |= ((flows["indicator"] == ind) & (yrs > year - w) & (yrs <= year)).to_numpy()
+        win_mask |= ((flows["indicator"] == ind) & (yrs > iy - w) & (yrs <= iy)).to_numpy()
     rows = flows[mask.to_numpy() & win_mask]
+    # Screen each indicator as well as the composite (as the EU/CEPII screen works per product
+    # and rolls up): an indicator counts when its shares are against a known WLD total or have
+    # at least two partners (one partner against their own sum is 100 % by construction).
+    screened = []
+    for ind, iy in ind_years.items():
+        x = ishares[(ishares["indicator"] == ind) & (ishares["year"] == iy)
+                    & (ishares["partner"] != "OTH")]
+        if x.empty or (x["basis"].iat[0] != "WLD" and len(x) < 2):
+            continue
+        best = x.loc[x["share"].idxmax()]
+        screened.append({"indicator": ind, "year": iy, "partner": best["partner"],
+                         "share": float(best["share"]), "basis": best["basis"]})
+    screen = [{"indicator": "(domain composite)", "year": int(year), "partner": top[0],
+               "share": float(top[1]), "basis": "weighted mean"}, *screened]
+    worst = max(screen, key=lambda r: r["share"])
+    critical = bool(worst["share"] >= t.critical_share and subst <= t.low_substitutability)
+    critical_items = [r for r in screen if r["share"] >= t.critical_share]
     return DomainResult(
         domain=domain, year=int(year), shares=dict(sorted(shares.items(), key=lambda kv: -kv[1])),
-        indicators=inds, hhi=h, hhi_10000=h * 1e4, hhi_normalised=hhi_normalised(h, len(named)),
+        indicators=inds, indicator_years=ind_years, hhi=h, hhi_10000=h * 1e4, hhi_normalised=hhi_normalised(h, len(named)),
         hhi_upper=h_up, effective_partners=effective_partners(h), n_partners=len(named),
         top_partner=top[0], top_share=float(top[1]), substitutability=subst, critical=critical,
-        margins={"critical_share": float(top[1] - t.critical_share),
+        screen_share=float(worst["share"]), screen=screen,
+        critical_items=critical_items if subst <= t.low_substitutability else [],
+        margins={"critical_share": float(worst["share"] - t.critical_share),
                  "low_substitutability": float(t.low_substitutability - subst),
                  "hhi": float(h - t.hhi)},
         sources=sorted(rows["source"].unique().tolist()), rows=len(rows))
@@ -298,8 +338,9 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
         y = int(g["year"].iat[0])
         domains[domain] = _domain_result(domain, y, g, doctrine, ishares, frame, focal)
+        iy = domains[domain].indicator_years
         notes.append(f"{domain}: year {y} ({'as requested' if year else 'latest with data'}); "
-                     f"indicators {', '.join(domains[domain].indicators)}")
+                     f"indicators {', '.join(f'{k} ({v})' for k, v in iy.items())}")
     missing = [d for d in order if d not in domains]
     if missing:
         notes.append(f"no data for domain(s): {', '.join(missing)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["DomainExplanation", "explain_domain", "source_table"]
@@ -100,12 +101,15 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
     r = a.domains[domain]
     df = flows.data if hasattr(flows, "data") else flows
     ish = indicator_shares(df, focal)
-    ish = ish[(ish["domain"] == domain) & (ish["year"] == r.year)]
+    picked = np.array([r.indicator_years.get(i) == y
+                       for i, y in zip(ish["indicator"], ish["year"], strict=True)], dtype=bool)
+    ish = ish[(ish["domain"] == domain).to_numpy() & picked]
     mask = (df["reporter"] == focal) & (df["domain"] == domain)
     rows = df[mask]
     keep = pd.Series(False, index=rows.index)
     for ind, w in zip(ish["indicator"], ish["window"], strict=False):
-        keep |= (rows["indicator"] == ind) & (rows["year"] > r.year - int(w)) & (rows["year"] <= r.year)
+        iy = r.indicator_years[ind]
+        keep |= (rows["indicator"] == ind) & (rows["year"] > iy - int(w)) & (rows["year"] <= iy)
     rows = rows[keep].sort_values(["indicator", "year", "partner"])
     src = source_table(rows)
     return DomainExplanation(focal, domain, r, ish.reset_index(drop=True),

@@ -51,15 +51,18 @@ def check_rules(a) -> list[RuleResult]:
     crit_domains = [x for x in d.domains.critical if x in a.domains]
     for dom in crit_domains:
         r = a.domains[dom]
-        margin = max(t.critical_share - r.top_share, r.substitutability - t.low_substitutability)
+        margin = max(t.critical_share - r.screen_share,
+                     r.substitutability - t.low_substitutability)
+        worst = max(r.screen, key=lambda x: x["share"]) if r.screen else {}
         out.append(RuleResult(
             f"no_critical_dependency:{dom}", not r.critical, margin,
-            {"top_partner": r.top_partner, "top_share": r.top_share,
-             "substitutability": r.substitutability},
+            {"top_partner": worst.get("partner"), "top_share": r.screen_share,
+             "indicator": worst.get("indicator"), "substitutability": r.substitutability},
             {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability},
-            f"No critical dependency in {dom}: critical when the top partner's share >= "
-            f"{t.critical_share:g} and substitutability <= {t.low_substitutability:g}",
-            r.evidence()))
+            f"No critical dependency in {dom}: critical when the top partner's share in the "
+            f"domain or in one of its indicators >= {t.critical_share:g} and substitutability "
+            f"<= {t.low_substitutability:g}",
+            {**r.evidence(), "critical_items": r.critical_items}))
         out.append(RuleResult(
             f"concentration:{dom}", r.hhi <= t.hhi, t.hhi - r.hhi, r.hhi, t.hhi,
             f"HHI of partner shares in {dom} at most {t.hhi:g}", r.evidence()))
@@ -130,14 +133,17 @@ def check_rules(a) -> list[RuleResult]:
     return out
 
 
-def membership_check(doctrine, year: int | None = None) -> dict:
+def membership_check(doctrine, year: int | None = None, *,
+                     memberships: pd.DataFrame | None = None,
+                     organisations: pd.DataFrame | None = None) -> dict:
     """Memberships of the focal state: which are of a forbidden kind aimed at (or led by) a pole.
 
-    Reads the shipped ``organisations`` and ``memberships`` tables.
+    Reads the shipped ``organisations`` and ``memberships`` tables, or the tables given (an
+    action that joins or leaves an organisation passes its changed ``memberships``).
     """
     try:
-        orgs = reference.load("organisations")
-        mem = reference.load("memberships")
+        orgs = reference.load("organisations") if organisations is None else organisations
+        mem = reference.load("memberships") if memberships is None else memberships
     except (FileNotFoundError, KeyError):
         return {"memberships": [], "violations": [], "led_by_pole": [],
                 "note": "no organisations table shipped"}

@@ -11,10 +11,11 @@ Shares of one indicator (METHODS.md, "Concentration"):
 * indicators of kind ``score`` (e.g. UN vote agreement) are levels, not parts of a whole: their
   shares are the values over the sum of the partner rows.
 
-A domain's shares are the weighted mean of its indicators' shares in the domain's year (weights
-from the indicators table, equal by default, overridable; renormalised over the indicators that
-have data that year). Without an explicit year, each domain uses the latest year in which any of
-its indicators has data, and says so.
+A domain's shares are the weighted mean of its indicators' shares (weights from the indicators
+table, equal by default, overridable; renormalised over the indicators present). For a domain
+year ``Y`` each indicator contributes its latest year within ``Y-lookback .. Y`` (default 3), and
+the year each indicator contributed is reported. Without an explicit year, each domain uses the
+latest year in which any of its indicators has data, and says so.
 """
 
 from __future__ import annotations
@@ -100,29 +101,50 @@ def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.S
     return w
 
 
-def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None) -> pd.DataFrame:
-    """Weighted mean of indicator shares per (domain, year); partners absent count 0."""
+LOOKBACK = 3
+"""Default number of years an indicator's latest figure stays current in a domain."""
+
+
+def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
+             lookback: int = LOOKBACK) -> pd.DataFrame:
+    """Weighted mean of indicator shares per (domain, year); partners absent count 0.
+
+    For a domain-year ``Y`` each indicator enters with its latest year in ``Y-lookback .. Y``
+    (so a domain is not judged on the one indicator that happens to have the newest figure);
+    ``indicator_years`` records which year each indicator contributed.
+    """
     rows = []
-    for (domain, year), g in ishares.groupby(["domain", "year"], sort=True):
-        inds = pd.Series(sorted(g["indicator"].unique()))
-        w = _weights(inds, weights)
-        if w.sum() <= 0:
-            continue
-        w = w / w.sum()
-        wmap = dict(zip(inds, w, strict=True))
-        mat = g.pivot_table(index="partner", columns="indicator", values="share",
-                            aggfunc="sum", fill_value=0.0)
-        combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1)
-        for partner, s in combined.items():
-            rows.append((domain, int(year), partner, float(s), ";".join(inds)))
-    return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators"])
+    for domain, gd in ishares.groupby("domain", sort=True):
+        ind_years = {i: np.array(sorted(g["year"].unique())) for i, g in gd.groupby("indicator")}
+        for year in sorted(gd["year"].unique()):
+            picked = {}
+            for ind, ys in ind_years.items():
+                ok = ys[(ys <= year) & (ys >= year - lookback)]
+                if ok.size:
+                    picked[ind] = int(ok.max())
+            g = gd[[picked.get(i) == y for i, y in zip(gd["indicator"], gd["year"], strict=True)]]
+            inds = pd.Series(sorted(picked))
+            w = _weights(inds, weights)
+            if w.sum() <= 0:
+                continue
+            w = w / w.sum()
+            wmap = dict(zip(inds, w, strict=True))
+            mat = g.pivot_table(index="partner", columns="indicator", values="share",
+                                aggfunc="sum", fill_value=0.0)
+            combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1)
+            iy = ";".join(f"{i}:{picked[i]}" for i in inds)
+            for partner, sh in combined.items():
+                rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy))
+    return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators",
+                                       "indicator_years"])
 
 
-def domain_share_series(flows, focal: str, *,
-                        weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def domain_share_series(flows, focal: str, *, weights: Mapping[str, float] | None = None,
+                        lookback: int = LOOKBACK) -> pd.DataFrame:
     """Domain shares for every (domain, year) with data: columns domain, year, partner, share,
-    indicators (the indicators combined, ';'-separated)."""
-    return _combine(indicator_shares(flows, focal), weights)
+    indicators (the indicators combined, ';'-separated) and indicator_years
+    (``indicator:year;...``)."""
+    return _combine(indicator_shares(flows, focal), weights, lookback)
 
 
 def domain_shares(flows, focal: str, *, year: int | None = None,

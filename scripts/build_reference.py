@@ -55,7 +55,8 @@ def main() -> None:
             row = {}
             for out, col in COLUMNS.items():
                 val = (rec.get(col) or "").strip()
-                if val == "NA":
+                # R writes missing values as "NA"; "NA" is also Namibia's ISO2 code.
+                if val == "NA" and not (out == "iso2" and iso3 == "NAM"):
                     val = ""
                 if out in {"m49", "cow", "imf"}:
                     val = _int_text(val)

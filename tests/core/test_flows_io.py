@@ -123,3 +123,15 @@ def test_duplicates_across_files_detected(tmp_path):
         read_flows([a, b])
     fs = read_flows(tmp_path, lenient=True)
     assert fs.counts == {"read": 4, "loaded": 3, "quarantined": 1}
+
+
+def test_loaded_frame_satisfies_the_pandera_contract(tmp_path):
+    import pandera.errors
+
+    from equipoise.io.flows import flows_contract
+
+    fs = read_flows(write(tmp_path, GOOD))
+    flows_contract().validate(fs.data)
+    broken = fs.data.assign(value=-fs.data["value"])
+    with pytest.raises(pandera.errors.SchemaErrors):
+        flows_contract().validate(broken, lazy=True)

@@ -270,6 +270,30 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def flows_contract():
+    """The pandera contract every loaded flows table satisfies (checked after the row checks,
+    as a guard on the loader itself): typed columns, ISO3/group codes, non-negative values."""
+    import pandera.pandas as pa
+
+    known = sorted(reference.known_codes())
+    return pa.DataFrameSchema(
+        {
+            "year": pa.Column("int64", pa.Check.in_range(1800, 2100)),
+            "reporter": pa.Column(str, pa.Check.isin(known)),
+            "partner": pa.Column(str, pa.Check.isin(known)),
+            "domain": pa.Column(str, pa.Check.isin(reference.domain_list())),
+            "indicator": pa.Column(str, pa.Check.isin(list(reference.indicator_table().index))),
+            "product": pa.Column(None, nullable=True),
+            "value": pa.Column("float64", pa.Check.ge(0)),
+            "unit": pa.Column(str),
+            "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+        },
+        strict=False,
+        unique=["year", "reporter", "partner", "indicator", "product"],
+        name="equipoise flows",
+    )
+
+
 def _finalise(data: pd.DataFrame, quarantine: pd.DataFrame, *, lenient: bool) -> FlowSet:
     problems = _key_problems(data)
     if problems and not lenient:
@@ -280,6 +304,8 @@ def _finalise(data: pd.DataFrame, quarantine: pd.DataFrame, *, lenient: bool) ->
         data = data[~np.asarray(mask, dtype=bool)]
         quarantine = pd.concat([quarantine, _quarantine_frame(problems)], ignore_index=True)
     data = data.reset_index(drop=True)
+    if len(data):
+        flows_contract().validate(data, lazy=True)
     return FlowSet(data=data, quarantine=quarantine.reset_index(drop=True),
                    counts={"read": len(data) + len(quarantine), "loaded": len(data),
                            "quarantined": len(quarantine)})

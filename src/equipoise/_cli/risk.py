@@ -1,0 +1,266 @@
+"""Risk commands: shock, corridors, simulate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ._common import emit_json
+
+FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
+DATA = typer.Option(None, "--data", help="Flow file(s) (canonical columns). Default: the embedded "
+                    "Kazakhstan dataset.")
+SHARES = typer.Option(None, "--shares", help="A shares table (CSV: domain, partner, share[, year]) "
+                      "instead of flows.")
+DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML (weights, substitutability); "
+                        "default: the shipped one.")
+YEAR = typer.Option(None, "--year", help="Year of the shares (default: the latest per domain).")
+JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+LOSS_MODEL = typer.Option(None, "--loss-model",
+                          help="shares | corridors | max (energy and corridors from the corridor "
+                               "graph; default: shares for shock, max for simulate).")
+
+
+def _split(value: str | None) -> list[str] | None:
+    from .._options import as_list
+
+    return as_list(value)
+
+
+def _kv(value: str | None, what: str) -> dict[str, float]:
+    """'energy=0.1,trade=0.5' -> dict."""
+    from ..errors import OptionError
+
+    out = {}
+    for part in _split(value) or []:
+        key, sep, num = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key.strip()] = float(num)
+        except ValueError as exc:
+            raise OptionError(f"{what}: {part!r}; expecting NAME=NUMBER[,NAME=NUMBER...]") from exc
+    return out
+
+
+def _doctrine(path: Path | None, focal: str):
+    try:
+        from ..doctrine.model import load_doctrine
+    except ImportError:  # pragma: no cover - doctrine not installed
+        return None
+    if path is not None:
+        return load_doctrine(path, focal=focal)
+    try:
+        return load_doctrine(focal=focal)
+    except Exception:  # the default doctrine may not fit another focal state
+        return None
+
+
+def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int | None):
+    import pandas as pd
+
+    if shares is not None:
+        from ..errors import InputError
+
+        if not shares.exists():
+            raise InputError(f"{shares}: no such shares file")
+        return pd.read_csv(shares, dtype={"domain": str, "partner": str})
+    from ..measures.exposure import domain_shares
+    from .core import load_flows
+
+    flows = load_flows(data, focal)
+    return domain_shares(flows, focal, year=year)
+
+
+def _graph(focal: str, nodes: Path | None = None, edges: Path | None = None):
+    from ..errors import CorridorError
+    from ..risk.corridors import load_corridors
+
+    if nodes is not None or edges is not None:
+        return load_corridors(nodes, edges)
+    try:
+        return load_corridors(focal=focal)
+    except CorridorError:
+        return None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def shock(
+        focal: str = FOCAL,
+        partner: str = typer.Option(None, "--partner", help="Partner cut off (ISO3 or group, e.g. RUS, EU27)."),
+        domains: str = typer.Option(None, "--domains", help="Comma-separated domains (default: all with data)."),
+        intensity: float = typer.Option(1.0, "--intensity", help="Fraction of the partner's flows cut, 0..1."),
+        substitutability: str = typer.Option(None, "--substitutability",
+                                             help="Overrides, e.g. energy=0.1,trade=0.5."),
+        loss_model: str = LOSS_MODEL,
+        request: Path = typer.Option(None, "--request", help="A shock request TOML ([shock] table)."),
+        screen: Path = typer.Option(None, "--screen",
+                                    help="Product screen CSV (domain, world_hhi, value; or product, "
+                                         "world_export_hhi, imports): substitutability from data."),
+        year: int = YEAR,
+        data: list[Path] = DATA,
+        shares: Path = SHARES,
+        doctrine: Path = DOCTRINE,
+        as_json: bool = JSON,
+    ) -> None:
+        """Loss by domain and in total when a partner is cut off, after substitution.
+
+        loss_d = intensity x share of the partner in d x (1 - substitutability_d); the total is
+        the doctrine-weighted mean over the domains with data.
+
+        Examples:
+
+          equipoise shock --focal KAZ --partner RUS
+
+          equipoise shock --partner CHN --domains trade,corridors --intensity 0.5 --json
+
+          equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
+        """
+        from ..errors import OptionError
+        from ..risk.shocks import ShockRequest
+        from ..risk.shocks import shock as run_shock
+
+        if request is not None:
+            req = ShockRequest.from_toml(request)
+        else:
+            if not partner:
+                raise OptionError("--partner is required (or give --request FILE)")
+            req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
+                               intensity=intensity, substitutability=_kv(substitutability,
+                                                                         "--substitutability"),
+                               year=year, loss_model=loss_model or "shares")
+        table = _shares(req.focal, data, shares, req.year)
+        doc = _doctrine(doctrine, req.focal)
+        graph = _graph(req.focal)
+        scr = None
+        if screen is not None:
+            import pandas as pd
+
+            from ..errors import InputError
+
+            if not screen.exists():
+                raise InputError(f"{screen}: no such product screen file")
+            scr = pd.read_csv(screen, dtype={"product": str})
+        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
+        if as_json:
+            emit_json(res.to_dict())
+        else:
+            typer.echo(res.summary())
+
+    @app.command()
+    def corridors(
+        source: str = typer.Option(None, "--from", help="Source node id (e.g. KZ_OIL)."),
+        to: str = typer.Option(None, "--to", help="Sink node id(s), comma-separated."),
+        system: str = typer.Option(None, "--system",
+                                   help="A named flow problem of the shipped graph instead of "
+                                        "--from/--to (oil_export, gas_export, gas_transit, rail_transit)."),
+        without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
+        contingencies: int = typer.Option(0, "--contingencies",
+                                          help="1: every single country removed; 2: also every pair."),
+        nodes: Path = typer.Option(None, "--nodes", help="Your nodes CSV (id, country, kind[, capacity])."),
+        edges: Path = typer.Option(None, "--edges", help="Your edges CSV (source, target, capacity, mode[, unit])."),
+        focal: str = FOCAL,
+        as_json: bool = JSON,
+    ) -> None:
+        """Max flow, min cut, and the flow lost without some countries' nodes.
+
+        Removing a country removes all its nodes except the source and sinks; contingencies
+        try every other country on a source-sink path (not --focal, which does not disrupt
+        itself). Every edge of the shipped graph cites its source (see kaz_edges.csv).
+
+        Examples:
+
+          equipoise corridors --from KZ_OIL --to OIL_MARKETS --without RUS
+
+          equipoise corridors --system rail_transit --contingencies 2
+
+          equipoise corridors --nodes n.csv --edges e.csv --from A --to X,Y --json
+        """
+        from ..errors import CorridorError
+        from ..risk.corridors import analyse, load_corridors, load_systems
+
+        g = load_corridors(nodes, edges, focal=focal)
+        if system is not None:
+            sy = load_systems(focal)
+            row = sy[sy["system"] == system]
+            if row.empty:
+                raise CorridorError(f"--system: {system!r} unknown; expecting one of "
+                                    f"{list(sy['system'])}")
+            source, to = row["source"].iat[0], row["sinks"].iat[0].replace(";", ",")
+        if not source or not to:
+            sy = load_systems(focal)
+            hint = "; ".join(f"{r.system}: --from {r.source} --to {r.sinks}" for r in sy.itertuples())
+            raise CorridorError("give --from NODE and --to NODE[,NODE...] (or --system NAME)"
+                                + (f"; shipped systems: {hint}" if hint else ""))
+        res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
+                      focal=focal)
+        if as_json:
+            emit_json(res.to_dict())
+        else:
+            typer.echo(res.summary())
+
+    @app.command()
+    def simulate(
+        focal: str = typer.Option(None, "--focal", help="ISO3 code of the focal state (default KAZ, "
+                                  "or the --config file's)."),
+        runs: int = typer.Option(None, "--runs", help="Number of scenarios (default 100,000)."),
+        seed: int = typer.Option(None, "--seed", help="Seed (the same seed gives the same numbers)."),
+        partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
+        prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
+                                 "(default 0.05 each: an assumption)."),
+        correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
+        rho_corridor: float = typer.Option(None, "--rho-corridor", help="Latent correlation on a shared route (0.5)."),
+        rho_bloc: float = typer.Option(None, "--rho-bloc", help="Latent correlation in a shared bloc (0.3)."),
+        intensity: float = typer.Option(None, "--intensity", help="Fraction of a disrupted partner's flows cut."),
+        loss_model: str = LOSS_MODEL,
+        config: Path = typer.Option(None, "--config", help="A TOML file with a [simulate] table."),
+        year: int = YEAR,
+        data: list[Path] = DATA,
+        shares: Path = SHARES,
+        doctrine: Path = DOCTRINE,
+        as_json: bool = JSON,
+    ) -> None:
+        """Correlated partner disruptions: loss distribution, VaR and CVaR, tail drivers.
+
+        Examples:
+
+          equipoise simulate --focal KAZ --runs 200000 --seed 1
+
+          equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
+        """
+        from ..risk.montecarlo import SimulationRequest, run_request
+
+        given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
+                 "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
+                 "intensity": intensity, "loss_model": loss_model}
+        probs = _kv(prob, "--prob")
+        if config is not None:
+            req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
+                                                        if v is not None})
+            if probs:
+                merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
+                req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
+        else:
+            d = {k: v for k, v in given.items() if v is not None}
+            d.setdefault("focal", "KAZ")
+            if d.get("partners") is not None:
+                d["partners"] = tuple(d["partners"])
+            req = SimulationRequest(probabilities=probs, **d)
+        table = _shares(req.focal, data, shares, year)
+        doc = _doctrine(doctrine, req.focal)
+        graph = _graph(req.focal)
+        show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
+        res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+        if as_json:
+            emit_json(res.to_dict())
+        else:
+            typer.echo(res.summary())
+
+
+def _fields(req) -> dict:
+    from dataclasses import fields
+
+    return {f.name: getattr(req, f.name) for f in fields(req)}

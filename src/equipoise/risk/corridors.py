@@ -1,0 +1,771 @@
+"""Corridor graphs: max flow, min cut, country removal and n-1 / n-2 contingencies.
+
+A corridor graph is two tables (DESIGN.md, ``corridor_nodes`` and ``corridor_edges``):
+
+* nodes: ``id, country, kind`` and optionally ``capacity, unit, citation, note``. A node with a
+  capacity (a port's throughput) is split into ``id#in -> id#out`` carrying that capacity
+  (node splitting, Ahuja, Magnanti & Orlin 1993, *Network Flows*, section 2.4);
+* edges: ``source, target, capacity, mode`` and optionally ``unit, route, basis, citation, note``.
+  Every edge must have a capacity: networkx reads a missing capacity as infinite, so an empty
+  cell is an error. ``inf`` may be written explicitly for a logical connector (an aggregate
+  source to a route's head, a terminal to the world market). Parallel edges add up.
+
+Max flow equals the capacity of a minimum cut (Ford & Fulkerson 1956). Capacities are scaled to
+integers before solving (float capacities give wrong cuts, METHODS.md): ``scale = 10**k`` with the
+smallest ``k <= 6`` that makes every finite capacity whole. ``inf`` becomes one more than the sum
+of the finite capacities, so it never sits in a minimum cut unless the flow is unbounded, which
+is reported as an error. networkx (``preflow_push``) gives the cut; contingency loops and the
+cross-checks use :func:`scipy.sparse.csgraph.maximum_flow` (Dinic's algorithm) on the same
+integer network.
+
+Removing a country removes every node whose ``country`` is that ISO3 code, except the source and
+the sinks of the request. Several sinks are joined to one super-sink.
+
+The shipped Kazakhstan graph (``reference/corridors/kaz_*.csv``) is built by
+``scripts/derive_corridors.py``: crude oil export routes (mt/yr), gas pipelines from the Global
+Energy Monitor tracker (bcm/yr) and China-Europe rail transit (mt/yr). Every edge states its
+basis (published capacity, agreement, observed flow as a lower bound, derived, connector,
+unknown) and its citation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from ..errors import CorridorError
+
+__all__ = [
+    "CorridorGraph",
+    "CorridorLossTable",
+    "CorridorResult",
+    "analyse",
+    "corridor_loss",
+    "load_corridors",
+    "load_systems",
+    "max_flow",
+]
+
+NODE_REQUIRED = ("id", "country", "kind")
+EDGE_REQUIRED = ("source", "target", "capacity", "mode")
+NODE_OPTIONAL = ("capacity", "unit", "citation", "note")
+EDGE_OPTIONAL = ("unit", "route", "basis", "citation", "note")
+SUPER_SINK = "__sink__"
+MAX_DECIMALS = 6
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+# --------------------------------------------------------------------------- reading
+
+def _read_table(src, name: str, required: Sequence[str], optional: Sequence[str]):
+    """Read a CSV (path, Traversable or DataFrame) into str rows with 1-based file lines."""
+    if isinstance(src, pd.DataFrame):
+        df = src.copy()
+        for c in df.columns:
+            df[c] = df[c].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                              else str(v))
+        label = name
+        lines = list(range(2, len(df) + 2))
+    else:
+        label = str(src)
+        try:
+            text = src.read_text(encoding="utf-8") if hasattr(src, "read_text") else \
+                Path(src).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise CorridorError(f"{label}: no such file") from exc
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        lines = list(range(2, len(df) + 2))
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise CorridorError(f"{label}: missing column(s) {missing}; a {name} file needs "
+                            f"{list(required)} (optional {list(optional)}); found {list(df.columns)}")
+    for c in optional:
+        if c not in df.columns:
+            df[c] = ""
+    df = df[[*required, *optional]].apply(lambda s: s.str.strip())
+    df["line"] = lines
+    return df, label
+
+
+def _parse_capacity(text: str) -> float | None:
+    t = text.strip().lower()
+    if t in ("inf", "infinity"):
+        return math.inf
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+@dataclass(frozen=True)
+class CorridorGraph:
+    """A validated corridor graph.
+
+    Attributes
+    ----------
+    nodes : DataFrame
+        ``id, country, kind, capacity`` (float, NaN = no node capacity), ``unit, citation, note``.
+    edges : DataFrame
+        ``source, target, capacity`` (float, ``inf`` for connectors), ``unit, mode, route,
+        basis, citation, note``.
+    name : str
+        Where the graph came from.
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    name: str = "corridors"
+
+    @classmethod
+    def from_tables(cls, nodes, edges, *, name: str | None = None) -> CorridorGraph:
+        """Build from two CSV files (paths) or DataFrames, checking every row first.
+
+        Every problem is collected and reported together, each with file, line, column, the
+        value seen and what was expected.
+        """
+        n, nlabel = _read_table(nodes, "nodes", NODE_REQUIRED, NODE_OPTIONAL)
+        e, elabel = _read_table(edges, "edges", EDGE_REQUIRED, EDGE_OPTIONAL)
+        problems: list[str] = []
+        known = reference.known_codes()
+        seen: dict[str, int] = {}
+        ncap = []
+        for r in n.itertuples(index=False):
+            where = f"{nlabel} line {r.line}"
+            if not r.id:
+                problems.append(f"{where}, column 'id': empty; expected a node id")
+            elif r.id in seen:
+                problems.append(f"{where}, column 'id': {r.id!r} repeats line {seen[r.id]}; "
+                                "expected unique node ids")
+            else:
+                seen[r.id] = r.line
+            if r.country not in known:
+                problems.append(f"{where}, column 'country': {r.country!r} is not an ISO3 code or a "
+                                "known group (WLD for world markets)")
+            cap = math.nan
+            if r.capacity:
+                c = _parse_capacity(r.capacity)
+                if c is None or c < 0:
+                    problems.append(f"{where}, column 'capacity': {r.capacity!r}; expected a number "
+                                    ">= 0, 'inf', or empty for no node capacity")
+                else:
+                    cap = c
+            ncap.append(cap)
+        ecap = []
+        for r in e.itertuples(index=False):
+            where = f"{elabel} line {r.line}"
+            for col in ("source", "target"):
+                v = getattr(r, col)
+                if v not in seen:
+                    problems.append(f"{where}, column {col!r}: {v!r} is not a node id in {nlabel}")
+            if r.source and r.source == r.target:
+                problems.append(f"{where}: edge from {r.source!r} to itself; expected two nodes")
+            c = _parse_capacity(r.capacity) if r.capacity else None
+            if not r.capacity:
+                problems.append(f"{where}, column 'capacity': empty; every edge needs a capacity "
+                                "(a number >= 0, or 'inf' for a logical connector)")
+            elif c is None or c < 0:
+                problems.append(f"{where}, column 'capacity': {r.capacity!r}; expected a number "
+                                ">= 0 or 'inf'")
+            if not r.mode:
+                problems.append(f"{where}, column 'mode': empty; expected e.g. oil_pipeline, rail")
+            ecap.append(math.nan if c is None else c)
+        if problems:
+            head = f"{len(problems)} problem(s) in the corridor graph:\n  "
+            raise CorridorError(head + "\n  ".join(problems))
+        n = n.assign(capacity=np.array(ncap, dtype=float))
+        e = e.assign(capacity=np.array(ecap, dtype=float))
+        return cls(n.reset_index(drop=True), e.reset_index(drop=True),
+                   name or f"{nlabel} + {elabel}")
+
+    # ----------------------------------------------------------------- lookups
+    @cached_property
+    def country_of(self) -> dict[str, str]:
+        return dict(zip(self.nodes["id"], self.nodes["country"], strict=True))
+
+    def countries(self) -> list[str]:
+        return sorted(set(self.nodes["country"]) - {"WLD"})
+
+    def nodes_of(self, countries: Iterable[str]) -> set[str]:
+        cs = set(countries)
+        return set(self.nodes.loc[self.nodes["country"].isin(cs), "id"])
+
+    def check_nodes(self, ids: Iterable[str], what: str) -> None:
+        bad = [i for i in ids if i not in self.country_of]
+        if bad:
+            import difflib
+
+            hints = {b: difflib.get_close_matches(b, list(self.country_of), n=3) for b in bad}
+            hint = "; ".join(f"{b}: did you mean {', '.join(h)}?" for b, h in hints.items() if h)
+            ids_ = sorted(self.country_of)[:60]
+            raise CorridorError(f"{what}: unknown node(s) {bad} in {self.name}"
+                                + (f" ({hint})" if hint else "") + f"; node ids are {ids_}"
+                                + (" ..." if len(self.country_of) > 60 else ""))
+
+    def route_countries(self) -> dict[str, set[str]]:
+        """Route name -> countries of the nodes its edges touch (connectors and unnamed excluded)."""
+        out: dict[str, set[str]] = {}
+        for r in self.edges.itertuples(index=False):
+            if not r.route or r.basis == "connector":
+                continue
+            s = out.setdefault(r.route, set())
+            s.update({self.country_of[r.source], self.country_of[r.target]} - {"WLD"})
+        return out
+
+    def graph(self):
+        """A networkx DiGraph (parallel edges summed) with node capacities as attributes."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        for r in self.nodes.itertuples(index=False):
+            g.add_node(r.id, country=r.country, kind=r.kind, capacity=r.capacity)
+        for r in self.edges.itertuples(index=False):
+            if g.has_edge(r.source, r.target):
+                g[r.source][r.target]["capacity"] += r.capacity
+            else:
+                g.add_edge(r.source, r.target, capacity=r.capacity, unit=r.unit, mode=r.mode)
+        return g
+
+
+def _shipped(name: str):
+    return resources.files("equipoise.reference").joinpath("corridors", name)
+
+
+def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
+                   edges: str | Path | pd.DataFrame | None = None, *,
+                   focal: str = "KAZ") -> CorridorGraph:
+    """Load a corridor graph: the shipped one for ``focal`` or a user's two CSV files.
+
+    Parameters
+    ----------
+    nodes, edges
+        CSV paths (or DataFrames). Nodes need ``id, country, kind``; edges need ``source,
+        target, capacity, mode``. Both or neither.
+    focal
+        The shipped graph to load when no files are given (only ``KAZ`` ships).
+    """
+    if (nodes is None) != (edges is None):
+        raise CorridorError("give both --nodes and --edges (or neither for the shipped graph)")
+    if nodes is None:
+        f = focal.lower()
+        n, e = _shipped(f"{f}_nodes.csv"), _shipped(f"{f}_edges.csv")
+        if not n.is_file():
+            raise CorridorError(f"no shipped corridor graph for {focal!r} (only KAZ ships); give "
+                                "your own with --nodes N.csv --edges E.csv")
+        return CorridorGraph.from_tables(n, e, name=f"shipped {focal} corridor graph")
+    return CorridorGraph.from_tables(nodes, edges)
+
+
+def load_systems(focal: str = "KAZ") -> pd.DataFrame:
+    """Named flow problems of the shipped graph: ``system, focal, domain, source, sinks, unit``.
+
+    Empty for a focal state without a shipped graph.
+    """
+    p = _shipped(f"{focal.lower()}_systems.csv")
+    if not p.is_file():
+        return pd.DataFrame(columns=["system", "focal", "domain", "source", "sinks", "unit",
+                                     "description"])
+    with p.open("r", encoding="utf-8") as fh:
+        return pd.DataFrame(list(csv.DictReader(fh)))
+
+
+# --------------------------------------------------------------------------- network
+
+@dataclass
+class _Network:
+    """The integer flow network of one request (split nodes, super-sink)."""
+
+    index: dict[str, int]
+    names: list[str]
+    tails: np.ndarray  # int64
+    heads: np.ndarray
+    caps: np.ndarray   # int64 scaled
+    edge_of: list[tuple[str, str]]   # original (source, target); (v, v) for a split node
+    owners: list[frozenset[str]]     # original nodes an arc touches
+    scale: int
+    big: int
+    source: int
+    sink: int
+    unit: str
+
+    def _csr(self):
+        """The summed CSR matrix once, and for each arc its position in ``data``."""
+        if getattr(self, "_csr_cache", None) is None:
+            from scipy.sparse import csr_matrix
+
+            n = len(self.names)
+            m = csr_matrix((self.caps.astype(np.int32), (self.tails, self.heads)), shape=(n, n))
+            m.sum_duplicates()
+            m.sort_indices()
+            pos = np.empty(len(self.caps), dtype=np.int64)
+            for i, (a, b) in enumerate(zip(self.tails.tolist(), self.heads.tolist(), strict=True)):
+                lo, hi = m.indptr[a], m.indptr[a + 1]
+                pos[i] = lo + int(np.searchsorted(m.indices[lo:hi], b))
+            self._csr_cache = (m, pos)
+        return self._csr_cache
+
+    def scipy_flow(self, removed: set[str] | frozenset[str] = frozenset()) -> int:
+        from scipy.sparse.csgraph import maximum_flow
+
+        m, pos = self._csr()
+        if removed:
+            cut = np.fromiter((bool(o & removed) for o in self.owners), bool, len(self.owners))
+            m = m.copy()
+            m.data[pos[cut]] = 0
+            m.eliminate_zeros()
+        return int(maximum_flow(m, self.source, self.sink).flow_value)
+
+
+def _scale_for(values: np.ndarray) -> int:
+    finite = values[np.isfinite(values)]
+    for k in range(MAX_DECIMALS + 1):
+        s = finite * 10**k
+        if np.all(np.abs(s - np.round(s)) < 1e-9 * np.maximum(1, np.abs(s))):
+            return 10**k
+    return 10**MAX_DECIMALS
+
+
+def _network(g: CorridorGraph, source: str, sinks: Sequence[str]) -> _Network:
+    nodes = g.nodes
+    ncap = dict(zip(nodes["id"], nodes["capacity"], strict=True))
+    all_caps = np.concatenate([g.edges["capacity"].to_numpy(float),
+                               nodes["capacity"].dropna().to_numpy(float)])
+    scale = _scale_for(all_caps)
+    finite_total = float(np.nansum(np.where(np.isfinite(all_caps), all_caps, 0.0))) * scale
+    while finite_total + 1 > _INT32_MAX and scale > 1:
+        scale //= 10
+        finite_total /= 10
+    big = round(finite_total) + 1
+    if big > _INT32_MAX:
+        raise CorridorError(f"capacities too large for the integer solver (total {finite_total:g})")
+
+    def scaled(c: float) -> int:
+        return big if math.isinf(c) else round(c * scale)
+
+    split = {v for v, c in ncap.items() if not math.isnan(c)}
+    names: list[str] = []
+    index: dict[str, int] = {}
+
+    def nid(name: str) -> int:
+        if name not in index:
+            index[name] = len(names)
+            names.append(name)
+        return index[name]
+
+    def tail(v: str) -> int:
+        return nid(f"{v}#out" if v in split else v)
+
+    def head(v: str) -> int:
+        return nid(f"{v}#in" if v in split else v)
+
+    tails, heads, caps, edge_of, owners = [], [], [], [], []
+    for v in sorted(split):
+        tails.append(nid(f"{v}#in"))
+        heads.append(nid(f"{v}#out"))
+        caps.append(scaled(ncap[v]))
+        edge_of.append((v, v))
+        owners.append(frozenset({v}))
+    for r in g.edges.itertuples(index=False):
+        tails.append(tail(r.source))
+        heads.append(head(r.target))
+        caps.append(scaled(r.capacity))
+        edge_of.append((r.source, r.target))
+        owners.append(frozenset({r.source, r.target}))
+    s = head(source)
+    if len(sinks) == 1:
+        t = tail(sinks[0])
+    else:
+        t = nid(SUPER_SINK)
+        for k in sinks:
+            tails.append(tail(k))
+            heads.append(t)
+            caps.append(big)
+            edge_of.append((k, SUPER_SINK))
+            owners.append(frozenset({k}))
+    return _Network(index, names, np.array(tails, np.int64), np.array(heads, np.int64),
+                    np.array(caps, np.int64), edge_of, owners, scale, big, s, t,
+                    _unit(g, source, sinks))
+
+
+def _unit(g: CorridorGraph, source: str, sinks: Sequence[str]) -> str:
+    """The one unit of the edges on some source -> sink path (error when they mix units)."""
+    import networkx as nx
+
+    G = g.graph()
+    fwd = nx.descendants(G, source) | {source}
+    back = set(sinks)
+    for k in sinks:
+        back |= nx.ancestors(G, k)
+    e = g.edges
+    on_path = e["source"].isin(fwd) & e["target"].isin(back)
+    units = sorted(set(e.loc[on_path & (e["basis"] != "connector"), "unit"]) - {""})
+    if len(units) > 1:
+        raise CorridorError(f"edges between {source} and {list(sinks)} mix units {units}; a max "
+                            "flow needs one unit (split the graph or convert the capacities)")
+    return units[0] if units else ""
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class CorridorResult:
+    """Max flow, min cut, country removal and contingencies for one request.
+
+    Attributes
+    ----------
+    max_flow : float
+        Maximum flow from the source to the sinks, in ``unit``.
+    min_cut : list of (source, target)
+        Edges of a minimum cut; a split node ``v`` appears as ``(v, v)``.
+    without, max_flow_without : list of str, float or None
+        Countries removed and the max flow without their nodes (None when none are removed).
+    contingencies : list of dict
+        ``removed`` (countries) and ``max_flow`` for every single (and, with ``n=2``, double)
+        removal, worst first.
+    """
+
+    source: str
+    sinks: list[str]
+    unit: str
+    max_flow: float
+    min_cut: list[tuple[str, str]]
+    min_cut_capacity: float
+    without: list[str] = field(default_factory=list)
+    max_flow_without: float | None = None
+    removed_nodes: list[str] = field(default_factory=list)
+    contingencies: list[dict] = field(default_factory=list)
+    unknown_capacity: list[tuple[str, str]] = field(default_factory=list)
+    graph_name: str = ""
+    cut_rows: pd.DataFrame | None = None
+
+    @property
+    def lost(self) -> float | None:
+        return None if self.max_flow_without is None else self.max_flow - self.max_flow_without
+
+    @property
+    def lost_share(self) -> float | None:
+        if self.max_flow_without is None:
+            return None
+        return 0.0 if self.max_flow == 0 else 1.0 - self.max_flow_without / self.max_flow
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "sinks": list(self.sinks),
+            "unit": self.unit,
+            "max_flow": self.max_flow,
+            "min_cut": [list(e) for e in self.min_cut],
+            "min_cut_capacity": self.min_cut_capacity,
+            "without": list(self.without),
+            "max_flow_without": self.max_flow_without,
+            "lost": self.lost,
+            "lost_share": self.lost_share,
+            "removed_nodes": list(self.removed_nodes),
+            "contingencies": [dict(c) for c in self.contingencies],
+            "unknown_capacity": [list(e) for e in self.unknown_capacity],
+            "min_cut_rows": [] if self.cut_rows is None else
+            self.cut_rows[["source", "target", "capacity", "unit", "route", "basis",
+                           "citation"]].to_dict("records"),
+            "graph": self.graph_name,
+        }
+
+    def summary(self) -> str:
+        u = f" {self.unit}" if self.unit else ""
+        lines = [f"Corridors {self.source} -> {', '.join(self.sinks)}  ({self.graph_name})",
+                 f"  max flow: {self.max_flow:g}{u}",
+                 f"  min cut ({self.min_cut_capacity:g}{u}): "
+                 + ", ".join(f"{a}->{b}" if a != b else f"[node {a}]" for a, b in self.min_cut)]
+        if self.without:
+            lines.append(f"  without {', '.join(self.without)}: {self.max_flow_without:g}{u} "
+                         f"(lost {self.lost:g}{u}, {self.lost_share:.1%}); nodes removed: "
+                         f"{', '.join(self.removed_nodes) or 'none'}")
+        if self.contingencies:
+            lines.append("  contingencies (worst first):")
+            for c in self.contingencies[:10]:
+                lines.append(f"    without {'+'.join(c['removed']):<12} max flow {c['max_flow']:g}{u} "
+                             f"(lost {c['lost_share']:.1%})")
+        if self.cut_rows is not None and len(self.cut_rows):
+            lines.append("  cut edges and their sources:")
+            for r in self.cut_rows.itertuples(index=False):
+                cite = (r.citation or r.basis)[:110]
+                lines.append(f"    {r.source}->{r.target} {r.capacity:g} ({r.basis}): {cite}")
+        if self.unknown_capacity:
+            lines.append("  edges with no sourced capacity (counted as 0): "
+                         + ", ".join(f"{a}->{b}" for a, b in self.unknown_capacity))
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<tr><td>{html.escape('+'.join(c['removed']))}</td><td>{c['max_flow']:g}</td>"
+                       f"<td>{c['lost_share']:.1%}</td></tr>" for c in self.contingencies[:20])
+        cut = ", ".join(html.escape(f"{a}->{b}") for a, b in self.min_cut)
+        extra = (f"<p>Without {html.escape(', '.join(self.without))}: {self.max_flow_without:g} "
+                 f"({self.lost_share:.1%} lost)</p>" if self.without else "")
+        table = (f"<table><tr><th>removed</th><th>max flow</th><th>lost</th></tr>{rows}</table>"
+                 if rows else "")
+        return (f"<div><b>{html.escape(self.source)} &rarr; {html.escape(', '.join(self.sinks))}"
+                f"</b>: max flow {self.max_flow:g} {html.escape(self.unit)}<br>min cut: {cut}"
+                f"{extra}{table}</div>")
+
+
+# --------------------------------------------------------------------------- solving
+
+def _request(g: CorridorGraph, source: str, sinks: str | Sequence[str]) -> list[str]:
+    sinks = [s.strip() for s in sinks.split(",")] if isinstance(sinks, str) else list(sinks)
+    sinks = [s for s in sinks if s]
+    if not sinks:
+        raise CorridorError("no sink given; expected --to NODE[,NODE...]")
+    g.check_nodes([source], "--from")
+    g.check_nodes(sinks, "--to")
+    if source in sinks:
+        raise CorridorError(f"source {source!r} is also a sink")
+    return sinks
+
+
+def _check_countries(g: CorridorGraph, countries: Iterable[str]) -> list[str]:
+    cs = [c.strip().upper() for c in countries if c and c.strip()]
+    known = reference.known_codes()
+    bad = [c for c in cs if c not in known]
+    if bad:
+        raise CorridorError(f"--without: {bad} are not ISO3 codes; countries in this graph: "
+                            f"{g.countries()}")
+    return cs
+
+
+def _removable(g: CorridorGraph, countries: Iterable[str], keep: Iterable[str]) -> set[str]:
+    return g.nodes_of(countries) - set(keep)
+
+
+def max_flow(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
+             without: Iterable[str] = (), without_routes: Iterable[str] = ()) -> float:
+    """Maximum flow from ``source`` to ``sinks`` (scipy, integer-scaled) in the graph's unit.
+
+    ``without`` removes the nodes of those countries (never the source or sinks);
+    ``without_routes`` removes every edge whose ``route`` is named.
+    """
+    sinks = _request(graph, source, sinks)
+    g = _drop_routes(graph, without_routes)
+    net = _network(g, source, sinks)
+    removed = _removable(g, _check_countries(g, without), [source, *sinks])
+    _check_bounded(net)
+    return net.scipy_flow(frozenset(removed)) / net.scale
+
+
+def _drop_routes(g: CorridorGraph, routes: Iterable[str]) -> CorridorGraph:
+    routes = [r for r in routes if r]
+    if not routes:
+        return g
+    known = set(g.edges["route"]) - {""}
+    bad = [r for r in routes if r not in known]
+    if bad:
+        raise CorridorError(f"unknown route(s) {bad}; routes in {g.name}: {sorted(known)}")
+    return CorridorGraph(g.nodes, g.edges[~g.edges["route"].isin(routes)].reset_index(drop=True),
+                         g.name)
+
+
+def _check_bounded(net: _Network) -> None:
+    f = net.scipy_flow()
+    if f >= net.big:
+        raise CorridorError(f"the flow from {net.names[net.source]} is unbounded: a path of 'inf' "
+                            "connector edges reaches the sink; give one edge on it a capacity")
+
+
+def _nx_cut(net: _Network):
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_nodes_from(range(len(net.names)))
+    for a, b, c in zip(net.tails.tolist(), net.heads.tolist(), net.caps.tolist(), strict=True):
+        if G.has_edge(a, b):
+            G[a][b]["capacity"] += c
+        else:
+            G.add_edge(a, b, capacity=c)
+    value, (S, T) = nx.minimum_cut(G, net.source, net.sink, capacity="capacity",
+                                   flow_func=nx.algorithms.flow.preflow_push)
+    cut, seen = [], set()
+    for i, (a, b) in enumerate(zip(net.tails.tolist(), net.heads.tolist(), strict=True)):
+        if a in S and b in T and net.caps[i] > 0:
+            e = net.edge_of[i]
+            if e not in seen:
+                seen.add(e)
+                cut.append(e)
+    return int(value), cut
+
+
+def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
+            without: Iterable[str] = (), contingencies: int = 0,
+            countries: Iterable[str] | None = None, focal: str | None = None) -> CorridorResult:
+    """Max flow, a minimum cut, loss without some countries, and n-1 / n-2 contingencies.
+
+    Parameters
+    ----------
+    graph
+        A :class:`CorridorGraph`.
+    source, sinks
+        Node ids; several sinks are joined to a super-sink.
+    without
+        ISO3 codes whose nodes are removed (the source and sinks are kept).
+    contingencies
+        0, 1 (every single country removed) or 2 (also every pair).
+    countries
+        Countries considered in contingencies (default: every country with a node that lies on
+        some source -> sink path, other than the source's and the sinks' own nodes and the
+        source's own country and ``focal``: a state does not disrupt itself).
+    focal
+        The focal state (ISO3), left out of the default contingency candidates.
+
+    Notes
+    -----
+    Max flow = min-cut capacity (Ford & Fulkerson 1956); removing nodes can only lower it.
+    """
+    if contingencies not in (0, 1, 2):
+        raise CorridorError(f"--contingencies: expecting 0, 1 or 2. Got {contingencies!r}.")
+    sinks = _request(graph, source, sinks)
+    net = _network(graph, source, sinks)
+    _check_bounded(net)
+    value, cut = _nx_cut(net)
+    flow = value / net.scale
+    check = net.scipy_flow() / net.scale
+    if abs(check - flow) > 1e-9:  # pragma: no cover - two solvers disagree
+        raise CorridorError(f"networkx ({flow}) and scipy ({check}) max flows differ")
+    cut_cap = 0.0
+    for a, b in cut:
+        if a == b:
+            cut_cap += float(graph.nodes.set_index("id").at[a, "capacity"])
+        elif b == SUPER_SINK:
+            cut_cap += math.inf
+        else:
+            m = (graph.edges["source"] == a) & (graph.edges["target"] == b)
+            cut_cap += float(graph.edges.loc[m, "capacity"].sum())
+    keep = [source, *sinks]
+    wo = _check_countries(graph, without)
+    removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
+    flow_wo = net.scipy_flow(frozenset(removed)) / net.scale if wo else None
+    records: list[dict] = []
+    if contingencies:
+        if countries is None:
+            on_path = _on_path_nodes(graph, source, sinks) - set(keep)
+            own = {graph.country_of[source], *([focal] if focal else [])}
+            cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
+        else:
+            cand = _check_countries(graph, countries)
+        combos = [(c,) for c in cand]
+        if contingencies == 2:
+            combos += list(itertools.combinations(cand, 2))
+        for combo in combos:
+            nodes = frozenset(_removable(graph, combo, keep))
+            f = net.scipy_flow(nodes) / net.scale
+            records.append({"removed": list(combo), "max_flow": f,
+                            "lost": flow - f,
+                            "lost_share": 0.0 if flow == 0 else 1 - f / flow})
+        records.sort(key=lambda r: (r["max_flow"], len(r["removed"]), r["removed"]))
+    unknown = [(r.source, r.target) for r in graph.edges.itertuples(index=False)
+               if r.basis == "unknown" and r.source in _on_path_nodes(graph, source, sinks)]
+    e = graph.edges
+    nd = graph.nodes.set_index("id")
+    node_rows = [pd.DataFrame([{"source": a, "target": a, "capacity": nd.at[a, "capacity"],
+                                "unit": nd.at[a, "unit"], "mode": "node", "route": "",
+                                "basis": "node capacity", "citation": nd.at[a, "citation"],
+                                "note": nd.at[a, "note"]}]) for a, b in cut if a == b]
+    cut_rows = pd.concat([*node_rows, *(e[(e["source"] == a) & (e["target"] == b)]
+                                        for a, b in cut if a != b)] or [e.iloc[0:0]])
+    return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
+                          records, unknown, graph.name, cut_rows.reset_index(drop=True))
+
+
+def _on_path_nodes(g: CorridorGraph, source: str, sinks: Sequence[str]) -> set[str]:
+    import networkx as nx
+
+    G = g.graph()
+    fwd = nx.descendants(G, source) | {source}
+    back = set(sinks)
+    for k in sinks:
+        back |= nx.ancestors(G, k)
+    return fwd & back
+
+
+def corridor_loss(graph: CorridorGraph, source: str, sinks: str | Sequence[str],
+                  countries: Iterable[str]) -> float:
+    """Fraction of the max flow lost when ``countries``' nodes are removed (0..1).
+
+    This is the corridor-based vulnerability of DESIGN.md ("corridor capacity lost by max-flow
+    with that partner's nodes removed"): ``1 - maxflow(G - V_p) / maxflow(G)``.
+    """
+    sinks = _request(graph, source, sinks)
+    net = _network(graph, source, sinks)
+    _check_bounded(net)
+    base = net.scipy_flow()
+    if base == 0:
+        return 0.0
+    removed = frozenset(_removable(graph, _check_countries(graph, countries), [source, *sinks]))
+    return 1.0 - net.scipy_flow(removed) / base
+
+
+class CorridorLossTable:
+    """Fractions of max flow lost for sets of removed countries, cached by set.
+
+    Used by the Monte Carlo: each scenario's disrupted partners form a bitmask over the
+    partners that have nodes in the graph; only the distinct masks are solved.
+    """
+
+    def __init__(self, graph: CorridorGraph, source: str, sinks: str | Sequence[str],
+                 partners: Sequence[str]):
+        self.sinks = _request(graph, source, sinks)
+        self.graph = graph
+        self.source = source
+        self.net = _network(graph, source, self.sinks)
+        _check_bounded(self.net)
+        self.base = self.net.scipy_flow()
+        keep = [source, *self.sinks]
+        self.partners = list(partners)
+        self.nodes = [frozenset(_removable(graph, reference.expand_group(p), keep))
+                      for p in self.partners]
+        self.active = [i for i, n in enumerate(self.nodes) if n]
+        self._active_bits = sum(1 << i for i in self.active)
+        self._cache: dict[int, float] = {0: 0.0}
+
+    def clear(self) -> None:
+        """Forget the solved masks (benchmarks time the solves)."""
+        self._cache = {0: 0.0}
+
+    def loss(self, mask: int) -> float:
+        """Loss for a bitmask over ``partners`` (bit i set = partner i disrupted)."""
+        mask &= self._active_bits
+        got = self._cache.get(mask)
+        if got is None:
+            removed = frozenset().union(*(self.nodes[i] for i in self.active if mask >> i & 1))
+            got = 0.0 if self.base == 0 or not removed else \
+                1.0 - self.net.scipy_flow(removed) / self.base
+            self._cache[mask] = got
+        return got
+
+    def losses(self, masks: np.ndarray) -> np.ndarray:
+        """Vectorised over scenarios: solve each distinct mask once, then gather."""
+        active_bits = sum(1 << i for i in self.active)
+        m = masks & active_bits
+        top = len(self.partners)
+        if top <= 20:  # dense lookup over all 2**k masks: no sort
+            seen = np.zeros(1 << top, dtype=bool)
+            seen[m] = True
+            lut = np.zeros(1 << top)
+            for u in np.flatnonzero(seen):
+                lut[u] = self.loss(int(u))
+            return lut[m]
+        uniq, inv = np.unique(m, return_inverse=True)
+        vals = np.array([self.loss(int(u)) for u in uniq], dtype=float)
+        return vals[inv]

@@ -1,0 +1,930 @@
+"""Monte Carlo of correlated partner disruptions: loss distribution, VaR and CVaR.
+
+Model
+-----
+Partner ``p`` is disrupted in a scenario when a latent standard normal ``X_p`` falls below
+``Phi^{-1}(pi_p)``, with ``pi_p`` its disruption probability. The latent vector is Gaussian with
+correlation matrix ``R`` (a Gaussian copula over Bernoulli marginals; Li 2000, "On default
+correlation: a copula function approach", J. Fixed Income 9(4)). By default
+``R_pq = max(rho_corridor * [p and q share a corridor route], rho_bloc * [p and q share a bloc])``:
+partners on one route of the corridor graph (CPC: Russia; Middle Corridor: Azerbaijan, Georgia,
+Turkey) or in one economic union or alliance (EU27, EAEU, CSTO, NATO) are disrupted together more
+often. ``R`` is repaired to the nearest positive-definite correlation matrix by eigenvalue
+clipping when needed (Higham 2002 gives the exact nearest one; clipping is the usual first step).
+
+Loss per scenario: with ``D`` the n x k matrix of disruption indicators and ``L`` the partner x
+domain loss matrix of :func:`~equipoise.risk.shocks.loss_matrix` (share times one minus
+substitutability), the shares-model domain loss is ``min(1, i * D @ L)``. For domains with a
+corridor system the corridor model gives ``i * (1 - maxflow(G - V_D) / maxflow(G))`` for the set
+of disrupted partners ``V_D`` (solved once per distinct set); ``loss_model="max"`` takes the larger
+of the two. The total is ``loss @ w / sum(w)`` with the doctrine's domain weights.
+
+Risk measures at level ``a`` (0.95, 0.99) on the total and per domain:
+
+* ``VaR_a`` = the ``ceil(n a)``-th order statistic of the losses;
+* ``CVaR_a = VaR_a + E[(L - VaR_a)^+] / (1 - a)`` (Rockafellar & Uryasev 2000, 2002), which is
+  never below ``VaR_a``, also when the loss has atoms;
+* standard errors by batch means (sectioning: the runs are cut into ``B`` equal batches, the
+  estimator is computed in each, ``se = sd / sqrt(B)``; Asmussen & Glynn 2007, *Stochastic
+  Simulation*, III.5; Glasserman 2004, *Monte Carlo Methods in Financial Engineering*, 9.1), and
+  for VaR also a distribution-free order-statistic interval (the binomial/normal approximation
+  of the ranks ``n a +- z sqrt(n a (1 - a))``; Serfling 1980, 2.6).
+
+Tail drivers: over the ``ceil(n (1 - a))`` worst scenarios, each partner's disruption frequency
+against its frequency in all scenarios (lift), and its share of the tail's shares-model loss.
+
+Scenarios are drawn in chunks; chunk ``j`` uses its own ``PCG64`` streams spawned from
+``SeedSequence(seed)`` (one for the latent normals of partners correlated with another, one for
+the uniforms of independent partners, whose Bernoulli draws need no normal), so a seed and chunk
+size reproduce the same numbers, whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+from .._options import check_option
+from ..errors import InputError, OptionError, UnknownCountryError
+from .shocks import NON_PARTNERS, LossModel, partner_codes
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "DEFAULT_PROBABILITY",
+    "DEFAULT_RHO_BLOC",
+    "DEFAULT_RHO_CORRIDOR",
+    "SimulationRequest",
+    "SimulationResult",
+    "correlation_matrix",
+    "run_request",
+    "simulate",
+    "simulate_loop",
+]
+
+#: Default annual probability that flows with any one partner are cut: an equipoise assumption
+#: (a one-in-twenty-years event), not an estimate. Override per partner.
+DEFAULT_PROBABILITY = 0.05
+#: Default latent correlation of two partners on one corridor route (assumption, overridable).
+DEFAULT_RHO_CORRIDOR = 0.5
+#: Default latent correlation of two partners in one bloc (assumption, overridable).
+DEFAULT_RHO_BLOC = 0.3
+#: Scenarios per chunk (each chunk has its own random streams; small chunks stay in cache).
+DEFAULT_CHUNK = 16_384
+BLOC_KINDS = frozenset({"economic union", "military alliance", "collective security"})
+Correlation = Literal["copula", "independent"]
+LUT_MAX_PARTNERS = 16  # lookup tables of 2**k masks up to this many partners
+MAX_PARTNERS = 52  # scenario bitmasks go through float64 matmul: exact below 2**53
+
+
+def _pairs(value) -> tuple:
+    if not value:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(k).upper(), float(v)) for k, v in items))
+
+
+@dataclass(frozen=True)
+class SimulationRequest:
+    """One Monte Carlo request (immutable, hashable; readable from TOML).
+
+    Parameters
+    ----------
+    focal : ISO3 code of the focal state.
+    runs : number of scenarios.
+    seed : seed of the ``SeedSequence`` (``None``: fresh entropy, reported in the result).
+    partners : the partners simulated (``None``: the ``max_partners`` largest in the shares).
+    probabilities : per-partner disruption probabilities overriding ``default_probability``.
+    rho_corridor, rho_bloc : latent correlations for a shared corridor route / bloc.
+    correlation : ``"copula"`` (default) or ``"independent"``.
+    intensity : 0..1, the fraction of a disrupted partner's flows that stops.
+    loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (default).
+    """
+
+    focal: str
+    runs: int = 100_000
+    seed: int | None = None
+    partners: tuple[str, ...] | None = None
+    max_partners: int = 15
+    probabilities: tuple[tuple[str, float], ...] = ()
+    default_probability: float = DEFAULT_PROBABILITY
+    rho_corridor: float = DEFAULT_RHO_CORRIDOR
+    rho_bloc: float = DEFAULT_RHO_BLOC
+    correlation: Correlation = "copula"
+    intensity: float = 1.0
+    loss_model: LossModel = "max"
+    levels: tuple[float, ...] = (0.95, 0.99)
+    chunk_size: int = DEFAULT_CHUNK
+    batches: int = 50
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "focal", str(self.focal).upper())
+        object.__setattr__(self, "probabilities", _pairs(self.probabilities))
+        if self.partners is not None:
+            ps = (self.partners,) if isinstance(self.partners, str) else self.partners
+            object.__setattr__(self, "partners", tuple(p.strip().upper() for p in ps if p.strip()))
+        object.__setattr__(self, "levels", tuple(float(a) for a in self.levels))
+        if self.focal not in reference.country_codes():
+            raise UnknownCountryError(f"focal {self.focal!r} is not an ISO3 country code")
+        if int(self.runs) < 1:
+            raise OptionError(f"runs: expecting an integer >= 1. Got {self.runs!r}.")
+        for name, v in (("default_probability", self.default_probability),
+                        *((f"probability of {p}", q) for p, q in self.probabilities)):
+            if not 0.0 <= v <= 1.0:
+                raise OptionError(f"{name}: expecting a number in 0..1. Got {v!r}.")
+        for name, v in (("rho_corridor", self.rho_corridor), ("rho_bloc", self.rho_bloc)):
+            if not 0.0 <= v < 1.0:
+                raise OptionError(f"{name}: expecting a number in [0, 1). Got {v!r}.")
+        if not 0.0 <= self.intensity <= 1.0:
+            raise OptionError(f"intensity: expecting a number in 0..1. Got {self.intensity!r}.")
+        if any(not 0.5 <= a < 1.0 for a in self.levels):
+            raise OptionError(f"levels: expecting numbers in [0.5, 1). Got {self.levels!r}.")
+        if self.chunk_size < 1 or self.batches < 2:
+            raise OptionError("chunk_size must be >= 1 and batches >= 2")
+        check_option("correlation", self.correlation, Correlation)
+        check_option("loss_model", self.loss_model, LossModel)
+        bad = [p for p in (self.partners or ()) + tuple(p for p, _ in self.probabilities)
+               if p not in reference.known_codes() or p in NON_PARTNERS]
+        if bad:
+            raise UnknownCountryError(f"partner(s) {bad} are not ISO3 codes or partner groups")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "simulation request"):
+        allowed = set(cls.__dataclass_fields__)
+        extra = sorted(set(data) - allowed)
+        if extra:
+            raise InputError(f"{where}: unknown key(s) {extra}; expecting some of {sorted(allowed)}")
+        d = dict(data)
+        for k in ("partners", "levels"):
+            if k in d and d[k] is not None:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides) -> SimulationRequest:
+        """Read ``[simulate]`` (or top-level keys) from TOML; ``[simulate.probabilities]`` maps
+        partner -> probability. Keyword ``overrides`` (not None) take precedence."""
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise InputError(f"{p}: no such simulation file") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{p}: not valid TOML: {exc}") from exc
+        d = dict(data.get("simulate", data))
+        d.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(d, where=str(p))
+
+
+# --------------------------------------------------------------------------- correlation
+
+def _blocs(year: int | None = None) -> dict[str, set[str]]:
+    """Bloc -> member countries: economic unions among the groups, and organisations of a bloc
+    kind (economic union, military alliance, collective security) with their members."""
+    out: dict[str, set[str]] = {}
+    groups = reference.load("groups")
+    for code in groups.loc[groups["kind"].isin(BLOC_KINDS), "code"]:
+        out[code] = set(reference.expand_group(code, year))
+    try:
+        orgs = reference.load("organisations")
+        mem = reference.load("memberships")
+    except (KeyError, FileNotFoundError):  # pragma: no cover - tables absent
+        return out
+    for org in orgs.loc[orgs["kind"].isin(BLOC_KINDS), "org"]:
+        m = mem[(mem["org"] == org) & (mem.get("status", "member") == "member")]
+        out.setdefault(org, set()).update(m["country"])
+    return out
+
+
+def correlation_matrix(partners: Sequence[str], *, graph=None,
+                       rho_corridor: float = DEFAULT_RHO_CORRIDOR,
+                       rho_bloc: float = DEFAULT_RHO_BLOC,
+                       focal: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Latent correlation of partners' disruptions, and the reasons behind each pair.
+
+    ``R_pq = max(rho_corridor`` if ``p`` and ``q`` both have nodes on one route of ``graph``
+    (the focal state's own nodes do not count), ``rho_bloc`` if both belong to one bloc, ``0)``.
+    A group partner (``EU27``) counts through its members. Returns ``(R, reasons)`` where
+    ``reasons`` lists ``p, q, rho, why``.
+    """
+    ps = list(partners)
+    k = len(ps)
+    members = {p: partner_codes(p) - set(reference.group_codes()) | {p} for p in ps}
+    routes = {}
+    if graph is not None:
+        routes = {r: cs - {focal} for r, cs in graph.route_countries().items()}
+    blocs = _blocs()
+    R = np.eye(k)
+    why = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            a, b = members[ps[i]], members[ps[j]]
+            shared_r = sorted(r for r, cs in routes.items() if a & cs and b & cs)
+            shared_b = sorted(g for g, cs in blocs.items()
+                              if (a & cs or ps[i] == g) and (b & cs or ps[j] == g))
+            rho, reason = 0.0, []
+            if shared_r and rho_corridor > rho:
+                rho = rho_corridor
+            if shared_b and rho_bloc > rho:
+                rho = rho_bloc
+            if shared_r:
+                reason.append("corridor " + "/".join(shared_r))
+            if shared_b:
+                reason.append("bloc " + "/".join(shared_b))
+            if rho > 0:
+                R[i, j] = R[j, i] = rho
+                why.append({"p": ps[i], "q": ps[j], "rho": rho, "why": "; ".join(reason)})
+    return (pd.DataFrame(R, index=ps, columns=ps),
+            pd.DataFrame(why, columns=["p", "q", "rho", "why"]))
+
+
+def _nearest_pd(R: np.ndarray, eps: float = 1e-10) -> np.ndarray:
+    w, V = np.linalg.eigh((R + R.T) / 2)
+    if w.min() >= eps:
+        return R
+    w = np.clip(w, eps, None)
+    A = (V * w) @ V.T
+    d = np.sqrt(np.diag(A))
+    return A / np.outer(d, d)
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class SimulationResult:
+    """Loss distribution, VaR/CVaR with standard errors, and tail drivers.
+
+    Attributes
+    ----------
+    risk : DataFrame
+        One row per domain and ``total``: ``mean, p_loss`` and for each level ``a`` (as
+        ``95``, ``99``): ``var_a, var_a_se, var_a_lower, var_a_upper, cvar_a, cvar_a_se``.
+    tail_drivers : DataFrame
+        ``partner, probability, frequency, tail_frequency, lift, tail_loss_share`` at the first
+        level, sorted by lift.
+    masks : ndarray
+        The scenarios' disrupted partners as bitmasks (bit ``i`` = ``partners[i]``), (n,).
+    totals, losses : ndarray
+        Total loss (n,) and domain losses (n x m) per scenario (computed from the masks on
+        first use when the partners are few enough for lookup tables).
+    """
+
+    request: SimulationRequest
+    partners: list[str]
+    domains: list[str]
+    probabilities: dict[str, float]
+    correlation: pd.DataFrame
+    correlation_reasons: pd.DataFrame
+    weights: dict[str, float]
+    loss_matrix: pd.DataFrame
+    risk: pd.DataFrame
+    tail_drivers: pd.DataFrame
+    seed: int
+    elapsed: float
+    masks: np.ndarray = field(repr=False)
+    corridor_domains: list[str] = field(default_factory=list)
+    _totals: np.ndarray | None = field(default=None, repr=False)
+    _losses: np.ndarray | None = field(default=None, repr=False)
+    _lut: np.ndarray | None = field(default=None, repr=False)
+    _tot_lut: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def runs(self) -> int:
+        return len(self.masks)
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Total loss of every scenario (n,)."""
+        return self._totals if self._totals is not None else self._tot_lut[self.masks]
+
+    @property
+    def losses(self) -> np.ndarray:
+        """Domain losses of every scenario (n x m), e.g. for a CVaR-minimising plan."""
+        return self._losses if self._losses is not None else self._lut[:, self.masks].T
+
+    def _lv(self, a: float) -> str:
+        return f"{round(a * 100):d}"
+
+    def to_dict(self) -> dict:
+        def rec(row) -> dict:
+            return {k: (None if isinstance(v, float) and math.isnan(v) else float(v))
+                    for k, v in row.items()}
+
+        r = self.request
+        return {
+            "focal": r.focal,
+            "runs": self.runs,
+            "seed": self.seed,
+            "partners": list(self.partners),
+            "domains": list(self.domains),
+            "levels": list(r.levels),
+            "total": rec(self.risk.loc["total"]),
+            "by_domain": {d: rec(self.risk.loc[d]) for d in self.domains},
+            "tail_drivers": self.tail_drivers.to_dict("records"),
+            "assumptions": {
+                "probabilities": dict(self.probabilities),
+                "default_probability": r.default_probability,
+                "correlation": r.correlation,
+                "rho_corridor": r.rho_corridor,
+                "rho_bloc": r.rho_bloc,
+                "correlated_pairs": self.correlation_reasons.to_dict("records"),
+                "intensity": r.intensity,
+                "loss_model": r.loss_model,
+                "corridor_domains": list(self.corridor_domains),
+                "weights": dict(self.weights),
+            },
+            "elapsed_seconds": self.elapsed,
+        }
+
+    def summary(self) -> str:
+        r = self.request
+        lv = [self._lv(a) for a in r.levels]
+        lines = [f"Monte Carlo: {r.focal}, {self.runs:,} scenarios, seed {self.seed}, "
+                 f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
+                 f"{self.elapsed:.2f} s"]
+        head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
+            f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
+        lines.append(head)
+        for d in [*self.domains, "total"]:
+            row = self.risk.loc[d]
+            cells = "".join(
+                f" {row[f'var_{v}']:7.3f}±{row[f'var_{v}_se']:<7.3f}"
+                f" {row[f'cvar_{v}']:7.3f}±{row[f'cvar_{v}_se']:<7.3f}" for v in lv)
+            lines.append(f"  {d:<11} {row['mean']:7.3f} {row['p_loss']:6.3f}{cells}")
+        lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error)")
+        lines.append(f"  tail drivers (worst {1 - r.levels[0]:.0%} of scenarios):")
+        for t in self.tail_drivers.head(8).itertuples(index=False):
+            lines.append(f"    {t.partner:<6} p={t.probability:.3f} disrupted in {t.tail_frequency:6.1%} "
+                         f"of tail scenarios (x{t.lift:.1f}), {t.tail_loss_share:5.1%} of tail loss")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def _repr_html_(self) -> str:
+        return (f"<div><b>Monte Carlo {self.request.focal}</b> ({self.runs:,} scenarios)"
+                f"{self.risk.to_html(float_format=lambda x: f'{x:.4f}')}"
+                f"<p>Tail drivers</p>{self.tail_drivers.to_html(index=False)}</div>")
+
+
+# --------------------------------------------------------------------------- engine
+
+def _kth(n: int, a: float) -> int:
+    return min(n - 1, max(0, math.ceil(n * a) - 1))
+
+
+def _risk_stats(x: np.ndarray, levels: Sequence[float], batches: int) -> dict[str, float]:
+    """Mean, P(loss > 0), VaR/CVaR with batch-means SEs and an order-statistic VaR interval.
+
+    One partition of the whole sample serves every level and interval; the batches are
+    partitioned together along their rows.
+    """
+    n = len(x)
+    out = {"mean": float(x.mean()), "p_loss": float(np.count_nonzero(x) / n)}
+    z = 1.959963984540054
+    ks, bounds = [], {}
+    for a in levels:
+        h = z * math.sqrt(n * a * (1 - a))
+        lo = min(n - 1, max(0, math.floor(n * a - h) - 1))
+        hi = min(n - 1, max(0, math.ceil(n * a + h) - 1))
+        bounds[a] = (lo, hi)
+        ks += [_kth(n, a), lo, hi]
+    part = np.partition(x, sorted(set(ks)))
+    B = _n_batches(n, batches)
+    m = n // B
+    xb = x[: m * B].reshape(B, m) if m >= 2 else None
+    if xb is not None:
+        bk = sorted({_kth(m, a) for a in levels})
+        bpart = np.partition(xb, bk, axis=1)
+    for a in levels:
+        v = f"{round(a * 100):d}"
+        var = float(part[_kth(n, a)])
+        out[f"var_{v}"] = var
+        out[f"cvar_{v}"] = _cvar(x, var, a)
+        if xb is not None:
+            bvar = bpart[:, _kth(m, a)]
+            bcvar = bvar + np.maximum(xb - bvar[:, None], 0.0).mean(axis=1) / (1.0 - a)
+            out[f"var_{v}_se"] = float(bvar.std(ddof=1) / math.sqrt(B))
+            out[f"cvar_{v}_se"] = float(bcvar.std(ddof=1) / math.sqrt(B))
+        else:
+            out[f"var_{v}_se"] = out[f"cvar_{v}_se"] = float("nan")
+        lo, hi = bounds[a]
+        out[f"var_{v}_lower"] = float(part[lo])
+        out[f"var_{v}_upper"] = float(part[hi])
+    return out
+
+
+def _cvar(x: np.ndarray, var: float, a: float) -> float:
+    """Rockafellar-Uryasev: ``VaR + E[(L - VaR)^+] / (1 - a)`` (only the tail is summed)."""
+    tail = x[x > var]
+    return var + float((tail - var).sum()) / (len(x) * (1.0 - a))
+
+
+def _var_cvar(x: np.ndarray, a: float) -> tuple[float, float]:
+    k = _kth(len(x), a)
+    var = float(np.partition(x, k)[k])
+    return var, _cvar(x, var, a)
+
+
+def _progress(enabled: bool, total: int):
+    if not enabled:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    p = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                 TimeRemainingColumn(), transient=True, console=Console(stderr=True))
+    return p
+
+
+def _prepare(loss: pd.DataFrame, probabilities, correlation, weights, default_probability):
+    partners = [str(p) for p in loss.index]
+    if len(partners) > MAX_PARTNERS:
+        raise OptionError(f"{len(partners)} partners; at most {MAX_PARTNERS} can be simulated")
+    domains = [str(d) for d in loss.columns]
+    probs = {p: float(default_probability) for p in partners}
+    for p, q in dict(probabilities or {}).items():
+        if p in probs:
+            probs[p] = float(q)
+    pi = np.array([probs[p] for p in partners])
+    if correlation is None:
+        R = np.eye(len(partners))
+    else:
+        R = np.asarray(correlation.loc[partners, partners] if isinstance(correlation, pd.DataFrame)
+                       else correlation, dtype=float)
+    R = _nearest_pd(R)
+    C = np.linalg.cholesky(R)
+    from scipy.special import ndtri
+
+    with np.errstate(divide="ignore"):
+        thr = ndtri(pi)  # -inf for p = 0, +inf for p = 1
+    w = np.array([float((weights or {}).get(d, 1.0)) for d in domains])
+    if w.sum() <= 0:
+        raise OptionError("domain weights sum to 0")
+    return partners, domains, probs, R, C, thr, w
+
+
+@dataclass(frozen=True)
+class _DrawPlan:
+    """How one chunk's disruptions are drawn.
+
+    Partners correlated with some other partner (``corr_idx``) get latent normals correlated by
+    the non-zeros of the Cholesky factor of their block; the others are independent Bernoulli
+    draws from uniforms (the same marginal law, and uniforms are several times cheaper than
+    normals). Each chunk spawns two streams from its seed: normals, then uniforms.
+    """
+
+    k: int
+    corr_idx: np.ndarray
+    ind_idx: np.ndarray
+    diag: np.ndarray
+    off: tuple  # (row, col, value) within the correlated block, rows ascending, cols ascending
+    dense: np.ndarray | None  # the block's Cholesky factor when dense (BLAS path)
+    thr: np.ndarray  # thresholds of the correlated partners
+    p_ind: np.ndarray  # probabilities of the independent partners
+
+
+def _draw_plan(C: np.ndarray, thr: np.ndarray, probs: Mapping[str, float],
+               partners: Sequence[str]) -> _DrawPlan:
+    k = len(partners)
+    Rm = C @ C.T
+    offd = np.abs(Rm - np.diag(np.diag(Rm))) > 1e-12
+    corr_idx = np.flatnonzero(offd.any(axis=1))
+    ind_idx = np.flatnonzero(~offd.any(axis=1))
+    Cc = np.linalg.cholesky(Rm[np.ix_(corr_idx, corr_idx)]) if len(corr_idx) else np.zeros((0, 0))
+    kc = len(corr_idx)
+    off = tuple((i, j, float(Cc[i, j])) for i in range(kc) for j in range(i) if Cc[i, j] != 0.0)
+    dense = Cc if len(off) > 2 * kc else None
+    return _DrawPlan(k, corr_idx, ind_idx, np.diag(Cc).copy(), off, dense, thr[corr_idx],
+                     np.array([probs[partners[i]] for i in ind_idx], dtype=float))
+
+
+def _disruptions(plan: _DrawPlan, seq: np.random.SeedSequence, n: int) -> np.ndarray:
+    """Disruption indicators of ``n`` scenarios, partner-major: a (k, n) boolean array."""
+    s_norm, s_unif = seq.spawn(2)
+    DT = np.empty((plan.k, n), dtype=bool)
+    kc = len(plan.corr_idx)
+    if kc:
+        Zt = np.random.Generator(np.random.PCG64(s_norm)).standard_normal((n, kc)).T
+        if plan.dense is not None:
+            X = plan.dense @ Zt
+        else:
+            X = np.empty((kc, n))
+            np.multiply(Zt, plan.diag[:, None], out=X)
+            for i, j, c in plan.off:
+                X[i] += c * Zt[j]
+        DT[plan.corr_idx] = plan.thr[:, None] > X
+    if len(plan.ind_idx):
+        U = np.random.Generator(np.random.PCG64(s_unif)).random((n, len(plan.ind_idx))).T
+        DT[plan.ind_idx] = plan.p_ind[:, None] > U
+    return DT
+
+
+def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
+             probabilities: Mapping[str, float] | None = None,
+             correlation: pd.DataFrame | np.ndarray | None = None,
+             weights: Mapping[str, float] | None = None,
+             corridor_tables: Mapping[str, Sequence] | None = None,
+             intensity: float = 1.0, loss_model: LossModel = "max",
+             default_probability: float = DEFAULT_PROBABILITY,
+             levels: Sequence[float] = (0.95, 0.99), chunk_size: int = DEFAULT_CHUNK,
+             batches: int = 50, progress: bool = False, workers: int | None = 2,
+             request: SimulationRequest | None = None,
+             correlation_reasons: pd.DataFrame | None = None,
+             focal: str = "KAZ") -> SimulationResult:
+    """Simulate correlated partner disruptions, vectorised over scenarios.
+
+    Parameters
+    ----------
+    loss
+        Partner x domain loss at full intensity (:func:`~equipoise.risk.shocks.loss_matrix`).
+    runs, seed
+        Number of scenarios and the ``SeedSequence`` seed.
+    probabilities
+        Partner -> disruption probability (others get ``default_probability``).
+    correlation
+        Partner x partner latent correlation (``None``: independent).
+    weights
+        Domain -> weight for the total.
+    corridor_tables
+        Domain -> list of :class:`~equipoise.risk.corridors.CorridorLossTable` built over the same
+        partners; their mean loss is the corridor-model loss of that domain.
+    intensity, loss_model
+        As in :class:`SimulationRequest`.
+    progress
+        Show a rich progress bar over the chunks.
+    workers
+        Threads drawing chunks in parallel (numpy's generators and BLAS release the GIL). Each
+        chunk has its own stream and slice, so the numbers do not depend on ``workers``.
+
+    Returns
+    -------
+    SimulationResult
+    """
+    check_option("loss_model", loss_model, LossModel)
+    t0 = time.perf_counter()
+    partners, domains, probs, R, C, thr, w = _prepare(loss, probabilities, correlation, weights,
+                                                      default_probability)
+    Lm = np.ascontiguousarray(loss.to_numpy(float))
+    k, mdom = Lm.shape
+    corr = {d: list(v) for d, v in (corridor_tables or {}).items() if d in domains and v}
+    if loss_model == "shares":
+        corr = {}
+    loss_model_eff = "shares" if (loss_model == "corridors" and not corr) else loss_model
+    levels = tuple(levels)
+    ss = np.random.SeedSequence(seed)
+    n_chunks = max(1, math.ceil(runs / chunk_size))
+    children = ss.spawn(n_chunks)
+    masks = np.empty(runs, dtype=np.int64)
+    wn = w / w.sum()
+    plan = _draw_plan(C, thr, probs, partners)
+    nbytes = max(1, math.ceil(k / 8))
+    # Every scenario's losses are a function of its disruption bitmask. With few partners the
+    # hot loop only draws, correlates, thresholds and packs the bits into a mask; the losses of
+    # each mask that occurs are computed once (the corridor model solved once per mask), and
+    # the risk measures come from the histogram of masks: the same order statistics as sorting
+    # the n losses, at the cost of sorting at most 2**k distinct values.
+    use_lut = k <= LUT_MAX_PARTNERS
+    if use_lut:
+        totals_arr = losses_arr = None
+    else:
+        totals_arr = np.empty(runs)
+        losses_arr = np.empty((mdom, runs))  # domain-major: each series contiguous
+        LmT = np.ascontiguousarray(Lm.T)
+        bits = (np.int64(1) << np.arange(k, dtype=np.int64)).astype(np.float64)
+
+    def chunk(j: int) -> None:
+        lo = j * chunk_size
+        n = min(chunk_size, runs - lo)
+        DT = _disruptions(plan, children[j], n)  # (k, n) bool
+        if use_lut:
+            pk = np.packbits(DT, axis=0, bitorder="little")  # (nbytes, n)
+            mk = masks[lo:lo + n]
+            mk[:] = pk[0]
+            for b in range(1, nbytes):
+                mk |= pk[b].astype(np.int64) << (8 * b)
+            return
+        D = DT.T
+        Df = D.astype(np.float64)
+        dl = LmT @ Df.T
+        if intensity != 1.0:
+            dl *= intensity
+        np.minimum(dl, 1.0, out=dl)
+        mk = (Df @ bits).astype(np.int64)
+        for d, tables in corr.items():
+            c = domains.index(d)
+            cl = tables[0].losses(mk) if len(tables) == 1 else \
+                np.mean([t.losses(mk) for t in tables], axis=0)
+            if intensity != 1.0:
+                cl = cl * intensity
+            if loss_model_eff == "corridors":
+                dl[c] = cl
+            else:
+                np.maximum(dl[c], cl, out=dl[c])
+        losses_arr[:, lo:lo + n] = dl
+        np.dot(wn, dl, out=totals_arr[lo:lo + n])
+        masks[lo:lo + n] = mk
+
+    bar = _progress(progress, n_chunks)
+    task = None
+    if bar is not None:
+        bar.start()
+        task = bar.add_task(f"simulating {runs:,} scenarios", total=n_chunks)
+    nw = max(1, min(int(workers or 1), n_chunks))
+    try:
+        if nw == 1:
+            for j in range(n_chunks):
+                chunk(j)
+                if bar is not None:
+                    bar.advance(task)
+        else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            with ThreadPoolExecutor(max_workers=nw) as pool:
+                futures = [pool.submit(chunk, j) for j in range(n_chunks)]
+                for f in as_completed(futures):
+                    f.result()
+                    if bar is not None:
+                        bar.advance(task)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+    contrib = intensity * (Lm * wn[None, :]).sum(axis=1)  # partner's shares-model total loss
+    lut = tot_lut = None
+    if use_lut:
+        B = _n_batches(runs, batches)
+        mb = runs // B
+        hist = np.bincount(masks, minlength=1 << k)
+        support = np.flatnonzero(hist)
+        cnt = hist[support]
+        freq = (cnt @ ((support[:, None] >> np.arange(k)) & 1)) / runs
+        bh = np.bincount((np.arange(B * mb) // mb) * (1 << k) + masks[: B * mb],
+                         minlength=B << k).reshape(B, 1 << k)[:, support] if mb >= 2 else None
+        # losses of each mask present
+        sbits = ((support[:, None] >> np.arange(k)) & 1).astype(np.float64)
+        vals = np.minimum((sbits @ Lm) * intensity, 1.0).T.copy()  # (m, V)
+        for d, tables in corr.items():
+            c = domains.index(d)
+            cl = tables[0].losses(support) if len(tables) == 1 else \
+                np.mean([t.losses(support) for t in tables], axis=0)
+            cl = cl * intensity
+            vals[c] = cl if loss_model_eff == "corridors" else np.maximum(vals[c], cl)
+        tvals = wn @ vals
+        lut = np.zeros((mdom, 1 << k))
+        lut[:, support] = vals
+        tot_lut = np.zeros(1 << k)
+        tot_lut[support] = tvals
+        rows = {d: _hist_stats(vals[i], cnt, bh, runs, mb, levels) for i, d in enumerate(domains)}
+        rows["total"] = _hist_stats(tvals, cnt, bh, runs, mb, levels)
+        drivers = _tail_drivers_hist(tvals, cnt, support, freq, partners, probs, contrib,
+                                     runs, levels[0])
+    else:
+        freq = np.array([np.count_nonzero((masks >> i) & 1) for i in range(k)]) / runs
+        series = [*((d, losses_arr[i]) for i, d in enumerate(domains)), ("total", totals_arr)]
+        if nw > 1:  # numpy's partition releases the GIL
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=nw) as pool:
+                stats = list(pool.map(lambda x: _risk_stats(x, levels, batches),
+                                      [x for _, x in series]))
+        else:
+            stats = [_risk_stats(x, levels, batches) for _, x in series]
+        rows = {name: st for (name, _), st in zip(series, stats, strict=True)}
+        drivers = _tail_drivers(totals_arr, masks, freq, partners, probs, contrib, levels[0])
+    risk = pd.DataFrame.from_dict(rows, orient="index")
+    req = request or SimulationRequest(
+        focal=focal, runs=runs, seed=seed,
+        intensity=intensity, loss_model=loss_model, levels=tuple(levels), chunk_size=chunk_size,
+        batches=batches, default_probability=default_probability)
+    return SimulationResult(
+        req, partners, domains, probs, pd.DataFrame(R, index=partners, columns=partners),
+        correlation_reasons if correlation_reasons is not None else
+        pd.DataFrame(columns=["p", "q", "rho", "why"]),
+        dict(zip(domains, w.tolist(), strict=True)), loss, risk, drivers,
+        int(ss.entropy) if seed is None else int(seed), time.perf_counter() - t0, masks,
+        sorted(corr), totals_arr, None if losses_arr is None else losses_arr.T, lut, tot_lut)
+
+
+def _n_batches(n: int, batches: int) -> int:
+    return max(2, min(batches, n // 20 if n >= 40 else 2))
+
+
+def _hist_stats(v: np.ndarray, cnt: np.ndarray, bh: np.ndarray | None, n: int, mb: int,
+                levels: Sequence[float]) -> dict[str, float]:
+    """:func:`_risk_stats` for a sample given as distinct values ``v`` with counts ``cnt``
+    (and per-batch counts ``bh``, batches of ``mb`` scenarios): the same order statistics."""
+    order = np.argsort(v, kind="stable")
+    sv, sc = v[order], cnt[order]
+    cum = np.cumsum(sc)
+    out = {"mean": float(sc @ sv / n), "p_loss": float(sc[sv > 0].sum() / n)}
+    z = 1.959963984540054
+
+    def at_rank(r: int) -> float:  # the r-th smallest (1-based) of the n losses
+        return float(sv[np.searchsorted(cum, r, side="left")])
+
+    if bh is not None:
+        bs = bh[:, order]
+        bcum = np.cumsum(bs, axis=1)
+    for a in levels:
+        lv = f"{round(a * 100):d}"
+        var = at_rank(_kth(n, a) + 1)
+        out[f"var_{lv}"] = var
+        out[f"cvar_{lv}"] = var + float(sc @ np.maximum(sv - var, 0.0)) / (n * (1.0 - a))
+        if bh is not None:
+            B = bs.shape[0]
+            r = _kth(mb, a) + 1
+            bvar = sv[np.argmax(bcum >= r, axis=1)]
+            bcvar = bvar + (bs * np.maximum(sv[None, :] - bvar[:, None], 0.0)).sum(axis=1) / (
+                mb * (1.0 - a))
+            out[f"var_{lv}_se"] = float(bvar.std(ddof=1) / math.sqrt(B))
+            out[f"cvar_{lv}_se"] = float(bcvar.std(ddof=1) / math.sqrt(B))
+        else:
+            out[f"var_{lv}_se"] = out[f"cvar_{lv}_se"] = float("nan")
+        h = z * math.sqrt(n * a * (1 - a))
+        lo = min(n - 1, max(0, math.floor(n * a - h) - 1))
+        hi = min(n - 1, max(0, math.ceil(n * a + h) - 1))
+        out[f"var_{lv}_lower"] = at_rank(lo + 1)
+        out[f"var_{lv}_upper"] = at_rank(hi + 1)
+    return out
+
+
+def _driver_frame(partners, probs, freq, tail_freq, share) -> pd.DataFrame:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(freq > 0, tail_freq / freq, np.nan)
+    df = pd.DataFrame({"partner": partners, "probability": [probs[p] for p in partners],
+                       "frequency": freq, "tail_frequency": tail_freq, "lift": lift,
+                       "tail_loss_share": share})
+    return df.sort_values(["tail_frequency", "lift"], ascending=False).reset_index(drop=True)
+
+
+def _tail_drivers(totals, masks, freq, partners, probs, contrib, a) -> pd.DataFrame:
+    n = len(totals)
+    t = max(1, math.ceil(n * (1 - a)))
+    idx = np.argpartition(totals, n - t)[n - t:]
+    k = len(partners)
+    tail_bits = ((masks[idx, None] >> np.arange(k)) & 1).astype(np.float64)
+    tail_total = float(totals[idx].sum())
+    share = (tail_bits * contrib[None, :]).sum(axis=0) / tail_total if tail_total > 0 \
+        else np.zeros(k)
+    return _driver_frame(partners, probs, freq, tail_bits.mean(axis=0), share)
+
+
+def _tail_drivers_hist(tvals, cnt, support, freq, partners, probs, contrib, n, a):
+    """Tail drivers from the mask histogram: the ``ceil(n (1 - a))`` worst scenarios, ties at
+    the boundary taken in mask order."""
+    k = len(partners)
+    t = max(1, math.ceil(n * (1 - a)))
+    order = np.lexsort((support, -tvals))
+    c = cnt[order]
+    before = np.concatenate([[0], np.cumsum(c)[:-1]])
+    take = np.clip(t - before, 0, c).astype(np.float64)
+    bits = ((support[order][:, None] >> np.arange(k)) & 1).astype(np.float64)
+    tail_freq = take @ bits / t
+    tail_total = float(take @ tvals[order])
+    share = (take @ bits) * contrib / tail_total if tail_total > 0 else np.zeros(k)
+    return _driver_frame(partners, probs, freq, tail_freq, share)
+
+
+def simulate_loop(loss: pd.DataFrame, *, runs: int, seed: int | None,
+                  probabilities: Mapping[str, float] | None = None,
+                  correlation: pd.DataFrame | np.ndarray | None = None,
+                  weights: Mapping[str, float] | None = None,
+                  corridor_tables: Mapping[str, Sequence] | None = None,
+                  intensity: float = 1.0, loss_model: LossModel = "max",
+                  default_probability: float = DEFAULT_PROBABILITY,
+                  chunk_size: int = DEFAULT_CHUNK, limit: int | None = None) -> np.ndarray:
+    """Reference implementation: a plain per-scenario Python loop over the same random streams.
+
+    Returns the total loss of the first ``limit`` scenarios (all when None). Used to check the
+    vectorised :func:`simulate` and as the benchmark's baseline; not for production runs.
+    """
+    partners, domains, probs, _R, C, thr, w = _prepare(loss, probabilities, correlation, weights,
+                                                     default_probability)
+    plan = _draw_plan(C, thr, probs, partners)
+    corr_idx = plan.corr_idx.tolist()
+    ind_idx = plan.ind_idx.tolist()
+    kc, ki = len(corr_idx), len(ind_idx)
+    diag = plan.diag.tolist()
+    rows: list[list[tuple[int, float]]] = [[] for _ in range(kc)]
+    for i, j, c in plan.off:
+        rows[i].append((j, c))
+    dense = None if plan.dense is None else plan.dense.tolist()
+    thr_c = plan.thr.tolist()
+    p_ind = plan.p_ind.tolist()
+    Lm = loss.to_numpy(float).tolist()
+    mdom = len(domains)
+    corr = {domains.index(d): list(v) for d, v in (corridor_tables or {}).items()
+            if d in domains and v and loss_model != "shares"}
+    wsum = float(w.sum())
+    wl = (w / wsum).tolist()
+    n_total = runs if limit is None else min(runs, limit)
+    out: list[float] = []
+    children = np.random.SeedSequence(seed).spawn(max(1, math.ceil(runs / chunk_size)))
+    for child in children:
+        s_norm, s_unif = child.spawn(2)
+        rng_n = np.random.Generator(np.random.PCG64(s_norm))
+        rng_u = np.random.Generator(np.random.PCG64(s_unif))
+        for _ in range(min(chunk_size, n_total - len(out))):
+            z = rng_n.standard_normal(kc).tolist() if kc else []
+            u = rng_u.random(ki).tolist() if ki else []
+            disrupted = []
+            mask = 0
+            for a in range(kc):
+                if dense is None:
+                    x = diag[a] * z[a]
+                    for j, c in rows[a]:
+                        x += c * z[j]
+                else:
+                    x = 0.0
+                    for j in range(a + 1):
+                        x += dense[a][j] * z[j]
+                if x < thr_c[a]:
+                    disrupted.append(corr_idx[a])
+                    mask |= 1 << corr_idx[a]
+            for b in range(ki):
+                if u[b] < p_ind[b]:
+                    disrupted.append(ind_idx[b])
+                    mask |= 1 << ind_idx[b]
+            disrupted.sort()
+            total = 0.0
+            for c in range(mdom):
+                dl = 0.0
+                for i in disrupted:
+                    dl += Lm[i][c]
+                dl = min(dl * intensity, 1.0)
+                if c in corr:
+                    cl = sum(t.loss(mask) for t in corr[c]) / len(corr[c]) * intensity
+                    dl = cl if loss_model == "corridors" else max(dl, cl)
+                total += dl * wl[c]
+            out.append(total)
+        if len(out) >= n_total:
+            break
+    return np.array(out)
+
+
+def default_partners(shares: pd.DataFrame, n: int = 15) -> list[str]:
+    """The ``n`` partners with the largest share in any domain (OTH and WLD excluded)."""
+    s = shares[~shares["partner"].isin(NON_PARTNERS)]
+    top = s.groupby("partner")["share"].max().sort_values(ascending=False)
+    return list(top.index[:n])
+
+
+def build_tables(graph, focal: str, partners: Iterable[str], domains: Iterable[str]):
+    """Corridor loss tables per domain from the focal state's shipped flow systems."""
+    from .corridors import CorridorLossTable, load_systems
+
+    systems = load_systems(focal)
+    out: dict[str, list] = {}
+    ps = list(partners)
+    for d in domains:
+        for s in systems[systems["domain"] == d].itertuples(index=False):
+            sinks = s.sinks.split(";")
+            if s.source in graph.country_of and all(k in graph.country_of for k in sinks):
+                out.setdefault(d, []).append(CorridorLossTable(graph, s.source, sinks, ps))
+    return out
+
+
+def run_request(shares: pd.DataFrame, request: SimulationRequest, *, graph=None, doctrine=None,
+                substitutability: Mapping[str, float] | None = None,
+                weights: Mapping[str, float] | None = None,
+                progress: bool = False) -> SimulationResult:
+    """Run a :class:`SimulationRequest` on a shares table (and a corridor graph).
+
+    Builds the loss matrix (:func:`~equipoise.risk.shocks.loss_matrix`), picks the partners,
+    builds the correlation from ``graph`` routes and blocs, the corridor loss tables of the
+    focal state's flow systems, and calls :func:`simulate`.
+    """
+    from .shocks import _check_shares, default_substitutability, default_weights, loss_matrix
+
+    s = _check_shares(shares)
+    partners = list(request.partners) if request.partners else default_partners(
+        s, request.max_partners)
+    if not partners:
+        raise InputError(f"{request.focal}: no partners in the shares table to simulate")
+    sub = {d: v for d, (v, _) in default_substitutability(doctrine).items()}
+    sub.update(dict(substitutability or {}))
+    L = loss_matrix(s, sub, partners=partners)
+    w = default_weights(doctrine)
+    w.update(dict(weights or {}))
+    R = reasons = None
+    if request.correlation == "copula":
+        R, reasons = correlation_matrix(partners, graph=graph, rho_corridor=request.rho_corridor,
+                                        rho_bloc=request.rho_bloc, focal=request.focal)
+    tables = None
+    if graph is not None and request.loss_model != "shares":
+        tables = build_tables(graph, request.focal, partners, L.columns)
+    return simulate(L, runs=int(request.runs), seed=request.seed,
+                    probabilities=dict(request.probabilities), correlation=R, weights=w,
+                    corridor_tables=tables, intensity=request.intensity,
+                    loss_model=request.loss_model,
+                    default_probability=request.default_probability, levels=request.levels,
+                    chunk_size=request.chunk_size, batches=request.batches, progress=progress,
+                    request=request, correlation_reasons=reasons, focal=request.focal)

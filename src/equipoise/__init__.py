@@ -43,6 +43,10 @@ _LAZY: dict[str, str] = {
     "Plan": "doctrine.plan:Plan",
     "reference": "reference",
     "errors": "errors",
+    "screen": "measures.screen:screen",
+    "warehouse": "warehouse",
+    "build_report": "present.report:build_report",
+    "create_app": "present.web:create_app",
     "read_votes": "sources.unvotes:read_votes",
     "read_idealpoints": "sources.idealpoints:read_idealpoints",
     "alignment": "measures.alignment:alignment",
@@ -51,6 +55,13 @@ _LAZY: dict[str, str] = {
     "read_events": "measures.engagement:read_events",
     "engagement_balance": "measures.engagement:engagement_balance",
     "extract_events": "extract:extract_events",
+    "shock": "risk.shocks:shock",
+    "ShockRequest": "risk.shocks:ShockRequest",
+    "load_corridors": "risk.corridors:load_corridors",
+    "corridors": "risk.corridors:analyse",
+    "SimulationRequest": "risk.montecarlo:SimulationRequest",
+    "simulate": "risk.montecarlo:run_request",
+    "risk": "risk",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -110,7 +110,7 @@ class Assessment:
         return [r for r in self.rules if not r.passed]
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "focal": self.focal,
             "doctrine": {"name": self.doctrine.name, "poles": self.doctrine.poles,
                          "roles": self.doctrine.roles,
@@ -122,8 +122,13 @@ class Assessment:
             "blocs": self.blocs,
             "rules": [r.to_dict() for r in self.rules],
             "notes": self.notes,
-            **self.extras,
         }
+        for key, value in self.extras.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+        return out
 
     def summary(self) -> str:
         """Plain-text summary (the CLI's human output, without colour)."""
@@ -160,7 +165,14 @@ class Assessment:
         if eq.get("agreement"):
             agree = ", ".join(f"{p} {v:.2f}" for p, v in eq["agreement"].items())
             out.append(f"Equidistance ({eq.get('measure')}, {eq.get('period')}): {agree}; "
-                       f"spread {_fmt(eq.get('spread'))}")
+                       f"spread {_fmt(eq.get('spread'))}"
+                       + (f" [{eq['spread_lower']:.2f}, {eq['spread_upper']:.2f}]"
+                          if eq.get("spread_lower") is not None else ""))
+        eng = self.extras.get("engagement", {}).get("window")
+        if eng:
+            parts = [f"{k} " + ", ".join(f"{p} {v:.0%}" for p, v in eng[k]["shares"].items())
+                     for k in ("visits", "agreements", "value_usd") if k in eng]
+            out.append(f"Engagement {eng.get('period')}: " + "; ".join(parts))
         r = Table(title="Doctrine rules")
         for col in ("rule", "passed", "margin", "value"):
             r.add_column(col)
@@ -289,7 +301,8 @@ def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
-           weights: Mapping[str, float] | None = None) -> Assessment:
+           weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
+           events=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -307,6 +320,15 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         shipped default (applied to ``focal`` if another state is given).
     weights
         Indicator weights overriding the indicators table.
+    votes
+        UN General Assembly roll calls (a file or folder in the unvotes or Voeten layout, or a
+        ``VoteSet``). With them, equidistance is computed from the roll calls with bootstrap
+        intervals (:func:`equipoise.measures.alignment.assessment_equidistance`); without them,
+        from the ``political.unga.agreement`` rows of the flows.
+    engagement, events
+        Add the engagement balance across poles (visits, agreements, agreement value) from
+        ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
+        where one exists).
     """
     from .doctrine.model import Doctrine, load_doctrine
     from .doctrine.rules import check_rules, membership_check
@@ -358,9 +380,25 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         "pole x domain share matrix (Strehl & Ghosh 2002); 1 = each pole in its own domains",
         "pole_shares": pm,
     }
-    equi = _equidistance(frame, focal, doctrine.poles)
+    if votes is not None:
+        from .measures.alignment import assessment_equidistance
+
+        equi = assessment_equidistance(focal, doctrine.poles, votes=votes)
+    else:
+        equi = _equidistance(frame, focal, doctrine.poles)
+    extras = {}
+    if engagement:
+        from .errors import EquipoiseError
+        from .measures.engagement import engagement_summary
+
+        try:
+            extras["engagement"] = engagement_summary(focal, doctrine.poles, events=events)
+        except (EquipoiseError, FileNotFoundError) as exc:
+            notes.append(f"engagement: not available ({exc})")
     a = Assessment(focal=focal, doctrine=doctrine, domains=domains, distinctness=distinctness,
                    equidistance=equi, predictability=share_volatility(series),
-                   blocs=membership_check(doctrine), notes=notes)
+                   blocs=membership_check(doctrine), notes=notes, extras=extras)
     a.rules = check_rules(a)
-    return a
+    from .doctrine.check import attach
+
+    return attach(a, frame)

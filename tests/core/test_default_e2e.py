@@ -49,3 +49,17 @@ def test_explain_security_cites_sipri():
     producers = " ".join(str(s["producer"]) for s in ex["source_register"])
     assert "SIPRI" in producers
     assert all(r["source"] for r in ex["flows"])
+
+
+def test_assess_with_roll_calls_gives_intervals():
+    from conftest import shared_path
+
+    votes = shared_path("unvotes")
+    proc = subprocess.run([_exe(), "assess", "--votes", str(votes), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    eq = json.loads(proc.stdout)["equidistance"]
+    assert eq["spread_lower"] <= eq["spread"] <= eq["spread_upper"]
+    # Yuneman (2023): Kazakhstan agrees most with China, least with the USA
+    assert eq["closest"] == "CHN" and eq["farthest"] == "USA"
+    assert "engagement" in json.loads(proc.stdout)

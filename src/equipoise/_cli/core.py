@@ -51,6 +51,12 @@ def register(app: typer.Typer) -> None:
         db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
         lenient: bool = LENIENT,
         quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to this CSV."),
+        votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, file "
+                                   "or folder): equidistance with bootstrap intervals."),
+        events: Path = typer.Option(None, "--events", help="Engagement ledger CSV (default: the embedded one)."),
+        with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
+        actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
+                                          "action file (or a shipped example name); repeatable."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ) -> None:
         """Assess a focal state against its doctrine of functional balance.
@@ -65,13 +71,32 @@ def register(app: typer.Typer) -> None:
 
         flows = load_flows(data, focal, lenient, db)
         _report_quarantine(flows, quarantine)
-        result = run_assess(flows, focal=focal, year=year, doctrine=doctrine)
+        result = run_assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
+                            events=events)
+        from ..doctrine.check import attach
+
+        the_plan = evaluations = None
+        if with_plan:
+            from ..doctrine.plan import plan as run_plan
+
+            the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
+                                assessment=result)
+        if actions:
+            from ..doctrine.actions import evaluate
+
+            evaluations = [evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
+                                    year=year) for x in actions]
+        if the_plan is not None or evaluations:
+            attach(result, flows, plan=the_plan, evaluations=evaluations or ())
         if as_json:
             emit_json(result.to_dict())
             return
         c = console()
         for r in result.renderables():
             c.print(r)
+        for extra in (the_plan, *(evaluations or ())):
+            if extra is not None:
+                c.print(extra.summary())
 
     @app.command()
     def explain(

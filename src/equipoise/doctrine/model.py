@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -164,5 +165,44 @@ def load_doctrine(path: str | Path | None = None, *, focal: str | None = None) -
         for e in exc.errors():
             loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
             seen = e.get("input")
-            lines.append(f"  {loc}: {e['msg']} (saw {seen!r})")
+            path = [str(x) for x in e["loc"] if not isinstance(x, int)]
+            if not path:  # a whole-model check names its key at the start of the message
+                m = re.match(r"(?:Value error, )?([A-Za-z_][\w.]*):", e["msg"])
+                path = m.group(1).split(".") if m else []
+            n = _line_of(text, path) if path else None
+            at = f"line {n}, " if n else ""
+            saw = f" (saw {_short(seen)})" if e["loc"] else ""
+            lines.append(f"  {at}{loc}: {e['msg']}{saw}")
         raise DoctrineError(f"{where}: invalid doctrine:\n" + "\n".join(lines)) from exc
+
+
+def _short(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 200 else s[:197] + "..."
+
+
+def _line_of(text: str, path: list[str]) -> int | None:
+    """1-based line of the TOML key ``path`` (``["thresholds", "hhi"]``, ``["poles"]``), or of
+    its table header; None when it is not written in the file (a default)."""
+    lines = text.splitlines()
+    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+
+    def key_in(table: str | None, key: str) -> int | None:
+        current = None
+        for i, ln in enumerate(lines):
+            h = header.match(ln)
+            if h:
+                current = h.group(1)
+                if table is None and current == key:
+                    return i + 1
+                continue
+            if current == table and re.match(rf"^\s*{re.escape(key)}\s*=", ln):
+                return i + 1
+        return None
+
+    for k in range(len(path), 0, -1):
+        table = ".".join(path[:k - 1]) or None
+        n = key_in(table, path[k - 1])
+        if n:
+            return n
+    return None

@@ -1,0 +1,208 @@
+"""Political balance commands: align, blocs, ledger, extract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import console, emit_json
+
+FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
+POLES = typer.Option("CHN,RUS,USA,EU27", "--poles",
+                     help="Comma-separated poles: ISO3 codes or groups (EU27 = pooled over the "
+                          "member states of each year).")
+JSON = typer.Option(False, "--json", help="Machine-readable output (stdout).")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def align(
+        focal: str = FOCAL,
+        poles: str = POLES,
+        start: int = typer.Option(None, "--from", help="First calendar year (inclusive)."),
+        end: int = typer.Option(None, "--to", help="Last calendar year (inclusive)."),
+        by: str = typer.Option("year", "--by", help="year | session | issue | all"),
+        measure: str = typer.Option("agree", "--measure",
+                                    help="agree | coincidence | s | kappa | ipd"),
+        votes: Path = typer.Option(None, "--votes",
+                                   help="Votes: a file or folder in the unvotes or Voeten "
+                                        "layout (default: warehouse, $EQUIPOISE_VOTES or the "
+                                        "shared data)."),
+        idealpoints: Path = typer.Option(None, "--idealpoints",
+                                         help="BSV ideal-point CSV for --measure ipd."),
+        reps: int = typer.Option(1000, "--reps", help="Bootstrap replicates (0: none)."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
+        level: float = typer.Option(0.95, "--level", help="Interval coverage."),
+        min_rollcalls: int = typer.Option(10, "--min-rollcalls",
+                                          help="Drop periods with fewer common roll calls "
+                                               "(e.g. the few January votes of a year)."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Alignment with each pole from UN General Assembly votes, and equidistance.
+
+        Examples:
+
+          equipoise align --from 2007 --to 2019 --by all --measure agree
+
+          equipoise align --poles USA,RUS,CHN --by issue --json
+
+          equipoise align --measure ipd --by session --from 2015
+        """
+        from ..measures.alignment import alignment
+
+        res = alignment(None if votes is None else votes, focal=focal.upper(), poles=poles,
+                        start=start, end=end, by=by, measure=measure, reps=reps, seed=seed,
+                        level=level, idealpoints=idealpoints,
+                        min_rollcalls=min_rollcalls)
+        if as_json:
+            emit_json(res.to_dict())
+            return
+        _print_alignment(res)
+
+    @app.command()
+    def blocs(
+        focal: str = FOCAL,
+        poles: str = POLES,
+        year: int = typer.Option(None, "--year", help="Memberships in force this year."),
+        forbidden: str = typer.Option("military alliance", "--forbidden-kinds",
+                                      help="Comma-separated kinds that break the no-camp rule."),
+        cow_igo: bool = typer.Option(True, "--cow-igo/--no-cow-igo",
+                                     help="Add COW IGO shared memberships (to 2014) from the "
+                                          "shared data where available."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Alliances, blocs and platforms of the focal state; the no-camp rule; co-membership.
+
+        Examples:
+
+          equipoise blocs
+
+          equipoise blocs --year 2014 --json
+        """
+        from .._options import as_list
+        from ..measures.blocs import bloc_report
+
+        r = bloc_report(focal.upper(), poles, year=year, forbidden_kinds=as_list(forbidden),
+                        cow_igo=None if cow_igo else False)
+        if as_json:
+            emit_json(r.to_dict())
+            return
+        typer.echo(r.summary())
+
+    @app.command()
+    def ledger(
+        events: Path = typer.Argument(None, help="Events CSV (date, actor, counterpart, kind, "
+                                                 "domains, value_usd, source); default: the "
+                                                 "embedded ledger."),
+        focal: str = FOCAL,
+        poles: str = POLES,
+        by: str = typer.Option("year", "--by", help="year | all"),
+        lenient: bool = typer.Option(False, "--lenient",
+                                     help="Quarantine bad rows instead of stopping."),
+        icews: bool = typer.Option(False, "--icews",
+                                   help="Add ICEWS dyad-year cooperation/conflict (2002-2014) "
+                                        "from the shared data as a secondary signal."),
+        as_json: bool = JSON,
+    ) -> None:
+        """The engagement ledger: visits, agreements and their value per pole and domain.
+
+        Examples:
+
+          equipoise ledger
+
+          equipoise ledger my_events.csv --focal UZB --json
+
+          equipoise ledger --icews
+        """
+        from ..measures.engagement import (
+            default_events,
+            engagement_balance,
+            icews_engagement,
+            read_events,
+        )
+
+        ev = default_events() if events is None else read_events(events, lenient=lenient)
+        bal = engagement_balance(ev, focal=focal.upper(), poles=poles, by=by)
+        ic = icews_engagement(focal=focal.upper(), poles=poles) if icews else None
+        if as_json:
+            d = bal.to_dict()
+            d["counts"] = ev.counts
+            d["quarantine"] = ev.quarantine.to_dict("records")
+            if ic is not None:
+                d["icews"] = ic.to_dict("records")
+            emit_json(d)
+            return
+        out = [bal.summary()]
+        if len(bal.spread):
+            out += ["spread of shares across poles (0 = equal engagement):",
+                    bal.spread.round(3).to_string(index=False)]
+        if ev.counts["quarantined"]:
+            out.append(f"quarantined {ev.counts['quarantined']} row(s)")
+        if ic is not None:
+            w = ic.pivot(index="year", columns="pole", values="coop_share").round(3)
+            out += ["ICEWS cooperation share of the focal state's total (2002-2014):",
+                    w.to_string()]
+        typer.echo("\n".join(out))
+
+    @app.command()
+    def extract(
+        article: Path = typer.Argument(..., help="An English news article (text file; "
+                                                 "'# url:' / '# date:' header lines allowed)."),
+        focal: str = FOCAL,
+        year: int = typer.Option(None, "--year", help="The article's year (leaders in office); "
+                                                      "default: its '# date:' header."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Read a news article into candidate ledger events (rule-based; no model download).
+
+        Examples:
+
+          equipoise extract article.txt
+
+          equipoise extract article.txt --json
+        """
+        from ..errors import InputError
+        from ..extract import extract_file
+
+        if not article.exists():
+            raise InputError(f"article file {article} does not exist")
+        r = extract_file(article, focal=focal.upper(), year=year)
+        if as_json:
+            emit_json(r.to_dict())
+            return
+        typer.echo(r.summary())
+
+
+def _print_alignment(res) -> None:
+    from rich.table import Table
+
+    c = console()
+    t = Table(title=f"{res.focal}: {res.measure} by {res.by} "
+                    f"({int(res.level * 100)}% intervals, {res.reps} bootstrap reps)")
+    t.add_column("period")
+    for p in res.poles:
+        t.add_column(p, justify="right")
+    t.add_column("equidistance", justify="right")
+    s = res.series.set_index(["period", "pole"])
+    e = res.equidistance.set_index("period")
+
+    def fmt(v, lo, hi):
+        if v != v:  # NaN
+            return "-"
+        return f"{v:.3f}" + ("" if lo != lo else f" [{lo:.2f},{hi:.2f}]")
+
+    for period in e.index:
+        row = [str(period)]
+        for p in res.poles:
+            if (period, p) in s.index:
+                r = s.loc[(period, p)]
+                row.append(fmt(r["value"], r["lower"], r["upper"]))
+            else:
+                row.append("-")
+        er = e.loc[period]
+        row.append(fmt(er["value"], er["lower"], er["upper"]))
+        t.add_row(*row)
+    c.print(t)
+    for n in res.notes:
+        c.print(f"note: {n}", highlight=False)

@@ -1,0 +1,171 @@
+"""Doctrine commands: check, evaluate, plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import console, emit_json
+
+FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's).")
+DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical "
+                    "columns). Default: the embedded dataset of the focal state.")
+DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped "
+                        "Kazakhstan doctrine).")
+YEAR = typer.Option(None, "--year", help="One year for every domain (default: the latest per domain).")
+JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+
+
+def _flows(data: list[Path] | None, focal: str | None, doctrine: Path | None):
+    """Flows from --data, else the embedded dataset of the focal state (the doctrine's)."""
+    if data:
+        from ..io.flows import read_flows
+
+        return read_flows(data)
+    from ..datasets import load_default
+    from ..doctrine.model import load_doctrine
+
+    return load_default(focal or load_doctrine(doctrine).focal)
+
+
+def _print(result) -> None:
+    c = console()
+    for r in result.renderables():
+        c.print(r)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def check(
+        doctrine: Path = DOCTRINE,
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        year: int = YEAR,
+        failed: bool = typer.Option(False, "--failed", help="List only the rules that fail."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Check every rule of the doctrine: passed, margin and the evidence behind it.
+
+        Margins are positive when a rule holds with room to spare, negative by how far it is
+        broken. --json prints {"rules": [{"name", "passed", "margin", "evidence"}, ...]} where
+        evidence holds the numbers compared and the source rows (file, line, source id).
+
+        Examples:
+
+          equipoise check
+
+          equipoise check --doctrine my.toml --focal MNG --data mongolia.csv --json
+        """
+        from ..doctrine.check import check as run_check
+
+        result = run_check(_flows(data, focal, doctrine), doctrine=doctrine, focal=focal,
+                           year=year)
+        if failed:
+            result.rules = result.failed
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        _print(result)
+
+    @app.command()
+    def evaluate(
+        action: str = typer.Argument(..., help="Action TOML file, or the name of a shipped "
+                                     "example (see --list)."),
+        doctrine: Path = DOCTRINE,
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        year: int = YEAR,
+        scenarios: int = typer.Option(2000, "--scenarios", help="Monte Carlo scenarios for VaR/CVaR."),
+        seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (same scenarios before and after)."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Weigh a proposed initiative before it is taken: the assessment, the shocks, VaR/CVaR,
+        corridor max flows and the doctrine's rules before and after.
+
+        Shipped examples (2023-2025 initiatives, each with its source): run
+        `equipoise evaluate list`.
+
+        Examples:
+
+          equipoise evaluate us-c5plus1-deals-2025
+
+          equipoise evaluate my-pipeline.toml --json
+        """
+        from ..doctrine.actions import evaluate as run_eval
+        from ..doctrine.actions import example_actions, load_action
+
+        if action == "list":
+            for name in example_actions():
+                a = load_action(name)
+                typer.echo(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})")
+            return
+        act = load_action(action)
+        flows = _flows(data, focal or act.focal, doctrine)
+        result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,
+                          n_scenarios=scenarios, seed=seed)
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        _print(result)
+
+    @app.command()
+    def plan(
+        doctrine: Path = DOCTRINE,
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        year: int = YEAR,
+        horizon: int = typer.Option(5, "--horizon", help="Years over which shares can move."),
+        max_shift: float = typer.Option(0.05, "--max-shift", help="Share of a domain that can "
+                                        "move per year (total variation); budget = max-shift x horizon."),
+        capacity: float = typer.Option(None, "--capacity", help="Largest growth of one partner's "
+                                       "share over the horizon (default: half the budget)."),
+        cap: list[str] = typer.Option(None, "--cap", help="Absolute cap on one partner's "
+                                      "target share, DOMAIN:PARTNER=SHARE (repeatable), e.g. "
+                                      "energy:CHN=0.3."),
+        alpha: float = typer.Option(0.95, "--alpha", help="CVaR level."),
+        scenarios: int = typer.Option(2000, "--scenarios", help="Monte Carlo scenarios."),
+        seed: int = typer.Option(0, "--seed", help="Monte Carlo seed."),
+        domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
+                                    "(default: the doctrine's critical and functional domains)."),
+        no_roles: bool = typer.Option(False, "--no-roles", help="Leave out the roles constraints."),
+        no_critical: bool = typer.Option(False, "--no-critical-share",
+                                         help="Leave out the critical-share caps."),
+        strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
+                                    "cannot hold, instead of relaxing it."),
+        as_json: bool = JSON,
+    ) -> None:
+        """Target partner shares that minimise the CVaR of the disruption loss (Rockafellar-
+        Uryasev LP, HiGHS), within a shift budget, partner capacities and the doctrine's roles
+        and thresholds. Reports the shifts, CVaR before and after, binding constraints with
+        shadow prices in words, and the constraints that conflict when infeasible.
+
+        Examples:
+
+          equipoise plan
+
+          equipoise plan --horizon 10 --max-shift 0.03 --json
+        """
+        import re
+
+        from .._options import as_list
+        from ..doctrine.plan import plan as run_plan
+        from ..errors import OptionError
+
+        caps = {}
+        for item in cap or []:
+            m = re.fullmatch(r"\s*([a-z]+):([A-Z0-9]+)\s*=\s*([0-9.]+)\s*", item)
+            if not m or not 0 <= float(m.group(3)) <= 1:
+                raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
+                                  f"e.g. energy:CHN=0.3. Got {item!r}.")
+            caps[(m.group(1), m.group(2))] = float(m.group(3))
+        result = run_plan(_flows(data, focal, doctrine), doctrine=doctrine, focal=focal,
+                          capacities=caps,
+                          year=year, horizon=horizon, max_shift=max_shift, capacity=capacity,
+                          alpha=alpha, n_scenarios=scenarios, seed=seed,
+                          domains=as_list(domains), roles=not no_roles,
+                          critical_share=not no_critical, strict=strict)
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        _print(result)

@@ -1,0 +1,75 @@
+"""Presentation commands: report (HTML/PDF) and serve (the web dashboard)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .core import DATA, DOCTRINE, FOCAL
+
+DB = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file, opened "
+                  "read-only and copied into memory once).")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        doctrine: Path = DOCTRINE,
+        out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write."),
+        pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (WeasyPrint)."),
+        reps: int = typer.Option(300, "--reps", help="Bootstrap replicates for the alignment intervals."),
+        db: Path = DB,
+    ) -> None:
+        """Write the report: one self-contained HTML file (and a PDF with --pdf).
+
+        Charts are static SVG; the file opens without a network.
+
+        Examples:
+
+          equipoise report
+
+          equipoise report --focal MNG --data mongolia.csv --out mng.html --pdf
+        """
+        from ..present.report import build_report
+        from ._common import console
+        from .core import load_flows
+
+        if not 10 <= reps <= 5000:
+            from ..errors import OptionError
+
+            raise OptionError(f"--reps: expecting a whole number in 10..5000. Got {reps!r}.")
+        written = build_report(load_flows(data, focal, db=db), focal=focal, doctrine=doctrine, out=out,
+                               pdf=pdf, alignment_reps=reps)
+        c = console()
+        for kind, path in written.items():
+            c.print(f"{kind:<5} {Path(path).resolve()}")
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default; "
+                                 "any other address requires a token)."),
+        port: int = typer.Option(8000, "--port", min=1, max=65535),
+        token: str = typer.Option(None, "--token", envvar="EQUIPOISE_TOKEN",
+                                  help="Access token (generated and printed when bound to a "
+                                       "non-loopback address without one)."),
+        focal: str = FOCAL,
+        data: list[Path] = DATA,
+        doctrine: Path = DOCTRINE,
+        db: Path = DB,
+    ) -> None:
+        """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
+
+        Examples:
+
+          equipoise serve                      # http://127.0.0.1:8000/
+
+          equipoise serve --host 0.0.0.0 --port 8080 --token s3cret
+        """
+        from ..present.web import serve as run_serve
+        from .core import load_flows
+
+        run_serve(host=host, port=port, token=token, flows=load_flows(data, focal, db=db),
+                  focal=focal, doctrine=doctrine)

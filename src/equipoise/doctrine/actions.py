@@ -1,0 +1,1192 @@
+"""Actions: a proposed initiative written as changes to the data, and its evaluation.
+
+An action file (TOML) describes an initiative (a supply contract, an FDI project, an arms
+purchase, a new pipeline or rail line, joining or leaving an organisation, a visit or an
+agreement) as changes to the canonical tables::
+
+    id = "us-tungsten-2025"
+    title = "Cove Capital - Tau-Ken Samruk tungsten project"
+    date = "2025-11-06"
+    sources = ["KZF:Q2"]
+    quote = "... a tungsten mining and processing plant using a $1.1 billion capital expenditure."
+
+    [[flow]]                 # add | scale | set a canonical flow
+    op = "add"
+    partner = "USA"
+    indicator = "technology.deals.value"
+    product = "deal:tungsten"
+    value = 1.1              # in the indicator's unit (indicators.csv)
+
+    [[corridor]]             # add_edge | scale | set capacity in the corridor graph
+    op = "scale"
+    route = "Aktau-Baku-Ceyhan"
+    factor = 1.5
+
+    [[membership]]           # join | leave an organisation (organisations.csv)
+    op = "join"
+    org = "ABRAHAM"
+
+    [[event]]                # a visit, summit or agreement for the engagement ledger
+    counterpart = "USA"
+    kind = "agreement"
+    domains = ["technology"]
+    value_usd = 17e9
+
+    [[baseline]]             # rows already in the data that ARE this initiative: removed from
+    year = 2025              # the "before" side, so the evaluation shows what it changes
+    partner = "USA"
+    indicator = "technology.deals.value"
+
+Rules of application (every one visible in the evaluation's change log):
+
+* ``year`` of a flow change defaults to the indicator's latest year with data for the focal
+  state (the domain's latest year for an indicator without rows); the evaluation notes any
+  change that lands outside the year its domain is assessed in;
+* ``add`` increases an existing row with the same key (year, reporter, partner, indicator,
+  product) or creates one; ``set`` replaces the value; ``scale`` multiplies every matching row;
+* when the indicator has a reporter total (``WLD``) that year and is not a percentage or a
+  score, the total moves by the same amount (a new contract adds to the world total too); for
+  ``%`` indicators the total stays at 100 and the change comes out of the unnamed remainder;
+* new and changed rows are validated with :func:`equipoise.io.flows.validate_frame`, their
+  ``source`` is the action's source and their ``file``/``line`` point at the action file;
+* ``[[baseline]]`` selectors (``year``, ``partner``, ``indicator``, optional ``product`` and
+  ``source``) name rows of an initiative that is already in the data; they are removed (and the
+  reporter total reduced by them) to form the "before" side, and the action's flow changes put
+  the initiative back for the "after" side.
+
+Actions are immutable (frozen dataclasses); applying one returns a new ``FlowSet``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .. import reference
+from ..errors import ActionError, EquipoiseError, InputError
+
+__all__ = ["Action", "BaselineRemoval", "CorridorChange", "Evaluation", "EventChange", "FlowChange",
+           "MembershipChange", "apply_action", "evaluate", "example_actions", "load_action",
+           "parse_action", "remove_baseline"]
+
+
+# --------------------------------------------------------------------------- requests
+
+@dataclass(frozen=True)
+class FlowChange:
+    """Add to, scale or set one canonical flow (see the module docstring)."""
+
+    op: Literal["add", "scale", "set"]
+    partner: str
+    indicator: str
+    product: str | None = None
+    year: int | None = None
+    value: float | None = None
+    factor: float | None = None
+    source: str | None = None
+    note: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CorridorChange:
+    """Change the corridor graph: add an edge (and its nodes), or scale / set capacities of the
+    edges of a route or of one (source, target) pair."""
+
+    op: Literal["add_edge", "scale", "set"]
+    source: str | None = None
+    target: str | None = None
+    route: str | None = None
+    capacity: float | None = None
+    factor: float | None = None
+    mode: str = "rail"
+    unit: str = ""
+    citation: str = ""
+    source_country: str | None = None
+    target_country: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    op: Literal["join", "leave"]
+    org: str
+    year: int | None = None
+    status: str = "member"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class EventChange:
+    counterpart: str
+    kind: Literal["visit", "summit", "agreement"] = "agreement"
+    domains: tuple[str, ...] = ()
+    value_usd: float | None = None
+    date: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class BaselineRemoval:
+    """Rows of the initiative already in the data, removed to form the "before" side."""
+
+    year: int
+    partner: str
+    indicator: str
+    product: str | None = None
+    source: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Action:
+    """A proposed initiative as an immutable, hashable record of changes to the data."""
+
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    date: str = ""
+    focal: str | None = None
+    description: str = ""
+    quote: str = ""
+    flows: tuple[FlowChange, ...] = ()
+    corridors: tuple[CorridorChange, ...] = ()
+    memberships: tuple[MembershipChange, ...] = ()
+    events: tuple[EventChange, ...] = ()
+    baseline: tuple[BaselineRemoval, ...] = ()
+    path: str = ""
+
+    @property
+    def source(self) -> str:
+        """The source given to new rows that name none: the action's first source."""
+        return self.sources[0]
+
+    @property
+    def year(self) -> int | None:
+        m = re.match(r"(\d{4})", self.date or "")
+        return int(m.group(1)) if m else None
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- TOML boundary
+
+class _Flow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["add", "scale", "set"] = "add"
+    partner: str
+    indicator: str
+    product: str | None = None
+    year: int | None = Field(None, ge=1800, le=2100)
+    value: float | None = Field(None, ge=0)
+    factor: float | None = Field(None, ge=0)
+    source: str | None = None
+    note: str = ""
+
+    @field_validator("partner")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if v not in reference.known_codes() or v in ("WLD", "OTH"):
+            raise ValueError("expected an ISO3 code or a partner group (EU27, ...), not WLD/OTH")
+        return v
+
+    @field_validator("indicator")
+    @classmethod
+    def _ind(cls, v: str) -> str:
+        if v not in reference.indicator_table().index:
+            raise ValueError("expected an indicator listed in reference/indicators.csv")
+        return v
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if self.op in ("add", "set") and self.value is None:
+            raise ValueError(f"op {self.op!r} needs a 'value'")
+        if self.op == "scale" and self.factor is None:
+            raise ValueError("op 'scale' needs a 'factor'")
+
+
+class _Corridor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["add_edge", "scale", "set"]
+    source: str | None = None
+    target: str | None = None
+    route: str | None = None
+    capacity: float | None = Field(None, ge=0)
+    factor: float | None = Field(None, ge=0)
+    mode: str = "rail"
+    unit: str = ""
+    citation: str = ""
+    source_country: str | None = None
+    target_country: str | None = None
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if self.op == "add_edge" and (not self.source or not self.target or self.capacity is None):
+            raise ValueError("op 'add_edge' needs 'source', 'target' and 'capacity'")
+        if self.op in ("scale", "set") and not (self.route or (self.source and self.target)):
+            raise ValueError(f"op {self.op!r} needs a 'route' or a 'source' and 'target'")
+        if self.op == "scale" and self.factor is None:
+            raise ValueError("op 'scale' needs a 'factor'")
+        if self.op == "set" and self.capacity is None:
+            raise ValueError("op 'set' needs a 'capacity'")
+
+
+class _Membership(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["join", "leave"]
+    org: str
+    year: int | None = None
+    status: str = "member"
+
+    @field_validator("org")
+    @classmethod
+    def _org(cls, v: str) -> str:
+        orgs = set(reference.load("organisations")["org"])
+        if v not in orgs:
+            raise ValueError(f"expected an organisation in reference/organisations.csv "
+                             f"({', '.join(sorted(orgs))})")
+        return v
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    counterpart: str
+    kind: Literal["visit", "summit", "agreement"] = "agreement"
+    domains: list[str] = Field(default_factory=list)
+    value_usd: float | None = Field(None, ge=0)
+    date: str | None = None
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        bad = [d for d in v if d not in reference.domain_list()]
+        if bad:
+            raise ValueError(f"unknown domain(s) {bad}; expected some of {reference.domain_list()}")
+        return v
+
+
+class _Baseline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=1800, le=2100)
+    partner: str
+    indicator: str
+    product: str | None = None
+    source: str | None = None
+
+    @field_validator("indicator")
+    @classmethod
+    def _ind(cls, v: str) -> str:
+        if v not in reference.indicator_table().index:
+            raise ValueError("expected an indicator listed in reference/indicators.csv")
+        return v
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    date: str = ""
+    focal: str | None = None
+    description: str = ""
+    sources: list[str] = Field(min_length=1)
+    quote: str = ""
+    flow: list[_Flow] = Field(default_factory=list)
+    corridor: list[_Corridor] = Field(default_factory=list)
+    membership: list[_Membership] = Field(default_factory=list)
+    event: list[_Event] = Field(default_factory=list)
+    baseline: list[_Baseline] = Field(default_factory=list)
+
+    @field_validator("focal")
+    @classmethod
+    def _focal(cls, v: str | None) -> str | None:
+        if v is not None and v not in reference.country_codes():
+            raise ValueError("expected an ISO3 country code")
+        return v
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        if v and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", v):
+            raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
+        return v
+
+
+def _block_lines(text: str, table: str) -> list[int]:
+    """1-based line numbers of each ``[[table]]`` header in ``text``."""
+    pat = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]\s*(#.*)?$")
+    return [i + 1 for i, ln in enumerate(text.splitlines()) if pat.match(ln)]
+
+
+def _key_line(text: str, start: int, key: str) -> int:
+    """Line of ``key = ...`` at or after ``start`` (1-based) within the same table, else start."""
+    lines = text.splitlines()
+    for i in range(start, len(lines)):
+        s = lines[i].strip()
+        if i >= start and s.startswith("["):
+            break
+        if re.match(rf"^{re.escape(key)}\s*=", s):
+            return i + 1
+    return start
+
+
+def _locate(text: str, loc: tuple) -> int:
+    if not loc:
+        return 1
+    if loc[0] in ("flow", "corridor", "membership", "event", "baseline") and len(loc) > 1 \
+            and isinstance(loc[1], int):
+        heads = _block_lines(text, loc[0])
+        if loc[1] < len(heads):
+            start = heads[loc[1]]
+            return _key_line(text, start, str(loc[2])) if len(loc) > 2 else start
+    for i, ln in enumerate(text.splitlines()):
+        if re.match(rf"^\s*{re.escape(str(loc[0]))}\s*=", ln):
+            return i + 1
+    return 1
+
+
+def parse_action(text: str, *, where: str = "<action>") -> Action:
+    """Parse and validate the text of an action file.
+
+    Raises
+    ------
+    ActionError
+        Every problem, each naming the file, line, key, the value seen and what was expected.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ActionError(f"{where}: not valid TOML: {exc}") from exc
+    try:
+        m = _Action.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            loc = tuple(e["loc"])
+            key = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"  {where} line {_locate(text, loc)}, key {key or '(top level)'}: "
+                         f"{msg} (saw {e.get('input')!r})")
+        raise ActionError(f"{where}: invalid action ({len(lines)} problem(s)):\n"
+                          + "\n".join(lines)) from exc
+    fl = _block_lines(text, "flow")
+    cl = _block_lines(text, "corridor")
+    ml = _block_lines(text, "membership")
+    el = _block_lines(text, "event")
+    bl = _block_lines(text, "baseline")
+
+    def at(lines: list[int], i: int) -> int:
+        return lines[i] if i < len(lines) else 0
+
+    return Action(
+        id=m.id, title=m.title, sources=tuple(m.sources), date=m.date, focal=m.focal,
+        description=m.description.strip(), quote=m.quote.strip(),
+        flows=tuple(FlowChange(**f.model_dump(), line=at(fl, i)) for i, f in enumerate(m.flow)),
+        corridors=tuple(CorridorChange(**c.model_dump(), line=at(cl, i))
+                        for i, c in enumerate(m.corridor)),
+        memberships=tuple(MembershipChange(**x.model_dump(), line=at(ml, i))
+                          for i, x in enumerate(m.membership)),
+        events=tuple(EventChange(**{**x.model_dump(), "domains": tuple(x.domains)},
+                                 line=at(el, i)) for i, x in enumerate(m.event)),
+        baseline=tuple(BaselineRemoval(**x.model_dump(), line=at(bl, i))
+                       for i, x in enumerate(m.baseline)),
+        path=where)
+
+
+def load_action(path: str | Path) -> Action:
+    """Read an action TOML file (see the module docstring for the format).
+
+    ``path`` may also name a shipped example (``"us-tungsten-2025"``; see
+    :func:`example_actions`).
+    """
+    p = Path(path)
+    if not p.exists():
+        ex = _examples_dir().joinpath(f"{p.name.removesuffix('.toml')}.toml")
+        if ex.is_file():
+            return parse_action(ex.read_text(encoding="utf-8"), where=f"examples/{ex.name}")
+        raise ActionError(f"{p}: no such action file (shipped examples: "
+                          f"{', '.join(example_actions())})")
+    return parse_action(p.read_text(encoding="utf-8"), where=str(p))
+
+
+def _examples_dir():
+    from importlib import resources
+
+    return resources.files(__package__).joinpath("examples")
+
+
+def example_actions() -> list[str]:
+    """Names of the shipped example actions (``doctrine/examples/*.toml``)."""
+    return sorted(f.name.removesuffix(".toml") for f in _examples_dir().iterdir()
+                  if f.name.endswith(".toml"))
+
+
+# --------------------------------------------------------------------------- application
+
+@dataclass
+class Applied:
+    """What applying an action changed: the new flows, the corridor graph, the memberships,
+    the events and a log of every change with its before and after values."""
+
+    flows: Any
+    corridors: Any = None
+    memberships: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    log: list[dict] = field(default_factory=list)
+
+
+def _domain_years(frame: pd.DataFrame, focal: str) -> dict[str, int]:
+    df = frame[frame["reporter"] == focal]
+    return {d: int(y) for d, y in df.groupby("domain")["year"].max().items()}
+
+
+def _same_product(s: pd.Series, product: str | None) -> pd.Series:
+    if product is None or (isinstance(product, float) and pd.isna(product)):
+        return s.isna()
+    return s == product
+
+
+def remove_baseline(action: Action, flows, *, focal: str):
+    """The flows without the rows named by the action's ``[[baseline]]`` selectors (the
+    initiative taken out), with the reporter's WLD total reduced by what was removed.
+
+    Returns ``(flows, log)``. Raises :class:`ActionError` when a selector matches nothing.
+    """
+    from ..io.flows import FlowSet
+
+    if not action.baseline:
+        return flows, []
+    frame = flows.data if hasattr(flows, "data") else flows
+    data = frame.copy()
+    ind = reference.indicator_table()
+    log = []
+    where = action.path or action.id
+    for b in action.baseline:
+        m = ((data["year"] == b.year) & (data["reporter"] == focal) & (data["partner"] == b.partner)
+             & (data["indicator"] == b.indicator))
+        if b.product is not None:
+            m &= data["product"] == b.product
+        if b.source is not None:
+            m &= data["source"] == b.source
+        if not m.any():
+            raise ActionError(f"{where} line {b.line}: baseline selector matches no row (year="
+                              f"{b.year}, partner={b.partner}, indicator={b.indicator}, product="
+                              f"{b.product!r}, source={b.source!r})")
+        removed = float(data.loc[m, "value"].sum())
+        for r in data.loc[m].to_dict("records"):
+            log.append({"table": "baseline", "op": "remove", "line": b.line, "year": b.year,
+                        "partner": b.partner, "indicator": b.indicator,
+                        "product": r["product"], "before": r["value"], "after": None,
+                        "source_before": r["source"], "source_after": None,
+                        "row_before": f"{r['file']} line {int(r['line'])}"})
+        data = data[~m]
+        if ind.at[b.indicator, "unit"] != "%" and ind.at[b.indicator, "kind"] != "score":
+            w = ((data["year"] == b.year) & (data["reporter"] == focal) & (data["partner"] == "WLD")
+                 & (data["indicator"] == b.indicator) & data["product"].isna())
+            if w.any():
+                i = data.index[w][0]
+                old = float(data.at[i, "value"])
+                data.loc[i, "value"] = max(0.0, old - removed)
+                log.append({"table": "baseline", "op": "total", "line": b.line, "year": b.year,
+                            "partner": "WLD", "indicator": b.indicator, "product": None,
+                            "before": old, "after": float(data.at[i, "value"]),
+                            "source_before": data.at[i, "source"], "source_after": None,
+                            "row_before": f"{data.at[i, 'file']} line {int(data.at[i, 'line'])}"})
+    q = getattr(flows, "quarantine", None)
+    out = FlowSet(data=data.reset_index(drop=True)) if q is None or not len(q) else \
+        FlowSet(data=data.reset_index(drop=True), quarantine=q)
+    return out, log
+
+
+def apply_action(action: Action, flows, *, focal: str, corridors=None,
+                 memberships: pd.DataFrame | None = None,
+                 events: pd.DataFrame | None = None) -> Applied:
+    """Apply ``action`` and return new tables (the inputs are not modified).
+
+    Raises
+    ------
+    ActionError
+        A change matches nothing, or a new row fails validation (naming the action file and
+        line of the change).
+    """
+    from ..io.flows import FlowSet, validate_frame
+
+    frame = flows.data if hasattr(flows, "data") else flows
+    quarantine = getattr(flows, "quarantine", None)
+    data = frame.copy()
+    ind = reference.indicator_table()
+    years = _domain_years(data, focal) if action.flows else {}
+    log: list[dict] = []
+    where = action.path or action.id
+
+    changed: dict = {}  # index in ``data`` -> line of the change (the last one wins)
+
+    def add_delta(year: int, indicator: str, partner: str, product, delta: float,
+                  src: str, line: int, op: str, set_value: float | None = None) -> None:
+        nonlocal data
+        m = ((data["year"] == year) & (data["reporter"] == focal) & (data["partner"] == partner)
+             & (data["indicator"] == indicator) & _same_product(data["product"], product))
+        if m.any():
+            i = data.index[m][0]
+            old = float(data.at[i, "value"])
+            new = set_value if set_value is not None else old + delta
+            where_before = (f"{data.at[i, 'file']} line {int(data.at[i, 'line'])}"
+                            if i not in changed else f"{where} line {changed[i]}")
+            log.append({"table": "flows", "op": op, "line": line, "year": year,
+                        "partner": partner, "indicator": indicator, "product": product,
+                        "before": old, "after": new, "source_before": data.at[i, "source"],
+                        "source_after": src, "row_before": where_before})
+            data.loc[i, "value"] = new
+            data.loc[i, "source"] = src
+            changed[i] = line
+        else:
+            value = set_value if set_value is not None else delta
+            log.append({"table": "flows", "op": op, "line": line, "year": year,
+                        "partner": partner, "indicator": indicator, "product": product,
+                        "before": None, "after": value, "source_before": None,
+                        "source_after": src, "row_before": None})
+            i = (int(data.index.max()) + 1) if len(data) else 0
+            row = pd.DataFrame([{"year": year, "reporter": focal, "partner": partner,
+                                 "domain": ind.at[indicator, "domain"], "indicator": indicator,
+                                 "product": product, "value": value,
+                                 "unit": ind.at[indicator, "unit"], "source": src,
+                                 "file": where, "line": line}], index=[i])
+            data = pd.concat([data, row]) if len(data) else row
+            changed[i] = line
+
+    ind_years = {i: int(y) for i, y in
+                 data[data["reporter"] == focal].groupby("indicator")["year"].max().items()} \
+        if action.flows else {}
+    for ch in action.flows:
+        src = ch.source or action.source
+        dom = ind.at[ch.indicator, "domain"]
+        year = ch.year if ch.year is not None else ind_years.get(
+            ch.indicator, years.get(dom, action.year))
+        if year is None:
+            raise ActionError(f"{where} line {ch.line}: flow change for {ch.indicator}: the "
+                              f"focal state {focal} has no data in domain {dom!r} and the "
+                              "change gives no 'year'; add year = YYYY")
+        unit = ind.at[ch.indicator, "unit"]
+        total_moves = unit != "%" and ind.at[ch.indicator, "kind"] != "score"
+        delta_total = 0.0
+        if ch.op == "scale":
+            m = ((data["year"] == year) & (data["reporter"] == focal)
+                 & (data["partner"] == ch.partner) & (data["indicator"] == ch.indicator))
+            if ch.product is not None:
+                m &= data["product"] == ch.product
+            if not m.any():
+                raise ActionError(
+                    f"{where} line {ch.line}: scale matches no row (year={year}, "
+                    f"partner={ch.partner}, indicator={ch.indicator}, product={ch.product!r}); "
+                    f"rows of {ch.indicator} for {focal}: years "
+                    f"{sorted(data.loc[data['indicator'] == ch.indicator, 'year'].unique().tolist())}")
+            for i in list(data.index[m]):
+                r = data.loc[i]
+                old = float(r["value"])
+                prod = None if pd.isna(r["product"]) else r["product"]
+                add_delta(year, ch.indicator, ch.partner, prod, 0.0, src, ch.line,
+                          "scale", set_value=old * float(ch.factor))
+                delta_total += old * (float(ch.factor) - 1.0)
+        elif ch.op == "add":
+            add_delta(year, ch.indicator, ch.partner, ch.product, float(ch.value), src, ch.line,
+                      "add")
+            delta_total = float(ch.value)
+        else:  # set
+            m = ((data["year"] == year) & (data["partner"] == ch.partner)
+                 & (data["reporter"] == focal) & (data["indicator"] == ch.indicator)
+                 & _same_product(data["product"], ch.product))
+            old = float(data.loc[m, "value"].sum()) if m.any() else 0.0
+            add_delta(year, ch.indicator, ch.partner, ch.product, 0.0, src, ch.line, "set",
+                      set_value=float(ch.value))
+            delta_total = float(ch.value) - old
+        if total_moves and delta_total != 0.0:
+            w = ((data["year"] == year) & (data["reporter"] == focal) & (data["partner"] == "WLD")
+                 & (data["indicator"] == ch.indicator) & data["product"].isna())
+            if w.any():
+                i = data.index[w][0]
+                add_delta(year, ch.indicator, "WLD", None, 0.0, src, ch.line, "total",
+                          set_value=max(0.0, float(data.at[i, "value"]) + delta_total))
+    if changed:
+        validated = []
+        for i, line in changed.items():
+            one = data.loc[[i], ["year", "reporter", "partner", "domain", "indicator", "product",
+                                 "value", "unit", "source"]]
+            try:
+                validated.append(validate_frame(one, source=where, first_line=line).data)
+            except InputError as exc:
+                raise ActionError(f"{where} line {line}: the change gives an invalid flow row: "
+                                  f"{exc}") from exc
+        base = FlowSet(data=data.drop(index=list(changed)).reset_index(drop=True))
+        added = FlowSet(data=pd.concat(validated, ignore_index=True))
+        try:
+            merged = base.concat(added)
+        except InputError as exc:
+            raise ActionError(f"{where}: the changed rows conflict with the data: {exc}") from exc
+        if quarantine is not None and len(quarantine):
+            merged = FlowSet(data=merged.data, quarantine=quarantine)
+        new_flows = merged
+    else:
+        new_flows = flows if hasattr(flows, "data") else FlowSet(data=frame)
+
+    graph = corridors
+    if action.corridors:
+        graph, clog = _apply_corridors(action, corridors, focal)
+        log += clog
+    mem = memberships
+    if action.memberships:
+        mem, mlog = _apply_memberships(action, memberships, focal)
+        log += mlog
+    ev = events
+    if action.events:
+        rows = []
+        for e in action.events:
+            date = e.date or action.date or ""
+            rows.append({"date": date, "year": int(date[:4]) if date[:4].isdigit() else None,
+                         "actor": focal, "counterpart": e.counterpart, "kind": e.kind,
+                         "domains": ";".join(e.domains), "value_usd": e.value_usd,
+                         "source": action.source})
+            log.append({"table": "events", "op": "add", "line": e.line, **rows[-1]})
+        ev = pd.concat([events, pd.DataFrame(rows)], ignore_index=True) \
+            if events is not None else pd.DataFrame(rows)
+    return Applied(flows=new_flows, corridors=graph, memberships=mem, events=ev, log=log)
+
+
+def _apply_corridors(action: Action, graph, focal: str):
+    from ..errors import CorridorError
+    from ..risk.corridors import CorridorGraph, load_corridors
+
+    where = action.path or action.id
+    g = graph if graph is not None else load_corridors()
+    nodes = g.nodes.copy()
+    edges = g.edges.copy()
+    log = []
+    for ch in action.corridors:
+        if ch.op == "add_edge":
+            for nid, country in ((ch.source, ch.source_country), (ch.target, ch.target_country)):
+                if nid not in set(nodes["id"]):
+                    if not country:
+                        raise ActionError(
+                            f"{where} line {ch.line}: node {nid!r} is not in the corridor graph; "
+                            f"give {'source' if nid == ch.source else 'target'}_country = ISO3 "
+                            f"to create it (nodes: {', '.join(sorted(nodes['id'])[:30])} ...)")
+                    nodes = pd.concat([nodes, pd.DataFrame([{
+                        "id": nid, "country": country, "kind": "hub", "capacity": float("nan"),
+                        "unit": ch.unit, "citation": ch.citation or action.source,
+                        "note": f"added by action {action.id}"}])], ignore_index=True)
+            edges = pd.concat([edges, pd.DataFrame([{
+                "source": ch.source, "target": ch.target, "capacity": float(ch.capacity),
+                "unit": ch.unit, "mode": ch.mode, "route": ch.route or action.id,
+                "basis": "action", "citation": ch.citation or action.source,
+                "note": f"added by action {action.id}"}])], ignore_index=True)
+            log.append({"table": "corridors", "op": "add_edge", "line": ch.line,
+                        "edge": f"{ch.source}->{ch.target}", "route": ch.route or action.id,
+                        "before": 0.0, "after": float(ch.capacity),
+                        "source_after": ch.citation or action.source})
+            continue
+        if ch.route:
+            m = edges["route"] == ch.route
+        else:
+            m = (edges["source"] == ch.source) & (edges["target"] == ch.target)
+        m &= edges["mode"] != "connector"
+        if not m.any():
+            known = sorted(set(edges["route"]) - {""})
+            raise ActionError(f"{where} line {ch.line}: corridor change matches no edge "
+                              f"(route={ch.route!r}, source={ch.source!r}, target={ch.target!r}); "
+                              f"routes in the graph: {known}")
+        for i in edges.index[m]:
+            old = float(edges.at[i, "capacity"])
+            new = old * float(ch.factor) if ch.op == "scale" else float(ch.capacity)
+            edges.at[i, "capacity"] = new
+            edges.at[i, "citation"] = ch.citation or action.source
+            edges.at[i, "basis"] = "action"
+            log.append({"table": "corridors", "op": ch.op, "line": ch.line,
+                        "edge": f"{edges.at[i, 'source']}->{edges.at[i, 'target']}",
+                        "route": edges.at[i, "route"], "before": old, "after": new,
+                        "source_after": ch.citation or action.source})
+    try:
+        new = CorridorGraph.from_tables(nodes, edges, name=f"{g.name} + {action.id}")
+    except CorridorError as exc:
+        raise ActionError(f"{where}: the corridor changes give an invalid graph: {exc}") from exc
+    return new, log
+
+
+def _apply_memberships(action: Action, mem: pd.DataFrame | None, focal: str):
+    where = action.path or action.id
+    m = reference.load("memberships") if mem is None else mem.copy()
+    log = []
+    for ch in action.memberships:
+        year = ch.year or action.year
+        if year is None:
+            raise ActionError(f"{where} line {ch.line}: membership change needs a year "
+                              "(year = YYYY, or the action's date)")
+        own = (m["org"] == ch.org) & (m["country"] == focal)
+        open_ = own & m["end_year"].isna()
+        if ch.op == "join":
+            if open_.any():
+                raise ActionError(f"{where} line {ch.line}: {focal} is already in {ch.org} "
+                                  f"(since {m.loc[open_, 'start_year'].iloc[0]}); expected an "
+                                  "organisation it is not in")
+            m = pd.concat([m, pd.DataFrame([{"org": ch.org, "country": focal,
+                                             "start_year": year, "end_year": pd.NA,
+                                             "status": ch.status,
+                                             "source": action.source}])], ignore_index=True)
+            log.append({"table": "memberships", "op": "join", "line": ch.line, "org": ch.org,
+                        "year": year, "status": ch.status, "source_after": action.source})
+        else:
+            if not open_.any():
+                raise ActionError(f"{where} line {ch.line}: {focal} is not in {ch.org}; cannot "
+                                  "leave it")
+            m.loc[open_, "end_year"] = year - 1
+            log.append({"table": "memberships", "op": "leave", "line": ch.line, "org": ch.org,
+                        "year": year, "source_after": action.source})
+    for c in ("start_year", "end_year"):
+        m[c] = pd.to_numeric(m[c], errors="coerce").astype("Int64")
+    return m, log
+
+
+# --------------------------------------------------------------------------- evaluation
+
+#: metric -> +1 when higher is better, -1 when lower is better
+_SENSE = {"top_share": -1, "hhi": -1, "effective_partners": +1, "shock_loss": -1,
+          "var": -1, "cvar": -1, "max_flow": +1, "corridor_loss": -1, "bloc_violations": -1,
+          "led_by_pole": 0, "engagement": 0}
+
+
+@dataclass
+class State:
+    """The numbers of one side (before or after) of an evaluation."""
+
+    assessment: Any
+    shocks: dict[str, dict]
+    risk: dict
+    corridors: dict
+    blocs: dict
+    engagement: dict
+    simulation: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        a = self.assessment
+        return {
+            "domains": {d: {k: v for k, v in r.to_dict().items()
+                            if k in ("year", "shares", "hhi", "top_partner", "top_share",
+                                     "effective_partners", "critical", "sources")}
+                        for d, r in a.domains.items()},
+            "leaders": a.distinctness["leaders"],
+            "pole_shares": a.distinctness["pole_shares"],
+            "shocks": self.shocks,
+            "risk": self.risk,
+            "simulation": self.simulation,
+            "corridors": self.corridors,
+            "blocs": {"violations": self.blocs.get("violations", []),
+                      "led_by_pole": [x["org"] for x in self.blocs.get("led_by_pole", [])]},
+            "engagement": self.engagement,
+            "rules": [r.to_dict() for r in a.rules],
+        }
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`: the state before and after an action, what improves, what
+    worsens and which rules change state.
+
+    ``to_dict()`` (``equipoise evaluate --json``) has ``action``, ``before`` and ``after``
+    (domains, leaders, pole shares, shocks per pole, Monte Carlo VaR/CVaR, corridor max flows,
+    blocs, engagement, rules), ``changed_rules`` (rules whose pass/fail state flips, with both
+    margins), ``rules`` (every rule's margins before and after), ``improves``, ``worsens``,
+    ``other_changes``, ``log`` (every change applied, with the row it replaced) and ``notes``.
+    """
+
+    action: Action
+    focal: str
+    before: State
+    after: State
+    rules: list[dict]
+    changes: list[dict]
+    log: list[dict]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed_rules(self) -> list[dict]:
+        """Rules whose pass/fail state differs after the action."""
+        return [r for r in self.rules if r["passed_before"] != r["passed_after"]]
+
+    @property
+    def improves(self) -> list[dict]:
+        return [c for c in self.changes if c["direction"] == "improves"]
+
+    @property
+    def worsens(self) -> list[dict]:
+        return [c for c in self.changes if c["direction"] == "worsens"]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Every measure that moved: measure, kind, before, after, delta, direction."""
+        return pd.DataFrame(self.changes, columns=["measure", "kind", "before", "after", "delta",
+                                                   "direction"])
+
+    @property
+    def rule_table(self) -> pd.DataFrame:
+        """Every rule with its state and margin before and after."""
+        return pd.DataFrame(self.rules).set_index("name") if self.rules else pd.DataFrame()
+
+    @property
+    def other_changes(self) -> list[dict]:
+        """Changes that are neither better nor worse by the doctrine (memberships led by a
+        pole, engagement counts)."""
+        return [c for c in self.changes if c["direction"] == "changes"]
+
+    def to_dict(self) -> dict:
+        a = self.action
+        return {
+            "action": {"id": a.id, "title": a.title, "date": a.date, "sources": list(a.sources),
+                       "quote": a.quote, "description": a.description, "path": a.path},
+            "focal": self.focal,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "changed_rules": self.changed_rules,
+            "rules": self.rules,
+            "improves": self.improves,
+            "worsens": self.worsens,
+            "other_changes": self.other_changes,
+            "log": self.log,
+            "notes": self.notes,
+        }
+
+    def renderables(self) -> list:
+        from rich.table import Table
+
+        a = self.action
+        out: list = [f"Action {a.id}: {a.title} ({a.date}; sources {', '.join(a.sources)})"]
+        if a.quote:
+            out.append(f'  "{a.quote}"')
+        t = Table(title="Changes applied")
+        for c in ("table", "op", "what", "before", "after", "source"):
+            t.add_column(c, overflow="fold")
+        for x in self.log:
+            what = x.get("indicator") or x.get("edge") or x.get("org") or x.get("counterpart")
+            if x.get("partner"):
+                what = f"{x['partner']} {what} {x.get('year', '')}"
+            t.add_row(x["table"], x["op"], str(what), _num(x.get("before")),
+                      _num(x.get("after")), str(x.get("source_after") or x.get("source") or ""))
+        out.append(t)
+        r = Table(title="Rules that change state")
+        for c in ("rule", "before", "after", "margin before", "margin after"):
+            r.add_column(c)
+        for x in self.changed_rules:
+            r.add_row(x["name"], "pass" if x["passed_before"] else "FAIL",
+                      "pass" if x["passed_after"] else "FAIL", _num(x["margin_before"]),
+                      _num(x["margin_after"]))
+        if not self.changed_rules:
+            r.add_row("(none)", "", "", "", "")
+        out.append(r)
+        for label, rows in (("Improves", self.improves), ("Worsens", self.worsens),
+                            ("Other changes", self.other_changes)):
+            t2 = Table(title=label)
+            for c in ("measure", "before", "after", "change"):
+                t2.add_column(c)
+            for x in rows[:25]:
+                t2.add_row(x["measure"], _num(x["before"]), _num(x["after"]), _num(x["delta"]))
+            if not rows:
+                t2.add_row("(nothing)", "", "", "")
+            out.append(t2)
+        out.extend(f"note: {n}" for n in self.notes)
+        return out
+
+    def summary(self) -> str:
+        from rich.console import Console
+
+        from .check import _Null
+
+        console = Console(record=True, width=140, color_system=None, file=_Null())
+        for r in self.renderables():
+            console.print(r)
+        return console.export_text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        def rows(xs):
+            return "".join(f"<tr><td>{html.escape(x['measure'])}</td><td>{_num(x['before'])}</td>"
+                           f"<td>{_num(x['after'])}</td></tr>" for x in xs)
+
+        ch = "".join(f"<tr><td>{html.escape(x['name'])}</td><td>"
+                     f"{'pass' if x['passed_before'] else 'FAIL'} &rarr; "
+                     f"{'pass' if x['passed_after'] else 'FAIL'}</td></tr>"
+                     for x in self.changed_rules) or "<tr><td>(none)</td></tr>"
+        return (f"<h4>Action {html.escape(self.action.id)}: {html.escape(self.action.title)}</h4>"
+                f"<p>Rules that change state</p><table>{ch}</table>"
+                f"<p>Improves</p><table>{rows(self.improves)}</table>"
+                f"<p>Worsens</p><table>{rows(self.worsens)}</table>")
+
+
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (int, float)):
+        return "-" if isinstance(x, float) and math.isnan(x) else f"{x:,.4g}"
+    return str(x)
+
+
+def _shares_frame(a) -> pd.DataFrame:
+    return pd.DataFrame([{"domain": d, "partner": p, "share": s, "year": r.year}
+                         for d, r in a.domains.items() for p, s in r.shares.items()])
+
+
+def _engagement(events: pd.DataFrame | None, poles: list[str]) -> dict:
+    """Events per pole (count and announced US dollar value) with the counterpart's members."""
+    if events is None or events.empty:
+        return {}
+    out = {}
+    for p in poles:
+        codes = set(reference.expand_group(p)) | {p}
+        e = events[events["counterpart"].isin(codes) | events["actor"].isin(codes)]
+        out[p] = {"events": len(e), "value_usd": float(pd.to_numeric(e["value_usd"]).fillna(0)
+                                                       .sum())}
+    return out
+
+
+def _simulation(a, doctrine, corridors, partners: list[str], n: int, seed: int) -> dict:
+    """VaR and CVaR (95 %) of the total loss from :func:`equipoise.risk.montecarlo.run_request`
+    (shares and corridor models, ``loss_model="max"`` with a graph), on fixed partners and seed
+    so that before and after see the same scenarios."""
+    from ..risk.montecarlo import MAX_PARTNERS, SimulationRequest, run_request
+
+    req = SimulationRequest(focal=doctrine.focal, runs=int(n), seed=int(seed),
+                            partners=tuple(partners[:MAX_PARTNERS]), levels=(0.95,),
+                            loss_model="max" if corridors is not None else "shares",
+                            batches=10)
+    res = run_request(_shares_frame(a), req, graph=corridors, doctrine=doctrine)
+    tot = res.risk.loc["total"]
+    return {"level": 0.95, "var": float(tot["var_95"]), "cvar": float(tot["cvar_95"]),
+            "mean": float(tot["mean"]), "runs": int(n), "seed": int(seed),
+            "loss_model": req.loss_model, "partners": list(req.partners)}
+
+
+def _state(a, doctrine, *, corridors, memberships, events, eval_year, scenarios,
+           sim_partners=(), sim_n: int = 0, seed: int = 0) -> State:
+    from ..risk.shocks import ShockRequest, shock
+    from .plan import portfolio_risk
+    from .rules import check_rules, membership_check
+
+    a.blocs = membership_check(doctrine, year=eval_year, memberships=memberships)
+    a.rules = check_rules(a)
+    shares = _shares_frame(a)
+    shocks = {}
+    model = "max" if corridors is not None else "shares"
+    for p in doctrine.poles:
+        r = shock(shares, ShockRequest(doctrine.focal, p, loss_model=model), doctrine=doctrine,
+                  corridors=corridors)
+        shocks[p] = {"total": r.total, "loss_model": model,
+                     "losses": {d: v for d, v in r.losses.items() if not math.isnan(v)},
+                     "corridor_losses": dict(r.corridor_losses)}
+    risk = portfolio_risk(a, scenarios)
+    cor = {}
+    if corridors is not None:
+        from ..risk.corridors import corridor_loss, load_systems, max_flow
+
+        countries = set(corridors.countries())
+        for s in load_systems(doctrine.focal).itertuples(index=False):
+            sinks = s.sinks.split(";")
+            if s.source not in corridors.country_of or any(k not in corridors.country_of
+                                                            for k in sinks):
+                continue
+            cor[s.system] = {"unit": s.unit, "max_flow": max_flow(corridors, s.source, sinks),
+                             "loss_without": {}}
+            for p in doctrine.poles:
+                codes = [c for c in {p, *reference.expand_group(p)} if c in countries]
+                if codes:
+                    cor[s.system]["loss_without"][p] = corridor_loss(corridors, s.source, sinks,
+                                                                     codes)
+    sim = _simulation(a, doctrine, corridors, list(sim_partners), sim_n, seed) \
+        if sim_n else {}
+    return State(a, shocks, risk, cor, a.blocs, _engagement(events, doctrine.poles), sim)
+
+
+def _compare(before: State, after: State, tol: float = 1e-9) -> list[dict]:
+    out = []
+
+    def add(measure, kind, b, a):
+        if b is None or a is None or (isinstance(b, float) and math.isnan(b)) \
+                or (isinstance(a, float) and math.isnan(a)):
+            return
+        d = a - b
+        if abs(d) <= tol:
+            return
+        sense = _SENSE[kind]
+        out.append({"measure": measure, "kind": kind, "before": b, "after": a, "delta": d,
+                    "direction": "changes" if sense == 0 else
+                    ("improves" if d * sense > 0 else "worsens")})
+
+    for dom in sorted(set(before.assessment.domains) | set(after.assessment.domains)):
+        rb = before.assessment.domains.get(dom)
+        ra = after.assessment.domains.get(dom)
+        if rb is None or ra is None:
+            continue
+        for k in ("top_share", "hhi", "effective_partners"):
+            add(f"{dom}.{k}", k, getattr(rb, k), getattr(ra, k))
+    for p in before.shocks:
+        add(f"shock.{p}.total_loss", "shock_loss", before.shocks[p]["total"],
+            after.shocks.get(p, {}).get("total"))
+    for k in ("var", "cvar"):
+        add(f"monte_carlo.{k}", k, before.risk.get(k), after.risk.get(k))
+        add(f"simulation.{k}", k, before.simulation.get(k), after.simulation.get(k))
+    for s, v in before.corridors.items():
+        va = after.corridors.get(s, {})
+        add(f"corridors.{s}.max_flow", "max_flow", v["max_flow"], va.get("max_flow"))
+        for p, x in v["loss_without"].items():
+            add(f"corridors.{s}.loss_without_{p}", "corridor_loss", x,
+                va.get("loss_without", {}).get(p))
+    add("blocs.violations", "bloc_violations", float(len(before.blocs.get("violations", []))),
+        float(len(after.blocs.get("violations", []))))
+    for p in before.shocks:
+        def led(state, pole=p):
+            return float(sum(1 for x in state.blocs.get("led_by_pole", []) if x["led_by"] == pole))
+        add(f"blocs.memberships_led_by_{p}", "led_by_pole", led(before), led(after))
+        add(f"engagement.{p}.events", "engagement",
+            float(before.engagement.get(p, {}).get("events", 0)),
+            float(after.engagement.get(p, {}).get("events", 0)))
+    return out
+
+
+def _rule_rows(before: State, after: State) -> list[dict]:
+    rb = {r.name: r for r in before.assessment.rules}
+    ra = {r.name: r for r in after.assessment.rules}
+    out = []
+    for name in list(rb) + [n for n in ra if n not in rb]:
+        b, a = rb.get(name), ra.get(name)
+        mb = None if b is None else b.margin
+        ma = None if a is None else a.margin
+        delta = None if mb is None or ma is None or math.isnan(mb) or math.isnan(ma) else ma - mb
+        out.append({"name": name,
+                    "passed_before": None if b is None else b.passed,
+                    "passed_after": None if a is None else a.passed,
+                    "margin_before": mb, "margin_after": ma, "margin_change": delta,
+                    "direction": None if not delta else ("improves" if delta > 0 else "worsens"),
+                    "description": (a or b).description})
+    return out
+
+
+def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: str | None = None,
+             year: int | None = None, n_scenarios: int = 2000, seed: int = 0,
+             corridors=None) -> Evaluation:
+    """Evaluate a proposed initiative before it is taken.
+
+    Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
+    shocks (``L_d = i * s_{p,d} * (1 - sigma_d)``, Keohane & Nye 1977, and the corridor max-flow
+    loss where a corridor graph exists), the Monte Carlo VaR and CVaR (Rockafellar & Uryasev
+    2000; same scenarios before and after) twice: ``risk`` is the shares-model loss the plan
+    minimises, ``simulation`` the full :func:`equipoise.risk.montecarlo.run_request` (shares and
+    corridor models), the corridor max flows and the doctrine's rule checks, before and after
+    the action.
+
+    Parameters
+    ----------
+    action
+        An :class:`Action`, or a path to an action TOML file (or a shipped example's name).
+    flows
+        Flows (default: the embedded dataset of the focal state).
+    doctrine
+        A doctrine, a TOML path or None for the default.
+    focal
+        ISO3 code (default: the action's, else the doctrine's).
+    year
+        One year for every domain (default: each domain's latest).
+    n_scenarios, seed
+        Monte Carlo scenarios for the VaR / CVaR (one-year disruption probabilities, the same
+        scenarios before and after, so the difference is the action's alone).
+    corridors
+        A corridor graph (default: the shipped graph when the focal state has one).
+
+    Returns
+    -------
+    Evaluation
+    """
+    from ..assessment import assess
+    from .model import Doctrine, load_doctrine
+    from .plan import default_scenarios
+
+    if not isinstance(action, Action):
+        action = load_action(action)
+    focal = focal or action.focal
+    if not isinstance(doctrine, Doctrine):
+        doctrine = load_doctrine(doctrine, focal=focal)
+    elif focal and focal != doctrine.focal:
+        doctrine = doctrine.model_copy(update={"focal": focal})
+    focal = doctrine.focal
+    if flows is None:
+        from ..datasets import load_default
+
+        flows = load_default(focal)
+    if corridors is None:
+        try:
+            from ..risk.corridors import load_corridors, load_systems
+
+            if len(load_systems(focal)):
+                corridors = load_corridors()
+        except (EquipoiseError, OSError):  # no shipped graph for this focal state
+            corridors = None
+    events = None
+    try:
+        from ..datasets import load_events
+
+        events = load_events(focal)
+    except (EquipoiseError, OSError):  # no events ledger for this focal state
+        events = None
+    mem = reference.load("memberships")
+    eval_year = action.year
+    flows, base_log = remove_baseline(action, flows, focal=focal)
+    applied = apply_action(action, flows, focal=focal, corridors=corridors, memberships=mem,
+                           events=events)
+    applied.log[:0] = base_log
+    # the evaluation counts engagement itself (with the action's events), so the assessment's
+    # own engagement summary is skipped
+    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
+    a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
+    partners = {}
+    for a in (a0, a1):
+        for r in a.domains.values():
+            for p, s in r.shares.items():
+                partners[p] = max(partners.get(p, 0.0), s)
+    partners.pop("OTH", None)
+    scen = default_scenarios(doctrine, sorted(partners, key=lambda p: -partners[p]),
+                             n=n_scenarios, seed=seed, graph=corridors)
+    order = sorted(partners, key=lambda p: -partners[p])
+    sim_partners = list(dict.fromkeys([*doctrine.poles, *order]))
+    sim_partners = [p for p in sim_partners if p != focal]
+    before = _state(a0, doctrine, corridors=corridors, memberships=mem, events=events,
+                    eval_year=eval_year, scenarios=scen, sim_partners=sim_partners,
+                    sim_n=n_scenarios, seed=seed)
+    after = _state(a1, doctrine, corridors=applied.corridors, memberships=applied.memberships,
+                   events=applied.events, eval_year=eval_year, scenarios=scen,
+                   sim_partners=sim_partners, sim_n=n_scenarios, seed=seed)
+    notes = []
+    for x in applied.log:
+        if x["table"] != "flows" or x["op"] == "total":
+            continue
+        dom = reference.indicator_table().at[x["indicator"], "domain"]
+        r1 = a1.domains.get(dom)
+        if r1 is None:
+            continue
+        used = (getattr(r1, "indicator_years", None) or {}).get(x["indicator"])
+        if used is None and not getattr(r1, "indicator_years", None):
+            used = r1.year
+        if used != x["year"]:
+            where_ = f"in {used}" if used is not None else "not at all"
+            notes.append(f"line {x['line']}: the change to {x['indicator']} lands in {x['year']}, "
+                         f"but the {dom} assessment uses that indicator {where_} (domain year "
+                         f"{r1.year}); it does not move the {dom} numbers (evaluate with "
+                         f"--year {x['year']} to see it)")
+    return Evaluation(action=action, focal=focal, before=before, after=after,
+                      rules=_rule_rows(before, after), changes=_compare(before, after),
+                      log=applied.log, notes=sorted(set(notes)))

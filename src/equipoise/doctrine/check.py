@@ -1,0 +1,325 @@
+"""``check``: every rule of a doctrine against a focal state's data, with margins and evidence.
+
+The rules themselves live in :mod:`equipoise.doctrine.rules`; this module runs them through an
+assessment and attaches to each rule the evidence behind it: the numbers the rule compared and
+the canonical flow rows (file, line, year, partner, indicator, value, unit, source) that produced
+those numbers, so every margin can be traced back to a published figure.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import reference
+
+__all__ = ["DoctrineCheck", "attach", "check", "check_assessment", "rule_source_rows"]
+
+ROW_COLUMNS = ("file", "line", "year", "partner", "indicator", "product", "value", "unit",
+               "source")
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return "-" if math.isnan(x) else f"{x:+.3f}"
+    return str(x)
+
+
+def _rule_domains(name: str, evidence: dict) -> list[str]:
+    """The domain(s) a rule is about, from its name (``kind:domain``, ``role:pole:domain``) or
+    its evidence."""
+    domains = set(reference.domain_list())
+    last = name.rsplit(":", 1)[-1]
+    if last in domains:
+        return [last]
+    if isinstance(evidence.get("domain"), str):
+        return [evidence["domain"]]
+    for key in ("leaders", "second_pole_share", "volatility"):
+        if isinstance(evidence.get(key), dict):
+            return [d for d in evidence[key] if d in domains]
+    return []
+
+
+def rule_source_rows(frame: pd.DataFrame, focal: str, domain_result) -> pd.DataFrame:
+    """The flow rows behind one domain's shares: the focal state's rows of the domain's
+    indicators inside each indicator's window ending in the year used for that indicator
+    (``indicator_years``; the domain's year where not given)."""
+    ind = reference.indicator_table()
+    rows = []
+    own_years = getattr(domain_result, "indicator_years", None) or {}
+    for indicator in domain_result.indicators:
+        w = int(ind.at[indicator, "window"]) if indicator in ind.index else 1
+        y = int(own_years.get(indicator, domain_result.year))
+        sel = frame[(frame["reporter"] == focal) & (frame["indicator"] == indicator)
+                    & (frame["year"] > y - w) & (frame["year"] <= y)]
+        rows.append(sel)
+    if not rows:
+        return pd.DataFrame(columns=list(ROW_COLUMNS))
+    out = pd.concat(rows, ignore_index=True)
+    cols = [c for c in ROW_COLUMNS if c in out.columns]
+    return out[cols].sort_values(["indicator", "year", "partner"]).reset_index(drop=True)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    recs = df.to_dict("records")
+    for r in recs:
+        for k, v in list(r.items()):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                r[k] = None
+            elif hasattr(v, "item"):
+                r[k] = v.item()
+    return recs
+
+
+@dataclass
+class DoctrineCheck:
+    """Result of :func:`check`: each rule with passed, margin and evidence.
+
+    Attributes
+    ----------
+    focal : str
+        ISO3 code of the focal state.
+    doctrine : Doctrine
+        The doctrine checked.
+    rules : list[RuleResult]
+        One record per rule (see :func:`equipoise.doctrine.rules.check_rules`).
+    source_rows : dict[str, list[dict]]
+        rule name -> the canonical flow rows behind its numbers.
+    assessment : Assessment
+        The assessment the rules were checked against.
+    """
+
+    focal: str
+    doctrine: Any
+    rules: list
+    source_rows: dict[str, list[dict]] = field(default_factory=dict)
+    assessment: Any = None
+
+    @property
+    def passed(self) -> bool:
+        """True when every rule holds."""
+        return all(r.passed for r in self.rules)
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.rules if not r.passed]
+
+    def rule(self, name: str):
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(f"no rule {name!r}; rules: {[r.name for r in self.rules]}")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per rule: name, passed, margin, value, threshold, description."""
+        return pd.DataFrame([{"name": r.name, "passed": r.passed, "margin": r.margin,
+                              "value": r.value, "threshold": r.threshold,
+                              "description": r.description} for r in self.rules])
+
+    def evidence(self, name: str) -> dict:
+        """The evidence of one rule, with its source rows."""
+        r = self.rule(name)
+        return {**r.evidence, "source_rows": self.source_rows.get(name, [])}
+
+    def to_dict(self) -> dict:
+        """``equipoise check --json``: ``rules`` is a list of records with ``name``, ``passed``,
+        ``margin`` and ``evidence`` (plus value, threshold and description)."""
+        return {
+            "focal": self.focal,
+            "doctrine": {"name": self.doctrine.name, "source": self.doctrine.source,
+                         "poles": self.doctrine.poles, "roles": self.doctrine.roles,
+                         "thresholds": self.doctrine.thresholds.model_dump()},
+            "passed": sum(r.passed for r in self.rules),
+            "failed": sum(not r.passed for r in self.rules),
+            "rules": [{"name": r.name, "passed": r.passed, "margin": r.margin,
+                       "value": r.value, "threshold": r.threshold,
+                       "description": r.description,
+                       "evidence": {**r.evidence,
+                                    "source_rows": self.source_rows.get(r.name, [])}}
+                      for r in self.rules],
+        }
+
+    def renderables(self) -> list:
+        from rich.table import Table
+
+        t = Table(title=f"Doctrine check: {self.focal} ({self.doctrine.name})")
+        t.add_column("rule", no_wrap=True)
+        t.add_column("passed", no_wrap=True)
+        t.add_column("margin", no_wrap=True, justify="right")
+        t.add_column("value", overflow="fold", max_width=36)
+        t.add_column("threshold", overflow="fold", max_width=24)
+        t.add_column("sources", overflow="fold", max_width=28)
+        for r in self.rules:
+            srcs = sorted({str(x.get("source")) for x in self.source_rows.get(r.name, [])})
+            t.add_row(r.name, "pass" if r.passed else "FAIL", _fmt(r.margin), _brief(r.value),
+                      _brief(r.threshold),
+                      ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
+        n_fail = len(self.failed)
+        return [t, f"{len(self.rules) - n_fail} of {len(self.rules)} rules hold; "
+                   f"{n_fail} fail. Margins: positive = room to spare, negative = how far "
+                   "the rule is broken. `equipoise explain --domain D` lists the rows."]
+
+    def summary(self) -> str:
+        from rich.console import Console
+
+        console = Console(record=True, width=140, color_system=None, file=_Null())
+        for r in self.renderables():
+            console.print(r)
+        return console.export_text()
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(r.name)}</td><td>{'pass' if r.passed else '<b>FAIL</b>'}</td>"
+            f"<td>{html.escape(_fmt(r.margin))}</td><td>{html.escape(_short(r.value))}</td>"
+            f"<td>{html.escape(', '.join(sorted({x['source'] for x in self.source_rows.get(r.name, [])})))}"
+            f"</td></tr>" for r in self.rules)
+        return (f"<h4>Doctrine check: {html.escape(self.focal)} "
+                f"({html.escape(self.doctrine.name)})</h4><table><tr><th>rule</th><th>passed</th>"
+                f"<th>margin</th><th>value</th><th>sources</th></tr>{rows}</table>")
+
+
+class _Null:
+    def write(self, _s):
+        return 0
+
+    def flush(self):
+        pass
+
+
+def _brief(v: Any, limit: int = 60) -> str:
+    """A value for a table cell: numbers to three decimals, dicts as ``key value`` pairs."""
+    if isinstance(v, bool) or v is None:
+        return "-" if v is None else str(v)
+    if isinstance(v, float):
+        return "-" if math.isnan(v) else f"{v:.3f}"
+    if isinstance(v, dict):
+        s = ", ".join(f"{k} {_brief(x, 20)}" for k, x in v.items())
+    elif isinstance(v, (list, tuple)):
+        s = ", ".join(_brief(x, 20) for x in v) or "none"
+    else:
+        s = str(v)
+    return s if len(s) <= limit else s[:limit - 3] + "..."
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return _fmt(v)
+    s = str(v)
+    return s if len(s) <= 50 else s[:47] + "..."
+
+
+def _membership_rows(focal: str) -> list[dict]:
+    """The focal state's rows of the shipped memberships table joined to the organisations."""
+    try:
+        mem = reference.load("memberships")
+        orgs = reference.load("organisations")
+    except (FileNotFoundError, KeyError):
+        return []
+    own = mem[mem["country"] == focal]
+    own = own.assign(file="reference/memberships.csv", line=own.index + 2)
+    m = own.merge(orgs[["org", "kind", "led_by", "aimed_at"]], on="org", how="left")
+    cols = [c for c in ("file", "line", "org", "kind", "led_by", "aimed_at", "start_year", "end_year",
+                        "status", "source") if c in m.columns]
+    return _records(m[cols].astype(object).where(m[cols].notna(), None))
+
+
+def attach(assessment, flows=None, *, plan=None, evaluations=()) -> Any:
+    """Put the doctrine check (with source rows), a plan and action evaluations into an
+    assessment's output: ``assessment.to_dict()["doctrine"]`` then holds ``check``, ``plan``
+    and ``evaluations`` (what ``equipoise assess --json`` prints once it passes them).
+
+    Returns the same assessment.
+    """
+    frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
+    out = {"check": check_assessment(assessment, frame).to_dict()}
+    if plan is not None:
+        out["plan"] = plan.to_dict()
+    if evaluations:
+        out["evaluations"] = [e.to_dict() for e in evaluations]
+    assessment.extras["doctrine"] = out
+    return assessment
+
+
+def check_assessment(a, frame: pd.DataFrame | None = None) -> DoctrineCheck:
+    """A :class:`DoctrineCheck` from an existing assessment (its rules, with source rows from
+    ``frame``, the flows it was computed from)."""
+    rows: dict[str, list[dict]] = {}
+    if frame is not None:
+        cache: dict[str, list[dict]] = {}
+        for r in a.rules:
+            recs: list[dict] = []
+            for d in _rule_domains(r.name, r.evidence):
+                if d not in a.domains:
+                    continue
+                if d not in cache:
+                    cache[d] = _records(rule_source_rows(frame, a.focal, a.domains[d]))
+                recs.extend(cache[d])
+            if r.name == "equidistance" and frame is not None:
+                eq = frame[(frame["reporter"] == a.focal)
+                           & (frame["indicator"] == "political.unga.agreement")
+                           & frame["partner"].isin(a.doctrine.poles)]
+                period = a.equidistance.get("period")
+                if period is not None:
+                    eq = eq[eq["year"] == period]
+                recs = _records(eq[[c for c in ROW_COLUMNS if c in eq.columns]])
+            if r.name == "no_camp":
+                recs = _membership_rows(a.focal)
+            rows[r.name] = recs
+    return DoctrineCheck(focal=a.focal, doctrine=a.doctrine, rules=list(a.rules),
+                         source_rows=rows, assessment=a)
+
+
+def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+          assessment=None) -> DoctrineCheck:
+    """Check every rule of the doctrine against the focal state's data.
+
+    Parameters
+    ----------
+    flows
+        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame (the embedded
+        Kazakhstan dataset when None).
+    doctrine
+        A :class:`~equipoise.doctrine.model.Doctrine`, a TOML path, or None for the default.
+    focal
+        ISO3 code (default: the doctrine's).
+    year
+        One year for every domain (default: each domain's latest year with data).
+    assessment
+        An existing :class:`~equipoise.assessment.Assessment` to check instead of computing one.
+
+    Returns
+    -------
+    DoctrineCheck
+        Every rule with ``passed``, ``margin`` (positive = room to spare) and ``evidence``
+        (the compared numbers and the canonical source rows behind them).
+
+    Notes
+    -----
+    The rules read the doctrine of operational functional balance: no critical dependency
+    (IW Koeln >= 50 % from one supplier with low substitutability), concentration (HHI, EU 2021
+    / CEPII GeoDep 0.4), roles, convergence (most domains led by one pole), squeeze, Kuik's
+    fallback (viable partners per critical domain), equidistance, predictability and no camp.
+    """
+    from ..assessment import assess
+
+    if flows is None and assessment is None:
+        from ..datasets import load_default
+        from .model import Doctrine, load_doctrine
+
+        d = doctrine if isinstance(doctrine, Doctrine) else load_doctrine(doctrine, focal=focal)
+        flows = load_default(focal or d.focal)
+        doctrine = d
+    frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
+    if assessment is None:
+        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine)
+    return check_assessment(assessment, frame)

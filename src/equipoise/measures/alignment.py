@@ -1,0 +1,709 @@
+"""Alignment of a focal state with each pole from UN General Assembly roll calls, and
+equidistance (the spread of alignment across the poles), with bootstrap intervals.
+
+Measures (``measure=``), each computed from the 3 x 3 table of the two states' votes
+(yes / abstain / no) on the roll calls where both voted (absences and non-membership excluded):
+
+``agree``
+    Exact agreement: share of roll calls where both voted and voted alike. The definition of
+    ``USAgree``/``RUSSAgree``/``ChinaAgree`` in the Bailey-Strezhnev-Voeten (2017) file; the
+    tests reproduce the published values exactly where the vote sets coincide.
+``coincidence``
+    US State Department "voting coincidence" (Voting Practices in the United Nations):
+    identical / (identical + opposite) over yes/no votes; abstentions and absences excluded.
+``s``
+    Signorino & Ritter (1999) S score, absolute form, ``S = 1 - 2 sum|x1 - x2| / (n d)`` on the
+    ordinal scale yes = 1, abstain = 2, no = 3 (d = 2); range [-1, 1].
+``kappa``
+    Cohen's (1960) kappa ``(p_o - p_e) / (1 - p_e)`` over the 3 x 3 table; chance-corrected
+    agreement as recommended by Haege (2011, Political Analysis 19(3)).
+``ipd``
+    Ideal-point distance ``|theta_focal - theta_pole|`` from the published ideal points of
+    Bailey, Strezhnev & Voeten (2017); a distance: lower means closer.
+
+A pole may be a country (``USA``) or a group (``EU27``): a group is pooled over its member states
+in each year (:func:`equipoise.reference.expand_group`), every focal-member pair on a roll call
+counting once. Periods: ``year`` (calendar year of the vote), ``session``, ``issue`` (the six
+Voeten issue codes over the whole window; a roll call with two issues counts in both) or ``all``.
+
+Intervals: nonparametric bootstrap over roll calls (Efron & Tibshirani 1993), percentile
+method, seeded :class:`numpy.random.Generator`; the roll calls of a period are resampled once
+per replicate and used for *all* poles, so the equidistance interval is joint. For ``ipd`` the
+interval is a parametric simulation from the published posterior quantiles (normal
+approximation, sd = (q95 - q05) / (2 * 1.645), independent across states).
+
+Equidistance (equipoise's own, shared/METHODS.md): per period, ``max - min`` of the measure
+across the poles with data; 0 = perfectly equidistant.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .._options import as_list, check_option
+from ..errors import InputError, NoDataError, OptionError
+
+Measure = Literal["agree", "coincidence", "s", "kappa", "ipd"]
+By = Literal["year", "session", "issue", "all"]
+DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
+_CODE = {"yes": 0, "abstain": 1, "no": 2}
+HIGHER_IS_CLOSER = {"agree": True, "coincidence": True, "s": True, "kappa": True, "ipd": False}
+MEASURE_NAMES = {
+    "agree": "exact agreement (share of common roll calls voted alike; BSV 2017)",
+    "coincidence": "voting coincidence (identical / (identical + opposite); US State Department)",
+    "s": "Signorino-Ritter S (absolute, yes/abstain/no scale)",
+    "kappa": "Cohen's kappa (chance-corrected agreement; Haege 2011)",
+    "ipd": "ideal-point distance |theta_i - theta_j| (Bailey, Strezhnev & Voeten 2017)",
+}
+
+__all__ = [
+    "DEFAULT_POLES",
+    "AlignmentResult",
+    "AlignmentSummary",
+    "alignment",
+    "alignment_summary",
+    "assessment_equidistance",
+    "default_idealpoints",
+    "default_votes",
+    "measure_from_tables",
+]
+
+
+# ------------------------------------------------------------------------------ data lookup
+
+
+def _shared_data() -> Path | None:
+    env = os.environ.get("EQUIPOISE_SHARED_DATA")
+    # an explicit setting wins, even when it points nowhere (that switches the copy off)
+    cands = [Path(env)] if env else [Path(__file__).resolve().parents[3].parent / "shared" / "data"]
+    for c in cands:
+        if c.is_dir():
+            return c
+    return None
+
+
+def default_votes():
+    """The votes to use when none are given, as a :class:`~equipoise.sources.unvotes.VoteSet`.
+
+    Order: ``$EQUIPOISE_VOTES`` (a file or folder); the warehouse ``votes`` and
+    ``vote_issues`` tables when :mod:`equipoise.warehouse` offers ``read_table(name)``; the ``unvotes`` folder of the shared data
+    (``$EQUIPOISE_SHARED_DATA`` or ``../shared/data`` beside the checkout).
+    """
+    from ..sources.unvotes import read_votes, votes_from_frame
+
+    env = os.environ.get("EQUIPOISE_VOTES")
+    if env:
+        return read_votes(env)
+    try:  # the warehouse is optional; its API may not exist in every install
+        from .. import warehouse  # type: ignore[attr-defined]
+
+        getter = getattr(warehouse, "read_table", None)
+        if getter is not None:
+            df = getter("votes")
+            if df is not None and len(df):
+                try:
+                    iss = getter("vote_issues")[["rcid", "issue"]]
+                except Exception:  # no issue table loaded: by='issue' will say so
+                    iss = None
+                return votes_from_frame(df, iss, source="warehouse:votes")
+    except Exception:  # no warehouse or no votes table: fall through
+        pass
+    shared = _shared_data()
+    if shared is not None and (shared / "unvotes").is_dir():
+        return read_votes(shared / "unvotes")
+    raise NoDataError("no UN votes found: pass --votes PATH (a file or folder in the unvotes or "
+                      "Voeten layout), set EQUIPOISE_VOTES, or load votes into the warehouse")
+
+
+def default_idealpoints():
+    """The BSV ideal-point frame: ``$EQUIPOISE_IDEALPOINTS`` or the shared data copy."""
+    from ..sources.idealpoints import read_idealpoints
+
+    env = os.environ.get("EQUIPOISE_IDEALPOINTS")
+    if env:
+        return read_idealpoints(env)
+    shared = _shared_data()
+    if shared is not None:
+        hits = sorted((shared / "unga-ideal-points").glob("Idealpoint*.csv*"))
+        if hits:
+            return read_idealpoints(hits[-1])
+    raise NoDataError("no ideal-point file found: pass --idealpoints PATH (the BSV "
+                      "IdealpointestimatesAll CSV) or set EQUIPOISE_IDEALPOINTS")
+
+
+# ------------------------------------------------------------------------------ the measures
+
+
+def measure_from_tables(t: np.ndarray, measure: str) -> np.ndarray:
+    """The measure from 3 x 3 vote tables ``t[..., focal_vote, pole_vote]`` (yes, abstain, no).
+
+    Returns an array of shape ``t.shape[:-2]``; NaN where undefined (no common votes, or
+    ``p_e == 1`` for kappa, or no yes/no pair for coincidence).
+
+    >>> t = np.array([[8, 0, 1], [0, 1, 0], [0, 0, 0]])
+    >>> float(measure_from_tables(t, "agree"))
+    0.9
+    """
+    t = np.asarray(t, dtype=float)
+    n = t.sum(axis=(-1, -2))
+    same = np.trace(t, axis1=-2, axis2=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if measure == "agree":
+            return np.where(n > 0, same / n, np.nan)
+        if measure == "coincidence":
+            ident = t[..., 0, 0] + t[..., 2, 2]
+            opp = t[..., 0, 2] + t[..., 2, 0]
+            return np.where(ident + opp > 0, ident / (ident + opp), np.nan)
+        if measure == "s":
+            dist = np.abs(np.subtract.outer(np.arange(3), np.arange(3)))
+            d = 2.0
+            tot = (t * dist).sum(axis=(-1, -2))
+            return np.where(n > 0, 1.0 - 2.0 * tot / (n * d), np.nan)
+        if measure == "kappa":
+            po = same / n
+            pe = (t.sum(axis=-1) * t.sum(axis=-2)).sum(axis=-1) / n**2
+            return np.where((n > 0) & (pe < 1 - 1e-12), (po - pe) / (1 - pe), np.nan)
+    raise OptionError(f"measure: expecting one of ('agree', 'coincidence', 's', 'kappa'). "
+                      f"Got {measure!r}.")
+
+
+# ------------------------------------------------------------------------------ results
+
+
+@dataclass
+class AlignmentResult:
+    """Alignment of ``focal`` with each pole per period, and equidistance.
+
+    Attributes
+    ----------
+    series : DataFrame
+        period, pole, value, lower, upper, n_rollcalls, n_pairs.
+    equidistance : DataFrame
+        period, value, lower, upper, n_poles (poles with a value), closest, farthest.
+    """
+
+    focal: str
+    measure: str
+    by: str
+    poles: list[str]
+    series: pd.DataFrame
+    equidistance: pd.DataFrame
+    level: float = 0.95
+    reps: int = 1000
+    seed: int | None = 0
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        s = self.series[["period", "pole", "value", "lower", "upper", "n_rollcalls"]]
+        e = self.equidistance[["period", "value", "lower", "upper", "n_poles"]]
+        return {
+            "focal": self.focal, "measure": self.measure, "by": self.by, "poles": self.poles,
+            "definition": MEASURE_NAMES[self.measure],
+            "higher_is_closer": HIGHER_IS_CLOSER[self.measure],
+            "level": self.level, "reps": self.reps, "seed": self.seed, "source": self.source,
+            "series": s.to_dict("records"), "equidistance": e.to_dict("records"),
+            "notes": self.notes,
+        }
+
+    def wide(self) -> pd.DataFrame:
+        """Period x pole table of values, with the equidistance as the last column."""
+        w = self.series.pivot(index="period", columns="pole", values="value")
+        w = w[[p for p in self.poles if p in w.columns]]
+        w["equidistance"] = self.equidistance.set_index("period")["value"]
+        return w
+
+    def summary(self) -> str:
+        lines = [f"Alignment of {self.focal}: {MEASURE_NAMES[self.measure]}, by {self.by}, "
+                 f"{int(self.level * 100)}% bootstrap intervals ({self.reps} reps)"]
+        with pd.option_context("display.width", 200, "display.max_rows", 200):
+            lines.append(self.wide().round(3).to_string())
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return (f"<p>Alignment of {self.focal}: {MEASURE_NAMES[self.measure]}</p>"
+                + self.wide().round(3).to_html())
+
+
+@dataclass(frozen=True)
+class AlignmentSummary:
+    """What the assessment needs: the latest period's alignment per pole and equidistance.
+
+    ``values[pole] = {"value", "lower", "upper"}``; ``equidistance = {"value", "lower",
+    "upper"}``; ``volatility[pole]`` = standard deviation of the pole's period-to-period
+    changes over the window (predictability); ``trend`` = the equidistance series.
+    """
+
+    focal: str
+    measure: str
+    period: object
+    values: dict
+    equidistance: dict
+    closest: str | None
+    farthest: str | None
+    volatility: dict
+    trend: list
+    higher_is_closer: bool
+    source: str
+    definition: str
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+# ------------------------------------------------------------------------------ engine
+
+
+def _as_voteset(votes):
+    from ..sources.unvotes import VoteSet, read_votes, votes_from_frame
+
+    if votes is None:
+        return default_votes()
+    if isinstance(votes, VoteSet):
+        return votes
+    if isinstance(votes, pd.DataFrame):
+        return votes_from_frame(votes)
+    if isinstance(votes, (str, Path)):
+        return read_votes(votes)
+    raise InputError(f"votes: expecting a VoteSet, a DataFrame or a path; got {type(votes)}")
+
+
+def _pole_pairs(v: pd.DataFrame, focal: str, poles: Sequence[str]) -> pd.DataFrame:
+    """Rows (rcid, year, pole, f, p): the focal vote and a pole member's vote (codes 0..2)."""
+    from .. import reference
+
+    years = np.sort(v["year"].unique())
+    mapping = []
+    for pole in poles:
+        if reference.is_group(pole):
+            for y in years:
+                mem = [m for m in reference.expand_group(pole, int(y)) if m != focal]
+                mapping.append(pd.DataFrame({"pole": pole, "year": int(y), "country": mem}))
+        else:
+            mapping.append(pd.DataFrame({"pole": pole, "year": years.astype(int),
+                                         "country": pole}))
+    mp = pd.concat(mapping, ignore_index=True)
+    mp["country"] = mp["country"].astype("string")
+    code = v["vote"].map(_CODE)
+    voted = code.notna()
+    vv = v.loc[voted, ["rcid", "year", "country"]].assign(code=code[voted].astype("int8"))
+    fv = vv.loc[vv["country"] == focal, ["rcid", "code"]].rename(columns={"code": "f"})
+    pv = vv[vv["country"].isin(mp["country"].unique())].merge(mp, on=["year", "country"])
+    pairs = pv.merge(fv, on="rcid")
+    return pairs.rename(columns={"code": "p"})[["rcid", "year", "pole", "f", "p"]]
+
+
+def _check_poles(poles, focal) -> list[str]:
+    from .. import reference
+
+    poles = as_list(poles) or list(DEFAULT_POLES)
+    known = reference.known_codes()
+    bad = [p for p in poles if p not in known]
+    if bad:
+        from ..errors import UnknownCountryError
+
+        raise UnknownCountryError(f"--poles: {bad} are not ISO3 codes or known groups "
+                                  f"(EU27, EAEU, ...)")
+    if focal not in reference.country_codes():
+        from ..errors import UnknownCountryError
+
+        raise UnknownCountryError(f"focal {focal!r} is not an ISO3 country code")
+    return [p for p in poles if p != focal]
+
+
+def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | None = None,
+              start: int | None = None, end: int | None = None, by: By = "year",
+              measure: Measure = "agree", reps: int = 1000, seed: int | None = 0,
+              level: float = 0.95, idealpoints=None, min_rollcalls: int = 1) -> AlignmentResult:
+    """Alignment of ``focal`` with each pole per period, with bootstrap intervals.
+
+    Parameters
+    ----------
+    votes : VoteSet, DataFrame, path or None
+        Canonical votes (see :mod:`equipoise.sources.unvotes`); :func:`default_votes` if None.
+        Ignored for ``measure="ipd"``.
+    focal : str
+        ISO3 code of the focal state.
+    poles : list or comma-separated str
+        Country codes or groups (``EU27`` is pooled over its members in each year).
+    start, end : int, optional
+        Inclusive calendar-year window (for ``by="session"``, sessions opening in the window).
+    by : {"year", "session", "issue", "all"}
+    measure : {"agree", "coincidence", "s", "kappa", "ipd"}
+        See the module docstring for the formulas and sources. The default, exact agreement,
+        is the published BSV measure and the one the doctrine's ``equidistance_spread``
+        threshold is stated in; ``kappa`` corrects for chance (Haege 2011).
+    reps : int
+        Bootstrap replicates (0 = no intervals).
+    seed : int or None
+        Seed of the :class:`numpy.random.Generator`.
+    level : float
+        Coverage of the percentile interval.
+    idealpoints : DataFrame or path, optional
+        BSV ideal points for ``ipd`` (:func:`default_idealpoints` if None).
+    min_rollcalls : int
+        Periods with fewer common roll calls (focal and any pole) are dropped.
+
+    Returns
+    -------
+    AlignmentResult
+
+    References
+    ----------
+    Bailey, Strezhnev & Voeten (2017) JCR 61(2); Signorino & Ritter (1999) ISQ 43(1);
+    Cohen (1960) EPM 20(1); Haege (2011) Political Analysis 19(3); US Department of State,
+    Voting Practices in the United Nations; Efron & Tibshirani (1993).
+    """
+    check_option("measure", measure, Measure)
+    check_option("by", by, By)
+    if not 0 < level < 1:
+        raise OptionError(f"level: expecting a number in (0, 1). Got {level!r}.")
+    if reps < 0:
+        raise OptionError(f"reps: expecting an integer >= 0. Got {reps!r}.")
+    poles = _check_poles(poles, focal)
+    if measure == "ipd":
+        return _ipd(idealpoints, focal=focal, poles=poles, start=start, end=end, by=by,
+                    reps=reps, seed=seed, level=level)
+    try:
+        vs = _as_voteset(votes)
+    except NoDataError:
+        if votes is not None or measure != "agree" or by not in ("year", "session"):
+            raise
+        return _embedded_agreement(focal=focal, poles=poles, start=start, end=end, by=by,
+                                   level=level)
+    v = vs.votes
+    if start is not None:
+        v = v[v["year"] >= int(start)]
+    if end is not None:
+        v = v[v["year"] <= int(end)]
+    if not (v["country"] == focal).any():
+        raise NoDataError(f"no votes of {focal} in {vs.source or 'the votes given'}"
+                          f" for years {start or 'start'}..{end or 'end'}")
+    pairs = _pole_pairs(v, focal, poles)
+    if pairs.empty:
+        raise NoDataError(f"no roll calls on which {focal} and any of {poles} both voted")
+    notes = []
+    if by == "year":
+        pairs["period"] = pairs["year"]
+    elif by == "session":
+        sess = v.drop_duplicates("rcid").set_index("rcid")["session"]
+        pairs["period"] = pairs["rcid"].map(sess).astype("int64")
+    elif by == "all":
+        lo, hi = int(pairs["year"].min()), int(pairs["year"].max())
+        pairs["period"] = f"{lo}-{hi}"
+    else:
+        iss = vs.issues
+        if iss is None or iss.empty:
+            raise NoDataError(f"{vs.source}: no roll-call issue codes; by='issue' needs them")
+        pairs = pairs.merge(iss.rename(columns={"issue": "period"}), on="rcid")
+        notes.append("by issue: a roll call tagged with several issues counts in each; "
+                     "untagged roll calls are left out")
+    rng = np.random.default_rng(seed)
+    alpha = (1 - level) / 2
+    srows, erows = [], []
+    for period, g in pairs.groupby("period", sort=True):
+        rc_codes, rc_idx = np.unique(g["rcid"].to_numpy(), return_inverse=True)
+        n_rc = len(rc_codes)
+        if n_rc < min_rollcalls:
+            continue
+        pole_idx = pd.Categorical(g["pole"], categories=poles).codes
+        cell = g["f"].to_numpy().astype(np.int64) * 3 + g["p"].to_numpy()
+        flat = (rc_idx * len(poles) + pole_idx) * 9 + cell
+        counts = np.bincount(flat, minlength=n_rc * len(poles) * 9).reshape(
+            n_rc, len(poles) * 9).astype(float)
+        point_t = counts.sum(axis=0).reshape(len(poles), 3, 3)
+        point = measure_from_tables(point_t, measure)
+        npairs = point_t.sum(axis=(1, 2))
+        per_pole_rc = (counts.reshape(n_rc, len(poles), 9).sum(axis=2) > 0).sum(axis=0)
+        if reps:
+            idx = rng.integers(0, n_rc, size=(reps, n_rc))
+            w = np.bincount((idx + np.arange(reps)[:, None] * n_rc).ravel(),
+                            minlength=reps * n_rc).reshape(reps, n_rc).astype(float)
+            boot_t = (w @ counts).reshape(reps, len(poles), 3, 3)
+            boot = measure_from_tables(boot_t, measure)
+            lo_p, hi_p = _quantiles(boot, alpha)
+        else:
+            boot = None
+            lo_p = hi_p = np.full(len(poles), np.nan)
+        for j, pole in enumerate(poles):
+            if npairs[j] == 0:
+                continue
+            srows.append((period, pole, float(point[j]), float(lo_p[j]), float(hi_p[j]),
+                          int(per_pole_rc[j]), int(npairs[j])))
+        erows.append(_spread_row(period, point, boot, poles, alpha, measure))
+    return _result(srows, erows, focal, measure, by, poles, level, reps, seed,
+                   vs.source, notes)
+
+
+def _quantiles(boot: np.ndarray, alpha: float):
+    """Percentile interval over axis 0, NaN where every replicate is NaN."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (np.nanquantile(boot, alpha, axis=0), np.nanquantile(boot, 1 - alpha, axis=0))
+
+
+def _spread_row(period, point, boot, poles, alpha, measure):
+    ok = ~np.isnan(point)
+    if ok.sum() < 2:
+        return (period, np.nan, np.nan, np.nan, int(ok.sum()), None, None)
+    value = float(np.nanmax(point) - np.nanmin(point))
+    hi_first = HIGHER_IS_CLOSER[measure]
+    order = np.where(ok, point, -np.inf if hi_first else np.inf)
+    closest = poles[int(np.argmax(order) if hi_first else np.argmin(order))]
+    order2 = np.where(ok, point, np.inf if hi_first else -np.inf)
+    farthest = poles[int(np.argmin(order2) if hi_first else np.argmax(order2))]
+    lo = hi = np.nan
+    if boot is not None:
+        b = boot[:, ok]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spread = np.nanmax(b, axis=1) - np.nanmin(b, axis=1)
+        lo, hi = (float(x) for x in _quantiles(spread, alpha))
+    return (period, value, lo, hi, int(ok.sum()), closest, farthest)
+
+
+def _result(srows, erows, focal, measure, by, poles, level, reps, seed, source, notes):
+    series = pd.DataFrame(srows, columns=["period", "pole", "value", "lower", "upper",
+                                          "n_rollcalls", "n_pairs"])
+    equi = pd.DataFrame(erows, columns=["period", "value", "lower", "upper", "n_poles",
+                                        "closest", "farthest"])
+    if series.empty:
+        raise NoDataError(f"no period has common roll calls of {focal} with {poles}")
+    return AlignmentResult(focal=focal, measure=measure, by=by, poles=list(poles),
+                           series=series, equidistance=equi, level=level, reps=reps, seed=seed,
+                           source=source, notes=notes)
+
+
+def _embedded_agreement(*, focal, poles, start, end, by, level) -> AlignmentResult:
+    """Exact agreement from the embedded default's ``political.unga.agreement`` rows.
+
+    Used when no roll-call votes are available: one value per session-year (published BSV
+    agreement with USA/RUS/CHN; EU27 derived from the Voeten roll calls by
+    scripts/derive_kazakhstan.py), no intervals.
+    """
+    try:
+        from ..datasets import load_default
+
+        flows = load_default(focal).data
+    except Exception as exc:  # no embedded data for this focal state
+        raise NoDataError(f"no UN votes and no embedded agreement rows for {focal}: pass "
+                          f"--votes PATH ({exc})") from exc
+    f = flows[(flows["reporter"] == focal) & (flows["indicator"] == "political.unga.agreement")
+              & flows["partner"].isin(poles)]
+    if start is not None:
+        f = f[f["year"] >= int(start)]
+    if end is not None:
+        f = f[f["year"] <= int(end)]
+    if f.empty:
+        raise NoDataError(f"no UN votes found and no embedded agreement rows of {focal} with "
+                          f"{poles}: pass --votes PATH")
+    f = f.assign(period=f["year"].astype(int) if by == "year" else f["year"].astype(int) - 1945)
+    srows, erows = [], []
+    for period, g in f.groupby("period"):
+        vals = dict(zip(g["partner"], g["value"].astype(float), strict=True))
+        point = np.array([vals.get(p, np.nan) for p in poles])
+        for p in poles:
+            if p in vals:
+                srows.append((period, p, vals[p], np.nan, np.nan, 0, 0))
+        erows.append(_spread_row(period, point, None, poles, (1 - level) / 2, "agree"))
+    notes = ["embedded default: published agreement per session-year "
+             f"({'; '.join(sorted(f['source'].unique()))}); no roll calls, so no intervals"]
+    return _result(srows, erows, focal, "agree", by, poles, level, 0, None,
+                   "equipoise embedded default (political.unga.agreement)", notes)
+
+
+def _ipd(idealpoints, *, focal, poles, start, end, by, reps, seed, level) -> AlignmentResult:
+    from .. import reference
+    from ..sources.idealpoints import read_idealpoints
+
+    if by == "issue":
+        raise OptionError("by: ideal points are estimated per session over all issues; "
+                          "expecting one of ('year', 'session', 'all') with measure 'ipd'. "
+                          "Got 'issue'.")
+    if idealpoints is None:
+        ip = default_idealpoints()
+    elif isinstance(idealpoints, pd.DataFrame):
+        ip = idealpoints
+    else:
+        ip = read_idealpoints(idealpoints)
+    if start is not None:
+        ip = ip[ip["year"] >= int(start)]
+    if end is not None:
+        ip = ip[ip["year"] <= int(end)]
+    ip = ip.copy()
+    ip["sd"] = (ip["q95"] - ip["q05"]) / (2 * 1.6448536269514722)
+    f = ip[ip["country"] == focal].set_index("session")
+    if f.empty:
+        raise NoDataError(f"no ideal points of {focal} in the window")
+    rng = np.random.default_rng(seed)
+    alpha = (1 - level) / 2
+    sessions = sorted(f.index)
+    by_s = {s: g.set_index("country") for s, g in ip[ip["session"].isin(sessions)].groupby(
+        "session")}
+    # per session: mean and sd of each pole's ideal point (a group: mean over members)
+    stats = {}
+    for s in sessions:
+        g = by_s[s]
+        year = int(f.loc[s, "year"])
+        row = []
+        for pole in poles:
+            mem = [m for m in reference.expand_group(pole, year) if m != focal]
+            mem = [m for m in mem if m in g.index]
+            if not mem:
+                row.append((np.nan, np.nan))
+                continue
+            row.append((float(g.loc[mem, "ideal"].mean()),
+                        float(np.sqrt((g.loc[mem, "sd"] ** 2).sum()) / len(mem))))
+        stats[s] = (float(f.loc[s, "ideal"]), float(f.loc[s, "sd"]), row, year)
+    if by == "all":
+        groups = {f"{ip['year'].min()}-{ip['year'].max()}": sessions}
+    else:
+        groups = {(s if by == "session" else stats[s][3]): [s] for s in sessions}
+    srows, erows = [], []
+    for period, ss in groups.items():
+        # average over the sessions of the period of |theta_f - theta_p|
+        pts, sims = [], []
+        for s in ss:
+            tf, sf, row, _ = stats[s]
+            mu = np.array([r[0] for r in row])
+            sd = np.array([r[1] for r in row])
+            pts.append(np.abs(tf - mu))
+            if reps:
+                zf = tf + sf * rng.standard_normal((reps, 1))
+                zp = mu + np.nan_to_num(sd) * rng.standard_normal((reps, len(poles)))
+                sims.append(np.abs(zf - zp))
+        point = np.nanmean(np.vstack(pts), axis=0) if len(pts) > 1 else pts[0]
+        boot = (np.mean(np.stack(sims), axis=0) if sims else None)
+        if boot is not None:
+            lo_p, hi_p = _quantiles(boot, alpha)
+        else:
+            lo_p = hi_p = np.full(len(poles), np.nan)
+        for j, pole in enumerate(poles):
+            if np.isnan(point[j]):
+                continue
+            srows.append((period, pole, float(point[j]), float(lo_p[j]), float(hi_p[j]),
+                          int(np.nansum([f.loc[s, "n_votes"] for s in ss])), len(ss)))
+        erows.append(_spread_row(period, point, boot, poles, alpha, "ipd"))
+    src = ip.attrs.get("source", "BSV ideal points")
+    notes = ["ipd intervals: simulation from the published posterior quantiles (normal "
+             "approximation, independent states), not a roll-call bootstrap",
+             "n_rollcalls for ipd = the focal state's NVotesAll in the period"]
+    return _result(srows, erows, focal, "ipd", by, poles, level, reps, seed, src, notes)
+
+
+def alignment_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+                      votes=None, measure: Measure = "agree", start: int | None = None,
+                      end: int | None = None, by: By = "year", reps: int = 1000,
+                      seed: int | None = 0, level: float = 0.95, idealpoints=None,
+                      min_rollcalls: int = 20) -> AlignmentSummary:
+    """Latest-period alignment per pole and equidistance with its interval, for the assessment.
+
+    The latest period is the last one with at least ``min_rollcalls`` common roll calls (a
+    calendar year at the end of the data may hold only a few January votes). Volatility is the
+    standard deviation of period-to-period changes of each pole's series (predictability).
+    """
+    res = alignment(votes, focal=focal, poles=poles, start=start, end=end, by=by,
+                    measure=measure, reps=reps, seed=seed, level=level,
+                    idealpoints=idealpoints, min_rollcalls=min_rollcalls)
+    e = res.equidistance.dropna(subset=["value"])
+    if e.empty:
+        raise NoDataError(f"fewer than two poles with common roll calls for {focal}")
+    last = e.iloc[-1]
+    s = res.series[res.series["period"] == last["period"]]
+    values = {r.pole: {"value": float(r.value), "lower": float(r.lower),
+                       "upper": float(r.upper), "n_rollcalls": int(r.n_rollcalls)}
+              for r in s.itertuples()}
+    vol = {}
+    for pole, g in res.series.groupby("pole"):
+        d = np.diff(g.sort_values("period")["value"].to_numpy())
+        vol[pole] = float(np.std(d, ddof=1)) if len(d) > 1 else float("nan")
+    trend = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+             for r in res.equidistance[["period", "value", "lower", "upper"]].to_dict("records")]
+    period = last["period"]
+    period = period.item() if hasattr(period, "item") else period
+    return AlignmentSummary(
+        focal=focal, measure=measure, period=period, values=values,
+        equidistance={"value": float(last["value"]), "lower": float(last["lower"]),
+                      "upper": float(last["upper"])},
+        closest=last["closest"], farthest=last["farthest"], volatility=vol, trend=trend,
+        higher_is_closer=HIGHER_IS_CLOSER[measure], source=res.source,
+        definition=MEASURE_NAMES[measure])
+
+
+def assessment_equidistance(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+                            votes=None, idealpoints=None, measure: Measure = "agree",
+                            reps: int = 1000, seed: int | None = 0, level: float = 0.95,
+                            min_rollcalls: int = 20) -> dict:
+    """Equidistance evidence for the assessment, in the shape ``assess`` reports.
+
+    Keys: ``measure``, ``period`` (latest year with at least ``min_rollcalls`` common roll
+    calls), ``agreement`` {pole: value}, ``intervals`` {pole: [lower, upper]}, ``spread`` with
+    ``spread_lower``/``spread_upper`` (joint bootstrap), ``closest``, ``farthest``,
+    ``missing_poles``, ``volatility`` {pole: sd of year-on-year changes}, ``trend`` (the
+    equidistance series), ``published`` (BSV agreement with USA/RUS/CHN in their latest session,
+    which runs past the roll-call data), ``sources`` and ``definition``. Without any roll-call
+    data the BSV published agreement alone is used (no intervals, no group poles).
+    """
+    poles = _check_poles(poles, focal)
+    out: dict = {"measure": measure, "definition": MEASURE_NAMES[measure], "sources": []}
+    published = None
+    try:
+        from ..sources.idealpoints import CITATION, published_agreement
+
+        ip = idealpoints if isinstance(idealpoints, pd.DataFrame) else (
+            default_idealpoints() if idealpoints is None else
+            __import__("equipoise.sources.idealpoints", fromlist=["x"]).read_idealpoints(
+                idealpoints))
+        pub = published_agreement(ip, focal)
+        pub = pub[pub["pole"].isin(poles)]
+        if len(pub):
+            last = int(pub["session"].max())
+            sel = pub[pub["session"] == last]
+            published = {"session": last, "year": int(sel["year"].iat[0]),
+                         "agreement": dict(zip(sel["pole"], sel["value"].astype(float),
+                                               strict=True)),
+                         "source": CITATION}
+    except NoDataError:
+        pass
+    out["published"] = published
+    try:
+        s = alignment_summary(focal, poles, votes=votes, measure=measure, reps=reps, seed=seed,
+                              level=level, min_rollcalls=min_rollcalls, idealpoints=idealpoints)
+    except NoDataError as exc:
+        if published is None or measure != "agree":
+            out.update({"period": None, "agreement": {}, "spread": None,
+                        "missing_poles": list(poles), "note": str(exc)})
+            return out
+        vals = published["agreement"]
+        out.update({"period": published["year"], "agreement": vals, "intervals": {},
+                    "spread": float(max(vals.values()) - min(vals.values()))
+                    if len(vals) > 1 else None,
+                    "missing_poles": [p for p in poles if p not in vals],
+                    "sources": [published["source"]],
+                    "note": f"no roll-call data ({exc}); BSV published agreement used"})
+        return out
+    out.update({
+        "period": s.period,
+        "agreement": {p: v["value"] for p, v in s.values.items()},
+        "intervals": {p: [v["lower"], v["upper"]] for p, v in s.values.items()},
+        "spread": s.equidistance["value"], "spread_lower": s.equidistance["lower"],
+        "spread_upper": s.equidistance["upper"], "closest": s.closest,
+        "farthest": s.farthest, "missing_poles": [p for p in poles if p not in s.values],
+        "volatility": s.volatility, "trend": s.trend, "level": level,
+        "sources": [f"UNGA roll calls (Voeten; {s.source})"],
+    })
+    if published:
+        out["sources"].append(published["source"])
+    return out

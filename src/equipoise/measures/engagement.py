@@ -1,0 +1,466 @@
+"""The engagement ledger: diplomatic events, their validation, and the engagement balance.
+
+``events`` table (DESIGN.md): date, actor, counterpart, kind, domains, value_usd, source.
+
+==============  ==============================================================================
+column          meaning
+==============  ==============================================================================
+date            ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (the year is what measures use)
+actor           ISO3 of the state that acts (visits, signs); the focal state or its partner
+counterpart     ISO3, a partner group (``EU27``) or an organisation code (``SCO``, ``C5P1``)
+kind            one of :data:`EVENT_KINDS`; "state visit" is read as ``state_visit``,
+                "official visit" / "working visit" as ``visit``
+domains         ';'-separated functional domains from the domains table (may be empty)
+value_usd       agreements' value in USD, empty when not reported
+source          where the row comes from (URL or a kz-facts id); required
+==============  ==============================================================================
+
+Reason codes of rejected rows: ``missing_value``, ``bad_date``, ``unknown_code``,
+``unknown_kind``, ``unknown_domain``, ``bad_value``, ``self_counterpart``.
+
+Engagement balance (equipoise's own): for the focal state, per period and pole, the number of
+visits (``visit`` + ``state_visit``, either direction), of agreements (``agreement`` rows), the
+value of agreements (``value_usd`` summed over all rows, since agreements signed during visits are
+recorded on the visit), each as a share of the poles' total, and the spread of those shares
+(max - min; 0 = equal engagement). A pole that is a group (``EU27``) collects its member states'
+events in the year. Events with organisations (summits) are multilateral and counted apart.
+Per domain: events and value per pole and domain; the value of a multi-domain event is split
+equally across its domains so that totals add up.
+
+Secondary signal: ICEWS dyad-year event counts (Boschee et al., Harvard Dataverse
+doi:10.7910/DVN/28075, as packaged by the R package netify), cooperation (verbal + material)
+and conflict, both directions, as a share of the focal state's total with all partners: raw
+counts follow media volume, so only shares are comparable across years (shared/METHODS.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._options import as_list
+from ..errors import InputError, NoDataError, SchemaError
+
+EVENT_COLUMNS = ("date", "actor", "counterpart", "kind", "domains", "value_usd", "source")
+EVENT_KINDS = ("visit", "state_visit", "summit", "agreement", "talks", "call")
+VISIT_KINDS = ("visit", "state_visit")
+_KIND_ALIASES = {"official_visit": "visit", "working_visit": "visit", "meeting": "talks",
+                 "phone_call": "call", "telephone_call": "call", "negotiations": "talks"}
+QUARANTINE_COLUMNS = ("source", "line", "column", "value", "reason", "message")
+DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "EVENT_KINDS",
+    "EngagementBalance",
+    "EventSet",
+    "default_events",
+    "engagement_balance",
+    "engagement_summary",
+    "icews_engagement",
+    "organisation_codes",
+    "read_events",
+    "validate_events",
+]
+
+
+@dataclass
+class EventSet:
+    """Validated events with quarantine and counts (``read == loaded + quarantined``)."""
+
+    data: pd.DataFrame
+    quarantine: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+    counts: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.counts:
+            self.counts = {"read": len(self.data) + len(self.quarantine),
+                           "loaded": len(self.data), "quarantined": len(self.quarantine)}
+        c = self.counts
+        if c["read"] != c["loaded"] + c["quarantined"]:
+            raise AssertionError(f"event counts do not add up: {c}")
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def organisation_codes() -> frozenset[str]:
+    """Organisation codes an event's counterpart may be (organisations table + gazetteer)."""
+    from .. import reference
+
+    codes: set[str] = set()
+    with contextlib.suppress(KeyError, FileNotFoundError, OSError):
+        codes |= set(reference.load("organisations")["org"])
+    try:
+        from ..extract.gazetteer import load_gazetteer
+
+        g = load_gazetteer()
+        codes |= set(g.loc[g["type"] == "organisation", "code"])
+    except (ImportError, FileNotFoundError, OSError):  # pragma: no cover - package data
+        pass
+    return frozenset(codes)
+
+
+def _norm_kind(k: str) -> str:
+    k = re.sub(r"[\s\-]+", "_", str(k).strip().lower())
+    return _KIND_ALIASES.get(k, k)
+
+
+def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool = False,
+                    first_line: int = 2) -> EventSet:
+    """Check every row of an events frame; collect every problem.
+
+    Strict mode raises :class:`~equipoise.errors.InputError` naming the file, line, column, the
+    value seen and what was expected (all problems in ``issues``); lenient mode quarantines.
+    """
+    from .. import reference
+
+    missing = [c for c in EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{source}: missing column(s) {missing}; expecting {list(EVENT_COLUMNS)}")
+    df = df.reset_index(drop=True).copy()
+    for c in EVENT_COLUMNS:
+        df[c] = df[c].astype("string").str.strip()
+    countries = reference.known_codes()
+    orgs = organisation_codes()
+    domains = set(reference.domain_list())
+    problems = []
+
+    def bad(i, col, val, reason, expected):
+        problems.append({"source": source, "line": i + first_line, "column": col,
+                         "value": "" if pd.isna(val) else str(val), "reason": reason,
+                         "message": f"{col} {val!r}: expecting {expected}"})
+
+    kinds = df["kind"].map(lambda k: _norm_kind(k) if not pd.isna(k) else k)
+    for i, r in enumerate(df.itertuples(index=False)):
+        for col in ("date", "actor", "counterpart", "kind", "source"):
+            if pd.isna(getattr(r, col)) or getattr(r, col) == "":
+                bad(i, col, "", "missing_value", "a non-empty value")
+        if not pd.isna(r.date) and r.date and not _DATE.match(r.date):
+            bad(i, "date", r.date, "bad_date", "a date as YYYY-MM-DD, YYYY-MM or YYYY")
+        if not pd.isna(r.actor) and r.actor and r.actor not in countries:
+            bad(i, "actor", r.actor, "unknown_code", "an ISO3 country code")
+        if not pd.isna(r.counterpart) and r.counterpart and r.counterpart not in countries | orgs:
+            bad(i, "counterpart", r.counterpart, "unknown_code",
+                "an ISO3 code, a partner group (EU27) or an organisation code (SCO, CSTO, ...)")
+        if not pd.isna(r.counterpart) and r.counterpart == r.actor:
+            bad(i, "counterpart", r.counterpart, "self_counterpart", "a counterpart other than "
+                "the actor")
+        k = kinds.iat[i]
+        if not pd.isna(k) and k and k not in EVENT_KINDS:
+            bad(i, "kind", r.kind, "unknown_kind", f"one of {EVENT_KINDS}")
+        if not pd.isna(r.domains) and r.domains:
+            for d in str(r.domains).split(";"):
+                if d.strip() not in domains:
+                    bad(i, "domains", d.strip(), "unknown_domain",
+                        f"';'-separated domains from {sorted(domains)}")
+        if not pd.isna(r.value_usd) and r.value_usd:
+            try:
+                v = float(r.value_usd)
+                ok = np.isfinite(v) and v >= 0
+            except ValueError:
+                ok = False
+            if not ok:
+                bad(i, "value_usd", r.value_usd, "bad_value", "a number >= 0 (USD) or empty")
+    q = pd.DataFrame(problems, columns=list(QUARANTINE_COLUMNS))
+    if problems and not lenient:
+        p = problems[0]
+        raise InputError(f"{p['source']} line {p['line']}, column {p['column']!r}: "
+                         f"{p['message']} ({len(problems)} problem(s) in all)", issues=problems)
+    bad_rows = set(q["line"] - first_line) if len(q) else set()
+    keep = [i for i in range(len(df)) if i not in bad_rows]
+    out = df.iloc[keep].copy()
+    out["kind"] = kinds.iloc[keep]
+    out["domains"] = out["domains"].fillna("")
+    out["value_usd"] = pd.to_numeric(out["value_usd"], errors="coerce")
+    out["year"] = out["date"].str.slice(0, 4).astype("int64")
+    out["line"] = np.array(keep, dtype="int64") + first_line
+    out["file"] = source
+    qrows = q.drop_duplicates("line") if len(q) else q
+    counts = {"read": len(df), "loaded": len(out), "quarantined": len(qrows)}
+    return EventSet(out.reset_index(drop=True), q, counts)
+
+
+def read_events(path, *, lenient: bool = False) -> EventSet:
+    """Read an events CSV (columns :data:`EVENT_COLUMNS`) and validate it."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"events file {p} does not exist")
+    df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    return validate_events(df, source=str(p), lenient=lenient)
+
+
+def default_events() -> EventSet:
+    """The embedded ledger (Kazakhstan 2023-2025, sourced to shared/reference/kz-facts.md)."""
+    try:
+        from .. import datasets
+
+        loader = getattr(datasets, "load_events", None)
+    except ImportError:
+        loader = None
+    if loader is not None:
+        ev = loader()
+        if isinstance(ev, EventSet):
+            return ev
+        frame = ev.data if hasattr(ev, "data") else ev
+        return validate_events(frame[list(EVENT_COLUMNS)], source="equipoise:datasets/events")
+    from importlib import resources
+
+    ref = resources.files("equipoise").joinpath("datasets/kazakhstan/events.csv")
+    if not ref.is_file():
+        raise NoDataError("no embedded events table; pass an events CSV")
+    with resources.as_file(ref) as p:
+        return read_events(p)
+
+
+# --------------------------------------------------------------------------------- balance
+
+
+@dataclass
+class EngagementBalance:
+    """Engagement of ``focal`` with each pole.
+
+    Attributes
+    ----------
+    by_pole : DataFrame
+        period, pole, visits, agreements, value_usd, events and the shares ``visits_share``,
+        ``agreements_share``, ``value_share`` (of the poles' total in the period).
+    spread : DataFrame
+        period, metric (visits/agreements/value_usd), value (max - min of the shares across
+        poles), top (the pole with the largest share).
+    by_domain : DataFrame
+        pole, domain, events, value_usd (value split equally over an event's domains).
+    multilateral : DataFrame
+        The focal state's events with organisations: period, counterpart, kind, domains.
+    """
+
+    focal: str
+    poles: list[str]
+    by: str
+    by_pole: pd.DataFrame
+    spread: pd.DataFrame
+    by_domain: pd.DataFrame
+    multilateral: pd.DataFrame
+    sources: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"focal": self.focal, "poles": self.poles, "by": self.by,
+                "by_pole": self.by_pole.to_dict("records"),
+                "spread": self.spread.to_dict("records"),
+                "by_domain": self.by_domain.to_dict("records"),
+                "multilateral": self.multilateral.to_dict("records"),
+                "sources": self.sources}
+
+    def summary(self) -> str:
+        w = self.by_pole.pivot_table(index="period", columns="pole",
+                                     values=["visits", "agreements", "value_usd"],
+                                     aggfunc="sum", fill_value=0)
+        lines = [f"Engagement of {self.focal} with {', '.join(self.poles)} (by {self.by})",
+                 w.to_string()]
+        if len(self.by_domain):
+            d = self.by_domain.pivot_table(index="pole", columns="domain", values="events",
+                                           aggfunc="sum", fill_value=0)
+            lines += ["events per pole and domain", d.to_string()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _pole_of(partner: str, year: int, poles: Sequence[str]) -> str | None:
+    from .. import reference
+
+    for p in poles:
+        if partner == p or (reference.is_group(p) and partner in reference.expand_group(p, year)):
+            return p
+    return None
+
+
+def engagement_balance(events=None, *, focal: str = "KAZ",
+                       poles: Sequence[str] | str | None = None, by: str = "year",
+                       start: int | None = None, end: int | None = None) -> EngagementBalance:
+    """Visits, agreements and agreement value of ``focal`` per pole and domain over time.
+
+    Parameters
+    ----------
+    events : EventSet, DataFrame, path or None
+        The ledger; the embedded default when None.
+    by : {"year", "all"}
+    """
+    from .._options import check_option
+
+    check_option("by", by, ("year", "all"))
+    poles = as_list(poles) or list(DEFAULT_POLES)
+    if events is None:
+        ev = default_events()
+    elif isinstance(events, EventSet):
+        ev = events
+    elif isinstance(events, pd.DataFrame):
+        ev = validate_events(events[list(EVENT_COLUMNS)])
+    else:
+        ev = read_events(events)
+    d = ev.data
+    d = d[(d["actor"] == focal) | (d["counterpart"] == focal)].copy()
+    if start is not None:
+        d = d[d["year"] >= int(start)]
+    if end is not None:
+        d = d[d["year"] <= int(end)]
+    if d.empty:
+        raise NoDataError(f"no events of {focal} in the ledger for the years asked")
+    d["partner"] = np.where(d["actor"] == focal, d["counterpart"], d["actor"])
+    d["pole"] = [_pole_of(p, y, poles) for p, y in zip(d["partner"], d["year"], strict=True)]
+    d["period"] = d["year"] if by == "year" else f"{d['year'].min()}-{d['year'].max()}"
+    orgs = organisation_codes()
+    multi = d[d["partner"].isin(orgs)][["period", "date", "partner", "kind", "domains",
+                                        "source"]].rename(columns={"partner": "counterpart"})
+    pd_ = d[d["pole"].notna()].copy()
+    pd_["is_visit"] = pd_["kind"].isin(VISIT_KINDS).astype(int)
+    pd_["is_agreement"] = (pd_["kind"] == "agreement").astype(int)
+    periods = sorted(d["period"].unique())
+    grid = pd.MultiIndex.from_product([periods, poles], names=["period", "pole"])
+    agg = pd_.groupby(["period", "pole"]).agg(
+        visits=("is_visit", "sum"), agreements=("is_agreement", "sum"),
+        value_usd=("value_usd", "sum"), events=("kind", "size")).reindex(grid, fill_value=0)
+    agg = agg.reset_index()
+    spread_rows = []
+    for metric in ("visits", "agreements", "value_usd"):
+        tot = agg.groupby("period")[metric].transform("sum")
+        share = agg[metric] / tot.replace(0, np.nan)
+        agg[f"{'value' if metric == 'value_usd' else metric}_share"] = share
+        for period, g in agg.assign(_s=share).groupby("period"):
+            if g["_s"].notna().any():
+                spread_rows.append({"period": period, "metric": metric,
+                                    "value": float(g["_s"].max() - g["_s"].min()),
+                                    "top": g.loc[g["_s"].idxmax(), "pole"]})
+    rows = []
+    for r in pd_.itertuples():
+        doms = [x for x in str(r.domains).split(";") if x]
+        for dom in doms:
+            v = r.value_usd / len(doms) if not pd.isna(r.value_usd) else 0.0
+            rows.append({"pole": r.pole, "domain": dom, "events": 1, "value_usd": v})
+    by_domain = (pd.DataFrame(rows).groupby(["pole", "domain"], as_index=False).sum()
+                 if rows else pd.DataFrame(columns=["pole", "domain", "events", "value_usd"]))
+    return EngagementBalance(focal=focal, poles=poles, by=by, by_pole=agg,
+                             spread=pd.DataFrame(spread_rows,
+                                                 columns=["period", "metric", "value", "top"]),
+                             by_domain=by_domain, multilateral=multi.reset_index(drop=True),
+                             sources=sorted(d["source"].dropna().unique().tolist()))
+
+
+def engagement_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+                       events=None) -> dict:
+    """What the assessment needs: engagement shares per pole over the ledger's whole window
+    and in its latest year, with the spread of each (0 = equal engagement).
+
+    Keys: ``window``, ``latest`` -> {metric: {"shares": {pole: share}, "spread", "top"}} for
+    metrics visits, agreements, value_usd; ``by_domain`` {pole: {domain: events}};
+    ``multilateral`` (events with organisations); ``sources``.
+    """
+    out: dict = {}
+    for label, by in (("window", "all"), ("latest", "year")):
+        b = engagement_balance(events, focal=focal, poles=poles, by=by)
+        last = b.by_pole["period"].max()
+        cur = b.by_pole[b.by_pole["period"] == last]
+        block: dict = {"period": last}
+        for metric, col in (("visits", "visits_share"), ("agreements", "agreements_share"),
+                            ("value_usd", "value_share")):
+            shares = {r.pole: (None if pd.isna(getattr(r, col)) else float(getattr(r, col)))
+                      for r in cur.itertuples()}
+            sp = b.spread[(b.spread["period"] == last) & (b.spread["metric"] == metric)]
+            block[metric] = {"shares": shares,
+                             "totals": {r.pole: float(getattr(r, metric))
+                                        for r in cur.itertuples()},
+                             "spread": float(sp["value"].iat[0]) if len(sp) else None,
+                             "top": sp["top"].iat[0] if len(sp) else None}
+        out[label] = block
+        if by == "all":
+            out["by_domain"] = {p: dict(zip(g["domain"], g["events"].astype(int), strict=True))
+                                for p, g in b.by_domain.groupby("pole")}
+            out["multilateral"] = b.multilateral.to_dict("records")
+            out["sources"] = b.sources
+    return out
+
+
+# --------------------------------------------------------------------------------- ICEWS
+
+
+def _source_table(name: str, path, table: str) -> pd.DataFrame:
+    """Read ``path`` through the source reader ``name`` (quarantine applied) -> one table."""
+    from ..sources import reader
+
+    r = reader(name)
+    parts = [c.data for sf in r.files(path) for c in r.read(sf) if c.table == table]
+    if not parts:
+        raise NoDataError(f"{path}: the {name} reader gave no {table!r} rows")
+    return pd.concat(parts, ignore_index=True)
+
+
+def icews_engagement(data=None, *, focal: str = "KAZ", poles: Sequence[str] | str | None = None,
+                     start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """ICEWS dyad-year cooperation and conflict of ``focal`` with each pole, both directions.
+
+    Parameters
+    ----------
+    data : DataFrame, path or None
+        The canonical ``event_counts`` table (year, actor, counterpart, verbal_coop,
+        material_coop, verbal_conflict, material_conflict), e.g. from the warehouse; or a path
+        to the netify ICEWS file, read through :mod:`equipoise.sources.icews`; default: the
+        ``icews-dyadic-netify`` file of the shared data.
+
+    Returns
+    -------
+    DataFrame
+        year, pole, coop, conflict, coop_share, conflict_share (shares of the focal state's
+        totals with all partners in the year, both directions), net = coop - conflict, source.
+
+    Source: Boschee et al., ICEWS Coded Event Data, Harvard Dataverse doi:10.7910/DVN/28075;
+    R package netify (Minhas, Dorff et al.).
+    """
+    from .. import reference
+    from .alignment import _shared_data
+
+    poles = as_list(poles) or list(DEFAULT_POLES)
+    if not isinstance(data, pd.DataFrame):
+        if data is None:
+            shared = _shared_data()
+            hits = sorted((shared / "icews-dyadic-netify").glob("*.csv*")) if shared else []
+            if not hits:
+                raise NoDataError("no ICEWS dyad-year file found; pass its path")
+            data = hits[0]
+        data = _source_table("icews", data, "event_counts")
+    need = {"year", "actor", "counterpart", "verbal_coop", "material_coop", "verbal_conflict",
+            "material_conflict"}
+    if not need <= set(data.columns):
+        raise SchemaError(f"ICEWS event counts: missing column(s) {sorted(need - set(data))}")
+    df = data[(data["actor"] == focal) | (data["counterpart"] == focal)]
+    if start is not None:
+        df = df[df["year"] >= int(start)]
+    if end is not None:
+        df = df[df["year"] <= int(end)]
+    if df.empty:
+        raise NoDataError(f"no ICEWS events of {focal}")
+    df = df.assign(partner=np.where(df["actor"] == focal, df["counterpart"], df["actor"]),
+                   coop=df["verbal_coop"] + df["material_coop"],
+                   conflict=df["verbal_conflict"] + df["material_conflict"])
+    tot = df.groupby("year")[["coop", "conflict"]].sum()
+    rows = []
+    for pole in poles:
+        for year, g in df.groupby("year"):
+            mem = set(reference.expand_group(pole, int(year)))
+            s = g[g["partner"].isin(mem)][["coop", "conflict"]].sum()
+            tc, tf = tot.loc[year, "coop"], tot.loc[year, "conflict"]
+            rows.append({"year": int(year), "pole": pole, "coop": int(s["coop"]),
+                         "conflict": int(s["conflict"]),
+                         "coop_share": s["coop"] / tc if tc else np.nan,
+                         "conflict_share": s["conflict"] / tf if tf else np.nan,
+                         "net": int(s["coop"] - s["conflict"]),
+                         "source": "ICEWS (Boschee et al., doi:10.7910/DVN/28075) via netify"})
+    return pd.DataFrame(rows)

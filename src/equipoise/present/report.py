@@ -1,0 +1,395 @@
+"""The report: one self-contained HTML file (charts as inline SVG, CSS inline, system fonts, no
+script, nothing fetched when it is opened) and, on request, a PDF of it made by WeasyPrint.
+
+Sections appear when their capability exists (:func:`equipoise.present.views.capabilities`);
+otherwise the section says why it is missing. The appendix lists every source: the flow
+sources (:func:`equipoise.explain.source_table`), the corridor graph's citations, the UN votes
+file behind the alignment, and the doctrine's own source.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+import re
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import EquipoiseError
+from .views import Context, Unavailable
+
+__all__ = ["build_report", "render_report"]
+
+
+# ------------------------------------------------------------------------------ formatting
+
+def fmt_pct(x, digits: int = 1) -> str:
+    return "-" if _missing(x) else f"{x:.{digits}%}"
+
+
+def fmt_num(x, digits: int = 3) -> str:
+    if _missing(x):
+        return "-"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (int, float)):
+        return f"{x:+.{digits}f}" if abs(x) < 100 else f"{x:,.0f}"
+    return html.escape(str(x))
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def anchor(source_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(source_id))
+
+
+def source_links(ids, prefix: str = "#src-") -> str:
+    return ", ".join(f'<a href="{prefix}{anchor(i)}">{html.escape(str(i))}</a>' for i in ids)
+
+
+def short(v: Any, n: int = 90) -> str:
+    if isinstance(v, float):
+        return fmt_num(v)
+    if isinstance(v, dict):
+        s = ", ".join(f"{k}: {fmt_num(x) if isinstance(x, float) else x}" for k, x in v.items())
+    elif isinstance(v, list):
+        s = ", ".join(str(x) for x in v)
+    else:
+        s = "" if v is None else str(v)
+    s = s if len(s) <= n else s[: n - 3] + "..."
+    return html.escape(s)
+
+
+def _table(columns, rows, caption=None, cls: str = "") -> dict:
+    return {"columns": columns, "rows": rows, "caption": caption, "cls": cls}
+
+
+def _row(cells, cls=None) -> dict:
+    return {"cells": cells, "cls": cls}
+
+
+# ------------------------------------------------------------------------------ sections
+
+def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
+    """One row per domain: year, top partner and share, HHI, effective partners, lead pole,
+    the doctrine's role, critical, and the sources (linked)."""
+    leaders = a["distinctness"]["leaders"]
+    roles = {d: p for p, ds in a["doctrine"]["roles"].items() for d in ds}
+    rows = []
+    for d, r in a["domains"].items():
+        name = f'<a href="{link(d)}">{html.escape(d)}</a>' if link else html.escape(d)
+        rows.append(_row([
+            name, str(r["year"]), html.escape(str(r["top_partner"])), fmt_pct(r["top_share"]),
+            f"{r['hhi']:.3f}" if not _missing(r["hhi"]) else "-",
+            f"{r['effective_partners']:.2f}" if not _missing(r["effective_partners"]) else "-",
+            html.escape(str(leaders.get(d) or "-")), html.escape(roles.get(d, "-")),
+            '<span class="badge fail">YES</span>' if r["critical"] else "no",
+            f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>'],
+            "fail" if r["critical"] else None))
+    return _table(["domain", "year", "top partner", "top share", "HHI", "eff. partners",
+                   "lead pole", "role (doctrine)", "critical", "sources"], rows)
+
+
+def critical_table(a: dict) -> dict:
+    t = a["doctrine"]["thresholds"]
+    rows = []
+    for d, r in a["domains"].items():
+        m = r["margins"]
+        rows.append(_row([
+            html.escape(d), html.escape(str(r["top_partner"])), fmt_pct(r["top_share"]),
+            f"{m['critical_share']:+.3f}", f"{r['substitutability']:g}",
+            f"{m['low_substitutability']:+.3f}",
+            '<span class="badge fail">critical</span>' if r["critical"] else "no"],
+            "fail" if r["critical"] else None))
+    return _table(["domain", "top partner", "top share", f"share - {t['critical_share']:g}",
+                   "substitutability", f"{t['low_substitutability']:g} - substitutability",
+                   "critical (both margins >= 0)"], rows,
+                  "Margins: a domain is critical when both are at or above zero.")
+
+
+def rules_table(a: dict) -> dict:
+    rows = []
+    for r in a["rules"]:
+        m = r.get("margin")
+        status = ("na" if _missing(m) else "pass" if r["passed"] else "fail")
+        badge = {"pass": "pass", "fail": "FAIL", "na": "no data"}[status]
+        rows.append(_row([
+            html.escape(r["name"]), f'<span class="badge {status}">{badge}</span>', fmt_num(m),
+            short(r.get("value")), short(r.get("threshold"), 40), html.escape(r["description"])],
+            "fail" if status == "fail" else None))
+    return _table(["rule", "result", "margin", "value", "threshold", "what it checks"], rows,
+                  cls="rules")
+
+
+def findings(a: dict, extra: list[dict]) -> list[dict]:
+    out = []
+    crit = [d for d, r in a["domains"].items() if r["critical"]]
+    if crit:
+        out.append({"kind": "fail", "text": "Critical dependencies: " + "; ".join(
+            f"{d} ({a['domains'][d]['top_partner']} {a['domains'][d]['top_share']:.0%})"
+            for d in crit)})
+    else:
+        out.append({"kind": "pass", "text": "No critical dependency in any domain with data."})
+    failed = [r for r in a["rules"] if not r["passed"]]
+    out.append({"kind": "fail" if failed else "pass",
+                "text": f"{len(a['rules']) - len(failed)} of {len(a['rules'])} doctrine rules hold"
+                        + (f"; failing: {', '.join(r['name'] for r in failed)}" if failed else ".")})
+    led = a["distinctness"]["domains_led"]
+    out.append({"kind": "info", "text": "Domains led by each pole: " + ", ".join(
+        f"{p} {n}" for p, n in led.items()) + f" (bound {a['doctrine']['thresholds']['max_domains_led']})."})
+    out.extend(extra)
+    return out
+
+
+def _section(id_: str, title: str, intro: str = "") -> dict:
+    return {"id": id_, "title": title, "intro": intro, "available": True, "reason": "",
+            "charts": [], "tables": [], "notes": []}
+
+
+def _optional(sec: dict, fn) -> dict:
+    """Fill ``sec`` with ``fn(sec)``; a missing capability or data becomes the stated reason."""
+    try:
+        fn(sec)
+    except Unavailable as exc:
+        sec.update(available=False, reason=str(exc), charts=[], tables=[])
+    except EquipoiseError as exc:
+        sec.update(available=False, reason=str(exc), charts=[], tables=[])
+    except Exception as exc:  # another part failing must not lose the report
+        warnings.warn(f"report section {sec['id']!r} failed: {type(exc).__name__}: {exc}",
+                      RuntimeWarning, stacklevel=2)
+        sec.update(available=False, charts=[], tables=[],
+                   reason=f"failed while computing ({type(exc).__name__}: {exc})")
+    return sec
+
+
+def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
+    """Every section of the report, computed from ``ctx``."""
+    from . import charts as C
+
+    a = ctx.assess_json()
+    sections: list[dict] = []
+    extra: list[dict] = []
+    other_sources: list[dict] = []
+
+    s = _section("matrix", "Partners and domains",
+                 "Who the state depends on, domain by domain. Each cell is the partner's share of "
+                 "the focal state's total in that domain (latest year with data).")
+    s["charts"].append(C.to_svg(C.heatmap(a)))
+    s["tables"].append(scorecard_table(a))
+    sections.append(s)
+
+    s = _section("shares", "Partner shares per domain")
+    s["charts"].append(C.to_svg(C.shares_chart(a)))
+    s["notes"] = list(a.get("notes", []))
+    sections.append(s)
+
+    s = _section("critical", "Critical dependencies",
+                 "A domain is a critical dependency when its top partner holds a large share and "
+                 "the domain is hard to substitute; both thresholds come from the doctrine.")
+    s["charts"].append(C.to_svg(C.critical_chart(a)))
+    s["tables"].append(critical_table(a))
+    sections.append(s)
+
+    def alignment(sec):
+        al = ctx.alignment_json(measure="agree", reps=alignment_reps)
+        sec["charts"].append(C.to_svg(C.alignment_chart(al)))
+        e = [r for r in al["equidistance"] if r.get("value") is not None]
+        if e:
+            last = e[-1]
+            thr = al["threshold"]["equidistance_spread"]
+            extra.append({"kind": "pass" if last["value"] <= thr else "fail",
+                          "text": f"Equidistance (UN votes, {last['period']}): spread "
+                                  f"{last['value']:.2f} [{last['lower']:.2f}, {last['upper']:.2f}]"
+                                  f" against a bound of {thr:g}."})
+            rows = [_row([str(r["period"]), html.escape(r["pole"]), fmt_num(r["value"]),
+                          f"[{fmt_num(r['lower'])}, {fmt_num(r['upper'])}]", str(r["n_rollcalls"])])
+                    for r in al["series"] if str(r["period"]) == str(last["period"])]
+            sec["tables"].append(_table(["period", "pole", "value", "interval", "roll calls"],
+                                        rows, "Latest period"))
+        sec["notes"] = [*al.get("notes", []), f"Source: {al.get('source')}"]
+        other_sources.append({"title": "UN General Assembly votes (alignment)",
+                              "items": [str(al.get("source"))]})
+
+    sections.append(_optional(_section(
+        "alignment", "Alignment with each pole over time",
+        "Agreement of the focal state with each pole in UN General Assembly roll calls, with "
+        "bootstrap intervals over roll calls, and the equidistance (spread across the poles)."),
+        alignment))
+
+    def corridors(sec):
+        corr = ctx.corridors_json(contingencies=1)
+        for sysrow in corr["systems"]:
+            sec["charts"].append(C.to_svg(C.corridor_chart(ctx.corridor_drawing(sysrow["system"]))))
+        ch = C.contingency_chart(corr)
+        if ch is not None:
+            sec["charts"].append(C.to_svg(ch))
+        rows = []
+        for r in corr["systems"]:
+            worst = r["contingencies"][0] if r["contingencies"] else None
+            rows.append(_row([html.escape(r["system"]), html.escape(str(r.get("domain") or "-")),
+                              f"{r['max_flow']:g} {html.escape(r['unit'])}",
+                              html.escape(", ".join(f"{x}->{y}" if x != y else f"[{x}]"
+                                                    for x, y in r["min_cut"])),
+                              (f"{'+'.join(worst['removed'])}: {worst['lost_share']:.0%} lost"
+                               if worst else "-")]))
+        sec["tables"].append(_table(["system", "domain", "max flow", "min cut",
+                                     "worst single removal"], rows))
+        g = ctx.corridor_graph()
+        cites = set()
+        for frame in (g.nodes, g.edges):
+            if "citation" in frame:
+                cites |= {str(c) for c in frame["citation"].dropna() if str(c).strip()}
+        other_sources.append({"title": f"Corridor graph citations ({g.name})",
+                              "items": sorted(cites)})
+
+    sections.append(_optional(_section(
+        "corridors", "Corridors: capacity, min cut and contingencies",
+        "Maximum flow through the shipped transport and energy corridor graph equals its "
+        "minimum cut (Ford & Fulkerson); the n-1 table removes each country's nodes in turn."),
+        corridors))
+
+    def shocks(sec):
+        by = ctx.shock_by_partner()
+        ch = C.shock_chart(by)
+        if ch is not None:
+            sec["charts"].append(C.to_svg(ch))
+        rows = [_row([html.escape(r["partner"]), fmt_pct(r["total"]),
+                      ", ".join(f"{d} {fmt_pct(v)}" for d, v in r["losses"].items()
+                                if not _missing(v) and v > 0.0005)]) for r in by]
+        sec["tables"].append(_table(["partner cut off", "total loss", "by domain"], rows))
+        if by:
+            sub = ctx.shock_json(by[0]["partner"]).get("substitutability", {})
+            other_sources.append({"title": "Shock model: substitutability per domain (stated "
+                                           "assumptions)",
+                                  "items": [f"{d}: {v['value']:g} ({v['basis']})"
+                                            for d, v in sub.items()]})
+
+    sections.append(_optional(_section(
+        "shocks", "Shock losses by partner",
+        "The share of each domain lost when a partner is cut off entirely, after substitution; "
+        "the total weights the domains by the doctrine's weights."), shocks))
+
+    def montecarlo(sec):
+        mc = ctx.montecarlo_json()
+        sec["charts"].append(C.to_svg(C.montecarlo_chart(mc)))
+        sec["tables"].append(_table(["measure", "value"], [
+            _row([f"VaR {mc['level']:.0%}", fmt_pct(mc["var"])]),
+            _row([f"CVaR {mc['level']:.0%}", fmt_pct(mc["cvar"])]),
+            _row(["scenarios", str(mc.get("n", ""))])]))
+        asm = mc.get("assumptions", {})
+        items = [f"{k}: {v}" for k, v in asm.items()
+                 if k in ("default_probability", "correlation", "rho_corridor", "rho_bloc",
+                          "intensity", "loss_model") and v is not None]
+        probs = asm.get("probabilities") or {}
+        if probs:
+            items.append("disruption probabilities: " + ", ".join(f"{p} {v:g}"
+                                                                 for p, v in probs.items()))
+        items.append(f"seed {mc.get('seed')}, {mc.get('runs')} scenarios")
+        other_sources.append({"title": "Monte Carlo assumptions", "items": items})
+
+    sections.append(_optional(_section(
+        "montecarlo", "Tail risk: Monte Carlo losses",
+        "Correlated partner disruptions drawn many times; value at risk and conditional value "
+        "at risk of the total loss."), montecarlo))
+
+    s = _section("rules", "Doctrine rules", "Each rule of the doctrine with its margin: positive "
+                 "holds with room to spare, negative is how far it is broken.")
+    s["charts"].append(C.to_svg(C.rules_chart(a)))
+    s["tables"].append(rules_table(a))
+    sections.append(s)
+
+    doc = ctx.doctrine
+    other_sources.append({"title": "Doctrine", "items": [f"{doc.name}: {doc.source or 'no source given'}"]})
+    return {"assessment": a, "sections": sections, "findings": findings(a, extra),
+            "other_sources": other_sources}
+
+
+def _css() -> str:
+    return resources.files("equipoise.present").joinpath("static", "style.css").read_text(
+        encoding="utf-8")
+
+
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("equipoise.present", "templates"),
+                      autoescape=select_autoescape(["html"]))
+    env.filters["anchor"] = anchor
+    return env
+
+
+def render_report(ctx: Context, *, alignment_reps: int = 300) -> str:
+    """The report's HTML as a string."""
+    from .. import __version__, reference
+
+    data = collect(ctx, alignment_reps=alignment_reps)
+    sources = ctx.sources_json()
+    for s in sources:
+        s["anchor"] = anchor(s["source"])
+    names = reference.load("countries").set_index("iso3")["name"]
+    return _env().get_template("report.html").render(
+        version=__version__, focal=ctx.focal,
+        focal_name=str(names.get(ctx.focal, ctx.focal)), doctrine=ctx.doctrine,
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        n_rows=len(ctx.frame), n_sources=len(sources), css=_css(), sources=sources, **data)
+
+
+def build_report(flows=None, *, focal: str | None = None, doctrine=None,
+                 out: str | Path = "report.html", pdf: bool = False,
+                 alignment_reps: int = 300) -> dict:
+    """Write the report for ``focal`` and return the paths written.
+
+    Parameters
+    ----------
+    flows
+        FlowSet or canonical DataFrame; the embedded default when None.
+    focal, doctrine
+        As for :func:`equipoise.assessment.assess`.
+    out
+        The HTML file to write (its folder is created).
+    pdf
+        Also write a PDF beside it (same name, ``.pdf``), rendered by WeasyPrint.
+    alignment_reps
+        Bootstrap replicates for the alignment intervals.
+
+    Returns
+    -------
+    dict
+        ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
+    """
+    ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine)
+    text = render_report(ctx, alignment_reps=alignment_reps)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    written = {"html": out}
+    if pdf:
+        written["pdf"] = write_pdf(text, out.with_suffix(".pdf"), base=out.parent)
+    return written
+
+
+def write_pdf(text: str, path: Path, *, base: Path | None = None) -> Path:
+    """Render report HTML to PDF with WeasyPrint. Its system libraries: Pango and fonts
+    (Debian: ``apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core``, which
+    ``.ci/run`` installs when missing). Nothing is fetched from the network."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: Pango missing
+        raise EquipoiseError(f"--pdf needs WeasyPrint and its system libraries (Pango): {exc}. "
+                             "On Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+                             "fonts-dejavu-core") from exc
+
+    def no_fetch(url, *args, **kwargs):
+        if url.startswith("data:"):
+            from weasyprint import default_url_fetcher
+
+            return default_url_fetcher(url, *args, **kwargs)
+        raise ValueError(f"report PDF: not fetching {url}")
+
+    HTML(string=text, base_url=str(base or Path.cwd()), url_fetcher=no_fetch).write_pdf(path)
+    return path

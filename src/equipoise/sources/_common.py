@@ -1,0 +1,283 @@
+"""Shared parts of the source readers: code mapping through the crosswalk, quarantine, chunks.
+
+Every reader turns a file in a published layout into canonical tables (``flows``,
+``trade_products``, ``corridor_nodes``/``corridor_edges``, ``memberships``, ``alliances``,
+``event_counts``). Rows that cannot be used are never dropped silently: they go to the
+quarantine with the file, line, column, value seen and a reason code, and the counts of rows
+read, loaded and quarantined add up.
+
+Country codes map to ISO3 through one path (:class:`CodeMapper`):
+
+1. the shipped crosswalk (``reference/crosswalk.csv``) rows of the scheme (``baci``,
+   ``comtrade``, ``cow``, ``imf``, ``name``, ...): a row with an empty ``iso3`` is a code known
+   to have no single ISO3 country (``490`` "Other Asia, nes"), quarantined with that note;
+2. the countries table column of the scheme (``m49`` for BACI and Comtrade, ``cow`` for COW,
+   ``imf``/``iso3`` for IMF, normalised English names for names);
+3. anything else is quarantined as ``unmapped_code`` naming the code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import reference
+
+QUARANTINE_COLUMNS = ("source", "file", "line", "column", "value", "reason", "message")
+
+#: The canonical tables a reader may produce, with their columns (besides ``source``).
+TABLES: dict[str, tuple[str, ...]] = {
+    "flows": ("year", "reporter", "partner", "domain", "indicator", "product", "value", "unit",
+              "source"),
+    "trade_products": ("year", "exporter", "importer", "product", "value", "quantity", "source"),
+    "corridor_nodes": ("node", "country", "kind", "source"),
+    "corridor_edges": ("route_id", "route", "segment", "seq", "from_node", "to_node", "capacity",
+                       "unit", "mode", "status", "start_year", "owners", "source"),
+    "memberships": ("org", "country", "start_year", "end_year", "status", "observed_year",
+                    "source"),
+    "alliances": ("year", "state1", "state2", "kind", "value", "source"),
+    "event_counts": ("year", "actor", "counterpart", "verbal_coop", "material_coop",
+                     "verbal_conflict", "material_conflict", "source"),
+}
+
+_EXPECTED = {
+    "unmapped_code": "a code the crosswalk or the countries table maps to ISO3",
+    "unknown_name": "a country name the countries table or the crosswalk knows",
+    "non_state_actor": "a state (SIPRI marks non-state actors and organisations with * or **)",
+    "missing_value": "a value (the source marks it missing)",
+    "bad_value": "a finite number",
+    "negative_value": "a number >= 0",
+    "bad_year": "an integer year between 1800 and 2100",
+    "bad_product": "an HS6 code of up to six digits",
+    "self_partner": "two different countries",
+    "aggregate": "a country (regional aggregates are not partners)",
+}
+
+
+def expected(reason: str) -> str:
+    return _EXPECTED.get(reason, "a valid value")
+
+
+@dataclass
+class Chunk:
+    """One piece of a reader's output: rows for one canonical table plus their quarantine.
+
+    ``rows_read`` counts the input rows this chunk covers; ``rows_read == loaded rows +
+    quarantined input rows`` for every chunk (a row that yields several canonical rows, e.g.
+    a COW dyad giving two import flows, counts once).
+    """
+
+    table: str
+    data: Any  # pandas DataFrame or pyarrow Table in the table's columns
+    quarantine: pd.DataFrame
+    rows_read: int
+    bytes_done: int = 0
+    file: str = ""
+
+
+@dataclass
+class SourceFile:
+    """One input file of a source: path, version label and size."""
+
+    path: Path
+    version: str = ""
+    year: int | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def quarantine_frame(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if df.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "object")
+                             for c in QUARANTINE_COLUMNS})
+    for c in QUARANTINE_COLUMNS:
+        if c not in df.columns:
+            df[c] = ""
+    df = df[list(QUARANTINE_COLUMNS)].copy()
+    df["line"] = df["line"].astype("int64")
+    for c in QUARANTINE_COLUMNS:
+        if c != "line":
+            df[c] = df[c].astype(str)
+    return df
+
+
+def quarantine_rows(mask: np.ndarray, *, source: str, file: str, lines: np.ndarray,
+                    column: str, values: Any, reason: str, notes: Any = None) -> pd.DataFrame:
+    """Quarantine rows where ``mask`` is true, vectorised. ``notes`` adds a per-row detail."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if idx.size == 0:
+        return quarantine_frame([])
+    vals = pd.Series(np.asarray(values, dtype=object)[idx]).astype(str)
+    msg = reason + ": saw " + vals.map(repr) + ", expected " + expected(reason)
+    if notes is not None:
+        note = pd.Series(np.asarray(notes, dtype=object)[idx]).astype(str)
+        msg = msg + np.where(note != "", " (" + note + ")", "")
+    return quarantine_frame(pd.DataFrame({
+        "source": source, "file": file, "line": np.asarray(lines)[idx], "column": column,
+        "value": vals.to_numpy(), "reason": reason, "message": msg.to_numpy()}))
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, accents and punctuation removed, '&' as 'and', 'St.' as 'saint'."""
+    s = str(name).replace("\u2019", "'").replace("\u2018", "'")
+    s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
+    s = s.lower().replace("&", " and ")
+    s = re.sub(r"\bst\.?\s", "saint ", s)
+    s = re.sub(r"[^a-z0-9' ]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+class CodeMapper:
+    """Map one scheme's country codes (or names) to ISO3 through the crosswalk.
+
+    Parameters
+    ----------
+    scheme
+        ``baci``, ``comtrade`` (numeric, via M49), ``cow`` (COW numeric), ``imf`` (IMF
+        counterpart ids, ISO3 mostly), ``iso3``, or a name scheme (``sipri``, ``gem``, ...)
+        which uses the crosswalk ``name`` rows, then the scheme's own rows, then the countries
+        table's names.
+    extra
+        Additional code -> ISO3 pairs of lower priority than the crosswalk (e.g. BACI's own
+        country file).
+    """
+
+    NUMERIC = {"baci": "m49", "comtrade": "m49", "cow": "cow", "m49": "m49"}
+
+    def __init__(self, scheme: str, extra: dict[str, str] | None = None):
+        self.scheme = scheme
+        countries = reference.load("countries")
+        xw = reference.load("crosswalk")
+        self.is_name = scheme not in self.NUMERIC and scheme not in ("imf", "iso3")
+        mapping: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        if self.is_name:
+            for _, r in countries.iterrows():
+                mapping[normalise_name(r["name"])] = r["iso3"]
+                mapping[normalise_name(r["iso3"])] = r["iso3"]
+            schemes = ("name", scheme)
+        else:
+            col = self.NUMERIC.get(scheme)
+            if col:
+                for code, iso in zip(countries[col], countries["iso3"], strict=True):
+                    if code:
+                        mapping[str(int(code))] = iso
+            else:
+                for iso in countries["iso3"]:
+                    mapping[iso] = iso
+            schemes = (scheme,)
+        for k, v in (extra or {}).items():
+            if v in reference.country_codes():
+                mapping.setdefault(self._key(k), v)
+        for s in schemes:
+            for _, r in xw[xw["scheme"] == s].iterrows():
+                key = self._key(r["code"])
+                mapping[key] = r["iso3"]
+                if not r["iso3"]:
+                    notes[key] = r["name"]
+        self.mapping = mapping
+        self.notes = notes
+
+    def _key(self, code: Any) -> str:
+        if self.is_name:
+            return normalise_name(code)
+        s = str(code).strip()
+        if self.scheme in self.NUMERIC:
+            try:
+                return str(int(float(s)))
+            except ValueError:
+                return s
+        return s.upper()
+
+    def map(self, codes: Any) -> tuple[np.ndarray, np.ndarray]:
+        """ISO3 per code (``""`` where unmapped) and a note per code (why it is unmapped)."""
+        ser = pd.Series(np.asarray(codes, dtype=object))
+        uniq = ser.drop_duplicates()
+        keys = {u: self._key(u) if u is not None and u == u else "" for u in uniq}
+        iso = {u: self.mapping.get(k, "") for u, k in keys.items()}
+        note = {u: self.notes.get(k, f"not in the {self.scheme} crosswalk or the countries "
+                                     f"table") if not iso[u] else "" for u, k in keys.items()}
+        return ser.map(iso).to_numpy(dtype=object), ser.map(note).to_numpy(dtype=object)
+
+
+def map_codes(df: pd.DataFrame, columns: dict[str, str], mapper: CodeMapper, *, source: str,
+              file: str, lines: np.ndarray, reason: str = "unmapped_code"
+              ) -> tuple[pd.DataFrame, list[pd.DataFrame], np.ndarray]:
+    """Map ``columns`` (input column -> output column) to ISO3; return frame, quarantines, ok."""
+    ok = np.ones(len(df), dtype=bool)
+    qs = []
+    out = df.copy()
+    for col_in, col_out in columns.items():
+        iso, note = mapper.map(df[col_in].to_numpy())
+        bad = ok & (iso == "")
+        qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=col_in,
+                                  values=df[col_in].to_numpy(), reason=reason, notes=note))
+        ok &= iso != ""
+        out[col_out] = iso
+    return out, qs, ok
+
+
+def single(table: str, data: pd.DataFrame, quarantines: list[pd.DataFrame], rows_read: int,
+           file: str) -> Iterator[Chunk]:
+    q = [x for x in quarantines if len(x)]
+    qf = pd.concat(q, ignore_index=True) if q else quarantine_frame([])
+    yield Chunk(table=table, data=data.reset_index(drop=True), quarantine=qf,
+                rows_read=rows_read, file=file)
+
+
+def flows_frame(*, year, reporter, partner, domain: str, indicator: str, value, unit: str,
+                source: str, product=None) -> pd.DataFrame:
+    n = len(np.asarray(year))
+    return pd.DataFrame({
+        "year": np.asarray(year, dtype="int64"), "reporter": np.asarray(reporter, dtype=object),
+        "partner": np.asarray(partner, dtype=object), "domain": domain, "indicator": indicator,
+        "product": np.asarray(product if product is not None else [None] * n, dtype=object),
+        "value": np.asarray(value, dtype="float64"), "unit": unit, "source": source})
+
+
+def read_csv_text(path: Path, **kw) -> pd.DataFrame:
+    """Read a (possibly gzipped) CSV as text cells, with a clear error when it cannot be parsed."""
+    from ..errors import SchemaError
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, **kw)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise SchemaError(f"{path}: cannot parse as CSV: {exc}") from exc
+
+
+def require_columns(df: pd.DataFrame, needed: Iterable[str], path: Path, layout: str) -> None:
+    from ..errors import SchemaError
+
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{path} line 1: missing column(s) {', '.join(map(repr, missing))} of "
+                          f"the {layout} layout; saw columns {list(df.columns)!r}")
+
+
+def numeric(df: pd.DataFrame, col: str, *, source: str, file: str, lines: np.ndarray,
+            ok: np.ndarray, missing: Iterable[str] = ("", "NA"), allow_negative: bool = False
+            ) -> tuple[np.ndarray, list[pd.DataFrame], np.ndarray]:
+    """Parse a numeric text column; quarantine blanks/missing markers and non-numbers."""
+    raw = df[col].astype(str).str.strip()
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
+    miss = raw.isin(list(missing)).to_numpy()
+    qs = [quarantine_rows(ok & miss, source=source, file=file, lines=lines, column=col,
+                          values=raw.to_numpy(), reason="missing_value")]
+    ok = ok & ~miss
+    bad = ok & ~np.isfinite(num)
+    qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=col,
+                              values=raw.to_numpy(), reason="bad_value"))
+    ok = ok & ~bad
+    if not allow_negative:
+        neg = ok & (num < 0)
+        qs.append(quarantine_rows(neg, source=source, file=file, lines=lines, column=col,
+                                  values=raw.to_numpy(), reason="negative_value"))
+        ok = ok & ~neg
+    return num, qs, ok

@@ -1,0 +1,100 @@
+"""Reader for the Bailey-Strezhnev-Voeten UNGA ideal-point file (``IdealpointestimatesAll``).
+
+Columns read: ``ccode`` (COW), ``session``, ``NVotesAll``, ``IdealPointAll``, the posterior
+quantiles ``Q5%All`` and ``Q95%All``, ``iso3c`` and the published agreement shares ``USAgree``,
+``RUSSAgree``, ``ChinaAgree``, ``IndiaAgree``, ``BrazilAgree``, ``IsraelAgree``.
+
+Canonical frame: session, year (= 1945 + session, the calendar year in which the session
+opens), country (ISO3), n_votes, ideal, q05, q95 and one ``agree_<ISO3>`` column per published
+agreement (``agree_USA``, ``agree_RUS``, ``agree_CHN``, ``agree_IND``, ``agree_BRA``,
+``agree_ISR``). The published agreement is the share of roll calls in the session on which both
+countries voted (yes, no or abstain) and voted alike; equipoise reproduces it exactly from
+roll-call data where the vote sets coincide (tests/alignment).
+
+Source: Bailey, M. A., Strezhnev, A. & Voeten, E. (2017) "Estimating Dynamic State Preferences
+from United Nations Voting Data", Journal of Conflict Resolution 61(2): 430-456; data on
+Harvard Dataverse hdl:1902.1/12379, file ``IdealpointestimatesAll_Jun2024`` (CC0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, SchemaError
+
+AGREE_COLUMNS = {
+    "USAgree": "USA",
+    "RUSSAgree": "RUS",
+    "ChinaAgree": "CHN",
+    "IndiaAgree": "IND",
+    "BrazilAgree": "BRA",
+    "IsraelAgree": "ISR",
+}
+REQUIRED = ("ccode", "session", "IdealPointAll")
+CITATION = ("Bailey, Strezhnev & Voeten (2017), JCR 61(2); UNGA ideal points, Harvard Dataverse "
+            "hdl:1902.1/12379")
+
+__all__ = ["AGREE_COLUMNS", "CITATION", "published_agreement", "read_idealpoints"]
+
+
+def read_idealpoints(path) -> pd.DataFrame:
+    """Read the BSV ideal-point file (CSV, optionally gzipped) into the canonical frame.
+
+    Countries are mapped from ``ccode`` through the countries table (``cow``), falling back to
+    the file's ``iso3c`` column; rows mapping to neither are dropped with their count in
+    ``frame.attrs['unmapped']`` (a list of (ccode, name)).
+    """
+    from .. import reference
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"ideal-point file {path} does not exist")
+    df = pd.read_csv(path)
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{path}: missing column(s) {missing}; expecting the BSV layout "
+                          f"({', '.join(REQUIRED)}, Q5%All, Q95%All, USAgree, ...)")
+    c = reference.load("countries")
+    cow = {k: v for k, v in zip(c["cow"], c["iso3"], strict=True) if k}
+    iso = pd.to_numeric(df["ccode"], errors="coerce").astype("Int64").astype("string").map(cow)
+    if "iso3c" in df.columns:
+        known = set(c["iso3"])
+        fallback = df["iso3c"].where(df["iso3c"].isin(known))
+        iso = iso.fillna(fallback)
+    out = pd.DataFrame({
+        "session": pd.to_numeric(df["session"], errors="coerce").astype("Int64"),
+        "country": iso.astype("string"),
+        "n_votes": pd.to_numeric(df.get("NVotesAll"), errors="coerce"),
+        "ideal": pd.to_numeric(df["IdealPointAll"], errors="coerce"),
+        "q05": pd.to_numeric(df.get("Q5%All"), errors="coerce"),
+        "q95": pd.to_numeric(df.get("Q95%All"), errors="coerce"),
+    })
+    for col, code in AGREE_COLUMNS.items():
+        out[f"agree_{code}"] = pd.to_numeric(df[col], errors="coerce") if col in df else np.nan
+    bad = out["country"].isna() | out["session"].isna()
+    unmapped = sorted({(str(a), str(b)) for a, b in zip(
+        df.loc[bad, "ccode"], df.loc[bad, "Countryname"] if "Countryname" in df else df.loc[
+            bad, "ccode"], strict=True)})
+    out = out[~bad].copy()
+    out["session"] = out["session"].astype("int64")
+    out.insert(1, "year", out["session"] + 1945)
+    out = out.drop_duplicates(["session", "country"]).reset_index(drop=True)
+    out.attrs["unmapped"] = unmapped
+    out.attrs["source"] = f"{CITATION}; file {path.name}"
+    return out
+
+
+def published_agreement(frame: pd.DataFrame, focal: str) -> pd.DataFrame:
+    """The published agreement of ``focal`` with each BSV reference country, long form.
+
+    Returns session, year, pole, value, n_votes (the focal state's ``NVotesAll``).
+    """
+    f = frame[frame["country"] == focal]
+    cols = [c for c in frame.columns if c.startswith("agree_")]
+    long = f.melt(id_vars=["session", "year", "n_votes"], value_vars=cols, var_name="pole",
+                  value_name="value")
+    long["pole"] = long["pole"].str.removeprefix("agree_")
+    return long.dropna(subset=["value"]).sort_values(["pole", "session"]).reset_index(drop=True)

@@ -1,0 +1,465 @@
+"""The warehouse: canonical tables in one DuckDB file, loaded atomically from source files.
+
+::
+
+    from equipoise import warehouse
+    report = warehouse.ingest("baci", "~/data/BACI_HS17_V202401b")   # every year file
+    warehouse.loads()                  # what is loaded: source, version, rows, status
+    con = warehouse.connect()          # an Ibis DuckDB backend, read-only
+    flows = warehouse.read_flows(focal="KAZ")     # a validated FlowSet for the assessment
+
+The file lives under the user's data directory (``platformdirs.user_data_dir("equipoise")``),
+or ``$EQUIPOISE_DB``, or wherever ``db=`` says.
+
+Guarantees
+----------
+* **Atomic**: each input file loads inside one DuckDB transaction (its rows, its quarantine
+  and its row in ``loads``). A process killed midway leaves the warehouse as it was; the next
+  ingest succeeds.
+* **Idempotent**: a file whose SHA-256 is already loaded for the source is skipped
+  (``unchanged``). A changed file at the same path replaces its earlier load; for
+  ``trade_products`` a new load also replaces the same source's rows for the years it holds
+  (a new BACI version supersedes the old). Replaced loads stay in ``loads`` with status
+  ``replaced``.
+* **One writer**: ingests take a lock file (``<db>.lock``, :mod:`filelock`); a second ingest
+  waits up to ``lock_timeout`` seconds, then fails with :class:`~equipoise.errors.WarehouseError`
+  naming the lock. DuckDB itself refuses a second process while one writes; that also becomes
+  a clear ``WarehouseError``.
+* **Counted**: per file, ``rows_read == rows_loaded + rows_quarantined``; ``rows_stored`` is
+  what the tables gained (a COW dyad gives two flows, SIPRI deliveries are summed per year,
+  duplicate BACI/Comtrade keys are summed and counted in ``rows_merged``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import WarehouseError
+
+__all__ = [
+    "DDL",
+    "FileReport",
+    "IngestReport",
+    "connect",
+    "default_path",
+    "ingest",
+    "loads",
+    "read_flows",
+    "table_counts",
+]
+
+ENV = "EQUIPOISE_DB"
+
+DDL: dict[str, str] = {
+    "flows": "year INTEGER, reporter VARCHAR, partner VARCHAR, domain VARCHAR, indicator VARCHAR, "
+             "product VARCHAR, value DOUBLE, unit VARCHAR, source VARCHAR",
+    "trade_products": "year INTEGER, exporter VARCHAR, importer VARCHAR, product VARCHAR, "
+                      "value DOUBLE, quantity DOUBLE, source VARCHAR",
+    "corridor_nodes": "node VARCHAR, country VARCHAR, kind VARCHAR, source VARCHAR",
+    "corridor_edges": "route_id VARCHAR, route VARCHAR, segment VARCHAR, seq INTEGER, "
+                      "from_node VARCHAR, to_node VARCHAR, capacity DOUBLE, unit VARCHAR, "
+                      "mode VARCHAR, status VARCHAR, start_year INTEGER, owners VARCHAR, "
+                      "source VARCHAR",
+    "memberships": "org VARCHAR, country VARCHAR, start_year INTEGER, end_year INTEGER, "
+                   "status VARCHAR, observed_year INTEGER, source VARCHAR",
+    "alliances": "year INTEGER, state1 VARCHAR, state2 VARCHAR, kind VARCHAR, value DOUBLE, "
+                 "source VARCHAR",
+    "event_counts": "year INTEGER, actor VARCHAR, counterpart VARCHAR, verbal_coop BIGINT, "
+                    "material_coop BIGINT, verbal_conflict BIGINT, material_conflict BIGINT, "
+                    "source VARCHAR",
+    "votes": "rcid BIGINT, year INTEGER, session INTEGER, country VARCHAR, vote VARCHAR, "
+             "source VARCHAR",
+    "vote_issues": "rcid BIGINT, issue VARCHAR, source VARCHAR",
+    "ideal_points": "session INTEGER, year INTEGER, country VARCHAR, n_votes DOUBLE, "
+                    "ideal DOUBLE, q05 DOUBLE, q95 DOUBLE, agree_USA DOUBLE, agree_RUS DOUBLE, "
+                    "agree_CHN DOUBLE, agree_IND DOUBLE, agree_BRA DOUBLE, agree_ISR DOUBLE, "
+                    "source VARCHAR",
+    "quarantine": "source VARCHAR, file VARCHAR, line BIGINT, \"column\" VARCHAR, "
+                  "value VARCHAR, reason VARCHAR, message VARCHAR",
+}
+LOADS_DDL = ("load_id INTEGER, source VARCHAR, path VARCHAR, sha256 VARCHAR, version VARCHAR, "
+             "tables VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
+             "rows_stored BIGINT, rows_merged BIGINT, status VARCHAR, loaded_at VARCHAR, "
+             "seconds DOUBLE")
+#: keys of the product tables; duplicate keys within a load are summed
+PRODUCT_KEY = ("year", "exporter", "importer", "product")
+
+
+def default_path() -> Path:
+    """``$EQUIPOISE_DB`` or ``<user data dir>/equipoise/warehouse.duckdb``."""
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("equipoise", appauthor=False)) / "warehouse.duckdb"
+
+
+def _path(db: str | Path | None) -> Path:
+    return Path(db).expanduser() if db is not None else default_path()
+
+
+@dataclass
+class FileReport:
+    """What one input file did to the warehouse."""
+
+    source: str
+    file: str
+    status: str  # loaded | unchanged
+    version: str = ""
+    sha256: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_stored: int = 0
+    rows_merged: int = 0
+    replaced_loads: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    load_id: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """The result of :func:`ingest`: one :class:`FileReport` per input file."""
+
+    db: str
+    source: str
+    files: list[FileReport]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_stored", "rows_merged")
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"db": self.db, "source": self.source, "totals": self.totals,
+                "files": [asdict(f) for f in self.files]}
+
+    def summary(self) -> str:
+        t = self.totals
+        done = sum(f.status == "loaded" for f in self.files)
+        same = sum(f.status == "unchanged" for f in self.files)
+        return (f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
+                f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
+                f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file; of a folder, over its files' names and contents in name order."""
+    h = hashlib.sha256()
+    paths = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+    for f in paths:
+        if path.is_dir():
+            h.update(str(f.relative_to(path)).encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size
+
+
+def _raw_connect(path: Path, *, read_only: bool = False):
+    import duckdb
+
+    if read_only and not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist; load data first with "
+                             f"`equipoise ingest SOURCE PATH --db {path}`")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseError(
+                f"warehouse {path} is in use by another process (an ingest is probably "
+                f"running); retry when it has finished. DuckDB said: {exc}") from exc
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+
+
+def _ensure_schema(con) -> None:
+    for name, cols in DDL.items():
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, load_id INTEGER)').fetchall()
+    con.execute(f"CREATE TABLE IF NOT EXISTS loads ({LOADS_DDL})").fetchall()
+
+
+def _columns(ddl: str) -> list[str]:
+    return [c.strip().split(" ")[0].strip('"') for c in ddl.split(",") if c.strip()]
+
+
+def _insert(con, table: str, data: Any, load_id: int) -> int:
+    """Insert a pandas or Arrow chunk into ``table`` in its DDL column order."""
+    import pyarrow as pa
+
+    cols = _columns(DDL[table])
+    if isinstance(data, pd.DataFrame):
+        missing = [c for c in cols if c not in data.columns]
+        frame = data.assign(**{c: None for c in missing})[cols]
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    else:
+        missing = [c for c in cols if c not in data.column_names]
+        for c in missing:
+            data = data.append_column(c, pa.nulls(data.num_rows, pa.string()))
+        arrow = data.select(cols)
+    if arrow.num_rows == 0:
+        return 0
+    con.register("_chunk", arrow)
+    try:
+        select = ", ".join(f'CAST("{c}" AS {_type(table, c)})' for c in cols)
+        con.execute(f'INSERT INTO "{table}" SELECT {select}, {int(load_id)} FROM _chunk').fetchall()
+    finally:
+        con.unregister("_chunk")
+    return arrow.num_rows
+
+
+def _type(table: str, col: str) -> str:
+    for part in DDL[table].split(","):
+        bits = part.strip().split(" ")
+        if bits[0].strip('"') == col:
+            return bits[1]
+    raise KeyError(col)
+
+
+def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
+           progress: Callable[[str, int, int], None] | None = None, lock_timeout: float = 0.0,
+           force: bool = False, options: dict | None = None) -> IngestReport:
+    """Load ``path`` (a file or, for BACI/Comtrade, a folder) of ``source`` into the warehouse.
+
+    Parameters
+    ----------
+    source
+        One of :data:`equipoise.sources.SOURCES`.
+    path
+        The file or folder as the producer distributes it.
+    db
+        Warehouse file; :func:`default_path` when None.
+    progress
+        Called as ``progress(file, bytes_done, bytes_total)`` after each chunk.
+    lock_timeout
+        Seconds to wait for another ingest to finish (0: fail at once).
+    force
+        Reload files already loaded with the same checksum.
+    options
+        Reader keyword arguments (e.g. ``{"prefer": "derived"}`` for IMF DIP).
+
+    Raises
+    ------
+    WarehouseError
+        Another ingest holds the lock, or the file is in use.
+    SchemaError, InputError
+        The input is not in the source's layout (nothing is loaded).
+    """
+    from filelock import FileLock, Timeout
+
+    from .sources import reader
+
+    rd = reader(source)
+    sfs = rd.files(path)
+    dbp = _path(db)
+    dbp.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(dbp) + ".lock")
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout as exc:
+        raise WarehouseError(
+            f"warehouse {dbp} is busy: another ingest holds the lock {dbp}.lock; wait for it to "
+            f"finish (or pass --wait SECONDS to wait for it)") from exc
+    try:
+        con = _raw_connect(dbp)
+        try:
+            _ensure_schema(con)
+            reports = [_ingest_file(con, rd, source, sf, progress=progress, force=force,
+                                    options=options or {}) for sf in sfs]
+        finally:
+            con.close()
+    finally:
+        lock.release()
+    return IngestReport(db=str(dbp), source=source, files=reports)
+
+
+def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: dict) -> FileReport:
+    t0 = time.perf_counter()
+    fpath = Path(sf.path).resolve()
+    sha = _sha256(fpath)
+    same = con.execute("SELECT load_id FROM loads WHERE source = ? AND sha256 = ? AND "
+                       "status = 'loaded'", [source, sha]).fetchall()
+    if same and not force:
+        return FileReport(source=source, file=str(fpath), status="unchanged", version=sf.version,
+                          sha256=sha, load_id=int(same[0][0]),
+                          seconds=time.perf_counter() - t0)
+    size = _size(fpath)
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
+        read = quarantined = stored = 0
+        tables: set[str] = set()
+        years: set[int] = set()
+        for chunk in rd.read(sf, **options):
+            read += chunk.rows_read
+            quarantined += _insert(con, "quarantine", chunk.quarantine, load_id)
+            stored += _insert(con, chunk.table, chunk.data, load_id)
+            tables.add(chunk.table)
+            if chunk.table == "trade_products" and len(chunk.data):
+                years.update(_years(chunk.data))
+            if progress is not None:
+                progress(str(fpath), chunk.bytes_done or size, size)
+        merged = 0
+        if "trade_products" in tables:
+            merged = _merge_duplicates(con, load_id)
+        # replace earlier loads of this path, and (products) of this source's years
+        prev = {int(r[0]) for r in con.execute(
+            "SELECT load_id FROM loads WHERE source = ? AND path = ? AND status = 'loaded'",
+            [source, str(fpath)]).fetchall()}
+        if years:
+            yl = ", ".join(str(y) for y in sorted(years))
+            con.execute(f"DELETE FROM trade_products WHERE source = ? AND year IN ({yl}) AND "
+                        f"load_id <> {load_id}", [source]).fetchall()
+            prev |= {int(r[0]) for r in con.execute(
+                "SELECT load_id FROM loads WHERE source = ? AND status = 'loaded' AND "
+                "tables LIKE '%trade_products%'", [source]).fetchall()
+                if not _has_rows(con, int(r[0]))}
+        for pid in sorted(prev):
+            for t in (*DDL,):
+                con.execute(f'DELETE FROM "{t}" WHERE load_id = {pid}').fetchall()
+            con.execute("UPDATE loads SET status = 'replaced' WHERE load_id = ?", [pid]).fetchall()
+        loaded = read - quarantined
+        seconds = time.perf_counter() - t0
+        con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?)",
+                    [load_id, source, str(fpath), sha, sf.version, ",".join(sorted(tables)),
+                     read, loaded, quarantined, stored - merged, merged,
+                     datetime.now(UTC).isoformat(timespec="seconds"), seconds]).fetchall()
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    if loaded < 0:
+        raise WarehouseError(f"{fpath}: counts do not add up (read {read}, quarantined "
+                             f"{quarantined})")
+    return FileReport(source=source, file=str(fpath), status="loaded", version=sf.version,
+                      sha256=sha, rows_read=read, rows_loaded=loaded, rows_quarantined=quarantined,
+                      rows_stored=stored - merged, rows_merged=merged, replaced_loads=sorted(prev),
+                      seconds=seconds, load_id=load_id)
+
+
+def _years(data: Any) -> set[int]:
+    if isinstance(data, pd.DataFrame):
+        return {int(y) for y in data["year"].unique()}
+    import pyarrow.compute as pc
+
+    return {int(y) for y in pc.unique(data["year"]).to_pylist()}
+
+
+def _has_rows(con, load_id: int) -> bool:
+    return bool(con.execute("SELECT count(*) FROM trade_products WHERE load_id = ?",
+                            [load_id]).fetchall()[0][0])
+
+
+def _merge_duplicates(con, load_id: int) -> int:
+    """Sum rows of this load that share a product key; return how many rows were merged away."""
+    key = ", ".join(PRODUCT_KEY)
+    dup = con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM trade_products "
+                      f"WHERE load_id = {load_id}").fetchall()[0][0]
+    if not dup:
+        return 0
+    con.execute(f"CREATE TEMP TABLE _merged AS SELECT {key}, sum(value) AS value, "
+                f"sum(quantity) AS quantity, any_value(source) AS source, {load_id} AS load_id "
+                f"FROM trade_products WHERE load_id = {load_id} GROUP BY {key}").fetchall()
+    con.execute(f"DELETE FROM trade_products WHERE load_id = {load_id}").fetchall()
+    con.execute("INSERT INTO trade_products SELECT * FROM _merged").fetchall()
+    con.execute("DROP TABLE _merged").fetchall()
+    return int(dup)
+
+
+def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFrame:
+    """The ``loads`` manifest: one row per loaded file (``all_loads``: replaced ones too)."""
+    con = _raw_connect(_path(db), read_only=True)
+    try:
+        if not _exists(con, "loads"):
+            return pd.DataFrame(columns=_columns(LOADS_DDL))
+        where = "" if all_loads else "WHERE status = 'loaded'"
+        return con.execute(f"SELECT * FROM loads {where} ORDER BY load_id").df()
+    finally:
+        con.close()
+
+
+def table_counts(db: str | Path | None = None) -> pd.DataFrame:
+    """Rows per canonical table."""
+    con = _raw_connect(_path(db), read_only=True)
+    try:
+        rows = []
+        for t in DDL:
+            if _exists(con, t):
+                rows.append({"table": t, "rows": int(con.execute(
+                    f'SELECT count(*) FROM "{t}"').fetchall()[0][0])})
+        return pd.DataFrame(rows, columns=["table", "rows"])
+    finally:
+        con.close()
+
+
+def _exists(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [table]).fetchall()[0][0])
+
+
+def connect(db: str | Path | None = None, *, read_only: bool = True, threads: int | None = None,
+            memory_limit: str | None = None) -> Any:
+    """An Ibis DuckDB backend on the warehouse file (read-only by default)."""
+    import duckdb
+
+    from .engine import connect as engine_connect
+
+    p = _path(db)
+    if not p.exists():
+        raise WarehouseError(f"warehouse {p} does not exist; load data first with "
+                             f"`equipoise ingest SOURCE PATH --db {p}`")
+    try:
+        return engine_connect("duckdb", db=p, read_only=read_only, threads=threads,
+                              memory_limit=memory_limit)
+    except duckdb.IOException as exc:
+        raise WarehouseError(f"warehouse {p} is in use by another process (an ingest is "
+                             f"probably running); retry when it has finished. DuckDB said: "
+                             f"{exc}") from exc
+
+
+def read_flows(db: str | Path | None = None, focal: str | None = None, *,
+               lenient: bool = True):
+    """The warehouse's ``flows`` as a validated :class:`~equipoise.io.flows.FlowSet`.
+
+    ``focal`` keeps the rows where it is the reporter. Rows that fail validation (e.g. the
+    same key from two sources) go to the FlowSet's quarantine when ``lenient``.
+    """
+    from .io.flows import COLUMNS, validate_frame
+
+    p = _path(db)
+    con = _raw_connect(p, read_only=True)
+    try:
+        if not _exists(con, "flows"):
+            raise WarehouseError(f"warehouse {p} holds no flows table; ingest a flow source "
+                                 f"(sipri, cow, imf-dip) first")
+        cols = ", ".join(COLUMNS)
+        if focal:
+            df = con.execute(f"SELECT {cols} FROM flows WHERE reporter = ? ORDER BY indicator, "
+                             f"year, partner", [focal]).df()
+        else:
+            df = con.execute(f"SELECT {cols} FROM flows ORDER BY reporter, indicator, year, "
+                             f"partner").df()
+    finally:
+        con.close()
+    return validate_frame(df, source=f"warehouse {p}", lenient=lenient)

@@ -131,3 +131,12 @@ def test_unknown_focal_is_a_clear_error(mng_flows):
 
     with pytest.raises(DoctrineError, match="XXK"):
         Context(mng_flows, focal="XXK")
+
+
+def test_interval_text_without_roll_calls():
+    # Without roll calls the alignment falls back to published agreement values: no interval,
+    # and the report says so instead of failing the section.
+    from equipoise.present.report import _interval
+
+    assert _interval({"lower": 0.1, "upper": 0.3}) == " [0.10, 0.30]"
+    assert "no interval" in _interval({"lower": None, "upper": None})

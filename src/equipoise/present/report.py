@@ -167,6 +167,14 @@ def _optional(sec: dict, fn) -> dict:
     return sec
 
 
+def _interval(r: dict) -> str:
+    """' [lower, upper]' when the record has an interval (roll calls were available), else ''
+    (published agreement values alone carry no interval)."""
+    if r.get("lower") is None or r.get("upper") is None:
+        return " (no interval: published agreement values, no roll calls)"
+    return f" [{r['lower']:.2f}, {r['upper']:.2f}]"
+
+
 def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
     """Every section of the report, computed from ``ctx``."""
     from . import charts as C
@@ -204,7 +212,7 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
             thr = al["threshold"]["equidistance_spread"]
             extra.append({"kind": "pass" if last["value"] <= thr else "fail",
                           "text": f"Equidistance (UN votes, {last['period']}): spread "
-                                  f"{last['value']:.2f} [{last['lower']:.2f}, {last['upper']:.2f}]"
+                                  f"{last['value']:.2f}{_interval(last)}"
                                   f" against a bound of {thr:g}."})
             rows = [_row([str(r["period"]), html.escape(r["pole"]), fmt_num(r["value"]),
                           f"[{fmt_num(r['lower'])}, {fmt_num(r['upper'])}]", str(r["n_rollcalls"])])

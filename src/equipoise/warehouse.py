@@ -25,6 +25,8 @@ Guarantees
   waits up to ``lock_timeout`` seconds, then fails with :class:`~equipoise.errors.WarehouseError`
   naming the lock. DuckDB itself refuses a second process while one writes; that also becomes
   a clear ``WarehouseError``.
+* **Bounded memory**: DuckDB's memory limit during an ingest is 1 GB (``$EQUIPOISE_DB_MEMORY_LIMIT``
+  overrides; DuckDB spills beyond it), and files are read in Arrow batches.
 * **Counted**: per file, ``rows_read == rows_loaded + rows_quarantined``; ``rows_stored`` is
   what the tables gained (a COW dyad gives two flows, SIPRI deliveries are summed per year,
   duplicate BACI/Comtrade keys are summed and counted in ``rows_merged``).
@@ -191,6 +193,11 @@ def _raw_connect(path: Path, *, read_only: bool = False):
                 f"running); retry when it has finished. DuckDB said: {exc}") from exc
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
     except duckdb.Error as exc:
+        if "different configuration" in str(exc):
+            raise WarehouseError(
+                f"warehouse {path} is already open in this process with other settings (e.g. a "
+                f"read-only connection from warehouse.connect()); close it (con.disconnect()) "
+                f"before ingesting") from exc
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 
 
@@ -284,6 +291,9 @@ def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
     try:
         con = _raw_connect(dbp)
         try:
+            limit = os.environ.get("EQUIPOISE_DB_MEMORY_LIMIT", "1GB")
+            if limit:
+                con.execute(f"SET memory_limit = '{limit}'").fetchall()
             _ensure_schema(con)
             reports = [_ingest_file(con, rd, source, sf, progress=progress, force=force,
                                     options=options or {}) for sf in sfs]

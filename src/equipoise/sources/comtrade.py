@@ -70,11 +70,23 @@ def _sep(path: Path) -> str:
 def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
     path = Path(sf.path)
     sep = _sep(path)
+    import gzip
+
+    raw = path.open("rb")  # its position (compressed bytes) drives the progress bar
+    stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
     try:
-        it = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS,
-                         encoding="utf-8-sig")
+        it = pd.read_csv(stream, sep=sep, dtype=str, keep_default_na=False,
+                         chunksize=CHUNK_ROWS, encoding="utf-8-sig")
     except (pd.errors.ParserError, ValueError) as exc:
+        raw.close()
         raise SchemaError(f"{path}: cannot parse as CSV: {exc}") from exc
+    try:
+        yield from _chunks(it, path, raw, source)
+    finally:
+        raw.close()
+
+
+def _chunks(it, path: Path, raw, source: str) -> Iterator[Chunk]:
     mapper = CodeMapper("comtrade")
     total = path.stat().st_size
     done = 0
@@ -133,5 +145,5 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
         done += n
         yield Chunk(table=TABLE, data=data.reset_index(drop=True),
                     quarantine=pd.concat(q, ignore_index=True) if q else quarantine_frame([]),
-                    rows_read=n, bytes_done=int(total * min(1.0, done / max(done, 1))),
+                    rows_read=n, bytes_done=min(total, raw.tell()),
                     file=str(path))

@@ -1,0 +1,263 @@
+"""Benchmark: BACI ingest and the all-reporter product screen at full trade-data scale.
+
+One command::
+
+    python benchmarks/bench_screen.py [--data DIR] [--rows 10000000] [--spark] [--out FILE]
+
+It writes (or reuses) a synthetic BACI-layout panel (``benchmarks/generate_baci.py``; shape in
+docs/perf/screen.md), then runs each phase in a fresh subprocess so that its peak memory
+(max RSS) is its own:
+
+1. ingest of one year file, then of the two other years (``equipoise.warehouse.ingest``);
+2. the all-reporter screen on DuckDB (threads 2) for one year (no persistence) and for three
+   years with persistence (2 of 3), read from the warehouse;
+3. the same screen in plain pandas (a straightforward groupby implementation, below), from a
+   frame already in memory, and a check that it gives the same critical flags;
+4. optionally (``--spark``) the same Ibis expressions on PySpark local[2] over Parquet.
+
+Goals (issue 3): DuckDB >= 10x faster than pandas, < 4 s (one year), < 12 s (three years with
+persistence) on 2 cores, peak memory < 2 GB. Results go to stdout as a table and, with
+``--out``, as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+YEARS = (2019, 2020, 2021)
+THREADS = 2
+MEMORY_LIMIT = "1GB"
+
+
+# ---------------------------------------------------------------- the pandas baseline
+def pandas_screen(df, *, year: int, persistence: bool, t_imp=0.4, t_world=0.4, t_ratio=1.0,
+                  window=3, min_years=2):
+    """The GeoDep screen in plain pandas: groupby, merge, idxmax. Returns a frame of
+    ``reporter, product, import_hhi, world_export_hhi, import_export_ratio, top_share,
+    top_supplier, years_met, critical`` for the screened year."""
+    import numpy as np
+
+    years = list(range(year - window + 1, year + 1)) if persistence else [year]
+    d = df[df["year"].isin(years) & (df["value"] > 0)]
+    d = d.assign(v2=d["value"] * d["value"])
+    g = d.groupby(["year", "importer", "product"], observed=True)
+    imp = g.agg(imports=("value", "sum"), s2=("v2", "sum"), vmax=("value", "max"),
+                n_suppliers=("value", "size")).reset_index()
+    top = d.loc[g["value"].idxmax(), ["year", "importer", "product", "exporter"]]
+    imp = imp.merge(top.rename(columns={"exporter": "top_supplier"}),
+                    on=["year", "importer", "product"])
+    imp["import_hhi"] = imp["s2"] / imp["imports"] ** 2
+    imp["top_share"] = imp["vmax"] / imp["imports"]
+    exp = d.groupby(["year", "exporter", "product"], observed=True)["value"].sum().reset_index()
+    exp["x2"] = exp["value"] ** 2
+    world = exp.groupby(["year", "product"], observed=True).agg(
+        wx=("value", "sum"), wx2=("x2", "sum")).reset_index()
+    world["world_export_hhi"] = world["wx2"] / world["wx"] ** 2
+    m = imp.merge(exp[["year", "exporter", "product", "value"]].rename(
+        columns={"exporter": "importer", "value": "exports"}),
+        on=["year", "importer", "product"], how="left")
+    m["exports"] = m["exports"].fillna(0.0)
+    m = m.merge(world[["year", "product", "world_export_hhi"]], on=["year", "product"],
+                how="left")
+    m["import_export_ratio"] = np.where(m["exports"] > 0, m["imports"] / m["exports"].where(
+        m["exports"] > 0, 1.0), 9999.0)
+    m["met"] = ((m["import_hhi"] > t_imp) & (m["world_export_hhi"] > t_world)
+                & (m["import_export_ratio"] > t_ratio)).astype(int)
+    per = m.groupby(["importer", "product"], observed=True)["met"].sum().rename("years_met")
+    cur = m[m["year"] == year].merge(per.reset_index(), on=["importer", "product"])
+    cur["critical"] = cur["years_met"] >= min_years if persistence else cur["met"] == 1
+    return cur.rename(columns={"importer": "reporter"})[
+        ["reporter", "product", "import_hhi", "world_export_hhi", "import_export_ratio",
+         "top_share", "top_supplier", "years_met", "critical"]]
+
+
+# ---------------------------------------------------------------- phases (subprocesses)
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def phase_ingest(db: str, files: list[str]) -> dict:
+    from equipoise import warehouse
+
+    t0 = time.perf_counter()
+    rows = 0
+    for f in files:
+        rep = warehouse.ingest("baci", f, db=db)
+        rows += rep.totals["rows_read"]
+    return {"seconds": time.perf_counter() - t0, "rows": rows, "peak_mb": _peak_mb()}
+
+
+def phase_duckdb(db: str, year: int, persistence: bool, out: str) -> dict:
+    from equipoise import warehouse
+    from equipoise.measures.screen import screen
+
+    con = warehouse.connect(db, threads=THREADS, memory_limit=MEMORY_LIMIT)
+    t0 = time.perf_counter()
+    r = screen(con.table("trade_products"), con=con, year=year, persistence=persistence,
+               sensitivity=False)
+    secs = time.perf_counter() - t0
+    r.records[["reporter", "product", "critical", "import_hhi", "top_share", "top_supplier"]] \
+        .to_parquet(out)
+    return {"seconds": secs, "pairs": len(r.records), "critical": len(r.critical),
+            "peak_mb": _peak_mb()}
+
+
+def phase_sensitivity(db: str, year: int, persistence: bool) -> dict:
+    from equipoise import warehouse
+    from equipoise.measures.screen import screen
+
+    con = warehouse.connect(db, threads=THREADS, memory_limit=MEMORY_LIMIT)
+    t0 = time.perf_counter()
+    r = screen(con.table("trade_products"), con=con, year=year, persistence=persistence,
+               sensitivity=True)
+    return {"seconds": time.perf_counter() - t0, "sensitivity_seconds":
+            r.timings.get("sensitivity"), "peak_mb": _peak_mb(),
+            "sensitivity": r.sensitivity.to_dict("records")}
+
+
+def phase_pandas(db: str, year: int, persistence: bool, out: str) -> dict:
+    import duckdb
+
+    years = list(range(year - 2, year + 1)) if persistence else [year]
+    raw = duckdb.connect(db, read_only=True)
+    df = raw.sql(f"SELECT year, exporter, importer, product, value FROM trade_products "
+                 f"WHERE year IN ({', '.join(map(str, years))})").df()
+    raw.close()
+    t0 = time.perf_counter()
+    r = pandas_screen(df, year=year, persistence=persistence)
+    secs = time.perf_counter() - t0
+    r[["reporter", "product", "critical", "import_hhi", "top_share", "top_supplier"]] \
+        .to_parquet(out)
+    return {"seconds": secs, "pairs": len(r), "critical": int(r["critical"].sum()),
+            "peak_mb": _peak_mb()}
+
+
+def phase_spark(db: str, year: int, persistence: bool, out: str) -> dict:
+    import duckdb
+
+    from equipoise.engine import connect
+    from equipoise.measures.screen import screen
+
+    pq = str(Path(db).with_suffix("")) + "_tp.parquet"
+    if not Path(pq).exists():
+        raw = duckdb.connect(db, read_only=True)
+        raw.execute(f"COPY (SELECT * EXCLUDE (load_id) FROM trade_products) TO '{pq}' "
+                    f"(FORMAT parquet)").fetchall()
+        raw.close()
+    con = connect("spark")
+    t = con.read_parquet(pq)
+    t0 = time.perf_counter()
+    r = screen(t, con=con, year=year, persistence=persistence, sensitivity=False)
+    secs = time.perf_counter() - t0
+    r.records[["reporter", "product", "critical", "import_hhi", "top_share", "top_supplier"]] \
+        .to_parquet(out)
+    return {"seconds": secs, "pairs": len(r.records), "critical": len(r.critical),
+            "peak_mb_driver": _peak_mb()}
+
+
+PHASES = {"ingest": phase_ingest, "duckdb": phase_duckdb, "pandas": phase_pandas,
+          "spark": phase_spark, "sensitivity": phase_sensitivity}
+
+
+def _run(phase: str, *args) -> dict:
+    cmd = [sys.executable, str(Path(__file__)), "--phase", phase, "--args", json.dumps(args)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    env.setdefault("EQUIPOISE_SPARK_DRIVER_MEMORY", "3g")
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if p.returncode != 0:
+        raise SystemExit(f"phase {phase} failed:\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _compare(a: str, b: str) -> dict:
+    import pandas as pd
+
+    x = pd.read_parquet(a).set_index(["reporter", "product"]).sort_index()
+    y = pd.read_parquet(b).set_index(["reporter", "product"]).sort_index()
+    both = x.join(y, how="outer", suffixes=("_a", "_b"))
+    flag_diff = int((both["critical_a"].fillna(False) != both["critical_b"].fillna(False)).sum())
+    hhi_diff = float((both["import_hhi_a"] - both["import_hhi_b"]).abs().max())
+    share_diff = float((both["top_share_a"] - both["top_share_b"]).abs().max())
+    top_diff = int((both["top_supplier_a"] != both["top_supplier_b"]).sum())
+    return {"pairs_a": len(x), "pairs_b": len(y), "flag_differences": flag_diff,
+            "top_supplier_differences": top_diff,
+            "max_abs_import_hhi_difference": hhi_diff, "max_abs_top_share_difference": share_diff}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("/tmp/equipoise-bench/baci"))
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--spark", action="store_true", help="also time PySpark local[2]")
+    ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--args", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.phase:
+        print(json.dumps(PHASES[a.phase](*json.loads(a.args))))
+        return
+
+    sys.path.insert(0, str(HERE))
+    from generate_baci import generate
+
+    files = [a.data / f"BACI_HS17_Y{y}_V202401b.csv" for y in YEARS]
+    if not all(f.exists() for f in files):
+        print(f"generating the panel in {a.data} ...", flush=True)
+        generate(a.data, rows=a.rows, years=YEARS)
+    work = a.data.parent / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    db = str(work / "bench.duckdb")
+    for suffix in ("", ".wal", ".lock"):
+        Path(db + suffix).unlink(missing_ok=True)
+    Path(str(work / "bench") + "_tp.parquet").unlink(missing_ok=True)
+
+    res: dict = {"rows_per_year": a.rows, "threads": THREADS, "memory_limit": MEMORY_LIMIT,
+                 "cpu_count": os.cpu_count()}
+    res["ingest_1y"] = _run("ingest", db, [str(files[-1])])
+    res["ingest_2more"] = _run("ingest", db, [str(f) for f in files[:-1]])
+    res["ingest_3y_seconds"] = res["ingest_1y"]["seconds"] + res["ingest_2more"]["seconds"]
+    for label, pers in (("1y", False), ("3y", True)):
+        d_out = str(work / f"duck_{label}.parquet")
+        p_out = str(work / f"pandas_{label}.parquet")
+        res[f"duckdb_{label}"] = _run("duckdb", db, YEARS[-1], pers, d_out)
+        res[f"duckdb_sensitivity_{label}"] = _run("sensitivity", db, YEARS[-1], pers)
+        res[f"pandas_{label}"] = _run("pandas", db, YEARS[-1], pers, p_out)
+        res[f"same_{label}"] = _compare(d_out, p_out)
+        res[f"ratio_{label}"] = res[f"pandas_{label}"]["seconds"] / res[f"duckdb_{label}"]["seconds"]
+        if a.spark:
+            s_out = str(work / f"spark_{label}.parquet")
+            res[f"spark_{label}"] = _run("spark", db, YEARS[-1], pers, s_out)
+            res[f"same_spark_{label}"] = _compare(d_out, s_out)
+
+    print(f"\nBACI-shaped panel, {a.rows:,} rows/year, {os.cpu_count()} cores, DuckDB threads "
+          f"{THREADS}, memory_limit {MEMORY_LIMIT}")
+    print(f"ingest: 1 year {res['ingest_1y']['seconds']:.1f} s (peak "
+          f"{res['ingest_1y']['peak_mb']:.0f} MB); 3 years {res['ingest_3y_seconds']:.1f} s")
+    for label in ("1y", "3y"):
+        d, p = res[f"duckdb_{label}"], res[f"pandas_{label}"]
+        sens = res[f"duckdb_sensitivity_{label}"]
+        line = (f"screen {label}: duckdb {d['seconds']:.2f} s (peak {d['peak_mb']:.0f} MB; "
+                f"with sensitivity {sens['seconds']:.2f} s), pandas {p['seconds']:.2f} s "
+                f"(peak {p['peak_mb']:.0f} MB), ratio {res[f'ratio_{label}']:.1f}x, "
+                f"{d['critical']:,} critical of {d['pairs']:,}; flag differences "
+                f"{res[f'same_{label}']['flag_differences']}")
+        if a.spark:
+            s = res[f"spark_{label}"]
+            line += (f"; spark local[2] {s['seconds']:.2f} s, flag differences "
+                     f"{res[f'same_spark_{label}']['flag_differences']}")
+        print(line)
+    if a.out:
+        a.out.write_text(json.dumps(res, indent=2))
+        print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

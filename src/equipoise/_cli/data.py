@@ -1,0 +1,204 @@
+"""Data commands: ingest, warehouse (list), screen."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ._common import emit_json
+
+DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
+                  "user data directory (equipoise/warehouse.duckdb).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    wh = typer.Typer(name="warehouse", help="Inspect the warehouse.", no_args_is_help=True)
+    wh.command("list")(warehouse_list)
+    app.add_typer(wh, name="warehouse")
+    app.command("screen")(screen)
+
+
+def ingest(
+    source: str = typer.Argument(..., help="baci | comtrade | sipri | cow | imf-dip | gem | "
+                                 "icews | memberships | unvotes | idealpoints"),
+    path: Path = typer.Argument(..., help="The file or folder as the producer distributes it."),
+    db: Path | None = DB,
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to "
+                               "finish (default: fail at once)."),
+    force: bool = typer.Option(False, "--force", help="Reload files already loaded."),
+    prefer: str | None = typer.Option(None, "--prefer", help="IMF DIP: reported | derived "
+                                      "(which row to keep when both exist; default reported)."),
+    json: bool = typer.Option(False, "--json", help="Machine-readable summary on stdout."),
+) -> None:
+    """Load a source file (or a BACI/Comtrade folder) into the warehouse, atomically.
+
+    Re-ingesting the same file changes nothing; a killed ingest leaves the warehouse as it
+    was. Examples:
+
+      equipoise ingest baci ~/data/BACI_HS17_V202401b
+
+      equipoise ingest sipri trade_register.csv --db my.duckdb
+    """
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .. import warehouse
+    from ._common import err_console
+
+    options = {"prefer": prefer} if prefer else None
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console(),
+                  transient=True, disable=json) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(file: str, done: int, total: int) -> None:
+            if file not in tasks:
+                tasks[file] = bar.add_task(Path(file).name, total=total)
+            bar.update(tasks[file], completed=done)
+
+        report = warehouse.ingest(source, path, db=db, progress=progress, lock_timeout=wait,
+                                  force=force, options=options)
+    if json:
+        emit_json(report.to_dict())
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    t = Table(title=f"ingest {source} -> {report.db}")
+    for c in ("file", "status", "read", "loaded", "quarantined", "stored", "seconds"):
+        t.add_column(c, justify="left" if c in ("file", "status") else "right")
+    for f in report.files:
+        t.add_row(Path(f.file).name, f.status, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+                  f"{f.rows_quarantined:,}", f"{f.rows_stored:,}", f"{f.seconds:.1f}")
+    console().print(t)
+    typer.echo(report.summary())
+
+
+def warehouse_list(
+    db: Path | None = DB,
+    all_loads: bool = typer.Option(False, "--all", help="Include replaced loads."),
+    json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+) -> None:
+    """Show what is loaded: source, version, file, rows read/loaded/quarantined, and table sizes."""
+    from .. import warehouse
+
+    loads = warehouse.loads(db, all_loads=all_loads)
+    counts = warehouse.table_counts(db)
+    if json:
+        emit_json({"db": str(warehouse._path(db)), "loads": loads.to_dict("records"),
+                   "tables": counts.to_dict("records")})
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    t = Table(title=f"warehouse {warehouse._path(db)}")
+    for c in ("id", "source", "version", "file", "read", "loaded", "quarantined", "status",
+              "loaded_at"):
+        t.add_column(c, justify="right" if c in ("id", "read", "loaded", "quarantined")
+                     else "left")
+    for r in loads.to_dict("records"):
+        t.add_row(str(r["load_id"]), r["source"], r["version"] or "", Path(r["path"]).name,
+                  f"{r['rows_read']:,}", f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}",
+                  r["status"], r["loaded_at"])
+    console().print(t)
+    c = Table(title="tables")
+    c.add_column("table")
+    c.add_column("rows", justify="right")
+    for r in counts.to_dict("records"):
+        c.add_row(r["table"], f"{r['rows']:,}")
+    console().print(c)
+
+
+def screen(
+    reporter: str = typer.Option("all", "--reporter", help="ISO3 code(s), comma-separated, or "
+                                 "'all'."),
+    year: int | None = typer.Option(None, "--year", help="Screened year (default: latest)."),
+    thresholds: str | None = typer.Option(
+        None, "--thresholds", help="e.g. 'import_hhi=0.4,world_export_hhi=0.4,ratio=1,window=3,"
+        "min_years=2' (CEPII GeoDep defaults)."),
+    no_persistence: bool = typer.Option(False, "--no-persistence",
+                                        help="Test the year alone (no 2-of-3-years rule)."),
+    db: Path | None = DB,
+    data: Path | None = typer.Option(None, "--data", help="A Parquet file/folder in the "
+                                     "trade_products layout instead of the warehouse."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb | spark | a Spark master URL."),
+    source: str | None = typer.Option(None, "--source", help="Only rows of this source "
+                                      "(baci, comtrade)."),
+    domains: bool = typer.Option(False, "--domains", help="Also roll products up to domains."),
+    json: bool = typer.Option(False, "--json", help="Records as JSON on stdout."),
+    parquet: Path | None = typer.Option(None, "--parquet", help="Write the records to this "
+                                        "Parquet file."),
+    limit: int = typer.Option(20, "--limit", help="Critical products shown in the table."),
+) -> None:
+    """Product-level critical-dependency screen (CEPII GeoDep) over trade_products.
+
+    Per reporter and HS6 product: import HHI > 0.4, world-export HHI > 0.4, imports/exports
+    > 1, in 2 of 3 years; with the top supplier, margins and a sensitivity table. Examples:
+
+      equipoise screen --reporter KAZ --year 2021 --json
+
+      equipoise screen --reporter all --parquet flags.parquet --engine spark
+    """
+    from .. import warehouse
+    from .._options import as_list
+    from ..measures.screen import parse_thresholds
+    from ..measures.screen import screen as run_screen
+
+    reps = None if reporter.strip().lower() == "all" else as_list(reporter)
+    th = parse_thresholds(thresholds)
+    target = data if data is not None else warehouse._path(db)
+    result = run_screen(target, year=year, reporters=reps, thresholds=th,
+                        persistence=not no_persistence, engine=engine, source=source)
+    if parquet is not None:
+        result.records.to_parquet(parquet, index=False)
+    for note in result.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if json:
+        if domains:
+            out = result.to_dict()
+            out["domains"] = result.domains().to_dict("records")
+            emit_json(out)
+        else:
+            emit_json(result.to_records())
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    con = console()
+    con.print(result.summary())
+    crit = result.critical.sort_values("imports", ascending=False).head(limit)
+    t = Table(title=f"critical products ({len(result.critical):,}; largest {len(crit)})")
+    for c in ("reporter", "product", "import HHI", "world HHI", "M/X", "years", "top supplier",
+              "top share"):
+        t.add_column(c, justify="left" if c in ("reporter", "product", "top supplier")
+                     else "right")
+    for r in crit.to_dict("records"):
+        t.add_row(r["reporter"], r["product"], f"{r['import_hhi']:.3f}",
+                  f"{r['world_export_hhi']:.3f}", f"{r['import_export_ratio']:.3g}",
+                  f"{r['years_met']}/{r['years_observed']}", str(r["top_supplier"]),
+                  f"{r['top_share']:.2f}")
+    con.print(t)
+    if domains:
+        d = result.domains()
+        dt = Table(title="domains")
+        for c in ("reporter", "domain", "products", "critical", "critical import share",
+                  "critical products"):
+            dt.add_column(c)
+        for r in d.to_dict("records"):
+            dt.add_row(r["reporter"], r["domain"], str(r["n_products"]), str(r["n_critical"]),
+                       f"{r['critical_import_share']:.3f}", ", ".join(r["products"]))
+        con.print(dt)
+    if parquet is not None:
+        sys.stderr.write(f"wrote {len(result.records):,} records to {parquet}\n")

@@ -63,3 +63,21 @@ def test_assess_with_roll_calls_gives_intervals():
     # Yuneman (2023): Kazakhstan agrees most with China, least with the USA
     assert eq["closest"] == "CHN" and eq["farthest"] == "USA"
     assert "engagement" in json.loads(proc.stdout)
+
+
+def test_assess_from_the_warehouse(tmp_path):
+    """`equipoise ingest sipri` the real register, then `assess --db`: the 2020-2024 Russian
+    share of Kazakhstan's arms imports is SIPRI's published 88 % (kz-facts S1)."""
+    from conftest import shared_path
+
+    register = shared_path("sipri-arms-transfers", "trade_register_1995_2024.csv.gz")
+    db = tmp_path / "w.duckdb"
+    ing = subprocess.run([_exe(), "ingest", "sipri", str(register), "--db", str(db)],
+                         capture_output=True, text=True)
+    assert ing.returncode == 0, ing.stderr
+    proc = subprocess.run([_exe(), "assess", "--db", str(db), "--focal", "KAZ", "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    sec = json.loads(proc.stdout)["domains"]["security"]
+    assert sec["year"] == 2024
+    assert abs(sec["shares"]["RUS"] - 0.88) < 0.01

@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 OUT    ?= equipoise-output
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-all install install-test lint bench clean help
+.PHONY: demo test test-fast install install-test lint bench clean help
 
 help:
 	@echo "make demo      create $(VENV), install, run the main job on the embedded Kazakhstan default"
-	@echo "make test      install test needs and run the whole suite (slow tests: make test-all)"
-	@echo "make test-all  also the slow tests"
+	@echo "make test      install test needs and run the whole suite (Spark, browser and slow tests included)"
+	@echo "make test-fast the suite without slow, Spark and browser tests"
 	@echo "make lint      ruff"
 	@echo "make bench     run the benchmarks (benchmarks/README.md)"
 
@@ -34,10 +34,10 @@ demo: install
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider $(PYTEST_ARGS)
-
-test-all: install-test
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow and not spark and not browser" -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -76,8 +76,8 @@ def numpy_loop(L, *, runs, seed, probabilities, correlation, corridor_tables, li
     out = []
     for child in np.random.SeedSequence(seed).spawn(max(1, -(-runs // chunk_size))):
         s_norm, s_unif = child.spawn(2)
-        rng_n = np.random.Generator(np.random.PCG64(s_norm))
-        rng_u = np.random.Generator(np.random.PCG64(s_unif))
+        rng_n = np.random.Generator(np.random.SFC64(s_norm))
+        rng_u = np.random.Generator(np.random.SFC64(s_unif))
         for _ in range(min(chunk_size, limit - len(out))):
             d = np.zeros(len(partners), dtype=bool)
             d[plan.corr_idx] = (Cc @ rng_n.standard_normal(kc)) < plan.thr

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import reference
+from ._results import RichSummary
 from .measures.concentration import effective_partners, hhi, hhi_normalised
 
 __all__ = ["Assessment", "DomainResult", "assess"]
@@ -74,9 +75,11 @@ class DomainResult:
         }
 
 
-@dataclass
-class Assessment:
+@dataclass(repr=False)
+class Assessment(RichSummary):
     """Result of :func:`assess`. ``to_dict()`` is what ``equipoise assess --json`` prints."""
+
+    summary_width = 120
 
     focal: str
     doctrine: Any
@@ -130,17 +133,6 @@ class Assessment:
                 out[key] = value
         return out
 
-    def summary(self) -> str:
-        """Plain-text summary (the CLI's human output, without colour)."""
-        from rich.console import Console
-
-        console = Console(record=True, width=120, color_system=None, file=_Null())
-        for renderable in self.renderables():
-            console.print(renderable)
-        return console.export_text()
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def renderables(self) -> list:
         from rich.table import Table
@@ -198,12 +190,6 @@ class Assessment:
                 f"</tr>{rules}</table>")
 
 
-class _Null:
-    def write(self, _s):
-        return 0
-
-    def flush(self):
-        pass
 
 
 def _fmt(x) -> str:

@@ -71,6 +71,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import reference
+from .._results import RichSummary
 from ..errors import ActionError, EquipoiseError, InputError
 
 __all__ = ["Action", "BaselineRemoval", "CorridorChange", "Evaluation", "EventChange", "FlowChange",
@@ -793,7 +794,7 @@ class State:
 
 
 @dataclass
-class Evaluation:
+class Evaluation(RichSummary):
     """Result of :func:`evaluate`: the state before and after an action, what improves, what
     worsens and which rules change state.
 
@@ -900,18 +901,6 @@ class Evaluation:
         out.extend(f"note: {n}" for n in self.notes)
         return out
 
-    def summary(self) -> str:
-        from rich.console import Console
-
-        from .check import _Null
-
-        console = Console(record=True, width=140, color_system=None, file=_Null())
-        for r in self.renderables():
-            console.print(r)
-        return console.export_text()
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         def rows(xs):

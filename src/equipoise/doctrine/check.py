@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .. import reference
+from .._results import RichSummary
 
 __all__ = ["DoctrineCheck", "attach", "check", "check_assessment", "rule_source_rows"]
 
@@ -78,7 +79,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 @dataclass
-class DoctrineCheck:
+class DoctrineCheck(RichSummary):
     """Result of :func:`check`: each rule with passed, margin and evidence.
 
     Attributes
@@ -166,16 +167,6 @@ class DoctrineCheck:
                    f"{n_fail} fail. Margins: positive = room to spare, negative = how far "
                    "the rule is broken. `equipoise explain --domain D` lists the rows."]
 
-    def summary(self) -> str:
-        from rich.console import Console
-
-        console = Console(record=True, width=140, color_system=None, file=_Null())
-        for r in self.renderables():
-            console.print(r)
-        return console.export_text()
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -186,14 +177,6 @@ class DoctrineCheck:
         return (f"<h4>Doctrine check: {html.escape(self.focal)} "
                 f"({html.escape(self.doctrine.name)})</h4><table><tr><th>rule</th><th>passed</th>"
                 f"<th>margin</th><th>value</th><th>sources</th></tr>{rows}</table>")
-
-
-class _Null:
-    def write(self, _s):
-        return 0
-
-    def flush(self):
-        pass
 
 
 def _brief(v: Any, limit: int = 60) -> str:

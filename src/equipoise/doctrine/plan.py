@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._results import RichSummary
 from ..errors import EquipoiseError, InfeasiblePlanError, OptionError
 
 __all__ = ["Plan", "PlanRequest", "Scenarios", "default_scenarios", "plan", "portfolio_risk",
@@ -214,7 +215,7 @@ class Constraint:
 
 
 @dataclass
-class Plan:
+class Plan(RichSummary):
     """Result of :func:`plan`: target shares, the CVaR before and after, binding constraints
     with shadow prices, conflicts and relaxed doctrine constraints."""
 
@@ -317,18 +318,6 @@ class Plan:
                 f"{x.name} {'FAIL->pass' if x.passed else 'pass->FAIL'}" for x in ch))
         return out
 
-    def summary(self) -> str:
-        from rich.console import Console
-
-        from .check import _Null
-
-        console = Console(record=True, width=140, color_system=None, file=_Null())
-        for x in self.renderables():
-            console.print(x)
-        return console.export_text()
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(x['domain'])}</td><td>{html.escape(x['partner'])}"

@@ -178,7 +178,8 @@ def shares_chart(assess: dict, *, top: int = 5):
 
 
 def critical_chart(assess: dict):
-    """Top-partner share against substitutability; the critical zone shaded, margins labelled."""
+    """Top-partner share (the largest in the domain's critical screen: the composite or one of
+    its indicators) against substitutability; the critical zone shaded, margins labelled."""
     alt = _alt()
     import pandas as pd
 
@@ -187,11 +188,17 @@ def critical_chart(assess: dict):
     rows = []
     for d, r in assess["domains"].items():
         m = r["margins"]
-        rows.append({"domain": d, "top_partner": r["top_partner"], "top_share": r["top_share"],
+        # the screen's worst entry: the domain composite or one of its indicators
+        worst = max(r.get("screen") or [{"partner": r["top_partner"], "share": r["top_share"],
+                                         "indicator": "(domain composite)"}],
+                    key=lambda x: x["share"])
+        where = "" if worst["indicator"] == "(domain composite)" else \
+            f" ({worst['indicator'].split('.', 1)[-1]})"
+        rows.append({"domain": d, "top_partner": worst["partner"], "top_share": worst["share"],
                      "substitutability": r["substitutability"], "critical": bool(r["critical"]),
                      "margin_share": m["critical_share"],
                      "margin_subst": m["low_substitutability"],
-                     "label": f"{d}: {r['top_partner']} {r['top_share']:.0%}"})
+                     "label": f"{d}: {worst['partner']} {worst['share']:.0%}{where}"})
     df = pd.DataFrame(rows)
     # labels of points at the same place are stacked downwards so they do not overprint
     df["k"] = df.groupby([df["substitutability"].round(3), df["top_share"].round(3)]).cumcount()

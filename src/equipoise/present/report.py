@@ -95,18 +95,33 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
                    "lead pole", "role (doctrine)", "critical", "sources"], rows)
 
 
+def _screen_worst(r: dict) -> dict:
+    """The largest top-partner share of a domain's critical screen (composite or indicator)."""
+    return max(r.get("screen") or [{"partner": r["top_partner"], "share": r["top_share"],
+                                    "indicator": "(domain composite)"}],
+               key=lambda x: x["share"])
+
+
+def _worst_text(w: dict) -> str:
+    where = "" if w["indicator"] == "(domain composite)" else f" in {w['indicator']}"
+    return f"{w['partner']} {w['share']:.0%}{where}"
+
+
 def critical_table(a: dict) -> dict:
     t = a["doctrine"]["thresholds"]
     rows = []
     for d, r in a["domains"].items():
         m = r["margins"]
+        worst = _screen_worst(r)
         rows.append(_row([
-            html.escape(d), html.escape(str(r["top_partner"])), fmt_pct(r["top_share"]),
+            html.escape(d), html.escape(str(worst["partner"])), fmt_pct(worst["share"]),
+            html.escape(worst["indicator"]),
             f"{m['critical_share']:+.3f}", f"{r['substitutability']:g}",
             f"{m['low_substitutability']:+.3f}",
             '<span class="badge fail">critical</span>' if r["critical"] else "no"],
             "fail" if r["critical"] else None))
-    return _table(["domain", "top partner", "top share", f"share - {t['critical_share']:g}",
+    return _table(["domain", "top partner", "top share", "screened in",
+                   f"share - {t['critical_share']:g}",
                    "substitutability", f"{t['low_substitutability']:g} - substitutability",
                    "critical (both margins >= 0)"], rows,
                   "Margins: a domain is critical when both are at or above zero.")
@@ -131,8 +146,7 @@ def findings(a: dict, extra: list[dict]) -> list[dict]:
     crit = [d for d, r in a["domains"].items() if r["critical"]]
     if crit:
         out.append({"kind": "fail", "text": "Critical dependencies: " + "; ".join(
-            f"{d} ({a['domains'][d]['top_partner']} {a['domains'][d]['top_share']:.0%})"
-            for d in crit)})
+            f"{d} ({_worst_text(_screen_worst(a['domains'][d]))})" for d in crit)})
     else:
         out.append({"kind": "pass", "text": "No critical dependency in any domain with data."})
     failed = [r for r in a["rules"] if not r["passed"]]

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import math
 import time
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,16 +173,12 @@ class SimulationRequest:
     def from_toml(cls, path: str | Path, **overrides) -> SimulationRequest:
         """Read ``[simulate]`` (or top-level keys) from TOML; ``[simulate.probabilities]`` maps
         partner -> probability. Keyword ``overrides`` (not None) take precedence."""
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise InputError(f"{p}: no such simulation file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{p}: not valid TOML: {exc}") from exc
+        from .._toml import read_toml
+
+        data = read_toml(path, what="simulation file")
         d = dict(data.get("simulate", data))
         d.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.from_dict(d, where=str(p))
+        return cls.from_dict(d, where=str(path))
 
 
 # --------------------------------------------------------------------------- correlation

@@ -30,7 +30,6 @@ domain (``reference/corridors/<focal>_systems.csv``). ``loss_model`` chooses ``"
 from __future__ import annotations
 
 import math
-import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -150,14 +149,10 @@ class ShockRequest:
             [shock.substitutability]
             energy = 0.1
         """
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise InputError(f"{p}: no such shock file") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{p}: not valid TOML: {exc}") from exc
-        return cls.from_dict(data.get("shock", data), where=str(p))
+        from .._toml import read_toml
+
+        data = read_toml(path, what="shock file")
+        return cls.from_dict(data.get("shock", data), where=str(path))
 
 
 # --------------------------------------------------------------------------- inputs

@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
         doctrine: Path = DOCTRINE,
         out: Path = typer.Option(Path("equipoise-output"), "--out", help="Output folder."),
     ) -> None:
-        """The main job: assessment, shocks and report for the focal state; prints where they are."""
+        """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
         from ..pipeline import run_main_job
 
         try:

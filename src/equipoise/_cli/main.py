@@ -42,7 +42,8 @@ def _root(
 def _register_all() -> None:
     from .. import _cli as pkg
 
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+    # the core commands (assess, explain, ...) first in --help, then the others by module name
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: (m.name != "core", m.name)):
         if mod.name.startswith("_") or mod.name == "main":
             continue
         module = importlib.import_module(f"{pkg.__name__}.{mod.name}")

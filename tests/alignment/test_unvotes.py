@@ -115,3 +115,12 @@ def test_real_voeten_counts():
     kaz = vs.votes[vs.votes["country"] == "KAZ"]["vote"].value_counts()
     # SOURCE.md: 1,363 yes, 261 abstain, 29 no, 64 absent
     assert kaz.to_dict() == {"yes": 1363, "abstain": 261, "absent": 64, "no": 29}
+
+
+def test_citation_names_the_producer_not_the_local_path():
+    from equipoise.sources.unvotes import CITATION, citation
+
+    c = citation("/somewhere/shared/data/unvotes/un_votes.csv.gz")
+    assert c.startswith(CITATION) and c.endswith("un_votes.csv.gz")
+    assert "/somewhere" not in c
+    assert citation("warehouse:votes") == "warehouse:votes"

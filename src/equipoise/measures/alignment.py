@@ -481,9 +481,11 @@ def _result(srows, erows, focal, measure, by, poles, level, reps, seed, source, 
                                         "closest", "farthest"])
     if series.empty:
         raise NoDataError(f"no period has common roll calls of {focal} with {poles}")
+    from ..sources.unvotes import citation
+
     return AlignmentResult(focal=focal, measure=measure, by=by, poles=list(poles),
                            series=series, equidistance=equi, level=level, reps=reps, seed=seed,
-                           source=source, notes=notes)
+                           source=citation(source), notes=notes)
 
 
 def _embedded_agreement(*, focal, poles, start, end, by, level) -> AlignmentResult:
@@ -702,7 +704,7 @@ def assessment_equidistance(focal: str = "KAZ", poles: Sequence[str] | str | Non
         "spread_upper": s.equidistance["upper"], "closest": s.closest,
         "farthest": s.farthest, "missing_poles": [p for p in poles if p not in s.values],
         "volatility": s.volatility, "trend": s.trend, "level": level,
-        "sources": [f"UNGA roll calls (Voeten; {s.source})"],
+        "sources": [s.source],
     })
     if published:
         out["sources"].append(published["source"])

@@ -70,6 +70,20 @@ __all__ = [
 ]
 
 
+CITATION = ("Voeten, Strezhnev & Bailey, United Nations General Assembly Voting Data, Harvard "
+            "Dataverse hdl:1902.1/12379 (via the unvotes R package, dgrtwo/unvotes); Voeten (2013), "
+            "Routledge Handbook of International Organization")
+
+
+def citation(source: str) -> str:
+    """The producer's citation for a votes source given as a file path (the file name kept);
+    other sources (``warehouse:votes``, a frame) pass through."""
+    text = str(source)
+    if "/" in text or text.endswith((".csv", ".gz", ".rda")):
+        names = ", ".join(part.rsplit("/", 1)[-1] for part in text.split(";"))
+        return f"{CITATION}; file(s) {names}"
+    return text
+
 @dataclass
 class VoteSet:
     """Canonical UN votes with their roll-call issues, quarantine and counts.

@@ -56,6 +56,7 @@ __all__ = [
     "ingest",
     "loads",
     "read_flows",
+    "summaries",
     "table_counts",
 ]
 
@@ -94,6 +95,16 @@ LOADS_DDL = ("load_id INTEGER, source VARCHAR, path VARCHAR, sha256 VARCHAR, ver
              "seconds DOUBLE")
 #: keys of the product tables; duplicate keys within a load are summed
 PRODUCT_KEY = ("year", "exporter", "importer", "product")
+#: per-(source, year) summaries of ``trade_products`` for the product screen, rebuilt inside
+#: each ingest's transaction (see :func:`summaries`)
+SUMMARY_DDL: dict[str, str] = {
+    "trade_summary": "source VARCHAR, year INTEGER, reporter VARCHAR, product VARCHAR, "
+                     "imports DOUBLE, imports_s2 DOUBLE, imports_max DOUBLE, n_suppliers BIGINT, "
+                     "top_supplier VARCHAR, exports DOUBLE",
+    "trade_world": "source VARCHAR, year INTEGER, product VARCHAR, world_exports DOUBLE, "
+                   "world_exports_s2 DOUBLE",
+    "trade_summary_years": "source VARCHAR, year INTEGER, rows BIGINT, summary_rows BIGINT",
+}
 
 
 def default_path() -> Path:
@@ -202,9 +213,103 @@ def _raw_connect(path: Path, *, read_only: bool = False):
 
 
 def _ensure_schema(con) -> None:
+    """Create missing tables. A warehouse written before the product summaries existed gets
+    them built here, in one transaction, from the rows it holds."""
     for name, cols in DDL.items():
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, load_id INTEGER)').fetchall()
     con.execute(f"CREATE TABLE IF NOT EXISTS loads ({LOADS_DDL})").fetchall()
+    if not _exists(con, "trade_summary_years"):
+        con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            for name, cols in SUMMARY_DDL.items():
+                con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})').fetchall()
+            _refresh_summaries(con, set())
+            con.execute("COMMIT").fetchall()
+        except BaseException:
+            con.execute("ROLLBACK").fetchall()
+            raise
+
+
+def _trade_schema():
+    import ibis
+
+    return ibis.table({c.strip().split(" ")[0]: _IBIS_TYPES[c.strip().split(" ")[1]]
+                       for c in DDL["trade_products"].split(",")}, name="trade_products")
+
+
+_IBIS_TYPES = {"INTEGER": "int32", "VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "int64"}
+
+
+def _refresh_summaries(con, force: set[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Bring ``trade_summary``/``trade_world`` in line with ``trade_products``.
+
+    (source, year) pairs in ``force`` (a new load's) and pairs whose row count changed are
+    rebuilt with the Ibis definitions of :mod:`equipoise.measures.ibis_measures` compiled to
+    DuckDB SQL; pairs without rows any more are dropped. Returns the pairs rebuilt.
+    """
+    import ibis
+
+    from .measures.ibis_measures import (
+        SUMMARY_COLUMNS,
+        WORLD_COLUMNS,
+        product_summary,
+        world_summary,
+    )
+
+    current = {(str(a), int(b)): int(c) for a, b, c in con.execute(
+        "SELECT source, year, count(*) FROM trade_products GROUP BY source, year").fetchall()}
+    have = {(str(a), int(b)): int(c) for a, b, c in con.execute(
+        "SELECT source, year, rows FROM trade_summary_years").fetchall()}
+    todo = sorted(k for k, n in current.items() if k in force or have.get(k) != n)
+    gone = sorted(k for k in have if k not in current)
+    for src, year in [*gone, *todo]:
+        for t in SUMMARY_DDL:
+            con.execute(f'DELETE FROM "{t}" WHERE source = ? AND year = ?', [src, year]).fetchall()
+    tp = _trade_schema()
+    for src, year in todo:
+        t = tp.filter(tp.source == src, tp.year == year)
+        for table, expr, cols in (("trade_summary", product_summary(t), SUMMARY_COLUMNS),
+                                  ("trade_world", world_summary(t), WORLD_COLUMNS)):
+            sql = ibis.to_sql(expr, dialect="duckdb")
+            names = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f'INSERT INTO "{table}" (source, {names}) SELECT ?, {names} '
+                        f"FROM ({sql})", [src]).fetchall()
+        n = con.execute("SELECT count(*) FROM trade_summary WHERE source = ? AND year = ?",
+                        [src, year]).fetchall()[0][0]
+        con.execute("INSERT INTO trade_summary_years VALUES (?, ?, ?, ?)",
+                    [src, year, current[(src, year)], int(n)]).fetchall()
+    return todo
+
+
+def summaries(con: Any, *, years: list[int] | None = None, source: str | None = None):
+    """The warehouse's product summaries as :class:`~equipoise.measures.ibis_measures.ProductSummaries`
+    for ``years`` (and ``source``), or None when they cannot stand in for the raw rows: the
+    warehouse predates them, or a year holds rows of two sources (their world-export HHI is
+    not a sum of per-source parts).
+
+    ``con`` is an Ibis DuckDB backend on the warehouse (:func:`connect`).
+    """
+    from .measures.ibis_measures import ProductSummaries
+
+    try:
+        raw = con.con  # the duckdb connection behind the Ibis backend
+        if not _exists(raw, "trade_summary_years"):
+            return None
+        rows = raw.execute("SELECT source, year FROM trade_summary_years").fetchall()
+    except Exception:  # not a DuckDB warehouse backend: no summaries
+        return None
+    pairs = [(str(a), int(b)) for a, b in rows if source is None or a == source]
+    if years is not None:
+        pairs = [(a, b) for a, b in pairs if b in set(years)]
+    per_year: dict[int, set[str]] = {}
+    for a, b in pairs:
+        per_year.setdefault(b, set()).add(a)
+    if any(len(v) > 1 for v in per_year.values()):
+        return None
+    p, w = con.table("trade_summary"), con.table("trade_world")
+    if source is not None:
+        p, w = p.filter(p.source == source), w.filter(w.source == source)
+    return ProductSummaries(products=p, world=w)
 
 
 def _columns(ddl: str) -> list[str]:
@@ -349,6 +454,11 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
             for t in (*DDL,):
                 con.execute(f'DELETE FROM "{t}" WHERE load_id = {pid}').fetchall()
             con.execute("UPDATE loads SET status = 'replaced' WHERE load_id = ?", [pid]).fetchall()
+        if "trade_products" in tables or prev:
+            new = {(str(a), int(b)) for a, b in con.execute(
+                "SELECT DISTINCT source, year FROM trade_products WHERE load_id = ?",
+                [load_id]).fetchall()}
+            _refresh_summaries(con, new)
         loaded = read - quarantined
         seconds = time.perf_counter() - t0
         con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?)",
@@ -410,11 +520,11 @@ def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFr
 
 
 def table_counts(db: str | Path | None = None) -> pd.DataFrame:
-    """Rows per canonical table."""
+    """Rows per canonical table (and per product-summary table)."""
     con = _raw_connect(_path(db), read_only=True)
     try:
         rows = []
-        for t in DDL:
+        for t in (*DDL, *SUMMARY_DDL):
             if _exists(con, t):
                 rows.append({"table": t, "rows": int(con.execute(
                     f'SELECT count(*) FROM "{t}"').fetchall()[0][0])})

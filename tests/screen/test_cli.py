@@ -61,6 +61,11 @@ def test_screen_thresholds_parquet_and_domains(tmp_path):
     assert not k["critical"] and abs(k["import_hhi_margin"] - (0.66 - 0.7)) < 1e-9
     full = json.loads(_ok(["screen", "--db", str(db), "--json", "--domains"]).stdout)
     assert {"records", "sensitivity", "domains", "thresholds"} <= set(full)
+    assert full["read_from"] == "summaries"
+    rows = json.loads(_ok(["screen", "--db", str(db), "--json", "--domains",
+                           "--from-rows"]).stdout)
+    assert rows["read_from"] == "rows"
+    assert rows["records"] == full["records"] and rows["sensitivity"] == full["sensitivity"]
 
 
 def test_screen_errors_are_clear(tmp_path):

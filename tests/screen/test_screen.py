@@ -241,3 +241,28 @@ def test_note_when_persistence_cannot_be_met():
     assert r.notes and "persistence" in r.notes[0] and "note:" in r.summary()
     r2 = screen(one_year, year=2021, persistence=False, sensitivity=False)
     assert r2.records["critical"].any() and not r2.notes
+
+
+def _summaries_of(t):
+    """The warehouse's summaries, built from an Ibis table with the same expressions."""
+    from equipoise.measures.ibis_measures import ProductSummaries, product_summary, world_summary
+
+    return ProductSummaries(products=product_summary(t), world=world_summary(t))
+
+
+@pytest.mark.parametrize("persistence", [True, False])
+@pytest.mark.parametrize("reporters", [None, ["KAZ", "UZB"]])
+def test_summaries_give_the_screen_of_the_raw_rows(con, table, persistence, reporters):
+    # the per-year summaries kept by the warehouse are sufficient statistics of the screen
+    for df in (toy_panel(), random_panel(seed=11)):
+        t = table(df)
+        raw = _run(con, screen_products(t, year=2021, persistence=persistence,
+                                        reporters=reporters))
+        summ = _run(con, screen_products(_summaries_of(t), year=2021, persistence=persistence,
+                                         reporters=reporters))
+        key = ["reporter", "product"]
+        raw, summ = (x.sort_values(key).reset_index(drop=True) for x in (raw, summ))
+        pd.testing.assert_frame_equal(summ, raw, check_dtype=False, rtol=1e-12)
+        s_raw = _run(con, sensitivity(t, year=2021, persistence=persistence))
+        s_sum = _run(con, sensitivity(_summaries_of(t), year=2021, persistence=persistence))
+        pd.testing.assert_frame_equal(s_sum, s_raw, check_dtype=False)

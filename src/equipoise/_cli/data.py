@@ -136,6 +136,9 @@ def screen(
     source: str | None = typer.Option(None, "--source", help="Only rows of this source "
                                       "(baci, comtrade)."),
     domains: bool = typer.Option(False, "--domains", help="Also roll products up to domains."),
+    from_rows: bool = typer.Option(False, "--from-rows", help="Read the warehouse's raw rows "
+                                   "even where its per-year product summaries exist (same "
+                                   "results, ~10x the rows)."),
     json: bool = typer.Option(False, "--json", help="Records as JSON on stdout."),
     parquet: Path | None = typer.Option(None, "--parquet", help="Write the records to this "
                                         "Parquet file."),
@@ -159,7 +162,8 @@ def screen(
     th = parse_thresholds(thresholds)
     target = data if data is not None else warehouse._path(db)
     result = run_screen(target, year=year, reporters=reps, thresholds=th,
-                        persistence=not no_persistence, engine=engine, source=source)
+                        persistence=not no_persistence, engine=engine, source=source,
+                        summaries=False if from_rows else None)
     if parquet is not None:
         result.records.to_parquet(parquet, index=False)
     for note in result.notes:

@@ -31,14 +31,20 @@ from typing import Any
 
 __all__ = [
     "NO_EXPORTS_RATIO",
+    "SUMMARY_COLUMNS",
+    "WORLD_COLUMNS",
+    "ProductSummaries",
     "Thresholds",
     "hhi",
     "product_metrics",
+    "product_summary",
     "screen_products",
     "sensitivity",
     "sensitivity_variants",
     "shares",
+    "summary_metrics",
     "world_export_hhi",
+    "world_summary",
 ]
 
 #: Import/export ratio used when the reporter exports none of the product (CEPII GeoDep).
@@ -132,6 +138,87 @@ def world_export_hhi(tp: Any) -> Any:
     return w.mutate(world_export_hhi=w._s2 / (w.world_exports * w.world_exports)).drop("_s2")
 
 
+def _imports(src: Any, *, detail: bool) -> Any:
+    """Per (year, importer, product) of the rows in ``src`` (value > 0): ``imports``, the sum of
+    squares ``imports_s2``, the largest row ``imports_max``, ``n_suppliers`` and ``top_supplier``
+    (``detail``; NULL otherwise). The top supplier is the largest exporter; ties go to the
+    smallest code, so every engine gives the same answer."""
+    import ibis
+
+    if detail:
+        # argmin over (-value, exporter): the largest value, then the smallest code
+        order_key = ibis.struct({"nv": -src.value, "e": src.exporter})
+        agg = src.group_by(["year", "importer", "product"]).aggregate(
+            imports=src.value.sum(), imports_s2=(src.value * src.value).sum(),
+            imports_max=src.value.max(), n_suppliers=src.count(),
+            top_supplier=src.exporter.argmin(order_key))
+    else:
+        agg = src.group_by(["year", "importer", "product"]).aggregate(
+            imports=src.value.sum(), imports_s2=(src.value * src.value).sum())
+        agg = agg.mutate(imports_max=ibis.null("float64"), n_suppliers=ibis.null("int64"),
+                         top_supplier=ibis.null("string"))
+    return agg.rename(reporter="importer")
+
+
+def _exports(tp: Any, years: Sequence[int] | None) -> Any:
+    """Per (year, exporter, product): ``exports`` (rows with value > 0)."""
+    ex = tp.select("year", "exporter", "product", "value")
+    ex = ex.filter(ex.value > 0) if years is None else ex.filter(ex.year.isin(list(years)),
+                                                                  ex.value > 0)
+    return ex.group_by(["year", "exporter", "product"]).aggregate(exports=ex.value.sum())
+
+
+def _world(exp: Any) -> Any:
+    """Per (year, product): ``world_exports`` and the sum of squared exporter totals."""
+    return exp.group_by(["year", "product"]).aggregate(
+        world_exports=exp.exports.sum(), world_exports_s2=(exp.exports * exp.exports).sum())
+
+
+#: columns of the warehouse's per-year product summary (one row per imported reporter-product)
+SUMMARY_COLUMNS = ("year", "reporter", "product", "imports", "imports_s2", "imports_max",
+                   "n_suppliers", "top_supplier", "exports")
+#: columns of the warehouse's per-year world-export summary
+WORLD_COLUMNS = ("year", "product", "world_exports", "world_exports_s2")
+
+
+def product_summary(tp: Any, *, years: Sequence[int] | None = None) -> Any:
+    """The per-year sufficient statistics of the screen, one row per imported (reporter, product).
+
+    ``year, reporter, product, imports, imports_s2, imports_max, n_suppliers, top_supplier,
+    exports``: every import-side quantity of :func:`product_metrics` before the ratios, and the
+    reporter's exports of the product (0 when none). The warehouse keeps this table per
+    (source, year) at ingest so that screens read ~1/10 of the rows; :func:`summary_metrics`
+    turns it into exactly what :func:`product_metrics` computes from the raw rows.
+    """
+    src = tp.select("year", "exporter", "importer", "product", "value")
+    src = src.filter(src.value > 0) if years is None else src.filter(
+        src.year.isin(list(years)), src.value > 0)
+    imp = _imports(src, detail=True)
+    exp = _exports(tp, years)
+    j = imp.left_join(exp, [imp.year == exp.year, imp.reporter == exp.exporter,
+                            imp["product"] == exp["product"]])
+    return j.select(*[imp[c] for c in SUMMARY_COLUMNS[:-1]], exports=exp.exports.fill_null(0.0))
+
+
+def world_summary(tp: Any, *, years: Sequence[int] | None = None) -> Any:
+    """Per (year, product): ``world_exports`` and ``world_exports_s2`` over every exporter."""
+    return _world(_exports(tp, years))
+
+
+def _metrics(j: Any) -> Any:
+    """Ratios from the joined sufficient statistics (the one definition both paths share)."""
+    import ibis
+
+    m = j.select(year=j.year, reporter=j.reporter, product=j["product"], imports=j.imports,
+                 n_suppliers=j.n_suppliers,
+                 import_hhi=j.imports_s2 / (j.imports * j.imports),
+                 top_supplier=j.top_supplier, top_share=j.imports_max / j.imports,
+                 exports=j.exports.fill_null(0.0), world_exports=j.world_exports,
+                 world_export_hhi=j.world_exports_s2 / (j.world_exports * j.world_exports))
+    return m.mutate(import_export_ratio=ibis.cases(
+        (m.exports > 0, m.imports / m.exports), else_=ibis.literal(NO_EXPORTS_RATIO)))
+
+
 def product_metrics(tp: Any, *, years: Sequence[int], reporters: Sequence[str] | None = None,
                     detail_years: Sequence[int] | None = None) -> Any:
     """Per (year, reporter, product): imports, import HHI, top supplier, exports, ratio, world HHI.
@@ -140,7 +227,8 @@ def product_metrics(tp: Any, *, years: Sequence[int], reporters: Sequence[str] |
     ----------
     tp
         Ibis table in the ``trade_products`` layout, one row per (year, exporter, importer,
-        product).
+        product); or :class:`ProductSummaries` (the warehouse's per-year summaries), which give
+        the same result from ~1/10 of the rows.
     years
         Years to compute (the persistence window).
     reporters
@@ -148,7 +236,7 @@ def product_metrics(tp: Any, *, years: Sequence[int], reporters: Sequence[str] |
     detail_years
         Years for which the top supplier, its share and the number of suppliers are computed
         (all ``years`` when None); other years get NULL there, which saves work on large
-        panels (persistence needs only the three tests).
+        panels (persistence needs only the three tests). Summaries always carry them.
 
     Returns
     -------
@@ -157,9 +245,9 @@ def product_metrics(tp: Any, *, years: Sequence[int], reporters: Sequence[str] |
     supplier is the largest exporter of the product to the reporter; ties go to the smallest
     code, so every engine gives the same answer.
     """
-    import ibis
-
     years = [int(y) for y in years]
+    if isinstance(tp, ProductSummaries):
+        return summary_metrics(tp, years=years, reporters=reporters)
     detail = [int(y) for y in (detail_years if detail_years is not None else years)]
     light = [y for y in years if y not in detail]
 
@@ -169,52 +257,53 @@ def product_metrics(tp: Any, *, years: Sequence[int], reporters: Sequence[str] |
         src = src.filter(src.year.isin(ys), src.value > 0)
         return src if reporters is None else src.filter(src.importer.isin(list(reporters)))
 
-    imp = None
-    if detail:
-        src = imports_src(detail)
-        # argmin over (-value, exporter): the largest value, then the smallest code
-        order_key = ibis.struct({"nv": -src.value, "e": src.exporter})
-        imp = src.group_by(["year", "importer", "product"]).aggregate(
-            imports=src.value.sum(), _s2=(src.value * src.value).sum(), _vmax=src.value.max(),
-            n_suppliers=src.count(), top_supplier=src.exporter.argmin(order_key))
-    if light:
-        ls = imports_src(light)
-        lim = ls.group_by(["year", "importer", "product"]).aggregate(
-            imports=ls.value.sum(), _s2=(ls.value * ls.value).sum())
-        lim = lim.mutate(_vmax=ibis.null("float64"), n_suppliers=ibis.null("int64"),
-                         top_supplier=ibis.null("string"))
-        imp = lim if imp is None else imp.union(lim.select(*imp.columns))
-    if imp is None:
+    parts = ([_imports(imports_src(detail), detail=True)] if detail else []) + \
+        ([_imports(imports_src(light), detail=False)] if light else [])
+    if not parts:
         raise ValueError("product_metrics: expecting at least one year")
+    imp = parts[0] if len(parts) == 1 else parts[0].union(parts[1].select(*parts[0].columns))
 
-    ex = tp.select("year", "exporter", "product", "value")
-    ex = ex.filter(ex.year.isin(years), ex.value > 0)
-    exp = ex.group_by(["year", "exporter", "product"]).aggregate(exports=ex.value.sum())
-    world = exp.group_by(["year", "product"]).aggregate(
-        world_exports=exp.exports.sum(), _ws2=(exp.exports * exp.exports).sum())
+    exp = _exports(tp, years)
+    world = _world(exp)
     if reporters is not None:
         exp = exp.filter(exp.exporter.isin(list(reporters)))
-
-    j = imp.left_join(exp, [imp.year == exp.year, imp.importer == exp.exporter,
+    j = imp.left_join(exp, [imp.year == exp.year, imp.reporter == exp.exporter,
                             imp["product"] == exp["product"]])
     j = j.left_join(world, [imp.year == world.year, imp["product"] == world["product"]])
-    j = j.select(year=imp.year, reporter=imp.importer, product=imp["product"],
-                 imports=imp.imports, n_suppliers=imp.n_suppliers,
-                 import_hhi=imp._s2 / (imp.imports * imp.imports),
-                 top_supplier=imp.top_supplier, top_share=imp._vmax / imp.imports,
-                 exports=exp.exports.fill_null(0.0), world_exports=world.world_exports,
-                 world_export_hhi=world._ws2 / (world.world_exports * world.world_exports))
-    return j.mutate(import_export_ratio=ibis.cases(
-        (j.exports > 0, j.imports / j.exports), else_=ibis.literal(NO_EXPORTS_RATIO)))
+    j = j.select(*[imp[c] for c in SUMMARY_COLUMNS[:-1]], exports=exp.exports,
+                 world_exports=world.world_exports, world_exports_s2=world.world_exports_s2)
+    return _metrics(j)
+
+
+@dataclass(frozen=True)
+class ProductSummaries:
+    """The warehouse's per-year summaries of ``trade_products`` (built at ingest).
+
+    ``products`` has :data:`SUMMARY_COLUMNS`, ``world`` has :data:`WORLD_COLUMNS`, both for
+    one source per year (see :func:`equipoise.warehouse.summaries`).
+    """
+
+    products: Any
+    world: Any
+
+
+def summary_metrics(s: ProductSummaries, *, years: Sequence[int],
+                    reporters: Sequence[str] | None = None) -> Any:
+    """:func:`product_metrics` from the per-year summaries instead of the raw rows."""
+    years = [int(y) for y in years]
+    p = s.products.filter(s.products.year.isin(years))
+    if reporters is not None:
+        p = p.filter(p.reporter.isin(list(reporters)))
+    w = s.world.filter(s.world.year.isin(years))
+    j = p.left_join(w, [p.year == w.year, p["product"] == w["product"]])
+    j = j.select(*[p[c] for c in SUMMARY_COLUMNS], world_exports=w.world_exports,
+                 world_exports_s2=w.world_exports_s2)
+    return _metrics(j)
 
 
 def _conditions(m: Any, th: Thresholds) -> Any:
     return ((m.import_hhi > th.import_hhi) & (m.world_export_hhi > th.world_export_hhi)
             & (m.import_export_ratio > th.import_export_ratio))
-
-
-_VALUE_COLUMNS = ("import_hhi", "world_export_hhi", "import_export_ratio", "top_supplier",
-                  "top_share", "imports", "exports", "n_suppliers", "world_exports")
 
 
 def screen_products(tp: Any, *, year: int, thresholds: Thresholds | None = None,
@@ -235,7 +324,8 @@ def screen_products(tp: Any, *, year: int, thresholds: Thresholds | None = None,
     persistence is on, otherwise ``conditions_met``. Margins are value minus threshold
     (positive = beyond the threshold); the ratio margin is ``log10(ratio / t3)``.
 
-    The window is folded in one grouped pass (conditional aggregates), never a self-join.
+    The screened year is computed in full; the earlier years of the window contribute only
+    their three tests, counted per (reporter, product) and joined on.
 
     References
     ----------
@@ -248,18 +338,21 @@ def screen_products(tp: Any, *, year: int, thresholds: Thresholds | None = None,
     year = int(year)
     window = th.window if persistence else 1
     years = list(range(year - window + 1, year + 1))
-    m = product_metrics(tp, years=years, reporters=reporters, detail_years=[year])
-    m = m.mutate(_met=_conditions(m, th).cast("int64"))
+    m = product_metrics(tp, years=[year], reporters=reporters, detail_years=[year])
+    m = m.mutate(_met_now=_conditions(m, th).cast("int64"))
     if window > 1:
-        now = m.year == year
-        cur = m.group_by(["reporter", "product"]).aggregate(
-            _present=now.cast("int64").sum(), years_met=m._met.sum(),
-            years_observed=m.count(), _met_now=m._met.max(where=now),
-            **{c: m[c].max(where=now) for c in _VALUE_COLUMNS})
-        cur = cur.filter(cur._present > 0)
+        # the earlier years of the window: only the three tests, counted per pair, then joined
+        # to the screened year (cheaper than one conditional aggregate over all columns)
+        p = product_metrics(tp, years=years[:-1], reporters=reporters, detail_years=[])
+        p = p.mutate(_met=_conditions(p, th).cast("int64"))
+        h = p.group_by(["reporter", "product"]).aggregate(_past_met=p._met.sum(),
+                                                          _past_seen=p.count())
+        j = m.left_join(h, [m.reporter == h.reporter, m["product"] == h["product"]])
+        cur = j.select(*[m[c] for c in m.columns],
+                       years_met=m._met_now + h._past_met.fill_null(0),
+                       years_observed=1 + h._past_seen.fill_null(0))
     else:
-        cur = m.mutate(years_met=m._met, years_observed=ibis.literal(1, "int64"),
-                       _met_now=m._met)
+        cur = m.mutate(years_met=m._met_now, years_observed=ibis.literal(1, "int64"))
     out = cur.mutate(
         year=ibis.literal(year, "int64"),
         conditions_met=cur._met_now == 1,
@@ -286,22 +379,27 @@ def sensitivity(tp: Any, *, year: int, thresholds: Thresholds | None = None,
 
     One threshold moves at a time while the others stay at their values: the two HHI
     thresholds by ``steps`` (clipped to [0, 1]), the ratio threshold multiplied by
-    ``ratio_factors``. Returns one row with one count column per variant, computed in a
-    single pass over the per-year metrics. Column ``n_i`` belongs to the i-th
-    entry of :func:`sensitivity_variants`; :func:`equipoise.measures.screen.sensitivity_table`
+    ``ratio_factors``. Returns one row with one count column per variant, all variants
+    counted in one pass over the per-year metrics. Column ``n_i`` belongs to the i-th entry
+    of :func:`sensitivity_variants`; :func:`equipoise.measures.screen.sensitivity_table`
     turns the row into a long table.
     """
     th = thresholds or Thresholds()
     year = int(year)
     window = th.window if persistence else 1
     years = list(range(year - window + 1, year + 1))
-    m = product_metrics(tp, years=years, reporters=reporters, detail_years=[])
     variants = sensitivity_variants(th, steps=steps, ratio_factors=ratio_factors)
-    mets = {key: _conditions(m, v).cast("int64") for key, v in variants.items()}
-    per = m.group_by(["reporter", "product"]).aggregate(
-        _cur=(m.year == year).cast("int64").max(),
-        **{f"_y_{i}": mets[k].sum() for i, k in enumerate(variants)})
-    per = per.filter(per._cur == 1)
+    m = product_metrics(tp, years=[year], reporters=reporters, detail_years=[])
+    per = m.select("reporter", "product", **{f"_y_{i}": _conditions(m, v).cast("int64")
+                                             for i, v in enumerate(variants.values())})
+    if window > 1:  # as in screen_products: earlier years counted per pair, then joined
+        p = product_metrics(tp, years=years[:-1], reporters=reporters, detail_years=[])
+        h = p.group_by(["reporter", "product"]).aggregate(
+            **{f"_p_{i}": _conditions(p, v).cast("int64").sum()
+               for i, v in enumerate(variants.values())})
+        j = per.left_join(h, [per.reporter == h.reporter, per["product"] == h["product"]])
+        per = j.select(**{f"_y_{i}": per[f"_y_{i}"] + h[f"_p_{i}"].fill_null(0)
+                          for i in range(len(variants))})
     need = th.min_years if persistence else 1
     return per.aggregate(**{f"n_{i}": (per[f"_y_{i}"] >= need).cast("int64").sum()
                             for i in range(len(variants))})

@@ -71,6 +71,7 @@ class ScreenResult:
     reporters: list[str] | None = None
     timings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    read_from: str = "rows"
 
     @property
     def critical(self) -> pd.DataFrame:
@@ -88,6 +89,7 @@ class ScreenResult:
         d: dict[str, Any] = {
             "year": self.year, "engine": self.engine, "persistence": self.persistence,
             "thresholds": self.thresholds.to_dict(), "reporters": self.reporters,
+            "read_from": self.read_from,
             "n_products": len(self.records), "n_critical": len(self.critical),
             "sensitivity": self.sensitivity.to_dict("records"), "notes": self.notes,
         }
@@ -183,6 +185,16 @@ def _normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _is_warehouse(data: Any, engine: str) -> bool:
+    """A DuckDB warehouse file given by path (the only input that carries summaries)."""
+    from ..engine import _is_spark
+
+    if _is_spark(engine) or hasattr(data, "op") or isinstance(data, pd.DataFrame):
+        return False
+    p = Path(data)
+    return p.is_file() and p.suffix not in (".parquet", ".pq")
+
+
 def _table_from(data: Any, engine: str, con: Any | None, tmpdir: list) -> tuple[Any, Any]:
     """An Ibis table of trade_products on the requested engine, and its backend."""
     from ..engine import _is_spark, connect, to_table
@@ -224,7 +236,7 @@ def _table_from(data: Any, engine: str, con: Any | None, tmpdir: list) -> tuple[
 def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | None = None,
            thresholds: Thresholds | None = None, persistence: bool = True,
            sensitivity: bool = True, engine: str = "duckdb", con: Any | None = None,
-           source: str | None = None) -> ScreenResult:
+           source: str | None = None, summaries: bool | None = None) -> ScreenResult:
     """Screen every (reporter, HS6 product) for critical dependency.
 
     Parameters
@@ -246,6 +258,10 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
         ``duckdb``, ``spark`` or a Spark master URL.
     source
         Keep only rows of this ``source`` (when the table mixes BACI and Comtrade).
+    summaries
+        Read a warehouse's per-year product summaries (built at ingest, ~1/10 of the rows;
+        same results) instead of the raw rows: None uses them when the warehouse has them
+        for every screened year, True requires them, False reads the raw rows.
 
     Raises
     ------
@@ -271,9 +287,23 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
                 raise NoDataError("trade_products is empty: nothing to screen")
         year = int(year)
         reps = [r.upper() for r in reporters] if reporters else None
-        expr = screen_products(t, year=year, thresholds=th, reporters=reps,
+        window = th.window if persistence else 1
+        data_in, read_from = t, "rows"
+        if summaries is not False and _is_warehouse(data, engine):
+            from .. import warehouse
+
+            summ = warehouse.summaries(con, years=list(range(year - window + 1, year + 1)),
+                                       source=source)
+            if summ is not None:
+                data_in, read_from = summ, "summaries"
+        if summaries and read_from != "summaries":
+            raise OptionError("summaries=True: the data are not a warehouse with product "
+                              "summaries for these years (ingest into a warehouse, or pass "
+                              "one source when a year holds two)")
+        expr = screen_products(data_in, year=year, thresholds=th, reporters=reps,
                                persistence=persistence)
         timings = {}
+        expr = _records_expr(expr)
         records = (con.to_pyarrow(expr) if con is not None else expr.to_pyarrow()).to_pandas()
         timings["screen"] = time.perf_counter() - t0
         if records.empty:
@@ -283,8 +313,8 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
         sens = pd.DataFrame(columns=["parameter", "value", "n_critical", "current"])
         if sensitivity:
             t1 = time.perf_counter()
-            row = (con.execute(sensitivity_expr(t, year=year, thresholds=th, reporters=reps,
-                                                persistence=persistence))).iloc[0]
+            row = (con.execute(sensitivity_expr(data_in, year=year, thresholds=th,
+                                                reporters=reps, persistence=persistence))).iloc[0]
             sens = sensitivity_table(row, th)
             timings["sensitivity"] = time.perf_counter() - t1
         records = _finish(records)
@@ -296,7 +326,7 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
                          f"persistence rule; load earlier years or screen without persistence")
         return ScreenResult(records=records, sensitivity=sens, thresholds=th, year=year,
                             persistence=persistence, engine=engine_name(con) if con else engine,
-                            reporters=reps, timings=timings, notes=notes)
+                            reporters=reps, timings=timings, notes=notes, read_from=read_from)
     finally:
         import shutil
 
@@ -304,17 +334,37 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _finish(records: pd.DataFrame) -> pd.DataFrame:
-    r = records.copy()
+def _records_expr(expr: Any) -> Any:
+    """The records on the engine: the HS chapter -> domain map as a CASE over the product's
+    first two digits, integer and boolean types, rows ordered by reporter and product, the
+    :data:`RECORD_FIELDS` first. (Doing this on the engine rather than in pandas keeps the
+    screen of all reporters -- a million rows -- fast.)"""
+    import ibis
+
     hs = _hs_map()
-    lookup = dict(zip(hs["hs_chapter"].astype(str).str.zfill(2), hs["domain"], strict=True))
-    r["domain"] = r["product"].astype(str).str[:2].map(lookup).fillna("trade")
+    chapters = hs.assign(hs_chapter=hs["hs_chapter"].astype(str).str.zfill(2))
+    chap = expr["product"].substr(0, 2)
+    cases = [(chap.isin(sorted(g["hs_chapter"])), dom)
+             for dom, g in chapters.groupby("domain", sort=True) if dom != "trade"]
+    domain = ibis.cases(*cases, else_="trade") if cases else ibis.literal("trade")
+    r = expr.mutate(domain=domain,
+                    **{c: expr[c].cast("boolean") for c in ("conditions_met", "critical")},
+                    **{c: expr[c].cast("int64")
+                       for c in ("years_met", "years_observed", "n_suppliers", "year")})
+    rest = [c for c in r.columns if c not in RECORD_FIELDS]
+    return r.select(*RECORD_FIELDS, *rest).order_by(["reporter", "product"])
+
+
+def _finish(records: pd.DataFrame) -> pd.DataFrame:
+    """Pandas types of the records (bool and int64 columns; no NULL ints survive)."""
+    r = records.reset_index(drop=True)
     for c in ("conditions_met", "critical"):
-        r[c] = r[c].astype(bool)
+        if r[c].dtype != bool:
+            r[c] = r[c].astype(bool)
     for c in ("years_met", "years_observed", "n_suppliers", "year"):
-        r[c] = r[c].astype("int64")
-    r = r.sort_values(["reporter", "product"], kind="stable").reset_index(drop=True)
-    return r[list(RECORD_FIELDS) + [c for c in r.columns if c not in RECORD_FIELDS]]
+        if r[c].dtype != "int64":
+            r[c] = r[c].astype("int64")
+    return r
 
 
 def parse_thresholds(text: str | None, base: Thresholds | None = None) -> Thresholds:

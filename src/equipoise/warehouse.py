@@ -27,6 +27,14 @@ Guarantees
   a clear ``WarehouseError``.
 * **Bounded memory**: DuckDB's memory limit during an ingest is 1 GB (``$EQUIPOISE_DB_MEMORY_LIMIT``
   overrides; DuckDB spills beyond it), and files are read in Arrow batches.
+* **Summarised**: for the product screen the ingest also keeps, per (source, year) of
+  ``trade_products``, the screen's sufficient statistics: ``trade_summary`` (one row per
+  imported reporter-product: imports, sum of squares, largest supplier, supplier count,
+  the reporter's exports) and ``trade_world`` (world exports and their sum of squares per
+  product), both built from the Ibis definitions in
+  :mod:`equipoise.measures.ibis_measures` inside the same transaction, so they can never
+  disagree with the rows. A screen reads ~1/10 of the rows (:func:`summaries`); a warehouse
+  written before the summaries existed gets them at its next ingest.
 * **Counted**: per file, ``rows_read == rows_loaded + rows_quarantined``; ``rows_stored`` is
   what the tables gained (a COW dyad gives two flows, SIPRI deliveries are summed per year,
   duplicate BACI/Comtrade keys are summed and counted in ``rows_merged``).

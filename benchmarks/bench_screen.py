@@ -236,6 +236,7 @@ def main() -> None:
         res[f"pandas_{label}"] = _run("pandas", db, YEARS[-1], pers, p_out)
         res[f"same_{label}"] = _compare(d_out, p_out)
         res[f"same_rows_{label}"] = _compare(r_out, p_out)
+        res[f"same_summaries_rows_{label}"] = _compare(d_out, r_out)
         res[f"ratio_{label}"] = res[f"pandas_{label}"]["seconds"] / res[f"duckdb_{label}"]["seconds"]
         res[f"ratio_rows_{label}"] = (res[f"pandas_{label}"]["seconds"]
                                       / res[f"duckdb_rows_{label}"]["seconds"])
@@ -259,7 +260,10 @@ def main() -> None:
                 f"{res[f'ratio_{label}']:.1f}x (rows: {res[f'ratio_rows_{label}']:.1f}x); "
                 f"{d['critical']:,} critical of {d['pairs']:,}; flag differences "
                 f"{res[f'same_{label}']['flag_differences']} "
-                f"(rows: {res[f'same_rows_{label}']['flag_differences']})")
+                f"(rows: {res[f'same_rows_{label}']['flag_differences']}); summaries vs rows: "
+                f"{res[f'same_summaries_rows_{label}']['flag_differences']} flag and "
+                f"{res[f'same_summaries_rows_{label}']['top_supplier_differences']} top-supplier "
+                f"differences")
         if a.spark:
             s = res[f"spark_{label}"]
             line += (f"; spark local[2] {s['seconds']:.2f} s, flag differences "

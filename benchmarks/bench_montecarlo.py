@@ -14,7 +14,8 @@ and compared with ``simulate`` on it scenario by scenario: :func:`equipoise.risk
 compute the totals only (no VaR/CVaR), so the ratios are conservative.
 
 The vectorised run uses two threads over chunks (``workers=2``, the default); a one-thread run
-is reported too.
+is reported too, and the process CPU time of both (with two busy threads it is about twice the
+wall time).
 
 Usage: python benchmarks/bench_montecarlo.py [--runs 1000000] [--loop 20000] [--repeat 3]
 """
@@ -117,14 +118,16 @@ def main(argv=None) -> int:
     t_cold = time.perf_counter() - t0
     n_solved = sum(len(t._cache) - 1 for ts in tables.values() for t in ts)
     # Interleaved repeats; the minimum of each is the least-disturbed cost (shared machine).
-    t2, t1, tpy, tnp = [], [], [], []
+    t2, t1, tpy, tnp, c2, c1 = [], [], [], [], [], []
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = simulate(L, runs=args.runs, **kw)
         t2.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        c2.append(time.process_time() - c0)
+        t0, c0 = time.perf_counter(), time.process_time()
         simulate(L, runs=args.runs, workers=1, **kw)
         t1.append(time.perf_counter() - t0)
+        c1.append(time.process_time() - c0)
         t0 = time.perf_counter()
         loop_py = simulate_loop(L, runs=args.runs, limit=args.loop, **kw)
         tpy.append(time.perf_counter() - t0)
@@ -156,6 +159,9 @@ def main(argv=None) -> int:
     print(f"times: minimum of {args.repeat} interleaved repeats (all listed)")
     row("vectorised simulate, 2 threads", f"{t_vec:.3f} s", t2)
     row("vectorised simulate, 1 thread", f"{t_one:.3f} s", t1)
+    # CPU time of the process over the call (all threads): about twice the wall time with two
+    # busy threads; more would mean threads spinning (e.g. an OpenBLAS pool)
+    row("  CPU time of simulate, 2 / 1 threads", f"{min(c2):.3f} / {min(c1):.3f} s")
     row("first run, cold max-flow cache", f"{t_cold:.3f} s")
     row("  distinct partner sets solved", f"{n_solved}")
     goal = t_vec < 2.0

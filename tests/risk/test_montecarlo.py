@@ -212,3 +212,43 @@ def test_batch_means_se_matches_spread_across_seeds():
         spread = np.std([r.risk.loc["total", key] for r in runs], ddof=1)
         se = np.mean([r.risk.loc["total", f"{key}_se"] for r in runs])
         assert 0.6 < se / spread < 1.6, (key, se, spread)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_hist_stats_window_and_fallback_equal_sorting(shuffle):
+    """The histogram statistics look at the batches' tails only when every batch's VaR lies in
+    them (shuffled sample), and at all values otherwise (sorted sample: batches differ)."""
+    from equipoise.risk.montecarlo import _hist_stats, _risk_stats
+
+    rng = np.random.default_rng(5)
+    n, B = 24_000, 40
+    x = rng.choice(rng.uniform(0, 1, 300), size=n, p=rng.dirichlet(np.ones(300)))
+    if not shuffle:
+        x = np.sort(x)
+    v, inv = np.unique(x, return_inverse=True)
+    mb = n // B
+    bh = np.stack([np.bincount(inv[b * mb:(b + 1) * mb], minlength=len(v)) for b in range(B)])
+    got = _hist_stats(v, np.bincount(inv, minlength=len(v)), bh, n, mb, (0.95, 0.99))
+    for key, value in _risk_stats(x, (0.95, 0.99), B).items():
+        assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+@pytest.mark.parametrize("k", [1, 8, 9, 20])
+def test_masks_pack_partner_bits(k):
+    """Indicators (rows in draw order, correlated partners first) pack into bit i = partner i,
+    for chunks that are not a multiple of 8 scenarios."""
+    from equipoise.risk.montecarlo import _draw_plan, _pack, _Scratch
+
+    R = np.eye(k)
+    if k > 2:
+        R[0, 2] = R[2, 0] = 0.4  # partners 0 and 2 drawn first
+    probs = {f"P{i}": 0.3 for i in range(k)}
+    plan = _draw_plan(np.linalg.cholesky(R), np.zeros(k), probs, list(probs))
+    n = 1_003
+    s = _Scratch(plan, n)
+    D = np.random.default_rng(k).random((k, n)) < 0.4  # partner-major indicators
+    s.d[:k, :n] = D[plan.order]
+    out = np.empty(n, dtype=np.int64)
+    _pack(plan, s, n, out)
+    want = (D.astype(np.int64) << np.arange(k)[:, None]).sum(axis=0)
+    np.testing.assert_array_equal(out, want)

@@ -39,11 +39,20 @@ normals that dominate the cost here) spawned from
 ``SeedSequence(seed)`` (one for the latent normals of partners correlated with another, one for
 the uniforms of independent partners, whose Bernoulli draws need no normal), so a seed and chunk
 size reproduce the same numbers, whatever the number of threads.
+
+The engine keeps only a bitmask per scenario (up to 16 partners): the normals are combined by
+the Cholesky factor in one small matrix product per block of scenarios, compared with the
+thresholds into one row of indicators per partner, and eight partners' rows are packed into a
+byte per scenario with word-wide shifts (eight scenarios per 64-bit word) and a 256-entry table.
+The latent variables are the per-scenario loop's sums of products up to the last bit (BLAS
+may order or fuse the multiply-adds differently): a scenario's disruptions could only differ
+from the loop's if a latent variable lay within about 1e-16 of its threshold.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,7 +92,7 @@ DEFAULT_CHUNK = 16_384
 BLOC_KINDS = frozenset({"economic union", "military alliance", "collective security"})
 Correlation = Literal["copula", "independent"]
 LUT_MAX_PARTNERS = 16  # lookup tables of 2**k masks up to this many partners
-MAX_PARTNERS = 52  # scenario bitmasks go through float64 matmul: exact below 2**53
+MAX_PARTNERS = 52  # scenario bitmasks are int64
 
 
 def _pairs(value) -> tuple:
@@ -472,10 +481,11 @@ def _prepare(loss: pd.DataFrame, probabilities, correlation, weights, default_pr
 class _DrawPlan:
     """How one chunk's disruptions are drawn.
 
-    Partners correlated with some other partner (``corr_idx``) get latent normals correlated by
-    the non-zeros of the Cholesky factor of their block; the others are independent Bernoulli
-    draws from uniforms (the same marginal law, and uniforms are several times cheaper than
-    normals). Each chunk spawns two streams from its seed: normals, then uniforms.
+    Partners correlated with some other partner (``corr_idx``) get latent normals combined by
+    the Cholesky factor of their block; the others are independent Bernoulli draws from
+    uniforms (the same marginal law, and uniforms are several times cheaper than normals). Each
+    chunk spawns two streams from its seed: normals (scenario-major, ``kc`` per scenario), then
+    uniforms (``ki`` per scenario).
     """
 
     k: int
@@ -483,9 +493,12 @@ class _DrawPlan:
     ind_idx: np.ndarray
     diag: np.ndarray
     off: tuple  # (row, col, value) within the correlated block, rows ascending, cols ascending
-    dense: np.ndarray | None  # the block's Cholesky factor when dense (BLAS path)
+    dense: np.ndarray | None  # the block's Cholesky factor when dense (used by the loop)
     thr: np.ndarray  # thresholds of the correlated partners
     p_ind: np.ndarray  # probabilities of the independent partners
+    chol: np.ndarray  # (kc, kc) Cholesky factor of the correlated block
+    order: np.ndarray  # partner of each row of the indicator buffer: corr_idx, then ind_idx
+    luts: tuple  # per byte of the buffer's rows: 256 packed bytes -> partner bitmask (int64)
 
 
 def _draw_plan(C: np.ndarray, thr: np.ndarray, probs: Mapping[str, float],
@@ -499,29 +512,84 @@ def _draw_plan(C: np.ndarray, thr: np.ndarray, probs: Mapping[str, float],
     kc = len(corr_idx)
     off = tuple((i, j, float(Cc[i, j])) for i in range(kc) for j in range(i) if Cc[i, j] != 0.0)
     dense = Cc if len(off) > 2 * kc else None
+    order = np.concatenate([corr_idx, ind_idx]).astype(np.int64)
+    byte = np.arange(256)[:, None] >> np.arange(8) & 1  # (256, 8): bit r of each byte value
+    luts = []
+    for g in range(math.ceil(k / 8)):
+        rows = order[8 * g: 8 * g + 8]
+        luts.append(byte[:, : len(rows)] @ (np.int64(1) << rows))
     return _DrawPlan(k, corr_idx, ind_idx, np.diag(Cc).copy(), off, dense, thr[corr_idx],
-                     np.array([probs[partners[i]] for i in ind_idx], dtype=float))
+                     np.array([probs[partners[i]] for i in ind_idx], dtype=float),
+                     np.ascontiguousarray(Cc), order, tuple(luts))
 
 
-def _disruptions(plan: _DrawPlan, seq: np.random.SeedSequence, n: int) -> np.ndarray:
-    """Disruption indicators of ``n`` scenarios, partner-major: a (k, n) boolean array."""
+def _matmul_1t(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = a @ b`` in column blocks small enough for OpenBLAS to run each on the calling
+    thread. Above m * n * k = 262,144 it wakes its own thread pool, which competes with the
+    chunk threads and keeps spinning on the cores for a while after the call."""
+    step = max(1, 200_000 // max(1, a.shape[0] * a.shape[1]))
+    for lo in range(0, b.shape[1], step):
+        np.matmul(a, b[:, lo:lo + step], out=out[:, lo:lo + step])
+    return out
+
+
+class _Scratch:
+    """One thread's buffers for chunks of up to ``n`` scenarios (reused across chunks)."""
+
+    def __init__(self, plan: _DrawPlan, n: int):
+        kc, ki = len(plan.corr_idx), len(plan.ind_idx)
+        n8 = -(-n // 8) * 8
+        self.z = np.empty((n, kc))  # normals, scenario-major as drawn
+        self.x = np.empty((kc, n))  # latent variables, partner-major
+        self.u = np.empty((n, ki))  # uniforms, scenario-major as drawn
+        # Disruption indicators, one row per partner in plan order, padded to whole bytes of
+        # rows and whole words of columns (padding rows stay False).
+        self.d = np.zeros((8 * max(1, len(plan.luts)), n8), dtype=bool)
+        self.words = np.empty((8, n8 // 8), dtype=np.uint64)
+        self.packed = np.empty(n8 // 8, dtype=np.uint64)
+        self.tmp = np.empty(n, dtype=np.int64)
+
+
+_SHIFTS = np.arange(8, dtype=np.uint64)[:, None]
+
+
+def _draw(plan: _DrawPlan, seq: np.random.SeedSequence, n: int, s: _Scratch) -> np.ndarray:
+    """Disruption indicators of ``n`` scenarios into ``s.d``: rows in ``plan.order``."""
     s_norm, s_unif = seq.spawn(2)
-    DT = np.empty((plan.k, n), dtype=bool)
-    kc = len(plan.corr_idx)
+    kc, ki = len(plan.corr_idx), len(plan.ind_idx)
+    d = s.d
     if kc:
-        Zt = np.random.Generator(np.random.SFC64(s_norm)).standard_normal((n, kc)).T
-        if plan.dense is not None:
-            X = plan.dense @ Zt
+        z, x = s.z[:n], s.x[:, :n]
+        np.random.Generator(np.random.SFC64(s_norm)).standard_normal(out=z)
+        _matmul_1t(plan.chol, z.T, x)  # latent variables, partner-major
+        np.less(x, plan.thr[:, None], out=d[:kc, :n])
+    if ki:
+        u = s.u[:n]
+        np.random.Generator(np.random.SFC64(s_unif)).random(out=u)
+        np.less(u.T, plan.p_ind[:, None], out=d[kc:kc + ki, :n])
+    return d
+
+
+def _pack(plan: _DrawPlan, s: _Scratch, n: int, out: np.ndarray) -> None:
+    """Bitmasks of the ``n`` scenarios in ``s.d`` into ``out`` (int64, bit ``i`` = partner ``i``).
+
+    Eight scenarios' indicators of one partner are one 64-bit word of a row (one byte each);
+    shifting row ``r`` of a group of eight rows by ``r`` and OR-ing the group packs each
+    scenario's eight bits into its byte of the word. A 256-entry table per group maps that byte
+    to the partners' bits (the rows are in plan order, not partner order).
+    """
+    w = s.d.view(np.uint64)
+    if not plan.luts:  # no partners
+        out[:] = 0
+    for g, lut in enumerate(plan.luts):
+        np.left_shift(w[8 * g: 8 * g + 8], _SHIFTS, out=s.words)
+        np.bitwise_or.reduce(s.words, axis=0, out=s.packed)
+        byte = s.packed.view(np.uint8)[:n]
+        if g == 0:
+            np.take(lut, byte, out=out, mode="clip")
         else:
-            X = np.empty((kc, n))
-            np.multiply(Zt, plan.diag[:, None], out=X)
-            for i, j, c in plan.off:
-                X[i] += c * Zt[j]
-        DT[plan.corr_idx] = plan.thr[:, None] > X
-    if len(plan.ind_idx):
-        U = np.random.Generator(np.random.SFC64(s_unif)).random((n, len(plan.ind_idx))).T
-        DT[plan.ind_idx] = plan.p_ind[:, None] > U
-    return DT
+            np.take(lut, byte, out=s.tmp[:n], mode="clip")
+            out |= s.tmp[:n]
 
 
 def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
@@ -558,8 +626,10 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
     progress
         Show a rich progress bar over the chunks.
     workers
-        Threads drawing chunks in parallel (numpy's generators and BLAS release the GIL). Each
-        chunk has its own stream and slice, so the numbers do not depend on ``workers``.
+        Threads drawing chunks in parallel (numpy's generators, ufuncs and BLAS release the
+        GIL), then sharing the per-batch counts and the statistics of each series. Each chunk
+        has its own stream and slice, so the numbers do not depend on ``workers``. Matrix
+        products are cut into blocks that OpenBLAS runs on the calling thread.
 
     Returns
     -------
@@ -582,41 +652,48 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
     masks = np.empty(runs, dtype=np.int64)
     wn = w / w.sum()
     plan = _draw_plan(C, thr, probs, partners)
-    nbytes = max(1, math.ceil(k / 8))
+    nw = max(1, min(int(workers or 1), n_chunks))
+    local = threading.local()
     # Every scenario's losses are a function of its disruption bitmask. With few partners the
-    # hot loop only draws, correlates, thresholds and packs the bits into a mask; the losses of
-    # each mask that occurs are computed once (the corridor model solved once per mask), and
-    # the risk measures come from the histogram of masks: the same order statistics as sorting
-    # the n losses, at the cost of sorting at most 2**k distinct values.
+    # hot loop only draws, correlates, thresholds, packs the bits into a mask and counts the
+    # masks; the losses of each mask that occurs are computed once (the corridor model solved
+    # once per mask), and the risk measures come from the histogram of masks (overall and per
+    # batch): the same order statistics as sorting the n losses, at the cost of sorting at
+    # most 2**k distinct values.
     use_lut = k <= LUT_MAX_PARTNERS
     if use_lut:
         totals_arr = losses_arr = None
+        hists: list[np.ndarray] = []  # each thread's count of every mask
+        hists_lock = threading.Lock()
     else:
         totals_arr = np.empty(runs)
         losses_arr = np.empty((mdom, runs))  # domain-major: each series contiguous
         LmT = np.ascontiguousarray(Lm.T)
-        bits = (np.int64(1) << np.arange(k, dtype=np.int64)).astype(np.float64)
 
     def chunk(j: int) -> None:
         lo = j * chunk_size
         n = min(chunk_size, runs - lo)
-        DT = _disruptions(plan, children[j], n)  # (k, n) bool
+        s = getattr(local, "scratch", None)
+        if s is None:
+            s = local.scratch = _Scratch(plan, min(chunk_size, runs))
+            if use_lut:
+                local.hist = np.zeros(1 << k, dtype=np.int64)
+                with hists_lock:
+                    hists.append(local.hist)
+        d = _draw(plan, children[j], n, s)
+        mk = masks[lo:lo + n]
+        _pack(plan, s, n, mk)
         if use_lut:
-            pk = np.packbits(DT, axis=0, bitorder="little")  # (nbytes, n)
-            mk = masks[lo:lo + n]
-            mk[:] = pk[0]
-            for b in range(1, nbytes):
-                mk |= pk[b].astype(np.int64) << (8 * b)
+            np.add.at(local.hist, mk, 1)
             return
-        D = DT.T
-        Df = D.astype(np.float64)
-        dl = LmT @ Df.T
+        Df = np.empty((k, n))
+        Df[plan.order] = d[:k, :n]
+        dl = _matmul_1t(LmT, Df, np.empty((mdom, n)))
         if intensity != 1.0:
             dl *= intensity
         np.minimum(dl, 1.0, out=dl)
-        mk = (Df @ bits).astype(np.int64)
-        for d, tables in corr.items():
-            c = domains.index(d)
+        for dom, tables in corr.items():
+            c = domains.index(dom)
             cl = tables[0].losses(mk) if len(tables) == 1 else \
                 np.mean([t.losses(mk) for t in tables], axis=0)
             if intensity != 1.0:
@@ -626,76 +703,89 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
             else:
                 np.maximum(dl[c], cl, out=dl[c])
         losses_arr[:, lo:lo + n] = dl
-        np.dot(wn, dl, out=totals_arr[lo:lo + n])
-        masks[lo:lo + n] = mk
+        np.sum(dl * wn[:, None], axis=0, out=totals_arr[lo:lo + n])
 
     bar = _progress(progress, n_chunks)
     task = None
     if bar is not None:
         bar.start()
         task = bar.add_task(f"simulating {runs:,} scenarios", total=n_chunks)
-    nw = max(1, min(int(workers or 1), n_chunks))
-    try:
-        if nw == 1:
-            for j in range(n_chunks):
-                chunk(j)
-                if bar is not None:
-                    bar.advance(task)
-        else:
-            from concurrent.futures import ThreadPoolExecutor, as_completed
+    pool = None
+    if nw > 1:
+        from concurrent.futures import ThreadPoolExecutor, as_completed
 
-            with ThreadPoolExecutor(max_workers=nw) as pool:
+        pool = ThreadPoolExecutor(max_workers=nw)
+
+    def pmap(f, items):  # numpy's sorts, cumsums and gathers release the GIL
+        return list(pool.map(f, items)) if pool is not None else [f(x) for x in items]
+
+    try:
+        try:
+            if pool is None:
+                for j in range(n_chunks):
+                    chunk(j)
+                    if bar is not None:
+                        bar.advance(task)
+            else:
                 futures = [pool.submit(chunk, j) for j in range(n_chunks)]
                 for f in as_completed(futures):
                     f.result()
                     if bar is not None:
                         bar.advance(task)
-    finally:
-        if bar is not None:
-            bar.stop()
+        finally:
+            if bar is not None:
+                bar.stop()
 
-    contrib = intensity * (Lm * wn[None, :]).sum(axis=1)  # partner's shares-model total loss
-    lut = tot_lut = None
-    if use_lut:
-        B = _n_batches(runs, batches)
-        mb = runs // B
-        hist = np.bincount(masks, minlength=1 << k)
-        support = np.flatnonzero(hist)
-        cnt = hist[support]
-        freq = (cnt @ ((support[:, None] >> np.arange(k)) & 1)) / runs
-        bh = np.bincount((np.arange(B * mb) // mb) * (1 << k) + masks[: B * mb],
-                         minlength=B << k).reshape(B, 1 << k)[:, support] if mb >= 2 else None
-        # losses of each mask present
-        sbits = ((support[:, None] >> np.arange(k)) & 1).astype(np.float64)
-        vals = np.minimum((sbits @ Lm) * intensity, 1.0).T.copy()  # (m, V)
-        for d, tables in corr.items():
-            c = domains.index(d)
-            cl = tables[0].losses(support) if len(tables) == 1 else \
-                np.mean([t.losses(support) for t in tables], axis=0)
-            cl = cl * intensity
-            vals[c] = cl if loss_model_eff == "corridors" else np.maximum(vals[c], cl)
-        tvals = wn @ vals
-        lut = np.zeros((mdom, 1 << k))
-        lut[:, support] = vals
-        tot_lut = np.zeros(1 << k)
-        tot_lut[support] = tvals
-        rows = {d: _hist_stats(vals[i], cnt, bh, runs, mb, levels) for i, d in enumerate(domains)}
-        rows["total"] = _hist_stats(tvals, cnt, bh, runs, mb, levels)
-        drivers = _tail_drivers_hist(tvals, cnt, support, freq, partners, probs, contrib,
-                                     runs, levels[0])
-    else:
-        freq = np.array([np.count_nonzero((masks >> i) & 1) for i in range(k)]) / runs
-        series = [*((d, losses_arr[i]) for i, d in enumerate(domains)), ("total", totals_arr)]
-        if nw > 1:  # numpy's partition releases the GIL
-            from concurrent.futures import ThreadPoolExecutor
+        contrib = intensity * (Lm * wn[None, :]).sum(axis=1)  # partner's shares-model total loss
+        lut = tot_lut = None
+        if use_lut:
+            hist = np.sum(hists, axis=0)
+            support = np.flatnonzero(hist)
+            cnt = hist[support]
+            freq = (cnt @ ((support[:, None] >> np.arange(k)) & 1)) / runs
+            B = _n_batches(runs, batches)
+            mb = runs // B
+            bh = None
+            if mb >= 2:  # counts of the distinct masks in each batch, batches split over threads
+                bh = np.zeros((B, len(support)), dtype=np.int64)
+                column = np.zeros(1 << k, dtype=np.int64)
+                column[support] = np.arange(len(support))
 
-            with ThreadPoolExecutor(max_workers=nw) as pool:
-                stats = list(pool.map(lambda x: _risk_stats(x, levels, batches),
-                                      [x for _, x in series]))
+                def count(bs: range) -> None:
+                    for b in bs:
+                        np.add.at(bh[b], column[masks[b * mb:(b + 1) * mb]], 1)
+
+                pmap(count, [range(i, B, nw) for i in range(nw)])
+            # losses of each mask present, (m, V), summed over the partners in order
+            vals = np.zeros((mdom, len(support)))
+            for i in range(k):
+                np.add(vals, Lm[i][:, None], out=vals, where=((support >> i) & 1 == 1)[None, :])
+            vals = np.minimum(vals * intensity, 1.0)
+            for dom, tables in corr.items():
+                c = domains.index(dom)
+                cl = tables[0].losses(support) if len(tables) == 1 else \
+                    np.mean([t.losses(support) for t in tables], axis=0)
+                cl = cl * intensity
+                vals[c] = cl if loss_model_eff == "corridors" else np.maximum(vals[c], cl)
+            tvals = np.sum(vals * wn[:, None], axis=0)
+            lut = np.zeros((mdom, 1 << k))
+            lut[:, support] = vals
+            tot_lut = np.zeros(1 << k)
+            tot_lut[support] = tvals
+            stats = pmap(lambda v: _hist_stats(v, cnt, bh, runs, mb, levels), [*vals, tvals])
+            rows = dict(zip([*domains, "total"], stats, strict=True))
+            drivers = _tail_drivers_hist(tvals, cnt, support, freq, partners, probs, contrib,
+                                         runs, levels[0])
         else:
-            stats = [_risk_stats(x, levels, batches) for _, x in series]
-        rows = {name: st for (name, _), st in zip(series, stats, strict=True)}
-        drivers = _tail_drivers(totals_arr, masks, freq, partners, probs, contrib, levels[0])
+            freq = np.array([np.count_nonzero((masks >> i) & 1) for i in range(k)]) / runs
+            series = [*((d, losses_arr[i]) for i, d in enumerate(domains)),
+                      ("total", totals_arr)]
+            stats = pmap(lambda x: _risk_stats(x, levels, batches), [x for _, x in series])
+            rows = {name: st for (name, _), st in zip(series, stats, strict=True)}
+            drivers = _tail_drivers(totals_arr, masks, freq, partners, probs, contrib, levels[0])
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     risk = pd.DataFrame.from_dict(rows, orient="index")
     req = request or SimulationRequest(
         focal=focal, runs=runs, seed=seed,
@@ -721,26 +811,46 @@ def _hist_stats(v: np.ndarray, cnt: np.ndarray, bh: np.ndarray | None, n: int, m
     order = np.argsort(v, kind="stable")
     sv, sc = v[order], cnt[order]
     cum = np.cumsum(sc)
-    out = {"mean": float(sc @ sv / n), "p_loss": float(sc[sv > 0].sum() / n)}
+    out = {"mean": float((sc * sv).sum() / n), "p_loss": float(sc[sv > 0].sum() / n)}
     z = 1.959963984540054
 
     def at_rank(r: int) -> float:  # the r-th smallest (1-based) of the n losses
         return float(sv[np.searchsorted(cum, r, side="left")])
 
     if bh is not None:
-        bs = bh[:, order]
-        bcum = np.cumsum(bs, axis=1)
+        B = bh.shape[0]
+        # Only the values from the lowest batch VaR up matter. Start where the whole sample's
+        # count reaches the lowest level less 6 batch standard deviations, and check that
+        # every batch's VaR lies above (else take all values).
+        a0 = min(levels)
+        r0 = _kth(mb, a0) + 1
+        j0 = int(np.searchsorted(cum, n * (a0 - 6 * math.sqrt(a0 * (1 - a0) / mb)), "right"))
+        bs = bh[:, order[j0:]]
+        below = mb - bs.sum(axis=1)  # each batch's count under the window
+        if j0 and below.max() >= r0:
+            j0, bs, below = 0, bh[:, order], np.zeros(B, dtype=np.int64)
+        # The running count over the batches' windows laid end to end: one search finds every
+        # batch's order statistic.
+        flat = np.cumsum(bs.ravel())
+        start = np.concatenate([[0], np.cumsum(mb - below)[:-1]]) - below
+        first = np.arange(B) * bs.shape[1] - j0
+        sw = sv[j0:]
     for a in levels:
         lv = f"{round(a * 100):d}"
         var = at_rank(_kth(n, a) + 1)
         out[f"var_{lv}"] = var
-        out[f"cvar_{lv}"] = var + float(sc @ np.maximum(sv - var, 0.0)) / (n * (1.0 - a))
+        out[f"cvar_{lv}"] = var + float((sc * np.maximum(sv - var, 0.0)).sum()) / (
+            n * (1.0 - a))
         if bh is not None:
-            B = bs.shape[0]
             r = _kth(mb, a) + 1
-            bvar = sv[np.argmax(bcum >= r, axis=1)]
-            bcvar = bvar + (bs * np.maximum(sv[None, :] - bvar[:, None], 0.0)).sum(axis=1) / (
-                mb * (1.0 - a))
+            pos = np.searchsorted(flat, start + r, side="left") - first
+            bvar = sv[pos]
+            # E[(L - VaR)^+] of each batch: only the values after its VaR's position count
+            t = pos.min() - j0
+            excess = np.subtract(sw[t:], bvar[:, None])
+            np.maximum(excess, 0.0, out=excess)
+            excess *= bs[:, t:]
+            bcvar = bvar + excess.sum(axis=1) / (mb * (1.0 - a))
             out[f"var_{lv}_se"] = float(bvar.std(ddof=1) / math.sqrt(B))
             out[f"cvar_{lv}_se"] = float(bcvar.std(ddof=1) / math.sqrt(B))
         else:
@@ -784,9 +894,10 @@ def _tail_drivers_hist(tvals, cnt, support, freq, partners, probs, contrib, n, a
     before = np.concatenate([[0], np.cumsum(c)[:-1]])
     take = np.clip(t - before, 0, c).astype(np.float64)
     bits = ((support[order][:, None] >> np.arange(k)) & 1).astype(np.float64)
-    tail_freq = take @ bits / t
-    tail_total = float(take @ tvals[order])
-    share = (take @ bits) * contrib / tail_total if tail_total > 0 else np.zeros(k)
+    tail_bits = (take[:, None] * bits).sum(axis=0)  # no BLAS (see _matmul_1t)
+    tail_freq = tail_bits / t
+    tail_total = float((take * tvals[order]).sum())
+    share = tail_bits * contrib / tail_total if tail_total > 0 else np.zeros(k)
     return _driver_frame(partners, probs, freq, tail_freq, share)
 
 

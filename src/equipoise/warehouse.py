@@ -19,7 +19,8 @@ Guarantees
 * **Idempotent**: a file whose SHA-256 is already loaded for the source is skipped
   (``unchanged``). A changed file at the same path replaces its earlier load; for
   ``trade_products`` a new load also replaces the same source's rows for the years it holds
-  (a new BACI version supersedes the old). Replaced loads stay in ``loads`` with status
+  (a new BACI version supersedes the old), for Comtrade per year and reporter (a KAZ 2021
+  file leaves CHN 2021 alone). Replaced loads stay in ``loads`` with status
   ``replaced``.
 * **One writer**: ingests take a lock file (``<db>.lock``, :mod:`filelock`); a second ingest
   waits up to ``lock_timeout`` seconds, then fails with :class:`~equipoise.errors.WarehouseError`
@@ -265,7 +266,8 @@ def _refresh_summaries(con, force: set[tuple[str, int]]) -> list[tuple[str, int]
     )
 
     current = {(str(a), int(b)): int(c) for a, b, c in con.execute(
-        "SELECT source, year, count(*) FROM trade_products GROUP BY source, year").fetchall()}
+        "SELECT source, year, count(*) FROM trade_products WHERE source IS NOT NULL AND "
+        "year IS NOT NULL GROUP BY source, year").fetchall()}
     have = {(str(a), int(b)): int(c) for a, b, c in con.execute(
         "SELECT source, year, rows FROM trade_summary_years").fetchall()}
     todo = sorted(k for k, n in current.items() if k in force or have.get(k) != n)
@@ -451,9 +453,12 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
             "SELECT load_id FROM loads WHERE source = ? AND path = ? AND status = 'loaded'",
             [source, str(fpath)]).fetchall()}
         if years:
-            yl = ", ".join(str(y) for y in sorted(years))
-            con.execute(f"DELETE FROM trade_products WHERE source = ? AND year IN ({yl}) AND "
-                        f"load_id <> {load_id}", [source]).fetchall()
+            # supersede: this source's earlier rows with the same (year[, importer]) as the new
+            # load's rows (the reader's SUPERSEDES; BACI: year, Comtrade: year and reporter)
+            scope = ", ".join(getattr(rd, "SUPERSEDES", ("year",)))
+            con.execute(f"DELETE FROM trade_products WHERE source = ? AND load_id <> {load_id} "
+                        f"AND ({scope}) IN (SELECT DISTINCT ({scope}) FROM trade_products "
+                        f"WHERE load_id = {load_id})", [source]).fetchall()
             prev |= {int(r[0]) for r in con.execute(
                 "SELECT load_id FROM loads WHERE source = ? AND status = 'loaded' AND "
                 "tables LIKE '%trade_products%'", [source]).fetchall()

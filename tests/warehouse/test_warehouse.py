@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sources.layouts import write_baci
+from sources.layouts import write_baci, write_comtrade_legacy
 
 from equipoise import warehouse
 from equipoise.errors import WarehouseError
@@ -68,6 +68,34 @@ def test_reingest_changes_nothing_and_changed_file_replaces(tmp_path):
     allx = warehouse.loads(db, all_loads=True)
     assert list(allx["status"]) == ["loaded", "replaced", "loaded"]
     assert len(warehouse.connect(db).table("quarantine").execute()) == 0  # 490 rows went too
+
+
+def test_comtrade_files_supersede_per_reporter_and_year(tmp_path):
+    # bulk files come per reporter and year: CHN's 2021 file must not replace KAZ's
+    db = tmp_path / "w.duckdb"
+    kaz = write_comtrade_legacy(tmp_path / "kaz_2021.csv", [
+        (2021, 398, "Kazakhstan", 1, 156, "China", "850110", 80000.0),
+        (2021, 398, "Kazakhstan", 1, 643, "Russian Federation", "850110", 20000.0)])
+    chn = write_comtrade_legacy(tmp_path / "chn_2021.csv", [
+        (2021, 156, "China", 1, 398, "Kazakhstan", "720211", 3000.0)])
+    warehouse.ingest("comtrade", kaz, db=db)
+    warehouse.ingest("comtrade", chn, db=db)
+
+    def rows():
+        con = warehouse.connect(db)
+        tp = con.table("trade_products").execute()
+        con.disconnect()
+        return sorted(zip(tp["importer"], tp["exporter"], tp["value"], strict=True))
+
+    assert rows() == [("CHN", "KAZ", 3.0), ("KAZ", "CHN", 80.0), ("KAZ", "RUS", 20.0)]
+    # a revised KAZ 2021 file under another name replaces KAZ 2021, and only that
+    rev = write_comtrade_legacy(tmp_path / "kaz_2021_rev.csv", [
+        (2021, 398, "Kazakhstan", 1, 156, "China", "850110", 90000.0)])
+    rep = warehouse.ingest("comtrade", rev, db=db)
+    assert rep.files[0].replaced_loads == [1]
+    assert rows() == [("CHN", "KAZ", 3.0), ("KAZ", "CHN", 90.0)]
+    assert list(warehouse.loads(db, all_loads=True)["status"]) == ["replaced", "loaded",
+                                                                   "loaded"]
 
 
 def test_duplicate_product_keys_are_summed(tmp_path):

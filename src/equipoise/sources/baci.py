@@ -34,6 +34,8 @@ from ._common import Chunk, CodeMapper, SourceFile, quarantine_frame, quarantine
 
 NAME = "baci"
 TABLE = "trade_products"
+#: a newer file supersedes this source's earlier rows of the same year (a new BACI version)
+SUPERSEDES = ("year",)
 COLUMNS = ("t", "i", "j", "k", "v", "q")
 FILE_RE = re.compile(r"^BACI_(?P<rev>HS\d\d)_Y(?P<year>\d{4})_(?P<ver>V\d{6}[a-z]?)\.csv(\.gz)?$",
                      re.IGNORECASE)

@@ -37,6 +37,9 @@ from ._common import Chunk, CodeMapper, SourceFile, numeric, quarantine_frame, q
 
 NAME = "comtrade"
 TABLE = "trade_products"
+#: a newer file supersedes this source's earlier rows of the same year and reporter (the
+#: importer: bulk files come per reporter and year, so one reporter's file leaves others' alone)
+SUPERSEDES = ("year", "importer")
 PLUS = {"year": "refYear", "reporter": "reporterCode", "partner": "partnerCode",
         "flow": "flowCode", "product": "cmdCode", "value": "primaryValue", "weight": "netWgt"}
 LEGACY = {"year": "Year", "reporter": "Reporter Code", "partner": "Partner Code",

@@ -147,6 +147,7 @@ class FileReport:
     replaced_loads: list[int] = field(default_factory=list)
     seconds: float = 0.0
     load_id: int | None = None
+    summary_seconds: float = 0.0  # of ``seconds``: rebuilding the product summaries
 
 
 @dataclass
@@ -467,11 +468,13 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
             for t in (*DDL,):
                 con.execute(f'DELETE FROM "{t}" WHERE load_id = {pid}').fetchall()
             con.execute("UPDATE loads SET status = 'replaced' WHERE load_id = ?", [pid]).fetchall()
+        t_sum = time.perf_counter()
         if "trade_products" in tables or prev:
             new = {(str(a), int(b)) for a, b in con.execute(
                 "SELECT DISTINCT source, year FROM trade_products WHERE load_id = ?",
                 [load_id]).fetchall()}
             _refresh_summaries(con, new)
+        t_sum = time.perf_counter() - t_sum
         loaded = read - quarantined
         seconds = time.perf_counter() - t0
         con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?)",
@@ -488,7 +491,7 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
     return FileReport(source=source, file=str(fpath), status="loaded", version=sf.version,
                       sha256=sha, rows_read=read, rows_loaded=loaded, rows_quarantined=quarantined,
                       rows_stored=stored - merged, rows_merged=merged, replaced_loads=sorted(prev),
-                      seconds=seconds, load_id=load_id)
+                      seconds=seconds, load_id=load_id, summary_seconds=t_sum)
 
 
 def _years(data: Any) -> set[int]:

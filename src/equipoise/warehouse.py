@@ -243,8 +243,8 @@ def _ensure_schema(con) -> None:
 def _trade_schema():
     import ibis
 
-    return ibis.table({c.strip().split(" ")[0]: _IBIS_TYPES[c.strip().split(" ")[1]]
-                       for c in DDL["trade_products"].split(",")}, name="trade_products")
+    return ibis.table({c: _IBIS_TYPES[_type("trade_products", c)]
+                       for c in _columns(DDL["trade_products"])}, name="trade_products")
 
 
 _IBIS_TYPES = {"INTEGER": "int32", "VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "int64"}

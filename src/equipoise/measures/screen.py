@@ -185,36 +185,28 @@ def _normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _is_warehouse(data: Any, engine: str) -> bool:
-    """A DuckDB warehouse file given by path (the only input that carries summaries)."""
-    from ..engine import _is_spark
-
-    if _is_spark(engine) or hasattr(data, "op") or isinstance(data, pd.DataFrame):
-        return False
-    p = Path(data)
-    return p.is_file() and p.suffix not in (".parquet", ".pq")
-
-
-def _table_from(data: Any, engine: str, con: Any | None, tmpdir: list) -> tuple[Any, Any]:
-    """An Ibis table of trade_products on the requested engine, and its backend."""
+def _table_from(data: Any, engine: str, con: Any | None,
+                tmpdir: list) -> tuple[Any, Any, bool]:
+    """An Ibis table of trade_products on the requested engine, its backend, and whether it
+    is a DuckDB warehouse read in place (the only input that carries product summaries)."""
     from ..engine import _is_spark, connect, to_table
 
     if hasattr(data, "op") and hasattr(data, "schema"):  # already an Ibis table
-        return data, con
+        return data, con, False
     if isinstance(data, pd.DataFrame):
         con = con or connect(engine)
-        return to_table(con, _normalise_frame(data), "trade_products"), con
+        return to_table(con, _normalise_frame(data), "trade_products"), con, False
     p = Path(data)
     if p.suffix in (".parquet", ".pq") or p.is_dir():
         con = con or connect(engine)
-        return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con
+        return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
     # a warehouse file
     from .. import warehouse
 
     if not _is_spark(engine):
         con = con or warehouse.connect(p)
         try:
-            return con.table("trade_products"), con
+            return con.table("trade_products"), con, True
         except Exception as exc:  # ibis raises backend-specific errors for a missing table
             raise WarehouseError(f"warehouse {p} has no trade_products table; run "
                                  f"`equipoise ingest baci FOLDER --db {p}` first") from exc
@@ -230,7 +222,7 @@ def _table_from(data: Any, engine: str, con: Any | None, tmpdir: list) -> tuple[
     finally:
         raw.close()
     con = con or connect(engine)
-    return con.read_parquet(f"{d}/tp.parquet"), con
+    return con.read_parquet(f"{d}/tp.parquet"), con, False
 
 
 def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | None = None,
@@ -278,7 +270,7 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
     tmp: list = []
     t0 = time.perf_counter()
     try:
-        t, con = _table_from(data, engine, con, tmp)
+        t, con, in_warehouse = _table_from(data, engine, con, tmp)
         if source is not None:
             t = t.filter(t.source == source)
         if year is None:
@@ -289,7 +281,7 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
         reps = [r.upper() for r in reporters] if reporters else None
         window = th.window if persistence else 1
         data_in, read_from = t, "rows"
-        if summaries is not False and _is_warehouse(data, engine):
+        if summaries is not False and in_warehouse:
             from .. import warehouse
 
             summ = warehouse.summaries(con, years=list(range(year - window + 1, year + 1)),

@@ -1,12 +1,48 @@
-"""Helpers shared by the CLI modules."""
+"""Helpers shared by the CLI modules.
+
+Everything that prints a value read from a file goes through :func:`safe_text` (plain text:
+control characters shown as escapes) or :func:`esc` (Rich markup: also escapes ``[...]``), so
+a file cannot style, link or drive the terminal. Numeric options take their bounds from the
+constants below (one place, shown in ``--help``).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
+
+# ---------------------------------------------------------------- bounds of numeric options
+YEAR_MIN, YEAR_MAX = 1900, 2100          # every --year, --from, --to
+SEED_MAX = 2**32 - 1                     # every --seed: 0..4294967295
+RUNS_MAX = 10_000_000                    # simulate --runs (about 1 GB at 15 partners)
+SCENARIOS_MIN, SCENARIOS_MAX = 10, 100_000  # evaluate/plan --scenarios (LP rows)
+REPS_MAX = 100_000                       # align --reps (memory is chunked; time grows)
+ROLLCALLS_MAX = 100_000                  # align --min-rollcalls
+HORIZON_MAX = 50                         # plan --horizon
+WAIT_MAX = 86_400.0                      # ingest --wait (seconds)
+LIMIT_MAX = 100_000                      # screen --limit
+
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(value: Any) -> str:
+    """``str(value)`` with control characters (other than newline and tab) written as
+    visible escapes: ``'\\x1b'`` for ESC, so a file cannot move the cursor, recolour or
+    retitle the terminal, or reverse the text direction."""
+    s = value if isinstance(value, str) else str(value)
+    return _CTRL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s)
+
+
+def esc(value: Any) -> str:
+    """:func:`safe_text` plus Rich markup escaping (``[bold]`` prints as written)."""
+    from rich.markup import escape
+
+    return escape(safe_text(value))
 
 
 def console():
@@ -22,7 +58,8 @@ def err_console():
 
 
 def emit_json(obj: Any) -> None:
-    """Write ``obj`` as JSON to stdout (NaN becomes null)."""
+    """Write ``obj`` as JSON to stdout (NaN becomes null; non-ASCII kept, control characters
+    escaped by the JSON encoder)."""
     sys.stdout.write(json.dumps(_clean(obj), indent=2, ensure_ascii=False, default=str) + "\n")
 
 
@@ -45,5 +82,178 @@ def _clean(obj: Any) -> Any:
 
 def fail(message: str, code: int = 2) -> None:
     """Print an error to stderr and exit non-zero."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {safe_text(message)}", err=True)
     raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------- files at the boundary
+ARTICLE_MAX_BYTES = 5 * 2**20   # extract: a news article is a few KB; 5 MiB is generous
+TABLE_MAX_BYTES = 256 * 2**20   # small CSV inputs of the CLI (shares, screen, events)
+
+
+def input_file(path: Path, *, what: str, max_bytes: int | None = None) -> Path:
+    """``path`` if it is a regular file (not a folder, FIFO or device) within ``max_bytes``;
+    else an :class:`~equipoise.errors.InputError` naming it. Uses the project's one
+    file-opening helper (``equipoise.io.files``) when it is installed."""
+    try:
+        from ..io.files import check_input_file
+    except ImportError:
+        check_input_file = None
+    if check_input_file is not None:
+        return check_input_file(path, what=what, max_bytes=max_bytes)
+    import stat
+
+    from ..errors import InputError
+
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{what} {p}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{what} {p}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{what} {p}: is a folder; expecting a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{what} {p}: is not a regular file (a FIFO, socket or device); "
+                         "expecting a file")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputError(f"{what} {p}: {st.st_size:,} bytes; expecting at most "
+                         f"{max_bytes:,} bytes")
+    return p
+
+
+def read_text(path: Path, *, what: str, max_bytes: int | None = None) -> str:
+    """The UTF-8 text of a checked input file; a decoding error names the file, line, column
+    and byte."""
+    from ..errors import InputError
+
+    p = input_file(path, what=what, max_bytes=max_bytes)
+    data = p.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"{what} {p} line {line}, column {col}: byte "
+                         f"0x{data[exc.start]:02x} (byte {exc.start}) is not UTF-8; "
+                         "expecting UTF-8 text") from None
+
+
+def read_csv(path: Path, *, what: str, max_bytes: int | None = TABLE_MAX_BYTES, **kw):
+    """A small CSV input as a DataFrame (all columns as text unless ``dtype`` is given),
+    after :func:`read_text`; parse errors become a located InputError."""
+    import io
+
+    import pandas as pd
+
+    from ..errors import InputError
+
+    text = read_text(path, what=what, max_bytes=max_bytes)
+    if not text.strip():
+        raise InputError(f"{what} {path}: the file is empty; expecting a CSV with a header row")
+    try:
+        return pd.read_csv(io.StringIO(text), **kw)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"{what} {path}: not a readable CSV ({' '.join(str(exc).split())})"
+                         ) from None
+
+
+def output_path(path: Path | None, *, option: str, folder: bool = False) -> Path | None:
+    """Check an output path before any work: a file path that is a folder is refused; missing
+    parent folders are created (and for ``folder=True`` the folder itself)."""
+    if path is None:
+        return None
+    from ..errors import OptionError
+
+    p = Path(path)
+    if not folder and p.is_dir():
+        raise OptionError(f"{option} {p}: is a folder; expecting a file path")
+    if folder and p.exists() and not p.is_dir():
+        raise OptionError(f"{option} {p}: is a file; expecting a folder")
+    target = p if folder else p.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OptionError(f"{option} {p}: a part of the path is a file, not a folder") from None
+    except OSError as exc:
+        raise OptionError(f"{option} {p}: cannot create the folder {target} "
+                          f"({exc.strerror or exc})") from None
+    return p
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, str) and v.startswith(_FORMULA):
+        try:
+            float(v)
+            return v  # a number such as -1 stays a number
+        except ValueError:
+            return "'" + v
+    return v
+
+
+def write_csv(df, path: Path, *, option: str = "--quarantine") -> None:
+    """Write ``df`` to CSV with text cells that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, tab, CR first) prefixed with ``'`` (OWASP CSV injection)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(_cell)
+    try:
+        out.to_csv(path, index=False)
+    except OSError as exc:
+        from ..errors import OptionError
+
+        raise OptionError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
+
+
+def check_codes(codes: list[str], *, option: str, groups: bool = True) -> list[str]:
+    """Upper-cased ``codes`` if each is a shipped ISO3 country code (or, with ``groups``, a
+    known partner group); else an UnknownCountryError listing what was seen and expected."""
+    from .. import reference
+    from ..errors import UnknownCountryError
+
+    out = [c.strip().upper() for c in codes]
+    known = reference.known_codes() if groups else reference.country_codes()
+    bad = [c for c in out if c not in known]
+    if bad:
+        kind = "ISO3 country codes or partner groups (EU27, EAEU, ...)" if groups else \
+            "ISO3 country codes of the shipped countries table"
+        raise UnknownCountryError(f"{option}: {[safe_text(b) for b in bad]} are not {kind}")
+    return out
+
+
+def check_domain(domain: str | None, *, option: str = "--domain") -> str | None:
+    """``domain`` if it is in the shipped domain vocabulary (None passes)."""
+    if domain is None:
+        return None
+    from .. import reference
+    from ..errors import UnknownDomainError
+
+    choices = tuple(reference.domain_list())
+    if domain not in choices:
+        raise UnknownDomainError(f"{option}: expecting one of {choices!r}. Got {domain!r}.")
+    return domain
+
+
+def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES):
+    """A Typer callback for a ``Path`` option naming a UTF-8 text input (TOML or CSV): the
+    file is checked when the command line is parsed (a regular file, at most ``max_bytes``,
+    UTF-8), so a folder, FIFO, device or binary file is refused with its name and the line
+    and column of a bad byte before any work starts."""
+
+    def callback(value):
+        if value is None:
+            return value
+        from ..errors import InputError
+
+        try:
+            read_text(Path(value), what=what, max_bytes=max_bytes)
+        except InputError as exc:
+            raise typer.BadParameter(safe_text(str(exc))) from None
+        return value
+
+    return callback

@@ -6,7 +6,20 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, emit_json
+from ._common import (
+    REPS_MAX,
+    ROLLCALLS_MAX,
+    SEED_MAX,
+    TABLE_MAX_BYTES,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_codes,
+    console,
+    emit_json,
+    esc,
+    safe_text,
+    text_file_option,
+)
 
 FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
 POLES = typer.Option("CHN,RUS,USA,EU27", "--poles",
@@ -20,8 +33,10 @@ def register(app: typer.Typer) -> None:
     def align(
         focal: str = FOCAL,
         poles: str = POLES,
-        start: int = typer.Option(None, "--from", help="First calendar year (inclusive)."),
-        end: int = typer.Option(None, "--to", help="Last calendar year (inclusive)."),
+        start: int = typer.Option(None, "--from", min=YEAR_MIN, max=YEAR_MAX,
+                                  help="First calendar year (inclusive)."),
+        end: int = typer.Option(None, "--to", min=YEAR_MIN, max=YEAR_MAX,
+                                help="Last calendar year (inclusive)."),
         by: str = typer.Option("year", "--by", help="year | session | issue | all"),
         measure: str = typer.Option("agree", "--measure",
                                     help="agree | coincidence | s | kappa | ipd"),
@@ -30,11 +45,16 @@ def register(app: typer.Typer) -> None:
                                         "layout (default: warehouse, $EQUIPOISE_VOTES or the "
                                         "shared data)."),
         idealpoints: Path = typer.Option(None, "--idealpoints",
+                                         callback=text_file_option("ideal-point file",
+                                                                   TABLE_MAX_BYTES),
                                          help="BSV ideal-point CSV for --measure ipd."),
-        reps: int = typer.Option(1000, "--reps", help="Bootstrap replicates (0: none)."),
-        seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
-        level: float = typer.Option(0.95, "--level", help="Interval coverage."),
-        min_rollcalls: int = typer.Option(10, "--min-rollcalls",
+        reps: int = typer.Option(1000, "--reps", min=0, max=REPS_MAX,
+                                 help="Bootstrap replicates (0: none)."),
+        seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
+                                 help="Seed of the bootstrap."),
+        level: float = typer.Option(0.95, "--level", min=0.5, max=0.999,
+                                    help="Interval coverage."),
+        min_rollcalls: int = typer.Option(10, "--min-rollcalls", min=0, max=ROLLCALLS_MAX,
                                           help="Drop periods with fewer common roll calls "
                                                "(e.g. the few January votes of a year)."),
         as_json: bool = JSON,
@@ -64,7 +84,8 @@ def register(app: typer.Typer) -> None:
     def blocs(
         focal: str = FOCAL,
         poles: str = POLES,
-        year: int = typer.Option(None, "--year", help="Memberships in force this year."),
+        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                                 help="Memberships in force this year."),
         forbidden: str = typer.Option("military alliance", "--forbidden-kinds",
                                       help="Comma-separated kinds that break the no-camp rule."),
         cow_igo: bool = typer.Option(True, "--cow-igo/--no-cow-igo",
@@ -83,12 +104,14 @@ def register(app: typer.Typer) -> None:
         from .._options import as_list
         from ..measures.blocs import bloc_report
 
-        r = bloc_report(focal.upper(), poles, year=year, forbidden_kinds=as_list(forbidden),
+        focal = check_codes([focal], option="--focal", groups=False)[0]
+        poles = ",".join(check_codes(as_list(poles) or [], option="--poles"))
+        r = bloc_report(focal, poles or None, year=year, forbidden_kinds=as_list(forbidden),
                         cow_igo=None if cow_igo else False)
         if as_json:
             emit_json(r.to_dict())
             return
-        typer.echo(r.summary())
+        typer.echo(safe_text(r.summary()))
 
     @app.command()
     def ledger(
@@ -115,6 +138,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise ledger --icews
         """
+        from .._options import as_list
         from ..measures.engagement import (
             default_events,
             engagement_balance,
@@ -122,9 +146,11 @@ def register(app: typer.Typer) -> None:
             read_events,
         )
 
+        focal = check_codes([focal], option="--focal", groups=False)[0]
+        poles = ",".join(check_codes(as_list(poles) or [], option="--poles")) or None
         ev = default_events() if events is None else read_events(events, lenient=lenient)
-        bal = engagement_balance(ev, focal=focal.upper(), poles=poles, by=by)
-        ic = icews_engagement(focal=focal.upper(), poles=poles) if icews else None
+        bal = engagement_balance(ev, focal=focal, poles=poles, by=by)
+        ic = icews_engagement(focal=focal, poles=poles) if icews else None
         if as_json:
             d = bal.to_dict()
             d["counts"] = ev.counts
@@ -143,18 +169,21 @@ def register(app: typer.Typer) -> None:
             w = ic.pivot(index="year", columns="pole", values="coop_share").round(3)
             out += ["ICEWS cooperation share of the focal state's total (2002-2014):",
                     w.to_string()]
-        typer.echo("\n".join(out))
+        typer.echo(safe_text("\n".join(out)))
 
     @app.command()
     def extract(
         article: Path = typer.Argument(..., help="An English news article (text file; "
                                                  "'# url:' / '# date:' header lines allowed)."),
         focal: str = FOCAL,
-        year: int = typer.Option(None, "--year", help="The article's year (leaders in office); "
-                                                      "default: its '# date:' header."),
+        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                                 help="The article's year (leaders in office); default: its "
+                                      "'# date:' header."),
         as_json: bool = JSON,
     ) -> None:
         """Read a news article into candidate ledger events (rule-based; no model download).
+
+        The article is a UTF-8 text file of at most 1 MiB.
 
         Examples:
 
@@ -162,27 +191,25 @@ def register(app: typer.Typer) -> None:
 
           equipoise extract article.txt --json
         """
-        from ..errors import InputError
         from ..extract import extract_file
 
-        if not article.exists():
-            raise InputError(f"article file {article} does not exist")
-        r = extract_file(article, focal=focal.upper(), year=year)
+        focal = check_codes([focal], option="--focal", groups=False)[0]
+        r = extract_file(article, focal=focal, year=year)
         if as_json:
             emit_json(r.to_dict())
             return
-        typer.echo(r.summary())
+        typer.echo(safe_text(r.summary()))
 
 
 def _print_alignment(res) -> None:
     from rich.table import Table
 
     c = console()
-    t = Table(title=f"{res.focal}: {res.measure} by {res.by} "
+    t = Table(title=f"{esc(res.focal)}: {res.measure} by {res.by} "
                     f"({int(res.level * 100)}% intervals, {res.reps} bootstrap reps)")
     t.add_column("period")
     for p in res.poles:
-        t.add_column(p, justify="right")
+        t.add_column(esc(p), justify="right")
     t.add_column("equidistance", justify="right")
     s = res.series.set_index(["period", "pole"])
     e = res.equidistance.set_index("period")
@@ -205,4 +232,4 @@ def _print_alignment(res) -> None:
         t.add_row(*row)
     c.print(t)
     for n in res.notes:
-        c.print(f"note: {n}", highlight=False)
+        c.print(f"note: {esc(n)}", highlight=False)

@@ -6,12 +6,23 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, emit_json, fail
+from ._common import (
+    YEAR_MAX,
+    YEAR_MIN,
+    console,
+    emit_json,
+    esc,
+    fail,
+    output_path,
+    text_file_option,
+    write_csv,
+)
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical columns). "
                     "Default: the embedded Kazakhstan dataset.")
-DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
+DOCTRINE = typer.Option(None, "--doctrine", callback=text_file_option("doctrine file"),
+                        help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
 LENIENT = typer.Option(False, "--lenient", help="Quarantine bad rows instead of stopping.")
 
 
@@ -38,22 +49,26 @@ def _report_quarantine(flows, quarantine_out: Path | None) -> None:
                    + (f" (written to {quarantine_out})" if quarantine_out else
                       " (list them with --quarantine FILE or `equipoise validate`)"), err=True)
     if quarantine_out is not None:
-        flows.quarantine.to_csv(quarantine_out, index=False)
+        write_csv(flows.quarantine, quarantine_out)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
         focal: str = FOCAL,
-        year: int = typer.Option(None, "--year", help="One year for every domain (default: the latest per domain)."),
+        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                                 help="One year for every domain (default: the latest per "
+                                      "domain)."),
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
         db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
         lenient: bool = LENIENT,
-        quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to this CSV."),
+        quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to "
+                                        "this CSV (missing folders are created)."),
         votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, file "
                                    "or folder): equidistance with bootstrap intervals."),
-        events: Path = typer.Option(None, "--events", help="Engagement ledger CSV (default: the embedded one)."),
+        events: Path = typer.Option(None, "--events", callback=text_file_option("events file"),
+                                    help="Engagement ledger CSV (default: the embedded one)."),
         with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
         actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
                                           "action file (or a shipped example name); repeatable."),
@@ -69,6 +84,11 @@ def register(app: typer.Typer) -> None:
         """
         from ..assessment import assess as run_assess
 
+        output_path(quarantine, option="--quarantine")
+        if events is not None:
+            from ..measures.engagement import read_events
+
+            events = read_events(events)  # the ledger's validation: a bad row stops here
         flows = load_flows(data, focal, lenient, db)
         _report_quarantine(flows, quarantine)
         result = run_assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
@@ -102,7 +122,7 @@ def register(app: typer.Typer) -> None:
     def explain(
         domain: str = typer.Option(..., "--domain", help="Domain to explain (trade, energy, security, ...)."),
         focal: str = FOCAL,
-        year: int = typer.Option(None, "--year"),
+        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX),
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
         as_json: bool = typer.Option(False, "--json"),
@@ -131,7 +151,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List every source behind the data, with producer, title, URL and row counts."""
         from ..explain import source_table
+        from ._common import check_domain
 
+        check_domain(domain)
         flows = load_flows(data, focal)
         tab = source_table(flows, domain=domain)
         if as_json:
@@ -143,7 +165,7 @@ def register(app: typer.Typer) -> None:
         for col in ("source", "producer", "title", "url", "rows", "domains"):
             t.add_column(col, overflow="fold")
         for r in tab.to_dict("records"):
-            t.add_row(*(str(r.get(k, "") or "") for k in ("source", "producer", "title", "url",
+            t.add_row(*(esc(r.get(k, "") or "") for k in ("source", "producer", "title", "url",
                                                           "rows", "domains")))
         console().print(t)
 
@@ -152,15 +174,17 @@ def register(app: typer.Typer) -> None:
         paths: list[Path] = typer.Argument(..., help="Flow files or folders to check."),
         lenient: bool = typer.Option(True, "--lenient/--strict",
                                      help="List every bad row (default) or stop at the first report."),
-        quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to this CSV."),
+        quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to "
+                                        "this CSV (missing folders are created)."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Check flow files and list the quarantine (rows rejected, with line, column and reason)."""
         from ..io.flows import read_flows
 
+        output_path(quarantine, option="--quarantine")
         fs = read_flows(paths, lenient=lenient)
         if quarantine is not None:
-            fs.quarantine.to_csv(quarantine, index=False)
+            write_csv(fs.quarantine, quarantine)
         if as_json:
             emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
         else:
@@ -174,7 +198,7 @@ def register(app: typer.Typer) -> None:
                 for col in ("source", "line", "column", "value", "reason", "message"):
                     t.add_column(col, overflow="fold")
                 for r in fs.quarantine.to_dict("records"):
-                    t.add_row(*(str(r[k]) for k in ("source", "line", "column", "value", "reason",
+                    t.add_row(*(esc(r[k]) for k in ("source", "line", "column", "value", "reason",
                                                      "message")))
                 c.print(t)
         if fs.counts["quarantined"]:
@@ -185,16 +209,19 @@ def register(app: typer.Typer) -> None:
         focal: str = FOCAL,
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
-        out: Path = typer.Option(Path("equipoise-output"), "--out", help="Output folder."),
+        out: Path = typer.Option(Path("equipoise-output"), "--out",
+                                 help="Output folder (created if missing)."),
     ) -> None:
         """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
         from ..pipeline import run_main_job
 
+        output_path(out, option="--out", folder=True)
         try:
             written = run_main_job(load_flows(data, focal), focal=focal, doctrine=doctrine, out=out)
         except OSError as exc:
             fail(f"cannot write outputs to {out}: {exc}")
         c = console()
-        c.print(f"[bold]equipoise[/bold]: outputs for {written['focal']} in {out.resolve()}")
+        c.print(f"[bold]equipoise[/bold]: outputs for {esc(written['focal'])} in "
+                f"{esc(out.resolve())}")
         for name, path in written["files"].items():
-            c.print(f"  {name:<12} {path}")
+            c.print(f"  {esc(name):<12} {esc(path)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import emit_json
+from ._common import LIMIT_MAX, WAIT_MAX, YEAR_MAX, YEAR_MIN, emit_json, esc, output_path
 
 DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
                   "user data directory (equipoise/warehouse.duckdb).")
@@ -26,7 +26,8 @@ def ingest(
                                  "icews | memberships | unvotes | idealpoints"),
     path: Path = typer.Argument(..., help="The file or folder as the producer distributes it."),
     db: Path | None = DB,
-    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another ingest to "
+    wait: float = typer.Option(0.0, "--wait", min=0.0, max=WAIT_MAX,
+                               help="Seconds to wait for another ingest to "
                                "finish (default: fail at once)."),
     force: bool = typer.Option(False, "--force", help="Reload files already loaded."),
     prefer: str | None = typer.Option(None, "--prefer", help="IMF DIP: reported | derived "
@@ -74,14 +75,16 @@ def ingest(
 
     from ._common import console
 
-    t = Table(title=f"ingest {source} -> {report.db}")
+    t = Table(title=esc(f"ingest {source} -> {report.db}"))
     for c in ("file", "status", "read", "loaded", "quarantined", "stored", "seconds"):
         t.add_column(c, justify="left" if c in ("file", "status") else "right")
     for f in report.files:
-        t.add_row(Path(f.file).name, f.status, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+        t.add_row(esc(Path(f.file).name), esc(f.status), f"{f.rows_read:,}", f"{f.rows_loaded:,}",
                   f"{f.rows_quarantined:,}", f"{f.rows_stored:,}", f"{f.seconds:.1f}")
     console().print(t)
-    typer.echo(report.summary())
+    from ._common import safe_text
+
+    typer.echo(safe_text(report.summary()))
 
 
 def warehouse_list(
@@ -102,28 +105,29 @@ def warehouse_list(
 
     from ._common import console
 
-    t = Table(title=f"warehouse {warehouse._path(db)}")
+    t = Table(title=esc(f"warehouse {warehouse._path(db)}"))
     for c in ("id", "source", "version", "file", "read", "loaded", "quarantined", "status",
               "loaded_at"):
         t.add_column(c, justify="right" if c in ("id", "read", "loaded", "quarantined")
                      else "left")
     for r in loads.to_dict("records"):
-        t.add_row(str(r["load_id"]), r["source"], r["version"] or "", Path(r["path"]).name,
-                  f"{r['rows_read']:,}", f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}",
-                  r["status"], r["loaded_at"])
+        t.add_row(str(r["load_id"]), esc(r["source"]), esc(r["version"] or ""),
+                  esc(Path(r["path"]).name), f"{r['rows_read']:,}", f"{r['rows_loaded']:,}",
+                  f"{r['rows_quarantined']:,}", esc(r["status"]), esc(r["loaded_at"]))
     console().print(t)
     c = Table(title="tables")
     c.add_column("table")
     c.add_column("rows", justify="right")
     for r in counts.to_dict("records"):
-        c.add_row(r["table"], f"{r['rows']:,}")
+        c.add_row(esc(r["table"]), f"{r['rows']:,}")
     console().print(c)
 
 
 def screen(
     reporter: str = typer.Option("all", "--reporter", help="ISO3 code(s), comma-separated, or "
                                  "'all'."),
-    year: int | None = typer.Option(None, "--year", help="Screened year (default: latest)."),
+    year: int | None = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                                    help="Screened year (default: latest)."),
     thresholds: str | None = typer.Option(
         None, "--thresholds", help="e.g. 'import_hhi=0.4,world_export_hhi=0.4,ratio=1,window=3,"
         "min_years=2' (CEPII GeoDep defaults)."),
@@ -142,7 +146,8 @@ def screen(
     json: bool = typer.Option(False, "--json", help="Records as JSON on stdout."),
     parquet: Path | None = typer.Option(None, "--parquet", help="Write the records to this "
                                         "Parquet file."),
-    limit: int = typer.Option(20, "--limit", help="Critical products shown in the table."),
+    limit: int = typer.Option(20, "--limit", min=0, max=LIMIT_MAX,
+                              help="Critical products shown in the table."),
 ) -> None:
     """Product-level critical-dependency screen (CEPII GeoDep) over trade_products.
 
@@ -158,6 +163,7 @@ def screen(
     from ..measures.screen import parse_thresholds
     from ..measures.screen import screen as run_screen
 
+    output_path(parquet, option="--parquet")
     reps = None if reporter.strip().lower() == "all" else as_list(reporter)
     th = parse_thresholds(thresholds)
     target = data if data is not None else warehouse._path(db)
@@ -167,7 +173,9 @@ def screen(
     if parquet is not None:
         result.records.to_parquet(parquet, index=False)
     for note in result.notes:
-        sys.stderr.write(f"note: {note}\n")
+        from ._common import safe_text
+
+        sys.stderr.write(f"note: {safe_text(note)}\n")
     if json:
         if domains:
             out = result.to_dict()
@@ -181,7 +189,7 @@ def screen(
     from ._common import console
 
     con = console()
-    con.print(result.summary())
+    con.print(esc(result.summary()))
     crit = result.critical.sort_values("imports", ascending=False).head(limit)
     t = Table(title=f"critical products ({len(result.critical):,}; largest {len(crit)})")
     for c in ("reporter", "product", "import HHI", "world HHI", "M/X", "years", "top supplier",
@@ -189,9 +197,9 @@ def screen(
         t.add_column(c, justify="left" if c in ("reporter", "product", "top supplier")
                      else "right")
     for r in crit.to_dict("records"):
-        t.add_row(r["reporter"], r["product"], f"{r['import_hhi']:.3f}",
+        t.add_row(esc(r["reporter"]), esc(r["product"]), f"{r['import_hhi']:.3f}",
                   f"{r['world_export_hhi']:.3f}", f"{r['import_export_ratio']:.3g}",
-                  f"{r['years_met']}/{r['years_observed']}", str(r["top_supplier"]),
+                  f"{r['years_met']}/{r['years_observed']}", esc(r["top_supplier"]),
                   f"{r['top_share']:.2f}")
     con.print(t)
     if domains:
@@ -201,8 +209,9 @@ def screen(
                   "critical products"):
             dt.add_column(c)
         for r in d.to_dict("records"):
-            dt.add_row(r["reporter"], r["domain"], str(r["n_products"]), str(r["n_critical"]),
-                       f"{r['critical_import_share']:.3f}", ", ".join(r["products"]))
+            dt.add_row(esc(r["reporter"]), esc(r["domain"]), str(r["n_products"]),
+                       str(r["n_critical"]), f"{r['critical_import_share']:.3f}",
+                       esc(", ".join(r["products"])))
         con.print(dt)
     if parquet is not None:
         sys.stderr.write(f"wrote {len(result.records):,} records to {parquet}\n")

@@ -6,14 +6,26 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, emit_json
+from ._common import (
+    HORIZON_MAX,
+    SCENARIOS_MAX,
+    SCENARIOS_MIN,
+    SEED_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    console,
+    emit_json,
+    safe_text,
+    text_file_option,
+)
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical "
                     "columns). Default: the embedded dataset of the focal state.")
-DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped "
+DOCTRINE = typer.Option(None, "--doctrine", callback=text_file_option("doctrine file"), help="Doctrine TOML file (default: the shipped "
                         "Kazakhstan doctrine).")
-YEAR = typer.Option(None, "--year", help="One year for every domain (default: the latest per domain).")
+YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                    help="One year for every domain (default: the latest per domain).")
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 
 
@@ -76,8 +88,10 @@ def register(app: typer.Typer) -> None:
         focal: str = FOCAL,
         data: list[Path] = DATA,
         year: int = YEAR,
-        scenarios: int = typer.Option(2000, "--scenarios", help="Monte Carlo scenarios for VaR/CVaR."),
-        seed: int = typer.Option(0, "--seed", help="Monte Carlo seed (same scenarios before and after)."),
+        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN, max=SCENARIOS_MAX,
+                                      help="Monte Carlo scenarios for VaR/CVaR."),
+        seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
+                                 help="Monte Carlo seed (same scenarios before and after)."),
         as_json: bool = JSON,
     ) -> None:
         """Weigh a proposed initiative before it is taken: the assessment, the shocks, VaR/CVaR,
@@ -98,8 +112,10 @@ def register(app: typer.Typer) -> None:
         if action == "list":
             for name in example_actions():
                 a = load_action(name)
-                typer.echo(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})")
+                typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
             return
+        if Path(action).suffix.lower() == ".toml" or Path(action).exists():
+            text_file_option("action file")(Path(action))
         act = load_action(action)
         flows = _flows(data, focal or act.focal, doctrine)
         result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,
@@ -115,17 +131,21 @@ def register(app: typer.Typer) -> None:
         focal: str = FOCAL,
         data: list[Path] = DATA,
         year: int = YEAR,
-        horizon: int = typer.Option(5, "--horizon", help="Years over which shares can move."),
-        max_shift: float = typer.Option(0.05, "--max-shift", help="Share of a domain that can "
+        horizon: int = typer.Option(5, "--horizon", min=1, max=HORIZON_MAX,
+                                    help="Years over which shares can move."),
+        max_shift: float = typer.Option(0.05, "--max-shift", min=0.0, max=1.0,
+                                        help="Share of a domain that can "
                                         "move per year (total variation); budget = max-shift x horizon."),
-        capacity: float = typer.Option(None, "--capacity", help="Largest growth of one partner's "
+        capacity: float = typer.Option(None, "--capacity", min=0.0, max=1.0,
+                                       help="Largest growth of one partner's "
                                        "share over the horizon (default: half the budget)."),
         cap: list[str] = typer.Option(None, "--cap", help="Absolute cap on one partner's "
                                       "target share, DOMAIN:PARTNER=SHARE (repeatable), e.g. "
                                       "energy:CHN=0.3."),
-        alpha: float = typer.Option(0.95, "--alpha", help="CVaR level."),
-        scenarios: int = typer.Option(2000, "--scenarios", help="Monte Carlo scenarios."),
-        seed: int = typer.Option(0, "--seed", help="Monte Carlo seed."),
+        alpha: float = typer.Option(0.95, "--alpha", min=0.5, max=0.999, help="CVaR level."),
+        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN, max=SCENARIOS_MAX,
+                                      help="Monte Carlo scenarios."),
+        seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Monte Carlo seed."),
         domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
                                     "(default: the doctrine's critical and functional domains)."),
         no_roles: bool = typer.Option(False, "--no-roles", help="Leave out the roles constraints."),

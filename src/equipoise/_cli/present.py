@@ -18,9 +18,11 @@ def register(app: typer.Typer) -> None:
         focal: str = FOCAL,
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
-        out: Path = typer.Option(Path("report.html"), "--out", help="HTML file to write."),
+        out: Path = typer.Option(Path("report.html"), "--out",
+                                 help="HTML file to write (missing folders are created)."),
         pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (WeasyPrint)."),
-        reps: int = typer.Option(300, "--reps", help="Bootstrap replicates for the alignment intervals."),
+        reps: int = typer.Option(300, "--reps", min=10, max=5000,
+                                 help="Bootstrap replicates for the alignment intervals."),
         db: Path = DB,
     ) -> None:
         """Write the report: one self-contained HTML file (and a PDF with --pdf).
@@ -34,18 +36,15 @@ def register(app: typer.Typer) -> None:
           equipoise report --focal MNG --data mongolia.csv --out mng.html --pdf
         """
         from ..present.report import build_report
-        from ._common import console
+        from ._common import console, esc, output_path
         from .core import load_flows
 
-        if not 10 <= reps <= 5000:
-            from ..errors import OptionError
-
-            raise OptionError(f"--reps: expecting a whole number in 10..5000. Got {reps!r}.")
+        output_path(out, option="--out")
         written = build_report(load_flows(data, focal, db=db), focal=focal, doctrine=doctrine, out=out,
                                pdf=pdf, alignment_reps=reps)
         c = console()
         for kind, path in written.items():
-            c.print(f"{kind:<5} {Path(path).resolve()}")
+            c.print(f"{esc(kind):<5} {esc(Path(path).resolve())}")
 
     @app.command()
     def serve(

@@ -7,16 +7,27 @@ from pathlib import Path
 
 import typer
 
-from ._common import emit_json
+from ._common import (
+    RUNS_MAX,
+    SEED_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_codes,
+    emit_json,
+    read_csv,
+    safe_text,
+    text_file_option,
+)
 
 FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
 DATA = typer.Option(None, "--data", help="Flow file(s) (canonical columns). Default: the embedded "
                     "Kazakhstan dataset.")
 SHARES = typer.Option(None, "--shares", help="A shares table (CSV: domain, partner, share[, year]) "
                       "instead of flows.")
-DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML (weights, substitutability); "
+DOCTRINE = typer.Option(None, "--doctrine", callback=text_file_option("doctrine file"), help="Doctrine TOML (weights, substitutability); "
                         "default: the shipped one.")
-YEAR = typer.Option(None, "--year", help="Year of the shares (default: the latest per domain).")
+YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                    help="Year of the shares (default: the latest per domain).")
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 LOSS_MODEL = typer.Option(None, "--loss-model",
                           help="shares | corridors | max (energy and corridors from the corridor "
@@ -58,15 +69,121 @@ def _doctrine(path: Path | None, focal: str):
         return None
 
 
+def _problems(what: str, path: Path, problems: list[dict]) -> None:
+    """Raise one located InputError for the problems of a table (all of them in ``issues``)."""
+    if not problems:
+        return
+    from ..errors import InputError
+
+    p = problems[0]
+    raise InputError(f"{what} {path} line {p['line']}, column {p['column']!r}: "
+                     f"{p['value']!r}; expecting {p['expected']}"
+                     + (f" ({len(problems)} problems in all)" if len(problems) > 1 else ""),
+                     issues=problems)
+
+
+def _check_columns(df, path: Path, what: str, need: list[str]) -> None:
+    from ..errors import SchemaError
+
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{what} {path}: missing column(s) {missing}; expecting "
+                          f"{', '.join(need)}. Got {[safe_text(c) for c in df.columns][:20]}.")
+    if df.empty:
+        raise SchemaError(f"{what} {path}: no rows; expecting at least one")
+
+
+def _number(v, lo: float, hi: float | None) -> bool:
+    import math
+
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(x) and x >= lo and (hi is None or x <= hi)
+
+
+def read_shares(path: Path):
+    """A shares table (domain, partner, share[, year]) with every row checked: a domain of
+    the vocabulary, a partner that is an ISO3 code or group, a share in 0..1, a year in
+    range. Problems are reported with their line (the header is line 1)."""
+    from .. import reference
+
+    what = "shares file"
+    df = read_csv(path, what=what, dtype=str, keep_default_na=False)
+    _check_columns(df, path, what, ["domain", "partner", "share"])
+    domains = set(reference.domain_list())
+    known = reference.known_codes()
+    problems = []
+    for i, r in enumerate(df.to_dict("records")):
+        line = i + 2
+        if r["domain"] not in domains:
+            problems.append({"line": line, "column": "domain", "value": r["domain"],
+                             "expected": f"one of {sorted(domains)}"})
+        if str(r["partner"]).strip().upper() not in known:
+            problems.append({"line": line, "column": "partner", "value": r["partner"],
+                             "expected": "an ISO3 code or a partner group (EU27, ...)"})
+        if not _number(r["share"], 0.0, 1.0):
+            problems.append({"line": line, "column": "share", "value": r["share"],
+                             "expected": "a number in 0..1"})
+        if "year" in r and r["year"] != "" and not (
+                str(r["year"]).isdigit() and YEAR_MIN <= int(r["year"]) <= YEAR_MAX):
+            problems.append({"line": line, "column": "year", "value": r["year"],
+                             "expected": f"a year in {YEAR_MIN}..{YEAR_MAX} or empty"})
+    _problems(what, path, problems)
+    df["partner"] = df["partner"].str.strip().str.upper()
+    df["share"] = df["share"].astype(float)
+    if "year" in df.columns:
+        import pandas as pd
+
+        df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+    return df
+
+
+def read_screen(path: Path):
+    """A product screen CSV: (domain, world_hhi, value) or (product, world_export_hhi[,
+    imports]); every row checked (HHI in 0..1, values >= 0, known domains, HS codes)."""
+    from .. import reference
+
+    what = "product screen file"
+    df = read_csv(path, what=what, dtype=str, keep_default_na=False)
+    by_domain = "domain" in df.columns
+    need = ["domain", "world_hhi", "value"] if by_domain else ["product", "world_export_hhi"]
+    if not set(need) <= set(df.columns):
+        from ..errors import SchemaError
+
+        raise SchemaError(f"{what} {path}: expecting the columns domain, world_hhi, value (per "
+                          f"domain) or product, world_export_hhi[, imports] (per HS6 product). "
+                          f"Got {[safe_text(c) for c in df.columns][:20]}.")
+    _check_columns(df, path, what, need)
+    domains = set(reference.domain_list())
+    problems = []
+    hhi = "world_hhi" if by_domain else "world_export_hhi"
+    val = "value" if by_domain else ("imports" if "imports" in df.columns else None)
+    for i, r in enumerate(df.to_dict("records")):
+        line = i + 2
+        if by_domain and r["domain"] not in domains:
+            problems.append({"line": line, "column": "domain", "value": r["domain"],
+                             "expected": f"one of {sorted(domains)}"})
+        if not by_domain and not (str(r["product"]).isdigit() and 1 <= len(r["product"]) <= 6):
+            problems.append({"line": line, "column": "product", "value": r["product"],
+                             "expected": "an HS6 product code (digits)"})
+        if not _number(r[hhi], 0.0, 1.0):
+            problems.append({"line": line, "column": hhi, "value": r[hhi],
+                             "expected": "a number in 0..1"})
+        if val is not None and not _number(r[val], 0.0, None):
+            problems.append({"line": line, "column": val, "value": r[val],
+                             "expected": "a number >= 0"})
+    _problems(what, path, problems)
+    for c in (hhi, val):
+        if c is not None:
+            df[c] = df[c].astype(float)
+    return df
+
+
 def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int | None):
-    import pandas as pd
-
     if shares is not None:
-        from ..errors import InputError
-
-        if not shares.exists():
-            raise InputError(f"{shares}: no such shares file")
-        return pd.read_csv(shares, dtype={"domain": str, "partner": str})
+        return read_shares(shares)
     from ..measures.exposure import domain_shares
     from .core import load_flows
 
@@ -92,11 +209,13 @@ def register(app: typer.Typer) -> None:
         focal: str = FOCAL,
         partner: str = typer.Option(None, "--partner", help="Partner cut off (ISO3 or group, e.g. RUS, EU27)."),
         domains: str = typer.Option(None, "--domains", help="Comma-separated domains (default: all with data)."),
-        intensity: float = typer.Option(1.0, "--intensity", help="Fraction of the partner's flows cut, 0..1."),
+        intensity: float = typer.Option(1.0, "--intensity", min=0.0, max=1.0,
+                                        help="Fraction of the partner's flows cut, 0..1."),
         substitutability: str = typer.Option(None, "--substitutability",
                                              help="Overrides, e.g. energy=0.1,trade=0.5."),
         loss_model: str = LOSS_MODEL,
-        request: Path = typer.Option(None, "--request", help="A shock request TOML ([shock] table)."),
+        request: Path = typer.Option(None, "--request", callback=text_file_option("shock file"),
+                                     help="A shock request TOML ([shock] table)."),
         screen: Path = typer.Option(None, "--screen",
                                     help="Product screen CSV (domain, world_hhi, value; or product, "
                                          "world_export_hhi, imports): substitutability from data."),
@@ -128,6 +247,8 @@ def register(app: typer.Typer) -> None:
         else:
             if not partner:
                 raise OptionError("--partner is required (or give --request FILE)")
+            focal = check_codes([focal], option="--focal", groups=False)[0]
+            partner = check_codes([partner], option="--partner")[0]
             req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
                                intensity=intensity, substitutability=_kv(substitutability,
                                                                          "--substitutability"),
@@ -135,20 +256,12 @@ def register(app: typer.Typer) -> None:
         table = _shares(req.focal, data, shares, req.year)
         doc = _doctrine(doctrine, req.focal)
         graph = _graph(req.focal)
-        scr = None
-        if screen is not None:
-            import pandas as pd
-
-            from ..errors import InputError
-
-            if not screen.exists():
-                raise InputError(f"{screen}: no such product screen file")
-            scr = pd.read_csv(screen, dtype={"product": str})
+        scr = None if screen is None else read_screen(screen)
         res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
         if as_json:
             emit_json(res.to_dict())
         else:
-            typer.echo(res.summary())
+            typer.echo(safe_text(res.summary()))
 
     @app.command()
     def corridors(
@@ -158,10 +271,12 @@ def register(app: typer.Typer) -> None:
                                    help="A named flow problem of the shipped graph instead of "
                                         "--from/--to (oil_export, gas_export, gas_transit, rail_transit)."),
         without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
-        contingencies: int = typer.Option(0, "--contingencies",
+        contingencies: int = typer.Option(0, "--contingencies", min=0, max=2,
                                           help="1: every single country removed; 2: also every pair."),
-        nodes: Path = typer.Option(None, "--nodes", help="Your nodes CSV (id, country, kind[, capacity])."),
-        edges: Path = typer.Option(None, "--edges", help="Your edges CSV (source, target, capacity, mode[, unit])."),
+        nodes: Path = typer.Option(None, "--nodes", callback=text_file_option("nodes file"),
+                                   help="Your nodes CSV (id, country, kind[, capacity])."),
+        edges: Path = typer.Option(None, "--edges", callback=text_file_option("edges file"),
+                                   help="Your edges CSV (source, target, capacity, mode[, unit])."),
         focal: str = FOCAL,
         as_json: bool = JSON,
     ) -> None:
@@ -200,23 +315,29 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(res.to_dict())
         else:
-            typer.echo(res.summary())
+            typer.echo(safe_text(res.summary()))
 
     @app.command()
     def simulate(
         focal: str = typer.Option(None, "--focal", help="ISO3 code of the focal state (default KAZ, "
                                   "or the --config file's)."),
-        runs: int = typer.Option(None, "--runs", help="Number of scenarios (default 100,000)."),
-        seed: int = typer.Option(None, "--seed", help="Seed (the same seed gives the same numbers)."),
+        runs: int = typer.Option(None, "--runs", min=1, max=RUNS_MAX,
+                                 help="Number of scenarios (default 100,000)."),
+        seed: int = typer.Option(None, "--seed", min=0, max=SEED_MAX,
+                                 help="Seed (the same seed gives the same numbers)."),
         partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
         prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
                                  "(default 0.05 each: an assumption)."),
         correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
-        rho_corridor: float = typer.Option(None, "--rho-corridor", help="Latent correlation on a shared route (0.5)."),
-        rho_bloc: float = typer.Option(None, "--rho-bloc", help="Latent correlation in a shared bloc (0.3)."),
-        intensity: float = typer.Option(None, "--intensity", help="Fraction of a disrupted partner's flows cut."),
+        rho_corridor: float = typer.Option(None, "--rho-corridor", min=0.0, max=0.99,
+                                           help="Latent correlation on a shared route (0.5)."),
+        rho_bloc: float = typer.Option(None, "--rho-bloc", min=0.0, max=0.99,
+                                       help="Latent correlation in a shared bloc (0.3)."),
+        intensity: float = typer.Option(None, "--intensity", min=0.0, max=1.0,
+                                        help="Fraction of a disrupted partner's flows cut."),
         loss_model: str = LOSS_MODEL,
-        config: Path = typer.Option(None, "--config", help="A TOML file with a [simulate] table."),
+        config: Path = typer.Option(None, "--config",
+                                    callback=text_file_option("simulation file"), help="A TOML file with a [simulate] table."),
         year: int = YEAR,
         data: list[Path] = DATA,
         shares: Path = SHARES,
@@ -237,7 +358,28 @@ def register(app: typer.Typer) -> None:
                  "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
                  "intensity": intensity, "loss_model": loss_model}
         probs = _kv(prob, "--prob")
+        if focal is not None:
+            given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
         if config is not None:
+            from .._toml import read_toml
+            from ..errors import OptionError
+
+            table = read_toml(config, what="simulation file")
+            table = table.get("simulate", table)
+            if not isinstance(table, dict):
+                raise OptionError(f"--config {config}: [simulate] must be a table")
+            if given["focal"] is None and "focal" not in table:
+                given["focal"] = "KAZ"  # the documented default applies to a config too
+            runs_in_file = table.get("runs")
+            if runs is None and runs_in_file is not None and not (
+                    isinstance(runs_in_file, int) and 1 <= runs_in_file <= RUNS_MAX):
+                raise OptionError(f"--config {config}: runs {runs_in_file!r}; expecting a whole "
+                                  f"number in 1..{RUNS_MAX:,}")
+            seed_in_file = table.get("seed")
+            if seed is None and seed_in_file is not None and not (
+                    isinstance(seed_in_file, int) and 0 <= seed_in_file <= SEED_MAX):
+                raise OptionError(f"--config {config}: seed {seed_in_file!r}; expecting a whole "
+                                  f"number in 0..{SEED_MAX}")
             req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
                                                         if v is not None})
             if probs:
@@ -257,7 +399,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(res.to_dict())
         else:
-            typer.echo(res.summary())
+            typer.echo(safe_text(res.summary()))
 
 
 def _fields(req) -> dict:

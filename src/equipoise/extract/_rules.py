@@ -138,14 +138,22 @@ def _compiled(name: str):
 
 
 def _kinds(sentence: str) -> list[str]:
-    found = []
-    taken: list[tuple[int, int]] = []
+    from bisect import bisect_right
+
+    found = set()
+    # taken spans never overlap, so starts and ends are both sorted: a new span overlaps a
+    # taken one only if it overlaps its neighbour on the left or on the right (O(log n))
+    starts: list[int] = []
+    ends: list[int] = []
     for kind, rx in _compiled("kinds"):
         for m in rx.finditer(sentence):
-            if any(m.start() < b and a < m.end() for a, b in taken):
+            a, b = m.start(), m.end()
+            i = bisect_right(starts, a)
+            if (i > 0 and ends[i - 1] > a) or (i < len(starts) and starts[i] < b):
                 continue
-            taken.append((m.start(), m.end()))
-            found.append(kind)
+            starts.insert(i, a)
+            ends.insert(i, b)
+            found.add(kind)
     if "state_visit" in found:
         found = [k for k in found if k != "visit"]
     return [k for k in _KIND_ORDER if k in found]
@@ -177,7 +185,14 @@ def extract_events(text: str, *, focal: str = "KAZ", year: int | None = None,
         The article's year: leaders are matched only within their years in office.
     """
     from .. import reference
+    from ..errors import InputError, OptionError
 
+    if year is not None and not YEAR_RANGE[0] <= int(year) <= YEAR_RANGE[1]:
+        raise OptionError(f"year: expecting a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}. "
+                          f"Got {year!r}.")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(f"article: {len(text):,} characters; expecting at most "
+                         f"{MAX_ARTICLE_CHARS:,} (one news article)")
     rx, table = _entity_regex()
     order = {d: i for i, d in enumerate(reference.domain_list())}
     sentences = split_sentences(text)
@@ -238,12 +253,33 @@ def extract_events(text: str, *, focal: str = "KAZ", year: int | None = None,
                       meta=dict(meta or {}))
 
 
+MAX_ARTICLE_BYTES = 2**20
+"""Largest article file read (1 MiB; a news article is a few KB, and extraction takes about
+10 s per MiB)."""
+MAX_ARTICLE_CHARS = 2**20
+"""Largest text :func:`extract_events` takes (characters)."""
+YEAR_RANGE = (1900, 2100)
+"""Years accepted for ``year`` (leaders in office)."""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        from ..io.files import read_text
+    except ImportError:  # before io.files exists: the CLI's equivalent
+        from .._cli._common import read_text
+    return read_text(path, what="article file", max_bytes=MAX_ARTICLE_BYTES)
+
+
 def read_article(path) -> tuple[str, dict]:
-    """An article file: optional ``# key: value`` header lines, then the text."""
+    """An article file: optional ``# key: value`` header lines, then the text.
+
+    The file must be UTF-8 text of at most :data:`MAX_ARTICLE_BYTES` bytes (else an
+    :class:`~equipoise.errors.InputError` naming it, with the line and column of a bad byte).
+    """
     p = Path(path)
     meta: dict = {"file": p.name}
     body = []
-    for line in p.read_text(encoding="utf-8").splitlines():
+    for line in _read_text(p).splitlines():
         m = re.match(r"^#\s*([\w-]+)\s*:\s*(.*)$", line)
         if m and not body:
             meta[m.group(1).lower()] = m.group(2).strip()
@@ -258,5 +294,6 @@ def extract_file(path, *, focal: str = "KAZ", year: int | None = None) -> Extrac
     """Read an article file (``# url:``/``# date:`` headers allowed) and extract its events."""
     text, meta = read_article(path)
     if year is None and re.match(r"^\d{4}", meta.get("date", "")):
-        year = int(meta["date"][:4])
+        y = int(meta["date"][:4])
+        year = y if YEAR_RANGE[0] <= y <= YEAR_RANGE[1] else None
     return extract_events(text, focal=focal, year=year, meta=meta)

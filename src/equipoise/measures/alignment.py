@@ -54,6 +54,9 @@ from ..errors import InputError, NoDataError, OptionError
 Measure = Literal["agree", "coincidence", "s", "kappa", "ipd"]
 By = Literal["year", "session", "issue", "all"]
 DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
+MAX_REPS = 100_000
+"""Largest number of bootstrap replicates (memory is bounded by blocks; time grows with it)."""
+_BOOT_CELLS = 4_000_000  # draws per bootstrap block (about 100 MB of temporaries)
 _CODE = {"yes": 0, "abstain": 1, "no": 2}
 HIGHER_IS_CLOSER = {"agree": True, "coincidence": True, "s": True, "kappa": True, "ipd": False}
 MEASURE_NAMES = {
@@ -370,8 +373,11 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
     check_option("by", by, By)
     if not 0 < level < 1:
         raise OptionError(f"level: expecting a number in (0, 1). Got {level!r}.")
-    if reps < 0:
-        raise OptionError(f"reps: expecting an integer >= 0. Got {reps!r}.")
+    if not 0 <= reps <= MAX_REPS:
+        raise OptionError(f"reps: expecting an integer in 0..{MAX_REPS}. Got {reps!r}.")
+    if not 0 <= min_rollcalls <= 10**6:
+        raise OptionError(f"min_rollcalls: expecting an integer in 0..1000000. "
+                          f"Got {min_rollcalls!r}.")
     poles = _check_poles(poles, focal)
     if measure == "ipd":
         return _ipd(idealpoints, focal=focal, poles=poles, start=start, end=end, by=by,
@@ -428,10 +434,7 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
         npairs = point_t.sum(axis=(1, 2))
         per_pole_rc = (counts.reshape(n_rc, len(poles), 9).sum(axis=2) > 0).sum(axis=0)
         if reps:
-            idx = rng.integers(0, n_rc, size=(reps, n_rc))
-            w = np.bincount((idx + np.arange(reps)[:, None] * n_rc).ravel(),
-                            minlength=reps * n_rc).reshape(reps, n_rc).astype(float)
-            boot_t = (w @ counts).reshape(reps, len(poles), 3, 3)
+            boot_t = _boot_tables(rng, counts, reps).reshape(reps, len(poles), 3, 3)
             boot = measure_from_tables(boot_t, measure)
             lo_p, hi_p = _quantiles(boot, alpha)
         else:
@@ -445,6 +448,22 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
         erows.append(_spread_row(period, point, boot, poles, alpha, measure))
     return _result(srows, erows, focal, measure, by, poles, level, reps, seed,
                    vs.source, notes)
+
+
+def _boot_tables(rng, counts: np.ndarray, reps: int) -> np.ndarray:
+    """``reps`` bootstrap resamples of the roll calls (rows of ``counts``), summed: in blocks
+    of at most :data:`_BOOT_CELLS` draws, so memory stays bounded whatever ``reps`` (the
+    draws are the same as in one block: the generator's stream is consumed in order)."""
+    n_rc = counts.shape[0]
+    out = np.empty((reps, counts.shape[1]))
+    step = max(1, _BOOT_CELLS // max(n_rc, 1))
+    for lo in range(0, reps, step):
+        k = min(step, reps - lo)
+        idx = rng.integers(0, n_rc, size=(k, n_rc))
+        w = np.bincount((idx + np.arange(k)[:, None] * n_rc).ravel(),
+                        minlength=k * n_rc).reshape(k, n_rc).astype(float)
+        out[lo:lo + k] = w @ counts
+    return out
 
 
 def _quantiles(boot: np.ndarray, alpha: float):

@@ -182,6 +182,10 @@ def cow_igo_shared(data=None, *, focal: str, poles: Sequence[str], start: int | 
     return pd.DataFrame(rows, columns=["year", "pole", "shared_igos", "source"])
 
 
+YEAR_RANGE = (1900, 2100)
+"""Years accepted for ``year`` and ``since`` (the co-membership series runs to ``year``)."""
+
+
 def bloc_report(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
                 year: int | None = None, forbidden_kinds: Sequence[str] = ("military alliance",),
                 aimed_only: bool = True, organisations: pd.DataFrame | None = None,
@@ -193,7 +197,7 @@ def bloc_report(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
     ----------
     year : int, optional
         Memberships in force that year (default: the current year of the tables, i.e. the
-        latest start year).
+        latest start year); 1900..2100.
     forbidden_kinds : kinds whose membership breaks the no-camp rule (the doctrine's
         ``memberships.forbidden_kinds``).
     aimed_only : if True (the doctrine's ``forbid_aimed_at_pole``), only an organisation of a
@@ -206,7 +210,12 @@ def bloc_report(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
         COW IGO dyad-year file; None looks in the shared data; False skips it.
     """
     from .. import reference
+    from ..errors import OptionError
 
+    for name, v in (("year", year), ("since", since)):
+        if v is not None and not YEAR_RANGE[0] <= int(v) <= YEAR_RANGE[1]:
+            raise OptionError(f"{name}: expecting a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}. "
+                              f"Got {v!r}.")
     poles = as_list(poles) or list(DEFAULT_POLES)
     notes = []
     if organisations is None:

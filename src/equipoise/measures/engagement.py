@@ -189,13 +189,36 @@ def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool 
     return EventSet(out.reset_index(drop=True), q, counts)
 
 
+EVENTS_MAX_BYTES = 256 * 2**20  # an events ledger is KBs; 256 MiB is generous
+
+
 def read_events(path, *, lenient: bool = False) -> EventSet:
     """Read an events CSV (columns :data:`EVENT_COLUMNS`) and validate it."""
+    import io
+
     p = Path(path)
     if not p.exists():
         raise InputError(f"events file {p} does not exist")
-    df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    text = _read_text(p, what="events file")
+    if not text.strip():
+        raise SchemaError(f"events file {p}: the file is empty; expecting a CSV with the "
+                          f"header {','.join(EVENT_COLUMNS)}")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SchemaError(f"events file {p}: not a readable CSV "
+                          f"({' '.join(str(exc).split())})") from None
     return validate_events(df, source=str(p), lenient=lenient)
+
+
+def _read_text(path: Path, *, what: str) -> str:
+    """UTF-8 text of a regular file, size-capped; located errors (the project's file helper
+    ``equipoise.io.files`` when installed)."""
+    try:
+        from ..io.files import read_text
+    except ImportError:  # before io.files exists: the CLI's equivalent
+        from .._cli._common import read_text
+    return read_text(path, what=what, max_bytes=EVENTS_MAX_BYTES)
 
 
 def default_events() -> EventSet:

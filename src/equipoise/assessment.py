@@ -131,7 +131,7 @@ class Assessment(RichSummary):
                 out[key] = {**out[key], **value}
             else:
                 out[key] = value
-        return out
+        return reference_evidence(out)
 
 
     def renderables(self) -> list:
@@ -388,3 +388,72 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     from .doctrine.check import attach
 
     return attach(a, frame)
+
+
+EVIDENCE_SAMPLE = 20
+"""Source rows shown inline per rule in :meth:`Assessment.to_dict`; all are in
+``evidence_rows`` and referenced by ``source_row_ids``."""
+
+
+def display_path(path) -> str:
+    """A file name fit for output: a shipped file as ``equipoise:<path in the package>``, a
+    file under the working folder relative to it, anything else as given."""
+    from pathlib import Path
+
+    if not isinstance(path, str) or not path:
+        return path
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    pkg = Path(__file__).resolve().parent
+    for base, prefix in ((pkg, "equipoise:"), (Path.cwd(), "")):
+        try:
+            return prefix + p.resolve().relative_to(base).as_posix()
+        except (ValueError, OSError):
+            continue
+    return path
+
+
+def reference_evidence(out: dict) -> dict:
+    """Replace the source rows repeated in each doctrine rule's evidence by references.
+
+    Every distinct source row is listed once in ``out["evidence_rows"]`` (``columns`` and
+    ``rows``, one list per row); each rule's evidence keeps ``source_rows`` as the first
+    :data:`EVIDENCE_SAMPLE` rows (the old shape, for a quick look) and adds
+    ``source_row_ids`` (indices into ``evidence_rows["rows"]``, all of them) and
+    ``source_rows_count``. The JSON of ``assess`` thus grows with the input once, not once
+    per rule. File paths are shown by :func:`display_path`.
+    """
+    rules = (out.get("doctrine") or {}).get("check", {}).get("rules")
+    if not isinstance(rules, list):
+        return out
+    columns: list[str] = []
+    table: list[list] = []
+    index: dict[tuple, int] = {}
+    for rule in rules:
+        ev = rule.get("evidence") if isinstance(rule, dict) else None
+        rows = ev.get("source_rows") if isinstance(ev, dict) else None
+        if not isinstance(rows, list):
+            continue
+        ids = []
+        for r in rows:
+            if not isinstance(r, dict):
+                continue
+            for k in r:
+                if k not in columns:
+                    columns.append(k)
+            if "file" in r:
+                r = {**r, "file": display_path(r["file"])}
+            key = tuple((k, repr(r.get(k))) for k in sorted(r))
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(table)
+                table.append(r)
+            ids.append(i)
+        ev["source_row_ids"] = ids
+        ev["source_rows_count"] = len(ids)
+        ev["source_rows"] = [table[i] for i in ids[:EVIDENCE_SAMPLE]]
+    out["evidence_rows"] = {"columns": columns,
+                            "rows": [[r.get(c) for c in columns] for r in table]}
+    return out
+

@@ -198,9 +198,11 @@ def _cell(v: Any) -> Any:
 def write_csv(df, path: Path, *, option: str = "--quarantine") -> None:
     """Write ``df`` to CSV with text cells that a spreadsheet would run as a formula
     (``=``, ``+``, ``-``, ``@``, tab, CR first) prefixed with ``'`` (OWASP CSV injection)."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].map(_cell)
     try:
         out.to_csv(path, index=False)
@@ -239,11 +241,12 @@ def check_domain(domain: str | None, *, option: str = "--domain") -> str | None:
     return domain
 
 
-def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES):
+def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES, *, toml: bool = False):
     """A Typer callback for a ``Path`` option naming a UTF-8 text input (TOML or CSV): the
     file is checked when the command line is parsed (a regular file, at most ``max_bytes``,
-    UTF-8), so a folder, FIFO, device or binary file is refused with its name and the line
-    and column of a bad byte before any work starts."""
+    UTF-8; with ``toml``, valid TOML not nested too deeply), so a folder, FIFO, device or
+    binary file is refused with its name and the line and column of a bad byte before any
+    work starts."""
 
     def callback(value):
         if value is None:
@@ -251,9 +254,25 @@ def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES):
         from ..errors import InputError
 
         try:
-            read_text(Path(value), what=what, max_bytes=max_bytes)
+            text = read_text(Path(value), what=what, max_bytes=max_bytes)
+            if toml:
+                _check_toml(text, Path(value), what)
         except InputError as exc:
             raise typer.BadParameter(safe_text(str(exc))) from None
         return value
 
     return callback
+
+
+def _check_toml(text: str, path: Path, what: str) -> None:
+    import tomllib
+
+    from ..errors import InputError
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{what} {path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{what} {path}: tables or arrays nested too deeply; expecting a "
+                         f"flat {what}") from None

@@ -21,7 +21,8 @@ from ._common import (
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical columns). "
                     "Default: the embedded Kazakhstan dataset.")
-DOCTRINE = typer.Option(None, "--doctrine", callback=text_file_option("doctrine file"),
+DOCTRINE = typer.Option(None, "--doctrine",
+                        callback=text_file_option("doctrine file", toml=True),
                         help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
 LENIENT = typer.Option(False, "--lenient", help="Quarantine bad rows instead of stopping.")
 

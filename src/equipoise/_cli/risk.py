@@ -24,7 +24,8 @@ DATA = typer.Option(None, "--data", help="Flow file(s) (canonical columns). Defa
                     "Kazakhstan dataset.")
 SHARES = typer.Option(None, "--shares", help="A shares table (CSV: domain, partner, share[, year]) "
                       "instead of flows.")
-DOCTRINE = typer.Option(None, "--doctrine", callback=text_file_option("doctrine file"), help="Doctrine TOML (weights, substitutability); "
+DOCTRINE = typer.Option(None, "--doctrine",
+                        callback=text_file_option("doctrine file", toml=True), help="Doctrine TOML (weights, substitutability); "
                         "default: the shipped one.")
 YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="Year of the shares (default: the latest per domain).")
@@ -214,7 +215,8 @@ def register(app: typer.Typer) -> None:
         substitutability: str = typer.Option(None, "--substitutability",
                                              help="Overrides, e.g. energy=0.1,trade=0.5."),
         loss_model: str = LOSS_MODEL,
-        request: Path = typer.Option(None, "--request", callback=text_file_option("shock file"),
+        request: Path = typer.Option(None, "--request",
+                                     callback=text_file_option("shock file", toml=True),
                                      help="A shock request TOML ([shock] table)."),
         screen: Path = typer.Option(None, "--screen",
                                     help="Product screen CSV (domain, world_hhi, value; or product, "
@@ -337,7 +339,8 @@ def register(app: typer.Typer) -> None:
                                         help="Fraction of a disrupted partner's flows cut."),
         loss_model: str = LOSS_MODEL,
         config: Path = typer.Option(None, "--config",
-                                    callback=text_file_option("simulation file"), help="A TOML file with a [simulate] table."),
+                                    callback=text_file_option("simulation file", toml=True),
+                                    help="A TOML file with a [simulate] table."),
         year: int = YEAR,
         data: list[Path] = DATA,
         shares: Path = SHARES,

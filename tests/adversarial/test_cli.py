@@ -1,0 +1,325 @@
+"""Adversarial inputs to the CLI (issue 14): each case makes its input with a fixture, runs the
+console-script entry point :func:`equipoise._cli.main.run` in-process (a few through a real
+subprocess), and checks the exit code, the error text and that no traceback is printed.
+
+Exit codes (see ``equipoise._cli.main``): 0 done, 1 validate found bad rows, 2 bad
+input/option/file, 70 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import equipoise
+from equipoise._cli.main import describe_error, run
+
+TRACEBACK = "Traceback (most recent call last)"
+ARTICLE = Path(__file__).parents[1] / "extract" / "articles" / "03_c5_washington.txt"
+SRC = Path(equipoise.__file__).resolve().parents[1]
+
+
+def invoke(capsys, args: list[str]) -> tuple[int, str, str]:
+    """Run the console script in-process: (exit code, stdout, stderr). Any exception other
+    than SystemExit escaping ``run`` fails the test (that would be a traceback)."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        run([str(a) for a in args])
+    out, err = capsys.readouterr()
+    code = info.value.code
+    code = 0 if code is None else code if isinstance(code, int) else 1
+    assert TRACEBACK not in out + err
+    return code, out, err
+
+
+# ------------------------------------------------------------------------------ input files
+FLOWS_HEADER = "year,reporter,partner,domain,indicator,product,value,unit,source\n"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    """Every adversarial input file, written fresh for each test."""
+    f: dict[str, Path] = {}
+
+    def put(name: str, data: bytes | str) -> None:
+        p = tmp_path / name
+        p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        f[name] = p
+
+    put("binary.bin", bytes(range(256)) * 4)
+    put("empty.csv", b"")
+    put("doctrine_utf16.toml", "[doctrine]\nname = 'x'\n".encode("utf-16"))
+    put("nested.toml", "x = " + "{a = " * 1000 + "1" + "}" * 1000 + "\n")
+    put("latin1.txt", ("Line one.\n" * 4 + "Caf\xe9 talks in Astana.\n").encode("latin-1"))
+    put("big_article.txt", "Kazakhstan and China signed an agreement. " * 30_000)
+    put("shares_bad.csv", "domain,partner,share\nspace,RUS,0.5\ntrade,XXX,0.2\ntrade,CHN,7\n")
+    put("screen_bad.csv", "foo,bar\n1,2\n")
+    put("screen_bad_values.csv", "domain,world_hhi,value\ntrade,2.5,10\nenergy,0.3,-1\n")
+    put("events_bad.csv", "date,actor,counterpart,kind,domains,value_usd,source\n"
+                          "2024-05-01,KAZ,ZZZ,visit,trade,,x\n")
+    put("sim_no_focal.toml", "[simulate]\nruns = 2000\nseed = 1\n")
+    put("sim_huge_runs.toml", "[simulate]\nruns = 1e12\n")
+    put("markup.csv", FLOWS_HEADER
+        + "2023,KAZ,[/bold],trade,trade.goods.turnover,,1,USD bn,x\n"
+        + "2023,KAZ,[link=http://evil.example]CLICK[/link],trade,trade.goods.turnover,,1,"
+          "USD bn,x\n"
+        + "2023,KAZ,\x1b[31mRED,trade,trade.goods.turnover,,1,USD bn,x\n"
+        + '2023,KAZ,"=HYPERLINK(""http://evil.example"")",trade,trade.goods.turnover,,1,'
+          'USD bn,x\n')
+    (tmp_path / "a_folder").mkdir()
+    f["a_folder"] = tmp_path / "a_folder"
+    f["missing_parent_q"] = tmp_path / "no" / "such" / "q.csv"
+    f["tmp"] = tmp_path
+    return f
+
+
+# (id, args with {file} placeholders, expected exit code, expected texts in stderr)
+CASES = [
+    # numeric options: bounded, with the option named
+    ("simulate-runs-huge", ["simulate", "--runs", "10000000000"], 2, ["--runs", "10000000"]),
+    ("simulate-runs-zero", ["simulate", "--runs", "0"], 2, ["--runs"]),
+    ("simulate-seed-negative", ["simulate", "--seed", "-1"], 2, ["--seed"]),
+    ("simulate-rho-one", ["simulate", "--rho-bloc", "1.5"], 2, ["--rho-bloc"]),
+    ("align-reps-huge", ["align", "--reps", "100000000"], 2, ["--reps", "100000"]),
+    ("align-min-rollcalls-negative", ["align", "--min-rollcalls", "-1"], 2,
+     ["--min-rollcalls"]),
+    ("align-level", ["align", "--level", "1.5"], 2, ["--level"]),
+    ("align-from-year", ["align", "--from", "99999"], 2, ["--from", "2100"]),
+    ("plan-scenarios-huge", ["plan", "--scenarios", "1000000000"], 2, ["--scenarios"]),
+    ("plan-horizon", ["plan", "--horizon", "0"], 2, ["--horizon"]),
+    ("plan-alpha", ["plan", "--alpha", "1"], 2, ["--alpha"]),
+    ("evaluate-seed", ["evaluate", "us-c5plus1-deals-2025", "--seed", "-1"], 2, ["--seed"]),
+    ("extract-year", ["extract", ARTICLE, "--year", "99999"], 2, ["--year", "2100"]),
+    ("blocs-year", ["blocs", "--year", "99999"], 2, ["--year", "2100"]),
+    ("assess-year", ["assess", "--year", "1000"], 2, ["--year", "1900"]),
+    ("screen-year", ["screen", "--year", "0"], 2, ["--year"]),
+    ("shock-intensity", ["shock", "--partner", "RUS", "--intensity", "2"], 2, ["--intensity"]),
+    ("corridors-contingencies", ["corridors", "--contingencies", "3"], 2, ["--contingencies"]),
+    ("report-reps", ["report", "--reps", "1"], 2, ["--reps"]),
+    ("ingest-wait", ["ingest", "baci", "{binary.bin}", "--wait", "-5"], 2, ["--wait"]),
+    # unknown codes and vocabularies
+    ("blocs-poles", ["blocs", "--poles", "XXX"], 2, ["--poles", "'XXX'", "ISO3"]),
+    ("blocs-focal", ["blocs", "--focal", "QQQ"], 2, ["--focal", "'QQQ'"]),
+    ("extract-focal", ["extract", ARTICLE, "--focal", "XXX"], 2, ["--focal", "'XXX'"]),
+    ("ledger-poles", ["ledger", "--poles", "CHN,XYZ"], 2, ["--poles", "'XYZ'"]),
+    ("sources-domain", ["sources", "--domain", "space"], 2,
+     ["expecting one of (", "Got 'space'"]),
+    ("shock-partner", ["shock", "--partner", "XXX"], 2, ["--partner", "'XXX'"]),
+    ("shock-shares", ["shock", "--partner", "RUS", "--shares", "{shares_bad.csv}"], 2,
+     ["shares_bad.csv line 2, column 'domain'", "'space'", "3 problems"]),
+    ("shock-screen-garbage", ["shock", "--partner", "RUS", "--screen", "{screen_bad.csv}"], 2,
+     ["screen_bad.csv", "expecting the columns"]),
+    ("shock-screen-values", ["shock", "--partner", "RUS", "--screen",
+                             "{screen_bad_values.csv}"], 2,
+     ["screen_bad_values.csv line 2, column 'world_hhi'", "'2.5'", "2 problems"]),
+    ("assess-events", ["assess", "--events", "{events_bad.csv}"], 2,
+     ["events_bad.csv line 2, column 'counterpart'", "'ZZZ'"]),
+    ("ledger-events", ["ledger", "{events_bad.csv}"], 2,
+     ["events_bad.csv line 2, column 'counterpart'", "'ZZZ'"]),
+    # files that are not what they claim
+    ("doctrine-utf16", ["check", "--doctrine", "{doctrine_utf16.toml}"], 2,
+     ["doctrine_utf16.toml line 1, column 1", "not UTF-8"]),
+    ("doctrine-folder", ["assess", "--doctrine", "{a_folder}"], 2, ["a_folder", "folder"]),
+    ("doctrine-binary", ["plan", "--doctrine", "{binary.bin}"], 2, ["binary.bin", "UTF-8"]),
+    ("doctrine-nested", ["check", "--doctrine", "{nested.toml}"], 2,
+     ["nested.toml", "nested too deeply"]),
+    ("action-binary", ["evaluate", "{binary.bin}"], 2, ["binary.bin"]),
+    ("shock-request-folder", ["shock", "--request", "{a_folder}"], 2, ["a_folder", "folder"]),
+    ("simulate-config-nested", ["simulate", "--config", "{nested.toml}"], 2,
+     ["nested.toml", "nested too deeply"]),
+    ("simulate-config-huge-runs", ["simulate", "--config", "{sim_huge_runs.toml}"], 2,
+     ["sim_huge_runs.toml", "runs 1000000000000.0", "1..10,000,000"]),
+    ("corridors-binary", ["corridors", "--nodes", "{binary.bin}", "--edges", "{binary.bin}",
+                          "--from", "A", "--to", "B"], 2, ["binary.bin", "UTF-8"]),
+    ("extract-latin1", ["extract", "{latin1.txt}"], 2,
+     ["latin1.txt line 5, column 4", "0xe9"]),
+    ("extract-folder", ["extract", "{a_folder}"], 2, ["a_folder", "folder"]),
+    ("extract-missing", ["extract", "{tmp}/nope.txt"], 2, ["nope.txt", "no such file"]),
+    ("extract-too-big", ["extract", "{big_article.txt}"], 2,
+     ["big_article.txt", "at most 1,048,576 bytes"]),
+    ("ledger-binary", ["ledger", "{binary.bin}"], 2, ["binary.bin line 2, column 118", "0x80 (byte 128)"]),
+    ("ledger-empty", ["ledger", "{empty.csv}"], 2, ["empty.csv", "empty"]),
+    ("ledger-folder", ["ledger", "{a_folder}"], 2, ["a_folder", "folder"]),
+    ("idealpoints-binary", ["align", "--measure", "ipd", "--idealpoints", "{binary.bin}"], 2,
+     ["binary.bin", "UTF-8"]),
+    # output paths
+    ("validate-quarantine-folder", ["validate", "{markup.csv}", "--quarantine", "{a_folder}"],
+     2, ["--quarantine", "a_folder", "is a folder"]),
+    ("report-out-folder", ["report", "--out", "{a_folder}"], 2, ["--out", "is a folder"]),
+    ("run-out-file", ["run", "--out", "{markup.csv}"], 2, ["--out", "is a file"]),
+    ("screen-parquet-folder", ["screen", "--parquet", "{a_folder}"], 2, ["--parquet"]),
+]
+
+
+def _fill(args, files):
+    out = []
+    for a in args:
+        a = str(a)
+        for name, p in files.items():
+            a = a.replace("{" + name + "}", str(p))
+        out.append(a)
+    return out
+
+
+@pytest.mark.parametrize(("args", "code", "texts"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_adversarial_case(capsys, files, args, code, texts):
+    got, out, err = invoke(capsys, _fill(args, files))
+    assert got == code, (out, err)
+    for t in texts:
+        assert t in err, (t, err)
+    assert "internal error" not in err
+
+
+def test_validate_escapes_markup_and_terminal_codes(capsys, files, tmp_path):
+    q = tmp_path / "out" / "q.csv"  # a missing folder is created
+    code, out, err = invoke(capsys, ["validate", files["markup.csv"], "--quarantine", q])
+    assert code == 1
+    assert "[/bold]" in out  # printed as written, not read as markup (which crashed)
+    assert "[link=http://evil.example]CLICK" in out  # shown, not turned into a link
+    assert "\x1b" not in out + err and "\\x1b[31mRED" in out
+    text = q.read_text()
+    assert "'=HYPERLINK(" in text  # CSV formula injection defused
+    assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+def test_quarantine_in_missing_folder_is_created(capsys, files):
+    code, _out, _err = invoke(capsys, ["validate", files["markup.csv"], "--quarantine",
+                                     files["missing_parent_q"]])
+    assert code == 1
+    assert files["missing_parent_q"].exists()
+
+
+def test_simulate_config_without_focal_uses_kaz(capsys, files):
+    code, out, err = invoke(capsys, ["simulate", "--config", files["sim_no_focal.toml"],
+                                     "--json"])
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["focal"] == "KAZ" and d["runs"] == 2000
+
+
+def test_internal_error_is_one_line_exit_70(capsys, monkeypatch):
+    import equipoise.measures.blocs as blocs
+
+    def boom(*a, **k):
+        raise RuntimeError("something\nunexpected")
+
+    monkeypatch.setattr(blocs, "bloc_report", boom)
+    code, _out, err = invoke(capsys, ["blocs"])
+    assert code == 70
+    assert err.strip() == ("internal error: RuntimeError: something unexpected; run with "
+                           "--debug for the traceback")
+
+
+@pytest.mark.parametrize("where", ["before", "after", "env"])
+def test_debug_shows_the_traceback(capsys, monkeypatch, where):
+    from equipoise.errors import UnknownCountryError
+
+    args = {"before": ["--debug", "blocs", "--poles", "XXX"],
+            "after": ["blocs", "--poles", "XXX", "--debug"],
+            "env": ["blocs", "--poles", "XXX"]}[where]
+    if where == "env":
+        monkeypatch.setenv("EQUIPOISE_DEBUG", "1")
+    with pytest.raises(UnknownCountryError):
+        run(args)
+
+
+@pytest.mark.parametrize(("exc", "code", "text"), [
+    (FileNotFoundError(2, "No such file or directory", "/x/y.csv"), 2,
+     "error: cannot open /x/y.csv: no such file or folder"),
+    (IsADirectoryError(21, "Is a directory", "/x"), 2, "error: /x: is a folder"),
+    (PermissionError(13, "Permission denied", "/x/q.csv"), 2,
+     "error: cannot read/write /x/q.csv: permission denied"),
+    (NotADirectoryError(20, "Not a directory", "/f/q.csv"), 2, "a part of the path is a file"),
+    (UnicodeDecodeError("utf-8", b"ab\ncd\xffe", 5, 6, "invalid start byte"), 2,
+     "byte 0xff at line 2, column 3 (byte 5)"),
+    (MemoryError(), 70, "internal error: out of memory"),
+    (RecursionError("maximum recursion depth exceeded"), 70,
+     "internal error: RecursionError"),
+    (ValueError("bad \x1b[2J"), 70, "internal error: ValueError: bad \\x1b[2J; run with --debug"),
+])
+def test_describe_error(exc, code, text):
+    msg, got = describe_error(exc)
+    assert got == code
+    assert text in msg
+    assert "\x1b" not in msg
+
+
+def test_write_csv_prefixes_formulas_but_not_numbers(tmp_path):
+    import pandas as pd
+
+    from equipoise._cli._common import write_csv
+
+    p = tmp_path / "q.csv"
+    write_csv(pd.DataFrame({"value": ["=1+1", "-1", "+SUM(A1)", "@x", "ok", "-x", "\tx"]}), p)
+    assert p.read_text().splitlines()[1:] == ["'=1+1", "-1", "'+SUM(A1)", "'@x", "ok", "'-x",
+                                              "'\tx"]
+
+
+def test_safe_text_and_esc():
+    from equipoise._cli._common import esc, safe_text
+
+    assert safe_text("a\x1b[31mb\x07\n\tc") == "a\\x1b[31mb\\x07\n\tc"
+    assert safe_text("\u202eevil") == "\\u202eevil"  # right-to-left override shown
+    assert esc("[link=http://e]x[/link]") == "\\[link=http://e]x\\[/link]"
+
+
+def test_console_script_subprocess(files):
+    """The real console entry point: a bad option and a binary file, no traceback."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(SRC)}
+    env.pop("EQUIPOISE_DEBUG", None)
+    for args, code, text in (
+            (["simulate", "--seed", "-1"], 2, "--seed"),
+            (["extract", str(files["latin1.txt"])], 2, "line 5, column 4"),
+            (["check", "--doctrine", str(files["nested.toml"])], 2, "nested too deeply")):
+        proc = subprocess.run([sys.executable, "-c", "from equipoise._cli.main import run; run()",
+                               *args], capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == code, proc.stderr
+        assert text in proc.stderr
+        assert TRACEBACK not in proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------- random bytes, every file arg
+FILE_COMMANDS = {
+    "validate": ["validate", "{f}"],
+    "assess-data": ["assess", "--data", "{f}"],
+    "assess-events": ["assess", "--events", "{f}"],
+    "check-doctrine": ["check", "--doctrine", "{f}"],
+    "evaluate": ["evaluate", "{f}"],
+    "plan-doctrine": ["plan", "--doctrine", "{f}"],
+    "shock-shares": ["shock", "--partner", "RUS", "--shares", "{f}"],
+    "shock-screen": ["shock", "--partner", "RUS", "--screen", "{f}"],
+    "shock-request": ["shock", "--request", "{f}"],
+    "simulate-config": ["simulate", "--config", "{f}"],
+    "corridors-nodes": ["corridors", "--nodes", "{f}", "--edges", "{f}", "--from", "A",
+                        "--to", "B"],
+    "ledger": ["ledger", "{f}"],
+    "extract": ["extract", "{f}"],
+    "align-idealpoints": ["align", "--measure", "ipd", "--idealpoints", "{f}"],
+}
+
+# random bytes with at least one byte that is never valid UTF-8, at a random place
+_RANDOM = st.tuples(st.binary(max_size=300), st.sampled_from([b"\xff", b"\xc0", b"\xfe"]),
+                    st.binary(max_size=300)).map(lambda t: t[0] + t[1] + t[2])
+
+
+@pytest.mark.parametrize("command", sorted(FILE_COMMANDS))
+@settings(max_examples=4, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_RANDOM)
+def test_random_bytes_as_a_file_argument(capsys, tmp_path, command, data):
+    suffix = ".toml" if command in ("evaluate",) else ".csv"
+    p = tmp_path / f"random{suffix}"
+    p.write_bytes(data)
+    args = [a.replace("{f}", str(p)) for a in FILE_COMMANDS[command]]
+    code, _out, err = invoke(capsys, args)
+    assert code == 2, (command, err)
+    assert p.name in err, (command, err)  # located: the file is named
+    assert "internal error" not in err

@@ -323,3 +323,68 @@ def test_random_bytes_as_a_file_argument(capsys, tmp_path, command, data):
     assert code == 2, (command, err)
     assert p.name in err, (command, err)  # located: the file is named
     assert "internal error" not in err
+
+
+def test_explain_escapes_source_cells(capsys, tmp_path):
+    p = tmp_path / "mng.csv"
+    p.write_text(FLOWS_HEADER
+                 + "2023,MNG,CHN,trade,trade.goods.turnover,,8,USD bn,[/bold]x\x1b[31m\n"
+                 + "2023,MNG,RUS,trade,trade.goods.turnover,,2,USD bn,[link=http://e.x]CLICK"
+                   "[/link]\n"
+                 + "2023,MNG,WLD,trade,trade.goods.turnover,,12,USD bn,t\n")
+    code, out, err = invoke(capsys, ["explain", "--focal", "MNG", "--data", p, "--domain",
+                                     "trade"])
+    assert code == 0, err
+    assert "[/bold]x\\x1b[31m" in out and "\x1b" not in out
+    assert "[link=http://e.x]CLICK[/link]" in out
+
+
+def test_evidence_rows_listed_once_by_hand():
+    """Two rules citing the same two rows and one more: three rows in evidence_rows, the ids
+    point at them, the inline sample keeps the old shape; a shipped file is named by its path
+    in the package."""
+    import equipoise.assessment as A
+
+    shipped = str(Path(A.__file__).resolve().parent / "datasets" / "x.csv")
+    r1 = {"file": shipped, "line": 2, "partner": "CHN"}
+    r2 = {"file": shipped, "line": 3, "partner": "RUS"}
+    r3 = {"file": "rel.csv", "line": 9, "partner": "USA"}
+    out = {"doctrine": {"check": {"rules": [
+        {"name": "a", "evidence": {"source_rows": [r1, r2]}},
+        {"name": "b", "evidence": {"source_rows": [r2, r1, r3]}},
+        {"name": "c", "evidence": {"value": 1}}]}}}
+    d = A.reference_evidence(out)
+    assert d["evidence_rows"]["columns"] == ["file", "line", "partner"]
+    assert d["evidence_rows"]["rows"] == [["equipoise:datasets/x.csv", 2, "CHN"],
+                                          ["equipoise:datasets/x.csv", 3, "RUS"],
+                                          ["rel.csv", 9, "USA"]]
+    rules = d["doctrine"]["check"]["rules"]
+    assert rules[0]["evidence"]["source_row_ids"] == [0, 1]
+    assert rules[1]["evidence"]["source_row_ids"] == [1, 0, 2]
+    assert rules[1]["evidence"]["source_rows_count"] == 3
+    assert rules[1]["evidence"]["source_rows"][2] == {"file": "rel.csv", "line": 9,
+                                                      "partner": "USA"}
+    assert "source_row_ids" not in rules[2]["evidence"]
+
+
+def test_assess_json_evidence_grows_once_with_the_input(capsys, tmp_path):
+    """The same focal rows cited by several rules appear once in evidence_rows: the JSON of
+    assess holds each input row at most once in the table (was: once per rule citing it)."""
+    rows = [FLOWS_HEADER]
+    partners = ["CHN", "RUS", "USA", "DEU", "FRA", "ITA", "TUR", "KOR", "JPN", "IND"]
+    for prod in range(150):
+        for p in partners:
+            rows.append(f"2023,MNG,{p},trade,trade.goods.import,{prod + 10000:06d},1,USD bn,t\n")
+    rows += [f"2023,MNG,{p},energy,energy.crude.export_route,,1,mt,t\n" for p in partners[:3]]
+    f = tmp_path / "many.csv"
+    f.write_text("".join(rows))
+    code, out, err = invoke(capsys, ["assess", "--focal", "MNG", "--data", f, "--json"])
+    assert code == 0, err
+    d = json.loads(out)
+    ev = d["evidence_rows"]
+    assert len(ev["rows"]) <= len(rows) - 1
+    cited = [r["evidence"] for r in d["doctrine"]["check"]["rules"]
+             if "source_row_ids" in r["evidence"]]
+    assert sum(e["source_rows_count"] for e in cited) > len(ev["rows"])  # shared, not copied
+    assert all(len(e["source_rows"]) <= 20 for e in cited)
+    assert all(0 <= i < len(ev["rows"]) for e in cited for i in e["source_row_ids"])

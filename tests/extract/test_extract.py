@@ -96,3 +96,54 @@ def test_precision_recall_held_out():
     r = evaluate(subset="heldout")
     assert r["articles"] == 3
     assert r["recall"] >= 0.8 and r["precision"] >= 0.5
+
+
+def test_year_and_size_are_bounded(tmp_path):
+    import pytest
+
+    from equipoise.errors import InputError, OptionError
+    from equipoise.extract import _rules
+
+    with pytest.raises(OptionError, match=r"year: expecting a year in 1900\.\.2100"):
+        extract_events("Xi Jinping visited Astana.", year=99999)
+    with pytest.raises(InputError, match="expecting at most"):
+        extract_events("a" * (_rules.MAX_ARTICLE_CHARS + 1))
+    big = tmp_path / "big.txt"
+    big.write_text("x" * (_rules.MAX_ARTICLE_BYTES + 1))
+    with pytest.raises(InputError, match=r"big\.txt"):
+        extract_file(big)
+    # a '# date:' header with an absurd year is not used as the year (no error, no filter)
+    art = tmp_path / "a.txt"
+    art.write_text("# date: 99999-01-01\nXi Jinping arrived in Astana on a state visit.\n")
+    assert [(e.counterpart, e.kind) for e in extract_file(art).events] == [("CHN", "state_visit")]
+
+
+def test_latin1_article_is_located(tmp_path):
+    import pytest
+
+    from equipoise.errors import InputError
+
+    p = tmp_path / "l1.txt"
+    p.write_bytes(b"one\ntwo\nCaf\xe9\n")
+    with pytest.raises(InputError, match=r"l1\.txt line 3, column 4: byte 0xe9"):
+        extract_file(p)
+
+
+def test_kind_triggers_overlap_by_hand():
+    """'state visit' (state_visit) covers 'visit': one kind; separate spans both count."""
+    from equipoise.extract._rules import _kinds
+
+    assert _kinds("He arrived on a state visit.") == ["state_visit"]
+    assert _kinds("They held talks and signed an agreement.") == ["agreement", "talks"]
+
+
+def test_one_long_sentence_answers_in_bounded_time():
+    """The overlap check was quadratic in the triggers of a sentence (a 1 MB sentence did not
+    finish in 5 minutes); it is now O(n log n). Generous acceptance bound, not a benchmark."""
+    import time
+
+    text = "Russia signed talks with China summit agreement visit " * 5000  # 270 KB
+    t0 = time.perf_counter()
+    r = extract_events(text)
+    assert time.perf_counter() - t0 < 60
+    assert {e.kind for e in r.events} >= {"agreement", "talks"}

@@ -276,3 +276,38 @@ def _check_toml(text: str, path: Path, what: str) -> None:
     except RecursionError:
         raise InputError(f"{what} {path}: tables or arrays nested too deeply; expecting a "
                          f"flat {what}") from None
+
+
+def _safe_table(table) -> None:
+    """Escape, in place, every text cell of a Rich table (and of tables nested in cells):
+    result tables hold values from input files, never intended markup."""
+    from rich.table import Table
+
+    for column in table.columns:
+        cells = column._cells
+        for i, cell in enumerate(cells):
+            if isinstance(cell, str):
+                cells[i] = esc(cell)
+            elif isinstance(cell, Table):
+                _safe_table(cell)
+
+
+def print_safe(con, renderable) -> None:
+    """Print a result renderable on ``con`` with the input-derived text made inert: table
+    cells are escaped (markup shows as written), control characters become visible escapes;
+    a plain string keeps its program-made markup unless it does not parse as markup."""
+    from rich.errors import MarkupError
+    from rich.table import Table
+
+    if isinstance(renderable, Table):
+        _safe_table(renderable)
+        con.print(renderable)
+        return
+    if isinstance(renderable, str):
+        text = safe_text(renderable)
+        try:
+            con.print(text)
+        except MarkupError:
+            con.print(text, markup=False)
+        return
+    con.print(renderable)

@@ -14,6 +14,7 @@ from ._common import (
     esc,
     fail,
     output_path,
+    print_safe,
     text_file_option,
     write_csv,
 )
@@ -114,10 +115,10 @@ def register(app: typer.Typer) -> None:
             return
         c = console()
         for r in result.renderables():
-            c.print(r)
+            print_safe(c, r)
         for extra in (the_plan, *(evaluations or ())):
             if extra is not None:
-                c.print(extra.summary())
+                print_safe(c, extra.summary())
 
     @app.command()
     def explain(
@@ -141,7 +142,7 @@ def register(app: typer.Typer) -> None:
             return
         c = console()
         for r in ex.renderables():
-            c.print(r)
+            print_safe(c, r)
 
     @app.command()
     def sources(

@@ -15,6 +15,7 @@ from ._common import (
     YEAR_MIN,
     console,
     emit_json,
+    print_safe,
     safe_text,
     text_file_option,
 )
@@ -45,7 +46,7 @@ def _flows(data: list[Path] | None, focal: str | None, doctrine: Path | None):
 def _print(result) -> None:
     c = console()
     for r in result.renderables():
-        c.print(r)
+        print_safe(c, r)
 
 
 def register(app: typer.Typer) -> None:

@@ -417,18 +417,16 @@ def display_path(path) -> str:
 def reference_evidence(out: dict) -> dict:
     """Replace the source rows repeated in each doctrine rule's evidence by references.
 
-    Every distinct source row is listed once in ``out["evidence_rows"]`` (``columns`` and
-    ``rows``, one list per row); each rule's evidence keeps ``source_rows`` as the first
-    :data:`EVIDENCE_SAMPLE` rows (the old shape, for a quick look) and adds
-    ``source_row_ids`` (indices into ``evidence_rows["rows"]``, all of them) and
-    ``source_rows_count``. The JSON of ``assess`` thus grows with the input once, not once
+    Every distinct source row is listed once in ``out["evidence_rows"]`` (a list of row
+    records); each rule's evidence keeps ``source_rows`` as the first :data:`EVIDENCE_SAMPLE`
+    rows (the old shape, for a quick look) and adds ``source_row_ids`` (indices into
+    ``evidence_rows``, all of them) and ``source_rows_count``. The JSON of ``assess`` thus grows with the input once, not once
     per rule. File paths are shown by :func:`display_path`.
     """
     rules = (out.get("doctrine") or {}).get("check", {}).get("rules")
     if not isinstance(rules, list):
         return out
-    columns: list[str] = []
-    table: list[list] = []
+    table: list[dict] = []
     index: dict[tuple, int] = {}
     for rule in rules:
         ev = rule.get("evidence") if isinstance(rule, dict) else None
@@ -439,9 +437,6 @@ def reference_evidence(out: dict) -> dict:
         for r in rows:
             if not isinstance(r, dict):
                 continue
-            for k in r:
-                if k not in columns:
-                    columns.append(k)
             if "file" in r:
                 r = {**r, "file": display_path(r["file"])}
             key = tuple((k, repr(r.get(k))) for k in sorted(r))
@@ -453,7 +448,6 @@ def reference_evidence(out: dict) -> dict:
         ev["source_row_ids"] = ids
         ev["source_rows_count"] = len(ids)
         ev["source_rows"] = [table[i] for i in ids[:EVIDENCE_SAMPLE]]
-    out["evidence_rows"] = {"columns": columns,
-                            "rows": [[r.get(c) for c in columns] for r in table]}
+    out["evidence_rows"] = table
     return out
 

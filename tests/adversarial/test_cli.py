@@ -354,10 +354,10 @@ def test_evidence_rows_listed_once_by_hand():
         {"name": "b", "evidence": {"source_rows": [r2, r1, r3]}},
         {"name": "c", "evidence": {"value": 1}}]}}}
     d = A.reference_evidence(out)
-    assert d["evidence_rows"]["columns"] == ["file", "line", "partner"]
-    assert d["evidence_rows"]["rows"] == [["equipoise:datasets/x.csv", 2, "CHN"],
-                                          ["equipoise:datasets/x.csv", 3, "RUS"],
-                                          ["rel.csv", 9, "USA"]]
+    assert d["evidence_rows"] == [
+        {"file": "equipoise:datasets/x.csv", "line": 2, "partner": "CHN"},
+        {"file": "equipoise:datasets/x.csv", "line": 3, "partner": "RUS"},
+        {"file": "rel.csv", "line": 9, "partner": "USA"}]
     rules = d["doctrine"]["check"]["rules"]
     assert rules[0]["evidence"]["source_row_ids"] == [0, 1]
     assert rules[1]["evidence"]["source_row_ids"] == [1, 0, 2]
@@ -382,9 +382,9 @@ def test_assess_json_evidence_grows_once_with_the_input(capsys, tmp_path):
     assert code == 0, err
     d = json.loads(out)
     ev = d["evidence_rows"]
-    assert len(ev["rows"]) <= len(rows) - 1
+    assert len(ev) <= len(rows) - 1
     cited = [r["evidence"] for r in d["doctrine"]["check"]["rules"]
              if "source_row_ids" in r["evidence"]]
-    assert sum(e["source_rows_count"] for e in cited) > len(ev["rows"])  # shared, not copied
+    assert sum(e["source_rows_count"] for e in cited) > len(ev)  # shared, not copied
     assert all(len(e["source_rows"]) <= 20 for e in cited)
-    assert all(0 <= i < len(ev["rows"]) for e in cited for i in e["source_row_ids"])
+    assert all(0 <= i < len(ev) for e in cited for i in e["source_row_ids"])

@@ -8,6 +8,7 @@ import typer
 
 from ._common import (
     HORIZON_MAX,
+    PLAN_SCENARIOS_MAX,
     SCENARIOS_MAX,
     SCENARIOS_MIN,
     SEED_MAX,
@@ -145,8 +146,9 @@ def register(app: typer.Typer) -> None:
                                       "target share, DOMAIN:PARTNER=SHARE (repeatable), e.g. "
                                       "energy:CHN=0.3."),
         alpha: float = typer.Option(0.95, "--alpha", min=0.5, max=0.999, help="CVaR level."),
-        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN, max=SCENARIOS_MAX,
-                                      help="Monte Carlo scenarios."),
+        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN,
+                                      max=PLAN_SCENARIOS_MAX,
+                                      help="Monte Carlo scenarios (rows of the LP)."),
         seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Monte Carlo seed."),
         domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
                                     "(default: the doctrine's critical and functional domains)."),

@@ -612,9 +612,10 @@ def describe_supersession(source: str, d: dict[str, Any]) -> str:
     sc = parse_scope(d.get("scope"))
     what = ", ".join(f"{'reporter' if k == 'importer' else k} {v}" for k, v in sc.items())
     ver = f" {d['version']}" if d.get("version") else ""
-    part = "" if d["whole"] else " of its rows inside this file's scope"
+    rows = f"{d['rows']:,} rows" if d["whole"] else \
+        f"{d['rows']:,} of its rows (those inside this file's scope; it keeps the others)"
     return (f"supersedes load {d['load_id']}: {source}{ver} {Path(d['file']).name}"
-            f"{f' ({what})' if what else ''}, {d['rows']:,} rows{part} [{d['why']}]")
+            f"{f' ({what})' if what else ''}, {rows} [{d['why']}]")
 
 
 def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: dict,

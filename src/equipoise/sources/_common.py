@@ -123,7 +123,8 @@ def scope_filter(scope: Scope | None, ok: np.ndarray, fields: dict[str, tuple[An
     """Quarantine the rows (still ``ok``) outside the file's declared ``scope``.
 
     ``fields`` maps each scope key to (canonical values, input column, input values), e.g.
-    ``{"year": (t, "t", t)}``; a rejected row is quarantined once, at the first key it fails,
+    ``{"year": (t, "t", t)}`` (the input values may be a function giving them, called only
+    when a row is rejected); a rejected row is quarantined once, at the first key it fails,
     naming the input column and value. Returns the new ``ok`` mask.
     """
     if scope is None:
@@ -134,6 +135,7 @@ def scope_filter(scope: Scope | None, ok: np.ndarray, fields: dict[str, tuple[An
         values, column, raw = fields[key]
         bad = ok & (np.asarray(values) != want)
         if bad.any():
+            raw = raw() if callable(raw) else raw
             qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
                                       values=raw, reason="outside_scope",
                                       notes=np.full(len(bad), note, dtype=object)))

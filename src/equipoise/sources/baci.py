@@ -197,7 +197,7 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
         bad = ok & ((t < 1800) | (t > 2100) | (t % 1 != 0))
         qs.append(quarantine_rows(bad, column="t", values=t, reason="bad_year", **kw))
         ok &= ~bad
-        ok = scope_filter(declared, ok, {"year": (t, "t", cols["t"].to_numpy(
+        ok = scope_filter(declared, ok, {"year": (t, "t", lambda c=cols["t"]: c.to_numpy(
             zero_copy_only=False))}, qs, **kw)
         k = pc.utf8_lpad(cols["k"], 6, "0")
         bad = ok & ~pc.match_substring_regex(k, r"^[0-9]{6}$").to_numpy(zero_copy_only=False)

@@ -221,3 +221,19 @@ def test_a_warehouse_locked_by_another_process(tmp_path, w2020):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_read_only_warehouse_file_in_a_writable_folder(tmp_path, w2020):
+    w2020.chmod(0o444)
+    prefix = NO_DAC if os.geteuid() == 0 else []
+    if prefix and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a file read-only for root")
+    try:
+        p = _cli("ingest", "baci", str(write_baci(tmp_path / "x", version="V202501")),
+                 "--db", str(w2020), prefix=prefix)
+        if p.returncode == 0:
+            pytest.skip("could not drop write permission on the file here")
+        assert p.returncode == 2
+        assert f"warehouse {w2020} is read-only (permission denied)" in _one_line(p.stderr)
+    finally:
+        w2020.chmod(0o644)

@@ -101,8 +101,19 @@ def _pairs(value: Mapping[str, float] | Iterable[tuple[str, float]] | None) -> t
     return tuple(sorted(out))
 
 
+def _show(v) -> str:
+    """A cell as written in messages: ``empty`` for a missing value, numpy scalars as Python."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return "empty"
+    if isinstance(v, np.generic):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return "empty"
+    return repr(v)
+
+
 def _domain_problem(d, known: Iterable[str]) -> str:
-    return f"expecting one of ({', '.join(known)}). Got {d!r}."
+    return f"expecting one of ({', '.join(known)}). Got {_show(d)}."
 
 
 def _raise_problems(head: str, problems: list[str], error: type[InputError] = InputError):
@@ -284,7 +295,7 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
         dom = chap.map(hs)
         hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
         for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
-            problems.append(f"{label} row {i + 2}, column 'product': {screen['product'].iat[i]!r}; "
+            problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
                             "expecting an HS6 code whose chapter is in the hs_domains table")
             if len(problems) > 10 * _SHOWN:
                 break
@@ -311,9 +322,9 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
         i = int(frame.index[j])
         if bad_h.iat[j]:
             problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
-                            f"{frame['world_hhi'].iat[j]!r}; expecting a number in 0..1")
+                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
         if bad_v.iat[j]:
-            problems.append(f"{label} row {i + 2}, column {val_col!r}: {frame['value'].iat[j]!r}; "
+            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
                             "expecting a finite number >= 0")
         if len(problems) > 10 * _SHOWN:
             break
@@ -373,13 +384,13 @@ def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
             problems.append(f"{where}, column 'domain': "
                             + _domain_problem(s["domain"].iat[i], known_d))
         if not par_ok.iat[i]:
-            problems.append(f"{where}, column 'partner': {s['partner'].iat[i]!r} is not an ISO3 "
+            problems.append(f"{where}, column 'partner': {_show(s['partner'].iat[i])} is not an ISO3 "
                             "code or a known partner group (EU27, EAEU, ..., OTH, WLD)")
         if not sh_ok.iat[i]:
-            problems.append(f"{where}, column 'share': {raw.iat[i]!r} for {s['partner'].iat[i]} "
+            problems.append(f"{where}, column 'share': {_show(raw.iat[i])} for {s['partner'].iat[i]} "
                             f"in {s['domain'].iat[i]}; expecting a number in 0..1")
         if not yr_ok.iat[i]:
-            problems.append(f"{where}, column 'year': {s['year'].iat[i]!r}; expecting a whole "
+            problems.append(f"{where}, column 'year': {_show(s['year'].iat[i])}; expecting a whole "
                             f"number in {YEAR_MIN}..{YEAR_MAX} or empty")
         if len(problems) > 10 * _SHOWN:
             break

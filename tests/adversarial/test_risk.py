@@ -407,3 +407,58 @@ def test_corridor_graph_from_frames_with_nan():
                      columns=["source", "target", "capacity", "mode"])
     with pytest.raises(CorridorError, match=r"edges line 2, column 'capacity': empty \(edge S->T\)"):
         CorridorGraph.from_tables(n, e)
+
+
+# ----------------------------------------------------------------- other numbers in risk/
+
+def test_shock_overrides_weights_and_doctrine_values_are_checked(shares):
+    req = ShockRequest("KAZ", "RUS")
+    with pytest.raises(OptionError, match=r"substitutability of energy \(override\): expecting "
+                                          r"a number in 0\.\.1\. Got 5\."):
+        shock(shares, req, substitutability={"energy": 5})
+    with pytest.raises(OptionError, match=r"weight of trade: expecting a finite number >= 0\. "
+                                          r"Got nan\."):
+        shock(shares, req, weights={"trade": float("nan")})
+    with pytest.raises(OptionError, match=r"weight of trade: .* Got -1\."):
+        shock(shares, req, weights={"trade": -1})
+
+    class Doc:  # a doctrine that slipped past its own checks
+        name = "bad"
+        domains = type("D", (), {"substitutability": {"energy": -3}})()
+
+        def weight(self, d):
+            return 1.0
+
+    with pytest.raises(OptionError, match=r"substitutability of energy \(doctrine bad\)"):
+        shock(shares, req, doctrine=Doc())
+
+
+def test_simulate_checks_matrices_and_workers():
+    loss = pd.DataFrame({"trade": [0.5, 0.2]}, index=["RUS", "CHN"])
+    with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
+        simulate(loss, runs=100, seed=1, correlation=np.array([[1, np.nan], [np.nan, 1]]))
+    with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
+        simulate(loss, runs=100, seed=1, correlation=np.array([[1, 2.0], [2.0, 1]]))
+    with pytest.raises(OptionError, match="loss matrix: expecting finite numbers >= 0"):
+        simulate(loss.assign(trade=[np.inf, 0.1]), runs=100, seed=1)
+    with pytest.raises(OptionError, match=r"workers: expecting a whole number in 1\.\.64"):
+        simulate(loss, runs=100, seed=1, workers=10**6)
+
+
+def test_many_small_chunks_keep_the_numbers():
+    """Chunks' seeds are made one at a time (no list of millions of children): the same
+    numbers as spawning them all, whatever the number of workers."""
+    from equipoise.risk.montecarlo import simulate_loop
+
+    loss = pd.DataFrame({"trade": [0.5, 0.2], "energy": [0.1, 0.7]}, index=["RUS", "CHN"])
+    a = simulate(loss, runs=5_000, seed=11, chunk_size=7, workers=1)
+    b = simulate(loss, runs=5_000, seed=11, chunk_size=7, workers=3)
+    assert np.array_equal(a.totals, b.totals)
+    ref = simulate_loop(loss, runs=5_000, seed=11, chunk_size=7)
+    assert np.allclose(a.totals, ref, rtol=0, atol=1e-12)
+    # the same as the children that SeedSequence.spawn makes
+    kids = np.random.SeedSequence(11).spawn(3)
+    from equipoise.risk.montecarlo import _child_seeds
+
+    f = _child_seeds(np.random.SeedSequence(11))
+    assert all(np.array_equal(f(j).generate_state(4), kids[j].generate_state(4)) for j in range(3))

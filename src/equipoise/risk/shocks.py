@@ -101,6 +101,28 @@ def _pairs(value: Mapping[str, float] | Iterable[tuple[str, float]] | None) -> t
     return tuple(sorted(out))
 
 
+def check_substitutability(sub: Mapping[str, Any], where: str = "substitutability") -> None:
+    """Every value (a number or a ``(number, basis)`` pair) in 0..1, else an OptionError naming
+    the domain, the value and where it came from (an override, the doctrine, a screen)."""
+    for d, v in sub.items():
+        val, basis = v if isinstance(v, tuple) else (v, where)
+        if not _is_num(val) or not 0.0 <= float(val) <= 1.0:
+            raise OptionError(f"substitutability of {d} ({basis}): expecting a number in 0..1. "
+                              f"Got {_plain(val)!r}.")
+
+
+def check_weights(w: Mapping[str, Any], where: str = "weights") -> None:
+    """Every domain weight a finite number >= 0, else an OptionError naming the domain."""
+    for d, v in w.items():
+        if not _is_num(v) or not 0.0 <= float(v) < math.inf:
+            raise OptionError(f"{where}: weight of {d}: expecting a finite number >= 0. "
+                              f"Got {_plain(v)!r}.")
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _show(v) -> str:
     """A cell as written in messages: ``empty`` for a missing value, numpy scalars as Python."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
@@ -423,6 +445,7 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | No
     s = _check_shares(shares)
     sub = {d: v for d, (v, _) in default_substitutability().items()}
     sub.update(dict(substitutability or {}))
+    check_substitutability(sub)
     domains = sorted(s["domain"].unique())
     if partners is None:
         partners = sorted(set(s["partner"]) - NON_PARTNERS)
@@ -556,11 +579,15 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if screen is not None:
         sub.update(substitutability_from_screen(screen))
     for d, v in (substitutability or {}).items():
-        sub[d] = (float(v), "override")
+        sub[d] = (v, "override")
     for d, v in r.substitutability:
         sub[d] = (float(v), "request override")
+    check_substitutability(sub)
+    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
     w = default_weights(doctrine)
-    w.update({d: float(v) for d, v in (weights or {}).items()})
+    w.update(dict(weights or {}))
+    check_weights(w)
+    w = {d: float(v) for d, v in w.items()}
     present = sorted(s["domain"].unique())
     hit = list(r.domains) if r.domains else present
     if r.year is not None and s["year"].notna().any():

@@ -18,7 +18,7 @@ import typer
 
 # ---------------------------------------------------------------- bounds of numeric options
 YEAR_MIN, YEAR_MAX = 1900, 2100          # every --year, --from, --to
-SEED_MAX = 2**32 - 1                     # every --seed: 0..4294967295
+SEED_MAX = 2**128 - 1                    # every --seed (as risk.montecarlo: 0..2**128-1)
 RUNS_MAX = 10_000_000                    # simulate --runs (about 1 GB at 15 partners)
 SCENARIOS_MIN, SCENARIOS_MAX = 10, 100_000  # evaluate --scenarios (Monte Carlo)
 PLAN_SCENARIOS_MAX = 20_000              # plan --scenarios (LP rows: 20,000 took 51 s, 370 MB)

@@ -9,7 +9,6 @@ import typer
 
 from ._common import (
     RUNS_MAX,
-    SEED_MAX,
     YEAR_MAX,
     YEAR_MIN,
     check_codes,
@@ -70,121 +69,10 @@ def _doctrine(path: Path | None, focal: str):
         return None
 
 
-def _problems(what: str, path: Path, problems: list[dict]) -> None:
-    """Raise one located InputError for the problems of a table (all of them in ``issues``)."""
-    if not problems:
-        return
-    from ..errors import InputError
-
-    p = problems[0]
-    raise InputError(f"{what} {path} line {p['line']}, column {p['column']!r}: "
-                     f"{p['value']!r}; expecting {p['expected']}"
-                     + (f" ({len(problems)} problems in all)" if len(problems) > 1 else ""),
-                     issues=problems)
-
-
-def _check_columns(df, path: Path, what: str, need: list[str]) -> None:
-    from ..errors import SchemaError
-
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{what} {path}: missing column(s) {missing}; expecting "
-                          f"{', '.join(need)}. Got {[safe_text(c) for c in df.columns][:20]}.")
-    if df.empty:
-        raise SchemaError(f"{what} {path}: no rows; expecting at least one")
-
-
-def _number(v, lo: float, hi: float | None) -> bool:
-    import math
-
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(x) and x >= lo and (hi is None or x <= hi)
-
-
-def read_shares(path: Path):
-    """A shares table (domain, partner, share[, year]) with every row checked: a domain of
-    the vocabulary, a partner that is an ISO3 code or group, a share in 0..1, a year in
-    range. Problems are reported with their line (the header is line 1)."""
-    from .. import reference
-
-    what = "shares file"
-    df = read_csv(path, what=what, dtype=str, keep_default_na=False)
-    _check_columns(df, path, what, ["domain", "partner", "share"])
-    domains = set(reference.domain_list())
-    known = reference.known_codes()
-    problems = []
-    for i, r in enumerate(df.to_dict("records")):
-        line = i + 2
-        if r["domain"] not in domains:
-            problems.append({"line": line, "column": "domain", "value": r["domain"],
-                             "expected": f"one of {sorted(domains)}"})
-        if str(r["partner"]).strip().upper() not in known:
-            problems.append({"line": line, "column": "partner", "value": r["partner"],
-                             "expected": "an ISO3 code or a partner group (EU27, ...)"})
-        if not _number(r["share"], 0.0, 1.0):
-            problems.append({"line": line, "column": "share", "value": r["share"],
-                             "expected": "a number in 0..1"})
-        if "year" in r and r["year"] != "" and not (
-                str(r["year"]).isdigit() and YEAR_MIN <= int(r["year"]) <= YEAR_MAX):
-            problems.append({"line": line, "column": "year", "value": r["year"],
-                             "expected": f"a year in {YEAR_MIN}..{YEAR_MAX} or empty"})
-    _problems(what, path, problems)
-    df["partner"] = df["partner"].str.strip().str.upper()
-    df["share"] = df["share"].astype(float)
-    if "year" in df.columns:
-        import pandas as pd
-
-        df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")
-    return df
-
-
-def read_screen(path: Path):
-    """A product screen CSV: (domain, world_hhi, value) or (product, world_export_hhi[,
-    imports]); every row checked (HHI in 0..1, values >= 0, known domains, HS codes)."""
-    from .. import reference
-
-    what = "product screen file"
-    df = read_csv(path, what=what, dtype=str, keep_default_na=False)
-    by_domain = "domain" in df.columns
-    need = ["domain", "world_hhi", "value"] if by_domain else ["product", "world_export_hhi"]
-    if not set(need) <= set(df.columns):
-        from ..errors import SchemaError
-
-        raise SchemaError(f"{what} {path}: expecting the columns domain, world_hhi, value (per "
-                          f"domain) or product, world_export_hhi[, imports] (per HS6 product). "
-                          f"Got {[safe_text(c) for c in df.columns][:20]}.")
-    _check_columns(df, path, what, need)
-    domains = set(reference.domain_list())
-    problems = []
-    hhi = "world_hhi" if by_domain else "world_export_hhi"
-    val = "value" if by_domain else ("imports" if "imports" in df.columns else None)
-    for i, r in enumerate(df.to_dict("records")):
-        line = i + 2
-        if by_domain and r["domain"] not in domains:
-            problems.append({"line": line, "column": "domain", "value": r["domain"],
-                             "expected": f"one of {sorted(domains)}"})
-        if not by_domain and not (str(r["product"]).isdigit() and 1 <= len(r["product"]) <= 6):
-            problems.append({"line": line, "column": "product", "value": r["product"],
-                             "expected": "an HS6 product code (digits)"})
-        if not _number(r[hhi], 0.0, 1.0):
-            problems.append({"line": line, "column": hhi, "value": r[hhi],
-                             "expected": "a number in 0..1"})
-        if val is not None and not _number(r[val], 0.0, None):
-            problems.append({"line": line, "column": val, "value": r[val],
-                             "expected": "a number >= 0"})
-    _problems(what, path, problems)
-    for c in (hhi, val):
-        if c is not None:
-            df[c] = df[c].astype(float)
-    return df
-
-
 def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int | None):
     if shares is not None:
-        return read_shares(shares)
+        # kind, size and encoding here (located); every row is checked by risk.shocks
+        return read_csv(shares, what="shares file", dtype={"domain": str, "partner": str})
     from ..measures.exposure import domain_shares
     from .core import load_flows
 
@@ -258,8 +146,19 @@ def register(app: typer.Typer) -> None:
         table = _shares(req.focal, data, shares, req.year)
         doc = _doctrine(doctrine, req.focal)
         graph = _graph(req.focal)
-        scr = None if screen is None else read_screen(screen)
-        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
+        scr = None if screen is None else read_csv(screen, what="product screen file",
+                                                   dtype={"product": str})
+        from ..errors import InputError
+
+        try:
+            res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
+        except InputError as exc:  # name the file the table came from (rows are 1 = header)
+            msg = str(exc)
+            for prefix, path in (("shares table", shares), ("product screen", screen)):
+                if path is not None and msg.startswith(prefix):
+                    raise type(exc)(f"{path}: {msg}", issues=getattr(exc, "issues", None)
+                                    ) from None
+            raise
         if as_json:
             emit_json(res.to_dict())
         else:
@@ -323,10 +222,10 @@ def register(app: typer.Typer) -> None:
     def simulate(
         focal: str = typer.Option(None, "--focal", help="ISO3 code of the focal state (default KAZ, "
                                   "or the --config file's)."),
-        runs: int = typer.Option(None, "--runs", min=1, max=RUNS_MAX,
-                                 help="Number of scenarios (default 100,000)."),
-        seed: int = typer.Option(None, "--seed", min=0, max=SEED_MAX,
-                                 help="Seed (the same seed gives the same numbers)."),
+        runs: int = typer.Option(None, "--runs", help=f"Number of scenarios, 1..{RUNS_MAX:,} "
+                                 "(default 100,000)."),
+        seed: int = typer.Option(None, "--seed", help="Seed, 0..2**128-1 (the same seed gives "
+                                 "the same numbers)."),
         partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
         prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
                                  "(default 0.05 each: an assumption)."),
@@ -364,25 +263,7 @@ def register(app: typer.Typer) -> None:
         if focal is not None:
             given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
         if config is not None:
-            from .._toml import read_toml
-            from ..errors import OptionError
-
-            table = read_toml(config, what="simulation file")
-            table = table.get("simulate", table)
-            if not isinstance(table, dict):
-                raise OptionError(f"--config {config}: [simulate] must be a table")
-            if given["focal"] is None and "focal" not in table:
-                given["focal"] = "KAZ"  # the documented default applies to a config too
-            runs_in_file = table.get("runs")
-            if runs is None and runs_in_file is not None and not (
-                    isinstance(runs_in_file, int) and 1 <= runs_in_file <= RUNS_MAX):
-                raise OptionError(f"--config {config}: runs {runs_in_file!r}; expecting a whole "
-                                  f"number in 1..{RUNS_MAX:,}")
-            seed_in_file = table.get("seed")
-            if seed is None and seed_in_file is not None and not (
-                    isinstance(seed_in_file, int) and 0 <= seed_in_file <= SEED_MAX):
-                raise OptionError(f"--config {config}: seed {seed_in_file!r}; expecting a whole "
-                                  f"number in 0..{SEED_MAX}")
+            # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
             req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
                                                         if v is not None})
             if probs:

@@ -308,6 +308,7 @@ FILE_COMMANDS = {
     "ledger": ["ledger", "{f}"],
     "extract": ["extract", "{f}"],
     "align-idealpoints": ["align", "--measure", "ipd", "--idealpoints", "{f}"],
+    "align-votes": ["align", "--votes", "{f}"],
 }
 
 # random bytes with at least one byte that is never valid UTF-8, at a random place

@@ -279,7 +279,12 @@ def _as_voteset(votes):
     if isinstance(votes, pd.DataFrame):
         return votes_from_frame(votes)
     if isinstance(votes, (str, Path)):
-        return read_votes(votes)
+        try:
+            return read_votes(votes)
+        except UnicodeDecodeError as exc:  # name the file: the reader streams it
+            raise InputError(f"votes {votes}: byte 0x{exc.object[exc.start:exc.start + 1].hex()}"
+                             f" is not UTF-8 (at byte {exc.start} of a block read); expecting "
+                             "a UTF-8 CSV (unvotes or Voeten layout)") from None
     raise InputError(f"votes: expecting a VoteSet, a DataFrame or a path; got {type(votes)}")
 
 

@@ -179,15 +179,17 @@ def test_wheel_in_a_fresh_venv_runs_like_the_repository(dists, tmp_path):
                              cwd=tmp_path, check=True).stdout.strip()
     assert version == f"equipoise {VERSION}"
 
+    # the installed wheel and the repository's code, side by side (one core each)
     wheel_out, repo_out = tmp_path / "out-wheel", tmp_path / "out-repo"
-    ran = subprocess.run([str(exe), "run", "--out", str(wheel_out)], capture_output=True,
-                         text=True, env=env, cwd=tmp_path, timeout=900, check=False)
-    assert ran.returncode == 0, ran.stderr[-3000:]
-    ran = subprocess.run([sys.executable, "-c", "from equipoise._cli.main import run; run()",
-                          "run", "--out", str(repo_out)], capture_output=True, text=True,
-                         env=src_env(**_isolated_env(tmp_path)), cwd=tmp_path, timeout=900,
-                         check=False)
-    assert ran.returncode == 0, ran.stderr[-3000:]
+    runs = [subprocess.Popen([str(exe), "run", "--out", str(wheel_out)], env=env, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+            subprocess.Popen([sys.executable, "-c", "from equipoise._cli.main import run; run()",
+                              "run", "--out", str(repo_out)],
+                             env=src_env(**_isolated_env(tmp_path)), cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+    for label, proc in zip(("wheel", "repository"), runs, strict=True):
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"equipoise run ({label}) failed:\n{err[-3000:]}"
 
     assert sorted(p.name for p in wheel_out.iterdir()) == sorted(OUTPUTS)
     assert sorted(p.name for p in repo_out.iterdir()) == sorted(OUTPUTS)

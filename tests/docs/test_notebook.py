@@ -22,6 +22,10 @@ def test_notebook_executes_without_error():
     assert "equipoise assessment: KAZ" in text     # assess
     assert "Shock: RUS cut off" in text            # shock
     assert "status optimal" in text                # plan
+    # summary() returns its text and displays nothing by itself (rich would, in a kernel)
+    shown = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "display_data"]
+    assert shown == []
+    assert text.count("equipoise assessment: KAZ") == 1
 
 
 @pytest.mark.slow

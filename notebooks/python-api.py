@@ -91,11 +91,12 @@ print(f"energy {energy.year}: top partner {energy.top_partner} {energy.top_share
 pd.DataFrame(energy.screen)
 
 # %% [markdown]
-# The critical item is the crude-oil export route. The rows behind it, and what their source
-# ids stand for:
+# The screen's critical items name the indicator that makes the domain critical. The rows behind
+# the first one, and what their source ids stand for:
 
 # %%
 item = energy.critical_items[0]
+print(item)
 rows = flows.data[(flows.data["indicator"] == item["indicator"])
                   & (flows.data["year"] == item["year"])]
 rows[["year", "partner", "value", "unit", "source", "line"]]

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +52,10 @@ def _command_md(cmd, ctx, path: list[str], level: int) -> list[str]:
     out += ["```text", f"Usage: {name} {pieces}".rstrip(), "```", ""]
     if cmd.help:
         # Typer keeps click's \b (no-rewrap) markers in the docstring; they are not for readers.
-        text = "\n".join(line for line in cmd.help.strip().splitlines() if line.strip() != "\b")
+        lines = [line for line in cmd.help.strip().splitlines() if line.strip() != "\b"]
+        # wrap the prose as the terminal does; indented lines (examples) stay as written
+        text = "\n".join(line if line[:1].isspace() or len(line) <= 92
+                         else textwrap.fill(line, 92) for line in lines)
         out += ["```text", text, "```", ""]
     rows = []
     for p in cmd.get_params(ctx):
@@ -140,6 +145,19 @@ def on_files(files, config):
     md = notebook_markdown(execute_notebook())
     files.append(File.generated(config, NOTEBOOK_PAGE, content=md))
     return files
+
+
+_ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|exc|obj):<code>(~?)([\w.]+)</code>")
+
+
+def _role(m: re.Match) -> str:
+    name = m.group(2).rsplit(".", 1)[-1] if m.group(1) else m.group(2)
+    return f"<code>{name}</code>"
+
+
+def on_page_content(html, page, config, files):
+    """Docstrings use Sphinx roles (:class:`~x.Y`); show them as code, as Sphinx would."""
+    return _ROLE.sub(_role, html)
 
 
 def on_page_markdown(markdown, page, config, files):

@@ -80,3 +80,11 @@ def test_changelog_has_unreleased_and_the_current_version():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in text
     assert f"## [{equipoise.__version__}] - " in text
+
+
+def test_sphinx_roles_in_docstrings_render_as_code():
+    hook = load_hook()
+    html = ("see :class:<code>~equipoise.assessment.Assessment</code> and "
+            ":func:<code>equipoise.risk.montecarlo.run_request</code>")
+    assert hook.on_page_content(html, None, None, None) == (
+        "see <code>Assessment</code> and <code>equipoise.risk.montecarlo.run_request</code>")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ._helpers import ROOT, src_env
 
@@ -60,6 +59,8 @@ def test_site_builds_strict_with_every_page(tmp_path):
 
 def _strict_probe(tmp_path: Path, page: str, *, mkdocstrings: bool = False):
     """Build a one-page site with the project's own strict settings (no hooks)."""
+    import yaml  # comes with mkdocs
+
     cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -12,20 +12,53 @@ Hardening
 * :func:`serve` binds to 127.0.0.1 by default; bound to any other address it requires a token
   (given, from ``$EQUIPOISE_TOKEN``, or generated and printed). With a token every request but
   ``/static`` needs ``Authorization: Bearer <token>``, the ``equipoise_token`` cookie, or
-  ``?token=`` once (which sets the cookie).
+  ``?token=`` once (which sets the cookie and redirects to the same path on this site: leading
+  slashes, backslashes and control characters are stripped, so ``//evil.example/`` goes to
+  ``/evil.example/``, never to another host).
 * On loopback the ``Host`` header must name the loopback address (no DNS rebinding).
-* Request bodies are capped (``max_upload_bytes``, 2 MiB by default, 413 beyond); uploads are
-  an action TOML or a flows CSV only, decoded as UTF-8 and parsed (never executed, never
-  stored); no file path is taken from the client.
+* Cross-site posts: a POST (PUT, PATCH, DELETE) whose ``Origin`` (or, without one, ``Referer``)
+  names another host or port than the ``Host`` it was sent to, or whose ``Sec-Fetch-Site`` is
+  ``cross-site`` or ``same-site``, is refused with 403. Browsers send these headers with every
+  cross-origin post; API clients (curl, scripts, with or without a bearer token) send none and
+  are served. The HTML form posts (``/action``, ``/data``) also need a CSRF token: every page
+  sets an ``equipoise_csrf`` cookie (HttpOnly, SameSite=Strict) and carries
+  HMAC(server secret, cookie) in the forms' hidden ``csrf_token`` field and in an htmx
+  ``X-CSRF-Token`` header; a post without it, or with another browser's, gets 403. The JSON
+  API takes no cookie-bound token (it changes nothing and its answers are not readable
+  cross-site).
+* Request bodies are capped (``max_upload_bytes``, 2 MiB by default): a larger
+  ``Content-Length``, or a chunked body that grows past it, gets 413. A body is read into memory
+  before the app sees it, and the multipart parser keeps file parts in memory up to the cap
+  (Starlette's spool threshold is raised to it for the process), so an upload is never written
+  to disk. Uploads are an action TOML or a flows CSV only, decoded as UTF-8 and parsed (never
+  executed, never stored); no file path is taken from the client.
+* What one request may ask for is capped: an action evaluates at most ``max_action_changes``
+  changes (1,000), an uploaded flows CSV at most ``max_upload_rows`` rows (10,000), both 413
+  beyond; Monte Carlo at most 200,000 runs and alignment 2,000 bootstrap replicates (422).
+* Heavy work (action evaluation, uploaded flows, ``/api/simulate``) runs in a
+  :class:`WorkerPool` off the event loop: each job in a forked process (CPU-bound Python there
+  does not hold the server's GIL), at most ``workers`` (2) at once and ``queue`` (8) waiting;
+  beyond that 503 with ``Retry-After``. A job waits at most ``time_budget`` (60 s) for a worker
+  and runs at most as long; over the budget its process is killed and the request gets 503.
+  So ``/api/health`` and the pages keep answering while uploads are worked on (see
+  ``tests/adversarial/test_web.py`` and ``benchmarks/bench_web.py --heavy``). Where fork is not
+  available (Windows) the jobs run in threads: still bounded in number, but one over the budget
+  runs to its end. The other API views (shock, corridors, alignment) and the pages run in
+  Starlette's thread pool; their work is bounded by their validated parameters and memoised.
 * Bad input gets a clear message on the page and a 4xx from the API; an unexpected failure gets
   a 500 with a generic message (logged server-side), never a stack trace.
-* Responses carry a Content-Security-Policy (scripts from ``/static`` only, no framing),
-  ``nosniff`` and ``no-referrer``.
+* No response names a folder of the server: absolute paths in JSON and in page data (the
+  ``file`` of provenance rows, error messages) are replaced by the path relative to their data
+  folder (``kazakhstan/flows.csv``) or the file's name (:func:`scrub_paths`).
+* Every response, refusals (400, 401, 403, 413, 503), redirects and 500s included, carries a
+  Content-Security-Policy (scripts from ``/static`` only, no framing), ``nosniff``,
+  ``X-Frame-Options: DENY`` and ``no-referrer``.
 * The flows are read once and never written; results are memoised behind locks, so concurrent
   requests cannot corrupt shared state.
 """
 
 
+import contextlib
 import contextvars
 import hashlib
 import hmac
@@ -219,13 +252,41 @@ class WorkerPool:
             self.counts["busy"] += 1
             raise ServerBusy(f"the dashboard is busy: no worker came free within "
                              f"{self.budget:g} s; try again later")
+        self.counts["run"] += 1
+        if not self.processes:
+            return self._in_thread(fn, args, kwargs)
         try:
-            self.counts["run"] += 1
-            if self.processes:
-                return self._in_child(fn, args, kwargs)
-            return fn(*args, **kwargs)
+            return self._in_child(fn, args, kwargs)
         finally:
             self._slots.release()
+
+    def _over_budget(self, extra: str = "") -> OverBudget:
+        self.counts["over_budget"] += 1
+        return OverBudget(f"the request took longer than the time budget of {self.budget:g} s "
+                          f"and was stopped{extra}; ask for less (a smaller file, fewer changes "
+                          "or runs)")
+
+    def _in_thread(self, fn, args, kwargs):
+        """Run in a thread of its own; the slot is freed when the job ends, which may be after
+        its request was answered 503 (a thread cannot be stopped)."""
+        box: dict[str, Any] = {}
+
+        def job():
+            try:
+                box["value"] = fn(*args, **kwargs)
+            except BaseException as exc:  # handed to the waiting request
+                box["error"] = exc
+            finally:
+                self._slots.release()
+
+        th = threading.Thread(target=job, daemon=True, name="equipoise-job")
+        th.start()
+        th.join(self.budget)
+        if th.is_alive():
+            raise self._over_budget(" (it still runs to its end in the background)")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     def _in_child(self, fn, args, kwargs):
         import multiprocessing as mp
@@ -238,10 +299,7 @@ class WorkerPool:
         send.close()
         try:
             if not recv.poll(self.budget):
-                self.counts["over_budget"] += 1
-                raise OverBudget(f"the request took longer than the time budget of "
-                                 f"{self.budget:g} s and was stopped; ask for less (a smaller "
-                                 "file, fewer changes or runs)")
+                raise self._over_budget()
             try:
                 msg = recv.recv()
             except (EOFError, OSError) as exc:
@@ -267,6 +325,8 @@ def _child_main(conn, fn, args, kwargs, after_fork) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it kills us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's handler (inherited)
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)  # the server answering comes first
     try:
         if after_fork is not None:
             after_fork()

@@ -52,7 +52,9 @@ Hardening
   folder (``kazakhstan/flows.csv``) or the file's name (:func:`scrub_paths`).
 * Every response, refusals (400, 401, 403, 413, 503), redirects and 500s included, carries a
   Content-Security-Policy (scripts from ``/static`` only, no framing), ``nosniff``,
-  ``X-Frame-Options: DENY`` and ``no-referrer``.
+  ``X-Frame-Options: DENY`` and ``Referrer-Policy: same-origin`` (no Referer to other sites;
+  not ``no-referrer``, under which browsers send ``Origin: null`` with the dashboard's own form
+  posts).
 * The flows are read once and never written; results are memoised behind locks, so concurrent
   requests cannot corrupt shared state.
 """
@@ -108,7 +110,10 @@ SECURITY_HEADERS = [
      b"form-action 'self'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the
+    # dashboard's own form posts, which the Origin check must refuse (a hostile page can ask for
+    # it); other sites still get no Referer
+    (b"referrer-policy", b"same-origin"),
 ]
 # the form token of the current request (set by the guard, read when a page is rendered)
 _CSRF_TOKEN: contextvars.ContextVar[str] = contextvars.ContextVar("equipoise_csrf", default="")

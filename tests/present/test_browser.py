@@ -158,3 +158,13 @@ def test_action_form_posts_with_its_csrf_token(server, page, shots, kaz_ctx):
     page.locator("#before-after").wait_for(timeout=120_000)
     assert page.locator("#before-after tbody tr").count() >= 1
     page.screenshot(path=str(shots / "action-example.png"), full_page=False)
+
+
+def test_data_form_uploads_with_its_csrf_token(server, page, shots, kaz_csv):
+    """The upload form: Chromium posts the file with the page's CSRF token; the counts show."""
+    page.goto(server + "/data")
+    page.set_input_files("input[name=file]", str(kaz_csv))
+    page.click("button[type=submit]")
+    page.locator("#counts").wait_for(timeout=120_000)
+    assert "read " in page.locator("#counts").inner_text()
+    page.screenshot(path=str(shots / "data-upload.png"), full_page=False)

@@ -376,6 +376,18 @@ def test_pool_in_processes_returns_values_and_located_errors():
     anyio.run(main)
 
 
+def test_serve_passes_the_limits(monkeypatch, ctx):
+    import uvicorn
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app))
+    web.serve(flows=ctx.flows, focal="KAZ", time_budget=5, workers=1, max_upload_rows=7)
+    pool = seen["app"].state.pool
+    assert (pool.budget, pool.workers) == (5.0, 1)
+    with pytest.raises(TypeError, match="unknown options"):
+        web.serve(flows=ctx.flows, focal="KAZ", budget=5)
+
+
 def test_worker_errors_keep_their_status(ctx):
     with make_client(ctx) as c:
         r = c.post("/api/assess", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")})

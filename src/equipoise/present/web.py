@@ -1095,8 +1095,17 @@ def _before_after(ev: dict) -> list[dict]:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None, flows=None,
-          focal: str | None = None, doctrine=None, log_level: str = "warning") -> None:
-    """Run the dashboard with uvicorn (blocking). See the module docstring for the hardening."""
+          focal: str | None = None, doctrine=None, log_level: str = "warning",
+          **limits: Any) -> None:
+    """Run the dashboard with uvicorn (blocking). See the module docstring for the hardening;
+    ``limits`` go to :func:`create_app` (``max_upload_bytes``, ``max_upload_rows``,
+    ``max_action_changes``, ``workers``, ``queue``, ``time_budget``)."""
+    allowed_limits = {"max_upload_bytes", "max_upload_rows", "max_action_changes", "workers",
+                      "queue", "time_budget"}
+    unknown = sorted(set(limits) - allowed_limits)
+    if unknown:
+        raise TypeError(f"serve() got unknown options {unknown}; expecting some of "
+                        f"{sorted(allowed_limits)}")
     import os
 
     import uvicorn
@@ -1111,7 +1120,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     if loop:
         allowed = ["127.0.0.1", "localhost", "::1", host.strip("[]").lower()]
     app = create_app(flows, focal=focal, doctrine=doctrine, token=token, allowed_hosts=allowed,
-                     warm=True)
+                     warm=True, **limits)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     err_console().print(f"equipoise dashboard on [bold]{url}[/bold]"

@@ -59,14 +59,14 @@ Actions are immutable (frozen dataclasses); applying one returns a new ``FlowSet
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -75,6 +75,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .. import reference
 from .._results import RichSummary
 from ..errors import ActionError, EquipoiseError, InputError
+from ._text import MAX_SHOWN, cut, load_toml, read_text, short
 
 __all__ = ["MAX_CHANGES", "Action", "BaselineRemoval", "CorridorChange", "Evaluation", "EventChange",
            "FlowChange", "MembershipChange", "apply_action", "evaluate", "example_actions",
@@ -191,6 +192,36 @@ class Action:
 
 # --------------------------------------------------------------------------- TOML boundary
 
+#: A number in an action file: a TOML integer or float (not a boolean, not a string), finite,
+#: >= 0. Sums are checked when the action is applied (two additions of 1e308 overflow).
+_Amount = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+_Year = Annotated[int, Field(strict=True, ge=1800, le=2100)]
+
+
+def _check_date(v: Any) -> Any:
+    """A calendar date YYYY, YYYY-MM or YYYY-MM-DD (a TOML date is accepted as written)."""
+    if isinstance(v, _dt.datetime):
+        raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD, not a date and time")
+    if isinstance(v, _dt.date):
+        v = v.isoformat()
+    if not isinstance(v, str) or not v:
+        return v
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
+    if not m:
+        raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
+    y, mo, d = (int(x) if x else None for x in m.groups())
+    if not 1800 <= y <= 2100:
+        raise ValueError(f"expected a year between 1800 and 2100 (saw year {y})")
+    if mo is not None and not 1 <= mo <= 12:
+        raise ValueError(f"expected a real calendar date: month {mo} is not in 1..12")
+    if d is not None:
+        try:
+            _dt.date(y, mo, d)
+        except ValueError as exc:
+            raise ValueError(f"expected a real calendar date: {exc}") from None
+    return v
+
+
 @cache
 def _indicator_names() -> frozenset[str]:
     """The indicators of reference/indicators.csv (looked up once per process, not per entry)."""
@@ -203,9 +234,9 @@ class _Flow(BaseModel):
     partner: str
     indicator: str
     product: str | None = None
-    year: int | None = Field(None, ge=1800, le=2100)
-    value: float | None = Field(None, ge=0)
-    factor: float | None = Field(None, ge=0)
+    year: _Year | None = None
+    value: _Amount | None = None
+    factor: _Amount | None = None
     source: str | None = None
     note: str = ""
 
@@ -236,8 +267,8 @@ class _Corridor(BaseModel):
     source: str | None = None
     target: str | None = None
     route: str | None = None
-    capacity: float | None = Field(None, ge=0)
-    factor: float | None = Field(None, ge=0)
+    capacity: _Amount | None = None
+    factor: _Amount | None = None
     mode: str = "rail"
     unit: str = ""
     citation: str = ""
@@ -259,7 +290,7 @@ class _Membership(BaseModel):
     model_config = ConfigDict(extra="forbid")
     op: Literal["join", "leave"]
     org: str
-    year: int | None = None
+    year: _Year | None = None
     status: str = "member"
 
     @field_validator("org")
@@ -277,8 +308,10 @@ class _Event(BaseModel):
     counterpart: str
     kind: Literal["visit", "summit", "agreement"] = "agreement"
     domains: list[str] = Field(default_factory=list)
-    value_usd: float | None = Field(None, ge=0)
+    value_usd: _Amount | None = None
     date: str | None = None
+
+    _date = field_validator("date", mode="before")(classmethod(lambda cls, v: _check_date(v)))
 
     @field_validator("domains")
     @classmethod
@@ -291,7 +324,7 @@ class _Event(BaseModel):
 
 class _Baseline(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=1800, le=2100)
+    year: _Year
     partner: str
     indicator: str
     product: str | None = None
@@ -327,12 +360,10 @@ class _Action(BaseModel):
             raise ValueError("expected an ISO3 country code")
         return v
 
-    @field_validator("date")
+    @field_validator("date", mode="before")
     @classmethod
-    def _date(cls, v: str) -> str:
-        if v and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", v):
-            raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
-        return v
+    def _date(cls, v: Any) -> Any:
+        return _check_date(v)
 
 
 def _block_lines(text: str, table: str) -> list[int]:
@@ -376,10 +407,7 @@ def parse_action(text: str, *, where: str = "<action>") -> Action:
     ActionError
         Every problem, each naming the file, line, key, the value seen and what was expected.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ActionError(f"{where}: not valid TOML: {exc}") from exc
+    data = load_toml(text, where=where, error=ActionError)
     n = sum(len(v) for k, v in data.items()
             if k in ("flow", "corridor", "membership", "event", "baseline") and isinstance(v, list))
     if n > MAX_CHANGES:
@@ -389,14 +417,17 @@ def parse_action(text: str, *, where: str = "<action>") -> Action:
     try:
         m = _Action.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors()
         lines = []
-        for e in exc.errors():
+        for e in errors[:MAX_SHOWN]:  # located one by one: only the ones shown
             loc = tuple(e["loc"])
             key = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
-            msg = e["msg"].removeprefix("Value error, ")
+            msg = cut(e["msg"].removeprefix("Value error, "))
             lines.append(f"  {where} line {_locate(text, loc)}, key {key or '(top level)'}: "
-                         f"{msg} (saw {e.get('input')!r})")
-        raise ActionError(f"{where}: invalid action ({len(lines)} problem(s)):\n"
+                         f"{msg} (saw {short(e.get('input'))})")
+        if len(errors) > MAX_SHOWN:
+            lines.append(f"  ... and {len(errors) - MAX_SHOWN:,} more")
+        raise ActionError(f"{where}: invalid action ({len(errors)} problem(s)):\n"
                           + "\n".join(lines)) from exc
     fl = _block_lines(text, "flow")
     cl = _block_lines(text, "corridor")
@@ -435,7 +466,7 @@ def load_action(path: str | Path) -> Action:
             return parse_action(ex.read_text(encoding="utf-8"), where=f"examples/{ex.name}")
         raise ActionError(f"{p}: no such action file (shipped examples: "
                           f"{', '.join(example_actions())})")
-    return parse_action(p.read_text(encoding="utf-8"), where=str(p))
+    return parse_action(read_text(p, what="action file", error=ActionError), where=str(p))
 
 
 def _examples_dir():

@@ -1310,8 +1310,9 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     """
     from ..assessment import assess
     from .model import Doctrine, load_doctrine
-    from .plan import default_scenarios
+    from .plan import check_scenarios, default_scenarios
 
+    check_scenarios(n_scenarios, seed)
     if not isinstance(action, Action):
         action = load_action(action)
     focal = focal or action.focal

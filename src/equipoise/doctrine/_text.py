@@ -42,13 +42,14 @@ def few(items, n: int = 10) -> str:
 def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:
     """The UTF-8 text of a regular file, or ``error`` naming the file and the problem."""
     p = Path(path)
+    a = "an" if what[:1] in "aeiou" else "a"
     try:
         if p.is_dir():
-            raise error(f"{p}: is a folder; expected a {what} (a UTF-8 TOML file)")
+            raise error(f"{p}: is a folder; expected {a} {what} (a UTF-8 TOML file)")
         if not p.exists():
             raise error(f"{p}: no such {what}")
         if not p.is_file():
-            raise error(f"{p}: not a regular file; expected a {what} (a UTF-8 TOML file)")
+            raise error(f"{p}: not a regular file; expected {a} {what} (a UTF-8 TOML file)")
         data = p.read_bytes()
     except OSError as exc:
         raise error(f"{p}: cannot read the {what}: {exc.strerror or exc}; expected a readable "

@@ -5,6 +5,7 @@ was seen and what was expected, and no Python traceback."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -115,6 +116,24 @@ def test_negative_weight_names_key_line_and_value(tmp_path):
             f"(saw -0.25)") in str(e.value)
 
 
+def test_dev_zero_is_not_read(monkeypatch, capsys):
+    code, out = cli(monkeypatch, capsys, "check", "--doctrine", "/dev/zero")
+    assert code == 2 and "/dev/zero: not a regular file" in out
+
+
+def test_focal_given_by_the_caller_may_not_be_a_pole():
+    """The default doctrine's poles include RUS: applying it to RUS is refused, through
+    load_doctrine and through an explicit Doctrine handed to ``evaluate`` with ``focal``."""
+    from equipoise.doctrine.actions import evaluate
+    from equipoise.doctrine.model import load_doctrine
+    from equipoise.errors import DoctrineError
+
+    with pytest.raises(DoctrineError, match="the focal state RUS is one of its own poles"):
+        load_doctrine(focal="RUS")
+    with pytest.raises(DoctrineError, match="the focal state RUS is one of its own poles"):
+        evaluate("us-c5plus1-deals-2025", doctrine=load_doctrine(), focal="RUS", n_scenarios=10)
+
+
 def test_200k_poles_give_a_short_message(tmp_path, monkeypatch, capsys):
     many = ", ".join(f'"X{i:06d}"' for i in range(200_000))
     p = _doctrine(tmp_path, BASE.replace(POLES, f"poles = [{many}]"))
@@ -148,10 +167,17 @@ def test_many_unknown_poles_are_shortened(tmp_path, monkeypatch, capsys):
     ("nested", "nested too deeply"),
     ("missing", "no such doctrine file"),
     ("not-toml", "not valid TOML"),
+    ("fifo", "not a regular file; expected a doctrine file"),
+    ("huge", "bytes; expected a doctrine file of at most 16,777,216 bytes"),
 ])
 def test_unreadable_doctrine_file(kind, expected, tmp_path, monkeypatch, capsys):
     p = tmp_path / "d.toml"
-    if kind == "latin1":
+    if kind == "fifo":
+        os.mkfifo(p)  # reading it would wait forever: it is refused without being opened
+    elif kind == "huge":
+        with p.open("wb") as f:
+            f.truncate(17 * 2**20)  # sparse: no 17 MB written
+    elif kind == "latin1":
         p.write_bytes('name = "x"\nsource = "Almaty café"\n'.encode("latin-1"))
     elif kind == "utf16":
         p.write_bytes(BASE.encode("utf-16"))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 #: Problems listed in one error message; the rest are counted ("... and N more").
 MAX_SHOWN = 20
+#: Largest doctrine or action file read (an action at MAX_CHANGES flow changes is about 2 MB).
+MAX_FILE_BYTES = 16 * 2**20
 
 _repr = reprlib.Repr()
 _repr.maxlevel = 3
@@ -50,6 +52,10 @@ def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:
             raise error(f"{p}: no such {what}")
         if not p.is_file():
             raise error(f"{p}: not a regular file; expected {a} {what} (a UTF-8 TOML file)")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise error(f"{p}: {size:,} bytes; expected {a} {what} of at most "
+                        f"{MAX_FILE_BYTES:,} bytes")
         data = p.read_bytes()
     except OSError as exc:
         raise error(f"{p}: cannot read the {what}: {exc.strerror or exc}; expected a readable "

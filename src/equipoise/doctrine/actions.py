@@ -1309,7 +1309,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     Evaluation
     """
     from ..assessment import assess
-    from .model import Doctrine, load_doctrine
+    from .model import Doctrine, load_doctrine, with_focal
     from .plan import check_scenarios, default_scenarios
 
     check_scenarios(n_scenarios, seed)
@@ -1319,7 +1319,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     if not isinstance(doctrine, Doctrine):
         doctrine = load_doctrine(doctrine, focal=focal)
     elif focal and focal != doctrine.focal:
-        doctrine = doctrine.model_copy(update={"focal": focal})
+        doctrine = with_focal(doctrine, focal)
     focal = doctrine.focal
     if flows is None:
         from ..datasets import load_default

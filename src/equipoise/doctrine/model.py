@@ -22,7 +22,7 @@ from ..errors import DoctrineError
 from ._text import MAX_SHOWN, cut, few, load_toml, read_text, short
 
 __all__ = ["MAX_POLES", "MAX_WEIGHT", "Doctrine", "Thresholds", "default_doctrine_path",
-           "load_doctrine"]
+           "load_doctrine", "with_focal"]
 
 
 #: Most poles a doctrine may name (a balance between great powers; the Monte Carlo keeps at most
@@ -181,6 +181,19 @@ def _consistency(d: Doctrine) -> list[str]:
         out.append("weights: every domain weight is 0 (given or default); expected at least one "
                    "weight > 0, since totals divide by the sum of the weights")
     return out
+
+
+def with_focal(doctrine: Doctrine, focal: str | None) -> Doctrine:
+    """``doctrine`` applied to another focal state, validated again (``model_copy`` would not
+    check that the new focal state is a country and not one of the poles)."""
+    if not focal or focal == doctrine.focal:
+        return doctrine
+    try:
+        return Doctrine.model_validate({**doctrine.model_dump(), "focal": focal})
+    except ValidationError as exc:
+        msgs = "; ".join(cut(e["msg"].removeprefix("Value error, ")) for e in exc.errors()[:5])
+        raise DoctrineError(f"doctrine {short(doctrine.name)} with focal {short(focal)}: "
+                            f"{msgs}") from exc
 
 
 def load_doctrine(path: str | Path | None = None, *, focal: str | None = None) -> Doctrine:

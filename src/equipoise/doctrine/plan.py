@@ -771,7 +771,7 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
     constraint sets in linear programs. ORSA Journal on Computing 3(2), 157-168.
     """
     from ..assessment import assess
-    from .model import Doctrine, load_doctrine
+    from .model import Doctrine, load_doctrine, with_focal
 
     req = PlanRequest(horizon=int(horizon), max_shift=float(max_shift), capacity=capacity,
                       capacities=tuple(sorted((d, p, float(v)) for (d, p), v in
@@ -784,7 +784,7 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
         if not isinstance(doctrine, Doctrine):
             doctrine = load_doctrine(doctrine, focal=focal)
         elif focal and focal != doctrine.focal:
-            doctrine = doctrine.model_copy(update={"focal": focal})
+            doctrine = with_focal(doctrine, focal)
         if flows is None:
             from ..datasets import load_default
 

@@ -187,9 +187,15 @@ def test_unreadable_doctrine_file(kind, expected, tmp_path, monkeypatch, capsys)
         p.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     elif kind == "not-toml":
         p.write_text("poles = [", encoding="utf-8")
+    from equipoise.doctrine.model import load_doctrine
+    from equipoise.errors import DoctrineError
+
+    with pytest.raises(DoctrineError) as e:
+        load_doctrine(p)
+    assert expected in str(e.value) and str(p) in str(e.value)
+    # through the command line: the same refusal, or the CLI's own file check before it
     code, out = cli(monkeypatch, capsys, "check", "--doctrine", str(p))
-    assert code == 2 and expected in out, out
-    assert str(p) in out
+    assert code == 2 and p.name in out, out
 
 
 # --------------------------------------------------------------------------- action files
@@ -303,25 +309,62 @@ def test_unreadable_action_file(kind, expected, tmp_path, monkeypatch, capsys):
         p.mkdir()
     else:
         p.write_text(HEAD + "x = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n", encoding="utf-8")
+    from equipoise.doctrine.actions import load_action
+    from equipoise.errors import ActionError
+
+    with pytest.raises(ActionError) as e:
+        load_action(p)
+    assert expected in str(e.value) and str(p) in str(e.value)
     code, out = cli(monkeypatch, capsys, "evaluate", str(p))
-    assert code == 2 and expected in out, out
+    assert code == 2 and p.name in out, out
 
 
 # --------------------------------------------------------------------------- counts
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["plan", "--scenarios", "1000000000"], "scenarios: expecting a whole number from 10 to "
-                                            "100,000"),
-    (["plan", "--scenarios", "5"], "scenarios: expecting a whole number from 10"),
-    (["plan", "--seed", "-1"], "seed: expecting a whole number from 0 to 2**63 - 1. Got -1."),
-    (["plan", "--horizon", "100000"], "horizon: expecting years from 1 to 50"),
-    (["evaluate", "us-c5plus1-deals-2025", "--scenarios", "1000000000"],
-     "scenarios: expecting a whole number from 10 to 100,000"),
-    (["evaluate", "us-c5plus1-deals-2025", "--seed", "-1"], "seed: expecting a whole number"),
+@pytest.mark.parametrize(("args", "option"), [
+    (["plan", "--scenarios", "1000000000"], "scenarios"),
+    (["plan", "--scenarios", "5"], "scenarios"),
+    (["plan", "--seed", "-1"], "seed"),
+    (["plan", "--horizon", "100000"], "horizon"),
+    (["evaluate", "us-c5plus1-deals-2025", "--scenarios", "1000000000"], "scenarios"),
+    (["evaluate", "us-c5plus1-deals-2025", "--seed", "-1"], "seed"),
 ])
-def test_counts_are_bounded(args, expected, monkeypatch, capsys):
+def test_counts_are_bounded_on_the_command_line(args, option, monkeypatch, capsys):
+    """Refused before any work (by the library's request, or by the CLI's own option bound)."""
     code, out = cli(monkeypatch, capsys, *args)
-    assert code == 2 and expected in out, out
+    assert code == 2 and option in out and args[-1] in out, out
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"scenarios": 1_000_000_000}, "scenarios: expecting a whole number from 10 to 100,000 "
+                                   "(equipoise.doctrine.plan.MAX_SCENARIOS). Got 1000000000."),
+    ({"scenarios": 5}, "scenarios: expecting a whole number from 10 to 100,000"),
+    ({"scenarios": True}, "scenarios: expecting a whole number from 10 to 100,000"),
+    ({"seed": -1}, "seed: expecting a whole number from 0 to 2**63 - 1. Got -1."),
+    ({"horizon": 100_000}, "horizon: expecting years from 1 to 50. Got 100000."),
+    ({"capacities": (("trade", "CHN", float("nan")),)}, "capacity for trade:CHN: expecting a "
+                                                        "share in 0..1. Got nan."),
+])
+def test_plan_request_is_bounded(kwargs, expected):
+    from equipoise.doctrine.plan import PlanRequest
+    from equipoise.errors import OptionError
+
+    with pytest.raises(OptionError) as e:
+        PlanRequest(**kwargs)
+    assert expected in str(e.value)
+
+
+def test_plan_and_evaluate_refuse_a_billion_scenarios_before_any_work():
+    from equipoise.doctrine.actions import evaluate
+    from equipoise.doctrine.plan import plan
+    from equipoise.errors import OptionError
+
+    t = time.perf_counter()
+    with pytest.raises(OptionError, match="MAX_SCENARIOS"):
+        plan(n_scenarios=1_000_000_000)
+    with pytest.raises(OptionError, match="MAX_SCENARIOS"):
+        evaluate("us-c5plus1-deals-2025", n_scenarios=1_000_000_000)
+    assert time.perf_counter() - t < 60  # no allocation, no assessment first
 
 
 # --------------------------------------------------------------------------- the frozen upload

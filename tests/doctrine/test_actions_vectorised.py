@@ -183,3 +183,56 @@ def test_shipped_examples_evaluate_exactly_as_before(name, kaz_flows, monkeypatc
     ref = evaluate(name, kaz_flows, n_scenarios=100).to_dict()
     assert json.dumps(new, default=str, sort_keys=True) == \
         json.dumps(ref, default=str, sort_keys=True)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_MNG: dict = {}
+
+
+def _mng_flows():
+    if "fs" not in _MNG:
+        import tempfile
+        from pathlib import Path
+
+        from equipoise.io.flows import read_flows
+
+        from .conftest import MNG_ROWS
+
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "m.csv"
+            p.write_text(MNG_ROWS, encoding="utf-8")
+            _MNG["fs"] = read_flows(p)
+    return _MNG["fs"]
+
+
+_CHANGE = st.tuples(
+    st.sampled_from(["add", "set", "scale"]),
+    st.sampled_from(["USA", "CHN", "RUS", "KOR", "DEU"]),
+    st.sampled_from(["trade.goods.turnover", "technology.deals.value", "finance.fdi.stock",
+                     "energy.crude.export_route"]),
+    st.sampled_from([None, "deal:a", "deal:b", "deal:z"]),
+    st.sampled_from([0.0, 0.5, 1.0, 2.5, 7.0]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(changes=st.lists(_CHANGE, min_size=1, max_size=6))
+def test_random_change_sequences_match_the_former_application(changes):
+    """Any sequence of add / set / scale changes (repeated keys, products or none, rows that
+    exist or not) gives the same table and log as the former application, or both refuse it."""
+    parts = [HEAD]
+    for op, partner, ind, prod, v in changes:
+        parts.append(f'[[flow]]\nop = "{op}"\npartner = "{partner}"\nindicator = "{ind}"\n'
+                     + (f'product = "{prod}"\n' if prod else "")
+                     + (f"factor = {v}\n" if op == "scale" else f"value = {v}\n"))
+    a = parse_action("\n".join(parts), where="h.toml")
+    fs = _mng_flows()
+    try:
+        ref = old.apply_action(a, fs, focal="MNG")
+    except ActionError:
+        with pytest.raises(ActionError):
+            apply_action(a, fs, focal="MNG")
+        return
+    _assert_same(apply_action(a, fs, focal="MNG"), ref)

@@ -54,6 +54,20 @@ Rules of application (every one visible in the evaluation's change log):
   reporter total reduced by them) to form the "before" side, and the action's flow changes put
   the initiative back for the "after" side.
 
+Limits (each refused with an :class:`~equipoise.errors.ActionError` naming the file, line, key,
+the value seen and what is expected; at most 20 problems are listed, the rest counted):
+
+* numbers (``value``, ``factor``, ``capacity``, ``value_usd``) are TOML integers or floats, not
+  booleans or strings, finite and >= 0; a change whose result, or whose domain's sum over
+  partners, overflows (two additions of 1e308) is refused when the action is applied;
+* dates (``date`` of the action and of an event) are real calendar dates ``YYYY``, ``YYYY-MM``
+  or ``YYYY-MM-DD`` (a TOML date is accepted too) with a year in 1800..2100;
+* one action holds at most :data:`MAX_CHANGES` changes, and the file is a regular UTF-8 file of
+  at most 16 MiB.
+
+Applying an action takes time linear in the number of changes (dictionary look-ups per change,
+one validation and one merge of the changed rows; ``benchmarks/bench_actions.py``).
+
 Actions are immutable (frozen dataclasses); applying one returns a new ``FlowSet``.
 """
 

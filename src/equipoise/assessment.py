@@ -421,7 +421,8 @@ def reference_evidence(out: dict) -> dict:
     records); each rule's evidence keeps ``source_rows`` as the first :data:`EVIDENCE_SAMPLE`
     rows (the old shape, for a quick look) and adds ``source_row_ids`` (indices into
     ``evidence_rows``, all of them) and ``source_rows_count``. The JSON of ``assess`` thus grows with the input once, not once
-    per rule. File paths are shown by :func:`display_path`.
+    per rule. (The CLI's JSON shows shipped files as ``equipoise:<path>``: see
+    :func:`display_path`.)
     """
     rules = (out.get("doctrine") or {}).get("check", {}).get("rules")
     if not isinstance(rules, list):
@@ -437,8 +438,6 @@ def reference_evidence(out: dict) -> dict:
         for r in rows:
             if not isinstance(r, dict):
                 continue
-            if "file" in r:
-                r = {**r, "file": display_path(r["file"])}
             key = tuple((k, repr(r.get(k))) for k in sorted(r))
             i = index.get(key)
             if i is None:

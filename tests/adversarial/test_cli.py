@@ -348,7 +348,7 @@ def test_explain_escapes_source_cells(capsys, tmp_path):
 def test_evidence_rows_listed_once_by_hand():
     """Two rules citing the same two rows and one more: three rows in evidence_rows, the ids
     point at them, the inline sample keeps the old shape; a shipped file is named by its path
-    in the package."""
+    in the package by display_path."""
     import equipoise.assessment as A
 
     shipped = str(Path(A.__file__).resolve().parent / "datasets" / "x.csv")
@@ -360,10 +360,10 @@ def test_evidence_rows_listed_once_by_hand():
         {"name": "b", "evidence": {"source_rows": [r2, r1, r3]}},
         {"name": "c", "evidence": {"value": 1}}]}}}
     d = A.reference_evidence(out)
-    assert d["evidence_rows"] == [
-        {"file": "equipoise:datasets/x.csv", "line": 2, "partner": "CHN"},
-        {"file": "equipoise:datasets/x.csv", "line": 3, "partner": "RUS"},
-        {"file": "rel.csv", "line": 9, "partner": "USA"}]
+    assert d["evidence_rows"] == [{"file": shipped, "line": 2, "partner": "CHN"},
+                                  {"file": shipped, "line": 3, "partner": "RUS"},
+                                  {"file": "rel.csv", "line": 9, "partner": "USA"}]
+    assert A.display_path(shipped) == "equipoise:datasets/x.csv"
     rules = d["doctrine"]["check"]["rules"]
     assert rules[0]["evidence"]["source_row_ids"] == [0, 1]
     assert rules[1]["evidence"]["source_row_ids"] == [1, 0, 2]
@@ -394,3 +394,11 @@ def test_assess_json_evidence_grows_once_with_the_input(capsys, tmp_path):
     assert sum(e["source_rows_count"] for e in cited) > len(ev)  # shared, not copied
     assert all(len(e["source_rows"]) <= 20 for e in cited)
     assert all(0 <= i < len(ev) for e in cited for i in e["source_row_ids"])
+
+
+def test_cli_json_names_shipped_files_by_package_path(capsys):
+    code, out, err = invoke(capsys, ["assess", "--json"])
+    assert code == 0, err
+    assert str(SRC) not in out
+    d = json.loads(out)
+    assert any(r["file"].startswith("equipoise:datasets/") for r in d["evidence_rows"])

@@ -60,8 +60,23 @@ def err_console():
 
 def emit_json(obj: Any) -> None:
     """Write ``obj`` as JSON to stdout (NaN becomes null; non-ASCII kept, control characters
-    escaped by the JSON encoder)."""
-    sys.stdout.write(json.dumps(_clean(obj), indent=2, ensure_ascii=False, default=str) + "\n")
+    escaped by the JSON encoder; a path of a shipped file as ``equipoise:<path>``)."""
+    sys.stdout.write(json.dumps(_shipped_paths(_clean(obj)), indent=2, ensure_ascii=False,
+                                default=str) + "\n")
+
+
+def _shipped_paths(obj: Any) -> Any:
+    """A shipped file is named by its path in the package, not the install folder."""
+    if isinstance(obj, str):
+        return "equipoise:" + obj[len(_PKG):] if obj.startswith(_PKG) else obj
+    if isinstance(obj, dict):
+        return {k: _shipped_paths(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_shipped_paths(v) for v in obj]
+    return obj
+
+
+_PKG = str(Path(__file__).resolve().parents[1]) + "/"
 
 
 def _clean(obj: Any) -> Any:

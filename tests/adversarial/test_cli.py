@@ -401,4 +401,4 @@ def test_cli_json_names_shipped_files_by_package_path(capsys):
     assert code == 0, err
     assert str(SRC) not in out
     d = json.loads(out)
-    assert any(r["file"].startswith("equipoise:datasets/") for r in d["evidence_rows"])
+    assert any(r["file"] == "kazakhstan/flows.csv" for r in d["evidence_rows"])

@@ -60,15 +60,16 @@ def err_console():
 
 def emit_json(obj: Any) -> None:
     """Write ``obj`` as JSON to stdout (NaN becomes null; non-ASCII kept, control characters
-    escaped by the JSON encoder; a path of a shipped file as ``equipoise:<path>``)."""
+    escaped by the JSON encoder; a shipped dataset file by its path in the datasets folder)."""
     sys.stdout.write(json.dumps(_shipped_paths(_clean(obj)), indent=2, ensure_ascii=False,
                                 default=str) + "\n")
 
 
 def _shipped_paths(obj: Any) -> Any:
-    """A shipped file is named by its path in the package, not the install folder."""
+    """A shipped dataset file is named by its path in the datasets folder
+    (``kazakhstan/flows.csv``, as the dashboard's API names it), not the install folder."""
     if isinstance(obj, str):
-        return "equipoise:" + obj[len(_PKG):] if obj.startswith(_PKG) else obj
+        return obj[len(_DATASETS):] if obj.startswith(_DATASETS) else obj
     if isinstance(obj, dict):
         return {k: _shipped_paths(v) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -76,7 +77,7 @@ def _shipped_paths(obj: Any) -> Any:
     return obj
 
 
-_PKG = str(Path(__file__).resolve().parents[1]) + "/"
+_DATASETS = str(Path(__file__).resolve().parents[1] / "datasets") + "/"
 
 
 def _clean(obj: Any) -> Any:

@@ -38,7 +38,9 @@ def _report_quarantine(flows, quarantine_out: Path | None) -> None:
                    + (f" (written to {quarantine_out})" if quarantine_out else
                       " (list them with --quarantine FILE or `equipoise validate`)"), err=True)
     if quarantine_out is not None:
-        flows.quarantine.to_csv(quarantine_out, index=False)
+        from ..io.files import write_csv
+
+        write_csv(flows.quarantine, quarantine_out, what="quarantine file")
 
 
 def register(app: typer.Typer) -> None:
@@ -160,7 +162,9 @@ def register(app: typer.Typer) -> None:
 
         fs = read_flows(paths, lenient=lenient)
         if quarantine is not None:
-            fs.quarantine.to_csv(quarantine, index=False)
+            from ..io.files import write_csv
+
+            write_csv(fs.quarantine, quarantine, what="quarantine file")
         if as_json:
             emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
         else:

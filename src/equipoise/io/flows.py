@@ -256,10 +256,11 @@ class _Lines:
         return self.lines[self.pos - 1]
 
 
-def _parse_problem(label: str, line: int, raw: str, reason: str, detail: str) -> Problem:
+def _parse_problem(label: str, line: int, raw: str, reason: str, detail: str,
+                   expected: str = "") -> Problem:
     raw = raw.rstrip("\r\n")
     return Problem(label, line, "(row)", raw[:_SHOW], reason,
-                   f"{reason}: saw {detail}, expected {_EXPECTED[reason]}")
+                   f"{reason}: saw {detail}, expected {expected or _EXPECTED[reason]}")
 
 
 def _dedupe(header: list[str]) -> list[str]:
@@ -313,7 +314,8 @@ def _parse_csv_slow(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, li
             raw = "".join(src.lines[start:src.pos])
             problems.append(_parse_problem(
                 label, start + 1, raw, "bad_field_count",
-                f"{len(rec)} field(s) in {_show(raw.rstrip())}; the header has {len(header)}"))
+                f"{len(rec)} field(s) in {_show(raw.rstrip())}",
+                f"{len(header)} fields, as many as the header"))
             continue
         rows.append(rec)
         lines.append(start + 1)
@@ -365,6 +367,14 @@ def _parse_csv_fast(body: bytes, label: str
     strip = _needs_strip(body, arr, newlines, bool(nq)) or _needs_strip(body, arr, commas, False)
     if nq:  # a newline or comma between an odd and an even quote is inside a quoted field
         quotes = np.flatnonzero(arr == 34)
+        # every quote must open a field (after a delimiter, line start, space or quote) or close
+        # one (before a delimiter, line end or quote); else the strict record parser decides
+        before = arr[np.maximum(quotes - 1, 0)]
+        after = arr[np.minimum(quotes + 1, len(arr) - 1)]
+        opens = (quotes == 0) | np.isin(before, (44, 10, 32, 34))
+        closes = (quotes == len(arr) - 1) | np.isin(after, (44, 10, 13, 34))
+        if not (opens | closes).all():
+            return None
         ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
         commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
         starts = np.concatenate([[0], ends + 1])
@@ -396,7 +406,8 @@ def _parse_csv_fast(body: bytes, label: str
             raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
             problems.append(_parse_problem(
                 label, int(rec_lines[i]), raw, "bad_field_count",
-                f"{int(fields[i])} field(s) in {_show(raw.rstrip())}; the header has {nfields}"))
+                f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
+                f"{nfields} fields, as many as the header"))
         keep[ragged] = False
         drop = np.flatnonzero(~keep)
         pieces, prev = [], 0

@@ -260,9 +260,9 @@ def new_validate(path: Path):
 
     src = str(path)
     raw, lines, parse = _read_file(path, src, None)
-    good, cell = _check_cells(raw, src, lines)
-    key, _ = _key_check(good)
-    fs = _finalise(good, pd.DataFrame(), lenient=True)
+    data, ok, cell = _check_cells(raw, src, lines)
+    key, _ = _key_check(data, np.flatnonzero(ok))
+    fs = _finalise(data, pd.DataFrame(), lenient=True, ok=ok)
     probs = [(p.source, p.line, p.column, p.value, p.reason, p.message)
              for p in [*cell, *key]]
     return parse, probs, sorted(fs.data["line"].tolist())

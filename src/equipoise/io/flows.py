@@ -349,6 +349,33 @@ def _needs_strip(body: bytes, arr: np.ndarray, bounds: np.ndarray, quoted: bool)
 _BLANK_AHEAD = re.compile(rb"\n(?=[ \t\r]*\n)")
 
 
+def _read_arrow(body: bytes, *, multiline: bool) -> pd.DataFrame | None:
+    """``body`` (a checked CSV: no blank or ragged records) read by pyarrow's multi-threaded
+    parser, every column as text, in pandas' string dtype; None if pyarrow refuses it."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    first = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    names = next(csv.reader([first]))
+    if len(set(names)) != len(names):
+        return None
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(body),
+            parse_options=pcsv.ParseOptions(newlines_in_values=multiline),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
+    if table.column_names != names:
+        return None
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    return table.to_pandas(types_mapper={pa.string(): dtype}.get)
+
+
 def _parse_csv_fast(body: bytes, label: str
                     ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]] | None:
     """pandas' C parser plus a vectorised scan for record start lines, blank lines and field
@@ -376,10 +403,12 @@ def _parse_csv_fast(body: bytes, label: str
         if not (opens | closes).all():
             return None
         ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+        multiline = len(ends) != len(newlines)
         commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
         starts = np.concatenate([[0], ends + 1])
         rec_lines = np.searchsorted(newlines, starts) + 1
     else:
+        multiline = False
         starts = np.concatenate([[0], newlines + 1])
         rec_lines = np.arange(1, len(starts) + 1)
     del arr, newlines
@@ -417,12 +446,16 @@ def _parse_csv_fast(body: bytes, label: str
         pieces.append(body[prev:])
         body = b"".join(pieces)
         rec_lines = rec_lines[keep]
-    try:
-        df = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False,
-                         skipinitialspace=strip, index_col=False, on_bad_lines="error",
-                         comment=None, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
-        return None
+    df = None
+    if not (nq and b' "' in body):  # pandas' skipinitialspace decides how ' "a,b"' splits
+        df = _read_arrow(body, multiline=multiline)
+    if df is None:
+        try:
+            df = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False,
+                             skipinitialspace=strip, index_col=False, on_bad_lines="error",
+                             comment=None, skip_blank_lines=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+            return None
     if len(df) != len(rec_lines) - 1 or len(df.columns) != nfields:
         return None
     df.columns = [str(c).strip() for c in df.columns]
@@ -627,30 +660,33 @@ def _combine(code_list: list[np.ndarray]) -> np.ndarray:
     return pd.factorize(key)[0].astype(np.int64)
 
 
-def _key_check(data: pd.DataFrame) -> tuple[list[Problem], np.ndarray]:
-    """Duplicate keys and group/member overlaps across all loaded rows (any file), vectorised;
-    also the positions (in ``data``) of the rows they reject."""
-    n = len(data)
+def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
+               ) -> tuple[list[Problem], np.ndarray]:
+    """Duplicate keys and group/member overlaps across the loaded rows (any file), vectorised;
+    also the positions (in ``data``) of the rows they reject. ``rows``: positions of the rows
+    to consider (default all)."""
+    sub = np.arange(len(data)) if rows is None else np.asarray(rows, dtype=np.int64)
+    n = len(sub)
     if n == 0:
         return [], np.zeros(0, dtype=np.int64)
     prod = data["product"]
-    year = data["year"].to_numpy()
-    part = _as_str(data["partner"])
-    c_year, _ = _codes(data["year"])
-    c_rep, _ = _codes(_as_str(data["reporter"]))
-    c_par, par_values = _codes(part)
-    c_ind, _ = _codes(_as_str(data["indicator"]))
-    c_prd, _ = _codes(prod)
+    year = data["year"].to_numpy()[sub]
+    c_year = _codes(data["year"])[0][sub]
+    c_rep = _codes(_as_str(data["reporter"]))[0][sub]
+    c_par, par_values = _codes(_as_str(data["partner"]))
+    c_par = c_par[sub]
+    c_ind = _codes(_as_str(data["indicator"]))[0][sub]
+    c_prd = _codes(prod)[0][sub]
     key4 = _combine([c_year, c_rep, c_ind, c_prd])
-    key = _combine([key4, c_par])
-    first = np.full(int(key.max()) + 1, n, dtype=np.int64)
-    order = np.arange(n - 1, -1, -1)
-    first[key[order]] = order  # numpy keeps the last write per key: its first row
-    first_of = first[key]
+    key = _combine([key4, c_par])  # codes in order of first appearance
+    seen = np.maximum.accumulate(key)
+    new = np.ones(n, dtype=bool)
+    new[1:] = key[1:] > seen[:-1]
+    first_of = np.flatnonzero(new)[key]  # code k first appears at the k-th new position
     dup = first_of != np.arange(n)
 
     def col(name, ix):
-        return data[name].iloc[ix].tolist()
+        return data[name].iloc[sub[ix]].tolist()
 
     problems: list[Problem] = []
     d_ix = np.flatnonzero(dup)
@@ -658,7 +694,7 @@ def _key_check(data: pd.DataFrame) -> tuple[list[Problem], np.ndarray]:
         f_ix = first_of[d_ix]
         cols = {c: col(c, d_ix) for c in ("file", "line", "year", "reporter", "partner",
                                           "indicator")}
-        prds = ["" if v is None else v for v in prod.iloc[d_ix].tolist()]
+        prds = ["" if v is None else v for v in prod.iloc[sub[d_ix]].tolist()]
         f_file, f_line = col("file", f_ix), col("line", f_ix)
         for k in range(len(d_ix)):
             par = cols["partner"][k]
@@ -707,7 +743,7 @@ def _key_check(data: pd.DataFrame) -> tuple[list[Problem], np.ndarray]:
                         f"given at {g_file[k]} line {int(g_line[k])} for {g_ind[k]} "
                         f"{g_year[k]}; expected {_EXPECTED['group_overlap']}"))
                 bad.append(m_ix)
-    return problems, np.unique(np.concatenate(bad)).astype(np.int64)
+    return problems, sub[np.unique(np.concatenate(bad)).astype(np.int64)]
 
 
 def _key_problems(data: pd.DataFrame) -> list[Problem]:
@@ -802,16 +838,18 @@ def _guard(data: pd.DataFrame) -> None:
 
 
 def _finalise(data: pd.DataFrame, quarantine: pd.DataFrame, *, lenient: bool,
-              problems: Sequence[Problem] = ()) -> FlowSet:
-    """Key checks over ``data``; raise (strict) with ``problems`` found before, or quarantine."""
-    key_problems, bad = _key_check(data)
+              problems: Sequence[Problem] = (), ok: np.ndarray | None = None) -> FlowSet:
+    """Key checks over the rows of ``data`` marked ``ok`` (default all); raise (strict) with
+    ``problems`` found before, or quarantine; keep the rows without any problem."""
+    keep = np.ones(len(data), dtype=bool) if ok is None else np.asarray(ok, dtype=bool).copy()
+    key_problems, bad = _key_check(data, None if ok is None else np.flatnonzero(keep))
     if not lenient and (problems or key_problems):
         _raise([*problems, *key_problems])
     if key_problems:
-        keep = np.ones(len(data), dtype=bool)
         keep[bad] = False
-        data = data[keep]
         quarantine = pd.concat([quarantine, _quarantine_frame(key_problems)], ignore_index=True)
+    if not keep.all():
+        data = data[keep]
     data = data.reset_index(drop=True)
     _guard(data)
     return FlowSet(data=data, quarantine=quarantine.reset_index(drop=True),
@@ -820,8 +858,10 @@ def _finalise(data: pd.DataFrame, quarantine: pd.DataFrame, *, lenient: bool,
 
 
 def _check_cells(df: pd.DataFrame, source: str, lines: np.ndarray
-                 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """(typed rows without cell problems, with ``file`` and ``line``; the cell problems)."""
+                 ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """(every row typed, with ``file`` and ``line``; which rows have no cell problem; the cell
+    problems). Rows with a problem keep their text but get year 0 and value 0 (they are
+    dropped once, after the key checks)."""
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise SchemaError(
@@ -836,11 +876,11 @@ def _check_cells(df: pd.DataFrame, source: str, lines: np.ndarray
     problems = _row_problems(raw, source, lines, numbers)
     raw["file"] = source
     raw["line"] = lines
+    ok = np.ones(len(raw), dtype=bool)
     if problems:
-        keep = ~np.isin(lines, np.unique([p.line for p in problems]))
-        raw = raw[keep]
-        numbers = {k: v[keep] for k, v in numbers.items()}
-    return _typed(raw, numbers), problems
+        ok = ~np.isin(lines, np.unique([p.line for p in problems]))
+    numbers = {k: np.where(ok, v, 0) for k, v in numbers.items()}
+    return _typed(raw, numbers), ok, problems
 
 
 def validate_frame(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool = False,
@@ -852,10 +892,10 @@ def validate_frame(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool =
     """
     lines_arr = (np.asarray(lines, dtype=np.int64) if lines is not None
                  else np.arange(len(df), dtype=np.int64) + first_line)
-    good, problems = _check_cells(df, source, lines_arr)
+    data, ok, problems = _check_cells(df, source, lines_arr)
     if problems and not lenient:
         _raise(problems)
-    return _finalise(good, _quarantine_frame(problems), lenient=lenient)
+    return _finalise(data, _quarantine_frame(problems), lenient=lenient, ok=ok)
 
 
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -907,12 +947,14 @@ def read_flows(paths: str | Path | Iterable[str | Path], *, lenient: bool = Fals
                              f"{[display_path(p) for p in paths]}")
     name = label or display_path
     problems: list[Problem] = []
-    frames = []
+    frames, oks = [], []
     for f in files:
         src = name(f)
         raw, lines, parse_problems = _read_file(f, src, max_bytes)
-        good, cell_problems = _check_cells(raw, src, lines)
+        data, ok, cell_problems = _check_cells(raw, src, lines)
         problems += parse_problems + cell_problems
-        frames.append(good)
+        frames.append(data)
+        oks.append(ok)
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return _finalise(data, _quarantine_frame(problems), lenient=lenient, problems=problems)
+    return _finalise(data, _quarantine_frame(problems), lenient=lenient, problems=problems,
+                     ok=np.concatenate(oks))

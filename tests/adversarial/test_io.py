@@ -611,3 +611,18 @@ def test_fast_scan_matches_the_record_parser():
         assert got.values.tolist() == want.values.tolist()
 
     check()
+
+
+def test_read_flows_bytes_matches_read_flows(tmp_path):
+    from equipoise.io.flows import read_flows_bytes
+
+    p = tmp_path / "up.csv"
+    p.write_text(HEADER + GOOD[0] + "\n\n" + GOOD[1] + ",x\n"
+                 + "2022,MNG,KAZ,trade,trade.goods.turnover,,-1,USD bn,t\n", encoding="utf-8")
+    a = read_flows(p, lenient=True, label=lambda _: "up.csv")
+    b = read_flows_bytes(p.read_bytes(), source="up.csv", lenient=True)
+    assert a.counts == b.counts == {"read": 3, "loaded": 1, "quarantined": 2}
+    pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
+    pd.testing.assert_frame_equal(a.data, b.data)
+    with pytest.raises(InputFileError, match=r"up\.csv: not UTF-8: byte 0xE9 at line 1"):
+        read_flows_bytes(b"caf\xe9", source="up.csv")

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 OUT    ?= equipoise-output
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast install install-test lint bench clean help
+.PHONY: demo test test-fast install install-test lint bench docs clean help
 
 help:
 	@echo "make demo      create $(VENV), install, run the main job on the embedded Kazakhstan default"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-fast the suite without slow, Spark and browser tests"
 	@echo "make lint      ruff"
 	@echo "make bench     run the benchmarks (benchmarks/README.md)"
+	@echo "make docs      build the documentation site into site/ (mkdocs --strict; runs the notebook)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +46,9 @@ lint: install-test
 bench: install-test
 	$(BIN)/python -m benchmarks
 
+# `make test` builds the site too, as tests/docs/test_site.py (slow), so CI counts it.
+docs: install-test
+	$(BIN)/python -m mkdocs build --strict -d site
+
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) $(OUT) build dist site *.egg-info src/*.egg-info .pytest_cache

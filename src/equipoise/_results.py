@@ -18,8 +18,9 @@ class RichSummary:
         """Plain-text summary (the CLI's human output, without colour)."""
         from rich.console import Console
 
+        # force_jupyter=False: in a notebook rich would otherwise also display the tables
         console = Console(record=True, width=self.summary_width, color_system=None,
-                          file=io.StringIO())
+                          file=io.StringIO(), force_jupyter=False)
         for renderable in self.renderables():
             console.print(renderable)
         return console.export_text()

@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import InputError
+from .io.files import MAX_TOML_BYTES  # 16 MiB
 
 #: deepest nesting of tables/arrays/inline tables accepted (hand-written files use 3-4)
 MAX_DEPTH = 64
@@ -80,19 +81,44 @@ def parse_toml(text: str, *, where: str, error: type[Exception] = InputError) ->
                     f"{MAX_DEPTH} levels") from None
 
 
-def read_toml(path: str | Path, *, what: str, error: type[Exception] = InputError) -> dict:
+def read_toml(path: str | Path, *, what: str, error: type[Exception] = InputError,
+              max_bytes: int = MAX_TOML_BYTES) -> dict:
     """The parsed TOML file at ``path``; ``what`` names the file in errors ("shock file").
 
-    The file must be a regular UTF-8 file of at most 16 MiB (:func:`equipoise.io.files.read_text`).
+    The file must be a regular UTF-8 file of at most ``max_bytes``
+    (:func:`equipoise.io.files.read_text`).
     Problems are raised as ``error`` (the reader's own error class) with the message of
     :class:`~equipoise.errors.InputFileError`.
     """
-    from .io.files import MAX_TOML_BYTES, display_path, read_text
+    from .io.files import display_path, read_text
 
     try:
-        text = read_text(path, what=what, max_bytes=MAX_TOML_BYTES)
+        text = read_text(path, what=what, max_bytes=max_bytes)
     except InputError as exc:
         if isinstance(exc, error):
             raise
         raise error(str(exc)) from None
     return parse_toml(text, where=display_path(path), error=error)
+
+
+def key_lines(path: str | Path, table: str | None = None) -> dict[str, int]:
+    """Key -> line number of the ``key = value`` lines at the top of ``[table]`` (or at the top
+    level), for error messages. Best effort: a key written as a dotted or quoted name, or in an
+    inline table, is not found."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out: dict[str, int] = {}
+    current = None
+    for i, line in enumerate(text.splitlines(), start=1):
+        t = line.strip()
+        if t.startswith("["):
+            current = t.strip("[] \t")
+            continue
+        m = re.match(r"([A-Za-z0-9_-]+)\s*=", t)
+        if m and current == table:
+            out.setdefault(m.group(1), i)
+        elif m and table and current and current.startswith(table + "."):
+            out.setdefault(current[len(table) + 1:], i)  # e.g. [simulate.probabilities]
+    return out

@@ -17,17 +17,26 @@ Guarantees
   and its row in ``loads``). A process killed midway leaves the warehouse as it was; the next
   ingest succeeds.
 * **Idempotent**: a file whose SHA-256 is already loaded for the source is skipped
-  (``unchanged``). A changed file at the same path replaces its earlier load; for
-  ``trade_products`` a new load also replaces the same source's rows for the years it holds
-  (a new BACI version supersedes the old), for Comtrade per year and reporter (a KAZ 2021
-  file leaves CHN 2021 alone). Replaced loads stay in ``loads`` with status
-  ``replaced``.
+  (``unchanged``). A changed file at the same path replaces its earlier load.
+* **Superseded by what a file is**: a ``trade_products`` file declares its scope before any
+  row is read -- a BACI file the year its name gives (``BACI_HS17_Y2020_...``), a Comtrade
+  file the year and reporter of its first usable import row -- and supersedes exactly the
+  same source's loads of that scope (a new BACI version replaces the old year; a KAZ 2021
+  Comtrade file leaves CHN 2021 alone). Its rows of another year or reporter are quarantined
+  (``outside_scope``, with line, column and value), never allowed to replace anything. What
+  will be superseded is said before it happens (``announce``, :attr:`FileReport.supersedes`);
+  replaced loads stay in ``loads`` with status ``replaced`` and ``replaced_by``.
 * **One writer**: ingests take a lock file (``<db>.lock``, :mod:`filelock`); a second ingest
   waits up to ``lock_timeout`` seconds, then fails with :class:`~equipoise.errors.WarehouseError`
   naming the lock. DuckDB itself refuses a second process while one writes; that also becomes
   a clear ``WarehouseError``.
 * **Bounded memory**: DuckDB's memory limit during an ingest is 1 GB (``$EQUIPOISE_DB_MEMORY_LIMIT``
-  overrides; DuckDB spills beyond it), and files are read in Arrow batches.
+  overrides with a size such as ``2GB`` or ``50%``, checked strictly and passed as DuckDB
+  configuration, never as SQL text; DuckDB spills beyond it), and files are read in Arrow
+  batches.
+* **Clear refusals**: a warehouse locked by another process, a file that is not a DuckDB
+  database, and a folder or file without write permission each get their own
+  :class:`~equipoise.errors.WarehouseError` naming the file and what to do.
 * **Summarised**: for the product screen the ingest also keeps, per (source, year) of
   ``trade_products``, the screen's sufficient statistics: ``trade_summary`` (one row per
   imported reporter-product: imports, sum of squares, largest supplier, supplier count,
@@ -45,6 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -101,7 +111,11 @@ DDL: dict[str, str] = {
 LOADS_DDL = ("load_id INTEGER, source VARCHAR, path VARCHAR, sha256 VARCHAR, version VARCHAR, "
              "tables VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
              "rows_stored BIGINT, rows_merged BIGINT, status VARCHAR, loaded_at VARCHAR, "
-             "seconds DOUBLE")
+             "seconds DOUBLE, scope VARCHAR, replaced_by INTEGER")
+#: columns added to ``loads`` after its first release (added to older warehouses on open):
+#: ``scope`` what the file declared it holds (``year=2020``, ``year=2021;importer=KAZ``),
+#: ``replaced_by`` the load that superseded it
+LOADS_ADDED = ("scope VARCHAR", "replaced_by INTEGER")
 #: keys of the product tables; duplicate keys within a load are summed
 PRODUCT_KEY = ("year", "exporter", "importer", "product")
 #: per-(source, year) summaries of ``trade_products`` for the product screen, rebuilt inside
@@ -148,6 +162,10 @@ class FileReport:
     seconds: float = 0.0
     load_id: int | None = None
     summary_seconds: float = 0.0  # of ``seconds``: rebuilding the product summaries
+    #: what the file declared it holds (``year=2020``; see :class:`~equipoise.sources.Scope`)
+    scope: str = ""
+    #: the loads it superseded, as planned before loading (``text`` says it in one line)
+    supersedes: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -171,9 +189,12 @@ class IngestReport:
         t = self.totals
         done = sum(f.status == "loaded" for f in self.files)
         same = sum(f.status == "unchanged" for f in self.files)
-        return (f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
-                f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
-                f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})")
+        lines = [f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
+                 f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
+                 f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})"]
+        for f in self.files:
+            lines += [f"  {Path(f.file).name} {d['text']}" for d in f.supersedes]
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
@@ -198,28 +219,119 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def _raw_connect(path: Path, *, read_only: bool = False):
+MEMORY_ENV = "EQUIPOISE_DB_MEMORY_LIMIT"
+#: a DuckDB memory limit: a number and a unit, or a percentage of the machine's memory
+_MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d+(\.\d+)?\s*%)\s*$",
+                        re.IGNORECASE)
+
+
+def memory_limit(value: str | None = None) -> str:
+    """The DuckDB memory limit for an ingest: ``value``, else ``$EQUIPOISE_DB_MEMORY_LIMIT``,
+    else ``1GB``; checked strictly (e.g. ``2GB``, ``512 MiB``, ``50%``) because it goes to
+    DuckDB's configuration.
+
+    Raises
+    ------
+    WarehouseError
+        The value is not a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) or a
+        percentage; the message names the variable and shows the value seen (escaped).
+    """
+    raw = os.environ.get(MEMORY_ENV, "1GB") if value is None else value
+    if not _MEMORY_RE.fullmatch(raw):
+        seen = raw if len(raw) <= 60 else raw[:60] + "..."
+        raise WarehouseError(
+            f"{MEMORY_ENV}: saw {seen!r}, expected a number and a unit such as 1GB, 512MB or "
+            f"2GiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) or a percentage such as 50%")
+    return re.sub(r"\s+", "", raw)
+
+
+def _open_error(path: Path, exc: BaseException, *, write: bool) -> WarehouseError:
+    """A clear :class:`WarehouseError` for a warehouse file that cannot be opened, naming the
+    file, the cause (lock held by another process, not a DuckDB file, no permission) and
+    what to do."""
+    text = str(exc)
+    low = text.lower()
+    if "conflicting lock" in low or "could not set lock" in low:
+        m = re.search(r"\(PID (\d+)\)", text)
+        who = f" (process {m[1]})" if m else ""
+        return WarehouseError(
+            f"warehouse {path} is in use by another process{who}, probably an ingest; retry "
+            f"when it has finished. DuckDB said: {text}")
+    if "not a valid duckdb database" in low or "corrupt" in low or "checksum" in low:
+        return WarehouseError(
+            f"warehouse {path} is not a readable DuckDB database (a damaged file, or another "
+            f"kind of file at that path); nothing was changed. Move it aside and ingest again, "
+            f"or pass another --db. DuckDB said: {text}")
+    if "out of memory" in low or "memory_limit" in low or "memory limit" in low:
+        return WarehouseError(
+            f"warehouse {path}: DuckDB could not work within the memory limit "
+            f"({MEMORY_ENV}={os.environ.get(MEMORY_ENV, '1GB')!r:.70}); raise it (e.g. 2GB) "
+            f"or free memory. DuckDB said: {text}")
+    if "version number" in low or "storage version" in low:
+        return WarehouseError(
+            f"warehouse {path} was written by another version of DuckDB; open it with that "
+            f"version or ingest into a new file (--db). DuckDB said: {text}")
+    if isinstance(exc, PermissionError) or "permission denied" in low \
+            or "read-only file system" in low:
+        return WarehouseError(
+            f"warehouse {path}: permission denied{' (it is opened for writing)' if write else ''}"
+            f"; make the file and its folder writable, or pass another --db. Said: {text}")
+    return WarehouseError(f"cannot open warehouse {path}: {text}")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, with a clear message, a warehouse path an ingest cannot write: its folder is
+    missing and cannot be made, is not a folder, or is not writable (permission or a
+    read-only file system), or the path is a folder or a read-only file."""
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise WarehouseError(f"warehouse {path}: {exc.filename or parent} is a file, not a "
+                             f"folder; pass a --db inside a folder") from exc
+    except NotADirectoryError as exc:
+        raise WarehouseError(f"warehouse {path}: a part of {parent} is a file, not a folder; "
+                             f"pass a --db inside a folder") from exc
+    except OSError as exc:
+        raise WarehouseError(f"warehouse {path}: cannot create the folder {parent} "
+                             f"({exc.strerror or exc}); pass a --db in a writable folder") from exc
+    if not parent.is_dir():
+        raise WarehouseError(f"warehouse {path}: {parent} is not a folder; pass a --db inside "
+                             f"a folder")
+    if path.is_dir():
+        raise WarehouseError(f"warehouse {path} is a folder, not a DuckDB file; pass a file "
+                             f"path such as {path / 'warehouse.duckdb'}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise WarehouseError(
+            f"warehouse {path}: the folder {parent} is not writable (permission denied or a "
+            f"read-only file system); an ingest writes the warehouse, its lock {path.name}.lock "
+            f"and DuckDB's log there. Pass a --db in a writable folder")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise WarehouseError(f"warehouse {path} is read-only (permission denied); make it "
+                             f"writable to ingest, or pass another --db")
+
+
+def _raw_connect(path: Path, *, read_only: bool = False, config: dict | None = None):
     import duckdb
 
     if read_only and not path.exists():
         raise WarehouseError(f"warehouse {path} does not exist; load data first with "
                              f"`equipoise ingest SOURCE PATH --db {path}`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and path.is_dir():
+        raise WarehouseError(f"warehouse {path} is a folder, not a DuckDB file")
+    if not read_only:
+        _check_writable(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseError(
-                f"warehouse {path} is in use by another process (an ingest is probably "
-                f"running); retry when it has finished. DuckDB said: {exc}") from exc
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.Error as exc:
         if "different configuration" in str(exc):
             raise WarehouseError(
                 f"warehouse {path} is already open in this process with other settings (e.g. a "
                 f"read-only connection from warehouse.connect()); close it (con.disconnect()) "
                 f"before ingesting") from exc
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        raise _open_error(path, exc, write=not read_only) from exc
+    except OSError as exc:
+        raise _open_error(path, exc, write=not read_only) from exc
 
 
 def _ensure_schema(con) -> None:
@@ -228,6 +340,8 @@ def _ensure_schema(con) -> None:
     for name, cols in DDL.items():
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({cols}, load_id INTEGER)').fetchall()
     con.execute(f"CREATE TABLE IF NOT EXISTS loads ({LOADS_DDL})").fetchall()
+    for col in LOADS_ADDED:
+        con.execute(f"ALTER TABLE loads ADD COLUMN IF NOT EXISTS {col}").fetchall()
     if not _exists(con, "trade_summary_years"):
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
@@ -362,7 +476,8 @@ def _type(table: str, col: str) -> str:
 
 def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
            progress: Callable[[str, int, int], None] | None = None, lock_timeout: float = 0.0,
-           force: bool = False, options: dict | None = None) -> IngestReport:
+           force: bool = False, options: dict | None = None,
+           announce: Callable[[str], None] | None = None) -> IngestReport:
     """Load ``path`` (a file or, for BACI/Comtrade, a folder) of ``source`` into the warehouse.
 
     Parameters
@@ -381,22 +496,31 @@ def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
         Reload files already loaded with the same checksum.
     options
         Reader keyword arguments (e.g. ``{"prefer": "derived"}`` for IMF DIP).
+    announce
+        Called with one line per file before it is loaded: the scope the file declares (a
+        BACI year, a Comtrade year and reporter) and every load it will supersede, e.g.
+        ``BACI_HS17_Y2020_V202401b.csv: declares year 2020 (its name ...); supersedes load 1:
+        baci HS17_V202301 BACI_HS17_Y2020_V202301.csv (year 2020), 1,994,544 rows``.
 
     Raises
     ------
     WarehouseError
-        Another ingest holds the lock, or the file is in use.
+        Another ingest holds the lock, the file is in use, is not a DuckDB database or
+        cannot be written (permission, read-only folder), or ``$EQUIPOISE_DB_MEMORY_LIMIT``
+        is not a memory size.
     SchemaError, InputError
         The input is not in the source's layout (nothing is loaded).
     """
+    import duckdb
     from filelock import FileLock, Timeout
 
     from .sources import reader
 
+    limit = memory_limit()
     rd = reader(source)
     sfs = rd.files(path)
     dbp = _path(db)
-    dbp.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(dbp)
     lock = FileLock(str(dbp) + ".lock")
     try:
         lock.acquire(timeout=lock_timeout)
@@ -404,15 +528,17 @@ def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
         raise WarehouseError(
             f"warehouse {dbp} is busy: another ingest holds the lock {dbp}.lock; wait for it to "
             f"finish (or pass --wait SECONDS to wait for it)") from exc
+    except OSError as exc:  # e.g. the folder became read-only after the check
+        raise WarehouseError(f"warehouse {dbp}: cannot create the lock {dbp}.lock "
+                             f"({exc.strerror or exc}); pass a --db in a writable folder") from exc
     try:
-        con = _raw_connect(dbp)
+        con = _raw_connect(dbp, config={"memory_limit": limit})
         try:
-            limit = os.environ.get("EQUIPOISE_DB_MEMORY_LIMIT", "1GB")
-            if limit:
-                con.execute(f"SET memory_limit = '{limit}'").fetchall()
             _ensure_schema(con)
             reports = [_ingest_file(con, rd, source, sf, progress=progress, force=force,
-                                    options=options or {}) for sf in sfs]
+                                    options=options or {}, announce=announce) for sf in sfs]
+        except duckdb.OutOfMemoryException as exc:  # rolled back by _ingest_file
+            raise _open_error(dbp, exc, write=True) from exc
         finally:
             con.close()
     finally:
@@ -420,7 +546,80 @@ def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
     return IngestReport(db=str(dbp), source=source, files=reports)
 
 
-def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: dict) -> FileReport:
+def _plan(con, source: str, fpath: Path, scope) -> list[dict[str, Any]]:
+    """What loading ``fpath`` will supersede, decided from what the file is before any row
+    is read: this path's earlier load (a changed file), and this source's loads of the scope
+    the file declares (:class:`~equipoise.sources._common.Scope`: a BACI year, a Comtrade
+    year and reporter). Loads of other scopes are never touched. A load written before the
+    manifest kept scopes (``scope`` NULL) loses only its rows inside the declared scope.
+
+    Returns one dict per affected load: ``load_id``, ``file``, ``version``, ``scope``,
+    ``rows`` (rows it will lose), ``whole`` (the load is replaced) and ``why``.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    cols = "load_id, path, version, scope, tables"
+    for lid, path, version, sc, tables in con.execute(
+            f"SELECT {cols} FROM loads WHERE source = ? AND path = ? AND status = 'loaded'",
+            [source, str(fpath)]).fetchall():
+        out[int(lid)] = {"load_id": int(lid), "file": str(path), "version": version or "",
+                         "scope": sc or "", "tables": tables or "", "whole": True,
+                         "why": "an earlier load of this path"}
+    if scope is not None:
+        key = scope.key()
+        for lid, path, version, sc, tables in con.execute(
+                f"SELECT {cols} FROM loads WHERE source = ? AND status = 'loaded' AND "
+                f"(scope = ? OR (scope IS NULL AND tables LIKE '%trade_products%'))",
+                [source, key]).fetchall():
+            if int(lid) in out:
+                continue
+            out[int(lid)] = {"load_id": int(lid), "file": str(path), "version": version or "",
+                             "scope": sc or "", "tables": tables or "", "whole": sc == key,
+                             "why": f"the same {scope.describe()}"}
+    where, args = _scope_where(scope)
+    for d in out.values():
+        lid = d["load_id"]
+        tables = [t for t in d.pop("tables").split(",") if t in DDL] or ["trade_products"]
+        if d["whole"]:
+            d["rows"] = sum(int(con.execute(f'SELECT count(*) FROM "{t}" WHERE load_id = ?',
+                                            [lid]).fetchall()[0][0]) for t in tables)
+        else:  # a load without a recorded scope: only its rows inside the declared scope
+            d["rows"] = int(con.execute(
+                f"SELECT count(*) FROM trade_products WHERE load_id = ? AND {where}",
+                [lid, *args]).fetchall()[0][0])
+            left = int(con.execute("SELECT count(*) FROM trade_products WHERE load_id = ?",
+                                   [lid]).fetchall()[0][0]) - d["rows"]
+            d["whole"] = d["rows"] > 0 and left == 0
+    return [d for d in sorted(out.values(), key=lambda d: d["load_id"])
+            if d["whole"] or d["rows"]]
+
+
+def _scope_where(scope) -> tuple[str, list]:
+    """SQL condition (with parameters) for the rows of ``trade_products`` inside ``scope``."""
+    if scope is None:
+        return "FALSE", []
+    cols = set(_columns(DDL["trade_products"]))
+    if any(k not in cols for k, _ in scope.keys):
+        raise WarehouseError(f"scope {scope.key()!r}: keys must be columns of trade_products")
+    return (" AND ".join(f'"{k}" = ?' for k, _ in scope.keys) or "TRUE",
+            [v for _, v in scope.keys])
+
+
+def describe_supersession(source: str, d: dict[str, Any]) -> str:
+    """One line for a planned supersession, e.g. ``supersedes load 3: baci HS17_V202301
+    BACI_HS17_Y2020_V202301.csv (year 2020), 1,994,544 rows``."""
+    from .sources._common import parse_scope
+
+    sc = parse_scope(d.get("scope"))
+    what = ", ".join(f"{'reporter' if k == 'importer' else k} {v}" for k, v in sc.items())
+    ver = f" {d['version']}" if d.get("version") else ""
+    rows = f"{d['rows']:,} rows" if d["whole"] else \
+        f"{d['rows']:,} of its rows (those inside this file's scope; it keeps the others)"
+    return (f"supersedes load {d['load_id']}: {source}{ver} {Path(d['file']).name}"
+            f"{f' ({what})' if what else ''}, {rows} [{d['why']}]")
+
+
+def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: dict,
+                 announce: Callable[[str], None] | None = None) -> FileReport:
     t0 = time.perf_counter()
     fpath = Path(sf.path).resolve()
     sha = _sha256(fpath)
@@ -430,46 +629,56 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
         return FileReport(source=source, file=str(fpath), status="unchanged", version=sf.version,
                           sha256=sha, load_id=int(same[0][0]),
                           seconds=time.perf_counter() - t0)
+    # what the file is decides what it supersedes, stated before anything changes
+    scope = rd.scope(sf) if hasattr(rd, "scope") else None
+    sf.scope = scope
+    plan = _plan(con, source, fpath, scope)
+    if announce is not None:
+        head = f"{fpath.name}: " + (f"declares {scope.describe()} {scope.origin}"
+                                    if scope is not None else "no year/reporter scope")
+        announce("; ".join([head, *(describe_supersession(source, d) for d in plan)])
+                 if plan else head + "; supersedes nothing")
     size = _size(fpath)
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
         read = quarantined = stored = 0
         tables: set[str] = set()
-        years: set[int] = set()
         for chunk in rd.read(sf, **options):
             read += chunk.rows_read
             quarantined += _insert(con, "quarantine", chunk.quarantine, load_id)
             stored += _insert(con, chunk.table, chunk.data, load_id)
             tables.add(chunk.table)
-            if chunk.table == "trade_products" and len(chunk.data):
-                years.update(_years(chunk.data))
             if progress is not None:
                 progress(str(fpath), chunk.bytes_done or size, size)
+        if "trade_products" in tables and scope is not None:
+            # the readers quarantine rows outside the declared scope; check it, so that a
+            # reader's slip can never become another scope's loss (the transaction rolls back)
+            where, args = _scope_where(scope)
+            stray = con.execute(f"SELECT count(*) FROM trade_products WHERE load_id = ? AND "
+                                f"NOT ({where})", [load_id, *args]).fetchall()[0][0]
+            if stray:
+                raise WarehouseError(
+                    f"{fpath}: {stray:,} row(s) outside the {scope.describe()} the file "
+                    f"declares {scope.origin} reached the warehouse; nothing was loaded")
         merged = 0
         if "trade_products" in tables:
             merged = _merge_duplicates(con, load_id)
-        # replace earlier loads of this path, and (products) of this source's years
-        prev = {int(r[0]) for r in con.execute(
-            "SELECT load_id FROM loads WHERE source = ? AND path = ? AND status = 'loaded'",
-            [source, str(fpath)]).fetchall()}
-        if years:
-            # supersede: this source's earlier rows with the same (year[, importer]) as the new
-            # load's rows (the reader's SUPERSEDES; BACI: year, Comtrade: year and reporter)
-            scope = ", ".join(getattr(rd, "SUPERSEDES", ("year",)))
-            con.execute(f"DELETE FROM trade_products WHERE source = ? AND load_id <> {load_id} "
-                        f"AND ({scope}) IN (SELECT DISTINCT ({scope}) FROM trade_products "
-                        f"WHERE load_id = {load_id})", [source]).fetchall()
-            prev |= {int(r[0]) for r in con.execute(
-                "SELECT load_id FROM loads WHERE source = ? AND status = 'loaded' AND "
-                "tables LIKE '%trade_products%'", [source]).fetchall()
-                if not _has_rows(con, int(r[0]))}
-        for pid in sorted(prev):
-            for t in (*DDL,):
-                con.execute(f'DELETE FROM "{t}" WHERE load_id = {pid}').fetchall()
-            con.execute("UPDATE loads SET status = 'replaced' WHERE load_id = ?", [pid]).fetchall()
+        where, args = _scope_where(scope)
+        prev = []
+        for d in plan:
+            pid = d["load_id"]
+            if d["whole"]:
+                for t in DDL:
+                    con.execute(f'DELETE FROM "{t}" WHERE load_id = ?', [pid]).fetchall()
+                con.execute("UPDATE loads SET status = 'replaced', replaced_by = ? "
+                            "WHERE load_id = ?", [load_id, pid]).fetchall()
+                prev.append(pid)
+            else:  # an unscoped (older) load: only its rows inside this file's scope
+                con.execute(f"DELETE FROM trade_products WHERE load_id = ? AND {where}",
+                            [pid, *args]).fetchall()
         t_sum = time.perf_counter()
-        if "trade_products" in tables or prev:
+        if "trade_products" in tables or plan:
             new = {(str(a), int(b)) for a, b in con.execute(
                 "SELECT DISTINCT source, year FROM trade_products WHERE load_id = ?",
                 [load_id]).fetchall()}
@@ -477,10 +686,12 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
         t_sum = time.perf_counter() - t_sum
         loaded = read - quarantined
         seconds = time.perf_counter() - t0
-        con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?)",
+        con.execute(f"INSERT INTO loads ({', '.join(_columns(LOADS_DDL))}) VALUES "
+                    f"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, NULL)",
                     [load_id, source, str(fpath), sha, sf.version, ",".join(sorted(tables)),
                      read, loaded, quarantined, stored - merged, merged,
-                     datetime.now(UTC).isoformat(timespec="seconds"), seconds]).fetchall()
+                     datetime.now(UTC).isoformat(timespec="seconds"), seconds,
+                     scope.key() if scope is not None else None]).fetchall()
         con.execute("COMMIT").fetchall()
     except BaseException:
         con.execute("ROLLBACK").fetchall()
@@ -491,20 +702,10 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
     return FileReport(source=source, file=str(fpath), status="loaded", version=sf.version,
                       sha256=sha, rows_read=read, rows_loaded=loaded, rows_quarantined=quarantined,
                       rows_stored=stored - merged, rows_merged=merged, replaced_loads=sorted(prev),
-                      seconds=seconds, load_id=load_id, summary_seconds=t_sum)
-
-
-def _years(data: Any) -> set[int]:
-    if isinstance(data, pd.DataFrame):
-        return {int(y) for y in data["year"].unique()}
-    import pyarrow.compute as pc
-
-    return {int(y) for y in pc.unique(data["year"]).to_pylist()}
-
-
-def _has_rows(con, load_id: int) -> bool:
-    return bool(con.execute("SELECT count(*) FROM trade_products WHERE load_id = ?",
-                            [load_id]).fetchall()[0][0])
+                      seconds=seconds, load_id=load_id, summary_seconds=t_sum,
+                      scope=scope.key() if scope is not None else "",
+                      supersedes=[{**d, "text": describe_supersession(source, d)}
+                                  for d in plan])
 
 
 def _merge_duplicates(con, load_id: int) -> int:
@@ -565,13 +766,16 @@ def connect(db: str | Path | None = None, *, read_only: bool = True, threads: in
     if not p.exists():
         raise WarehouseError(f"warehouse {p} does not exist; load data first with "
                              f"`equipoise ingest SOURCE PATH --db {p}`")
+    if p.is_dir():
+        raise WarehouseError(f"warehouse {p} is a folder, not a DuckDB file")
+    if memory_limit is not None and not _MEMORY_RE.fullmatch(memory_limit):
+        raise WarehouseError(f"memory_limit: saw {memory_limit[:60]!r}, expected a number and "
+                             f"a unit such as 1GB or 2GiB, or a percentage such as 50%")
     try:
         return engine_connect("duckdb", db=p, read_only=read_only, threads=threads,
                               memory_limit=memory_limit)
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"warehouse {p} is in use by another process (an ingest is "
-                             f"probably running); retry when it has finished. DuckDB said: "
-                             f"{exc}") from exc
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(p, exc, write=not read_only) from exc
 
 
 def read_flows(db: str | Path | None = None, focal: str | None = None, *,

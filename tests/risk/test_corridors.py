@@ -217,3 +217,121 @@ def test_shipped_contingencies_rail():
     assert all(c["max_flow"] <= r.max_flow + 1e-12 for c in r.contingencies)
     both = next(c for c in r.contingencies if set(c["removed"]) == {"AZE", "RUS"})
     assert both["max_flow"] == 0
+
+
+# ----------------------------------------------------------------- capacities over wide ranges
+
+def _lp_max_flow(g: CorridorGraph, source: str, sink: str) -> float:
+    """Oracle: max flow as a float linear programme (HiGHS dual simplex), node capacities by
+    splitting, built here from the graph's float capacities."""
+    import math
+
+    from scipy.optimize import linprog
+
+    cap = dict(zip(g.nodes["id"], g.nodes["capacity"], strict=True))
+    vin = {v: f"{v}/in" for v in cap}
+    vout = {v: vin[v] if math.isnan(c) else f"{v}/out" for v, c in cap.items()}
+    arcs = [(vin[v], vout[v], c) for v, c in cap.items() if not math.isnan(c)]
+    arcs += [(vout[r.source], vin[r.target], r.capacity) for r in g.edges.itertuples(index=False)]
+    s, t = vin[source], vout[sink]
+    inner = sorted(({a for a, _, _ in arcs} | {b for _, b, _ in arcs}) - {s, t})
+    row = {v: i for i, v in enumerate(inner)}
+    A = np.zeros((max(1, len(inner)), len(arcs)))
+    c = np.zeros(len(arcs))
+    for j, (a, b, _) in enumerate(arcs):
+        if a in row:
+            A[row[a], j] -= 1
+        if b in row:
+            A[row[b], j] += 1
+        c[j] += (b == s) - (a == s)
+    r = linprog(c, A_eq=A, b_eq=np.zeros(len(A)), method="highs-ds",
+                bounds=[(0, None if math.isinf(k) else k) for _, _, k in arcs],
+                options={"primal_feasibility_tolerance": 1e-10,
+                         "dual_feasibility_tolerance": 1e-10})
+    assert r.status == 0, r.message
+    return -r.fun
+
+
+def _wide(lo: int = -3, hi: int = 5):
+    """Capacities written as d x 10^e, d in 1..9: 1e-3 .. 9e5 by default (nine orders)."""
+    return st.builds(lambda d, e: f"{d}e{e}", st.integers(1, 9), st.integers(lo, hi))
+
+
+@st.composite
+def wide_graphs(draw):
+    k = draw(st.integers(4, 9))
+    ids = [f"N{i}" for i in range(k)]
+    countries = ["KAZ"] + [draw(st.sampled_from(COUNTRIES)) for _ in range(k - 2)] + ["WLD"]
+    ncap = [""] + [draw(st.one_of(st.just(""), _wide())) for _ in range(k - 2)] + [""]
+    pairs = [(a, b) for a, b in itertools.permutations(range(k), 2) if b != 0 and a != k - 1]
+    chosen = draw(st.lists(st.sampled_from(pairs), min_size=2, max_size=3 * k, unique=True))
+    edges = [(ids[a], ids[b], draw(_wide()), "x") for a, b in chosen]
+    nodes = list(zip(ids, countries, ["n"] * k, ncap, strict=True))
+    return graph(nodes, edges)
+
+
+def test_wide_range_hand_examples():
+    # Two paths, 1 and 0.4, behind 1e9 links: 1.4 (integer scaling to fit 32 bits gave 1.0).
+    nodes = [("S", "KAZ", "s"), ("A", "RUS", "h"), ("B", "CHN", "h"), ("T", "WLD", "m")]
+    g = graph(nodes, [("S", "A", "1", "x"), ("A", "T", "1e9", "x"), ("S", "B", "0.4", "x"),
+                      ("B", "T", "1e9", "x")])
+    assert max_flow(g, "S", "T") == 1.4
+    r = analyse(g, "S", "T", contingencies=1)
+    assert r.max_flow == 1.4 and r.min_cut_capacity == 1.4
+    assert sorted(r.min_cut) == [("S", "A"), ("S", "B")]
+    assert {tuple(c["removed"]): c["max_flow"] for c in r.contingencies} == \
+        {("RUS",): 0.4, ("CHN",): 1.0}
+    # Nine orders of magnitude: 1e-3 via A, 1e6 via B, 1e6 + 2e6 direct = 4,000,000.001.
+    g = graph(nodes, [("S", "A", "0.001", "x"), ("A", "T", "1e6", "x"), ("S", "B", "1e6", "x"),
+                      ("B", "T", "1e6", "x"), ("S", "T", "1e6", "x"), ("S", "T", "2e6", "x")])
+    assert max_flow(g, "S", "T") == 4_000_000.001
+    assert max_flow(g, "S", "T", without=["CHN"]) == 3_000_000.001
+    assert corridor_loss(g, "S", "T", ["RUS"]) == pytest.approx(0.001 / 4_000_000.001, rel=1e-12)
+
+
+def test_extreme_range_is_exact_on_python_integers():
+    # 1e-300 next to 1e300: the scaled network does not fit 32 bits; networkx solves it exactly.
+    from equipoise.risk.corridors import _network
+
+    nodes = [("S", "KAZ", "s"), ("A", "RUS", "h", "3e-300"), ("B", "CHN", "h", ""),
+             ("T", "WLD", "m", "")]
+    nodes[0] = (*nodes[0], "")
+    g = graph(nodes, [("S", "A", "1e-300", "x"), ("A", "T", "1e300", "x"),
+                      ("S", "B", "2.5e-300", "x"), ("B", "T", "inf", "connector")])
+    assert not _network(g, "S", ["T"]).fits_int32
+    r = analyse(g, "S", "T", contingencies=1)
+    assert r.max_flow == 3.5e-300 and r.min_cut_capacity == 3.5e-300
+    assert {tuple(c["removed"]): c["max_flow"] for c in r.contingencies} == \
+        {("RUS",): 2.5e-300, ("CHN",): 1e-300}
+    huge = graph([("S", "KAZ", "s"), ("T", "WLD", "m"), ("U", "WLD", "m")],
+                 [("S", "T", "1.5e308", "x"), ("S", "U", "1.5e308", "x")])
+    assert max_flow(huge, "S", "T") == 1.5e308
+    with pytest.raises(CorridorError, match="beyond the largest double"):
+        max_flow(huge, "S", ["T", "U"])
+
+
+@seed(20261130)
+@settings(max_examples=50, deadline=None)
+@given(wide_graphs())
+def test_wide_range_exact_equals_lp_and_min_cut(g):
+    sink = g.nodes["id"].iat[-1]
+    r = analyse(g, "N0", sink)
+    lp = _lp_max_flow(g, "N0", sink)
+    assert abs(r.max_flow - lp) <= 1e-9 * max(r.max_flow, lp) + 1e-300
+    assert r.max_flow == r.min_cut_capacity  # both exact, rounded once
+
+
+@seed(20261130)
+@settings(max_examples=40, deadline=None)
+@given(wide_graphs(), st.data())
+def test_wide_range_removing_a_node_never_raises_flow(g, data):
+    ids = list(g.nodes["id"])
+    sink = ids[-1]
+    v = data.draw(st.sampled_from(ids[1:-1]))
+    keep = [i for i in range(len(g.nodes)) if g.nodes["id"].iat[i] != v]
+    n = g.nodes.iloc[keep][["id", "country", "kind", "capacity"]].copy()
+    e = g.edges[(g.edges["source"] != v) & (g.edges["target"] != v)]
+    e = e[["source", "target", "capacity", "mode"]]
+    if e.empty:
+        return
+    assert max_flow(CorridorGraph.from_tables(n, e), "N0", sink) <= max_flow(g, "N0", sink)

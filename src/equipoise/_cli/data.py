@@ -36,7 +36,9 @@ def ingest(
     """Load a source file (or a BACI/Comtrade folder) into the warehouse, atomically.
 
     Re-ingesting the same file changes nothing; a killed ingest leaves the warehouse as it
-    was. Examples:
+    was. Before each file loads, a line on stderr says the scope it declares (a BACI year, a
+    Comtrade year and reporter) and which earlier loads it will supersede; its rows of
+    another scope are quarantined (outside_scope). Examples:
 
       equipoise ingest baci ~/data/BACI_HS17_V202401b
 
@@ -65,8 +67,11 @@ def ingest(
                 tasks[file] = bar.add_task(Path(file).name, total=total)
             bar.update(tasks[file], completed=done)
 
+        def announce(line: str) -> None:
+            bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
         report = warehouse.ingest(source, path, db=db, progress=progress, lock_timeout=wait,
-                                  force=force, options=options)
+                                  force=force, options=options, announce=announce)
     if json:
         emit_json(report.to_dict())
         return
@@ -75,10 +80,10 @@ def ingest(
     from ._common import console
 
     t = Table(title=f"ingest {source} -> {report.db}")
-    for c in ("file", "status", "read", "loaded", "quarantined", "stored", "seconds"):
-        t.add_column(c, justify="left" if c in ("file", "status") else "right")
+    for c in ("file", "status", "scope", "read", "loaded", "quarantined", "stored", "seconds"):
+        t.add_column(c, justify="left" if c in ("file", "status", "scope") else "right")
     for f in report.files:
-        t.add_row(Path(f.file).name, f.status, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+        t.add_row(Path(f.file).name, f.status, f.scope, f"{f.rows_read:,}", f"{f.rows_loaded:,}",
                   f"{f.rows_quarantined:,}", f"{f.rows_stored:,}", f"{f.seconds:.1f}")
     console().print(t)
     typer.echo(report.summary())
@@ -103,14 +108,17 @@ def warehouse_list(
     from ._common import console
 
     t = Table(title=f"warehouse {warehouse._path(db)}")
-    for c in ("id", "source", "version", "file", "read", "loaded", "quarantined", "status",
-              "loaded_at"):
+    for c in ("id", "source", "version", "file", "scope", "read", "loaded", "quarantined",
+              "status", "loaded_at"):
         t.add_column(c, justify="right" if c in ("id", "read", "loaded", "quarantined")
                      else "left")
     for r in loads.to_dict("records"):
+        status, by = r["status"], r.get("replaced_by")
+        if status == "replaced" and by is not None and by == by:  # by == by: not NaN
+            status = f"replaced by {int(by)}"
         t.add_row(str(r["load_id"]), r["source"], r["version"] or "", Path(r["path"]).name,
-                  f"{r['rows_read']:,}", f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}",
-                  r["status"], r["loaded_at"])
+                  str(r.get("scope") or ""), f"{r['rows_read']:,}", f"{r['rows_loaded']:,}",
+                  f"{r['rows_quarantined']:,}", status, r["loaded_at"])
     console().print(t)
     c = Table(title="tables")
     c.add_column("table")

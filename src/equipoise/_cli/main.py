@@ -26,8 +26,13 @@ app = typer.Typer(
 
 
 def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"equipoise {__version__}")
+    if value:  # the installed distribution's version; __version__ when run from a source tree
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"equipoise {version('equipoise')}")
+        except PackageNotFoundError:
+            typer.echo(f"equipoise {__version__}")
         raise typer.Exit()
 
 

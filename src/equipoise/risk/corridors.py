@@ -11,12 +11,22 @@ A corridor graph is two tables (DESIGN.md, ``corridor_nodes`` and ``corridor_edg
   source to a route's head, a terminal to the world market). Parallel edges add up.
 
 Max flow equals the capacity of a minimum cut (Ford & Fulkerson 1956). Capacities are scaled to
-integers before solving (float capacities give wrong cuts, METHODS.md): ``scale = 10**k`` with the
-smallest ``k <= 6`` that makes every finite capacity whole. ``inf`` becomes one more than the sum
-of the finite capacities, so it never sits in a minimum cut unless the flow is unbounded, which
-is reported as an error. networkx (``preflow_push``) gives the cut; contingency loops and the
-cross-checks use :func:`scipy.sparse.csgraph.maximum_flow` (Dinic's algorithm) on the same
-integer network.
+integers *exactly* before solving (float capacities give wrong cuts, METHODS.md): each finite
+capacity is read as the shortest decimal that reads back as its double (``0.4`` is ``2/5``,
+``1e-3`` is ``1/1000``), and ``scale`` is the least common multiple of those fractions'
+denominators, so every scaled capacity is a whole number with no rounding, whatever the range
+(1e-3 next to 1e6, or 1e-300 next to 1e300). ``inf`` becomes one more than the sum of the
+finite capacities, so it never sits in a minimum cut unless the flow is unbounded, which is
+reported as an error. Precision guarantee: the max flow is the exact max flow of those decimal
+capacities, rounded once to the nearest double. When the scaled network fits scipy's 32-bit
+solver (:func:`scipy.sparse.csgraph.maximum_flow`, Dinic's algorithm) it solves the
+contingency loops and cross-checks; otherwise networkx solves it on Python integers (exact,
+slower). networkx (``preflow_push``) gives the cut, whose capacity is summed again as exact
+fractions from the graph's own capacities.
+
+Bounds: a corridor file holds at most :data:`MAX_NODES` nodes and :data:`MAX_EDGES` edges, and is
+at most :data:`MAX_FILE_BYTES` bytes; one analysis solves at most :data:`MAX_CONTINGENCY_CASES`
+contingencies.
 
 Removing a country removes every node whose ``country`` is that ISO3 code, except the source and
 the sinks of the request. Several sinks are joined to one super-sink.
@@ -34,8 +44,10 @@ import csv
 import io
 import itertools
 import math
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -62,14 +74,53 @@ EDGE_REQUIRED = ("source", "target", "capacity", "mode")
 NODE_OPTIONAL = ("capacity", "unit", "citation", "note")
 EDGE_OPTIONAL = ("unit", "route", "basis", "citation", "note")
 SUPER_SINK = "__sink__"
-MAX_DECIMALS = 6
-_INT32_MAX = np.iinfo(np.int32).max
+#: Most nodes / edges a corridor graph may have (the shipped KAZ graph has a few dozen).
+MAX_NODES = 20_000
+MAX_EDGES = 100_000
+#: Largest corridor CSV read (a graph within the bounds above is far smaller).
+MAX_FILE_BYTES = 64 * 2**20
+#: Most single and double removals one :func:`analyse` call solves.
+MAX_CONTINGENCY_CASES = 50_000
+_INT32_MAX = int(np.iinfo(np.int32).max)
 
 
 # --------------------------------------------------------------------------- reading
 
+def _read_text(src, label: str) -> str:
+    """The UTF-8 text of a corridor file: a regular file within :data:`MAX_FILE_BYTES`."""
+    if not isinstance(src, (str, Path)):  # a packaged resource (Traversable)
+        return src.read_text(encoding="utf-8")
+    p = Path(src)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise CorridorError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise CorridorError(f"{label}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CorridorError(f"{label}: is a folder; expecting a CSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise CorridorError(f"{label}: is not a regular file (a FIFO, socket or device); "
+                            "expecting a CSV file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise CorridorError(f"{label}: {st.st_size:,} bytes; a corridor file may have at most "
+                            f"{MAX_FILE_BYTES:,} bytes")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CorridorError(f"{label}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CorridorError(f"{label} line {line}, column {col}: byte 0x{data[exc.start]:02x} "
+                            f"(byte {exc.start}) is not UTF-8; expecting a UTF-8 CSV file") from None
+
+
 def _read_table(src, name: str, required: Sequence[str], optional: Sequence[str]):
     """Read a CSV (path, Traversable or DataFrame) into str rows with 1-based file lines."""
+    limit = MAX_NODES if name == "nodes" else MAX_EDGES
     if isinstance(src, pd.DataFrame):
         df = src.copy()
         for c in df.columns:
@@ -79,13 +130,19 @@ def _read_table(src, name: str, required: Sequence[str], optional: Sequence[str]
         lines = list(range(2, len(df) + 2))
     else:
         label = str(src)
+        text = _read_text(src, label)
+        if not text.strip():
+            raise CorridorError(f"{label}: the file is empty; expecting a CSV with the header "
+                                f"{','.join(required)}")
         try:
-            text = src.read_text(encoding="utf-8") if hasattr(src, "read_text") else \
-                Path(src).read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise CorridorError(f"{label}: no such file") from exc
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        lines = list(range(2, len(df) + 2))
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise CorridorError(f"{label}: not a readable CSV ({' '.join(str(exc).split())}); "
+                                f"expecting the columns {list(required)}") from None
+        lines = _record_lines(text, len(df))
+    if len(df) > limit:
+        raise CorridorError(f"{label}: {len(df):,} {name}; a corridor graph may have at most "
+                            f"{limit:,} {name}")
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -99,15 +156,45 @@ def _read_table(src, name: str, required: Sequence[str], optional: Sequence[str]
     return df, label
 
 
+def _record_lines(text: str, n: int) -> list[int]:
+    """The file line on which each of the ``n`` data records starts (blank lines and quoted
+    newlines counted as pandas reads them)."""
+    reader = csv.reader(io.StringIO(text))
+    out: list[int] = []
+    prev = 0
+    for rec in reader:
+        if rec:
+            out.append(prev + 1)
+        prev = reader.line_num
+    out = out[1:]  # the header
+    if len(out) != n:  # csv and pandas disagree on the records: fall back to record numbers
+        return list(range(2, n + 2))
+    return out
+
+
 def _parse_capacity(text: str) -> float | None:
     t = text.strip().lower()
-    if t in ("inf", "infinity"):
+    if t in ("inf", "+inf", "infinity", "+infinity"):
         return math.inf
     try:
         v = float(t)
     except ValueError:
         return None
     return v if math.isfinite(v) else None
+
+
+def _capacity_problem(text: str) -> str:
+    """What is wrong with a capacity cell that :func:`_parse_capacity` refused or found < 0."""
+    t = text.strip().lower()
+    try:
+        v = float(t)
+    except ValueError:
+        return "not a number"
+    if math.isnan(v):
+        return "not a number (NaN)"
+    if v < 0:
+        return "negative"
+    return "beyond the largest double (write 'inf' for an unlimited connector)"
 
 
 @dataclass(frozen=True)
@@ -158,14 +245,16 @@ class CorridorGraph:
             if r.capacity:
                 c = _parse_capacity(r.capacity)
                 if c is None or c < 0:
-                    problems.append(f"{where}, column 'capacity': {r.capacity!r}; expected a number "
-                                    ">= 0, 'inf', or empty for no node capacity")
+                    problems.append(f"{where}, column 'capacity': {r.capacity!r} (node {r.id!r}) "
+                                    f"is {_capacity_problem(r.capacity)}; expected a number >= 0, "
+                                    "'inf', or empty for no node capacity")
                 else:
                     cap = c
             ncap.append(cap)
         ecap = []
         for r in e.itertuples(index=False):
             where = f"{elabel} line {r.line}"
+            edge = f"edge {r.source}->{r.target}"
             for col in ("source", "target"):
                 v = getattr(r, col)
                 if v not in seen:
@@ -174,17 +263,19 @@ class CorridorGraph:
                 problems.append(f"{where}: edge from {r.source!r} to itself; expected two nodes")
             c = _parse_capacity(r.capacity) if r.capacity else None
             if not r.capacity:
-                problems.append(f"{where}, column 'capacity': empty; every edge needs a capacity "
-                                "(a number >= 0, or 'inf' for a logical connector)")
+                problems.append(f"{where}, column 'capacity': empty ({edge}); every edge needs a "
+                                "capacity (a number >= 0, or 'inf' for a logical connector)")
             elif c is None or c < 0:
-                problems.append(f"{where}, column 'capacity': {r.capacity!r}; expected a number "
-                                ">= 0 or 'inf'")
+                problems.append(f"{where}, column 'capacity': {r.capacity!r} ({edge}) is "
+                                f"{_capacity_problem(r.capacity)}; expected a number >= 0 or 'inf'")
             if not r.mode:
                 problems.append(f"{where}, column 'mode': empty; expected e.g. oil_pipeline, rail")
             ecap.append(math.nan if c is None else c)
         if problems:
             head = f"{len(problems)} problem(s) in the corridor graph:\n  "
-            raise CorridorError(head + "\n  ".join(problems))
+            shown = problems[:50]
+            more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+            raise CorridorError(head + "\n  ".join(shown) + more)
         n = n.assign(capacity=np.array(ncap, dtype=float))
         e = e.assign(capacity=np.array(ecap, dtype=float))
         return cls(n.reset_index(drop=True), e.reset_index(drop=True),
@@ -283,15 +374,25 @@ def load_systems(focal: str = "KAZ") -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- network
 
+def exact_capacity(c: float) -> Fraction:
+    """A finite capacity as the exact fraction of the shortest decimal that reads back as it
+    (``0.4 -> 2/5``, ``1e-3 -> 1/1000``): the precision the data were written with."""
+    return Fraction(repr(float(c)))
+
+
 @dataclass
 class _Network:
-    """The integer flow network of one request (split nodes, super-sink)."""
+    """The integer flow network of one request (split nodes, super-sink).
+
+    ``caps`` are exact Python integers (capacity x ``scale``). When the scaled network fits
+    32 bits, scipy solves it; otherwise networkx solves it on the Python integers.
+    """
 
     index: dict[str, int]
     names: list[str]
     tails: np.ndarray  # int64
     heads: np.ndarray
-    caps: np.ndarray   # int64 scaled
+    caps: list[int]    # scaled, exact
     edge_of: list[tuple[str, str]]   # original (source, target); (v, v) for a split node
     owners: list[frozenset[str]]     # original nodes an arc touches
     scale: int
@@ -300,13 +401,19 @@ class _Network:
     sink: int
     unit: str
 
+    @property
+    def fits_int32(self) -> bool:
+        """Every sum of capacities (so every flow and summed parallel arc) fits scipy's int32."""
+        return self.big <= _INT32_MAX
+
     def _csr(self):
         """The summed CSR matrix once, and for each arc its position in ``data``."""
         if getattr(self, "_csr_cache", None) is None:
             from scipy.sparse import csr_matrix
 
             n = len(self.names)
-            m = csr_matrix((self.caps.astype(np.int32), (self.tails, self.heads)), shape=(n, n))
+            m = csr_matrix((np.array(self.caps, dtype=np.int32), (self.tails, self.heads)),
+                           shape=(n, n))
             m.sum_duplicates()
             m.sort_indices()
             pos = np.empty(len(self.caps), dtype=np.int64)
@@ -316,7 +423,36 @@ class _Network:
             self._csr_cache = (m, pos)
         return self._csr_cache
 
-    def scipy_flow(self, removed: set[str] | frozenset[str] = frozenset()) -> int:
+    def nx_graph(self, removed: set[str] | frozenset[str] = frozenset()):
+        """A networkx DiGraph of the integer network (parallel arcs summed), without the arcs
+        touching ``removed``."""
+        import networkx as nx
+
+        G = nx.DiGraph()
+        G.add_nodes_from(range(len(self.names)))
+        for a, b, c, o in zip(self.tails.tolist(), self.heads.tolist(), self.caps, self.owners,
+                              strict=True):
+            if removed and o & removed:
+                continue
+            if G.has_edge(a, b):
+                G[a][b]["capacity"] += c
+            else:
+                G.add_edge(a, b, capacity=c)
+        return G
+
+    def flow(self, removed: set[str] | frozenset[str] = frozenset(), *,
+             solver: str = "auto") -> int:
+        """The exact integer max flow without the arcs touching ``removed``.
+
+        ``solver``: ``"scipy"`` (needs :attr:`fits_int32`), ``"networkx"`` or ``"auto"``.
+        """
+        if solver == "networkx" or (solver == "auto" and not self.fits_int32):
+            import networkx as nx
+
+            return int(nx.maximum_flow_value(self.nx_graph(removed), self.source, self.sink,
+                                             flow_func=nx.algorithms.flow.edmonds_karp))
+        if not self.fits_int32:  # pragma: no cover - guarded by the callers
+            raise CorridorError("the scaled capacities do not fit the 32-bit solver")
         from scipy.sparse.csgraph import maximum_flow
 
         m, pos = self._csr()
@@ -327,14 +463,16 @@ class _Network:
             m.eliminate_zeros()
         return int(maximum_flow(m, self.source, self.sink).flow_value)
 
+    scipy_flow = flow  # the former name
 
-def _scale_for(values: np.ndarray) -> int:
-    finite = values[np.isfinite(values)]
-    for k in range(MAX_DECIMALS + 1):
-        s = finite * 10**k
-        if np.all(np.abs(s - np.round(s)) < 1e-9 * np.maximum(1, np.abs(s))):
-            return 10**k
-    return 10**MAX_DECIMALS
+    def value(self, flow: int) -> float:
+        """A scaled integer flow in the graph's unit, correctly rounded to a double."""
+        try:
+            return flow / self.scale
+        except OverflowError:
+            raise CorridorError(f"the max flow from {self.names[self.source].removesuffix('#in')} is about "
+                                f"10^{len(str(flow // self.scale)) - 1}, beyond the largest "
+                                "double (1.8e308); give smaller capacities (another unit)") from None
 
 
 def _network(g: CorridorGraph, source: str, sinks: Sequence[str]) -> _Network:
@@ -342,17 +480,14 @@ def _network(g: CorridorGraph, source: str, sinks: Sequence[str]) -> _Network:
     ncap = dict(zip(nodes["id"], nodes["capacity"], strict=True))
     all_caps = np.concatenate([g.edges["capacity"].to_numpy(float),
                                nodes["capacity"].dropna().to_numpy(float)])
-    scale = _scale_for(all_caps)
-    finite_total = float(np.nansum(np.where(np.isfinite(all_caps), all_caps, 0.0))) * scale
-    while finite_total + 1 > _INT32_MAX and scale > 1:
-        scale //= 10
-        finite_total /= 10
-    big = round(finite_total) + 1
-    if big > _INT32_MAX:
-        raise CorridorError(f"capacities too large for the integer solver (total {finite_total:g})")
+    exact = {float(c): exact_capacity(c) for c in set(all_caps[np.isfinite(all_caps)].tolist())}
+    scale = math.lcm(1, *(f.denominator for f in exact.values()))
+    whole = {c: f.numerator * (scale // f.denominator) for c, f in exact.items()}
+    finite_total = sum(whole[float(c)] for c in all_caps if math.isfinite(c))
+    big = finite_total + 1
 
     def scaled(c: float) -> int:
-        return big if math.isinf(c) else round(c * scale)
+        return big if math.isinf(c) else whole[float(c)]
 
     split = {v for v, c in ncap.items() if not math.isnan(c)}
     names: list[str] = []
@@ -395,7 +530,7 @@ def _network(g: CorridorGraph, source: str, sinks: Sequence[str]) -> _Network:
             edge_of.append((k, SUPER_SINK))
             owners.append(frozenset({k}))
     return _Network(index, names, np.array(tails, np.int64), np.array(heads, np.int64),
-                    np.array(caps, np.int64), edge_of, owners, scale, big, s, t,
+                    caps, edge_of, owners, scale, big, s, t,
                     _unit(g, source, sinks))
 
 
@@ -563,7 +698,7 @@ def max_flow(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
     net = _network(g, source, sinks)
     removed = _removable(g, _check_countries(g, without), [source, *sinks])
     _check_bounded(net)
-    return net.scipy_flow(frozenset(removed)) / net.scale
+    return net.value(net.flow(frozenset(removed)))
 
 
 def _drop_routes(g: CorridorGraph, routes: Iterable[str]) -> CorridorGraph:
@@ -579,23 +714,16 @@ def _drop_routes(g: CorridorGraph, routes: Iterable[str]) -> CorridorGraph:
 
 
 def _check_bounded(net: _Network) -> None:
-    f = net.scipy_flow()
+    f = net.flow()
     if f >= net.big:
-        raise CorridorError(f"the flow from {net.names[net.source]} is unbounded: a path of 'inf' "
+        raise CorridorError(f"the flow from {net.names[net.source].removesuffix('#in')} is unbounded: a path of 'inf' "
                             "connector edges reaches the sink; give one edge on it a capacity")
 
 
 def _nx_cut(net: _Network):
     import networkx as nx
 
-    G = nx.DiGraph()
-    G.add_nodes_from(range(len(net.names)))
-    for a, b, c in zip(net.tails.tolist(), net.heads.tolist(), net.caps.tolist(), strict=True):
-        if G.has_edge(a, b):
-            G[a][b]["capacity"] += c
-        else:
-            G.add_edge(a, b, capacity=c)
-    value, (S, T) = nx.minimum_cut(G, net.source, net.sink, capacity="capacity",
+    value, (S, T) = nx.minimum_cut(net.nx_graph(), net.source, net.sink, capacity="capacity",
                                    flow_func=nx.algorithms.flow.preflow_push)
     cut, seen = [], set()
     for i, (a, b) in enumerate(zip(net.tails.tolist(), net.heads.tolist(), strict=True)):
@@ -633,29 +761,43 @@ def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
     -----
     Max flow = min-cut capacity (Ford & Fulkerson 1956); removing nodes can only lower it.
     """
-    if contingencies not in (0, 1, 2):
+    if isinstance(contingencies, bool) or contingencies not in (0, 1, 2):
         raise CorridorError(f"--contingencies: expecting 0, 1 or 2. Got {contingencies!r}.")
     sinks = _request(graph, source, sinks)
     net = _network(graph, source, sinks)
     _check_bounded(net)
     value, cut = _nx_cut(net)
-    flow = value / net.scale
-    check = net.scipy_flow() / net.scale
-    if abs(check - flow) > 1e-9:  # pragma: no cover - two solvers disagree
-        raise CorridorError(f"networkx ({flow}) and scipy ({check}) max flows differ")
-    cut_cap = 0.0
+    flow = net.value(value)
+    # a second solver: scipy (Dinic) when the network fits 32 bits, else networkx's
+    # Edmonds-Karp on the exact integers
+    check = net.flow()
+    if check != value:  # pragma: no cover - two solvers disagree
+        raise CorridorError(f"networkx ({value}) and a second solver ({check}) give different "
+                            f"max flows (x {net.scale})")
+    cut_exact = Fraction(0)
+    cut_inf = False
+    nd_cap = dict(zip(graph.nodes["id"], graph.nodes["capacity"], strict=True))
     for a, b in cut:
+        if b == SUPER_SINK:
+            cut_inf = True
+            continue
         if a == b:
-            cut_cap += float(graph.nodes.set_index("id").at[a, "capacity"])
-        elif b == SUPER_SINK:
-            cut_cap += math.inf
+            caps = [nd_cap[a]]
         else:
             m = (graph.edges["source"] == a) & (graph.edges["target"] == b)
-            cut_cap += float(graph.edges.loc[m, "capacity"].sum())
+            caps = graph.edges.loc[m, "capacity"].tolist()
+        for c in caps:
+            if math.isinf(c):
+                cut_inf = True
+            else:
+                cut_exact += exact_capacity(c)
+    if not cut_inf and cut_exact != Fraction(value, net.scale):  # pragma: no cover
+        raise CorridorError(f"min cut capacity {float(cut_exact)} differs from max flow {flow}")
+    cut_cap = math.inf if cut_inf else float(cut_exact)
     keep = [source, *sinks]
     wo = _check_countries(graph, without)
     removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
-    flow_wo = net.scipy_flow(frozenset(removed)) / net.scale if wo else None
+    flow_wo = net.value(net.flow(frozenset(removed))) if wo else None
     records: list[dict] = []
     if contingencies:
         if countries is None:
@@ -664,12 +806,17 @@ def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
             cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
         else:
             cand = _check_countries(graph, countries)
+        n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
+        if n_cases > MAX_CONTINGENCY_CASES:
+            raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
+                                f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
+                                "solved in one run (give fewer countries or contingencies 1)")
         combos = [(c,) for c in cand]
         if contingencies == 2:
             combos += list(itertools.combinations(cand, 2))
         for combo in combos:
             nodes = frozenset(_removable(graph, combo, keep))
-            f = net.scipy_flow(nodes) / net.scale
+            f = net.value(net.flow(nodes))
             records.append({"removed": list(combo), "max_flow": f,
                             "lost": flow - f,
                             "lost_share": 0.0 if flow == 0 else 1 - f / flow})
@@ -709,11 +856,11 @@ def corridor_loss(graph: CorridorGraph, source: str, sinks: str | Sequence[str],
     sinks = _request(graph, source, sinks)
     net = _network(graph, source, sinks)
     _check_bounded(net)
-    base = net.scipy_flow()
+    base = net.flow()
     if base == 0:
         return 0.0
     removed = frozenset(_removable(graph, _check_countries(graph, countries), [source, *sinks]))
-    return 1.0 - net.scipy_flow(removed) / base
+    return 1.0 - net.flow(removed) / base
 
 
 class CorridorLossTable:
@@ -730,7 +877,7 @@ class CorridorLossTable:
         self.source = source
         self.net = _network(graph, source, self.sinks)
         _check_bounded(self.net)
-        self.base = self.net.scipy_flow()
+        self.base = self.net.flow()
         keep = [source, *self.sinks]
         self.partners = list(partners)
         self.nodes = [frozenset(_removable(graph, reference.expand_group(p), keep))
@@ -750,7 +897,7 @@ class CorridorLossTable:
         if got is None:
             removed = frozenset().union(*(self.nodes[i] for i in self.active if mask >> i & 1))
             got = 0.0 if self.base == 0 or not removed else \
-                1.0 - self.net.scipy_flow(removed) / self.base
+                1.0 - self.net.flow(removed) / self.base
             self._cache[mask] = got
         return got
 

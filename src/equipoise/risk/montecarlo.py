@@ -72,6 +72,10 @@ __all__ = [
     "DEFAULT_PROBABILITY",
     "DEFAULT_RHO_BLOC",
     "DEFAULT_RHO_CORRIDOR",
+    "MAX_BATCHES",
+    "MAX_CHUNK",
+    "MAX_RUNS",
+    "MAX_RUNS_MANY_PARTNERS",
     "SimulationRequest",
     "SimulationResult",
     "correlation_matrix",
@@ -95,11 +99,95 @@ LUT_MAX_PARTNERS = 16  # lookup tables of 2**k masks up to this many partners
 MAX_PARTNERS = 52  # scenario bitmasks are int64
 
 
-def _pairs(value) -> tuple:
-    if not value:
+#: Most scenarios one simulation draws. The engine keeps one int64 bitmask per scenario
+#: (80 MB at the maximum) and draws in chunks of ``chunk_size`` per thread (chunk seeds made one
+#: at a time, a bounded window of pending chunks), so peak memory stays near 0.15 GB at 10
+#: million runs with up to 16 partners (measured: 122 MiB traced, 157 MiB more resident).
+MAX_RUNS = 10_000_000
+#: Most scenarios with more than ``LUT_MAX_PARTNERS`` partners: that path also keeps every
+#: scenario's domain losses (8 bytes per domain and scenario: about 0.3 GB at the maximum with 8
+#: domains, measured).
+MAX_RUNS_MANY_PARTNERS = 2_000_000
+#: Largest chunk (scenarios drawn at once by one thread; buffers of 8 bytes x partners each).
+MAX_CHUNK = 1 << 20
+#: Most batches of the batch-means standard errors (a count per batch and distinct mask).
+MAX_BATCHES = 100
+#: Most risk levels in one request.
+MAX_LEVELS = 10
+#: Most threads one simulation uses.
+MAX_WORKERS = 64
+#: Seeds are ``SeedSequence`` entropy: whole numbers 0 .. 2**128 - 1 (a seedless run reports a
+#: 128-bit seed that reproduces it).
+MAX_SEED = 2**128 - 1
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_))
+
+
+def _bad(name: str, expected: str, got) -> OptionError:
+    return OptionError(f"{name}: expecting {expected}. Got {got!r}.")
+
+
+def check_runs(runs, *, name: str = "runs", limit: int = MAX_RUNS) -> int:
+    """``runs`` as an int in 1..``limit``, else an :class:`OptionError`."""
+    if not _is_int(runs) or not 1 <= runs <= limit:
+        raise _bad(name, f"a whole number in 1..{limit:,}", runs)
+    return int(runs)
+
+
+def check_seed(seed, *, name: str = "seed") -> int | None:
+    """``seed`` as None or an int in 0..2**128 - 1 (numpy refuses negative seeds)."""
+    if seed is None:
+        return None
+    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
+        raise _bad(name, "a whole number in 0..2**128-1 (or none for a fresh seed)", seed)
+    return int(seed)
+
+
+def _check_count(v, name: str, lo: int, hi: int) -> int:
+    if not _is_int(v) or not lo <= v <= hi:
+        raise _bad(name, f"a whole number in {lo:,}..{hi:,}", v)
+    return int(v)
+
+
+def _check_unit(v, name: str, *, upper_open: bool = False) -> float:
+    ok = _is_num(v) and math.isfinite(float(v)) and float(v) >= 0.0 and (
+        float(v) < 1.0 if upper_open else float(v) <= 1.0)
+    if not ok:
+        raise _bad(name, "a number in [0, 1)" if upper_open else "a number in 0..1", v)
+    return float(v)
+
+
+def _pairs(value, name: str = "probabilities") -> tuple:
+    """Partner -> probability (a mapping or pairs) as sorted, checked pairs."""
+    if value is None:
         return ()
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple(sorted((str(k).upper(), float(v)) for k, v in items))
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise _bad(name, "a table of PARTNER = probability", value)
+    out = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or not isinstance(item[0], str):
+            raise _bad(name, "PARTNER = probability pairs", item)
+        k, v = item
+        out.append((k.strip().upper(), _check_unit(v, f"probability of {k}")))
+    return tuple(sorted(out))
+
+
+def _tuple_of_str(value, name: str) -> tuple[str, ...]:
+    ps = (value,) if isinstance(value, str) else value
+    if not isinstance(ps, (list, tuple)) or not all(isinstance(p, str) for p in ps):
+        raise _bad(name, "a list of ISO3 or group codes", value)
+    return tuple(p.strip().upper() for p in ps if p.strip())
 
 
 @dataclass(frozen=True)
@@ -108,18 +196,28 @@ class SimulationRequest:
 
     Parameters
     ----------
-    focal : ISO3 code of the focal state.
-    runs : number of scenarios.
-    seed : seed of the ``SeedSequence`` (``None``: fresh entropy, reported in the result).
-    partners : the partners simulated (``None``: the ``max_partners`` largest in the shares).
-    probabilities : per-partner disruption probabilities overriding ``default_probability``.
-    rho_corridor, rho_bloc : latent correlations for a shared corridor route / bloc.
+    focal : ISO3 code of the focal state (default ``KAZ``).
+    runs : number of scenarios, 1 .. :data:`MAX_RUNS` (10,000,000;
+        :data:`MAX_RUNS_MANY_PARTNERS` with more than 16 partners).
+    seed : seed of the ``SeedSequence``, 0 .. 2**128 - 1 (``None``: fresh entropy, reported in
+        the result).
+    partners : the partners simulated (``None``: the ``max_partners`` largest in the shares),
+        at most :data:`MAX_PARTNERS` (52).
+    max_partners : 1 .. :data:`MAX_PARTNERS`.
+    probabilities : per-partner disruption probabilities (0..1) overriding ``default_probability``.
+    rho_corridor, rho_bloc : latent correlations for a shared corridor route / bloc, in [0, 1).
     correlation : ``"copula"`` (default) or ``"independent"``.
     intensity : 0..1, the fraction of a disrupted partner's flows that stops.
     loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (default).
+    levels : 1 .. :data:`MAX_LEVELS` risk levels in [0.5, 1).
+    chunk_size : scenarios per chunk, 1 .. :data:`MAX_CHUNK`.
+    batches : batches of the batch-means standard errors, 2 .. :data:`MAX_BATCHES`.
+
+    Every value is checked for type and range; a wrong one raises :class:`OptionError` (or
+    :class:`UnknownCountryError` for codes) naming the field, what was expected and the value.
     """
 
-    focal: str
+    focal: str = "KAZ"
     runs: int = 100_000
     seed: int | None = None
     partners: tuple[str, ...] | None = None
@@ -136,58 +234,125 @@ class SimulationRequest:
     batches: int = 50
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "focal", str(self.focal).upper())
-        object.__setattr__(self, "probabilities", _pairs(self.probabilities))
-        if self.partners is not None:
-            ps = (self.partners,) if isinstance(self.partners, str) else self.partners
-            object.__setattr__(self, "partners", tuple(p.strip().upper() for p in ps if p.strip()))
-        object.__setattr__(self, "levels", tuple(float(a) for a in self.levels))
-        if self.focal not in reference.country_codes():
-            raise UnknownCountryError(f"focal {self.focal!r} is not an ISO3 country code")
-        if int(self.runs) < 1:
-            raise OptionError(f"runs: expecting an integer >= 1. Got {self.runs!r}.")
-        for name, v in (("default_probability", self.default_probability),
-                        *((f"probability of {p}", q) for p, q in self.probabilities)):
-            if not 0.0 <= v <= 1.0:
-                raise OptionError(f"{name}: expecting a number in 0..1. Got {v!r}.")
-        for name, v in (("rho_corridor", self.rho_corridor), ("rho_bloc", self.rho_bloc)):
-            if not 0.0 <= v < 1.0:
-                raise OptionError(f"{name}: expecting a number in [0, 1). Got {v!r}.")
-        if not 0.0 <= self.intensity <= 1.0:
-            raise OptionError(f"intensity: expecting a number in 0..1. Got {self.intensity!r}.")
-        if any(not 0.5 <= a < 1.0 for a in self.levels):
-            raise OptionError(f"levels: expecting numbers in [0.5, 1). Got {self.levels!r}.")
-        if self.chunk_size < 1 or self.batches < 2:
-            raise OptionError("chunk_size must be >= 1 and batches >= 2")
-        check_option("correlation", self.correlation, Correlation)
-        check_option("loss_model", self.loss_model, LossModel)
-        bad = [p for p in (self.partners or ()) + tuple(p for p, _ in self.probabilities)
-               if p not in reference.known_codes() or p in NON_PARTNERS]
-        if bad:
-            raise UnknownCountryError(f"partner(s) {bad} are not ISO3 codes or partner groups")
+        for name in _FIELD_ORDER:
+            object.__setattr__(self, name, _check_field(name, getattr(self, name)))
+        many = len(self.partners) if self.partners is not None else self.max_partners
+        if many > LUT_MAX_PARTNERS and self.runs > MAX_RUNS_MANY_PARTNERS:
+            raise OptionError(f"runs: expecting at most {MAX_RUNS_MANY_PARTNERS:,} with more "
+                              f"than {LUT_MAX_PARTNERS} partners ({many}). Got {self.runs!r}.")
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = "simulation request"):
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "simulation request",
+                  lines: Mapping[str, int] | None = None):
+        """Build from a mapping; every key is checked and every problem reported together,
+        each with ``where``, the key (and its line when ``lines`` maps it), the value and what
+        was expected. A missing ``focal`` is the documented default, ``KAZ``."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"{where}: expecting a table of simulation settings; got "
+                             f"{type(data).__name__}")
         allowed = set(cls.__dataclass_fields__)
         extra = sorted(set(data) - allowed)
-        if extra:
-            raise InputError(f"{where}: unknown key(s) {extra}; expecting some of {sorted(allowed)}")
-        d = dict(data)
-        for k in ("partners", "levels"):
-            if k in d and d[k] is not None:
-                d[k] = tuple(d[k])
-        return cls(**d)
+        problems = []
+        for k in extra:
+            at = f" (line {lines[k]})" if lines and k in lines else ""
+            problems.append(f"{where}, key {k!r}{at}: unknown key; expecting some of "
+                            f"{sorted(allowed)}")
+        d = {k: v for k, v in dict(data).items() if k in allowed}
+        for k, v in d.items():
+            try:
+                d[k] = _check_field(k, v)
+            except (OptionError, UnknownCountryError) as exc:
+                at = f" (line {lines[k]})" if lines and k in lines else ""
+                problems.append(f"{where}, key {k!r}{at}: {str(exc).removeprefix(k + ': ')}")
+        if problems:
+            raise InputError(f"{len(problems)} problem(s) in {where}:\n  " + "\n  ".join(problems),
+                             problems)
+        try:
+            return cls(**d)
+        except (OptionError, UnknownCountryError) as exc:
+            raise InputError(f"{where}: {exc}") from None
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides) -> SimulationRequest:
         """Read ``[simulate]`` (or top-level keys) from TOML; ``[simulate.probabilities]`` maps
-        partner -> probability. Keyword ``overrides`` (not None) take precedence."""
-        from .._toml import read_toml
+        partner -> probability. Keyword ``overrides`` (not None) take precedence. A file without
+        ``focal`` simulates the documented default, ``KAZ`` (or ``overrides['focal']``)."""
+        from .._toml import key_lines, read_toml
 
         data = read_toml(path, what="simulation file")
-        d = dict(data.get("simulate", data))
+        table = "simulate" if isinstance(data.get("simulate"), Mapping) else None
+        d = dict(data[table]) if table else dict(data)
         d.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.from_dict(d, where=str(path))
+        return cls.from_dict(d, where=str(path), lines=key_lines(path, table))
+
+
+def _check_field(name: str, v):
+    """One field of a :class:`SimulationRequest`, normalised, or an error saying what is wrong."""
+    if name == "focal":
+        if not isinstance(v, str):
+            raise _bad("focal", "an ISO3 country code", v)
+        f = v.strip().upper()
+        if f not in reference.country_codes():
+            raise UnknownCountryError(f"focal: {f!r} is not an ISO3 country code")
+        return f
+    if name == "runs":
+        return check_runs(v)
+    if name == "seed":
+        return check_seed(v)
+    if name == "partners":
+        if v is None:
+            return None
+        ps = _tuple_of_str(v, "partners")
+        if len(ps) > MAX_PARTNERS:
+            raise _bad("partners", f"at most {MAX_PARTNERS} partners", f"{len(ps)} partners")
+        _check_codes(ps, "partners")
+        return ps
+    if name == "max_partners":
+        return _check_count(v, "max_partners", 1, MAX_PARTNERS)
+    if name == "probabilities":
+        pairs = _pairs(v)
+        _check_codes([p for p, _ in pairs], "probabilities")
+        return pairs
+    if name == "default_probability":
+        return _check_unit(v, name)
+    if name in ("rho_corridor", "rho_bloc"):
+        return _check_unit(v, name, upper_open=True)
+    if name == "intensity":
+        return _check_unit(v, name)
+    if name == "correlation":
+        return check_option("correlation", v, Correlation) if isinstance(v, str) else \
+            _bad_raise("correlation", "one of ('copula', 'independent')", v)
+    if name == "loss_model":
+        return check_option("loss_model", v, LossModel) if isinstance(v, str) else \
+            _bad_raise("loss_model", "one of ('shares', 'corridors', 'max')", v)
+    if name == "levels":
+        ls = (v,) if _is_num(v) else v
+        if not isinstance(ls, (list, tuple)) or not 1 <= len(ls) <= MAX_LEVELS or not all(
+                _is_num(a) and 0.5 <= float(a) < 1.0 for a in ls):
+            raise _bad("levels", f"1..{MAX_LEVELS} numbers in [0.5, 1)", v)
+        return tuple(float(a) for a in ls)
+    if name == "chunk_size":
+        return _check_count(v, "chunk_size", 1, MAX_CHUNK)
+    if name == "batches":
+        return _check_count(v, "batches", 2, MAX_BATCHES)
+    raise OptionError(f"unknown simulation setting {name!r}")  # pragma: no cover
+
+
+def _bad_raise(name: str, expected: str, got):
+    raise _bad(name, expected, got)
+
+
+def _check_codes(codes, name: str) -> None:
+    known = reference.known_codes()
+    bad = [p for p in codes if p not in known or p in NON_PARTNERS]
+    if bad:
+        raise UnknownCountryError(f"{name}: {bad} are not ISO3 codes or partner groups "
+                                  "(WLD and OTH cannot be disrupted)")
+
+
+_FIELD_ORDER = ("focal", "runs", "seed", "partners", "max_partners", "probabilities",
+                "default_probability", "rho_corridor", "rho_bloc", "correlation", "intensity",
+                "loss_model", "levels", "chunk_size", "batches")
 
 
 # --------------------------------------------------------------------------- correlation
@@ -455,16 +620,25 @@ def _prepare(loss: pd.DataFrame, probabilities, correlation, weights, default_pr
     if len(partners) > MAX_PARTNERS:
         raise OptionError(f"{len(partners)} partners; at most {MAX_PARTNERS} can be simulated")
     domains = [str(d) for d in loss.columns]
-    probs = {p: float(default_probability) for p in partners}
+    lv = loss.to_numpy(float)
+    if not np.isfinite(lv).all() or (lv < 0).any():
+        raise OptionError("loss matrix: expecting finite numbers >= 0 (NaN, inf or a negative "
+                          "loss found)")
+    probs = {p: _check_unit(default_probability, "default_probability") for p in partners}
     for p, q in dict(probabilities or {}).items():
         if p in probs:
-            probs[p] = float(q)
+            probs[p] = _check_unit(q, f"probability of {p}")
     pi = np.array([probs[p] for p in partners])
     if correlation is None:
         R = np.eye(len(partners))
     else:
         R = np.asarray(correlation.loc[partners, partners] if isinstance(correlation, pd.DataFrame)
                        else correlation, dtype=float)
+        k = len(partners)
+        if R.shape != (k, k) or not np.isfinite(R).all() or (np.abs(R) > 1).any() \
+                or not np.allclose(R, R.T) or not np.allclose(np.diag(R), 1.0):
+            raise OptionError(f"correlation: expecting a symmetric {k} x {k} matrix of finite "
+                              "numbers in -1..1 with ones on the diagonal")
     R = _nearest_pd(R)
     C = np.linalg.cholesky(R)
     from scipy.special import ndtri
@@ -472,6 +646,9 @@ def _prepare(loss: pd.DataFrame, probabilities, correlation, weights, default_pr
     with np.errstate(divide="ignore"):
         thr = ndtri(pi)  # -inf for p = 0, +inf for p = 1
     w = np.array([float((weights or {}).get(d, 1.0)) for d in domains])
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = {d: float(x) for d, x in zip(domains, w, strict=True) if not 0 <= x < math.inf}
+        raise OptionError(f"domain weights: expecting finite numbers >= 0. Got {bad}.")
     if w.sum() <= 0:
         raise OptionError("domain weights sum to 0")
     return partners, domains, probs, R, C, thr, w
@@ -641,6 +818,12 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
                                                       default_probability)
     Lm = np.ascontiguousarray(loss.to_numpy(float))
     k, mdom = Lm.shape
+    runs = check_runs(runs, limit=MAX_RUNS if k <= LUT_MAX_PARTNERS else MAX_RUNS_MANY_PARTNERS)
+    seed = check_seed(seed)
+    chunk_size = _check_count(chunk_size, "chunk_size", 1, MAX_CHUNK)
+    batches = _check_count(batches, "batches", 2, MAX_BATCHES)
+    intensity = _check_unit(intensity, "intensity")
+    levels = _check_field("levels", tuple(levels) if not _is_num(levels) else levels)
     corr = {d: list(v) for d, v in (corridor_tables or {}).items() if d in domains and v}
     if loss_model == "shares":
         corr = {}
@@ -648,11 +831,13 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
     levels = tuple(levels)
     ss = np.random.SeedSequence(seed)
     n_chunks = max(1, math.ceil(runs / chunk_size))
-    children = ss.spawn(n_chunks)
+    spawn = _child_seeds(ss)
     masks = np.empty(runs, dtype=np.int64)
     wn = w / w.sum()
     plan = _draw_plan(C, thr, probs, partners)
-    nw = max(1, min(int(workers or 1), n_chunks))
+    if workers is not None and not _is_int(workers):
+        raise _bad("workers", f"a whole number in 1..{MAX_WORKERS}", workers)
+    nw = max(1, min(_check_count(workers or 1, "workers", 1, MAX_WORKERS), n_chunks))
     local = threading.local()
     # Every scenario's losses are a function of its disruption bitmask. With few partners the
     # hot loop only draws, correlates, thresholds, packs the bits into a mask and counts the
@@ -680,7 +865,7 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
                 local.hist = np.zeros(1 << k, dtype=np.int64)
                 with hists_lock:
                     hists.append(local.hist)
-        d = _draw(plan, children[j], n, s)
+        d = _draw(plan, spawn(j), n, s)
         mk = masks[lo:lo + n]
         _pack(plan, s, n, mk)
         if use_lut:
@@ -727,8 +912,17 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
                     if bar is not None:
                         bar.advance(task)
             else:
-                futures = [pool.submit(chunk, j) for j in range(n_chunks)]
-                for f in as_completed(futures):
+                # a bounded window of pending chunks: memory does not grow with their number
+                pending: set = set()
+                for j in range(n_chunks):
+                    pending.add(pool.submit(chunk, j))
+                    if len(pending) >= 4 * nw:
+                        done = next(as_completed(pending))
+                        pending.discard(done)
+                        done.result()
+                        if bar is not None:
+                            bar.advance(task)
+                for f in as_completed(pending):
                     f.result()
                     if bar is not None:
                         bar.advance(task)
@@ -798,6 +992,19 @@ def simulate(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
         dict(zip(domains, w.tolist(), strict=True)), loss, risk, drivers,
         int(ss.entropy) if seed is None else int(seed), time.perf_counter() - t0, masks,
         sorted(corr), totals_arr, None if losses_arr is None else losses_arr.T, lut, tot_lut)
+
+
+def _child_seeds(ss: np.random.SeedSequence):
+    """``j -> ss.spawn(n)[j]`` without building the ``n`` children: a child is the parent's
+    entropy with ``spawn_key + (j,)`` (what :meth:`~numpy.random.SeedSequence.spawn` makes)."""
+    if ss.n_children_spawned:  # pragma: no cover - the engine's sequences are fresh
+        raise ValueError("expecting a SeedSequence that has not spawned yet")
+
+    def child(j: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, j),
+                                      pool_size=ss.pool_size)
+
+    return child
 
 
 def _n_batches(n: int, batches: int) -> int:
@@ -916,6 +1123,9 @@ def simulate_loop(loss: pd.DataFrame, *, runs: int, seed: int | None,
     """
     partners, domains, probs, _R, C, thr, w = _prepare(loss, probabilities, correlation, weights,
                                                      default_probability)
+    runs = check_runs(runs)
+    seed = check_seed(seed)
+    chunk_size = _check_count(chunk_size, "chunk_size", 1, MAX_CHUNK)
     plan = _draw_plan(C, thr, probs, partners)
     corr_idx = plan.corr_idx.tolist()
     ind_idx = plan.ind_idx.tolist()
@@ -935,8 +1145,9 @@ def simulate_loop(loss: pd.DataFrame, *, runs: int, seed: int | None,
     wl = (w / wsum).tolist()
     n_total = runs if limit is None else min(runs, limit)
     out: list[float] = []
-    children = np.random.SeedSequence(seed).spawn(max(1, math.ceil(runs / chunk_size)))
-    for child in children:
+    spawn = _child_seeds(np.random.SeedSequence(seed))
+    for j in range(max(1, math.ceil(runs / chunk_size))):
+        child = spawn(j)
         s_norm, s_unif = child.spawn(2)
         rng_n = np.random.Generator(np.random.SFC64(s_norm))
         rng_u = np.random.Generator(np.random.SFC64(s_unif))
@@ -1010,7 +1221,14 @@ def run_request(shares: pd.DataFrame, request: SimulationRequest, *, graph=None,
     builds the correlation from ``graph`` routes and blocs, the corridor loss tables of the
     focal state's flow systems, and calls :func:`simulate`.
     """
-    from .shocks import _check_shares, default_substitutability, default_weights, loss_matrix
+    from .shocks import (
+        _check_shares,
+        check_substitutability,
+        check_weights,
+        default_substitutability,
+        default_weights,
+        loss_matrix,
+    )
 
     s = _check_shares(shares)
     partners = list(request.partners) if request.partners else default_partners(
@@ -1019,9 +1237,11 @@ def run_request(shares: pd.DataFrame, request: SimulationRequest, *, graph=None,
         raise InputError(f"{request.focal}: no partners in the shares table to simulate")
     sub = {d: v for d, (v, _) in default_substitutability(doctrine).items()}
     sub.update(dict(substitutability or {}))
+    check_substitutability(sub)
     L = loss_matrix(s, sub, partners=partners)
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
+    check_weights(w)
     R = reasons = None
     if request.correlation == "copula":
         R, reasons = correlation_matrix(partners, graph=graph, rho_corridor=request.rho_corridor,

@@ -67,11 +67,81 @@ LossModel = Literal["shares", "corridors", "max"]
 NON_PARTNERS = frozenset({"WLD", "OTH"})
 
 
+YEAR_MIN, YEAR_MAX = 1900, 2100
+#: Most rows of a shares table or a product screen given to one shock.
+MAX_TABLE_ROWS = 5_000_000
+_SHOWN = 20  # problems listed in one message (the count says how many more)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_))
+
+
+def _unit(v, name: str) -> float:
+    if not _is_num(v) or not 0.0 <= float(v) <= 1.0:  # NaN fails both comparisons
+        raise OptionError(f"{name}: expecting a number in 0..1. Got {v!r}.")
+    return float(v)
+
+
 def _pairs(value: Mapping[str, float] | Iterable[tuple[str, float]] | None) -> tuple:
-    if not value:
+    if value is None:
         return ()
-    items = value.items() if isinstance(value, Mapping) else value
-    return tuple(sorted((str(k), float(v)) for k, v in items))
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise OptionError(f"substitutability: expecting DOMAIN = number pairs. Got {value!r}.")
+    out = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or not isinstance(item[0], str):
+            raise OptionError(f"substitutability: expecting DOMAIN = number pairs. Got {item!r}.")
+        out.append((item[0].strip(), _unit(item[1], f"substitutability of {item[0]}")))
+    return tuple(sorted(out))
+
+
+def check_substitutability(sub: Mapping[str, Any], where: str = "substitutability") -> None:
+    """Every value (a number or a ``(number, basis)`` pair) in 0..1, else an OptionError naming
+    the domain, the value and where it came from (an override, the doctrine, a screen)."""
+    for d, v in sub.items():
+        val, basis = v if isinstance(v, tuple) else (v, where)
+        if not _is_num(val) or not 0.0 <= float(val) <= 1.0:
+            raise OptionError(f"substitutability of {d} ({basis}): expecting a number in 0..1. "
+                              f"Got {_plain(val)!r}.")
+
+
+def check_weights(w: Mapping[str, Any], where: str = "weights") -> None:
+    """Every domain weight a finite number >= 0, else an OptionError naming the domain."""
+    for d, v in w.items():
+        if not _is_num(v) or not 0.0 <= float(v) < math.inf:
+            raise OptionError(f"{where}: weight of {d}: expecting a finite number >= 0. "
+                              f"Got {_plain(v)!r}.")
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _show(v) -> str:
+    """A cell as written in messages: ``empty`` for a missing value, numpy scalars as Python."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return "empty"
+    if isinstance(v, np.generic):
+        v = v.item()
+        if isinstance(v, float) and math.isnan(v):
+            return "empty"
+    return repr(v)
+
+
+def _domain_problem(d, known: Iterable[str]) -> str:
+    return f"expecting one of ({', '.join(known)}). Got {_show(d)}."
+
+
+def _raise_problems(head: str, problems: list[str], error: type[InputError] = InputError):
+    shown = problems[:_SHOWN]
+    more = f"\n  ... and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
+    raise error(f"{head}: {len(problems)} problem(s):\n  " + "\n  ".join(shown) + more, problems)
 
 
 @dataclass(frozen=True)
@@ -98,13 +168,27 @@ class ShockRequest:
     loss_model: LossModel = "shares"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "focal", str(self.focal).strip().upper())
-        object.__setattr__(self, "partner", str(self.partner).strip().upper())
+        for name in ("focal", "partner"):
+            if not isinstance(getattr(self, name), str):
+                raise OptionError(f"{name}: expecting an ISO3 or group code. "
+                                  f"Got {getattr(self, name)!r}.")
+        object.__setattr__(self, "focal", self.focal.strip().upper())
+        object.__setattr__(self, "partner", self.partner.strip().upper())
         if self.domains is not None:
-            ds = (self.domains,) if isinstance(self.domains, str) else tuple(self.domains)
+            ds = (self.domains,) if isinstance(self.domains, str) else self.domains
+            if not isinstance(ds, (list, tuple)) or not all(isinstance(d, str) for d in ds):
+                raise OptionError(f"domains: expecting a list of domain names. Got {ds!r}.")
             object.__setattr__(self, "domains", tuple(d.strip() for d in ds if d.strip()) or None)
         object.__setattr__(self, "substitutability", _pairs(self.substitutability))
-        object.__setattr__(self, "intensity", float(self.intensity))
+        object.__setattr__(self, "intensity", _unit(self.intensity, "intensity"))
+        if self.year is not None and (
+                not isinstance(self.year, (int, np.integer)) or isinstance(self.year, bool)
+                or not YEAR_MIN <= self.year <= YEAR_MAX):
+            raise OptionError(f"year: expecting a whole number in {YEAR_MIN}..{YEAR_MAX}. "
+                              f"Got {self.year!r}.")
+        if not isinstance(self.loss_model, str):
+            raise OptionError(f"loss_model: expecting one of ('shares', 'corridors', 'max'). "
+                              f"Got {self.loss_model!r}.")
         if self.focal not in reference.country_codes():
             raise UnknownCountryError(f"focal {self.focal!r} is not an ISO3 country code")
         if self.partner not in reference.known_codes() or self.partner in NON_PARTNERS:
@@ -114,28 +198,42 @@ class ShockRequest:
             raise InputError(f"partner {self.partner!r} is the focal state itself")
         if not (0.0 <= self.intensity <= 1.0) or math.isnan(self.intensity):
             raise OptionError(f"intensity: expecting a number in 0..1. Got {self.intensity!r}.")
-        known = set(reference.domain_list())
-        bad = [d for d in (self.domains or ()) if d not in known]
-        bad += [d for d, _ in self.substitutability if d not in known]
-        if bad:
-            raise UnknownDomainError(f"unknown domain(s) {bad}; expecting some of {sorted(known)}")
-        for d, v in self.substitutability:
-            if not 0.0 <= v <= 1.0:
-                raise OptionError(f"substitutability of {d}: expecting a number in 0..1. Got {v!r}.")
+        known = reference.domain_list()
+        for what, ds in (("domains", self.domains or ()),
+                         ("substitutability", [d for d, _ in self.substitutability])):
+            bad = [d for d in ds if d not in known]
+            if bad:
+                raise UnknownDomainError(f"{what}: unknown domain {bad[0]!r}; "
+                                         + _domain_problem(bad[0], known))
         check_option("loss_model", self.loss_model, LossModel)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, where: str = "shock request") -> ShockRequest:
-        """Build from a mapping (e.g. a parsed TOML ``[shock]`` table)."""
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "shock request",
+                  lines: Mapping[str, int] | None = None) -> ShockRequest:
+        """Build from a mapping (e.g. a parsed TOML ``[shock]`` table); a wrong value raises an
+        :class:`InputError` naming ``where``, the key (and its line), the value and what was
+        expected."""
+        if not isinstance(data, Mapping):
+            raise InputError(f"{where}: expecting a table of shock settings; got "
+                             f"{type(data).__name__}")
         allowed = {"focal", "partner", "domains", "intensity", "substitutability", "year",
                    "loss_model"}
         extra = sorted(set(data) - allowed)
         if extra:
             raise InputError(f"{where}: unknown key(s) {extra}; expecting some of {sorted(allowed)}")
-        missing = [k for k in ("focal", "partner") if k not in data]
+        missing = [k for k in ("partner",) if k not in data]
         if missing:
-            raise InputError(f"{where}: missing key(s) {missing}")
-        return cls(**dict(data))
+            raise InputError(f"{where}: missing key(s) {missing}; expecting at least partner "
+                             "(focal defaults to KAZ)")
+        d = {"focal": "KAZ", **dict(data)}
+        try:
+            return cls(**d)
+        except (OptionError, InputError) as exc:
+            msg = str(exc)
+            key = msg.split(":", 1)[0] if msg.split(":", 1)[0] in allowed else None
+            at = f", key {key!r}" + (f" (line {lines[key]})" if lines and key in lines else "") \
+                if key else ""
+            raise InputError(f"{where}{at}: {msg}") from None
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ShockRequest:
@@ -149,10 +247,12 @@ class ShockRequest:
             [shock.substitutability]
             energy = 0.1
         """
-        from .._toml import read_toml
+        from .._toml import key_lines, read_toml
 
         data = read_toml(path, what="shock file")
-        return cls.from_dict(data.get("shock", data), where=str(path))
+        table = "shock" if isinstance(data.get("shock"), Mapping) else None
+        return cls.from_dict(data[table] if table else data, where=str(path),
+                             lines=key_lines(path, table))
 
 
 # --------------------------------------------------------------------------- inputs
@@ -193,48 +293,139 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
         ``world_export_hhi``, ``imports``; HS6 products are mapped to domains through the
         shipped ``hs_domains`` table by their HS chapter).
     """
-    if "domain" not in screen.columns and {"product", "world_export_hhi"} <= set(screen.columns):
-        hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
-        prod = screen["product"].astype(str).str.zfill(6).str[:2]
-        screen = pd.DataFrame({"domain": prod.map(hs), "world_hhi": screen["world_export_hhi"],
-                               "value": screen["imports"] if "imports" in screen.columns
-                               else 1.0})
+    if not isinstance(screen, pd.DataFrame):
+        raise SchemaError(f"product screen: expecting a table; got {type(screen).__name__}")
+    label = str(screen.attrs.get("source", "product screen"))
+    if len(screen) > MAX_TABLE_ROWS:
+        raise InputError(f"{label}: {len(screen):,} rows; expecting at most {MAX_TABLE_ROWS:,}")
+    cols = {str(c).strip() for c in screen.columns}
+    native = "domain" not in cols and {"product", "world_export_hhi"} <= cols
     need = {"domain", "world_hhi", "value"}
-    if not need <= set(screen.columns):
-        raise SchemaError(f"product screen: missing column(s) {sorted(need - set(screen.columns))}; "
-                          f"expecting {sorted(need)}")
-    s = screen[["domain", "world_hhi", "value"]].dropna()
-    bad = s[(s["world_hhi"] < 0) | (s["world_hhi"] > 1) | (s["value"] < 0)]
-    if len(bad):
-        r = bad.iloc[0]
-        raise InputError(f"product screen: world_hhi {r['world_hhi']!r} / value {r['value']!r} in "
-                         f"domain {r['domain']!r}; expecting world_hhi in 0..1 and value >= 0")
+    if not native and not need <= cols:
+        raise SchemaError(f"{label}: missing column(s) {sorted(need - cols)}; expecting "
+                          f"{sorted(need)} (or product, world_export_hhi[, imports]); found "
+                          f"{sorted(cols)[:20]}")
+    screen = screen.reset_index(drop=True).rename(columns=lambda c: str(c).strip())
+    known_d = reference.domain_list()
+    problems: list[str] = []
+    skipped = 0
+    if native:
+        hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
+        prod = screen["product"].astype(str).str.strip()
+        ok_p = prod.str.fullmatch(r"\d{1,6}")
+        chap = prod.str.zfill(6).str[:2]
+        dom = chap.map(hs)
+        hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
+        for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
+            problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
+                            "expecting an HS6 code whose chapter is in the hs_domains table")
+            if len(problems) > 10 * _SHOWN:
+                break
+        # products without a world HHI (no world data) are left out and counted in the basis
+        hhi_raw = screen[hhi_col]
+        missing = hhi_raw.isna() | (hhi_raw.astype(str).str.strip() == "")
+        skipped = int(missing.sum())
+        frame = pd.DataFrame({"domain": dom, "world_hhi": hhi_raw,
+                              "value": screen[val_col] if val_col else 1.0})[~missing]
+    else:
+        hhi_col, val_col = "world_hhi", "value"
+        frame = screen[["domain", "world_hhi", "value"]]
+        bad_d = ~frame["domain"].isin(known_d)
+        for i in np.flatnonzero(bad_d.to_numpy()):
+            problems.append(f"{label} row {i + 2}, column 'domain': "
+                            + _domain_problem(frame["domain"].iat[i], known_d))
+            if len(problems) > 10 * _SHOWN:
+                break
+    h = pd.to_numeric(frame["world_hhi"], errors="coerce")
+    v = pd.to_numeric(frame["value"], errors="coerce")
+    bad_h = h.isna() | (h < 0) | (h > 1)
+    bad_v = v.isna() | (v < 0) | ~np.isfinite(v.fillna(0))
+    for j in np.flatnonzero((bad_h | bad_v).to_numpy()):
+        i = int(frame.index[j])
+        if bad_h.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
+                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
+        if bad_v.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
+                            "expecting a finite number >= 0")
+        if len(problems) > 10 * _SHOWN:
+            break
+    if problems:
+        _raise_problems(label, problems)
+    s = pd.DataFrame({"domain": frame["domain"], "world_hhi": h, "value": v})
+    if s.empty:
+        raise InputError(f"{label}: no product rows" + (f" ({skipped} without a world HHI)"
+                                                         if skipped else "")
+                         + "; expecting at least one row with domain, world_hhi and value")
+    note = f"; {skipped} products without a world HHI left out" if skipped else ""
     out = {}
     for d, g in s.groupby("domain"):
         tot = float(g["value"].sum())
         if tot > 0:
-            h = float((g["value"] * g["world_hhi"]).sum() / tot)
-            out[str(d)] = (1.0 - h, f"product screen: 1 - value-weighted world-export HHI "
-                                    f"({len(g)} products)")
+            hh = float((g["value"] * g["world_hhi"]).sum() / tot)
+            out[str(d)] = (1.0 - hh, f"product screen: 1 - value-weighted world-export HHI "
+                                     f"({len(g)} products{note})")
     return out
 
 
 def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    """The shares table, checked row by row: every problem is reported together, each with the
+    row (the file line when the table was read from a CSV with a header), the column, the value
+    and what was expected. ``shares.attrs['source']`` names the table in messages."""
     if hasattr(shares, "data") and not isinstance(shares, pd.DataFrame):
         shares = shares.data
+    if not isinstance(shares, pd.DataFrame):
+        raise SchemaError(f"shares table: expecting a table (DataFrame); got {type(shares).__name__}")
+    label = str(shares.attrs.get("source", "shares table"))
     need = {"domain", "partner", "share"}
     if not need <= set(shares.columns):
-        raise SchemaError(f"shares table: missing column(s) {sorted(need - set(shares.columns))}; "
-                          f"expecting domain, partner, share (and optionally year)")
-    s = shares.copy()
-    s["share"] = pd.to_numeric(s["share"], errors="coerce")
-    bad = s[s["share"].isna() | (s["share"] < -1e-12) | (s["share"] > 1 + 1e-9)]
-    if len(bad):
-        r = bad.iloc[0]
-        raise InputError(f"shares table row {int(bad.index[0]) + 2}: share {r['share']!r} for "
-                         f"{r['partner']} in {r['domain']}; expecting a number in 0..1")
+        raise SchemaError(f"{label}: missing column(s) {sorted(need - set(shares.columns))}; "
+                          f"expecting domain, partner, share (and optionally year); found "
+                          f"{[str(c) for c in shares.columns][:20]}")
+    if len(shares) > MAX_TABLE_ROWS:
+        raise InputError(f"{label}: {len(shares):,} rows; expecting at most {MAX_TABLE_ROWS:,}")
+    s = shares.reset_index(drop=True).copy()
+    raw = s["share"]
+    s["share"] = pd.to_numeric(raw, errors="coerce")
     if "year" not in s.columns:
         s["year"] = pd.NA
+    known_d = reference.domain_list()
+    known_p = reference.known_codes()
+    problems: list[str] = []
+    dom_ok = s["domain"].isin(known_d)
+    par_ok = s["partner"].isin(known_p)
+    sh = s["share"]
+    sh_ok = sh.notna() & (sh >= -1e-12) & (sh <= 1 + 1e-9)
+    yr = pd.to_numeric(s["year"], errors="coerce")
+    yr_ok = s["year"].isna() | (yr.notna() & (yr == yr.round()) & (yr >= YEAR_MIN)
+                                & (yr <= YEAR_MAX))
+    bad = ~(dom_ok & par_ok & sh_ok & yr_ok)
+    for i in np.flatnonzero(bad.to_numpy()):
+        where = f"{label} row {i + 2}"
+        if not dom_ok.iat[i]:
+            problems.append(f"{where}, column 'domain': "
+                            + _domain_problem(s["domain"].iat[i], known_d))
+        if not par_ok.iat[i]:
+            problems.append(f"{where}, column 'partner': {_show(s['partner'].iat[i])} is not an ISO3 "
+                            "code or a known partner group (EU27, EAEU, ..., OTH, WLD)")
+        if not sh_ok.iat[i]:
+            problems.append(f"{where}, column 'share': {_show(raw.iat[i])} for {s['partner'].iat[i]} "
+                            f"in {s['domain'].iat[i]}; expecting a number in 0..1")
+        if not yr_ok.iat[i]:
+            problems.append(f"{where}, column 'year': {_show(s['year'].iat[i])}; expecting a whole "
+                            f"number in {YEAR_MIN}..{YEAR_MAX} or empty")
+        if len(problems) > 10 * _SHOWN:
+            break
+    if problems:
+        _raise_problems(label, problems)
+    if "year" in shares.columns:
+        s["year"] = yr
+    dup = s.duplicated(["domain", "partner", "year"], keep="first")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"{label} row {i + 2}: {s['partner'].iat[i]} in {s['domain'].iat[i]} "
+                         f"repeats an earlier row ({int(dup.sum())} repeated rows); expecting one "
+                         "share per domain, partner and year")
     return s
 
 
@@ -254,6 +445,7 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | No
     s = _check_shares(shares)
     sub = {d: v for d, (v, _) in default_substitutability().items()}
     sub.update(dict(substitutability or {}))
+    check_substitutability(sub)
     domains = sorted(s["domain"].unique())
     if partners is None:
         partners = sorted(set(s["partner"]) - NON_PARTNERS)
@@ -387,11 +579,15 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if screen is not None:
         sub.update(substitutability_from_screen(screen))
     for d, v in (substitutability or {}).items():
-        sub[d] = (float(v), "override")
+        sub[d] = (v, "override")
     for d, v in r.substitutability:
         sub[d] = (float(v), "request override")
+    check_substitutability(sub)
+    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
     w = default_weights(doctrine)
-    w.update({d: float(v) for d, v in (weights or {}).items()})
+    w.update(dict(weights or {}))
+    check_weights(w)
+    w = {d: float(v) for d, v in w.items()}
     present = sorted(s["domain"].unique())
     hit = list(r.domains) if r.domains else present
     if r.year is not None and s["year"].notna().any():

@@ -58,6 +58,7 @@ _EXPECTED = {
     "bad_product": "an HS6 code of up to six digits",
     "self_partner": "two different countries",
     "aggregate": "a country (regional aggregates are not partners)",
+    "outside_scope": "a row of the scope the file declares",
 }
 
 
@@ -80,16 +81,98 @@ class Chunk:
     rows_read: int
     bytes_done: int = 0
     file: str = ""
+    lines: Any = None  # the input line of each data row, where the reader knows it
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a file declares it holds, for the tables a newer file supersedes by.
+
+    ``keys`` are (canonical column, value) pairs, e.g. ``(("year", 2020),)`` for a BACI year
+    file or ``(("year", 2021), ("importer", "KAZ"))`` for a Comtrade reporter-year file;
+    ``origin`` says where the declaration comes from ("by its name ...", "by its first usable
+    row, line 2").
+    A file's rows outside its scope are quarantined (reason ``outside_scope``), so a file can
+    only ever supersede the scope it declares, never a year or reporter a stray row names.
+    """
+
+    keys: tuple[tuple[str, Any], ...]
+    origin: str = ""
+
+    def key(self) -> str:
+        """The scope as stored in the ``loads`` manifest: ``year=2021;importer=KAZ``."""
+        return ";".join(f"{k}={v}" for k, v in self.keys)
+
+    def describe(self) -> str:
+        names = {"importer": "reporter"}
+        return ", ".join(f"{names.get(k, k)} {v}" for k, v in self.keys)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+def parse_scope(text: str | None) -> dict[str, str]:
+    """``year=2021;importer=KAZ`` -> ``{"year": "2021", "importer": "KAZ"}`` ({} for none)."""
+    if not text:
+        return {}
+    return dict(part.split("=", 1) for part in str(text).split(";") if "=" in part)
+
+
+def scope_filter(scope: Scope | None, ok: np.ndarray, fields: dict[str, tuple[Any, str, Any]],
+                 qs: list, *, source: str, file: str, lines: np.ndarray) -> np.ndarray:
+    """Quarantine the rows (still ``ok``) outside the file's declared ``scope``.
+
+    ``fields`` maps each scope key to (canonical values, input column, input values), e.g.
+    ``{"year": (t, "t", t)}`` (the input values may be a function giving them, called only
+    when a row is rejected); a rejected row is quarantined once, at the first key it fails,
+    naming the input column and value. Returns the new ``ok`` mask.
+    """
+    if scope is None:
+        return ok
+    note = (f"the file declares {scope.describe()} {scope.origin}; it may not load or "
+            f"supersede another {' or '.join(dict(scope.keys)).replace('importer', 'reporter')}")
+    for key, want in scope.keys:
+        values, column, raw = fields[key]
+        bad = ok & (np.asarray(values) != want)
+        if bad.any():
+            raw = raw() if callable(raw) else raw
+            qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
+                                      values=raw, reason="outside_scope",
+                                      notes=np.full(len(bad), note, dtype=object)))
+            ok = ok & ~bad
+    return ok
+
+
+def first_row_scope(read: Any, sf: Any, keys: tuple[str, ...], **options: Any) -> Scope | None:
+    """The scope declared by a file's first usable row (for files whose name declares none):
+    reads until the reader yields a row, unscoped. None when the file has no usable row."""
+    from dataclasses import replace
+
+    for ch in read(replace(sf, scope=None), scoped=False, **options):
+        data = ch.data
+        if data is None or len(data) == 0:
+            continue
+        if isinstance(data, pd.DataFrame):
+            vals = [data[k].iloc[0] for k in keys]
+        else:
+            vals = [data.column(k)[0].as_py() for k in keys]
+        vals = [int(v) if k == "year" else str(v) for k, v in zip(keys, vals, strict=True)]
+        line = f"line {int(ch.lines[0])}" if ch.lines is not None and len(ch.lines) else ""
+        return Scope(tuple(zip(keys, vals, strict=True)),
+                     origin=f"by its first usable row{', ' + line if line else ''}")
+    return None
 
 
 @dataclass
 class SourceFile:
-    """One input file of a source: path, version label and size."""
+    """One input file of a source: path, version label and size; ``scope`` is what it
+    declares it holds (see :class:`Scope`), set by the reader's ``scope()``."""
 
     path: Path
     version: str = ""
     year: int | None = None
     meta: dict = field(default_factory=dict)
+    scope: Scope | None = None
 
 
 def quarantine_frame(rows: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:

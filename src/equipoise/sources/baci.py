@@ -30,11 +30,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ._common import Chunk, CodeMapper, SourceFile, quarantine_frame, quarantine_rows
+from ._common import (
+    Chunk,
+    CodeMapper,
+    Scope,
+    SourceFile,
+    first_row_scope,
+    quarantine_frame,
+    quarantine_rows,
+    scope_filter,
+)
 
 NAME = "baci"
 TABLE = "trade_products"
-#: a newer file supersedes this source's earlier rows of the same year (a new BACI version)
+#: a newer file supersedes this source's earlier rows of the year its name declares (a new
+#: BACI version); its rows of any other year are quarantined (``outside_scope``)
 SUPERSEDES = ("year",)
 COLUMNS = ("t", "i", "j", "k", "v", "q")
 FILE_RE = re.compile(r"^BACI_(?P<rev>HS\d\d)_Y(?P<year>\d{4})_(?P<ver>V\d{6}[a-z]?)\.csv(\.gz)?$",
@@ -62,6 +72,14 @@ def files(path: str | Path) -> list[SourceFile]:
                               meta={"revision": m["rev"] if m else "",
                                     "baci_version": m["ver"] if m else ""}))
     return out
+
+
+def scope(sf: SourceFile) -> Scope | None:
+    """The year a BACI file declares: from its name (``BACI_HS17_Y2021_...``), else (a file
+    renamed) from its first usable row."""
+    if sf.year is not None:
+        return Scope((("year", int(sf.year)),), origin=f"by its name {Path(sf.path).name}")
+    return first_row_scope(read, sf, SUPERSEDES)
 
 
 def country_file(folder: Path, version: str = "") -> Path | None:
@@ -120,11 +138,13 @@ def _encode(codes: np.ndarray, lut: dict[int, str]):
 
 
 def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
-         value_scale: float = 1.0) -> Iterator[Chunk]:
+         value_scale: float = 1.0, scoped: bool = True) -> Iterator[Chunk]:
     """Stream one BACI-layout file as ``trade_products`` chunks (value in thousand USD).
 
-    Every input row is either loaded or quarantined (bad year, value, product code, or a
-    country code without an ISO3 country); ``rows_read`` of the chunks sum to the file's rows.
+    Every input row is either loaded or quarantined (bad year, value, product code, a
+    country code without an ISO3 country, or a year other than the one the file declares,
+    see :func:`scope`); ``rows_read`` of the chunks sum to the file's rows. ``scoped=False``
+    keeps rows of any year (to find the year of a file whose name declares none).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -135,6 +155,7 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
     extra = read_country_codes(cfile) if cfile else {}
     mapper = CodeMapper(scheme, extra=extra)
     fname = str(path)
+    declared = (sf.scope or scope(sf)) if scoped else None
     try:
         reader = pacsv.open_csv(
             path, read_options=pacsv.ReadOptions(block_size=BLOCK),
@@ -176,6 +197,8 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
         bad = ok & ((t < 1800) | (t > 2100) | (t % 1 != 0))
         qs.append(quarantine_rows(bad, column="t", values=t, reason="bad_year", **kw))
         ok &= ~bad
+        ok = scope_filter(declared, ok, {"year": (t, "t", lambda c=cols["t"]: c.to_numpy(
+            zero_copy_only=False))}, qs, **kw)
         k = pc.utf8_lpad(cols["k"], 6, "0")
         bad = ok & ~pc.match_substring_regex(k, r"^[0-9]{6}$").to_numpy(zero_copy_only=False)
         qs.append(quarantine_rows(bad, column="k", reason="bad_product",
@@ -224,4 +247,4 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
         done_bytes += sum(int(pc.sum(pc.utf8_length(batch.column(c))).as_py() or 0)
                           for c in COLUMNS) + n * len(COLUMNS)
         yield Chunk(table=TABLE, data=data, quarantine=qf, rows_read=n,
-                    bytes_done=min(total, done_bytes), file=fname)
+                    bytes_done=min(total, done_bytes), file=fname, lines=lines[sel])

@@ -33,12 +33,24 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ._common import Chunk, CodeMapper, SourceFile, numeric, quarantine_frame, quarantine_rows
+from ._common import (
+    Chunk,
+    CodeMapper,
+    Scope,
+    SourceFile,
+    first_row_scope,
+    numeric,
+    quarantine_frame,
+    quarantine_rows,
+    scope_filter,
+)
 
 NAME = "comtrade"
 TABLE = "trade_products"
-#: a newer file supersedes this source's earlier rows of the same year and reporter (the
-#: importer: bulk files come per reporter and year, so one reporter's file leaves others' alone)
+#: a newer file supersedes this source's earlier rows of the year and reporter (the importer)
+#: it declares: bulk files come per reporter and year, so one reporter's file leaves others'
+#: alone. The declaration is the file's first usable import row; rows of another year or
+#: reporter are quarantined (``outside_scope``), never allowed to supersede theirs.
 SUPERSEDES = ("year", "importer")
 PLUS = {"year": "refYear", "reporter": "reporterCode", "partner": "partnerCode",
         "flow": "flowCode", "product": "cmdCode", "value": "primaryValue", "weight": "netWgt"}
@@ -70,8 +82,17 @@ def _sep(path: Path) -> str:
     return "\t" if head.count("\t") > head.count(",") else ","
 
 
-def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
+def scope(sf: SourceFile) -> Scope | None:
+    """The (year, reporter) a Comtrade file declares: those of its first usable HS6 import row
+    (a bulk file holds one reporter and year). None when it has no usable row."""
+    return first_row_scope(read, sf, SUPERSEDES)
+
+
+def read(sf: SourceFile, *, source: str = NAME, scoped: bool = True) -> Iterator[Chunk]:
+    """Stream one Comtrade file as ``trade_products`` chunks; rows outside the (year,
+    reporter) the file declares (:func:`scope`) are quarantined unless ``scoped=False``."""
     path = Path(sf.path)
+    declared = (sf.scope or scope(sf)) if scoped else None
     sep = _sep(path)
     import gzip
 
@@ -84,12 +105,12 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
         raw.close()
         raise SchemaError(f"{path}: cannot parse as CSV: {exc}") from exc
     try:
-        yield from _chunks(it, path, raw, source)
+        yield from _chunks(it, path, raw, source, declared)
     finally:
         raw.close()
 
 
-def _chunks(it, path: Path, raw, source: str) -> Iterator[Chunk]:
+def _chunks(it, path: Path, raw, source: str, declared: Scope | None) -> Iterator[Chunk]:
     mapper = CodeMapper("comtrade")
     total = path.stat().st_size
     done = 0
@@ -140,6 +161,10 @@ def _chunks(it, path: Path, raw, source: str) -> Iterator[Chunk]:
         qs.append(quarantine_rows(bad, column=c["partner"], values=df[c["partner"]].to_numpy(),
                                   reason="self_partner", **kw))
         ok &= ~bad
+        ok = scope_filter(declared, ok, {
+            "year": (year, c["year"], df[c["year"]].to_numpy()),
+            "importer": (iso["reporter"], c["reporter"], df[c["reporter"]].to_numpy())},
+            qs, **kw)
         data = pd.DataFrame({"year": year[ok].astype("int64"), "exporter": iso["partner"][ok],
                              "importer": iso["reporter"][ok], "product": prod[ok].to_numpy(),
                              "value": value[ok] / 1000.0, "quantity": weight[ok] / 1000.0,
@@ -149,4 +174,4 @@ def _chunks(it, path: Path, raw, source: str) -> Iterator[Chunk]:
         yield Chunk(table=TABLE, data=data.reset_index(drop=True),
                     quarantine=pd.concat(q, ignore_index=True) if q else quarantine_frame([]),
                     rows_read=n, bytes_done=min(total, raw.tell()),
-                    file=str(path))
+                    file=str(path), lines=kw["lines"][ok])

@@ -147,7 +147,8 @@ def test_fifo_is_refused_without_hanging(tmp_path):
     os.mkfifo(fifo)
     proc = subprocess.run(
         [sys.executable, "-c", "from equipoise._cli.main import run; run()", "validate",
-         str(fifo)], capture_output=True, text=True, timeout=60, env={**os.environ})
+         str(fifo)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(equipoise.__file__).resolve().parents[1])})
     assert proc.returncode == 2
     assert "is a FIFO (named pipe); expected a flows file" in proc.stderr
     assert TRACEBACK not in proc.stderr
@@ -626,3 +627,15 @@ def test_read_flows_bytes_matches_read_flows(tmp_path):
     pd.testing.assert_frame_equal(a.data, b.data)
     with pytest.raises(InputFileError, match=r"up\.csv: not UTF-8: byte 0xE9 at line 1"):
         read_flows_bytes(b"caf\xe9", source="up.csv")
+
+
+@pytest.mark.parametrize("series", [
+    pd.Series([1, 2, None], dtype="Int64"), pd.Series([2022, 2023]),
+    pd.Series([1.0, 2.5, float("nan"), 1e20, -0.0, float("inf")]),
+    pd.Series(["a ", None, " b"], dtype=object), pd.Series([True, False]),
+    pd.Series([1, "x", None], dtype=object), pd.Series([" y", "z"], dtype="str"),
+])
+def test_vectorised_cell_text_equals_the_per_cell_rule(series):
+    from equipoise.io.flows import _cell_text, _text_cells
+
+    assert _text_cells(series).tolist() == [_cell_text(v) for v in series.astype(object)]

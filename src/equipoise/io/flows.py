@@ -187,8 +187,10 @@ def _text_cells(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.map(_cell_text).astype(object)
     if pd.api.types.is_integer_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-        out = s.astype(object).where(s.notna(), None)
-        return out.map(lambda v: "" if v is None else str(int(v)))
+        missing = s.isna().to_numpy(dtype=bool)
+        text = s.fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
+        text[missing] = ""
+        return pd.Series(text, index=s.index, dtype=object)
     if pd.api.types.is_float_dtype(s):
         x = s.to_numpy(dtype=float, na_value=np.nan)
         out = s.astype(str).to_numpy(dtype=object)

@@ -20,12 +20,19 @@ Scenarios (the first request of a key computes, later ones are served from the m
 Each response body is compared with the first body seen for its URL: a difference counts as an
 error (shared state corrupted under concurrency).
 
+``--heavy`` instead measures how ``/api/health`` answers while the largest allowed uploads are
+worked on (two actions at the change cap and two flows files at the row cap, half EU27 rows, at
+once), with the heavy work in forked worker processes and then in threads (``processes=False``):
+health latency idle (the baseline) and under load, and each upload's status and time.
+
 Usage: python benchmarks/bench_web.py [--requests 400] [--concurrency 8] [--seconds 60]
+       python benchmarks/bench_web.py --heavy [--budget 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -45,8 +52,10 @@ INTENSITIES = [f"{x:.1f}" for x in np.linspace(0.1, 1.0, 10)]
 SERVER = """
 import sys, uvicorn
 from equipoise.present.web import create_app
+procs = {"1": True, "0": False}.get(sys.argv[2]) if len(sys.argv) > 2 else None
+budget = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
 app = create_app(focal="KAZ", allowed_hosts=["127.0.0.1"], alignment_reps=50, mc_runs=2000,
-                 warm=True)
+                 warm=True, processes=procs, time_budget=budget)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False)
 """
 
@@ -57,10 +66,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, timeout: float = 90.0) -> subprocess.Popen:
+def start_server(port: int, timeout: float = 90.0, *extra: str) -> subprocess.Popen:
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)],
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), *extra],
                             cwd=Path(__file__).resolve().parents[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "NO_COLOR": "1"})
@@ -152,13 +161,89 @@ def _same(a: bytes, b: bytes, url: str) -> bool:
     return False
 
 
+def heavy(budget: float) -> int:
+    """Health latency while the largest allowed uploads run, processes vs threads."""
+    import httpx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from equipoise.present import web
+    from tests.adversarial.test_web import action_toml, flows_csv
+
+    action = action_toml(web.MAX_ACTION_CHANGES)
+    csv = flows_csv(web.MAX_UPLOAD_ROWS)
+    jobs = [("/api/action", {"file": ("a1.toml", action, "text/plain")}, {}),
+            ("/api/action", {"file": ("a2.toml", action + b"\n# 2\n", "text/plain")}, {}),
+            ("/api/assess", {"file": ("f1.csv", csv, "text/csv")}, {"lenient": "true"}),
+            ("/api/assess", {"file": ("f2.csv", csv + b"\n", "text/csv")}, {"lenient": "true"})]
+    print(f"heavy: {len(jobs)} uploads at once (action {len(action):,} B with "
+          f"{web.MAX_ACTION_CHANGES:,} changes x2, flows {len(csv):,} B with "
+          f"{web.MAX_UPLOAD_ROWS:,} rows x2), time budget {budget:g} s, {os.cpu_count()} cores")
+    worst = 0.0
+    for mode in ("1", "0"):
+        port = free_port()
+        proc = start_server(port, 120.0, mode, str(budget))
+        base = f"http://{HOST}:{port}"
+        try:
+            poller = httpx.Client(base_url=base, timeout=60)  # one keep-alive connection
+            idle = []
+            for _ in range(20):
+                t = time.perf_counter()
+                poller.get("/api/health")
+                idle.append(time.perf_counter() - t)
+            results: dict[int, tuple[int, float]] = {}
+
+            def post(i, u, files, data, base=base, results=results):
+                t = time.perf_counter()
+                try:
+                    r = httpx.post(base + u, files=files, data=data, timeout=600)
+                    results[i] = (r.status_code, time.perf_counter() - t)
+                except httpx.HTTPError:
+                    results[i] = (0, time.perf_counter() - t)
+
+            ths = [threading.Thread(target=post, args=(i, *j)) for i, j in enumerate(jobs)]
+            for th in ths:
+                th.start()
+            time.sleep(0.5)
+            busy = []
+            while any(th.is_alive() for th in ths):
+                t = time.perf_counter()
+                with contextlib.suppress(httpx.HTTPError):
+                    poller.get("/api/health")
+                busy.append(time.perf_counter() - t)
+                time.sleep(0.2)
+            for th in ths:
+                th.join()
+            poller.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        b = np.array(busy or [float("nan")]) * 1000
+        i50 = float(np.median(idle)) * 1000
+        name = "processes" if mode == "1" else "threads"
+        print(f"{name:<10} health idle p50 {i50:7.1f} ms | under load p50 {np.median(b):8.1f} ms "
+              f"(x{np.median(b) / i50:.1f}) max {b.max():8.1f} ms over {len(busy)} polls | "
+              "uploads " + ", ".join(f"{jobs[i][0].rsplit('/', 1)[1]} {s} in {t:.1f} s"
+                                     for i, (s, t) in sorted(results.items())))
+        if mode == "1":
+            worst = float(b.max())
+    return 0 if worst < 1000 else 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=400, help="requests per scenario (bound)")
     ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument("--seconds", type=float, default=60.0, help="time bound per scenario")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--heavy", action="store_true", help="health latency under the largest "
+                    "allowed uploads, worker processes vs threads")
+    ap.add_argument("--budget", type=float, default=30.0, help="time budget (s) with --heavy")
     args = ap.parse_args(argv)
+    if args.heavy:
+        return heavy(args.budget)
     port = free_port()
     proc = start_server(port)
     base = f"http://{HOST}:{port}"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from equipoise._cli.main import app as cli
 from equipoise.present.views import capabilities
+from equipoise.present.web import scrub_paths
 
 from .conftest import has_votes
 
@@ -24,9 +25,21 @@ def needs(name: str):
 
 
 def cli_json(*args: str):
+    """What the CLI prints, with server paths scrubbed as the API scrubs them (a no-op once the
+    CLI prints no absolute path either)."""
     res = runner.invoke(cli, [*args, "--json"])
     assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
+    return scrub_paths(json.loads(res.stdout))
+
+
+def form_token(c, page: str = "/action") -> str:
+    """The CSRF token of a form page (its cookie stays in the client)."""
+    import re
+
+    r = c.get(page)
+    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
+    assert m, r.text[:500]
+    return m.group(1)
 
 
 def roundtrip(obj):
@@ -108,7 +121,7 @@ def test_pages_render(client):
 
 
 def test_domain_page_shows_rows_and_sources(client, kaz_ctx):
-    ex = kaz_ctx.explain_json("security")
+    ex = scrub_paths(kaz_ctx.explain_json("security"))
     html = client.get("/domain/security").text
     for row in ex["flows"]:
         assert f"{row['file']}:{row['line']}" in html
@@ -265,9 +278,11 @@ def test_upload_limits_and_safe_parsing(kaz_ctx):
     assert bad.status_code == 422
     msg = bad.json()["error"]
     assert "not valid TOML" in msg and "passwd.toml" in msg and "../" not in msg
-    page = c.post("/action", files={"file": ("x.toml", b"id = [", "text/plain")})
+    tok = form_token(c)
+    page = c.post("/action", files={"file": ("x.toml", b"id = [", "text/plain")},
+                  data={"csrf_token": tok})
     assert page.status_code == 422 and 'class="error"' in page.text
-    none = c.post("/action", data={"example": ""})
+    none = c.post("/action", data={"example": "", "csrf_token": tok})
     assert none.status_code == 422 and "upload" in none.text
 
 
@@ -294,7 +309,8 @@ def test_action_upload_before_after(client, kaz_ctx):
     assert after["top_partner"] == "USA" and after["top_share"] > before["shares"].get("USA", 0)
     assert "test:made-up" in after["sources"]
     assert ev["changed_rules"], "a large purchase moves some rule"
-    page = client.post("/action", files={"file": ("arms.toml", ACTION, "application/toml")})
+    page = client.post("/action", files={"file": ("arms.toml", ACTION, "application/toml")},
+                       data={"csrf_token": form_token(client)})
     assert page.status_code == 200 and 'id="before-after"' in page.text
     for rule in ev["changed_rules"]:
         assert rule["name"] in page.text
@@ -349,7 +365,8 @@ def test_flows_csv_upload_errors(mng_csv, client):
     ok = client.post("/api/assess", files={"file": ("bad.csv", bad, "text/csv")},
                      data={"lenient": "true"})
     assert ok.status_code == 200 and ok.json()["focal"] == "MNG"
-    page = client.post("/data", files={"file": ("bad.csv", bad, "text/csv")})
+    page = client.post("/data", files={"file": ("bad.csv", bad, "text/csv")},
+                       data={"csrf_token": form_token(client, "/data")})
     assert page.status_code == 200 and 'id="quarantine"' in page.text and "ZZZ" in page.text
     assert "quarantined 1" in page.text
     assert 'href="#src-test_customs"' in page.text and 'id="src-test_customs"' in page.text

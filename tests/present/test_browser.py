@@ -140,3 +140,31 @@ def test_report_opens_offline(page, shots, tmp_path, kaz_ctx):
     assert "functional balance report" in page.locator("h1").inner_text()
     assert page.locator("figure.chart svg").count() >= 4
     page.screenshot(path=str(shots / "report.png"), full_page=False)
+
+
+@pytest.mark.skipif(not capabilities()["actions"]["available"],
+                    reason="equipoise.doctrine.actions absent")
+def test_action_form_posts_with_its_csrf_token(server, page, shots, kaz_ctx):
+    """The real form post: Chromium sends the page's hidden CSRF token, its cookie and its own
+    Origin; the dashboard evaluates the example (a post without the token is refused, see
+    tests/adversarial/test_web.py)."""
+    names = kaz_ctx.action_examples()
+    if not names:
+        pytest.skip("no shipped action examples")
+    page.goto(server + "/action")
+    assert page.locator("input[name=csrf_token]").get_attribute("value")
+    page.select_option("select[name=example]", names[0])
+    page.click("button[type=submit]")
+    page.locator("#before-after").wait_for(timeout=120_000)
+    assert page.locator("#before-after tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "action-example.png"), full_page=False)
+
+
+def test_data_form_uploads_with_its_csrf_token(server, page, shots, kaz_csv):
+    """The upload form: Chromium posts the file with the page's CSRF token; the counts show."""
+    page.goto(server + "/data")
+    page.set_input_files("input[name=file]", str(kaz_csv))
+    page.click("button[type=submit]")
+    page.locator("#counts").wait_for(timeout=120_000)
+    assert "read " in page.locator("#counts").inner_text()
+    page.screenshot(path=str(shots / "data-upload.png"), full_page=False)

@@ -54,29 +54,52 @@ Rules of application (every one visible in the evaluation's change log):
   reporter total reduced by them) to form the "before" side, and the action's flow changes put
   the initiative back for the "after" side.
 
+Limits (each refused with an :class:`~equipoise.errors.ActionError` naming the file, line, key,
+the value seen and what is expected; at most 20 problems are listed, the rest counted):
+
+* numbers (``value``, ``factor``, ``capacity``, ``value_usd``) are TOML integers or floats, not
+  booleans or strings, finite and >= 0; a change whose result, or whose domain's sum over
+  partners, overflows (two additions of 1e308) is refused when the action is applied;
+* dates (``date`` of the action and of an event) are real calendar dates ``YYYY``, ``YYYY-MM``
+  or ``YYYY-MM-DD`` (a TOML date is accepted too) with a year in 1800..2100;
+* one action holds at most :data:`MAX_CHANGES` changes, and the file is a regular UTF-8 file of
+  at most 16 MiB.
+
+Applying an action takes time linear in the number of changes (dictionary look-ups per change,
+one validation and one merge of the changed rows; ``benchmarks/bench_actions.py``).
+
 Actions are immutable (frozen dataclasses); applying one returns a new ``FlowSet``.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import reference
 from .._results import RichSummary
 from ..errors import ActionError, EquipoiseError, InputError
+from ._text import MAX_SHOWN, cut, load_toml, read_text, short
 
-__all__ = ["Action", "BaselineRemoval", "CorridorChange", "Evaluation", "EventChange", "FlowChange",
-           "MembershipChange", "apply_action", "evaluate", "example_actions", "load_action",
-           "parse_action", "remove_baseline"]
+__all__ = ["MAX_CHANGES", "Action", "BaselineRemoval", "CorridorChange", "Evaluation", "EventChange",
+           "FlowChange", "MembershipChange", "apply_action", "evaluate", "example_actions",
+           "load_action", "parse_action", "remove_baseline"]
+
+#: Most changes one action may hold (``[[flow]]``, ``[[corridor]]``, ``[[membership]]``,
+#: ``[[event]]`` and ``[[baseline]]`` entries together). Evaluation grows linearly with the
+#: number of changes (about 0.1 ms a flow change to apply); the cap keeps one request's work
+#: and memory bounded (a file at the cap is about 2 MB of TOML).
+MAX_CHANGES = 20_000
 
 
 # --------------------------------------------------------------------------- requests
@@ -183,15 +206,51 @@ class Action:
 
 # --------------------------------------------------------------------------- TOML boundary
 
+#: A number in an action file: a TOML integer or float (not a boolean, not a string), finite,
+#: >= 0. Sums are checked when the action is applied (two additions of 1e308 overflow).
+_Amount = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+_Year = Annotated[int, Field(strict=True, ge=1800, le=2100)]
+
+
+def _check_date(v: Any) -> Any:
+    """A calendar date YYYY, YYYY-MM or YYYY-MM-DD (a TOML date is accepted as written)."""
+    if isinstance(v, _dt.datetime):
+        raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD, not a date and time")
+    if isinstance(v, _dt.date):
+        v = v.isoformat()
+    if not isinstance(v, str) or not v:
+        return v
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
+    if not m:
+        raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
+    y, mo, d = (int(x) if x else None for x in m.groups())
+    if not 1800 <= y <= 2100:
+        raise ValueError(f"expected a year between 1800 and 2100 (saw year {y})")
+    if mo is not None and not 1 <= mo <= 12:
+        raise ValueError(f"expected a real calendar date: month {mo} is not in 1..12")
+    if d is not None:
+        try:
+            _dt.date(y, mo, d)
+        except ValueError as exc:
+            raise ValueError(f"expected a real calendar date: {exc}") from None
+    return v
+
+
+@cache
+def _indicator_names() -> frozenset[str]:
+    """The indicators of reference/indicators.csv (looked up once per process, not per entry)."""
+    return frozenset(reference.indicator_table().index)
+
+
 class _Flow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     op: Literal["add", "scale", "set"] = "add"
     partner: str
     indicator: str
     product: str | None = None
-    year: int | None = Field(None, ge=1800, le=2100)
-    value: float | None = Field(None, ge=0)
-    factor: float | None = Field(None, ge=0)
+    year: _Year | None = None
+    value: _Amount | None = None
+    factor: _Amount | None = None
     source: str | None = None
     note: str = ""
 
@@ -205,7 +264,7 @@ class _Flow(BaseModel):
     @field_validator("indicator")
     @classmethod
     def _ind(cls, v: str) -> str:
-        if v not in reference.indicator_table().index:
+        if v not in _indicator_names():
             raise ValueError("expected an indicator listed in reference/indicators.csv")
         return v
 
@@ -222,8 +281,8 @@ class _Corridor(BaseModel):
     source: str | None = None
     target: str | None = None
     route: str | None = None
-    capacity: float | None = Field(None, ge=0)
-    factor: float | None = Field(None, ge=0)
+    capacity: _Amount | None = None
+    factor: _Amount | None = None
     mode: str = "rail"
     unit: str = ""
     citation: str = ""
@@ -245,7 +304,7 @@ class _Membership(BaseModel):
     model_config = ConfigDict(extra="forbid")
     op: Literal["join", "leave"]
     org: str
-    year: int | None = None
+    year: _Year | None = None
     status: str = "member"
 
     @field_validator("org")
@@ -263,8 +322,10 @@ class _Event(BaseModel):
     counterpart: str
     kind: Literal["visit", "summit", "agreement"] = "agreement"
     domains: list[str] = Field(default_factory=list)
-    value_usd: float | None = Field(None, ge=0)
+    value_usd: _Amount | None = None
     date: str | None = None
+
+    _date = field_validator("date", mode="before")(classmethod(lambda cls, v: _check_date(v)))
 
     @field_validator("domains")
     @classmethod
@@ -277,7 +338,7 @@ class _Event(BaseModel):
 
 class _Baseline(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=1800, le=2100)
+    year: _Year
     partner: str
     indicator: str
     product: str | None = None
@@ -286,7 +347,7 @@ class _Baseline(BaseModel):
     @field_validator("indicator")
     @classmethod
     def _ind(cls, v: str) -> str:
-        if v not in reference.indicator_table().index:
+        if v not in _indicator_names():
             raise ValueError("expected an indicator listed in reference/indicators.csv")
         return v
 
@@ -313,12 +374,10 @@ class _Action(BaseModel):
             raise ValueError("expected an ISO3 country code")
         return v
 
-    @field_validator("date")
+    @field_validator("date", mode="before")
     @classmethod
-    def _date(cls, v: str) -> str:
-        if v and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", v):
-            raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
-        return v
+    def _date(cls, v: Any) -> Any:
+        return _check_date(v)
 
 
 def _block_lines(text: str, table: str) -> list[int]:
@@ -362,21 +421,27 @@ def parse_action(text: str, *, where: str = "<action>") -> Action:
     ActionError
         Every problem, each naming the file, line, key, the value seen and what was expected.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ActionError(f"{where}: not valid TOML: {exc}") from exc
+    data = load_toml(text, where=where, error=ActionError)
+    n = sum(len(v) for k, v in data.items()
+            if k in ("flow", "corridor", "membership", "event", "baseline") and isinstance(v, list))
+    if n > MAX_CHANGES:
+        raise ActionError(f"{where}: {n:,} changes in one action; expected at most "
+                          f"{MAX_CHANGES:,} (equipoise.doctrine.actions.MAX_CHANGES); split the "
+                          "initiative into several actions")
     try:
         m = _Action.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors()
         lines = []
-        for e in exc.errors():
+        for e in errors[:MAX_SHOWN]:  # located one by one: only the ones shown
             loc = tuple(e["loc"])
             key = ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in loc).replace(".[", "[")
-            msg = e["msg"].removeprefix("Value error, ")
+            msg = cut(e["msg"].removeprefix("Value error, "))
             lines.append(f"  {where} line {_locate(text, loc)}, key {key or '(top level)'}: "
-                         f"{msg} (saw {e.get('input')!r})")
-        raise ActionError(f"{where}: invalid action ({len(lines)} problem(s)):\n"
+                         f"{msg} (saw {short(e.get('input'))})")
+        if len(errors) > MAX_SHOWN:
+            lines.append(f"  ... and {len(errors) - MAX_SHOWN:,} more")
+        raise ActionError(f"{where}: invalid action ({len(errors)} problem(s)):\n"
                           + "\n".join(lines)) from exc
     fl = _block_lines(text, "flow")
     cl = _block_lines(text, "corridor")
@@ -415,7 +480,7 @@ def load_action(path: str | Path) -> Action:
             return parse_action(ex.read_text(encoding="utf-8"), where=f"examples/{ex.name}")
         raise ActionError(f"{p}: no such action file (shipped examples: "
                           f"{', '.join(example_actions())})")
-    return parse_action(p.read_text(encoding="utf-8"), where=str(p))
+    return parse_action(read_text(p, what="action file", error=ActionError), where=str(p))
 
 
 def _examples_dir():
@@ -449,15 +514,43 @@ def _domain_years(frame: pd.DataFrame, focal: str) -> dict[str, int]:
     return {d: int(y) for d, y in df.groupby("domain")["year"].max().items()}
 
 
-def _same_product(s: pd.Series, product: str | None) -> pd.Series:
-    if product is None or (isinstance(product, float) and pd.isna(product)):
-        return s.isna()
-    return s == product
+def _check_size(action: Action) -> None:
+    n = (len(action.flows) + len(action.corridors) + len(action.memberships) + len(action.events)
+         + len(action.baseline))
+    if n > MAX_CHANGES:
+        raise ActionError(f"{action.path or action.id}: {n:,} changes in one action; expected at "
+                          f"most {MAX_CHANGES:,} (equipoise.doctrine.actions.MAX_CHANGES); split "
+                          "the initiative into several actions")
+
+
+def _pkey(v):
+    """A product cell as a dictionary key: None for a missing product (None, NaN, NA)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    return v
+
+
+def _column(frame: pd.DataFrame, name: str, default=None) -> list:
+    return frame[name].tolist() if name in frame.columns else [default] * len(frame)
+
+
+def _fsum(values: list[float]) -> float:
+    """The sum pandas' ``Series.sum`` gives (numpy's pairwise summation), as a float."""
+    return float(np.sum(np.asarray(values, dtype="float64"))) if values else 0.0
+
+
+def _overflow(where: str, line: int, what: str, value: float) -> ActionError:
+    return ActionError(f"{where} line {line}: {what} gives {value!r}, not a finite number; "
+                       "expected values whose results stay finite (below about 1.8e308)")
 
 
 def remove_baseline(action: Action, flows, *, focal: str):
     """The flows without the rows named by the action's ``[[baseline]]`` selectors (the
     initiative taken out), with the reporter's WLD total reduced by what was removed.
+
+    Selectors apply in file order, each to what the earlier ones left; the rows are found
+    through a dictionary keyed by (year, partner, indicator), so the work grows linearly with
+    the number of selectors.
 
     Returns ``(flows, log)``. Raises :class:`ActionError` when a selector matches nothing.
     """
@@ -465,88 +558,129 @@ def remove_baseline(action: Action, flows, *, focal: str):
 
     if not action.baseline:
         return flows, []
+    _check_size(action)
     frame = flows.data if hasattr(flows, "data") else flows
-    data = frame.copy()
     ind = reference.indicator_table()
-    log = []
+    unit_of, kind_of = ind["unit"].to_dict(), ind["kind"].to_dict()
     where = action.path or action.id
+    years, reps, partners = _column(frame, "year"), _column(frame, "reporter"), \
+        _column(frame, "partner")
+    inds, prods, srcs = _column(frame, "indicator"), _column(frame, "product"), \
+        _column(frame, "source")
+    values = [float(v) for v in _column(frame, "value", float("nan"))]
+    files, lines = _column(frame, "file", ""), _column(frame, "line", 0)
+    groups: dict[tuple, list[int]] = {}
+    for i, (y, r, p, k) in enumerate(zip(years, reps, partners, inds, strict=True)):
+        if r == focal:
+            groups.setdefault((y, p, k), []).append(i)
+    alive = [True] * len(frame)
+    touched: set[int] = set()
+    log = []
     for b in action.baseline:
-        m = ((data["year"] == b.year) & (data["reporter"] == focal) & (data["partner"] == b.partner)
-             & (data["indicator"] == b.indicator))
-        if b.product is not None:
-            m &= data["product"] == b.product
-        if b.source is not None:
-            m &= data["source"] == b.source
-        if not m.any():
+        cand = [i for i in groups.get((b.year, b.partner, b.indicator), ()) if alive[i]
+                and (b.product is None or prods[i] == b.product)
+                and (b.source is None or srcs[i] == b.source)]
+        if not cand:
             raise ActionError(f"{where} line {b.line}: baseline selector matches no row (year="
                               f"{b.year}, partner={b.partner}, indicator={b.indicator}, product="
                               f"{b.product!r}, source={b.source!r})")
-        removed = float(data.loc[m, "value"].sum())
-        for r in data.loc[m].to_dict("records"):
+        removed = _fsum([values[i] for i in cand])
+        for i in cand:
             log.append({"table": "baseline", "op": "remove", "line": b.line, "year": b.year,
                         "partner": b.partner, "indicator": b.indicator,
-                        "product": r["product"], "before": r["value"], "after": None,
-                        "source_before": r["source"], "source_after": None,
-                        "row_before": f"{r['file']} line {int(r['line'])}"})
-        data = data[~m]
-        if ind.at[b.indicator, "unit"] != "%" and ind.at[b.indicator, "kind"] != "score":
-            w = ((data["year"] == b.year) & (data["reporter"] == focal) & (data["partner"] == "WLD")
-                 & (data["indicator"] == b.indicator) & data["product"].isna())
-            if w.any():
-                i = data.index[w][0]
-                old = float(data.at[i, "value"])
-                data.loc[i, "value"] = max(0.0, old - removed)
+                        "product": prods[i], "before": values[i], "after": None,
+                        "source_before": srcs[i], "source_after": None,
+                        "row_before": f"{files[i]} line {int(lines[i])}"})
+            alive[i] = False
+        if unit_of[b.indicator] != "%" and kind_of[b.indicator] != "score":
+            w = [i for i in groups.get((b.year, "WLD", b.indicator), ())
+                 if alive[i] and _pkey(prods[i]) is None]
+            if w:
+                i = w[0]
+                old = values[i]
+                values[i] = max(0.0, old - removed)
+                touched.add(i)
                 log.append({"table": "baseline", "op": "total", "line": b.line, "year": b.year,
                             "partner": "WLD", "indicator": b.indicator, "product": None,
-                            "before": old, "after": float(data.at[i, "value"]),
-                            "source_before": data.at[i, "source"], "source_after": None,
-                            "row_before": f"{data.at[i, 'file']} line {int(data.at[i, 'line'])}"})
+                            "before": old, "after": values[i],
+                            "source_before": srcs[i], "source_after": None,
+                            "row_before": f"{files[i]} line {int(lines[i])}"})
+    data = frame.copy()
+    if touched:
+        pos = sorted(touched)
+        data.iloc[pos, data.columns.get_loc("value")] = [values[i] for i in pos]
+    data = data[np.asarray(alive, dtype=bool)]
     q = getattr(flows, "quarantine", None)
     out = FlowSet(data=data.reset_index(drop=True)) if q is None or not len(q) else \
         FlowSet(data=data.reset_index(drop=True), quarantine=q)
     return out, log
 
 
-def apply_action(action: Action, flows, *, focal: str, corridors=None,
-                 memberships: pd.DataFrame | None = None,
-                 events: pd.DataFrame | None = None) -> Applied:
-    """Apply ``action`` and return new tables (the inputs are not modified).
+class _Rows:
+    """The focal state's flow rows as plain lists with dictionary indexes, so that each change
+    costs a few dictionary look-ups (the table is rebuilt once, at the end)."""
 
-    Raises
-    ------
-    ActionError
-        A change matches nothing, or a new row fails validation (naming the action file and
-        line of the change).
-    """
-    from ..io.flows import FlowSet, validate_frame
+    def __init__(self, frame: pd.DataFrame, focal: str):
+        self.n0 = len(frame)
+        self.year = _column(frame, "year")
+        self.partner = _column(frame, "partner")
+        self.indicator = _column(frame, "indicator")
+        self.product = _column(frame, "product")
+        self.value = _column(frame, "value", float("nan"))
+        self.source = _column(frame, "source")
+        self.file = _column(frame, "file", "")
+        self.line = _column(frame, "line", 0)
+        self.by_key: dict[tuple, list[int]] = {}    # (year, partner, indicator, product)
+        self.by_group: dict[tuple, list[int]] = {}  # (year, partner, indicator)
+        for i, (y, r, p, k, pr) in enumerate(zip(self.year, _column(frame, "reporter"),
+                                                 self.partner, self.indicator, self.product,
+                                                 strict=True)):
+            if r == focal:
+                self._index(i, y, p, k, pr)
 
-    frame = flows.data if hasattr(flows, "data") else flows
-    quarantine = getattr(flows, "quarantine", None)
-    data = frame.copy()
+    def _index(self, i, y, p, k, pr) -> None:
+        self.by_key.setdefault((y, p, k, _pkey(pr)), []).append(i)
+        self.by_group.setdefault((y, p, k), []).append(i)
+
+    def append(self, y, p, k, pr, value, src, file, line) -> int:
+        i = len(self.year)
+        for col, v in ((self.year, y), (self.partner, p), (self.indicator, k),
+                       (self.product, pr), (self.value, value), (self.source, src),
+                       (self.file, file), (self.line, line)):
+            col.append(v)
+        self._index(i, y, p, k, pr)
+        return i
+
+
+def _apply_flows(action: Action, frame: pd.DataFrame, focal: str, where: str, log: list):
+    """The flow changes, applied in file order; returns (rows, changed position -> line)."""
     ind = reference.indicator_table()
-    years = _domain_years(data, focal) if action.flows else {}
-    log: list[dict] = []
-    where = action.path or action.id
+    dom_of, unit_of, kind_of = ind["domain"].to_dict(), ind["unit"].to_dict(), \
+        ind["kind"].to_dict()
+    years = _domain_years(frame, focal)
+    own = frame[frame["reporter"] == focal]
+    ind_years = {i: int(y) for i, y in own.groupby("indicator")["year"].max().items()}
+    rows = _Rows(frame, focal)
+    changed: dict[int, int] = {}  # position -> line of the change (the last one wins)
 
-    changed: dict = {}  # index in ``data`` -> line of the change (the last one wins)
-
-    def add_delta(year: int, indicator: str, partner: str, product, delta: float,
-                  src: str, line: int, op: str, set_value: float | None = None) -> None:
-        nonlocal data
-        m = ((data["year"] == year) & (data["reporter"] == focal) & (data["partner"] == partner)
-             & (data["indicator"] == indicator) & _same_product(data["product"], product))
-        if m.any():
-            i = data.index[m][0]
-            old = float(data.at[i, "value"])
+    def add_delta(year, indicator, partner, product, delta: float, src: str, line: int,
+                  op: str, set_value: float | None = None) -> None:
+        hit = rows.by_key.get((year, partner, indicator, _pkey(product)))
+        if hit:
+            i = hit[0]
+            old = float(rows.value[i])
             new = set_value if set_value is not None else old + delta
-            where_before = (f"{data.at[i, 'file']} line {int(data.at[i, 'line'])}"
-                            if i not in changed else f"{where} line {changed[i]}")
+            if not math.isfinite(new):
+                raise _overflow(where, line, f"{op} on {partner} {indicator} {year} "
+                                f"(was {old!r})", new)
+            before = (f"{rows.file[i]} line {int(rows.line[i])}" if i not in changed
+                      else f"{where} line {changed[i]}")
             log.append({"table": "flows", "op": op, "line": line, "year": year,
                         "partner": partner, "indicator": indicator, "product": product,
-                        "before": old, "after": new, "source_before": data.at[i, "source"],
-                        "source_after": src, "row_before": where_before})
-            data.loc[i, "value"] = new
-            data.loc[i, "source"] = src
+                        "before": old, "after": new, "source_before": rows.source[i],
+                        "source_after": src, "row_before": before})
+            rows.value[i] = new
+            rows.source[i] = src
             changed[i] = line
         else:
             value = set_value if set_value is not None else delta
@@ -554,45 +688,34 @@ def apply_action(action: Action, flows, *, focal: str, corridors=None,
                         "partner": partner, "indicator": indicator, "product": product,
                         "before": None, "after": value, "source_before": None,
                         "source_after": src, "row_before": None})
-            i = (int(data.index.max()) + 1) if len(data) else 0
-            row = pd.DataFrame([{"year": year, "reporter": focal, "partner": partner,
-                                 "domain": ind.at[indicator, "domain"], "indicator": indicator,
-                                 "product": product, "value": value,
-                                 "unit": ind.at[indicator, "unit"], "source": src,
-                                 "file": where, "line": line}], index=[i])
-            data = pd.concat([data, row]) if len(data) else row
+            i = rows.append(year, partner, indicator, product, value, src, where, line)
             changed[i] = line
 
-    ind_years = {i: int(y) for i, y in
-                 data[data["reporter"] == focal].groupby("indicator")["year"].max().items()} \
-        if action.flows else {}
     for ch in action.flows:
         src = ch.source or action.source
-        dom = ind.at[ch.indicator, "domain"]
+        dom = dom_of[ch.indicator]
         year = ch.year if ch.year is not None else ind_years.get(
             ch.indicator, years.get(dom, action.year))
         if year is None:
             raise ActionError(f"{where} line {ch.line}: flow change for {ch.indicator}: the "
                               f"focal state {focal} has no data in domain {dom!r} and the "
                               "change gives no 'year'; add year = YYYY")
-        unit = ind.at[ch.indicator, "unit"]
-        total_moves = unit != "%" and ind.at[ch.indicator, "kind"] != "score"
+        total_moves = unit_of[ch.indicator] != "%" and kind_of[ch.indicator] != "score"
         delta_total = 0.0
         if ch.op == "scale":
-            m = ((data["year"] == year) & (data["reporter"] == focal)
-                 & (data["partner"] == ch.partner) & (data["indicator"] == ch.indicator))
+            cand = rows.by_group.get((year, ch.partner, ch.indicator), [])
             if ch.product is not None:
-                m &= data["product"] == ch.product
-            if not m.any():
+                cand = [i for i in cand if rows.product[i] == ch.product]
+            if not cand:
+                seen = sorted({y for y, k in zip(rows.year, rows.indicator, strict=True)
+                               if k == ch.indicator})
                 raise ActionError(
                     f"{where} line {ch.line}: scale matches no row (year={year}, "
                     f"partner={ch.partner}, indicator={ch.indicator}, product={ch.product!r}); "
-                    f"rows of {ch.indicator} for {focal}: years "
-                    f"{sorted(data.loc[data['indicator'] == ch.indicator, 'year'].unique().tolist())}")
-            for i in list(data.index[m]):
-                r = data.loc[i]
-                old = float(r["value"])
-                prod = None if pd.isna(r["product"]) else r["product"]
+                    f"rows of {ch.indicator} for {focal}: years {seen}")
+            for i in list(cand):
+                old = float(rows.value[i])
+                prod = _pkey(rows.product[i])
                 add_delta(year, ch.indicator, ch.partner, prod, 0.0, src, ch.line,
                           "scale", set_value=old * float(ch.factor))
                 delta_total += old * (float(ch.factor) - 1.0)
@@ -601,32 +724,129 @@ def apply_action(action: Action, flows, *, focal: str, corridors=None,
                       "add")
             delta_total = float(ch.value)
         else:  # set
-            m = ((data["year"] == year) & (data["partner"] == ch.partner)
-                 & (data["reporter"] == focal) & (data["indicator"] == ch.indicator)
-                 & _same_product(data["product"], ch.product))
-            old = float(data.loc[m, "value"].sum()) if m.any() else 0.0
+            hit = rows.by_key.get((year, ch.partner, ch.indicator, _pkey(ch.product)), [])
+            old = _fsum([float(rows.value[i]) for i in hit])
             add_delta(year, ch.indicator, ch.partner, ch.product, 0.0, src, ch.line, "set",
                       set_value=float(ch.value))
             delta_total = float(ch.value) - old
         if total_moves and delta_total != 0.0:
-            w = ((data["year"] == year) & (data["reporter"] == focal) & (data["partner"] == "WLD")
-                 & (data["indicator"] == ch.indicator) & data["product"].isna())
-            if w.any():
-                i = data.index[w][0]
+            w = rows.by_key.get((year, "WLD", ch.indicator, None))
+            if w:
+                total = float(rows.value[w[0]]) + delta_total
+                if not math.isfinite(total):
+                    raise _overflow(where, ch.line, f"moving the WLD total of {ch.indicator} "
+                                    f"{year} by {delta_total!r}", total)
                 add_delta(year, ch.indicator, "WLD", None, 0.0, src, ch.line, "total",
-                          set_value=max(0.0, float(data.at[i, "value"]) + delta_total))
+                          set_value=max(0.0, total))
+    _check_sums(rows, changed, where)
+    return rows, changed
+
+
+def _check_sums(rows: _Rows, changed: dict[int, int], where: str) -> None:
+    """Every (year, indicator) the changes touch must still add up to a finite number (two
+    additions of 1e308 on different partners overflow the domain's total)."""
+    touched: dict[tuple, list[int]] = {}
+    for i, line in changed.items():
+        touched.setdefault((rows.year[i], rows.indicator[i]), []).append(line)
+    if not touched:
+        return
+    sums: dict[tuple, float] = dict.fromkeys(touched, 0.0)
+    for (y, p, k), pos in rows.by_group.items():
+        if (y, k) in sums and p != "WLD":
+            for i in pos:
+                sums[(y, k)] += float(rows.value[i])
+    for key, s in sums.items():
+        if not math.isfinite(s):
+            lines = sorted(set(touched[key]))
+            shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more"
+                                                        if len(lines) > 10 else "")
+            raise ActionError(f"{where} line {lines[0]}: the partners of {key[1]} {key[0]} add "
+                              f"up to {s!r} after the change(s) on line(s) {shown}; expected "
+                              "values whose sum stays finite (below about 1.8e308)")
+
+
+_ROW_COLUMNS = ["year", "reporter", "partner", "domain", "indicator", "product", "value", "unit",
+                "source"]
+
+
+def _changed_frame(frame: pd.DataFrame, rows: _Rows, changed: dict[int, int], focal: str):
+    """The changed and new rows (in the order they were first changed), canonical columns."""
+    ind = reference.indicator_table()
+    dom_of, unit_of = ind["domain"].to_dict(), ind["unit"].to_dict()
+    order = list(changed)
+    old = [i for i in order if i < rows.n0]
+    cols_old = {c: frame[c].tolist() for c in ("reporter", "domain", "unit")} if old else {}
+    out: dict[str, list] = {c: [] for c in _ROW_COLUMNS}
+    for i in order:
+        k = rows.indicator[i]
+        if i < rows.n0:
+            rep, dom, unit = cols_old["reporter"][i], cols_old["domain"][i], cols_old["unit"][i]
+        else:
+            rep, dom, unit = focal, dom_of[k], unit_of[k]
+        for c, v in (("year", rows.year[i]), ("reporter", rep), ("partner", rows.partner[i]),
+                     ("domain", dom), ("indicator", k), ("product", rows.product[i]),
+                     ("value", rows.value[i]), ("unit", unit), ("source", rows.source[i])):
+            out[c].append(v)
+    return pd.DataFrame(out, columns=_ROW_COLUMNS), order
+
+
+def apply_action(action: Action, flows, *, focal: str, corridors=None,
+                 memberships: pd.DataFrame | None = None,
+                 events: pd.DataFrame | None = None) -> Applied:
+    """Apply ``action`` and return new tables (the inputs are not modified).
+
+    The flow changes run in file order on plain lists indexed by dictionaries (a few look-ups
+    per change); the changed and new rows are then validated together, in one call, and
+    merged with the unchanged rows once, so the work grows linearly with the number of
+    changes (at most :data:`MAX_CHANGES` in one action).
+
+    Raises
+    ------
+    ActionError
+        A change matches nothing, a value or a sum overflows, or a new row fails validation
+        (naming the action file and line of the change).
+    """
+    from ..io.flows import FlowSet, validate_frame
+
+    _check_size(action)
+    frame = flows.data if hasattr(flows, "data") else flows
+    quarantine = getattr(flows, "quarantine", None)
+    log: list[dict] = []
+    where = action.path or action.id
+    need = ("year", "reporter", "partner", "domain", "indicator", "product", "value", "unit",
+            "source")
+    if action.flows and not set(need) <= set(frame.columns):
+        raise ActionError(f"{where}: the action changes flows, but the flows table has columns "
+                          f"{list(frame.columns)}; expected {list(need)}")
+    changed: dict[int, int] = {}
+    if action.flows:
+        rows, changed = _apply_flows(action, frame, focal, where, log)
     if changed:
-        validated = []
-        for i, line in changed.items():
-            one = data.loc[[i], ["year", "reporter", "partner", "domain", "indicator", "product",
-                                 "value", "unit", "source"]]
-            try:
-                validated.append(validate_frame(one, source=where, first_line=line).data)
-            except InputError as exc:
-                raise ActionError(f"{where} line {line}: the change gives an invalid flow row: "
-                                  f"{exc}") from exc
-        base = FlowSet(data=data.drop(index=list(changed)).reset_index(drop=True))
-        added = FlowSet(data=pd.concat(validated, ignore_index=True))
+        table, order = _changed_frame(frame, rows, changed, focal)
+        try:
+            checked = validate_frame(table, source=where, first_line=0, lenient=True)
+        except InputError as exc:
+            raise ActionError(f"{where}: the changes give invalid flow rows: {exc}") from exc
+        if len(checked.quarantine):
+            problems = checked.quarantine.to_dict("records")
+            shown = "\n".join(
+                f"  {where} line {changed[order[int(p['line'])]]}: the change gives an invalid "
+                f"flow row: column {p['column']!r}: {p['message']}" for p in problems[:20])
+            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+            raise ActionError(f"{where} line {changed[order[int(problems[0]['line'])]]}: the "
+                              f"changes give {len(problems)} invalid flow row(s):\n{shown}{more}")
+        added_data = checked.data
+        added_data["line"] = np.asarray([changed[order[int(p)]] for p in added_data["line"]],
+                                        dtype="int64")
+        keep = np.ones(len(frame), dtype=bool)
+        keep[[i for i in order if i < rows.n0]] = False
+        base_data = frame[keep].reset_index(drop=True)
+        if any(_pkey(rows.product[i]) is None for i in range(rows.n0, len(rows.year))):
+            # a new row without a product makes the column generic (object), as appending
+            # that row to the table did; the merged table keeps the same dtypes as before
+            base_data["product"] = base_data["product"].astype(object)
+        base = FlowSet(data=base_data)
+        added = FlowSet(data=added_data.reset_index(drop=True))
         try:
             merged = base.concat(added)
         except InputError as exc:
@@ -636,6 +856,7 @@ def apply_action(action: Action, flows, *, focal: str, corridors=None,
         new_flows = merged
     else:
         new_flows = flows if hasattr(flows, "data") else FlowSet(data=frame)
+
 
     graph = corridors
     if action.corridors:
@@ -1102,16 +1323,17 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     Evaluation
     """
     from ..assessment import assess
-    from .model import Doctrine, load_doctrine
-    from .plan import default_scenarios
+    from .model import Doctrine, load_doctrine, with_focal
+    from .plan import check_scenarios, default_scenarios
 
+    check_scenarios(n_scenarios, seed)
     if not isinstance(action, Action):
         action = load_action(action)
     focal = focal or action.focal
     if not isinstance(doctrine, Doctrine):
         doctrine = load_doctrine(doctrine, focal=focal)
     elif focal and focal != doctrine.focal:
-        doctrine = doctrine.model_copy(update={"focal": focal})
+        doctrine = with_focal(doctrine, focal)
     focal = doctrine.focal
     if flows is None:
         from ..datasets import load_default
@@ -1160,10 +1382,11 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
                    events=applied.events, eval_year=eval_year, scenarios=scen,
                    sim_partners=sim_partners, sim_n=n_scenarios, seed=seed)
     notes = []
+    dom_of = reference.indicator_table()["domain"].to_dict()
     for x in applied.log:
         if x["table"] != "flows" or x["op"] == "total":
             continue
-        dom = reference.indicator_table().at[x["indicator"], "domain"]
+        dom = dom_of[x["indicator"]]
         r1 = a1.domains.get(dom)
         if r1 is None:
             continue

@@ -3,48 +3,74 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .. import reference
 from ..errors import DoctrineError
+from ._text import MAX_SHOWN, cut, few, load_toml, read_text, short
 
-__all__ = ["Doctrine", "Thresholds", "default_doctrine_path", "load_doctrine"]
+__all__ = ["MAX_POLES", "MAX_WEIGHT", "Doctrine", "Thresholds", "default_doctrine_path",
+           "load_doctrine", "with_focal"]
+
+
+#: Most poles a doctrine may name (a balance between great powers; the Monte Carlo keeps at most
+#: 52 partners in all).
+MAX_POLES = 30
+#: Largest weight of one domain in totals (weights are relative; the sum must stay > 0).
+MAX_WEIGHT = 1000.0
+
+#: A share or threshold in 0..1: a TOML number (not a boolean, not a string), finite.
+Share = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
+#: A domain weight: a finite TOML number in 0..MAX_WEIGHT.
+Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_WEIGHT)]
+Code = Annotated[str, Field(strict=True, min_length=1, max_length=16)]
+Name = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    critical_share: float = Field(0.5, ge=0, le=1)
-    low_substitutability: float = Field(0.3, ge=0, le=1)
-    hhi: float = Field(0.4, ge=0, le=1)
-    squeeze_share: float = Field(0.25, ge=0, le=1)
-    max_domains_led: int = Field(3, ge=0)
-    equidistance_spread: float = Field(0.3, ge=0, le=2)
-    min_viable_partners: int = Field(2, ge=1)
-    viable_share: float = Field(0.05, ge=0, le=1)
-    max_volatility: float = Field(0.2, ge=0, le=1)
+    critical_share: Share = 0.5
+    low_substitutability: Share = 0.3
+    hhi: Share = 0.4
+    squeeze_share: Share = 0.25
+    max_domains_led: Annotated[int, Field(strict=True, ge=0, le=100)] = 3
+    equidistance_spread: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0,
+                                                le=2)] = 0.3
+    min_viable_partners: Annotated[int, Field(strict=True, ge=1, le=1000)] = 2
+    viable_share: Share = 0.05
+    max_volatility: Share = 0.2
 
 
 class Domains(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    critical: list[str] = Field(default_factory=list)
+    critical: list[Name] = Field(default_factory=list)
     # Domains where partners have functions (leaders, squeeze, specialisation); political
     # alignment is measured by equidistance instead.
-    functional: list[str] = Field(default_factory=lambda: [
+    functional: list[Name] = Field(default_factory=lambda: [
         "trade", "energy", "corridors", "technology", "security", "finance", "society"])
-    substitutability: dict[str, float] = Field(default_factory=dict)
+    substitutability: dict[Name, Share] = Field(default_factory=dict)
 
 
 class Memberships(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    forbidden_kinds: list[str] = Field(default_factory=lambda: ["military alliance"])
-    forbid_aimed_at_pole: bool = True
+    forbidden_kinds: list[Annotated[str, Field(strict=True, max_length=200)]] = Field(
+        default_factory=lambda: ["military alliance"])
+    forbid_aimed_at_pole: StrictBool = True
 
 
 class Doctrine(BaseModel):
@@ -53,22 +79,26 @@ class Doctrine(BaseModel):
     Attributes
     ----------
     focal : ISO3 code of the state.
-    poles : the powers between which balance is kept (ISO3 or group codes such as EU27).
+    poles : the powers between which balance is kept (ISO3 or group codes such as EU27), two to
+        :data:`MAX_POLES`, without the focal state.
     roles : pole -> the domains the pole is meant to lead.
-    weights : domain -> weight in totals.
+    weights : domain -> weight in totals (finite, 0..:data:`MAX_WEIGHT`, not all zero).
     domains.critical : domains where no critical dependency may form.
-    thresholds : every threshold a rule uses.
+    domains.substitutability : domain -> substitutability in 0..1.
+    thresholds : every threshold a rule uses (shares in 0..1).
     memberships : forbidden kinds of membership.
+
+    Every number is a TOML number (a boolean is refused) and finite.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = "doctrine"
-    focal: str
-    source: str = ""
-    poles: list[str]
-    roles: dict[str, list[str]] = Field(default_factory=dict)
-    weights: dict[str, float] = Field(default_factory=dict)
+    name: Annotated[str, Field(strict=True, max_length=500)] = "doctrine"
+    focal: Code
+    source: Annotated[str, Field(strict=True, max_length=5000)] = ""
+    poles: list[Code] = Field(min_length=2, max_length=MAX_POLES)
+    roles: dict[Code, list[Name]] = Field(default_factory=dict)
+    weights: dict[Name, Weight] = Field(default_factory=dict)
     domains: Domains = Field(default_factory=Domains)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     memberships: Memberships = Field(default_factory=Memberships)
@@ -77,7 +107,7 @@ class Doctrine(BaseModel):
     @classmethod
     def _focal_iso3(cls, v: str) -> str:
         if v not in reference.country_codes():
-            raise ValueError(f"focal {v!r} is not an ISO3 country code")
+            raise ValueError(f"focal {short(v)} is not an ISO3 country code")
         return v
 
     @field_validator("poles")
@@ -85,32 +115,17 @@ class Doctrine(BaseModel):
     def _poles_known(cls, v: list[str]) -> list[str]:
         bad = [p for p in v if p not in reference.known_codes() or p in ("WLD", "OTH")]
         if bad:
-            raise ValueError(f"poles {bad} are not ISO3 codes or partner groups")
-        if len(set(v)) != len(v):
-            raise ValueError(f"poles repeat: {v}")
+            raise ValueError(f"poles {few(bad)} are not ISO3 codes or partner groups")
+        dup = sorted({p for p in v if v.count(p) > 1})
+        if dup:
+            raise ValueError(f"poles repeat: {few(dup)}")
         return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Doctrine:
-        domains = set(reference.domain_list())
-        for pole, ds in self.roles.items():
-            if pole not in self.poles:
-                raise ValueError(f"roles: {pole!r} is not one of the poles {self.poles}")
-            bad = [d for d in ds if d not in domains]
-            if bad:
-                raise ValueError(f"roles.{pole}: unknown domain(s) {bad}; expected {sorted(domains)}")
-        led = [d for ds in self.roles.values() for d in ds]
-        dup = sorted({d for d in led if led.count(d) > 1})
-        if dup:
-            raise ValueError(f"roles: domain(s) {dup} given to more than one pole")
-        for section, names in (("weights", self.weights), ("domains.critical", self.domains.critical),
-                               ("domains.functional", self.domains.functional),
-                               ("domains.substitutability", self.domains.substitutability)):
-            bad = [d for d in names if d not in domains]
-            if bad:
-                raise ValueError(f"{section}: unknown domain(s) {bad}; expected {sorted(domains)}")
-        if any(w < 0 for w in self.weights.values()):
-            raise ValueError("weights must be >= 0")
+        problems = _consistency(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def weight(self, domain: str) -> float:
@@ -137,48 +152,104 @@ def default_doctrine_path(focal: str = "KAZ"):
     return resources.files(__package__).joinpath("kazakhstan.toml")
 
 
+def _consistency(d: Doctrine) -> list[str]:
+    """Every problem across fields, each as ``key.path: message`` (the loader finds the line
+    of the key)."""
+    out: list[str] = []
+    domains = set(reference.domain_list())
+    expected = sorted(domains)
+    if d.focal in d.poles:
+        out.append(f"poles: the focal state {d.focal} is one of its own poles; expected the "
+                   "powers it balances between, without itself")
+    for pole, ds in d.roles.items():
+        if pole not in d.poles:
+            out.append(f"roles.{pole}: {short(pole)} is not one of the poles {few(d.poles)}")
+        bad = [x for x in ds if x not in domains]
+        if bad:
+            out.append(f"roles.{pole}: unknown domain(s) {few(bad)}; expected {expected}")
+    led = [x for ds in d.roles.values() for x in ds]
+    dup = sorted({x for x in led if led.count(x) > 1})
+    if dup:
+        out.append(f"roles: domain(s) {few(dup)} given to more than one pole")
+    for section, names in (("weights", d.weights), ("domains.critical", d.domains.critical),
+                           ("domains.functional", d.domains.functional),
+                           ("domains.substitutability", d.domains.substitutability)):
+        bad = [x for x in names if x not in domains]
+        if bad:
+            out.append(f"{section}: unknown domain(s) {few(bad)}; expected {expected}")
+    if not out and not any(d.weight(x) > 0 for x in expected):
+        out.append("weights: every domain weight is 0 (given or default); expected at least one "
+                   "weight > 0, since totals divide by the sum of the weights")
+    return out
+
+
+def with_focal(doctrine: Doctrine, focal: str | None) -> Doctrine:
+    """``doctrine`` applied to another focal state, validated again (``model_copy`` would not
+    check that the new focal state is a country and not one of the poles)."""
+    if not focal or focal == doctrine.focal:
+        return doctrine
+    try:
+        return Doctrine.model_validate({**doctrine.model_dump(), "focal": focal})
+    except ValidationError as exc:
+        msgs = "; ".join(cut(e["msg"].removeprefix("Value error, ")) for e in exc.errors()[:5])
+        raise DoctrineError(f"doctrine {short(doctrine.name)} with focal {short(focal)}: "
+                            f"{msgs}") from exc
+
+
 def load_doctrine(path: str | Path | None = None, *, focal: str | None = None) -> Doctrine:
     """Read and validate a doctrine TOML file (the shipped Kazakhstan default when ``path`` is None).
 
     With ``focal`` set, the doctrine's focal state is replaced (the same rules applied to
     another state).
+
+    Raises
+    ------
+    DoctrineError
+        Every problem (the first :data:`~equipoise.doctrine._text.MAX_SHOWN` listed, the rest
+        counted), each with the file, the line, the TOML key, the value seen and what was
+        expected.
     """
     if path is None:
         text = default_doctrine_path().read_text(encoding="utf-8")
         where = "default doctrine (kazakhstan.toml)"
     else:
         p = Path(path)
-        if not p.exists():
-            raise DoctrineError(f"{p}: no such doctrine file")
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p, what="doctrine file", error=DoctrineError)
         where = str(p)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DoctrineError(f"{where}: not valid TOML: {exc}") from exc
+    data = load_toml(text, where=where, error=DoctrineError)
     if focal is not None:
         data["focal"] = focal
     try:
         return Doctrine.model_validate(data)
     except ValidationError as exc:
-        lines = []
+        problems = []
         for e in exc.errors():
-            loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
-            seen = e.get("input")
-            path = [str(x) for x in e["loc"] if not isinstance(x, int)]
-            if not path:  # a whole-model check names its key at the start of the message
-                m = re.match(r"(?:Value error, )?([A-Za-z_][\w.]*):", e["msg"])
-                path = m.group(1).split(".") if m else []
-            n = _line_of(text, path) if path else None
-            at = f"line {n}, " if n else ""
-            saw = f" (saw {_short(seen)})" if e["loc"] else ""
-            lines.append(f"  {at}{loc}: {e['msg']}{saw}")
-        raise DoctrineError(f"{where}: invalid doctrine:\n" + "\n".join(lines)) from exc
-
-
-def _short(v) -> str:
-    s = repr(v)
-    return s if len(s) <= 200 else s[:197] + "..."
+            msg = e["msg"].removeprefix("Value error, ")
+            if not e["loc"]:  # the cross-field checks: one problem a line, named by its key
+                problems += [(None, m, None) for m in msg.split("\n")]
+            else:
+                problems.append((e["loc"], msg, e.get("input")))
+        lines = []
+        for loc, msg, seen in problems[:MAX_SHOWN]:  # located one by one: only those shown
+            if loc is None:
+                m = re.match(r"([A-Za-z_][\w.]*):\s*(.*)", msg, re.S)
+                key, msg = (m.group(1), m.group(2)) if m else ("(top level)", msg)
+                path_ = key.split(".") if m else []
+                saw = ""
+            else:
+                key = ".".join(str(x) for x in loc)
+                path_ = [str(x) for x in loc if not isinstance(x, int)]
+                saw = f" (saw {short(seen)})"
+            if focal is not None and path_[:1] == ["focal"]:
+                at = "focal given by the caller, "
+            else:
+                n = _line_of(text, path_) if path_ else None
+                at = f"line {n}, " if n else ""
+            lines.append(f"  {where} {at}{key}: {cut(msg)}{saw}")
+        if len(problems) > MAX_SHOWN:
+            lines.append(f"  ... and {len(problems) - MAX_SHOWN:,} more")
+        raise DoctrineError(f"{where}: invalid doctrine ({len(problems)} problem(s)):\n"
+                            + "\n".join(lines)) from exc
 
 
 def _line_of(text: str, path: list[str]) -> int | None:

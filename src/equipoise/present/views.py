@@ -32,11 +32,15 @@ from ..errors import (
     UnknownDomainError,
 )
 
-__all__ = ["CAPABILITIES", "Context", "Unavailable", "capabilities", "clean"]
+__all__ = ["CAPABILITIES", "Context", "TooManyChanges", "Unavailable", "capabilities", "clean"]
 
 
 class Unavailable(EquipoiseError):
     """A capability (module or data) that a view needs is not available here."""
+
+
+class TooManyChanges(InputError):
+    """An action with more changes than one request may evaluate (the dashboard answers 413)."""
 
 
 # capability -> (module, attributes it must define)
@@ -130,6 +134,12 @@ class Context:
         self._guard = threading.Lock()
 
     # -- memo ----------------------------------------------------------------------------------
+    def reset_locks(self) -> None:
+        """Fresh locks (in a forked worker process: a lock another thread held at the fork would
+        stay held there forever). The memo is kept."""
+        self._guard = threading.Lock()
+        self._locks = {}
+
     def _cached(self, key: tuple, fn: Callable[[], Any]) -> Any:
         """Compute ``fn()`` once per key; concurrent callers of the same key wait for it."""
         with self._guard:
@@ -354,10 +364,12 @@ class Context:
             return []
 
     def action_json(self, text: str | None = None, *, name: str = "upload",
-                    example: str | None = None) -> dict:
+                    example: str | None = None, max_changes: int | None = None) -> dict:
         """Before/after evaluation of an action (``equipoise evaluate --json``). The action comes
         as TOML text (an upload) or as the name of a shipped example; it is parsed, never
-        executed, and no path is taken from the client."""
+        executed, and no path is taken from the client. With ``max_changes``, an action with more
+        changes (flows, corridors, memberships, events and baseline removals together) is refused
+        with :class:`TooManyChanges` before it is evaluated."""
         mod = _module("actions")
         if example is not None:
             names = self.action_examples()
@@ -376,6 +388,13 @@ class Context:
 
             raise ActionError(f"{name}: the action is for {action.focal}, this dashboard shows "
                               f"{self.focal}")
+        if max_changes is not None:
+            n = sum(len(getattr(action, part, ()) or ()) for part in
+                    ("flows", "corridors", "memberships", "events", "baseline"))
+            if n > max_changes:
+                raise TooManyChanges(f"{name}: {n:,} changes; at most {max_changes:,} changes "
+                                     "(flows, corridors, memberships, events and baseline "
+                                     "removals together) are evaluated per request")
 
         def run() -> dict:
             ev = mod.evaluate(action, self.flows, doctrine=self.doctrine, focal=self.focal)

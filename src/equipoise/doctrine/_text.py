@@ -1,0 +1,80 @@
+"""Reading doctrine and action files: text, TOML and short values for error messages.
+
+Every failure becomes the caller's named error (``DoctrineError``, ``ActionError``) saying what
+was seen, where and what was expected, never a traceback: a missing file, a folder, a file that
+is not UTF-8 (with the byte and line of the first bad byte), TOML that does not parse, TOML
+nested too deeply to read.
+"""
+
+from __future__ import annotations
+
+import reprlib
+import tomllib
+from pathlib import Path
+
+#: Problems listed in one error message; the rest are counted ("... and N more").
+MAX_SHOWN = 20
+#: Largest doctrine or action file read (an action at MAX_CHANGES flow changes is about 2 MB).
+MAX_FILE_BYTES = 16 * 2**20
+
+_repr = reprlib.Repr()
+_repr.maxlevel = 3
+_repr.maxstring = 100
+_repr.maxother = 100
+_repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 8
+
+
+def short(v) -> str:
+    """A bounded ``repr`` of a value seen in a file (at most about 120 characters, 3 levels)."""
+    return cut(_repr.repr(v), 160)
+
+
+def cut(s: str, n: int = 300) -> str:
+    """``s`` cut to ``n`` characters, so that one huge value cannot make a huge message."""
+    return s if len(s) <= n else s[:n - 3] + "..."
+
+
+def few(items, n: int = 10) -> str:
+    """The first ``n`` items of a list for a message, with the count of the rest."""
+    items = list(items)
+    shown = ", ".join(short(x) for x in items[:n])
+    return f"[{shown}{f', ... and {len(items) - n:,} more' if len(items) > n else ''}]"
+
+
+def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:
+    """The UTF-8 text of a regular file, or ``error`` naming the file and the problem."""
+    p = Path(path)
+    a = "an" if what[:1] in "aeiou" else "a"
+    try:
+        if p.is_dir():
+            raise error(f"{p}: is a folder; expected {a} {what} (a UTF-8 TOML file)")
+        if not p.exists():
+            raise error(f"{p}: no such {what}")
+        if not p.is_file():
+            raise error(f"{p}: not a regular file; expected {a} {what} (a UTF-8 TOML file)")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise error(f"{p}: {size:,} bytes; expected {a} {what} of at most "
+                        f"{MAX_FILE_BYTES:,} bytes")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise error(f"{p}: cannot read the {what}: {exc.strerror or exc}; expected a readable "
+                    "UTF-8 TOML file") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise error(f"{p} line {line}, column {col}: not UTF-8 text (byte {exc.start}, "
+                    f"0x{data[exc.start]:02x}); expected a UTF-8 TOML {what}") from None
+
+
+def load_toml(text: str, *, where: str, error: type[Exception]) -> dict:
+    """The parsed TOML ``text``, or ``error`` naming ``where`` and the TOML problem."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{where}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise error(f"{where}: not valid TOML here: arrays or tables nested too deeply to "
+                    "read; expected a flat TOML file") from None

@@ -2,7 +2,8 @@
 
 Every ``benchmarks/bench_*.py`` is a script that measures one capability against a baseline
 in the same run and prints ratios (these machines are noisy, so single timings are not
-compared across runs). With names (``montecarlo``, ``screen``, ``web``), only those run.
+compared across runs). With names (``flows``, ``montecarlo``, ``screen``, ``web``), only those
+run.
 """
 
 from __future__ import annotations

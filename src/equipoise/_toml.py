@@ -1,65 +1,104 @@
-"""Reading TOML request files with clear errors."""
+"""Reading TOML files (doctrine, action, request, config, corridor) with clear errors.
+
+:func:`read_toml` opens the file through :mod:`equipoise.io.files` (a regular file of at most
+16 MiB, UTF-8 text) and parses it with :func:`parse_toml`, which also refuses tables or arrays
+nested deeper than :data:`MAX_DEPTH` (``tomllib`` would otherwise recurse until Python's
+recursion limit: a ``RecursionError`` instead of a message).
+"""
 
 from __future__ import annotations
 
 import re
-import stat
 import tomllib
 from pathlib import Path
 
 from .errors import InputError
+from .io.files import MAX_TOML_BYTES  # 16 MiB
 
-#: Largest request file read (a request is a few hundred bytes).
-MAX_TOML_BYTES = 1 << 20
+#: deepest nesting of tables/arrays/inline tables accepted (hand-written files use 3-4)
+MAX_DEPTH = 64
 
-
-def _text(p: Path, what: str, error: type[Exception]) -> str:
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise error(f"{p}: no such {what}") from None
-    except OSError as exc:
-        raise error(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise error(f"{p}: is a folder; expecting a {what} (TOML)")
-    if not stat.S_ISREG(st.st_mode):
-        raise error(f"{p}: is not a regular file (a FIFO, socket or device); expecting a "
-                    f"{what} (TOML)")
-    if st.st_size > MAX_TOML_BYTES:
-        raise error(f"{p}: {st.st_size:,} bytes; a {what} may have at most "
-                    f"{MAX_TOML_BYTES:,} bytes")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise error(f"{p}: cannot read the {what} ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise error(f"{p} line {line}, column {col}: byte 0x{data[exc.start]:02x} (byte "
-                    f"{exc.start}) is not UTF-8{hint}; expecting a UTF-8 {what}") from None
+_OPEN = re.compile(r"[\[{]")
 
 
-def read_toml(path: str | Path, *, what: str, error: type[Exception] = InputError) -> dict:
-    """The parsed TOML file at ``path``; ``what`` names the file in errors ("shock file").
+_TOKENS = re.compile(
+    r'"""(?:\\.|[^\\])*?"""'  # multi-line basic string
+    r"|'''.*?'''"  # multi-line literal string
+    r'|"(?:\\.|[^"\\\n])*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|^[ \t]*\[\[?[^\]\n]*\]"  # table header
+    r"|[\[\]{}]",  # array / inline table
+    re.S | re.M,
+)
 
-    The file must be a regular UTF-8 file of at most :data:`MAX_TOML_BYTES`; a decoding or
-    syntax error names the line and column.
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """(line, depth) of the first place nesting exceeds :data:`MAX_DEPTH`, or None.
+
+    Counts the dotted keys of a table header (``[a.b.c]`` is 3 deep) and the open brackets and
+    braces of values, outside strings and comments; an over-estimate only refuses absurd files.
     """
-    p = Path(path)
-    text = _text(p, what, error)
-    if "\x00" in text:
-        i = text.index("\x00")
-        line = text.count("\n", 0, i) + 1
-        raise error(f"{p} line {line}: a NUL character; expecting a text {what} (TOML)")
+    if len(_OPEN.findall(text)) <= MAX_DEPTH and text.count(".") < MAX_DEPTH:
+        return None
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        c = tok[0]
+        if c in "[{" and len(tok) == 1:
+            depth += 1
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif tok.lstrip().startswith("["):
+            depth = 0
+            keys = tok.strip().strip("[]").count(".") + 1
+            if keys > MAX_DEPTH:
+                return text.count("\n", 0, m.start()) + 1, keys
+            continue
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return text.count("\n", 0, m.start()) + 1, depth
+    return None
+
+
+def parse_toml(text: str, *, where: str, error: type[Exception] = InputError) -> dict:
+    """The parsed TOML ``text``; ``where`` names it in errors.
+
+    Raises ``error`` for invalid TOML (with tomllib's line and column) or nesting deeper than
+    :data:`MAX_DEPTH`.
+    """
+    deep = _too_deep(text)
+    if deep is not None:
+        raise error(f"{where} line {deep[0]}: tables or arrays nested {deep[1]} deep; expected "
+                    f"at most {MAX_DEPTH} levels")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{p}: not valid TOML: {exc}") from None
+        raise error(f"{where}: not valid TOML: {exc}") from None
     except RecursionError:
-        raise error(f"{p}: tables or arrays nested too deeply; expecting a flat {what}") from None
+        raise error(f"{where}: tables or arrays nested too deep to read; expected at most "
+                    f"{MAX_DEPTH} levels") from None
+
+
+def read_toml(path: str | Path, *, what: str, error: type[Exception] = InputError,
+              max_bytes: int = MAX_TOML_BYTES) -> dict:
+    """The parsed TOML file at ``path``; ``what`` names the file in errors ("shock file").
+
+    The file must be a regular UTF-8 file of at most ``max_bytes``
+    (:func:`equipoise.io.files.read_text`).
+    Problems are raised as ``error`` (the reader's own error class) with the message of
+    :class:`~equipoise.errors.InputFileError`.
+    """
+    from .io.files import display_path, read_text
+
+    try:
+        text = read_text(path, what=what, max_bytes=max_bytes)
+    except InputError as exc:
+        if isinstance(exc, error):
+            raise
+        raise error(str(exc)) from None
+    return parse_toml(text, where=display_path(path), error=error)
 
 
 def key_lines(path: str | Path, table: str | None = None) -> dict[str, int]:

@@ -76,3 +76,13 @@ class MissingPartnerDataWarning(EquipoiseWarning):
 
 class InconsistentTotalWarning(EquipoiseWarning):
     """Partner rows add up to more than the reporter's WLD total."""
+
+
+class InputFileError(InputError):
+    """An input file cannot be read: missing, not a regular file, too large, not UTF-8 text,
+    binary, or (for Parquet) not a Parquet file. The message names the file and, for bad
+    bytes, the line, column and byte offset."""
+
+
+class OutputFileError(EquipoiseError, OSError):
+    """An output file cannot be written (missing folder, a folder in its place, no permission)."""

@@ -125,7 +125,7 @@ def test_latin1_article_is_located(tmp_path):
 
     p = tmp_path / "l1.txt"
     p.write_bytes(b"one\ntwo\nCaf\xe9\n")
-    with pytest.raises(InputError, match=r"l1\.txt line 3, column 4: byte 0xe9"):
+    with pytest.raises(InputError, match=r"l1\.txt: not UTF-8: byte 0xE9 at line 3, column 4"):
         extract_file(p)
 
 

@@ -109,52 +109,19 @@ TABLE_MAX_BYTES = 256 * 2**20   # small CSV inputs of the CLI (shares, screen, e
 
 
 def input_file(path: Path, *, what: str, max_bytes: int | None = None) -> Path:
-    """``path`` if it is a regular file (not a folder, FIFO or device) within ``max_bytes``;
-    else an :class:`~equipoise.errors.InputError` naming it. Uses the project's one
-    file-opening helper (``equipoise.io.files``) when it is installed."""
-    try:
-        from ..io.files import check_input_file
-    except ImportError:
-        check_input_file = None
-    if check_input_file is not None:
-        return check_input_file(path, what=what, max_bytes=max_bytes)
-    import stat
+    """``path`` if it is a regular file (not a folder, FIFO or device) within ``max_bytes``
+    (``equipoise.io.files.check_input_file``)."""
+    from ..io.files import check_input_file
 
-    from ..errors import InputError
-
-    p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise InputError(f"{what} {p}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{what} {p}: cannot read it ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{what} {p}: is a folder; expecting a file")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{what} {p}: is not a regular file (a FIFO, socket or device); "
-                         "expecting a file")
-    if max_bytes is not None and st.st_size > max_bytes:
-        raise InputError(f"{what} {p}: {st.st_size:,} bytes; expecting at most "
-                         f"{max_bytes:,} bytes")
-    return p
+    return check_input_file(path, what=what, max_bytes=max_bytes)
 
 
 def read_text(path: Path, *, what: str, max_bytes: int | None = None) -> str:
-    """The UTF-8 text of a checked input file; a decoding error names the file, line, column
-    and byte."""
-    from ..errors import InputError
+    """The UTF-8 text of a checked input file (``equipoise.io.files.read_text``: kind, size,
+    encoding; a bad byte is reported with its line, column and offset)."""
+    from ..io.files import read_text as _read
 
-    p = input_file(path, what=what, max_bytes=max_bytes)
-    data = p.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{what} {p} line {line}, column {col}: byte "
-                         f"0x{data[exc.start]:02x} (byte {exc.start}) is not UTF-8; "
-                         "expecting UTF-8 text") from None
+    return _read(path, what=what, max_bytes=max_bytes)
 
 
 def read_csv(path: Path, *, what: str, max_bytes: int | None = TABLE_MAX_BYTES, **kw):
@@ -197,36 +164,6 @@ def output_path(path: Path | None, *, option: str, folder: bool = False) -> Path
         raise OptionError(f"{option} {p}: cannot create the folder {target} "
                           f"({exc.strerror or exc})") from None
     return p
-
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, str) and v.startswith(_FORMULA):
-        try:
-            float(v)
-            return v  # a number such as -1 stays a number
-        except ValueError:
-            return "'" + v
-    return v
-
-
-def write_csv(df, path: Path, *, option: str = "--quarantine") -> None:
-    """Write ``df`` to CSV with text cells that a spreadsheet would run as a formula
-    (``=``, ``+``, ``-``, ``@``, tab, CR first) prefixed with ``'`` (OWASP CSV injection)."""
-    import pandas as pd
-
-    out = df.copy()
-    for col in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[col]):
-            out[col] = out[col].map(_cell)
-    try:
-        out.to_csv(path, index=False)
-    except OSError as exc:
-        from ..errors import OptionError
-
-        raise OptionError(f"{option} {path}: cannot write it ({exc.strerror or exc})") from None
 
 
 def check_codes(codes: list[str], *, option: str, groups: bool = True) -> list[str]:

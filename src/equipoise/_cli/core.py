@@ -16,7 +16,6 @@ from ._common import (
     output_path,
     print_safe,
     text_file_option,
-    write_csv,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
@@ -51,7 +50,9 @@ def _report_quarantine(flows, quarantine_out: Path | None) -> None:
                    + (f" (written to {quarantine_out})" if quarantine_out else
                       " (list them with --quarantine FILE or `equipoise validate`)"), err=True)
     if quarantine_out is not None:
-        write_csv(flows.quarantine, quarantine_out)
+        from ..io.files import write_csv
+
+        write_csv(flows.quarantine, quarantine_out, what="quarantine file")
 
 
 def register(app: typer.Typer) -> None:
@@ -186,7 +187,9 @@ def register(app: typer.Typer) -> None:
         output_path(quarantine, option="--quarantine")
         fs = read_flows(paths, lenient=lenient)
         if quarantine is not None:
-            write_csv(fs.quarantine, quarantine)
+            from ..io.files import write_csv
+
+            write_csv(fs.quarantine, quarantine, what="quarantine file")
         if as_json:
             emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
         else:

@@ -94,14 +94,22 @@ def load_default(focal: str = "KAZ", *, lenient: bool = False) -> FlowSet:
         id in :func:`load_sources`.
     """
     folder = default_path(focal)
-    return read_flows([folder / "flows.csv", folder / "derived.csv"], lenient=lenient)
+    # provenance names the dataset and the file in it ("kazakhstan/flows.csv"), not the
+    # absolute path of the installed package
+    return read_flows([folder / "flows.csv", folder / "derived.csv"], lenient=lenient,
+                      label=lambda p: f"{p.parent.name}/{p.name}")
+
+
+def _name(path: Path) -> str:
+    """A shipped file as named in messages: the dataset and the file ("kazakhstan/events.csv")."""
+    return f"{path.parent.name}/{path.name}"
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise SchemaError(f"{path} line 1: missing column(s) {missing}; saw {list(df.columns)}, "
+        raise SchemaError(f"{_name(path)} line 1: missing column(s) {missing}; saw {list(df.columns)}, "
                           f"expected {list(columns)}")
     return df[list(columns)]
 
@@ -113,7 +121,7 @@ def load_sources(focal: str = "KAZ") -> pd.DataFrame:
     dup = df["id"].duplicated()
     if dup.any():
         i = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"{path} line {i + 2}, column 'id': saw {df['id'].iat[i]!r} again; "
+        raise InputError(f"{_name(path)} line {i + 2}, column 'id': saw {df['id'].iat[i]!r} again; "
                          f"expected each source id once")
     return df
 
@@ -142,7 +150,7 @@ def load_events(focal: str = "KAZ") -> pd.DataFrame:
     problems: list[str] = []
 
     def bad(i: int, col: str, expected: str) -> None:
-        problems.append(f"{path} line {i + 2}, column {col!r}: saw {df[col].iat[i]!r}, "
+        problems.append(f"{_name(path)} line {i + 2}, column {col!r}: saw {df[col].iat[i]!r}, "
                         f"expected {expected}")
 
     for i in range(len(df)):
@@ -167,7 +175,7 @@ def load_events(focal: str = "KAZ") -> pd.DataFrame:
         if df["source"].iat[i] not in sources:
             bad(i, "source", "an id listed in sources.csv")
     if problems:
-        raise InputError(f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems),
+        raise InputError(f"{len(problems)} problem(s) in {_name(path)}:\n  " + "\n  ".join(problems),
                          issues=problems)
     out = df.copy()
     out.insert(1, "year", out["date"].str[:4].astype("int64"))

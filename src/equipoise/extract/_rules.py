@@ -263,10 +263,8 @@ YEAR_RANGE = (1900, 2100)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        from ..io.files import read_text
-    except ImportError:  # before io.files exists: the CLI's equivalent
-        from .._cli._common import read_text
+    from ..io.files import read_text
+
     return read_text(path, what="article file", max_bytes=MAX_ARTICLE_BYTES)
 
 

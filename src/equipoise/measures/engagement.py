@@ -212,12 +212,9 @@ def read_events(path, *, lenient: bool = False) -> EventSet:
 
 
 def _read_text(path: Path, *, what: str) -> str:
-    """UTF-8 text of a regular file, size-capped; located errors (the project's file helper
-    ``equipoise.io.files`` when installed)."""
-    try:
-        from ..io.files import read_text
-    except ImportError:  # before io.files exists: the CLI's equivalent
-        from .._cli._common import read_text
+    """UTF-8 text of a regular file, size-capped; located errors (``equipoise.io.files``)."""
+    from ..io.files import read_text
+
     return read_text(path, what=what, max_bytes=EVENTS_MAX_BYTES)
 
 

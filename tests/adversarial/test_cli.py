@@ -131,7 +131,7 @@ CASES = [
      ["events_bad.csv line 2, column 'counterpart'", "'ZZZ'"]),
     # files that are not what they claim
     ("doctrine-utf16", ["check", "--doctrine", "{doctrine_utf16.toml}"], 2,
-     ["doctrine_utf16.toml", "UTF-16", "expected UTF-8"]),
+     ["doctrine_utf16.toml line 1, column 1", "expected a UTF-8 TOML doctrine file"]),
     ("doctrine-folder", ["assess", "--doctrine", "{a_folder}"], 2, ["a_folder", "folder"]),
     ("doctrine-binary", ["plan", "--doctrine", "{binary.bin}"], 2, ["binary.bin", "UTF-8"]),
     ("doctrine-nested", ["check", "--doctrine", "{nested.toml}"], 2,
@@ -139,7 +139,7 @@ CASES = [
     ("action-binary", ["evaluate", "{binary.bin}"], 2, ["binary.bin"]),
     ("shock-request-folder", ["shock", "--request", "{a_folder}"], 2, ["a_folder", "folder"]),
     ("simulate-config-nested", ["simulate", "--config", "{nested.toml}"], 2,
-     ["nested.toml", "nested too deeply"]),
+     ["nested.toml line 1: tables or arrays nested 65 deep"]),
     ("simulate-config-huge-runs", ["simulate", "--config", "{sim_huge_runs.toml}"], 2,
      ["sim_huge_runs.toml", "key 'runs' (line 2)", "1..10,000,000"]),
     ("corridors-binary", ["corridors", "--nodes", "{binary.bin}", "--edges", "{binary.bin}",
@@ -185,7 +185,7 @@ def test_adversarial_case(capsys, files, args, code, texts):
 
 
 def test_validate_escapes_markup_and_terminal_codes(capsys, files, tmp_path):
-    q = tmp_path / "out" / "q.csv"  # a missing folder is created
+    q = tmp_path / "q.csv"
     code, out, err = invoke(capsys, ["validate", files["markup.csv"], "--quarantine", q])
     assert code == 1
     assert "[/bold]" in out  # printed as written, not read as markup (which crashed)
@@ -196,11 +196,14 @@ def test_validate_escapes_markup_and_terminal_codes(capsys, files, tmp_path):
     assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
 
 
-def test_quarantine_in_missing_folder_is_created(capsys, files):
-    code, _out, _err = invoke(capsys, ["validate", files["markup.csv"], "--quarantine",
-                                     files["missing_parent_q"]])
-    assert code == 1
-    assert files["missing_parent_q"].exists()
+def test_quarantine_in_missing_folder_is_refused_before_work(capsys, files):
+    """--quarantine: the folder must exist (as io.files.write_csv says); --out of report and
+    run create theirs."""
+    code, _out, err = invoke(capsys, ["validate", files["markup.csv"], "--quarantine",
+                                      files["missing_parent_q"]])
+    assert code == 2
+    assert "--quarantine" in err and "does not exist; create it first" in err
+    assert not files["missing_parent_q"].parent.exists()
 
 
 def test_simulate_config_without_focal_uses_kaz(capsys, files):

@@ -143,26 +143,36 @@ def read_csv(path: Path, *, what: str, max_bytes: int | None = TABLE_MAX_BYTES, 
                          ) from None
 
 
-def output_path(path: Path | None, *, option: str, folder: bool = False) -> Path | None:
-    """Check an output path before any work: a file path that is a folder is refused; missing
-    parent folders are created (and for ``folder=True`` the folder itself)."""
+def output_path(path: Path | None, *, option: str, folder: bool = False,
+                create: bool = True, what: str = "output file") -> Path | None:
+    """Check an output path before any work. A file path that is a folder is refused (and a
+    folder path that is a file); missing parent folders are created when ``create`` (``--out``),
+    else refused with the same words as ``equipoise.io.files.write_csv`` (``--quarantine``)."""
     if path is None:
         return None
     from ..errors import OptionError
+    from ..io.files import display_path
 
     p = Path(path)
+    shown = display_path(p)
     if not folder and p.is_dir():
-        raise OptionError(f"{option} {p}: is a folder; expecting a file path")
+        raise OptionError(f"{option} {shown}: is a folder; expected a path for the {what}")
     if folder and p.exists() and not p.is_dir():
-        raise OptionError(f"{option} {p}: is a file; expecting a folder")
+        raise OptionError(f"{option} {shown}: is a file; expected a folder")
     target = p if folder else p.parent
+    if not create:
+        if not target.is_dir():
+            raise OptionError(f"{option} {shown}: the folder {display_path(target)} does not "
+                              f"exist; create it first or choose another path for the {what}")
+        return p
     try:
         target.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise OptionError(f"{option} {p}: a part of the path is a file, not a folder") from None
+        raise OptionError(f"{option} {shown}: a part of the path is a file, not a folder"
+                          ) from None
     except OSError as exc:
-        raise OptionError(f"{option} {p}: cannot create the folder {target} "
-                          f"({exc.strerror or exc})") from None
+        raise OptionError(f"{option} {shown}: cannot create the folder "
+                          f"{display_path(target)} ({exc.strerror or exc})") from None
     return p
 
 
@@ -195,12 +205,11 @@ def check_domain(domain: str | None, *, option: str = "--domain") -> str | None:
     return domain
 
 
-def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES, *, toml: bool = False):
-    """A Typer callback for a ``Path`` option naming a UTF-8 text input (TOML or CSV): the
-    file is checked when the command line is parsed (a regular file, at most ``max_bytes``,
-    UTF-8; with ``toml``, valid TOML not nested too deeply), so a folder, FIFO, device or
-    binary file is refused with its name and the line and column of a bad byte before any
-    work starts."""
+def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES):
+    """A Typer callback for a ``Path`` option naming a UTF-8 text input read by code that does
+    not check files itself (``--idealpoints``): the file is checked when the command line is
+    parsed (a regular file, at most ``max_bytes``, UTF-8), so a folder, FIFO, device or binary
+    file is refused with its name and the line and column of a bad byte before any work."""
 
     def callback(value):
         if value is None:
@@ -208,28 +217,12 @@ def text_file_option(what: str, max_bytes: int = TABLE_MAX_BYTES, *, toml: bool 
         from ..errors import InputError
 
         try:
-            text = read_text(Path(value), what=what, max_bytes=max_bytes)
-            if toml:
-                _check_toml(text, Path(value), what)
+            read_text(Path(value), what=what, max_bytes=max_bytes)
         except InputError as exc:
             raise typer.BadParameter(safe_text(str(exc))) from None
         return value
 
     return callback
-
-
-def _check_toml(text: str, path: Path, what: str) -> None:
-    import tomllib
-
-    from ..errors import InputError
-
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{what} {path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{what} {path}: tables or arrays nested too deeply; expecting a "
-                         f"flat {what}") from None
 
 
 def _safe_table(table) -> None:

@@ -15,14 +15,12 @@ from ._common import (
     fail,
     output_path,
     print_safe,
-    text_file_option,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical columns). "
                     "Default: the embedded Kazakhstan dataset.")
 DOCTRINE = typer.Option(None, "--doctrine",
-                        callback=text_file_option("doctrine file", toml=True),
                         help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
 LENIENT = typer.Option(False, "--lenient", help="Quarantine bad rows instead of stopping.")
 
@@ -67,10 +65,10 @@ def register(app: typer.Typer) -> None:
         db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
         lenient: bool = LENIENT,
         quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to "
-                                        "this CSV (missing folders are created)."),
+                                        "this CSV (its folder must exist)."),
         votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, file "
                                    "or folder): equidistance with bootstrap intervals."),
-        events: Path = typer.Option(None, "--events", callback=text_file_option("events file"),
+        events: Path = typer.Option(None, "--events",
                                     help="Engagement ledger CSV (default: the embedded one)."),
         with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
         actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
@@ -87,7 +85,8 @@ def register(app: typer.Typer) -> None:
         """
         from ..assessment import assess as run_assess
 
-        output_path(quarantine, option="--quarantine")
+        output_path(quarantine, option="--quarantine", create=False,
+                    what="quarantine file")
         if events is not None:
             from ..measures.engagement import read_events
 
@@ -178,13 +177,14 @@ def register(app: typer.Typer) -> None:
         lenient: bool = typer.Option(True, "--lenient/--strict",
                                      help="List every bad row (default) or stop at the first report."),
         quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to "
-                                        "this CSV (missing folders are created)."),
+                                        "this CSV (its folder must exist)."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Check flow files and list the quarantine (rows rejected, with line, column and reason)."""
         from ..io.flows import read_flows
 
-        output_path(quarantine, option="--quarantine")
+        output_path(quarantine, option="--quarantine", create=False,
+                    what="quarantine file")
         fs = read_flows(paths, lenient=lenient)
         if quarantine is not None:
             from ..io.files import write_csv

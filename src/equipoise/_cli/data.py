@@ -173,7 +173,7 @@ def screen(
     from ..measures.screen import parse_thresholds
     from ..measures.screen import screen as run_screen
 
-    output_path(parquet, option="--parquet")
+    output_path(parquet, option="--parquet", create=False, what="Parquet file")
     reps = None if reporter.strip().lower() == "all" else as_list(reporter)
     th = parse_thresholds(thresholds)
     target = data if data is not None else warehouse._path(db)

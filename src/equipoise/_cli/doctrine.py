@@ -18,14 +18,12 @@ from ._common import (
     emit_json,
     print_safe,
     safe_text,
-    text_file_option,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical "
                     "columns). Default: the embedded dataset of the focal state.")
-DOCTRINE = typer.Option(None, "--doctrine",
-                        callback=text_file_option("doctrine file", toml=True), help="Doctrine TOML file (default: the shipped "
+DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped "
                         "Kazakhstan doctrine).")
 YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="One year for every domain (default: the latest per domain).")
@@ -117,8 +115,6 @@ def register(app: typer.Typer) -> None:
                 a = load_action(name)
                 typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
             return
-        if Path(action).suffix.lower() == ".toml" or Path(action).exists():
-            text_file_option("action file", toml=True)(Path(action))
         act = load_action(action)
         flows = _flows(data, focal or act.focal, doctrine)
         result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         from ._common import console, esc, output_path
         from .core import load_flows
 
-        output_path(out, option="--out")
+        output_path(out, option="--out", what="report")
         written = build_report(load_flows(data, focal, db=db), focal=focal, doctrine=doctrine, out=out,
                                pdf=pdf, alignment_reps=reps)
         c = console()

@@ -15,7 +15,6 @@ from ._common import (
     emit_json,
     read_csv,
     safe_text,
-    text_file_option,
 )
 
 FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
@@ -23,8 +22,7 @@ DATA = typer.Option(None, "--data", help="Flow file(s) (canonical columns). Defa
                     "Kazakhstan dataset.")
 SHARES = typer.Option(None, "--shares", help="A shares table (CSV: domain, partner, share[, year]) "
                       "instead of flows.")
-DOCTRINE = typer.Option(None, "--doctrine",
-                        callback=text_file_option("doctrine file", toml=True), help="Doctrine TOML (weights, substitutability); "
+DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML (weights, substitutability); "
                         "default: the shipped one.")
 YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="Year of the shares (default: the latest per domain).")
@@ -104,7 +102,6 @@ def register(app: typer.Typer) -> None:
                                              help="Overrides, e.g. energy=0.1,trade=0.5."),
         loss_model: str = LOSS_MODEL,
         request: Path = typer.Option(None, "--request",
-                                     callback=text_file_option("shock file", toml=True),
                                      help="A shock request TOML ([shock] table)."),
         screen: Path = typer.Option(None, "--screen",
                                     help="Product screen CSV (domain, world_hhi, value; or product, "
@@ -174,9 +171,9 @@ def register(app: typer.Typer) -> None:
         without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
         contingencies: int = typer.Option(0, "--contingencies", min=0, max=2,
                                           help="1: every single country removed; 2: also every pair."),
-        nodes: Path = typer.Option(None, "--nodes", callback=text_file_option("nodes file"),
+        nodes: Path = typer.Option(None, "--nodes",
                                    help="Your nodes CSV (id, country, kind[, capacity])."),
-        edges: Path = typer.Option(None, "--edges", callback=text_file_option("edges file"),
+        edges: Path = typer.Option(None, "--edges",
                                    help="Your edges CSV (source, target, capacity, mode[, unit])."),
         focal: str = FOCAL,
         as_json: bool = JSON,
@@ -238,7 +235,6 @@ def register(app: typer.Typer) -> None:
                                         help="Fraction of a disrupted partner's flows cut."),
         loss_model: str = LOSS_MODEL,
         config: Path = typer.Option(None, "--config",
-                                    callback=text_file_option("simulation file", toml=True),
                                     help="A TOML file with a [simulate] table."),
         year: int = YEAR,
         data: list[Path] = DATA,

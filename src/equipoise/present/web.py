@@ -1060,22 +1060,21 @@ def _assess_upload(doctrine, text: str, name: str, *, focal: str | None, year: i
 def _flows_from_csv(text: str, name: str, *, lenient: bool, max_rows: int | None = None):
     """Canonical flows from uploaded CSV text (validated like ``equipoise validate``); more than
     ``max_rows`` rows is refused (413) before validation."""
-    import io
+    from ..io.flows import read_flows_bytes
 
-    import pandas as pd
-
-    from ..errors import SchemaError
-    from ..io.flows import validate_frame
-
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                         skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise SchemaError(f"{name}: cannot parse as CSV: {exc}") from exc
-    if max_rows is not None and len(df) > max_rows:
-        raise PayloadTooLarge(f"{name}: {len(df):,} rows; at most {max_rows:,} rows are assessed "
+    # The same parser as `equipoise validate`: physical line numbers, ragged rows and quote
+    # errors quarantined (lenient) or reported (strict), every problem of a row named.
+    # Read leniently first so that the row cap (413) is decided before any row problem (422);
+    # a strict upload with problems is then read again strictly for the full report.
+    data = text.encode("utf-8")
+    fs = read_flows_bytes(data, source=name, lenient=True)
+    n = int(fs.counts["read"])
+    if max_rows is not None and n > max_rows:
+        raise PayloadTooLarge(f"{name}: {n:,} rows; at most {max_rows:,} rows are assessed "
                               "per upload (assess a larger file with `equipoise assess --data`)")
-    return validate_frame(df, source=name, lenient=lenient)
+    if not lenient and len(fs.quarantine):
+        fs = read_flows_bytes(data, source=name, lenient=False)
+    return fs
 
 
 def _guess_focal(fs) -> str | None:

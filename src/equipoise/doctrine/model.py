@@ -40,7 +40,10 @@ Name = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 
 class Thresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every threshold a rule reads: the built-in rules' below, and the thresholds a registered
+    rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`); any other key is refused."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     critical_share: Share = 0.5
     low_substitutability: Share = 0.3
@@ -52,6 +55,25 @@ class Thresholds(BaseModel):
     min_viable_partners: Annotated[int, Field(strict=True, ge=1, le=1000)] = 2
     viable_share: Share = 0.05
     max_volatility: Share = 0.2
+
+    @model_validator(mode="before")
+    @classmethod
+    def _declared_only(cls, data):
+        """Keys beyond the fields must be thresholds a registered rule declares."""
+        if not isinstance(data, dict):
+            return data
+        from .rules import threshold_spec
+
+        out = dict(data)
+        for key, value in data.items():
+            if key in cls.model_fields:
+                continue
+            spec = threshold_spec(key)
+            if spec is None:
+                raise ValueError(f"unknown threshold {short(key)}; expected one of "
+                                 f"{sorted(cls.model_fields)} or a threshold of a registered rule")
+            out[key] = spec.validate(key, value)
+        return out
 
 
 class Domains(BaseModel):

@@ -3,8 +3,9 @@
 ``check_rules`` runs every registered rule against an assessment; the plan builds its
 constraints, explains its binding rows and relaxes infeasible groups by looping over the rules
 that have plan rows; the action evaluation compares verdicts before and after. Adding a rule is
-one module with a :class:`Rule` subclass, registered here (or with :func:`register`), plus its
-threshold in the doctrine TOML (docs/architecture.md, "Adding a rule").
+one module in this package with a :class:`Rule` subclass (found and registered when the package
+is imported; a rule defined elsewhere calls :func:`register`), plus its threshold in the
+doctrine TOML (docs/architecture.md, "Adding a rule").
 
 Margins are signed so that a positive margin means the rule holds with room to spare and a
 negative one how far it is broken (for count rules, the count above or below the bound).
@@ -12,18 +13,13 @@ negative one how far it is broken (for count rules, the count above or below the
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
+import pkgutil
 
 from ._base import FAIL, PASS, PlanContext, PlanRow, Rule, RuleResult, Threshold
-from .camp import NoCamp, membership_check
-from .concentration import Concentration
-from .critical import NoCriticalDependency
-from .domains_led import MaxDomainsLed
-from .equidistance import Equidistance
-from .predictability import Predictability
-from .role import Role
-from .squeeze import NoSqueeze
-from .viable import ViablePartners
+from .camp import membership_check
 
 __all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Threshold",
            "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
@@ -35,8 +31,9 @@ __all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Thre
 READABLE = frozenset({"domains", "distinctness", "equidistance", "predictability", "blocs",
                       "doctrine"})
 
-# Registration order is the order of the verdicts; neighbouring per-critical-domain rules are
-# interleaved domain by domain (no_critical_dependency:trade, concentration:trade, ...).
+# The verdicts come in ``Rule.order`` (then registration) order; neighbouring
+# per-critical-domain rules are interleaved domain by domain (no_critical_dependency:trade,
+# concentration:trade, ...).
 _REGISTRY: dict[str, Rule] = {}
 
 
@@ -70,8 +67,8 @@ def unregister(kind: str) -> Rule:
 
 
 def registered() -> list[Rule]:
-    """The registered rules, in check order."""
-    return list(_REGISTRY.values())
+    """The registered rules, in check order (``order``, then registration)."""
+    return sorted(_REGISTRY.values(), key=lambda r: r.order)
 
 
 def get(kind: str) -> Rule | None:
@@ -145,7 +142,16 @@ def compare_verdicts(before: list[RuleResult], after: list[RuleResult]) -> list[
     return out
 
 
-for _rule in (NoCriticalDependency, Concentration, Role, MaxDomainsLed, NoSqueeze,
-              ViablePartners, Equidistance, Predictability, NoCamp):
-    register(_rule)
-del _rule
+def _discover() -> None:
+    """Register every :class:`Rule` subclass defined in a public module of this package."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(cls, Rule) and cls is not Rule and cls.__module__ == mod.__name__ \
+                    and cls.kind:
+                register(cls)
+
+
+_discover()

@@ -102,6 +102,9 @@ class Rule:
     ----------
     kind : str
         The rule kind, the first part of every verdict name (``kind`` or ``kind:<domain>``).
+    order : int
+        Its place in the output (the shipped rules use 10..90; equal orders keep the order of
+        registration, so a rule registered later without an order comes last).
     reads : tuple[str, ...]
         The assessment attributes the check reads (``domains``, ``distinctness``,
         ``equidistance``, ``predictability``, ``blocs``, ``doctrine``); registering a rule that
@@ -124,6 +127,7 @@ class Rule:
     """
 
     kind: ClassVar[str] = ""
+    order: ClassVar[int] = 1000
     reads: ClassVar[tuple[str, ...]] = ()
     thresholds: ClassVar[dict[str, Threshold]] = {}
     per_critical_domain: ClassVar[bool] = False

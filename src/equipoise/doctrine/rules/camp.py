@@ -11,6 +11,7 @@ from ._base import Rule, RuleResult
 
 class NoCamp(Rule):
     kind = "no_camp"
+    order = 90
     reads = ("blocs", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult:

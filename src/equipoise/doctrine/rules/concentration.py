@@ -8,6 +8,7 @@ from ._base import Rule, RuleResult
 
 class Concentration(Rule):
     kind = "concentration"
+    order = 20
     reads = ("domains", "doctrine")
     per_critical_domain = True
 

@@ -9,6 +9,7 @@ from ._base import PlanContext, PlanRow, Rule, RuleResult
 
 class NoCriticalDependency(Rule):
     kind = "no_critical_dependency"
+    order = 10
     reads = ("domains", "doctrine")
     per_critical_domain = True
     plan_kind = "critical_share"

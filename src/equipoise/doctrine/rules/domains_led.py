@@ -8,6 +8,7 @@ from ._base import Rule, RuleResult
 
 class MaxDomainsLed(Rule):
     kind = "max_domains_led"
+    order = 40
     reads = ("distinctness", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult:

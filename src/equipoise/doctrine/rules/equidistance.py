@@ -12,6 +12,7 @@ INDICATOR = "political.unga.agreement"
 
 class Equidistance(Rule):
     kind = "equidistance"
+    order = 70
     reads = ("equidistance", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult:

@@ -10,6 +10,7 @@ from ._base import Rule, RuleResult
 
 class Predictability(Rule):
     kind = "predictability"
+    order = 80
     reads = ("predictability", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult | None:

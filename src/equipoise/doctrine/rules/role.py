@@ -12,6 +12,7 @@ ROLE_LEAD = 1e-6
 
 class Role(Rule):
     kind = "role"
+    order = 30
     reads = ("domains", "distinctness", "doctrine")
     plan_kind = "role"
     plan_order = 10

@@ -8,6 +8,7 @@ from ._base import PlanContext, PlanRow, Rule, RuleResult
 
 class NoSqueeze(Rule):
     kind = "no_squeeze"
+    order = 50
     reads = ("distinctness", "doctrine")
     plan_kind = "no_squeeze"
     plan_order = 40

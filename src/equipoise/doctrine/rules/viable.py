@@ -9,6 +9,7 @@ from ._base import PlanContext, PlanRow, Rule, RuleResult
 
 class ViablePartners(Rule):
     kind = "viable_partners"
+    order = 60
     reads = ("domains", "doctrine")
     per_critical_domain = True
     plan_kind = "keep_viable"

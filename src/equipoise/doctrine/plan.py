@@ -446,7 +446,7 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
     nx = len(idx)
     S = next(iter(disruption.values())).shape[0] if disruption else 0
     # variable layout: x (nx) | u (nx) | v (nx) | zeta (1) | z (S)
-    iu, iv, iz0, iz = nx, 2 * nx, 3 * nx, 3 * nx + 1
+    iu, iz0, iz = nx, 3 * nx, 3 * nx + 1
     nvar = 3 * nx + 1 + S
     wsum = sum(weights[d] for d in domains) or 1.0
     c = np.zeros(nvar)
@@ -464,8 +464,55 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
                       sp.csr_matrix(-np.ones((S, 1))), -sp.identity(S, format="csr")],
                      format="csr") if S else sp.csr_matrix((0, nvar))
 
+    rows = _structural_rows(x0, idx, nx, budget, capacity)
+    given = {"role": roles, "critical_share": critical_cap, "keep_viable": keep_viable,
+             "no_squeeze": squeeze, **(specs or {})}
+    for rule in _rules.plan_rules():
+        rows += rule.plan_rows(given.get(rule.plan_kind), x0, idx)
+
+    bounds = [(0, None)] * (3 * nx) + [(None, None)] + [(0, None)] * S
+
+    def build(active_groups: set[str], with_scen: bool):
+        return _matrices(rows, active_groups, nvar, scen if with_scen else None)
+
+    def feasible(active: set[str]) -> bool:
+        ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=False)
+        res = linprog(np.zeros(nvar), A_ub=A_ub if len(ub) else None,
+                      b_ub=b_ub if len(ub) else None, A_eq=A_eq if len(eq) else None,
+                      b_eq=b_eq if len(eq) else None, bounds=bounds, method="highs")
+        return res.status == 0
+
+    active, conflicts, reasons, relaxed = _relax(rows, feasible, x0, budget, capacity, strict)
+    ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=True)
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
+                  bounds=bounds, method="highs")
+    if res.status != 0:  # pragma: no cover - feasibility was established above
+        raise InfeasiblePlanError(f"HiGHS: {res.message}", conflicts=sorted(active))
+    xv = res.x[:nx]
+    x = {d: {p: float(xv[idx[(d, p)]]) for p in x0[d]} for d in domains}
+    losses = coef @ xv if S else np.zeros(0)
+    losses0 = coef @ np.array([x0[d][p] for (d, p) in idx]) if S else np.zeros(0)
+    slack = b_ub - A_ub @ res.x
+    marg = res.ineqlin.marginals
+    info = [(r, float(slack[S + k]), float(marg[S + k])) for k, r in enumerate(ub)]
+    info += [(r, 0.0, float(res.eqlin.marginals[k])) for k, r in enumerate(eq)
+             if r.kind == "sum_to_one"]
+    return {"x": x, "losses": losses, "losses_before": losses0, "objective": float(res.fun),
+            "zeta": float(res.x[iz0]), "rows": info, "conflicts": conflicts,
+            "conflict_reasons": reasons,
+            "relaxed": relaxed, "status": "optimal" if not relaxed else "optimal (relaxed)",
+            "solver": {"method": "highs", "status": int(res.status), "message": res.message,
+                       "iterations": int(getattr(res, "nit", 0)), "variables": nvar,
+                       "inequalities": int(A_ub.shape[0]), "equalities": int(A_eq.shape[0])}}
+
+
+def _structural_rows(x0: dict, idx: dict, nx: int, budget: float,
+                     capacity: dict) -> list[_Row]:
+    """The rows every plan has: the split ``x - u + v = x0``, shares summing to one, the
+    shift budget and the partners' capacities, domain by domain."""
+    iu, iv = nx, 2 * nx
     rows: list[_Row] = []
-    for d in domains:
+    for d in x0:
         ps = list(x0[d])
         # x - u + v = x0
         for p in ps:
@@ -484,52 +531,49 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
             if cap < 1.0 - 1e-12:
                 rows.append(_Row(f"capacity:{d}:{p}", f"capacity:{d}", "capacity", d,
                                  {idx[(d, p)]: 1.0}, cap))
-    given = {"role": roles, "critical_share": critical_cap, "keep_viable": keep_viable,
-             "no_squeeze": squeeze, **(specs or {})}
-    for rule in _rules.plan_rules():
-        rows += rule.plan_rows(given.get(rule.plan_kind), x0, idx)
+    return rows
 
-    bounds = [(0, None)] * (3 * nx) + [(None, None)] + [(0, None)] * S
 
-    def build(active_groups: set[str], with_scen: bool):
-        act = [r for r in rows if r.group in active_groups or r.kind == "split"]
-        ub = [r for r in act if not r.eq]
-        eq = [r for r in act if r.eq]
+def _matrices(rows: list[_Row], active: set[str], nvar: int, scen=None):
+    """The program's matrices over the rows of the ``active`` groups (split rows always), the
+    scenario rows ``scen`` on top of the inequalities when given."""
+    import scipy.sparse as sp
 
-        def mat(rs):
-            ii, jj, vv = [], [], []
-            for k, r in enumerate(rs):
-                for j, v in r.coefs.items():
-                    ii.append(k)
-                    jj.append(j)
-                    vv.append(v)
-            return sp.csr_matrix((vv, (ii, jj)), shape=(len(rs), nvar))
+    act = [r for r in rows if r.group in active or r.kind == "split"]
+    ub = [r for r in act if not r.eq]
+    eq = [r for r in act if r.eq]
 
-        A_ub = mat(ub)
-        b_ub = np.array([r.rhs for r in ub])
-        if with_scen:
-            A_ub = sp.vstack([scen, A_ub], format="csr")
-            b_ub = np.concatenate([np.zeros(S), b_ub])
-        return ub, eq, A_ub, b_ub, mat(eq), np.array([r.rhs for r in eq])
+    def mat(rs):
+        ii, jj, vv = [], [], []
+        for k, r in enumerate(rs):
+            for j, v in r.coefs.items():
+                ii.append(k)
+                jj.append(j)
+                vv.append(v)
+        return sp.csr_matrix((vv, (ii, jj)), shape=(len(rs), nvar))
 
+    A_ub = mat(ub)
+    b_ub = np.array([r.rhs for r in ub])
+    if scen is not None:
+        A_ub = sp.vstack([scen, A_ub], format="csr")
+        b_ub = np.concatenate([np.zeros(scen.shape[0]), b_ub])
+    return ub, eq, A_ub, b_ub, mat(eq), np.array([r.rhs for r in eq])
+
+
+def _relax(rows: list[_Row], feasible, x0: dict, budget: float, capacity: dict,
+           strict: bool) -> tuple[set[str], list[list[str]], list[str], list[str]]:
+    """While the groups cannot all hold: find an irreducible infeasible subset (the deletion
+    filter of Chinneck & Dravnieks 1991), name it, drop its doctrine group of lowest relaxation
+    priority. Returns the active groups, the conflicts, their reasons and the groups dropped."""
     groups = list(dict.fromkeys(r.group for r in rows if r.kind != "split"))
     priority = soft_priority()
     soft = {g for g in groups if g.split(":")[0] in priority}
-
-    def feasible(active: set[str]) -> bool:
-        ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=False)
-        res = linprog(np.zeros(nvar), A_ub=A_ub if len(ub) else None,
-                      b_ub=b_ub if len(ub) else None, A_eq=A_eq if len(eq) else None,
-                      b_eq=b_eq if len(eq) else None, bounds=bounds, method="highs")
-        return res.status == 0
-
     active = set(groups)
     conflicts: list[list[str]] = []
     reasons: list[str] = []
     relaxed: list[str] = []
     while not feasible(active):
-        # deletion filter (Chinneck & Dravnieks 1991): drop each group whose removal keeps the
-        # set infeasible; what remains is an irreducible infeasible subset
+        # drop each group whose removal keeps the set infeasible; what remains is an IIS
         iis = set(active)
         for g in sorted(active, key=lambda g: (g not in soft, g)):
             if not feasible(iis - {g}):
@@ -548,33 +592,7 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
         drop = min(cand, key=lambda g: (priority.index(g.split(":")[0]), g))
         active.discard(drop)
         relaxed.append(drop)
-
-    ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=True)
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                  bounds=bounds, method="highs")
-    if res.status != 0:  # pragma: no cover - feasibility was established above
-        raise InfeasiblePlanError(f"HiGHS: {res.message}", conflicts=sorted(active))
-    xv = res.x[:nx]
-    x = {d: {p: float(xv[idx[(d, p)]]) for p in x0[d]} for d in domains}
-    losses = coef @ xv if S else np.zeros(0)
-    losses0 = coef @ np.array([x0[d][p] for (d, p) in idx]) if S else np.zeros(0)
-    slack = b_ub - A_ub @ res.x
-    marg = res.ineqlin.marginals
-    info = []
-    for k, r in enumerate(ub):
-        j = S + k
-        info.append((r, float(slack[j]), float(marg[j])))
-    eq_marg = res.eqlin.marginals
-    for k, r in enumerate(eq):
-        if r.kind == "sum_to_one":
-            info.append((r, 0.0, float(eq_marg[k])))
-    return {"x": x, "losses": losses, "losses_before": losses0, "objective": float(res.fun),
-            "zeta": float(res.x[iz0]), "rows": info, "conflicts": conflicts,
-            "conflict_reasons": reasons,
-            "relaxed": relaxed, "status": "optimal" if not relaxed else "optimal (relaxed)",
-            "solver": {"method": "highs", "status": int(res.status), "message": res.message,
-                       "iterations": int(getattr(res, "nit", 0)), "variables": nvar,
-                       "inequalities": int(A_ub.shape[0]), "equalities": int(A_eq.shape[0])}}
+    return active, conflicts, reasons, relaxed
 
 
 def _diagnose(conflict: list[str], rows: list[_Row], x0: dict, budget: float,
@@ -739,30 +757,14 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
         raise OptionError(f"{a.focal}: no domain with data to plan")
     B = req.budget
     cap_step = B / 2 if req.capacity is None else req.capacity
-    x0: dict[str, dict[str, float]] = {}
-    for d in ds:
-        r = a.domains[d]
-        sh = dict(r.shares)
-        for p in doctrine.poles:
-            if not _codes_of(p, list(sh), r.year):
-                sh.setdefault(p, 0.0)
-        sh.setdefault("OTH", 0.0)
-        x0[d] = sh
+    x0 = _current_shares(a, ds)
     partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
                       key=lambda p: -max(x0[d].get(p, 0.0) for d in ds))
     if scenarios is None:
         scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
                                       horizon=req.horizon)
     disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
-    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
-            for d in ds}
-    for d, p, v in req.capacities:
-        if d not in caps or p not in caps[d]:
-            known = sorted(caps[d]) if d in caps else []
-            raise OptionError(f"capacity for {d}:{p}: not a planned domain and partner; "
-                              f"domains planned: {ds}" + (f"; partners in {d}: {known}"
-                                                          if known else ""))
-        caps[d][p] = float(v)
+    caps = _capacities(x0, cap_step, req.capacities)
     ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
     specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
     sol = solve_cvar_plan(
@@ -778,13 +780,11 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
     shifts = pd.DataFrame(recs)
     var0, cvar0 = _cvar(sol["losses_before"], req.alpha)
     var1, cvar1 = _cvar(sol["losses"], req.alpha)
-    binding = []
-    for r, slack, m in sol["rows"]:
-        is_binding = abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)
-        if is_binding:
-            binding.append(Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
-                                      _explain(r, slack, m)))
-    binding.sort(key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
+    binding = sorted((Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
+                                 _explain(r, slack, m))
+                      for r, slack, m in sol["rows"]
+                      if abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)),
+                     key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
     after = _planned_rules(a, {d: {p: v for p, v in sol["x"][d].items() if v > 1e-9}
                                for d in ds})
     return Plan(focal=a.focal, request=req, status=sol["status"], shifts=shifts,
@@ -795,6 +795,37 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                 solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
                 domains={d: {"year": a.domains[d].year, "weight": doctrine.weight(d),
                              "substitutability": doctrine.substitutability(d)} for d in ds})
+
+
+def _current_shares(a, ds: list[str]) -> dict[str, dict[str, float]]:
+    """Domain -> partner -> current share: the partners with a share, every pole not already
+    present through its members (at 0) and ``OTH``."""
+    x0: dict[str, dict[str, float]] = {}
+    for d in ds:
+        r = a.domains[d]
+        sh = dict(r.shares)
+        for p in a.doctrine.poles:
+            if not _codes_of(p, list(sh), r.year):
+                sh.setdefault(p, 0.0)
+        sh.setdefault("OTH", 0.0)
+        x0[d] = sh
+    return x0
+
+
+def _capacities(x0: dict, cap_step: float, given) -> dict[str, dict[str, float]]:
+    """Each partner's cap: its share plus ``cap_step`` (at most 1; OTH cannot grow), then the
+    ``(domain, partner, cap)`` overrides, each of a planned domain and partner."""
+    ds = list(x0)
+    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
+            for d in ds}
+    for d, p, v in given:
+        if d not in caps or p not in caps[d]:
+            known = sorted(caps[d]) if d in caps else []
+            raise OptionError(f"capacity for {d}:{p}: not a planned domain and partner; "
+                              f"domains planned: {ds}" + (f"; partners in {d}: {known}"
+                                                          if known else ""))
+        caps[d][p] = float(v)
+    return caps
 
 
 def _planned_rules(a, planned: dict[str, dict[str, float]]) -> list:

@@ -157,7 +157,10 @@ def test_unregister_restores(cap_doctrine):
     assert json.dumps(after.to_dict(), sort_keys=True, default=str) == json.dumps(
         before.to_dict(), sort_keys=True, default=str)
     # the threshold is refused again once no registered rule declares it
-    with pytest.raises(DoctrineError, match="unknown threshold 'top_share_cap'"):
+    line = cap_doctrine.read_text(encoding="utf-8").splitlines().index(
+        "top_share_cap = 0.29") + 1
+    with pytest.raises(DoctrineError, match=rf"{cap_doctrine} line {line}, "
+                       r"thresholds\.top_share_cap: unknown threshold \(saw 0\.29\)"):
         load_doctrine(cap_doctrine)
 
 
@@ -179,7 +182,9 @@ def test_threshold_values_checked(registered, tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text(text.replace("[thresholds]\n", "[thresholds]\ntop_share_cap = 1.5\n", 1),
                  encoding="utf-8")
-    with pytest.raises(DoctrineError, match=r"top_share_cap: expecting a number in 0\.\.1"):
+    line = p.read_text(encoding="utf-8").splitlines().index("top_share_cap = 1.5") + 1
+    with pytest.raises(DoctrineError, match=rf"line {line}, thresholds\.top_share_cap: "
+                       r"expecting a number in 0\.\.1, got 1\.5"):
         load_doctrine(p)
 
 

@@ -41,7 +41,8 @@ Name = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 class Thresholds(BaseModel):
     """Every threshold a rule reads: the built-in rules' below, and the thresholds a registered
-    rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`); any other key is refused."""
+    rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`). A :class:`Doctrine`
+    refuses any other key and checks those values against the rule's declared range."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -55,25 +56,6 @@ class Thresholds(BaseModel):
     min_viable_partners: Annotated[int, Field(strict=True, ge=1, le=1000)] = 2
     viable_share: Share = 0.05
     max_volatility: Share = 0.2
-
-    @model_validator(mode="before")
-    @classmethod
-    def _declared_only(cls, data):
-        """Keys beyond the fields must be thresholds a registered rule declares."""
-        if not isinstance(data, dict):
-            return data
-        from .rules import threshold_spec
-
-        out = dict(data)
-        for key, value in data.items():
-            if key in cls.model_fields:
-                continue
-            spec = threshold_spec(key)
-            if spec is None:
-                raise ValueError(f"unknown threshold {short(key)}; expected one of "
-                                 f"{sorted(cls.model_fields)} or a threshold of a registered rule")
-            out[key] = spec.validate(key, value)
-        return out
 
 
 class Domains(BaseModel):
@@ -189,6 +171,7 @@ def _consistency(d: Doctrine) -> list[str]:
         bad = [x for x in ds if x not in domains]
         if bad:
             out.append(f"roles.{pole}: unknown domain(s) {few(bad)}; expected {expected}")
+    out += _extra_thresholds(d.thresholds)
     led = [x for ds in d.roles.values() for x in ds]
     dup = sorted({x for x in led if led.count(x) > 1})
     if dup:
@@ -202,6 +185,26 @@ def _consistency(d: Doctrine) -> list[str]:
     if not out and not any(d.weight(x) > 0 for x in expected):
         out.append("weights: every domain weight is 0 (given or default); expected at least one "
                    "weight > 0, since totals divide by the sum of the weights")
+    return out
+
+
+def _extra_thresholds(t: Thresholds) -> list[str]:
+    """Problems with the thresholds beyond the built-in ones: each must be declared by a
+    registered rule and lie in its range."""
+    from .rules import threshold_spec
+
+    out = []
+    for key, value in (t.model_extra or {}).items():
+        spec = threshold_spec(key)
+        if spec is None:
+            out.append(f"thresholds.{key}: unknown threshold (saw {short(value)}); expected one "
+                       f"of {sorted(Thresholds.model_fields)} or a threshold a registered rule "
+                       "declares")
+            continue
+        try:
+            spec.validate(key, value)
+        except ValueError as exc:
+            out.append(str(exc))
     return out
 
 

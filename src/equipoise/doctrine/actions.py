@@ -1270,21 +1270,10 @@ def _compare(before: State, after: State, tol: float = 1e-9) -> list[dict]:
 
 
 def _rule_rows(before: State, after: State) -> list[dict]:
-    rb = {r.name: r for r in before.assessment.rules}
-    ra = {r.name: r for r in after.assessment.rules}
-    out = []
-    for name in list(rb) + [n for n in ra if n not in rb]:
-        b, a = rb.get(name), ra.get(name)
-        mb = None if b is None else b.margin
-        ma = None if a is None else a.margin
-        delta = None if mb is None or ma is None or math.isnan(mb) or math.isnan(ma) else ma - mb
-        out.append({"name": name,
-                    "passed_before": None if b is None else b.passed,
-                    "passed_after": None if a is None else a.passed,
-                    "margin_before": mb, "margin_after": ma, "margin_change": delta,
-                    "direction": None if not delta else ("improves" if delta > 0 else "worsens"),
-                    "description": (a or b).description})
-    return out
+    """Every registered rule's verdict before and after the action."""
+    from .rules import compare_verdicts
+
+    return compare_verdicts(before.assessment.rules, after.assessment.rules)
 
 
 def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: str | None = None,

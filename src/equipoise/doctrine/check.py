@@ -89,7 +89,8 @@ class DoctrineCheck(RichSummary):
     doctrine : Doctrine
         The doctrine checked.
     rules : list[RuleResult]
-        One record per rule (see :func:`equipoise.doctrine.rules.check_rules`).
+        One verdict per rule (:class:`~equipoise.doctrine.rules.RuleResult`, from the rule
+        registry: :func:`equipoise.doctrine.rules.check_rules`).
     source_rows : dict[str, list[dict]]
         rule name -> the canonical flow rows behind its numbers.
     assessment : Assessment
@@ -201,21 +202,6 @@ def _short(v: Any) -> str:
     return s if len(s) <= 50 else s[:47] + "..."
 
 
-def _membership_rows(focal: str) -> list[dict]:
-    """The focal state's rows of the shipped memberships table joined to the organisations."""
-    try:
-        mem = reference.load("memberships")
-        orgs = reference.load("organisations")
-    except (FileNotFoundError, KeyError):
-        return []
-    own = mem[mem["country"] == focal]
-    own = own.assign(file="reference/memberships.csv", line=own.index + 2)
-    m = own.merge(orgs[["org", "kind", "led_by", "aimed_at"]], on="org", how="left")
-    cols = [c for c in ("file", "line", "org", "kind", "led_by", "aimed_at", "start_year", "end_year",
-                        "status", "source") if c in m.columns]
-    return _records(m[cols].astype(object).where(m[cols].notna(), None))
-
-
 def attach(assessment, flows=None, *, plan=None, evaluations=()) -> Any:
     """Put the doctrine check (with source rows), a plan and action evaluations into an
     assessment's output: ``assessment.to_dict()["doctrine"]`` then holds ``check``, ``plan``
@@ -233,31 +219,30 @@ def attach(assessment, flows=None, *, plan=None, evaluations=()) -> Any:
     return assessment
 
 
+def _domain_rows(a, frame: pd.DataFrame, r, cache: dict) -> list[dict]:
+    """The default evidence rows of a verdict: the rows behind the domains it is about."""
+    recs: list[dict] = []
+    for d in _rule_domains(r.name, r.evidence):
+        if d not in a.domains:
+            continue
+        if d not in cache:
+            cache[d] = _records(rule_source_rows(frame, a.focal, a.domains[d]))
+        recs.extend(cache[d])
+    return recs
+
+
 def check_assessment(a, frame: pd.DataFrame | None = None) -> DoctrineCheck:
     """A :class:`DoctrineCheck` from an existing assessment (its rules, with source rows from
     ``frame``, the flows it was computed from)."""
+    from . import rules as registry
+
     rows: dict[str, list[dict]] = {}
     if frame is not None:
         cache: dict[str, list[dict]] = {}
         for r in a.rules:
-            recs: list[dict] = []
-            for d in _rule_domains(r.name, r.evidence):
-                if d not in a.domains:
-                    continue
-                if d not in cache:
-                    cache[d] = _records(rule_source_rows(frame, a.focal, a.domains[d]))
-                recs.extend(cache[d])
-            if r.name == "equidistance" and frame is not None:
-                eq = frame[(frame["reporter"] == a.focal)
-                           & (frame["indicator"] == "political.unga.agreement")
-                           & frame["partner"].isin(a.doctrine.poles)]
-                period = a.equidistance.get("period")
-                if period is not None:
-                    eq = eq[eq["year"] == period]
-                recs = _records(eq[[c for c in ROW_COLUMNS if c in eq.columns]])
-            if r.name == "no_camp":
-                recs = _membership_rows(a.focal)
-            rows[r.name] = recs
+            rule = registry.get(r.kind)
+            own = None if rule is None else rule.source_rows(a, frame, r)
+            rows[r.name] = own if own is not None else _domain_rows(a, frame, r, cache)
     return DoctrineCheck(focal=a.focal, doctrine=a.doctrine, rules=list(a.rules),
                          source_rows=rows, assessment=a)
 

@@ -40,7 +40,11 @@ Name = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 
 class Thresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Every threshold a rule reads: the built-in rules' below, and the thresholds a registered
+    rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`). A :class:`Doctrine`
+    refuses any other key and checks those values against the rule's declared range."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     critical_share: Share = 0.5
     low_substitutability: Share = 0.3
@@ -167,6 +171,7 @@ def _consistency(d: Doctrine) -> list[str]:
         bad = [x for x in ds if x not in domains]
         if bad:
             out.append(f"roles.{pole}: unknown domain(s) {few(bad)}; expected {expected}")
+    out += _extra_thresholds(d.thresholds)
     led = [x for ds in d.roles.values() for x in ds]
     dup = sorted({x for x in led if led.count(x) > 1})
     if dup:
@@ -180,6 +185,26 @@ def _consistency(d: Doctrine) -> list[str]:
     if not out and not any(d.weight(x) > 0 for x in expected):
         out.append("weights: every domain weight is 0 (given or default); expected at least one "
                    "weight > 0, since totals divide by the sum of the weights")
+    return out
+
+
+def _extra_thresholds(t: Thresholds) -> list[str]:
+    """Problems with the thresholds beyond the built-in ones: each must be declared by a
+    registered rule and lie in its range."""
+    from .rules import threshold_spec
+
+    out = []
+    for key, value in (t.model_extra or {}).items():
+        spec = threshold_spec(key)
+        if spec is None:
+            out.append(f"thresholds.{key}: unknown threshold (saw {short(value)}); expected one "
+                       f"of {sorted(Thresholds.model_fields)} or a threshold a registered rule "
+                       "declares")
+            continue
+        try:
+            spec.validate(key, value)
+        except ValueError as exc:
+            out.append(str(exc))
     return out
 
 

@@ -67,13 +67,20 @@ import pandas as pd
 from .. import reference
 from .._results import RichSummary
 from ..errors import EquipoiseError, InfeasiblePlanError, OptionError
+from . import rules as _rules
+from .rules import PlanContext, PlanRow
+from .rules.role import ROLE_LEAD  # noqa: F401 (kept for callers of plan.ROLE_LEAD)
 
 __all__ = ["MAX_SCENARIOS", "Plan", "PlanRequest", "Scenarios", "default_scenarios", "plan", "portfolio_risk",
            "solve_cvar_plan"]
 
 EPS_SHIFT = 1e-6
-ROLE_LEAD = 1e-6
-SOFT_PRIORITY = ("keep_viable", "no_squeeze", "role", "critical_share")
+
+
+def soft_priority() -> tuple[str, ...]:
+    """The plan kinds of the registered rules, lowest relaxation priority (dropped first)
+    first: ``keep_viable``, ``no_squeeze``, ``role``, ``critical_share`` for the shipped rules."""
+    return tuple(r.plan_kind for r in sorted(_rules.plan_rules(), key=lambda r: r.priority))
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -203,6 +210,8 @@ class PlanRequest:
     keep_viable: bool = True
     no_squeeze: bool = True
     strict: bool = False
+    #: plan kinds of registered rules left out of the program (beside the four flags above)
+    without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < self.max_shift <= 1:
@@ -366,16 +375,7 @@ def _pct(a: float, b: float) -> str:
 
 # --------------------------------------------------------------------------- the LP
 
-@dataclass
-class _Row:
-    name: str
-    group: str
-    kind: str
-    domain: str
-    coefs: dict[int, float]
-    rhs: float
-    eq: bool = False
-    names: dict = field(default_factory=dict)
+_Row = PlanRow
 
 
 def _cvar(losses: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -397,7 +397,7 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
                     critical_cap: dict[str, float] | None = None,
                     keep_viable: dict[str, dict[str, float]] | None = None,
                     squeeze: dict[str, dict] | None = None,
-                    strict: bool = False) -> dict:
+                    strict: bool = False, specs: dict | None = None) -> dict:
     """Solve the CVaR plan on explicit inputs (the engine behind :func:`plan`).
 
     Parameters
@@ -424,6 +424,11 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
         ``cap`` (the poles other than the domain's leader).
     strict
         Raise :class:`InfeasiblePlanError` instead of relaxing doctrine constraints.
+    specs
+        plan kind -> the input of that registered rule's plan rows (what its ``plan_spec``
+        returns); ``roles``, ``critical_cap``, ``keep_viable`` and ``squeeze`` are the inputs
+        of the shipped rules' kinds ``role``, ``critical_share``, ``keep_viable`` and
+        ``no_squeeze``.
 
     Returns
     -------
@@ -441,7 +446,7 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
     nx = len(idx)
     S = next(iter(disruption.values())).shape[0] if disruption else 0
     # variable layout: x (nx) | u (nx) | v (nx) | zeta (1) | z (S)
-    iu, iv, iz0, iz = nx, 2 * nx, 3 * nx, 3 * nx + 1
+    iu, iz0, iz = nx, 3 * nx, 3 * nx + 1
     nvar = 3 * nx + 1 + S
     wsum = sum(weights[d] for d in domains) or 1.0
     c = np.zeros(nvar)
@@ -459,8 +464,55 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
                       sp.csr_matrix(-np.ones((S, 1))), -sp.identity(S, format="csr")],
                      format="csr") if S else sp.csr_matrix((0, nvar))
 
+    rows = _structural_rows(x0, idx, nx, budget, capacity)
+    given = {"role": roles, "critical_share": critical_cap, "keep_viable": keep_viable,
+             "no_squeeze": squeeze, **(specs or {})}
+    for rule in _rules.plan_rules():
+        rows += rule.plan_rows(given.get(rule.plan_kind), x0, idx)
+
+    bounds = [(0, None)] * (3 * nx) + [(None, None)] + [(0, None)] * S
+
+    def build(active_groups: set[str], with_scen: bool):
+        return _matrices(rows, active_groups, nvar, scen if with_scen else None)
+
+    def feasible(active: set[str]) -> bool:
+        ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=False)
+        res = linprog(np.zeros(nvar), A_ub=A_ub if len(ub) else None,
+                      b_ub=b_ub if len(ub) else None, A_eq=A_eq if len(eq) else None,
+                      b_eq=b_eq if len(eq) else None, bounds=bounds, method="highs")
+        return res.status == 0
+
+    active, conflicts, reasons, relaxed = _relax(rows, feasible, x0, budget, capacity, strict)
+    ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=True)
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
+                  bounds=bounds, method="highs")
+    if res.status != 0:  # pragma: no cover - feasibility was established above
+        raise InfeasiblePlanError(f"HiGHS: {res.message}", conflicts=sorted(active))
+    xv = res.x[:nx]
+    x = {d: {p: float(xv[idx[(d, p)]]) for p in x0[d]} for d in domains}
+    losses = coef @ xv if S else np.zeros(0)
+    losses0 = coef @ np.array([x0[d][p] for (d, p) in idx]) if S else np.zeros(0)
+    slack = b_ub - A_ub @ res.x
+    marg = res.ineqlin.marginals
+    info = [(r, float(slack[S + k]), float(marg[S + k])) for k, r in enumerate(ub)]
+    info += [(r, 0.0, float(res.eqlin.marginals[k])) for k, r in enumerate(eq)
+             if r.kind == "sum_to_one"]
+    return {"x": x, "losses": losses, "losses_before": losses0, "objective": float(res.fun),
+            "zeta": float(res.x[iz0]), "rows": info, "conflicts": conflicts,
+            "conflict_reasons": reasons,
+            "relaxed": relaxed, "status": "optimal" if not relaxed else "optimal (relaxed)",
+            "solver": {"method": "highs", "status": int(res.status), "message": res.message,
+                       "iterations": int(getattr(res, "nit", 0)), "variables": nvar,
+                       "inequalities": int(A_ub.shape[0]), "equalities": int(A_eq.shape[0])}}
+
+
+def _structural_rows(x0: dict, idx: dict, nx: int, budget: float,
+                     capacity: dict) -> list[_Row]:
+    """The rows every plan has: the split ``x - u + v = x0``, shares summing to one, the
+    shift budget and the partners' capacities, domain by domain."""
+    iu, iv = nx, 2 * nx
     rows: list[_Row] = []
-    for d in domains:
+    for d in x0:
         ps = list(x0[d])
         # x - u + v = x0
         for p in ps:
@@ -479,91 +531,49 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
             if cap < 1.0 - 1e-12:
                 rows.append(_Row(f"capacity:{d}:{p}", f"capacity:{d}", "capacity", d,
                                  {idx[(d, p)]: 1.0}, cap))
-    for d, spec in (roles or {}).items():
-        if d not in x0:
-            continue
-        pole = spec["pole"]
-        own = [idx[(d, c_)] for c_ in spec["codes"][pole] if (d, c_) in idx]
-        for q, codes in spec["codes"].items():
-            if q == pole:
-                continue
-            co: dict[int, float] = {}
-            names: dict[str, float] = {}
-            for i in own:
-                co[i] = co.get(i, 0.0) - 1.0
-            for c_ in spec["codes"][pole]:
-                names[c_] = -1.0
-            for c_ in codes:
-                if (d, c_) in idx:
-                    co[idx[(d, c_)]] = co.get(idx[(d, c_)], 0.0) + 1.0
-                    names[c_] = names.get(c_, 0.0) + 1.0
-            # strictly ahead (by 1e-6): a tie goes to the pole listed first, which may not be
-            # the role pole
-            rows.append(_Row(f"role:{pole}:{d}>={q}", f"role:{pole}:{d}", "role", d, co,
-                             -ROLE_LEAD, names=names))
-    for d, cap in (critical_cap or {}).items():
-        if d not in x0:
-            continue
-        for p in x0[d]:
-            c_p = cap.get(p) if isinstance(cap, dict) else cap
-            if p != "OTH" and c_p is not None:
-                rows.append(_Row(f"critical_share:{d}:{p}", f"critical_share:{d}",
-                                 "critical_share", d, {idx[(d, p)]: 1.0}, c_p))
-    for d, low in (keep_viable or {}).items():
-        for p, lo in low.items():
-            if (d, p) in idx:
-                rows.append(_Row(f"keep_viable:{d}:{p}", f"keep_viable:{d}", "keep_viable", d,
-                                 {idx[(d, p)]: -1.0}, -lo))
+    return rows
 
-    for d, spec in (squeeze or {}).items():
-        if d not in x0:
-            continue
-        for q, codes in spec["codes"].items():
-            co = {idx[(d, c_)]: 1.0 for c_ in codes if (d, c_) in idx}
-            if co:
-                rows.append(_Row(f"no_squeeze:{d}:{q}", f"no_squeeze:{d}", "no_squeeze", d, co,
-                                 spec["cap"]))
 
-    bounds = [(0, None)] * (3 * nx) + [(None, None)] + [(0, None)] * S
+def _matrices(rows: list[_Row], active: set[str], nvar: int, scen=None):
+    """The program's matrices over the rows of the ``active`` groups (split rows always), the
+    scenario rows ``scen`` on top of the inequalities when given."""
+    import scipy.sparse as sp
 
-    def build(active_groups: set[str], with_scen: bool):
-        act = [r for r in rows if r.group in active_groups or r.kind == "split"]
-        ub = [r for r in act if not r.eq]
-        eq = [r for r in act if r.eq]
+    act = [r for r in rows if r.group in active or r.kind == "split"]
+    ub = [r for r in act if not r.eq]
+    eq = [r for r in act if r.eq]
 
-        def mat(rs):
-            ii, jj, vv = [], [], []
-            for k, r in enumerate(rs):
-                for j, v in r.coefs.items():
-                    ii.append(k)
-                    jj.append(j)
-                    vv.append(v)
-            return sp.csr_matrix((vv, (ii, jj)), shape=(len(rs), nvar))
+    def mat(rs):
+        ii, jj, vv = [], [], []
+        for k, r in enumerate(rs):
+            for j, v in r.coefs.items():
+                ii.append(k)
+                jj.append(j)
+                vv.append(v)
+        return sp.csr_matrix((vv, (ii, jj)), shape=(len(rs), nvar))
 
-        A_ub = mat(ub)
-        b_ub = np.array([r.rhs for r in ub])
-        if with_scen:
-            A_ub = sp.vstack([scen, A_ub], format="csr")
-            b_ub = np.concatenate([np.zeros(S), b_ub])
-        return ub, eq, A_ub, b_ub, mat(eq), np.array([r.rhs for r in eq])
+    A_ub = mat(ub)
+    b_ub = np.array([r.rhs for r in ub])
+    if scen is not None:
+        A_ub = sp.vstack([scen, A_ub], format="csr")
+        b_ub = np.concatenate([np.zeros(scen.shape[0]), b_ub])
+    return ub, eq, A_ub, b_ub, mat(eq), np.array([r.rhs for r in eq])
 
+
+def _relax(rows: list[_Row], feasible, x0: dict, budget: float, capacity: dict,
+           strict: bool) -> tuple[set[str], list[list[str]], list[str], list[str]]:
+    """While the groups cannot all hold: find an irreducible infeasible subset (the deletion
+    filter of Chinneck & Dravnieks 1991), name it, drop its doctrine group of lowest relaxation
+    priority. Returns the active groups, the conflicts, their reasons and the groups dropped."""
     groups = list(dict.fromkeys(r.group for r in rows if r.kind != "split"))
-    soft = {g for g in groups if g.split(":")[0] in SOFT_PRIORITY}
-
-    def feasible(active: set[str]) -> bool:
-        ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=False)
-        res = linprog(np.zeros(nvar), A_ub=A_ub if len(ub) else None,
-                      b_ub=b_ub if len(ub) else None, A_eq=A_eq if len(eq) else None,
-                      b_eq=b_eq if len(eq) else None, bounds=bounds, method="highs")
-        return res.status == 0
-
+    priority = soft_priority()
+    soft = {g for g in groups if g.split(":")[0] in priority}
     active = set(groups)
     conflicts: list[list[str]] = []
     reasons: list[str] = []
     relaxed: list[str] = []
     while not feasible(active):
-        # deletion filter (Chinneck & Dravnieks 1991): drop each group whose removal keeps the
-        # set infeasible; what remains is an irreducible infeasible subset
+        # drop each group whose removal keeps the set infeasible; what remains is an IIS
         iis = set(active)
         for g in sorted(active, key=lambda g: (g not in soft, g)):
             if not feasible(iis - {g}):
@@ -579,77 +589,31 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
                 + ", ".join(conflict) + (" (all are hard limits: shares, shift budget, "
                                          "capacity)" if not cand else "") + f". {why}",
                 conflicts=conflict)
-        drop = min(cand, key=lambda g: (SOFT_PRIORITY.index(g.split(":")[0]), g))
+        drop = min(cand, key=lambda g: (priority.index(g.split(":")[0]), g))
         active.discard(drop)
         relaxed.append(drop)
-
-    ub, eq, A_ub, b_ub, A_eq, b_eq = build(active, with_scen=True)
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
-                  bounds=bounds, method="highs")
-    if res.status != 0:  # pragma: no cover - feasibility was established above
-        raise InfeasiblePlanError(f"HiGHS: {res.message}", conflicts=sorted(active))
-    xv = res.x[:nx]
-    x = {d: {p: float(xv[idx[(d, p)]]) for p in x0[d]} for d in domains}
-    losses = coef @ xv if S else np.zeros(0)
-    losses0 = coef @ np.array([x0[d][p] for (d, p) in idx]) if S else np.zeros(0)
-    slack = b_ub - A_ub @ res.x
-    marg = res.ineqlin.marginals
-    info = []
-    for k, r in enumerate(ub):
-        j = S + k
-        info.append((r, float(slack[j]), float(marg[j])))
-    eq_marg = res.eqlin.marginals
-    for k, r in enumerate(eq):
-        if r.kind == "sum_to_one":
-            info.append((r, 0.0, float(eq_marg[k])))
-    return {"x": x, "losses": losses, "losses_before": losses0, "objective": float(res.fun),
-            "zeta": float(res.x[iz0]), "rows": info, "conflicts": conflicts,
-            "conflict_reasons": reasons,
-            "relaxed": relaxed, "status": "optimal" if not relaxed else "optimal (relaxed)",
-            "solver": {"method": "highs", "status": int(res.status), "message": res.message,
-                       "iterations": int(getattr(res, "nit", 0)), "variables": nvar,
-                       "inequalities": int(A_ub.shape[0]), "equalities": int(A_eq.shape[0])}}
+    return active, conflicts, reasons, relaxed
 
 
 def _diagnose(conflict: list[str], rows: list[_Row], x0: dict, budget: float,
               capacity: dict) -> str:
-    """A sentence on why a conflicting set of constraint groups cannot hold together."""
+    """A sentence on why a conflicting set of constraint groups cannot hold together (each
+    rule's own :meth:`~equipoise.doctrine.rules.Rule.diagnose`; capacity here)."""
+    by_kind = {r.plan_kind: r for r in _rules.plan_rules()}
     out = []
     for g in conflict:
-        kind, _, rest = g.partition(":")
-        d = rest.split(":")[-1] if kind == "role" else rest.split(":")[0]
+        kind = g.partition(":")[0]
+        d = g.rsplit(":", 1)[-1]
         if d not in x0:
             continue
-        if kind == "critical_share":
-            caps = {r.name.split(":")[2]: r.rhs for r in rows if r.group == g}
-            over = {p: x0[d][p] - c for p, c in caps.items() if x0[d][p] - c > budget}
-            for p, gap in over.items():
-                out.append(f"{p} holds {x0[d][p]:.3f} of {d} and its cap is {caps[p]:.3f}: "
-                           f"{gap:.3f} would have to move, but at most {budget:.3f} of {d} can "
-                           "move over the horizon")
-        elif kind == "role":
-            pole = rest.split(":")[0]
-            own = [r for r in rows if r.group == g]
-            for r in own:
-                q = r.name.split(">=")[1]
-                a = sum(x0[d].get(c, 0.0) for c in _row_codes(r, -1.0))
-                b = sum(x0[d].get(c, 0.0) for c in _row_codes(r, +1.0))
-                if b - a > 2 * budget:
-                    out.append(f"{q} holds {b:.3f} of {d} against {pole}'s {a:.3f}: closing a "
-                               f"gap of {b - a:.3f} needs more than the {budget:.3f} that can "
-                               "move")
-        elif kind == "keep_viable":
-            out.append(f"keeping every viable partner of {d} at its floor leaves too little room")
+        if kind in by_kind:
+            out += by_kind[kind].diagnose(g, rows, x0, budget)
         elif kind == "capacity":
             tot = sum(min(capacity.get(d, {}).get(p, 1.0), 1.0) for p in x0[d])
             if tot < sum(x0[d].values()) - 1e-9:
                 out.append(f"the capacities of {d} add up to {tot:.3f}, less than the whole "
                            "domain")
     return "; ".join(dict.fromkeys(out)) or "These constraint groups cannot all hold together."
-
-
-def _row_codes(r: _Row, sign: float) -> list[str]:
-    return [k for k, v in r.names.items() if v == sign]
 
 
 def _explain(r: _Row, slack: float, marginal: float) -> str:
@@ -666,31 +630,23 @@ def _explain(r: _Row, slack: float, marginal: float) -> str:
         p = r.name.split(":")[2]
         return (f"{p} cannot absorb more of {r.domain}: 0.01 more capacity for {p} would lower "
                 f"the CVaR by about {gain}.")
-    if r.kind == "role":
-        pole, q = r.name.split(":")[1], r.name.split(">=")[1]
-        return (f"The doctrine's role ({pole} leads {r.domain}) binds against {q}: it keeps "
-                f"{q}'s share at or below {pole}'s; relaxing it by 0.01 would lower the CVaR by "
-                f"about {gain}.")
-    if r.kind == "critical_share":
-        p = r.name.split(":")[2]
-        return (f"The critical-share cap binds for {p} in {r.domain} (no partner at or above "
-                f"the doctrine's critical share, in the domain or in one of its indicators, at "
-                f"a cap of {r.rhs:.3f}); the cap costs about {gain} of CVaR per 0.01.")
-    if r.kind == "keep_viable":
-        p = r.name.split(":")[2]
-        return (f"Kuik's fallback keeps {p} viable in {r.domain}; without this floor the CVaR "
-                f"could fall by about {gain} per 0.01.")
-    if r.kind == "no_squeeze":
-        q = r.name.split(":")[2]
-        return (f"{q} is held below the squeeze threshold in {r.domain} (two poles may not both "
-                f"be large there); the limit costs about {gain} of CVaR per 0.01.")
     if r.kind == "sum_to_one":
         return (f"Shares of {r.domain} add up to one; the dual value {marginal:+.5f} is the "
                 f"CVaR price of a unit of {r.domain} share at the margin.")
+    for rule in _rules.plan_rules():
+        if rule.plan_kind == r.kind:
+            return rule.explain(r, gain, marginal)
     return f"dual value {marginal:+.5f}"
 
 
 # --------------------------------------------------------------------------- front door
+
+def _wanted(req: PlanRequest, rule) -> bool:
+    """Whether ``rule``'s plan rows go into the program: its PlanRequest flag (``roles``,
+    ``critical_share``, ``keep_viable``, ``no_squeeze``) and not listed in ``without``."""
+    flag = getattr(req, rule.plan_toggle) if rule.plan_toggle else True
+    return bool(flag) and rule.plan_kind not in req.without
+
 
 def _plan_domains(a, doctrine, domains) -> list[str]:
     want = domains or [d for d in a.domains if d in doctrine.domains.critical
@@ -733,7 +689,8 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
          capacities: dict[tuple[str, str], float] | None = None, alpha: float = 0.95,
          n_scenarios: int = 2000, seed: int = 0, domains: list[str] | None = None,
          roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
-         no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None, assessment=None) -> Plan:
+         no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
+         assessment=None, without: tuple[str, ...] = ()) -> Plan:
     """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
     Parameters
@@ -756,6 +713,9 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
         Domains to plan (default: the doctrine's critical and functional domains with data).
     roles, critical_share, keep_viable, no_squeeze
         Include these doctrine constraints (applied when feasible, see the module docstring).
+    without
+        Plan kinds of other registered rules to leave out
+        (:func:`equipoise.doctrine.rules.plan_rules`).
     strict
         Raise :class:`~equipoise.errors.InfeasiblePlanError` rather than relax a doctrine
         constraint.
@@ -779,7 +739,7 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                       alpha=float(alpha), scenarios=int(n_scenarios), seed=int(seed),
                       domains=tuple(domains) if domains else None, roles=roles,
                       critical_share=critical_share, keep_viable=keep_viable,
-                      no_squeeze=no_squeeze, strict=strict)
+                      no_squeeze=no_squeeze, strict=strict, without=tuple(without))
     if assessment is None:
         if not isinstance(doctrine, Doctrine):
             doctrine = load_doctrine(doctrine, focal=focal)
@@ -792,82 +752,25 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
         assessment = assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine)
     a = assessment
     doctrine = a.doctrine
-    t = doctrine.thresholds
     ds = _plan_domains(a, doctrine, list(req.domains) if req.domains else None)
     if not ds:
         raise OptionError(f"{a.focal}: no domain with data to plan")
     B = req.budget
     cap_step = B / 2 if req.capacity is None else req.capacity
-    x0: dict[str, dict[str, float]] = {}
-    for d in ds:
-        r = a.domains[d]
-        sh = dict(r.shares)
-        for p in doctrine.poles:
-            if not _codes_of(p, list(sh), r.year):
-                sh.setdefault(p, 0.0)
-        sh.setdefault("OTH", 0.0)
-        x0[d] = sh
+    x0 = _current_shares(a, ds)
     partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
                       key=lambda p: -max(x0[d].get(p, 0.0) for d in ds))
     if scenarios is None:
         scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
                                       horizon=req.horizon)
     disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
-    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
-            for d in ds}
-    for d, p, v in req.capacities:
-        if d not in caps or p not in caps[d]:
-            known = sorted(caps[d]) if d in caps else []
-            raise OptionError(f"capacity for {d}:{p}: not a planned domain and partner; "
-                              f"domains planned: {ds}" + (f"; partners in {d}: {known}"
-                                                          if known else ""))
-        caps[d][p] = float(v)
-    role_spec = {}
-    if req.roles:
-        for pole, rds in doctrine.roles.items():
-            for d in rds:
-                if d in x0:
-                    yr = a.domains[d].year
-                    role_spec[d] = {"pole": pole, "codes": {
-                        q: _codes_of(q, list(x0[d]), yr) for q in doctrine.poles}}
-    crit: dict[str, dict[str, float]] = {}
-    if req.critical_share:
-        c = t.critical_share - 1e-6
-        for d in ds:
-            # where the rule can fail: a critical domain with low substitutability
-            if d not in doctrine.domains.critical or \
-                    doctrine.substitutability(d) > t.low_substitutability:
-                continue
-            caps_d = {p: c for p in x0[d] if p != "OTH"}
-            # the screen's indicator rows: partner p's share there moves with x_p / x0_p
-            for row in getattr(a.domains[d], "screen", None) or []:
-                p, sh = row.get("partner"), float(row.get("share") or 0.0)
-                if row.get("indicator") == "(domain composite)" or p not in caps_d or sh <= 0:
-                    continue
-                if x0[d][p] > 0:
-                    caps_d[p] = min(caps_d[p], c * x0[d][p] / sh)
-            crit[d] = caps_d
-    keep = {}
-    if req.keep_viable:
-        for d in ds:
-            if d in doctrine.domains.critical:
-                keep[d] = {p: t.viable_share for p, s in x0[d].items()
-                           if p != "OTH" and s >= t.viable_share}
-    sq = {}
-    if req.no_squeeze:
-        for d in ds:
-            if d not in doctrine.domains.functional:
-                continue
-            yr = a.domains[d].year
-            lead = doctrine.role_of(d) or a.distinctness["leaders"].get(d)
-            sq[d] = {"cap": t.squeeze_share - 1e-6,
-                     "codes": {q: _codes_of(q, list(x0[d]), yr) for q in doctrine.poles
-                               if q != lead}}
+    caps = _capacities(x0, cap_step, req.capacities)
+    ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
+    specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
     sol = solve_cvar_plan(
         x0, disruption, weights={d: doctrine.weight(d) for d in ds},
         substitutability={d: doctrine.substitutability(d) for d in ds}, budget=B,
-        capacity=caps, alpha=req.alpha, roles=role_spec, critical_cap=crit,
-        keep_viable=keep, squeeze=sq, strict=req.strict)
+        capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
     recs = []
     for d in ds:
         for p, s0 in x0[d].items():
@@ -877,13 +780,11 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
     shifts = pd.DataFrame(recs)
     var0, cvar0 = _cvar(sol["losses_before"], req.alpha)
     var1, cvar1 = _cvar(sol["losses"], req.alpha)
-    binding = []
-    for r, slack, m in sol["rows"]:
-        is_binding = abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)
-        if is_binding:
-            binding.append(Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
-                                      _explain(r, slack, m)))
-    binding.sort(key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
+    binding = sorted((Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
+                                 _explain(r, slack, m))
+                      for r, slack, m in sol["rows"]
+                      if abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)),
+                     key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
     after = _planned_rules(a, {d: {p: v for p, v in sol["x"][d].items() if v > 1e-9}
                                for d in ds})
     return Plan(focal=a.focal, request=req, status=sol["status"], shifts=shifts,
@@ -894,6 +795,37 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                 solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
                 domains={d: {"year": a.domains[d].year, "weight": doctrine.weight(d),
                              "substitutability": doctrine.substitutability(d)} for d in ds})
+
+
+def _current_shares(a, ds: list[str]) -> dict[str, dict[str, float]]:
+    """Domain -> partner -> current share: the partners with a share, every pole not already
+    present through its members (at 0) and ``OTH``."""
+    x0: dict[str, dict[str, float]] = {}
+    for d in ds:
+        r = a.domains[d]
+        sh = dict(r.shares)
+        for p in a.doctrine.poles:
+            if not _codes_of(p, list(sh), r.year):
+                sh.setdefault(p, 0.0)
+        sh.setdefault("OTH", 0.0)
+        x0[d] = sh
+    return x0
+
+
+def _capacities(x0: dict, cap_step: float, given) -> dict[str, dict[str, float]]:
+    """Each partner's cap: its share plus ``cap_step`` (at most 1; OTH cannot grow), then the
+    ``(domain, partner, cap)`` overrides, each of a planned domain and partner."""
+    ds = list(x0)
+    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
+            for d in ds}
+    for d, p, v in given:
+        if d not in caps or p not in caps[d]:
+            known = sorted(caps[d]) if d in caps else []
+            raise OptionError(f"capacity for {d}:{p}: not a planned domain and partner; "
+                              f"domains planned: {ds}" + (f"; partners in {d}: {known}"
+                                                          if known else ""))
+        caps[d][p] = float(v)
+    return caps
 
 
 def _planned_rules(a, planned: dict[str, dict[str, float]]) -> list:

@@ -1,0 +1,169 @@
+"""The parts every doctrine rule shares: the verdict, the rule class, a threshold and a plan row.
+
+A rule is one subclass of :class:`Rule` registered in :mod:`equipoise.doctrine.rules`: its
+``kind``, the thresholds it reads, a ``check`` that returns verdicts, and where it has them its
+plan rows, their explanation and their relaxation priority. See docs/architecture.md, "Adding a
+rule".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+__all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Threshold"]
+
+#: Verdict states. A later change may add "insufficient" (too little data to judge); today a
+#: verdict is "pass" exactly when ``passed`` is true.
+PASS = "pass"
+FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's verdict: ``passed`` and ``status``, the signed ``margin`` (positive = room to
+    spare), the numbers compared (``value`` against ``threshold``) and the ``evidence``."""
+
+    name: str
+    passed: bool
+    margin: float
+    value: Any
+    threshold: Any
+    description: str
+    evidence: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``"pass"`` or ``"fail"`` (a property, so ``to_dict()`` keeps its keys)."""
+        return PASS if self.passed else FAIL
+
+    @property
+    def kind(self) -> str:
+        """The rule kind: the name up to its first ``:`` (``role:CHN:trade`` -> ``role``)."""
+        return self.name.split(":", 1)[0]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A threshold a rule adds to the doctrine's ``[thresholds]`` table: its default and the
+    closed range a TOML value must fall in (a number, not a boolean, finite)."""
+
+    default: float
+    low: float = 0.0
+    high: float = 1.0
+    integer: bool = False
+    doc: str = ""
+
+    def validate(self, key: str, value: Any) -> float:
+        ok_type = int if self.integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, ok_type) \
+                or not math.isfinite(float(value)) or not self.low <= value <= self.high:
+            what = "a whole number" if self.integer else "a number"
+            raise ValueError(f"thresholds.{key}: expecting {what} in {self.low:g}..{self.high:g}"
+                             f", got {value!r}")
+        return value
+
+
+@dataclass
+class PlanRow:
+    """One row of the plan's linear program: ``sum coefs[j] x_j <= rhs`` (``== rhs`` when
+    ``eq``); ``group`` is what the relaxation drops together, ``kind`` the rule's plan kind."""
+
+    name: str
+    group: str
+    kind: str
+    domain: str
+    coefs: dict[int, float]
+    rhs: float
+    eq: bool = False
+    names: dict = field(default_factory=dict)
+
+
+@dataclass
+class PlanContext:
+    """What a rule needs to build its plan rows: the assessment, the planned domains, the
+    current shares ``x0`` (domain -> partner -> share, poles and OTH included) and a function
+    ``codes(pole, domain)`` giving the partners of ``x0[domain]`` that make up a pole."""
+
+    assessment: Any
+    domains: list[str]
+    x0: dict[str, dict[str, float]]
+    codes: Any
+
+
+class Rule:
+    """A doctrine rule kind. Subclass it, set the class attributes, implement :meth:`check`.
+
+    Attributes
+    ----------
+    kind : str
+        The rule kind, the first part of every verdict name (``kind`` or ``kind:<domain>``).
+    order : int
+        Its place in the output (the shipped rules use 10..90; equal orders keep the order of
+        registration, so a rule registered later without an order comes last).
+    reads : tuple[str, ...]
+        The assessment attributes the check reads (``domains``, ``distinctness``,
+        ``equidistance``, ``predictability``, ``blocs``, ``doctrine``); registering a rule that
+        reads anything else fails, so the plan's "rules after" cannot go stale silently.
+    thresholds : dict[str, Threshold]
+        Thresholds this rule adds to the doctrine TOML (the built-in rules read the fields of
+        :class:`~equipoise.doctrine.model.Thresholds`).
+    per_critical_domain : bool
+        Checked once per critical domain with data (``check(a, domain)``); neighbouring
+        per-domain rules are interleaved domain by domain.
+    plan_kind : str or None
+        The kind of the rule's plan rows (None: the rule has no plan rows).
+    plan_order : int
+        Where its rows go in the program (lower first).
+    priority : int
+        Relaxation priority of its plan rows when the program is infeasible: the lowest is
+        dropped first.
+    plan_toggle : str or None
+        The :class:`~equipoise.doctrine.plan.PlanRequest` flag that switches its rows off.
+    """
+
+    kind: ClassVar[str] = ""
+    order: ClassVar[int] = 1000
+    reads: ClassVar[tuple[str, ...]] = ()
+    thresholds: ClassVar[dict[str, Threshold]] = {}
+    per_critical_domain: ClassVar[bool] = False
+    plan_kind: ClassVar[str | None] = None
+    plan_order: ClassVar[int] = 100
+    priority: ClassVar[int] = 100
+    plan_toggle: ClassVar[str | None] = None
+
+    def check(self, a, domain: str | None = None) -> RuleResult | list[RuleResult] | None:
+        """The verdict(s) of this rule on assessment ``a`` (of ``domain`` when per domain)."""
+        raise NotImplementedError
+
+    def threshold(self, doctrine, key: str):
+        """A threshold of the doctrine: the TOML value, else this rule's default."""
+        v = getattr(doctrine.thresholds, key, None)
+        return self.thresholds[key].default if v is None else v
+
+    def source_rows(self, a, frame, verdict: RuleResult) -> list[dict] | None:
+        """The canonical rows behind a verdict, or None for the default (the rows of the
+        domains the verdict is about)."""
+        return None
+
+    # ------------------------------------------------------------------ plan (optional)
+    def plan_spec(self, ctx: PlanContext) -> Any:
+        """The rule's plan input built from the assessment (domain -> spec); None or empty for
+        no rows."""
+        return None
+
+    def plan_rows(self, spec: Any, x0: dict, idx: dict) -> list[PlanRow]:
+        """The program rows of ``spec``; ``idx[(domain, partner)]`` is a share's column."""
+        return []
+
+    def explain(self, row: PlanRow, gain: str, marginal: float) -> str:
+        """A sentence on a binding row: ``gain`` is the CVaR change per 0.01 of share."""
+        return f"dual value {marginal:+.5f}"
+
+    def diagnose(self, group: str, rows: list[PlanRow], x0: dict, budget: float) -> list[str]:
+        """Sentences on why this rule's ``group`` takes part in an infeasible set."""
+        return []

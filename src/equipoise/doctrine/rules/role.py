@@ -1,0 +1,94 @@
+"""``role:<pole>:<domain>``: each pole leads the domains the doctrine gives it. Plan rows:
+the role pole's share at least every other pole's."""
+
+from __future__ import annotations
+
+from ._base import PlanContext, PlanRow, Rule, RuleResult
+
+#: The role pole must be strictly ahead by this much in the plan: a tie goes to the pole listed
+#: first, which may not be the role pole.
+ROLE_LEAD = 1e-6
+
+
+class Role(Rule):
+    kind = "role"
+    order = 30
+    reads = ("domains", "distinctness", "doctrine")
+    plan_kind = "role"
+    plan_order = 10
+    priority = 2
+    plan_toggle = "roles"
+
+    def check(self, a, domain=None) -> list[RuleResult]:
+        pm = a.distinctness["pole_shares"]
+        out = []
+        for pole, doms in a.doctrine.roles.items():
+            for dom in doms:
+                if dom not in pm:
+                    out.append(RuleResult(
+                        f"role:{pole}:{dom}", False, float("nan"), None, pole,
+                        f"{pole} leads {dom} (its role in the doctrine)",
+                        {"note": f"no data for domain {dom}"}))
+                    continue
+                own = pm[dom].get(pole, 0.0)
+                other = max((v for p, v in pm[dom].items() if p != pole), default=0.0)
+                lead = a.distinctness["leaders"].get(dom)
+                out.append(RuleResult(
+                    f"role:{pole}:{dom}", lead == pole, own - other,
+                    {"leader": lead, "pole_share": own, "best_other_pole_share": other}, pole,
+                    f"{pole} leads {dom} (its role in the doctrine); margin = its share minus "
+                    f"the largest other pole's",
+                    {"pole_shares": pm[dom], **a.domains[dom].evidence()}))
+        return out
+
+    def plan_spec(self, ctx: PlanContext) -> dict:
+        doctrine = ctx.assessment.doctrine
+        spec = {}
+        for pole, rds in doctrine.roles.items():
+            for d in rds:
+                if d in ctx.x0:
+                    spec[d] = {"pole": pole,
+                               "codes": {q: ctx.codes(q, d) for q in doctrine.poles}}
+        return spec
+
+    def plan_rows(self, spec, x0, idx) -> list[PlanRow]:
+        rows = []
+        for d, s in (spec or {}).items():
+            if d not in x0:
+                continue
+            pole = s["pole"]
+            own = [idx[(d, c_)] for c_ in s["codes"][pole] if (d, c_) in idx]
+            for q, codes in s["codes"].items():
+                if q == pole:
+                    continue
+                co: dict[int, float] = {}
+                names: dict[str, float] = {}
+                for i in own:
+                    co[i] = co.get(i, 0.0) - 1.0
+                for c_ in s["codes"][pole]:
+                    names[c_] = -1.0
+                for c_ in codes:
+                    if (d, c_) in idx:
+                        co[idx[(d, c_)]] = co.get(idx[(d, c_)], 0.0) + 1.0
+                        names[c_] = names.get(c_, 0.0) + 1.0
+                rows.append(PlanRow(f"role:{pole}:{d}>={q}", f"role:{pole}:{d}", "role", d, co,
+                                    -ROLE_LEAD, names=names))
+        return rows
+
+    def explain(self, row, gain, marginal) -> str:
+        pole, q = row.name.split(":")[1], row.name.split(">=")[1]
+        return (f"The doctrine's role ({pole} leads {row.domain}) binds against {q}: it keeps "
+                f"{q}'s share at or below {pole}'s; relaxing it by 0.01 would lower the CVaR by "
+                f"about {gain}.")
+
+    def diagnose(self, group, rows, x0, budget) -> list[str]:
+        _, pole, d = group.split(":")
+        out = []
+        for r in (r for r in rows if r.group == group):
+            q = r.name.split(">=")[1]
+            a = sum(x0[d].get(c, 0.0) for c, v in r.names.items() if v == -1.0)
+            b = sum(x0[d].get(c, 0.0) for c, v in r.names.items() if v == +1.0)
+            if b - a > 2 * budget:
+                out.append(f"{q} holds {b:.3f} of {d} against {pole}'s {a:.3f}: closing a gap "
+                           f"of {b - a:.3f} needs more than the {budget:.3f} that can move")
+        return out

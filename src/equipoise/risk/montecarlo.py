@@ -213,6 +213,8 @@ class SimulationRequest:
     chunk_size : scenarios per chunk, 1 .. :data:`MAX_CHUNK`.
     batches : batches of the batch-means standard errors, 2 .. :data:`MAX_BATCHES`.
 
+    Notes
+    -----
     Every value is checked for type and range; a wrong one raises :class:`OptionError` (or
     :class:`UnknownCountryError` for codes) naming the field, what was expected and the value.
     """

@@ -161,6 +161,15 @@ CASES = [
     ("report-out-folder", ["report", "--out", "{a_folder}"], 2, ["--out", "is a folder"]),
     ("run-out-file", ["run", "--out", "{markup.csv}"], 2, ["--out", "is a file"]),
     ("screen-parquet-folder", ["screen", "--parquet", "{a_folder}"], 2, ["--parquet"]),
+    # the screen's thresholds are numbers too
+    ("screen-thresholds-hhi", ["screen", "--thresholds", "import_hhi=5"], 2,
+     ["thresholds.import_hhi", "0..1", "Got '5'"]),
+    ("screen-thresholds-nan", ["screen", "--thresholds", "world=nan"], 2,
+     ["thresholds.world_export_hhi", "Got 'nan'"]),
+    ("screen-thresholds-window", ["screen", "--thresholds", "window=100000"], 2,
+     ["thresholds.window", "1..30"]),
+    ("screen-thresholds-min-years", ["screen", "--thresholds", "window=2,min_years=3"], 2,
+     ["min_years <= window", "Got min_years=3"]),
 ]
 
 

@@ -24,11 +24,13 @@ def _digest(obj) -> str:
 
 
 def _portable(obj):
-    """``obj`` with every ``file`` that lies inside the package cut to ``equipoise/...`` (the
-    embedded dataset's rows carry the absolute path of the checkout)."""
+    """``obj`` with every ``file`` of the embedded dataset as its path in the datasets folder
+    (``kazakhstan/flows.csv``), the form the rows carry since the provenance stopped naming the
+    checkout; an older absolute path is cut the same way."""
     if isinstance(obj, dict):
-        return {k: (v[v.rindex("/equipoise/") + 1:] if k == "file" and isinstance(v, str)
-                    and "/equipoise/" in v else _portable(v)) for k, v in obj.items()}
+        return {k: (v[v.rindex("/datasets/") + len("/datasets/"):] if k == "file"
+                    and isinstance(v, str) and "/datasets/" in v else _portable(v))
+                for k, v in obj.items()}
     if isinstance(obj, list):
         return [_portable(x) for x in obj]
     return obj

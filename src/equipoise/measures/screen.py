@@ -23,6 +23,7 @@ Lefebvre, K. & Wibaux, P. (2024), CEPII GeoDep; European Commission (2021) SWD(2
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -386,4 +387,14 @@ def parse_thresholds(text: str | None, base: Thresholds | None = None) -> Thresh
             kw[k] = int(v) if k in ("window", "min_years") else float(v)
         except ValueError as exc:
             raise OptionError(f"thresholds.{k}: expecting a number. Got {v!r}.") from exc
+        lo, hi = _THRESHOLD_RANGES[k]
+        if not (math.isfinite(kw[k]) and lo <= kw[k] <= hi):
+            raise OptionError(f"thresholds.{k}: expecting a number in {lo:g}..{hi:g}. "
+                              f"Got {v!r}.")
     return replace(th, **kw)
+
+
+# Bounds of the screen's thresholds as an input: HHIs are shares of 1, a window longer than
+# the BACI/Comtrade series (1995-) is meaningless, and a ratio beyond 10^6 flags nothing.
+_THRESHOLD_RANGES = {"import_hhi": (0.0, 1.0), "world_export_hhi": (0.0, 1.0),
+                     "import_export_ratio": (0.0, 1e6), "window": (1, 30), "min_years": (1, 30)}

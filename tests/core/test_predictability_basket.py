@@ -57,6 +57,14 @@ def test_volatility_uses_only_the_common_indicator(entering):
     assert c["compared"] == [X] and c["entering"] == [Y] and c["leaving"] == []
     assert c["same_basket"] is False
     assert c["indicator_years"] == {X: [2021, 2022]}
+    assert c["partners_entering"] == [] and c["partners_leaving"] == []
+
+
+def test_partners_of_the_compared_indicators_entering_are_listed(tmp_path):
+    rows = _rows(2021, X, {"CHN": 6, "RUS": 4}) + _rows(2022, X, {"CHN": 4, "USA": 6})
+    (c,) = _volatility(read_flows(_write(tmp_path, rows)))["changes"]
+    assert c["partners_entering"] == ["USA"] and c["partners_leaving"] == ["RUS"]
+    assert c["tv"] == pytest.approx(0.6)  # 0.5 * (0.2 + 0.4 + 0.6)
 
 
 def test_same_basket_is_true_when_nothing_enters(tmp_path):

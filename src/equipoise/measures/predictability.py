@@ -105,7 +105,9 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
         note}; each change is {from, to, tv (None when insufficient), tv_published (the TV of
         the published domain shares, basket changes included), same_basket, compared,
         carried, entering, leaving, indicator_years (compared indicator -> [year in a, year in
-        b]), reason (for an insufficient pair)}.
+        b]), partners_entering / partners_leaving (named partners of the compared indicators
+        in one year only: the same basket of indicators can still differ in partners; shown,
+        not corrected), reason (for an insufficient pair)}.
     """
     if ishares is None or "indicator_years" not in series.columns:
         return _plain(series)
@@ -142,6 +144,10 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
             else:
                 w = dict(zip(compared, w / w.sum(), strict=True))
                 c["tv"] = _tv(_mix(by_iy, pa, w), _mix(by_iy, pb, w))
+                named = [{p for p in by_iy[(i, y[i])].index if p != "OTH"} for y in (pa, pb)
+                         for i in compared]
+                na, nb = set().union(*named[:len(compared)]), set().union(*named[len(compared):])
+                c["partners_entering"], c["partners_leaving"] = sorted(nb - na), sorted(na - nb)
             changes.append(c)
         ok = [c["tv"] for c in changes if c["tv"] is not None]
         vol = sum(ok) / len(ok) if ok else float("nan")

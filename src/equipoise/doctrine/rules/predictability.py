@@ -18,7 +18,8 @@ from ._base import Rule, RuleResult
 def _pairs(rec: dict) -> list[dict]:
     """The year pairs of one domain in the evidence: the years, the distance (None when
     insufficient), the basket flag and the indicators compared, entering and leaving."""
-    keys = ("from", "to", "tv", "same_basket", "compared", "entering", "leaving", "reason")
+    keys = ("from", "to", "tv", "same_basket", "compared", "entering", "leaving",
+            "partners_entering", "partners_leaving", "reason")
     return [{k: c[k] for k in keys if k in c} for c in rec.get("changes", [])]
 
 

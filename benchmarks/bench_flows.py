@@ -171,7 +171,7 @@ def _old_validate(df: pd.DataFrame, source: str, lines: np.ndarray):
     """The checks as they were (per-cell ``map``, a scan of the table per group row); returns
     (problems as tuples, loaded line numbers)."""
     from equipoise import reference
-    from equipoise.io.flows import _EXPECTED, COLUMNS
+    from equipoise.io.flows import _EXPECTED, COLUMNS, _unit_detail
 
     raw = df[list(COLUMNS)].copy()
     for c in COLUMNS:
@@ -213,8 +213,14 @@ def _old_validate(df: pd.DataFrame, source: str, lines: np.ndarray):
         "domain_mismatch", lambda i: f"indicator {raw['indicator'].iat[i]!r} belongs to "
         f"{exp_domain.iat[i]!r}")
     exp_unit = raw["indicator"].map(ind["unit"])
-    add(known_ind & ~blank(raw["unit"]) & (exp_unit != raw["unit"]), "unit", "unit_mismatch",
-        lambda i: f"indicator {raw['indicator'].iat[i]!r} is measured in {exp_unit.iat[i]!r}")
+    ut = reference.unit_table()
+    dim = ut["dimension"].to_dict()
+    convertible = [e != u and u in dim and e in dim and dim[u] == dim[e]
+                   for u, e in zip(raw["unit"], exp_unit, strict=True)]
+    add(known_ind & ~blank(raw["unit"]) & (exp_unit != raw["unit"]) & ~np.array(convertible,
+                                                                                 dtype=bool),
+        "unit", "unit_mismatch",
+        lambda i: _unit_detail(raw["indicator"].iat[i], exp_unit.iat[i], ut))
 
     raw["file"] = source
     raw["line"] = lines

@@ -381,8 +381,9 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
             extras["engagement"] = engagement_summary(focal, doctrine.poles, events=events)
         except (EquipoiseError, FileNotFoundError) as exc:
             notes.append(f"engagement: not available ({exc})")
+    volatility = share_volatility(series, ishares, weights=weights)
     a = Assessment(focal=focal, doctrine=doctrine, domains=domains, distinctness=distinctness,
-                   equidistance=equi, predictability=share_volatility(series),
+                   equidistance=equi, predictability=volatility,
                    blocs=membership_check(doctrine), notes=notes, extras=extras)
     a.rules = check_rules(a)
     from .doctrine.check import attach

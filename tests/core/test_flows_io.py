@@ -56,7 +56,7 @@ def test_missing_column_names_it(tmp_path):
         ("20x2,MNG,CHN,trade,trade.goods.turnover,,3,USD bn,test", InputError, "year", "'20x2'",
          "an integer year"),
         ("2022,MNG,CHN,trade,trade.goods.turnover,,3,EUR bn,test", InputError, "unit",
-         "'EUR bn'", "the unit the indicators table gives"),
+         "'EUR bn'", "a unit of the dimension of the indicator's unit"),
     ],
 )
 def test_bad_cell_error_names_file_line_column_value_expected(tmp_path, row, exc, column, seen,

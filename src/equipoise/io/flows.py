@@ -22,10 +22,19 @@ reason code            meaning
 ``unknown_domain``     domain not in the domains table
 ``unknown_indicator``  indicator not in the indicators table
 ``domain_mismatch``    the indicator belongs to another domain
-``unit_mismatch``      the unit differs from the indicator's unit
+``unit_mismatch``      the unit is neither the indicator's unit nor another unit of its
+                       dimension in the units table (USD mn for USD bn is converted, t for
+                       USD bn or EUR bn is refused)
 ``duplicate_key``      same (year, reporter, partner, indicator, product) as an earlier row
 ``group_overlap``      a group and one of its members both appear for one indicator and year
 =====================  =======================================================================
+
+Units: a row may give its value in any unit of the dimension of the indicator's unit (the
+shipped units table, :func:`equipoise.reference.unit_table`: USD, USD thousand/mn/bn; t, kt, mt;
+m3, mcm, bcm; TIV, TIV mn; %, share). Its value is converted to the indicator's unit
+(``value * factor_given / factor_indicator``, vectorised) and its ``unit`` becomes the
+indicator's; a unit of another dimension, or one not in the table that differs from the
+indicator's, is ``unit_mismatch``.
 
 Line numbers are the physical line of the file where the record starts (blank lines and
 newlines inside quoted fields counted), from 1 with the header on its line; for Parquet the
@@ -92,7 +101,7 @@ _EXPECTED = {
     "unknown_domain": "one of the domains in the domains table",
     "unknown_indicator": "an indicator listed in the indicators table",
     "domain_mismatch": "the domain the indicators table gives for this indicator",
-    "unit_mismatch": "the unit the indicators table gives for this indicator",
+    "unit_mismatch": "a unit of the dimension of the indicator's unit (units table)",
     "duplicate_key": "one row per (year, reporter, partner, indicator, product)",
     "group_overlap": "either a group or its members for one indicator and year, not both",
 }
@@ -623,14 +632,41 @@ def _row_problems(df: pd.DataFrame, source: str, first_line: int | np.ndarray,
     add(known_ind & known_domain & (exp_dom_code != dom_code), "domain", "domain_mismatch",
         lambda ix: [f"indicator {ind_names[ind_pos[i]]!r} belongs to "
                     f"{exp_dom[ind_pos[i]]!r}" for i in ix])
-    units = pd.Index(ind["unit"].unique())
+    # units: the indicator's own unit, or another unit of its dimension (converted below)
+    ut = reference.unit_table()
+    units = pd.Index(pd.unique(np.concatenate([ind["unit"].to_numpy(dtype=object),
+                                               ut.index.to_numpy(dtype=object)])))
     exp_unit = np.asarray(ind["unit"], dtype=object)
     exp_unit_code = np.append(units.get_indexer(ind["unit"]), -2)[ind_pos]
-    add(known_ind & ~blank["unit"] & (_lookup(cols["unit"], units) != exp_unit_code), "unit",
-        "unit_mismatch",
-        lambda ix: [f"indicator {ind_names[ind_pos[i]]!r} is measured in "
-                    f"{exp_unit[ind_pos[i]]!r}" for i in ix])
+    given = _lookup(cols["unit"], units)
+    u_row = np.append(ut.index.get_indexer(units), -1)  # units position -> units table row
+    u_dim = np.append(pd.Index(ut["dimension"].unique()).get_indexer(ut["dimension"]), -1)
+    u_fac = np.append(ut["factor"].to_numpy(dtype=float), np.nan)
+    e_row = np.append(ut.index.get_indexer(ind["unit"]), -1)[ind_pos]
+    g_row = u_row[given]
+    same = given == exp_unit_code
+    convert = known_ind & ~same & (u_dim[g_row] >= 0) & (u_dim[g_row] == u_dim[e_row])
+    add(known_ind & ~blank["unit"] & ~same & ~convert, "unit", "unit_mismatch",
+        lambda ix: [_unit_detail(ind_names[ind_pos[i]], exp_unit[ind_pos[i]], ut)
+                    for i in ix])
+    if numbers is not None:
+        with np.errstate(invalid="ignore"):
+            # multiply, then divide: exact for the decimal factors of the table
+            numbers["value"] = np.where(convert, value_num * u_fac[g_row] / u_fac[e_row],
+                                        value_num)
+        numbers["unit"] = np.where(convert, exp_unit[ind_pos],
+                                   cols["unit"].to_numpy(dtype=object))
     return problems
+
+
+def _unit_detail(indicator: str, unit: str, ut: pd.DataFrame) -> str:
+    """What a unit_mismatch expected: the indicator's unit, its dimension and the units of it."""
+    if unit not in ut.index:
+        return f"indicator {indicator!r} is measured in {unit!r}, which converts from no other unit"
+    dim = ut.at[unit, "dimension"]
+    same = ", ".join(ut.index[ut["dimension"] == dim])
+    return (f"indicator {indicator!r} is measured in {unit!r}, dimension {dim}: "
+            f"any of {same}")
 
 
 def _member_table() -> pd.DataFrame:
@@ -790,6 +826,8 @@ def _typed(df: pd.DataFrame, numbers: dict | None = None) -> pd.DataFrame:
     if numbers is not None:
         out["year"] = numbers["year"].astype("int64")
         out["value"] = numbers["value"].astype("float64")
+        if "unit" in numbers:
+            out["unit"] = numbers["unit"]
     else:
         out["year"] = pd.to_numeric(out["year"]).astype("int64")
         out["value"] = pd.to_numeric(out["value"]).astype("float64")
@@ -884,7 +922,7 @@ def _check_cells(df: pd.DataFrame, source: str, lines: np.ndarray
     ok = np.ones(len(raw), dtype=bool)
     if problems:
         ok = ~np.isin(lines, np.unique([p.line for p in problems]))
-    numbers = {k: np.where(ok, v, 0) for k, v in numbers.items()}
+    numbers = {k: v if k == "unit" else np.where(ok, v, 0) for k, v in numbers.items()}
     return _typed(raw, numbers), ok, problems
 
 

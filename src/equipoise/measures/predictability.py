@@ -1,35 +1,161 @@
-"""Predictability: how much a domain's partner shares move from one year to the next."""
+"""Predictability: how much a domain's partner shares move from one year to the next.
+
+Policy, not data churn: two years of a domain are compared on the same basket of indicators.
+A domain's shares in a year combine the indicators that have a figure within the lookback
+(:func:`equipoise.measures.exposure.domain_share_series`), so the set of indicators changes from
+year to year as sources start, stop or skip a year. Comparing those combined shares would count
+an indicator entering or leaving as a change of partners. Here each consecutive pair of years
+``a, b`` is compared only on the indicators present in both years whose figure was renewed
+(the year an indicator contributes to ``b`` is later than the one it contributes to ``a``):
+
+* ``compared``: in both baskets with a new figure in ``b``; the shares of ``a`` and ``b`` are
+  recombined over these indicators only (their weights renormalised) and the distance measured;
+* ``carried``: in both baskets with the same figure (carried forward by the lookback): it holds
+  no observation of change and is left out;
+* ``entering`` / ``leaving``: in the basket of ``b`` only / of ``a`` only; left out;
+* ``same_basket``: no indicator entering or leaving.
+
+A pair with nothing to compare is *insufficient data*: its distance is ``None`` (not 0) and it
+does not enter the domain's volatility; a domain without any comparable pair has volatility NaN
+and a ``note`` saying why.
+"""
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Mapping
 
 import pandas as pd
 
 __all__ = ["share_volatility"]
 
+INSUFFICIENT = "insufficient data"
 
-def share_volatility(series: pd.DataFrame) -> dict[str, dict]:
-    """Mean year-on-year total variation distance of each domain's shares.
 
-    For consecutive years with data ``t-1, t`` the distance is
-    ``TV = 0.5 * sum_p |s_p(t) - s_p(t-1)|`` (0: same distribution; 1: disjoint partners), the
-    total variation distance between the two share vectors (Levin, Peres & Wilmer 2009, ch. 4).
-    The volatility of a domain is the mean TV over its consecutive pairs; it needs two years.
+def _tv(a: pd.Series, b: pd.Series) -> float:
+    """Total variation distance ``0.5 * sum_p |a_p - b_p|`` (a partner absent counts 0)."""
+    a, b = a.align(b, fill_value=0.0)
+    return 0.5 * float((b - a).abs().sum())
 
-    ``series`` has columns domain, year, partner, share (``domain_share_series``).
-    Returns domain -> {volatility, years, n_pairs, changes: [{from, to, tv}]}.
-    """
+
+def _mix(by_iy: dict, years: dict[str, int], w: dict[str, float]) -> pd.Series:
+    """Weighted mean of the indicators' partner shares (a partner absent from one counts 0)."""
+    out = pd.Series(dtype=float)
+    for i, wi in w.items():
+        out = out.add(by_iy[(i, years[i])] * wi, fill_value=0.0)
+    return out
+
+
+def _parse_years(text: str) -> dict[str, int]:
+    """``"ind:2022;other:2021"`` -> {ind: 2022, other: 2021} (an indicator code has no ``:``)."""
+    out = {}
+    for part in str(text).split(";"):
+        if part:
+            ind, _, y = part.rpartition(":")
+            out[ind] = int(y)
+    return out
+
+
+def _plain(series: pd.DataFrame) -> dict[str, dict]:
+    """Volatility of shares that carry no indicator information (the basket is unknown)."""
     out: dict[str, dict] = {}
     for domain, g in series.groupby("domain"):
         wide = g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
                              fill_value=0.0).sort_index()
         years = [int(y) for y in wide.index]
-        changes = []
-        for a, b in itertools.pairwise(years):
-            tv = 0.5 * float((wide.loc[b] - wide.loc[a]).abs().sum())
-            changes.append({"from": a, "to": b, "tv": tv})
+        changes = [{"from": a, "to": b, "tv": _tv(wide.loc[a], wide.loc[b]),
+                    "same_basket": None} for a, b in itertools.pairwise(years)]
         vol = sum(c["tv"] for c in changes) / len(changes) if changes else float("nan")
         out[str(domain)] = {"volatility": vol, "years": years, "n_pairs": len(changes),
-                            "changes": changes}
+                            "n_insufficient": 0, "changes": changes,
+                            "note": "indicator baskets unknown (shares given without indicators)"}
+    return out
+
+
+def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, *,
+                     weights: Mapping[str, float] | None = None) -> dict[str, dict]:
+    """Mean year-on-year total variation distance of each domain's shares, on the same basket.
+
+    For consecutive years with data ``a, b`` the distance is
+    ``TV = 0.5 * sum_p |s_p(b) - s_p(a)|`` (0: same distribution; 1: disjoint partners), the
+    total variation distance between the two share vectors (Levin, Peres & Wilmer 2009, ch. 4),
+    where ``s(a)`` and ``s(b)`` are the domain's shares recombined over the indicators compared
+    in that pair (module docstring). The volatility of a domain is the mean TV over its
+    comparable pairs.
+
+    Parameters
+    ----------
+    series
+        Columns domain, year, partner, share and, from
+        :func:`~equipoise.measures.exposure.domain_share_series`, indicator_years
+        (``indicator:year;...``).
+    ishares
+        The indicator shares the series was built from
+        (:func:`~equipoise.measures.exposure.indicator_shares`). Without them, or without
+        ``indicator_years``, the basket cannot be checked: the published shares are compared
+        and ``same_basket`` is None.
+    weights
+        Indicator weights overriding the indicators table (as used to build ``series``).
+
+    Returns
+    -------
+    dict
+        domain -> {volatility, years, n_pairs (comparable pairs), n_insufficient, changes,
+        note}; each change is {from, to, tv (None when insufficient), tv_published (the TV of
+        the published domain shares, basket changes included), same_basket, compared,
+        carried, entering, leaving, indicator_years (compared indicator -> [year in a, year in
+        b]), partners_entering / partners_leaving (named partners of the compared indicators
+        in one year only: the same basket of indicators can still differ in partners; shown,
+        not corrected), reason (for an insufficient pair)}.
+    """
+    if ishares is None or "indicator_years" not in series.columns:
+        return _plain(series)
+    from .exposure import _weights
+
+    by_iy = {(str(i), int(y)): g.groupby("partner")["share"].sum()
+             for (i, y), g in ishares.groupby(["indicator", "year"], sort=False)}
+    out: dict[str, dict] = {}
+    for domain, g in series.groupby("domain"):
+        wide = g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
+                             fill_value=0.0).sort_index()
+        picked = {int(y): _parse_years(t) for y, t in
+                  g.groupby("year")["indicator_years"].first().items()}
+        years = sorted(picked)
+        changes = []
+        for a, b in itertools.pairwise(years):
+            pa, pb = picked[a], picked[b]
+            common = sorted(set(pa) & set(pb))
+            compared = [i for i in common if pb[i] > pa[i]]
+            carried = [i for i in common if pb[i] <= pa[i]]
+            entering, leaving = sorted(set(pb) - set(pa)), sorted(set(pa) - set(pb))
+            c = {"from": a, "to": b, "tv": None,
+                 "tv_published": _tv(wide.loc[a], wide.loc[b]),
+                 "same_basket": not entering and not leaving, "compared": compared,
+                 "carried": carried, "entering": entering, "leaving": leaving,
+                 "indicator_years": {i: [pa[i], pb[i]] for i in compared}}
+            w = _weights(pd.Series(compared, dtype=object), weights) if compared else None
+            if not compared:
+                c["reason"] = (f"{INSUFFICIENT}: no indicator in both years" if not common else
+                               f"{INSUFFICIENT}: no indicator of both years has a newer figure "
+                               f"in {b} (carried: {', '.join(carried)})")
+            elif float(w.sum()) <= 0:
+                c["reason"] = f"{INSUFFICIENT}: the indicators compared have weight 0"
+            else:
+                w = dict(zip(compared, w / w.sum(), strict=True))
+                c["tv"] = _tv(_mix(by_iy, pa, w), _mix(by_iy, pb, w))
+                named = [{p for p in by_iy[(i, y[i])].index if p != "OTH"} for y in (pa, pb)
+                         for i in compared]
+                na, nb = set().union(*named[:len(compared)]), set().union(*named[len(compared):])
+                c["partners_entering"], c["partners_leaving"] = sorted(nb - na), sorted(na - nb)
+            changes.append(c)
+        ok = [c["tv"] for c in changes if c["tv"] is not None]
+        vol = sum(ok) / len(ok) if ok else float("nan")
+        rec = {"volatility": vol, "years": years, "n_pairs": len(ok),
+               "n_insufficient": len(changes) - len(ok), "changes": changes}
+        if math.isnan(vol):
+            rec["note"] = (f"{INSUFFICIENT}: one year only ({years[0]})" if len(years) < 2 else
+                           f"{INSUFFICIENT}: no pair of years shares an indicator with a newer "
+                           f"figure ({len(changes)} pair(s) skipped)")
+        out[str(domain)] = rec
     return out

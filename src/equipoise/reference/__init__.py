@@ -13,6 +13,8 @@ Tables (CSV files in this folder, each with its sources):
 ``organisations``  organisations with kind, led_by, aimed_at and sources
 ``memberships``    memberships of states in organisations with start and end years and sources
 ``crosswalk``      extra country codes used by external datasets that are not ISO3
+``units``          unit -> dimension and factor to the dimension's base unit (definitional:
+                   SI prefixes and common usage, each row citing which)
 
 >>> from equipoise import reference
 >>> reference.load("countries").set_index("iso3").loc["KAZ", "cow"]
@@ -36,6 +38,7 @@ TABLES = (
     "organisations",
     "memberships",
     "crosswalk",
+    "units",
 )
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "known_codes",
     "load",
     "path",
+    "unit_table",
 ]
 
 
@@ -66,7 +70,7 @@ def _load(name: str) -> pd.DataFrame:
     for col in ("window", "start_year", "end_year"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce").astype("Int64")
-    for col in ("weight", "substitutability"):
+    for col in ("weight", "substitutability", "factor"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     if "critical" in df.columns:
@@ -119,6 +123,13 @@ def expand_group(code: str, year: int | None = None) -> list[str]:
 def indicator_table() -> pd.DataFrame:
     """The indicators table indexed by indicator name."""
     return _load("indicators").set_index("indicator")
+
+
+def unit_table() -> pd.DataFrame:
+    """The units table indexed by unit: ``dimension`` and ``factor`` (how many of the
+    dimension's base unit one unit is: ``USD mn`` 1e6 USD). Two units convert when they share
+    a dimension: ``value_in_b = value_in_a * factor_a / factor_b``."""
+    return _load("units").set_index("unit")
 
 
 def domain_list() -> list[str]:

@@ -66,18 +66,21 @@ def emit_json(obj: Any) -> None:
 
 
 def _shipped_paths(obj: Any) -> Any:
-    """A shipped dataset file is named by its path in the datasets folder
-    (``kazakhstan/flows.csv``, as the dashboard's API names it), not the install folder."""
+    """A file under a data folder is named by its path there (``kazakhstan/flows.csv``,
+    ``sipri-arms-transfers/trade_register_1995_2024.csv.gz``, as the dashboard's API names
+    them), a file under the working folder relative to it; other paths stay as the user gave
+    them (:func:`equipoise.io.files.shown_path`)."""
     if isinstance(obj, str):
-        return obj[len(_DATASETS):] if obj.startswith(_DATASETS) else obj
+        if not obj.startswith("/"):
+            return obj
+        from ..io.files import shown_path
+
+        return shown_path(obj)
     if isinstance(obj, dict):
         return {k: _shipped_paths(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_shipped_paths(v) for v in obj]
     return obj
-
-
-_DATASETS = str(Path(__file__).resolve().parents[1] / "datasets") + "/"
 
 
 def _clean(obj: Any) -> Any:

@@ -71,6 +71,32 @@ def display_path(path: str | Path) -> str:
         return str(path)
 
 
+def data_roots() -> list[str]:
+    """The folders whose files are named relative to them in output: the package's datasets,
+    ``$EQUIPOISE_SHARED_DATA`` (or ``../shared/data`` beside the checkout) and
+    ``$EQUIPOISE_VOTES``; longest first, so the most specific root wins."""
+    roots = [Path(__file__).resolve().parents[1] / "datasets"]
+    shared = os.environ.get("EQUIPOISE_SHARED_DATA")
+    roots.append(Path(shared) if shared else Path(__file__).resolve().parents[3].parent
+                 / "shared" / "data")
+    votes = os.environ.get("EQUIPOISE_VOTES")
+    if votes:
+        roots.append(Path(votes) if Path(votes).is_dir() else Path(votes).parent)
+    return sorted({os.path.abspath(r).rstrip("/") for r in roots}, key=len, reverse=True)
+
+
+def shown_path(path: str) -> str:
+    """An absolute ``path`` as output names it: relative to its data folder (see
+    :func:`data_roots`) when under one, else relative to the working folder when under it, else
+    unchanged (a path the user gave)."""
+    if not path.startswith("/"):
+        return path
+    for root in data_roots():
+        if path.startswith(root + "/"):
+            return path[len(root) + 1:]
+    return display_path(path)
+
+
 def _human(n: int) -> str:
     for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:

@@ -355,21 +355,14 @@ _ABS_PATH = re.compile(r"(?<![\w.:/\\~%-])/(?:[^\s/\\\"'`<>|:;,(){}\[\]]+/)+"
                        r"[^\s/\\\"'`<>|:;,(){}\[\]]*")
 
 
-def _data_roots() -> list[str]:
-    roots = [str(resources.files("equipoise").joinpath("datasets"))]
-    for env in ("EQUIPOISE_SHARED_DATA", "EQUIPOISE_VOTES"):
-        v = os.environ.get(env)
-        if v:
-            roots.append(os.path.abspath(v))
-    return sorted({r.rstrip("/") for r in roots}, key=len, reverse=True)
-
-
 def _shown_path(m: re.Match) -> str:
     p = m.group(0)
     first = p.split("/", 2)[1]
     if not first or not os.path.isdir("/" + first):
         return p  # an address on this site (/domain/trade), not a folder of this machine
-    for root in _data_roots():
+    from ..io.files import data_roots
+
+    for root in data_roots():
         if p.startswith(root + "/"):
             return p[len(root) + 1:]
     return posixpath.basename(p.rstrip("/")) or "."

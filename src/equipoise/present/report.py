@@ -328,7 +328,21 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
     doc = ctx.doctrine
     other_sources.append({"title": "Doctrine", "items": [f"{doc.name}: {doc.source or 'no source given'}"]})
     return {"assessment": a, "sections": sections, "findings": findings(a, extra),
-            "other_sources": other_sources}
+            "other_sources": other_sources, "narrative": report_narrative(ctx)}
+
+
+def report_narrative(ctx: Context) -> dict[str, str]:
+    """The plain-language paragraph per domain (:func:`equipoise.narrative.narrative`) of the
+    report's assessment; empty (with a warning) when it cannot be written, so that the rest of
+    the report is not lost."""
+    from ..narrative import narrative
+
+    try:
+        return narrative(ctx.assessment(), ctx.flows)
+    except Exception as exc:  # the narrative failing must not lose the report
+        warnings.warn(f"report narrative failed: {type(exc).__name__}: {exc}", RuntimeWarning,
+                      stacklevel=2)
+        return {}
 
 
 def _css() -> str:

@@ -224,12 +224,9 @@ def narrative(assessment, flows=None, *, previous: Mapping | None = None) -> dic
         ``{domain: DomainResult or None}`` for the previous year, instead of assessing it
         (see :func:`previous_domains`).
 
-    Example
-    -------
-    >>> import equipoise as eq                                   # doctest: +SKIP
-    >>> from equipoise.narrative import narrative                # doctest: +SKIP
-    >>> flows = eq.load_default(); a = eq.assess(flows)          # doctest: +SKIP
-    >>> print(narrative(a, flows)["trade"])                      # doctest: +SKIP
+    Examples
+    --------
+    ``flows = eq.load_default(); print(narrative(eq.assess(flows), flows)["trade"])``
     """
     if previous is None:
         if flows is None:

@@ -364,9 +364,8 @@ def render_report(ctx: Context, *, alignment_reps: int = 300) -> str:
     from .. import __version__, reference
 
     data = collect(ctx, alignment_reps=alignment_reps)
-    sources = ctx.sources_json()
-    for s in sources:
-        s["anchor"] = anchor(s["source"])
+    # copies: ctx.sources_json() is cached and also served by the dashboard's API
+    sources = [dict(s, anchor=anchor(s["source"])) for s in ctx.sources_json()]
     names = reference.load("countries").set_index("iso3")["name"]
     return _env().get_template("report.html").render(
         version=__version__, focal=ctx.focal,

@@ -74,12 +74,16 @@ def register(app: typer.Typer) -> None:
         actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
                                           "action file (or a shipped example name); repeatable."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        explain: bool = typer.Option(False, "--explain", help="Open with a plain-language "
+                                     "paragraph per domain (with --json: a `narrative` key)."),
     ) -> None:
         """Assess a focal state against its doctrine of functional balance.
 
         Examples:
 
           equipoise assess
+
+          equipoise assess --explain
 
           equipoise assess --focal MNG --data mongolia.csv --json
         """
@@ -110,10 +114,20 @@ def register(app: typer.Typer) -> None:
                                     year=year) for x in actions]
         if the_plan is not None or evaluations:
             attach(result, flows, plan=the_plan, evaluations=evaluations or ())
+        story = None
+        if explain:
+            from ..narrative import narrative
+
+            story = narrative(result, flows)
         if as_json:
-            emit_json(result.to_dict())
+            out = result.to_dict()
+            if story is not None:
+                out["narrative"] = story
+            emit_json(out)
             return
         c = console()
+        for text in (story or {}).values():
+            print_safe(c, esc(text) + "\n")
         for r in result.renderables():
             print_safe(c, r)
         for extra in (the_plan, *(evaluations or ())):

@@ -328,7 +328,21 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
     doc = ctx.doctrine
     other_sources.append({"title": "Doctrine", "items": [f"{doc.name}: {doc.source or 'no source given'}"]})
     return {"assessment": a, "sections": sections, "findings": findings(a, extra),
-            "other_sources": other_sources}
+            "other_sources": other_sources, "narrative": report_narrative(ctx)}
+
+
+def report_narrative(ctx: Context) -> dict[str, str]:
+    """The plain-language paragraph per domain (:func:`equipoise.narrative.narrative`) of the
+    report's assessment; empty (with a warning) when it cannot be written, so that the rest of
+    the report is not lost."""
+    from ..narrative import narrative
+
+    try:
+        return narrative(ctx.assessment(), ctx.flows)
+    except Exception as exc:  # the narrative failing must not lose the report
+        warnings.warn(f"report narrative failed: {type(exc).__name__}: {exc}", RuntimeWarning,
+                      stacklevel=2)
+        return {}
 
 
 def _css() -> str:
@@ -350,9 +364,8 @@ def render_report(ctx: Context, *, alignment_reps: int = 300) -> str:
     from .. import __version__, reference
 
     data = collect(ctx, alignment_reps=alignment_reps)
-    sources = ctx.sources_json()
-    for s in sources:
-        s["anchor"] = anchor(s["source"])
+    # copies: ctx.sources_json() is cached and also served by the dashboard's API
+    sources = [dict(s, anchor=anchor(s["source"])) for s in ctx.sources_json()]
     names = reference.load("countries").set_index("iso3")["name"]
     return _env().get_template("report.html").render(
         version=__version__, focal=ctx.focal,

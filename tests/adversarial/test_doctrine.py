@@ -121,9 +121,9 @@ def test_dev_zero_is_not_read(monkeypatch, capsys):
     from equipoise.doctrine.model import load_doctrine
     from equipoise.errors import ActionError, DoctrineError
 
-    with pytest.raises(DoctrineError, match="/dev/zero: not a regular file"):
+    with pytest.raises(DoctrineError, match="/dev/zero: is a character device; expected a doctrine file"):
         load_doctrine("/dev/zero")
-    with pytest.raises(ActionError, match="/dev/zero: not a regular file"):
+    with pytest.raises(ActionError, match="/dev/zero: is a character device; expected an action file"):
         load_action("/dev/zero")
     code, out = cli(monkeypatch, capsys, "check", "--doctrine", "/dev/zero")
     assert code == 2 and "zero" in out
@@ -169,14 +169,14 @@ def test_many_unknown_poles_are_shortened(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(("kind", "expected"), [
-    ("latin1", "line 2, column 21: not UTF-8 text (byte 31, 0xe9)"),
-    ("utf16", "line 1, column 1: not UTF-8 text"),
+    ("latin1", "not UTF-8: byte 0xE9 at line 2, column 21 (byte offset 31)"),
+    ("utf16", "UTF-16 (little-endian) text (byte-order mark FF FE); expected UTF-8"),
     ("folder", "is a folder; expected a doctrine file"),
     ("nested", "nested too deeply"),
     ("missing", "no such doctrine file"),
     ("not-toml", "not valid TOML"),
-    ("fifo", "not a regular file; expected a doctrine file"),
-    ("huge", "bytes; expected a doctrine file of at most 16,777,216 bytes"),
+    ("fifo", "is a FIFO (named pipe); expected a doctrine file (a regular file)"),
+    ("huge", "(17,825,792 bytes), larger than the 16.0 MiB allowed for a doctrine file"),
 ])
 def test_unreadable_doctrine_file(kind, expected, tmp_path, monkeypatch, capsys):
     p = tmp_path / "d.toml"
@@ -305,7 +305,7 @@ def test_action_with_many_problems_is_short(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(("kind", "expected"), [
-    ("latin1", "line 2, column 13: not UTF-8 text (byte 21, 0xe9)"),
+    ("latin1", "not UTF-8: byte 0xE9 at line 2, column 13 (byte offset 21)"),
     ("folder", "is a folder; expected an action file"),
     ("nested", "nested too deeply"),
 ])

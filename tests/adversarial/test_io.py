@@ -248,7 +248,8 @@ def test_read_toml_for_every_kind_of_file(bad_toml_files, what):
         with pytest.raises(InputError) as info:
             read_toml(path, what=what)
         assert expected in str(info.value)
-    with pytest.raises(InputError, match=f"is a folder; expected a {what}"):
+    article = "an" if what[0] in "aeiou" else "a"
+    with pytest.raises(InputError, match=f"is a folder; expected {article} {what}"):
         read_toml(bad_toml_files["folder"][0], what=what)
 
 

@@ -42,31 +42,19 @@ def few(items, n: int = 10) -> str:
 
 
 def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:
-    """The UTF-8 text of a regular file, or ``error`` naming the file and the problem."""
-    p = Path(path)
-    a = "an" if what[:1] in "aeiou" else "a"
+    """The UTF-8 text of a regular file, or ``error`` naming the file and the problem.
+
+    The checks are the project's one file boundary, :func:`equipoise.io.files.read_text` (a
+    regular file, not a folder, FIFO or device; at most :data:`MAX_FILE_BYTES`; UTF-8 with the
+    line, column and byte of the first bad byte); its message becomes the caller's named error.
+    """
+    from ..errors import InputError
+    from ..io import files
+
     try:
-        if p.is_dir():
-            raise error(f"{p}: is a folder; expected {a} {what} (a UTF-8 TOML file)")
-        if not p.exists():
-            raise error(f"{p}: no such {what}")
-        if not p.is_file():
-            raise error(f"{p}: not a regular file; expected {a} {what} (a UTF-8 TOML file)")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise error(f"{p}: {size:,} bytes; expected {a} {what} of at most "
-                        f"{MAX_FILE_BYTES:,} bytes")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise error(f"{p}: cannot read the {what}: {exc.strerror or exc}; expected a readable "
-                    "UTF-8 TOML file") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise error(f"{p} line {line}, column {col}: not UTF-8 text (byte {exc.start}, "
-                    f"0x{data[exc.start]:02x}); expected a UTF-8 TOML {what}") from None
+        return files.read_text(path, what=what, max_bytes=MAX_FILE_BYTES)
+    except InputError as exc:
+        raise error(str(exc)) from None
 
 
 def load_toml(text: str, *, where: str, error: type[Exception]) -> dict:

@@ -97,6 +97,11 @@ def shown_path(path: str) -> str:
     return display_path(path)
 
 
+def _a(word: str) -> str:
+    """The indefinite article before ``word`` ("an action file", "a flows file")."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _human(n: int) -> str:
     for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
@@ -146,14 +151,14 @@ def check_input_file(path: str | Path, *, what: str, max_bytes: int | None = Non
         raise InputFileError(f"{shown}: cannot open this {what}: {exc.strerror or exc}") from None
     for test, kind in _KINDS:
         if test(st.st_mode):
-            raise InputFileError(f"{shown}: is {kind}; expected a {what} (a regular file)")
+            raise InputFileError(f"{shown}: is {kind}; expected {_a(what)} {what} (a regular file)")
     if not stat.S_ISREG(st.st_mode):
-        raise InputFileError(f"{shown}: is not a regular file; expected a {what}")
+        raise InputFileError(f"{shown}: is not a regular file; expected {_a(what)} {what}")
     if not os.access(p, os.R_OK):
         raise InputFileError(f"{shown}: permission denied; cannot read this {what}")
     if max_bytes is not None and st.st_size > max_bytes:
         raise InputFileError(f"{shown}: {_human(st.st_size)} ({st.st_size:,} bytes), larger "
-                             f"than the {_human(max_bytes)} allowed for a {what}")
+                             f"than the {_human(max_bytes)} allowed for {_a(what)} {what}")
     return p
 
 
@@ -169,7 +174,7 @@ def read_bytes(path: str | Path, *, what: str, max_bytes: int | None = None) -> 
                              f"{exc.strerror or exc}") from None
     if max_bytes is not None and len(data) > max_bytes:
         raise InputFileError(f"{display_path(p)}: more than the {_human(max_bytes)} allowed "
-                             f"for a {what}")
+                             f"for {_a(what)} {what}")
     return data
 
 

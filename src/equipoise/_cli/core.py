@@ -9,12 +9,16 @@ import typer
 from ._common import (
     YEAR_MAX,
     YEAR_MIN,
+    check_exports,
     console,
+    csv_option,
     emit_json,
     esc,
     fail,
     output_path,
     print_safe,
+    write_exports,
+    xlsx_option,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
@@ -74,6 +78,8 @@ def register(app: typer.Typer) -> None:
         actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
                                           "action file (or a shipped example name); repeatable."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Assess a focal state against its doctrine of functional balance.
 
@@ -83,6 +89,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise assess --focal MNG --data mongolia.csv --json
         """
+        check_exports(csv, xlsx)
         from ..assessment import assess as run_assess
 
         output_path(quarantine, option="--quarantine", create=False,
@@ -110,6 +117,7 @@ def register(app: typer.Typer) -> None:
                                     year=year) for x in actions]
         if the_plan is not None or evaluations:
             attach(result, flows, plan=the_plan, evaluations=evaluations or ())
+        write_exports(result, kind="assess", csv=csv, xlsx=xlsx)
         if as_json:
             emit_json(result.to_dict())
             return
@@ -128,15 +136,19 @@ def register(app: typer.Typer) -> None:
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
         as_json: bool = typer.Option(False, "--json"),
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Show the rows and sources behind one domain's numbers.
 
         Example: equipoise explain --focal KAZ --domain security
         """
+        check_exports(csv, xlsx)
         from ..explain import explain_domain
 
         flows = load_flows(data, focal)
         ex = explain_domain(flows, focal=focal or "KAZ", domain=domain, year=year, doctrine=doctrine)
+        write_exports(ex, kind="explain", csv=csv, xlsx=xlsx)
         if as_json:
             emit_json(ex.to_dict())
             return

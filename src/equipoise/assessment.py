@@ -434,6 +434,7 @@ def reference_evidence(out: dict) -> dict:
         rows = ev.get("source_rows") if isinstance(ev, dict) else None
         if not isinstance(rows, list):
             continue
+        ev = rule["evidence"] = dict(ev)  # a copy: the result's own evidence stays whole
         ids = []
         for r in rows:
             if not isinstance(r, dict):

@@ -82,9 +82,10 @@ def register(app: typer.Typer) -> None:
                         start=start, end=end, by=by, measure=measure, reps=reps, seed=seed,
                         level=level, idealpoints=idealpoints,
                         min_rollcalls=min_rollcalls)
-        write_exports(res, kind="align", csv=csv, xlsx=xlsx)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="align", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
             return
         _print_alignment(res)
 

@@ -117,9 +117,10 @@ def register(app: typer.Typer) -> None:
                                     year=year) for x in actions]
         if the_plan is not None or evaluations:
             attach(result, flows, plan=the_plan, evaluations=evaluations or ())
-        write_exports(result, kind="assess", csv=csv, xlsx=xlsx)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         c = console()
         for r in result.renderables():
@@ -148,9 +149,10 @@ def register(app: typer.Typer) -> None:
 
         flows = load_flows(data, focal)
         ex = explain_domain(flows, focal=focal or "KAZ", domain=domain, year=year, doctrine=doctrine)
-        write_exports(ex, kind="explain", csv=csv, xlsx=xlsx)
+        payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(ex.to_dict())
+            emit_json(payload)
             return
         c = console()
         for r in ex.renderables():

@@ -83,9 +83,10 @@ def register(app: typer.Typer) -> None:
                            year=year)
         if failed:
             result.rules = result.failed
-        write_exports(result, kind="check", csv=csv, xlsx=xlsx)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="check", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)
 
@@ -130,9 +131,10 @@ def register(app: typer.Typer) -> None:
         flows = _flows(data, focal or act.focal, doctrine)
         result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,
                           n_scenarios=scenarios, seed=seed)
-        write_exports(result, kind="evaluate", csv=csv, xlsx=xlsx)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)
 
@@ -200,8 +202,9 @@ def register(app: typer.Typer) -> None:
                           alpha=alpha, n_scenarios=scenarios, seed=seed,
                           domains=as_list(domains), roles=not no_roles,
                           critical_share=not no_critical, strict=strict)
-        write_exports(result, kind="plan", csv=csv, xlsx=xlsx)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)

@@ -163,9 +163,10 @@ def register(app: typer.Typer) -> None:
                     raise type(exc)(f"{path}: {msg}", issues=getattr(exc, "issues", None)
                                     ) from None
             raise
-        write_exports(res, kind="shock", csv=csv, xlsx=xlsx)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="shock", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 
@@ -221,9 +222,10 @@ def register(app: typer.Typer) -> None:
                                 + (f"; shipped systems: {hint}" if hint else ""))
         res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
                       focal=focal)
-        write_exports(res, kind="corridors", csv=csv, xlsx=xlsx)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="corridors", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 
@@ -291,9 +293,10 @@ def register(app: typer.Typer) -> None:
         graph = _graph(req.focal)
         show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
         res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
-        write_exports(res, kind="simulate", csv=csv, xlsx=xlsx)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 

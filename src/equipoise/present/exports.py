@@ -45,6 +45,8 @@ from typing import Any
 
 __all__ = [
     "LABELS",
+    "csv_bytes",
+    "key_column",
     "label",
     "raw_name",
     "read_csv",
@@ -52,6 +54,7 @@ __all__ = [
     "to_tables",
     "write_csv",
     "write_xlsx",
+    "xlsx_bytes",
 ]
 
 #: Readable column names with units. Shares, probabilities and losses are fractions (0-1).
@@ -109,6 +112,12 @@ _KEYS = {
 _SCALAR = (str, int, float, bool, type(None))
 
 
+def key_column(table: str) -> str:
+    """The first column of a table made from a dictionary (``domains`` -> ``domain``): its
+    keys. In a stacked CSV read back the columns come in the file's order, so look it up."""
+    return _KEYS.get(table.rsplit(".", 1)[-1], "key")
+
+
 def label(name: str) -> str:
     """The readable column name of ``name`` (``share`` -> ``share (0-1)``); the last dotted
     part is labelled (``total.mean`` stays as it is)."""
@@ -158,7 +167,7 @@ def _walk(name: str, value: Any, tables: dict, summary: dict) -> None:
         if not value:
             return
         vals = list(value.values())
-        key = _KEYS.get(last, "key")
+        key = key_column(last)
         if all(isinstance(v, _SCALAR) for v in vals):
             tables[name] = pd.DataFrame({key: [str(k) for k in value],
                                          "value": [_cell(v) for v in vals]})
@@ -248,6 +257,30 @@ def write_csv(tables: dict, path: str | Path) -> Path:
     return _write(_stacked(tables), path, what="CSV export")
 
 
+def _escaped(df):
+    from ..io.files import escape_formula
+
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith(("str", "string")):
+            out[col] = out[col].astype(object).map(escape_formula)
+    return out
+
+
+def csv_bytes(tables: dict) -> bytes:
+    """The CSV :func:`write_csv` writes, as UTF-8 bytes (the dashboard's downloads)."""
+    return _escaped(_stacked(tables)).to_csv(index=False).encode("utf-8")
+
+
+def xlsx_bytes(tables: dict, *, sources=None) -> bytes:
+    """The workbook :func:`write_xlsx` writes, as bytes (the dashboard's downloads)."""
+    import io
+
+    buf = io.BytesIO()
+    write_xlsx(tables, buf, sources=sources)
+    return buf.getvalue()
+
+
 def read_csv(path: str | Path) -> dict:
     """The tables of a CSV written by :func:`write_csv`, with the result's own column names
     (units taken off); a file without a ``table`` column is one table named ``table``."""
@@ -290,7 +323,7 @@ def write_xlsx(tables: dict, path: str | Path, *, sources=None) -> Path:
     from ..errors import OutputFileError
     from ..io.files import display_path
 
-    p = Path(path)
+    p = Path(path) if isinstance(path, (str, Path)) else path
     all_tables = dict(tables)
     if sources is not None:
         all_tables["sources"] = sources
@@ -308,7 +341,7 @@ def write_xlsx(tables: dict, path: str | Path, *, sources=None) -> Path:
                 for i, col in enumerate(_labelled(df).columns):
                     ws.set_column(i, i, min(60, max(10, len(str(col)) + 2)))
     except ModuleNotFoundError as exc:
-        raise OutputFileError(f"{display_path(p)}: writing a workbook needs XlsxWriter "
+        raise OutputFileError("writing a workbook needs XlsxWriter "
                               f"(pip install 'equipoise[report]'): {exc}") from None
     except OSError as exc:
         raise OutputFileError(f"{display_path(p)}: cannot write the workbook "

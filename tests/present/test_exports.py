@@ -269,3 +269,25 @@ def test_dashboard_assess_xlsx_and_shock(client, tmp_path):
 def test_overview_links_to_downloads(client):
     body = client.get("/").text
     assert 'href="/api/assess.csv"' in body and 'href="/api/assess.xlsx"' in body
+
+
+def test_screen_csv_round_trip(tmp_path):
+    from sources.layouts import write_baci
+
+    folder = write_baci(tmp_path / "BACI_HS17_V202401b")
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(app, ["ingest", "baci", str(folder), "--db", str(db)]).exit_code == 0
+    csv = tmp_path / "screen.csv"
+    res = runner.invoke(app, ["screen", "--db", str(db), "--reporter", "KAZ", "--year", "2021",
+                              "--json", "--csv", str(csv)])
+    assert res.exit_code == 0, res.output
+    recs = json.loads(res.stdout)
+    back = pd.read_csv(csv, dtype={"product": str})
+    assert "table" not in back.columns  # one table: a plain CSV
+    assert len(back) == len(recs) == 2
+    by = back.set_index("product")
+    for r in recs:
+        for k, v in r.items():
+            assert _same(by.loc[r["product"], X.label(k)] if k != "product" else r["product"], v
+                         ), (r["product"], k)
+    assert by.loc["850110", "import_hhi"] == pytest.approx(0.66)

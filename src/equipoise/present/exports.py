@@ -286,7 +286,7 @@ def read_csv(path: str | Path) -> dict:
     (units taken off); a file without a ``table`` column is one table named ``table``."""
     import pandas as pd
 
-    df = pd.read_csv(path)
+    df = pd.read_csv(path, low_memory=False)  # stacked tables: mixed types per column
     if "table" not in df.columns:
         return {"table": df.rename(columns=raw_name)}
     out = {}

@@ -5,7 +5,10 @@ Pages: ``/`` overview, ``/domain/{domain}`` the rows and sources behind each num
 before/after, ``/alignment``, ``/risk`` (corridors and Monte Carlo), ``/sources``, ``/data``
 (assess an uploaded flows CSV).
 JSON under ``/api`` (schema at ``/api/openapi.json``) serves what the CLI's ``--json`` prints, by
-calling the same functions (:mod:`equipoise.present.views`).
+calling the same functions (:mod:`equipoise.present.views`). Downloads (GET, the same
+headers): ``/api/assess.csv`` and ``/api/assess.xlsx`` (with a sources sheet),
+``/api/shock.csv``/``.xlsx`` with the parameters of ``/api/shock``; the tables of the CLI's
+``--csv``/``--xlsx`` (:mod:`equipoise.present.exports`), linked from the overview page.
 
 Hardening
 ---------
@@ -924,6 +927,8 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
         """What `equipoise assess --json` prints."""
         return ctx.assess_json(year)
 
+    _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
     def download(obj: Any, kind: str, fmt: str, name: str) -> Response:
         from .exports import csv_bytes, to_tables, xlsx_bytes
 
@@ -935,11 +940,14 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
             import pandas as pd
 
             body = xlsx_bytes(tables, sources=pd.DataFrame(scrub_paths(ctx.sources_json())))
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            media = _XLSX
         return Response(body, media_type=media,
                         headers={"content-disposition": f'attachment; filename="{filename}"'})
 
-    @app.get("/api/assess.{fmt}", tags=["downloads"], response_class=Response)
+    files = {200: {"description": "CSV (tables stacked, a leading 'table' column) or workbook",
+                   "content": {"text/csv": {}, _XLSX: {}}}}
+
+    @app.get("/api/assess.{fmt}", tags=["downloads"], response_class=Response, responses=files)
     def api_assess_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
                             year: int | None = Query(None, ge=1900, le=2100)):
         """The tables of `equipoise assess --csv FILE` (or `--xlsx FILE`, with a sources
@@ -947,7 +955,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
         return download(ctx.assess_json(year), "assess", fmt,
                         f"assess-{ctx.focal}" + (f"-{year}" if year else ""))
 
-    @app.get("/api/shock.{fmt}", tags=["downloads"], response_class=Response)
+    @app.get("/api/shock.{fmt}", tags=["downloads"], response_class=Response, responses=files)
     def api_shock_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
                            partner: str = Query(..., min_length=2, max_length=8),
                            domains: str | None = Query(None, max_length=200),

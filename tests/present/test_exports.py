@@ -291,3 +291,15 @@ def test_screen_csv_round_trip(tmp_path):
             assert _same(by.loc[r["product"], X.label(k)] if k != "product" else r["product"], v
                          ), (r["product"], k)
     assert by.loc["850110", "import_hhi"] == pytest.approx(0.66)
+
+
+def test_assessment_to_dict_twice_is_the_same(kaz_flows):
+    """The CSV and the JSON of one run come from one to_dict(); a second call must not differ
+    either (it used to truncate the rules' own evidence to the sample, so the second call
+    listed fewer evidence_rows)."""
+    from equipoise.assessment import assess
+
+    result = assess(kaz_flows, focal="KAZ")
+    first, second = result.to_dict(), result.to_dict()
+    assert first["evidence_rows"] == second["evidence_rows"]
+    assert [r["evidence"] for r in first["rules"]] == [r["evidence"] for r in second["rules"]]

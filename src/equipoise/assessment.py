@@ -425,16 +425,24 @@ def reference_evidence(out: dict) -> dict:
     per rule. (The CLI's JSON shows shipped files as ``equipoise:<path>``: see
     :func:`display_path`.)
     """
-    rules = (out.get("doctrine") or {}).get("check", {}).get("rules")
+    check = (out.get("doctrine") or {}).get("check", {})
+    rules = check.get("rules")
     if not isinstance(rules, list):
         return out
+    # new dicts all the way down: the check stored in the result (extras) stays whole, so a
+    # second to_dict() gives the same answer
+    new_rules: list = []
+    out["doctrine"] = {**out["doctrine"], "check": {**check, "rules": new_rules}}
     table: list[dict] = []
     index: dict[tuple, int] = {}
     for rule in rules:
         ev = rule.get("evidence") if isinstance(rule, dict) else None
         rows = ev.get("source_rows") if isinstance(ev, dict) else None
         if not isinstance(rows, list):
+            new_rules.append(rule)
             continue
+        ev = dict(ev)
+        new_rules.append({**rule, "evidence": ev})
         ids = []
         for r in rows:
             if not isinstance(r, dict):

@@ -261,3 +261,35 @@ def print_safe(con, renderable) -> None:
             con.print(text, markup=False)
         return
     con.print(renderable)
+
+
+# ---------------------------------------------------------------- table exports
+CSV_HELP = ("Also write the tables to this CSV (several tables: stacked, with a leading "
+            "'table' column; see 'Exporting tables' in the docs).")
+XLSX_HELP = "Also write the tables to this Excel workbook, one sheet per table."
+
+
+def csv_option():
+    return typer.Option(None, "--csv", help=CSV_HELP, metavar="FILE")
+
+
+def xlsx_option():
+    return typer.Option(None, "--xlsx", help=XLSX_HELP, metavar="FILE")
+
+
+def check_exports(csv: Path | None = None, xlsx: Path | None = None) -> None:
+    """Check ``--csv``/``--xlsx`` paths before any work (a folder is refused; missing parent
+    folders are created, as for ``--out``)."""
+    output_path(csv, option="--csv", what="CSV export")
+    output_path(xlsx, option="--xlsx", what="workbook")
+
+
+def write_exports(result: Any, *, kind: str, csv: Path | None = None,
+                  xlsx: Path | None = None, sources=None) -> None:
+    """Write ``result``'s tables (the numbers ``--json`` prints) to ``csv``/``xlsx``
+    (:mod:`equipoise.present.exports`)."""
+    if csv is None and xlsx is None:
+        return
+    from ..present.exports import export
+
+    export(result, kind=kind, csv=csv, xlsx=xlsx, sources=sources)

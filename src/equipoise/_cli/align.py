@@ -14,11 +14,15 @@ from ._common import (
     YEAR_MAX,
     YEAR_MIN,
     check_codes,
+    check_exports,
     console,
+    csv_option,
     emit_json,
     esc,
     safe_text,
     text_file_option,
+    write_exports,
+    xlsx_option,
 )
 
 FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
@@ -58,6 +62,8 @@ def register(app: typer.Typer) -> None:
                                           help="Drop periods with fewer common roll calls "
                                                "(e.g. the few January votes of a year)."),
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Alignment with each pole from UN General Assembly votes, and equidistance.
 
@@ -69,14 +75,17 @@ def register(app: typer.Typer) -> None:
 
           equipoise align --measure ipd --by session --from 2015
         """
+        check_exports(csv, xlsx)
         from ..measures.alignment import alignment
 
         res = alignment(None if votes is None else votes, focal=focal.upper(), poles=poles,
                         start=start, end=end, by=by, measure=measure, reps=reps, seed=seed,
                         level=level, idealpoints=idealpoints,
                         min_rollcalls=min_rollcalls)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="align", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
             return
         _print_alignment(res)
 
@@ -127,6 +136,8 @@ def register(app: typer.Typer) -> None:
                                    help="Add ICEWS dyad-year cooperation/conflict (2002-2014) "
                                         "from the shared data as a secondary signal."),
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """The engagement ledger: visits, agreements and their value per pole and domain.
 
@@ -138,6 +149,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise ledger --icews
         """
+        check_exports(csv, xlsx)
         from .._options import as_list
         from ..measures.engagement import (
             default_events,
@@ -151,12 +163,13 @@ def register(app: typer.Typer) -> None:
         ev = default_events() if events is None else read_events(events, lenient=lenient)
         bal = engagement_balance(ev, focal=focal, poles=poles, by=by)
         ic = icews_engagement(focal=focal, poles=poles) if icews else None
+        d = bal.to_dict()
+        d["counts"] = ev.counts
+        d["quarantine"] = ev.quarantine.to_dict("records")
+        if ic is not None:
+            d["icews"] = ic.to_dict("records")
+        write_exports(d, kind="ledger", csv=csv, xlsx=xlsx)
         if as_json:
-            d = bal.to_dict()
-            d["counts"] = ev.counts
-            d["quarantine"] = ev.quarantine.to_dict("records")
-            if ic is not None:
-                d["icews"] = ic.to_dict("records")
             emit_json(d)
             return
         out = [bal.summary()]

@@ -9,12 +9,16 @@ import typer
 from ._common import (
     YEAR_MAX,
     YEAR_MIN,
+    check_exports,
     console,
+    csv_option,
     emit_json,
     esc,
     fail,
     output_path,
     print_safe,
+    write_exports,
+    xlsx_option,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
@@ -76,6 +80,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         explain: bool = typer.Option(False, "--explain", help="Open with a plain-language "
                                      "paragraph per domain (with --json: a `narrative` key)."),
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Assess a focal state against its doctrine of functional balance.
 
@@ -87,6 +93,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise assess --focal MNG --data mongolia.csv --json
         """
+        check_exports(csv, xlsx)
         from ..assessment import assess as run_assess
 
         output_path(quarantine, option="--quarantine", create=False,
@@ -119,11 +126,12 @@ def register(app: typer.Typer) -> None:
             from ..narrative import narrative
 
             story = narrative(result, flows)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        if payload is not None and story is not None:
+            payload["narrative"] = story
+        write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
         if as_json:
-            out = result.to_dict()
-            if story is not None:
-                out["narrative"] = story
-            emit_json(out)
+            emit_json(payload)
             return
         c = console()
         for text in (story or {}).values():
@@ -142,17 +150,22 @@ def register(app: typer.Typer) -> None:
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
         as_json: bool = typer.Option(False, "--json"),
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Show the rows and sources behind one domain's numbers.
 
         Example: equipoise explain --focal KAZ --domain security
         """
+        check_exports(csv, xlsx)
         from ..explain import explain_domain
 
         flows = load_flows(data, focal)
         ex = explain_domain(flows, focal=focal or "KAZ", domain=domain, year=year, doctrine=doctrine)
+        payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(ex.to_dict())
+            emit_json(payload)
             return
         c = console()
         for r in ex.renderables():

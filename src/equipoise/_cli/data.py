@@ -7,7 +7,19 @@ from pathlib import Path
 
 import typer
 
-from ._common import LIMIT_MAX, WAIT_MAX, YEAR_MAX, YEAR_MIN, emit_json, esc, output_path
+from ._common import (
+    LIMIT_MAX,
+    WAIT_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_exports,
+    csv_option,
+    emit_json,
+    esc,
+    output_path,
+    write_exports,
+    xlsx_option,
+)
 
 DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
                   "user data directory (equipoise/warehouse.duckdb).")
@@ -158,6 +170,8 @@ def screen(
                                         "Parquet file."),
     limit: int = typer.Option(20, "--limit", min=0, max=LIMIT_MAX,
                               help="Critical products shown in the table."),
+    csv: Path | None = csv_option(),
+    xlsx: Path | None = xlsx_option(),
 ) -> None:
     """Product-level critical-dependency screen (CEPII GeoDep) over trade_products.
 
@@ -174,6 +188,7 @@ def screen(
     from ..measures.screen import screen as run_screen
 
     output_path(parquet, option="--parquet", create=False, what="Parquet file")
+    check_exports(csv, xlsx)
     reps = None if reporter.strip().lower() == "all" else as_list(reporter)
     th = parse_thresholds(thresholds)
     target = data if data is not None else warehouse._path(db)
@@ -186,6 +201,12 @@ def screen(
         from ._common import safe_text
 
         sys.stderr.write(f"note: {safe_text(note)}\n")
+    if csv is not None or xlsx is not None:
+        # the records --json prints; with --domains also the domain roll-up
+        tables = {"records": result.to_records()}
+        if domains:
+            tables["domains"] = result.domains().to_dict("records")
+        write_exports(tables, kind="screen", csv=csv, xlsx=xlsx)
     if json:
         if domains:
             out = result.to_dict()

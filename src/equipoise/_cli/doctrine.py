@@ -14,10 +14,14 @@ from ._common import (
     SEED_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_exports,
     console,
+    csv_option,
     emit_json,
     print_safe,
     safe_text,
+    write_exports,
+    xlsx_option,
 )
 
 FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's).")
@@ -57,6 +61,8 @@ def register(app: typer.Typer) -> None:
         year: int = YEAR,
         failed: bool = typer.Option(False, "--failed", help="List only the rules that fail."),
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Check every rule of the doctrine: passed, margin and the evidence behind it.
 
@@ -70,14 +76,17 @@ def register(app: typer.Typer) -> None:
 
           equipoise check --doctrine my.toml --focal MNG --data mongolia.csv --json
         """
+        check_exports(csv, xlsx)
         from ..doctrine.check import check as run_check
 
         result = run_check(_flows(data, focal, doctrine), doctrine=doctrine, focal=focal,
                            year=year)
         if failed:
             result.rules = result.failed
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="check", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)
 
@@ -94,6 +103,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
                                  help="Monte Carlo seed (same scenarios before and after)."),
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Weigh a proposed initiative before it is taken: the assessment, the shocks, VaR/CVaR,
         corridor max flows and the doctrine's rules before and after.
@@ -107,6 +118,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise evaluate my-pipeline.toml --json
         """
+        check_exports(csv, xlsx)
         from ..doctrine.actions import evaluate as run_eval
         from ..doctrine.actions import example_actions, load_action
 
@@ -119,8 +131,10 @@ def register(app: typer.Typer) -> None:
         flows = _flows(data, focal or act.focal, doctrine)
         result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,
                           n_scenarios=scenarios, seed=seed)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)
 
@@ -154,6 +168,8 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
                                     "cannot hold, instead of relaxing it."),
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Target partner shares that minimise the CVaR of the disruption loss (Rockafellar-
         Uryasev LP, HiGHS), within a shift budget, partner capacities and the doctrine's roles
@@ -166,6 +182,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise plan --horizon 10 --max-shift 0.03 --json
         """
+        check_exports(csv, xlsx)
         import re
 
         from .._options import as_list
@@ -185,7 +202,9 @@ def register(app: typer.Typer) -> None:
                           alpha=alpha, n_scenarios=scenarios, seed=seed,
                           domains=as_list(domains), roles=not no_roles,
                           critical_share=not no_critical, strict=strict)
+        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(payload)
             return
         _print(result)

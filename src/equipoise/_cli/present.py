@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         reps: int = typer.Option(300, "--reps", min=10, max=5000,
                                  help="Bootstrap replicates for the alignment intervals."),
         db: Path = DB,
+        xlsx: Path = typer.Option(None, "--xlsx", metavar="FILE", help="Also write the "
+                                  "report's tables to this Excel workbook: a sheet per table "
+                                  "(domains, shares, rules, ...), an index sheet and a sources "
+                                  "sheet (every source behind the numbers, with its rows)."),
     ) -> None:
         """Write the report: one self-contained HTML file (and a PDF with --pdf).
 
@@ -34,14 +38,26 @@ def register(app: typer.Typer) -> None:
           equipoise report
 
           equipoise report --focal MNG --data mongolia.csv --out mng.html --pdf
+
+          equipoise report --xlsx tables.xlsx
         """
         from ..present.report import build_report
         from ._common import console, esc, output_path
         from .core import load_flows
 
         output_path(out, option="--out", what="report")
-        written = build_report(load_flows(data, focal, db=db), focal=focal, doctrine=doctrine, out=out,
+        output_path(xlsx, option="--xlsx", what="workbook")
+        flows = load_flows(data, focal, db=db)
+        written = build_report(flows, focal=focal, doctrine=doctrine, out=out,
                                pdf=pdf, alignment_reps=reps)
+        if xlsx is not None:
+            from ..assessment import assess
+            from ..explain import source_table
+            from ..present.exports import export
+
+            export(assess(flows, focal=focal, doctrine=doctrine), kind="assess", xlsx=xlsx,
+                   sources=source_table(flows))
+            written = {**written, "xlsx": str(xlsx)}
         c = console()
         for kind, path in written.items():
             c.print(f"{esc(kind):<5} {esc(Path(path).resolve())}")

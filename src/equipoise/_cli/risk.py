@@ -12,9 +12,13 @@ from ._common import (
     YEAR_MAX,
     YEAR_MIN,
     check_codes,
+    check_exports,
+    csv_option,
     emit_json,
     read_csv,
     safe_text,
+    write_exports,
+    xlsx_option,
 )
 
 FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
@@ -111,6 +115,8 @@ def register(app: typer.Typer) -> None:
         shares: Path = SHARES,
         doctrine: Path = DOCTRINE,
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Loss by domain and in total when a partner is cut off, after substitution.
 
@@ -125,6 +131,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
         """
+        check_exports(csv, xlsx)
         from ..errors import OptionError
         from ..risk.shocks import ShockRequest
         from ..risk.shocks import shock as run_shock
@@ -156,8 +163,10 @@ def register(app: typer.Typer) -> None:
                     raise type(exc)(f"{path}: {msg}", issues=getattr(exc, "issues", None)
                                     ) from None
             raise
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="shock", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 
@@ -177,6 +186,8 @@ def register(app: typer.Typer) -> None:
                                    help="Your edges CSV (source, target, capacity, mode[, unit])."),
         focal: str = FOCAL,
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Max flow, min cut, and the flow lost without some countries' nodes.
 
@@ -192,6 +203,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise corridors --nodes n.csv --edges e.csv --from A --to X,Y --json
         """
+        check_exports(csv, xlsx)
         from ..errors import CorridorError
         from ..risk.corridors import analyse, load_corridors, load_systems
 
@@ -210,8 +222,10 @@ def register(app: typer.Typer) -> None:
                                 + (f"; shipped systems: {hint}" if hint else ""))
         res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
                       focal=focal)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="corridors", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 
@@ -241,6 +255,8 @@ def register(app: typer.Typer) -> None:
         shares: Path = SHARES,
         doctrine: Path = DOCTRINE,
         as_json: bool = JSON,
+        csv: Path = csv_option(),
+        xlsx: Path = xlsx_option(),
     ) -> None:
         """Correlated partner disruptions: loss distribution, VaR and CVaR, tail drivers.
 
@@ -250,6 +266,7 @@ def register(app: typer.Typer) -> None:
 
           equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
         """
+        check_exports(csv, xlsx)
         from ..risk.montecarlo import SimulationRequest, run_request
 
         given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
@@ -276,8 +293,10 @@ def register(app: typer.Typer) -> None:
         graph = _graph(req.focal)
         show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
         res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+        write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
         if as_json:
-            emit_json(res.to_dict())
+            emit_json(payload)
         else:
             typer.echo(safe_text(res.summary()))
 

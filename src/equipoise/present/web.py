@@ -5,7 +5,10 @@ Pages: ``/`` overview, ``/domain/{domain}`` the rows and sources behind each num
 before/after, ``/alignment``, ``/risk`` (corridors and Monte Carlo), ``/sources``, ``/data``
 (assess an uploaded flows CSV).
 JSON under ``/api`` (schema at ``/api/openapi.json``) serves what the CLI's ``--json`` prints, by
-calling the same functions (:mod:`equipoise.present.views`).
+calling the same functions (:mod:`equipoise.present.views`). Downloads (GET, the same
+headers): ``/api/assess.csv`` and ``/api/assess.xlsx`` (with a sources sheet),
+``/api/shock.csv``/``.xlsx`` with the parameters of ``/api/shock``; the tables of the CLI's
+``--csv``/``--xlsx`` (:mod:`equipoise.present.exports`), linked from the overview page.
 
 Hardening
 ---------
@@ -636,6 +639,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     """
     import anyio.to_thread
     from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+    from fastapi import Path as Path_
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from fastapi.staticfiles import StaticFiles
@@ -915,6 +919,45 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     def api_assess(year: int | None = Query(None, ge=1900, le=2100)) -> dict:
         """What `equipoise assess --json` prints."""
         return ctx.assess_json(year)
+
+    _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def download(obj: Any, kind: str, fmt: str, name: str) -> Response:
+        from .exports import csv_bytes, to_tables, xlsx_bytes
+
+        tables = to_tables(scrub_paths(obj), kind)
+        filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"equipoise-{name}.{fmt}")
+        if fmt == "csv":
+            body, media = csv_bytes(tables), "text/csv; charset=utf-8"
+        else:
+            import pandas as pd
+
+            body = xlsx_bytes(tables, sources=pd.DataFrame(scrub_paths(ctx.sources_json())))
+            media = _XLSX
+        return Response(body, media_type=media,
+                        headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+    files = {200: {"description": "CSV (tables stacked, a leading 'table' column) or workbook",
+                   "content": {"text/csv": {}, _XLSX: {}}}}
+
+    @app.get("/api/assess.{fmt}", tags=["downloads"], response_class=Response, responses=files)
+    def api_assess_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                            year: int | None = Query(None, ge=1900, le=2100)):
+        """The tables of `equipoise assess --csv FILE` (or `--xlsx FILE`, with a sources
+        sheet): the same numbers as ``/api/assess``."""
+        return download(ctx.assess_json(year), "assess", fmt,
+                        f"assess-{ctx.focal}" + (f"-{year}" if year else ""))
+
+    @app.get("/api/shock.{fmt}", tags=["downloads"], response_class=Response, responses=files)
+    def api_shock_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                           partner: str = Query(..., min_length=2, max_length=8),
+                           domains: str | None = Query(None, max_length=200),
+                           intensity: float = Query(1.0, ge=0.0, le=1.0),
+                           loss_model: str = Query("shares",
+                                                   pattern="^(shares|corridors|max)$")):
+        """The tables of `equipoise shock --csv FILE`: the same numbers as ``/api/shock``."""
+        res = ctx.shock_json(partner, domains, intensity, loss_model)
+        return download(res, "shock", fmt, f"shock-{ctx.focal}-{res.get('partner', 'x')}")
 
     @app.get("/api/explain/{domain}", tags=["assessment"])
     def api_explain(domain: str, year: int | None = Query(None, ge=1900, le=2100)) -> dict:

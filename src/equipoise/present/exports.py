@@ -313,6 +313,31 @@ def _sheet_names(names) -> list[str]:
     return out
 
 
+#: Excel's limit on the characters of one cell (Microsoft, "Excel specifications and limits").
+XLSX_CELL_MAX = 32_767
+CUT_MARK = " [cut: {n:,} characters in all; the CSV and --json hold the whole text]"
+
+
+def _fit_cells(df):
+    """``df`` with every text cell longer than Excel allows cut, saying so in the cell (a
+    workbook would otherwise refuse or silently truncate it)."""
+    def fit(v):
+        if isinstance(v, str) and len(v) > XLSX_CELL_MAX:
+            mark = CUT_MARK.format(n=len(v))
+            return v[:XLSX_CELL_MAX - len(mark)] + mark
+        return v
+
+    obj = [c for c in df.columns if df[c].dtype.kind in "OSU"
+           or str(df[c].dtype).startswith("str")]
+    if not obj or not any(df[c].map(lambda v: isinstance(v, str) and len(v) > XLSX_CELL_MAX)
+                          .any() for c in obj):
+        return df
+    out = df.copy()
+    for c in obj:
+        out[c] = out[c].map(fit)
+    return out
+
+
 def write_xlsx(tables: dict, path: str | Path, *, sources=None) -> Path:
     """Write ``tables`` to one workbook, a sheet per table (sheet names cut to Excel's 31
     characters; an ``index`` sheet lists each sheet's table), plus a ``sources`` sheet when
@@ -336,7 +361,7 @@ def write_xlsx(tables: dict, path: str | Path, *, sources=None) -> Path:
                 "nan_inf_to_errors": False}}) as xw:
             index.to_excel(xw, sheet_name=names[0], index=False)
             for sheet, df in zip(names[1:], all_tables.values(), strict=True):
-                _labelled(df).to_excel(xw, sheet_name=sheet, index=False)
+                _fit_cells(_labelled(df)).to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
                 for i, col in enumerate(_labelled(df).columns):
                     ws.set_column(i, i, min(60, max(10, len(str(col)) + 2)))

@@ -959,6 +959,43 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
         res = ctx.shock_json(partner, domains, intensity, loss_model)
         return download(res, "shock", fmt, f"shock-{ctx.focal}-{res.get('partner', 'x')}")
 
+    @app.get("/api/explain/{domain}.{fmt}", tags=["downloads"], response_class=Response,
+             responses=files)
+    def api_explain_download(domain: str, fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                             year: int | None = Query(None, ge=1900, le=2100)):
+        """The tables of `equipoise explain --domain DOMAIN --csv FILE`."""
+        return download(ctx.explain_json(domain, year), "explain", fmt,
+                        f"explain-{ctx.focal}-{domain}")
+
+    @app.get("/api/sources.{fmt}", tags=["downloads"], response_class=Response,
+             responses=files)
+    def api_sources_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                             domain: str | None = None):
+        """Every source behind the numbers (`equipoise sources --json` as a table)."""
+        return download(ctx.sources_json(domain), "sources", fmt, f"sources-{ctx.focal}")
+
+    @app.get("/api/corridors.{fmt}", tags=["downloads"], response_class=Response,
+             responses=files)
+    def api_corridors_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                               system: str | None = None,
+                               without: str | None = Query(None, max_length=200),
+                               contingencies: int = Query(0, ge=0, le=2)):
+        """The tables of `equipoise corridors --csv FILE`: the same numbers as
+        ``/api/corridors``."""
+        return download(ctx.corridors_json(system, without or (), contingencies), "corridors",
+                        fmt, f"corridors-{ctx.focal}")
+
+    @app.get("/api/simulate.{fmt}", tags=["downloads"], response_class=Response,
+             responses=files)
+    async def api_simulate_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                                    runs: int = Query(20_000, ge=1_000, le=200_000),
+                                    seed: int = Query(0, ge=0, le=2**31 - 1)):
+        """The tables of `equipoise simulate --csv FILE`: the same numbers as
+        ``/api/simulate`` (run in the worker pool, as it is)."""
+        res = await pool.run(ctx.montecarlo_json, runs=runs, seed=seed,
+                             key=("simulate", runs, seed))
+        return download(res, "simulate", fmt, f"simulate-{ctx.focal}-{runs}-{seed}")
+
     @app.get("/api/explain/{domain}", tags=["assessment"])
     def api_explain(domain: str, year: int | None = Query(None, ge=1900, le=2100)) -> dict:
         """What `equipoise explain --domain DOMAIN --json` prints: rows and sources."""

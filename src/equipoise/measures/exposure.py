@@ -56,19 +56,23 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
         domain = g["domain"].iat[0]
         end_years = sorted(g["year"].unique()) if years is None else [y for y in years]
         by_py = g.groupby(["partner", "year"], sort=False)["value"].agg(["sum", "size"])
+        bp = by_py.index.get_level_values("partner").to_numpy(dtype=object)
+        byr = by_py.index.get_level_values("year").to_numpy()
+        bsum = by_py["sum"].to_numpy(dtype=float)
+        bsize = by_py["size"].to_numpy()
         for y in end_years:
             lo = y - window + 1
-            win = by_py[(by_py.index.get_level_values("year") >= lo)
-                        & (by_py.index.get_level_values("year") <= y)]
-            if win.empty:
+            inwin = (byr >= lo) & (byr <= y)
+            if not inwin.any():
                 continue
-            per_partner = win.groupby(level="partner").sum()
-            wld = per_partner.loc["WLD", "sum"] if "WLD" in per_partner.index else None
+            per = _per_partner(by_py, inwin, bp, bsum, bsize)
+            wld = per["WLD"][0] if "WLD" in per else None
             # an explicit OTH row is kept as a partner; the WLD remainder is added to it below
-            partners = per_partner.drop(index=[c for c in ("WLD",) if c in per_partner.index])
-            if partners.empty:
+            partners = [(k, v) for k, v in per.items() if k != "WLD"]
+            if not partners:
                 continue
-            psum = float(partners["sum"].sum())
+            # summed as pandas sums the column (NaN as 0, numpy's pairwise order)
+            psum = float(np.nansum(np.array([v[0] for _, v in partners], dtype=float)))
             basis, denom = "sum", psum
             if wld is not None and kind != "score":
                 if psum > float(wld) * (1 + 1e-9):
@@ -79,17 +83,32 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                 else:
                     basis, denom = "WLD", float(wld)
             rest = max(0.0, denom - psum) if basis == "WLD" else 0.0
-            for partner, row in partners.iterrows():
-                value = float(row["sum"]) + (rest if partner == "OTH" else 0.0)
+            for partner, (vsum, vsize) in partners:
+                value = float(vsum) + (rest if partner == "OTH" else 0.0)
                 out.append((indicator, domain, y, window, partner, value,
                             value / denom if denom > 0 else np.nan, basis, denom,
-                            int(row["size"])))
-            if basis == "WLD" and "OTH" not in partners.index:
+                            int(vsize)))
+            if basis == "WLD" and "OTH" not in per:
                 out.append((indicator, domain, y, window, "OTH", rest, rest / denom, basis, denom,
                             0))
     cols = ["indicator", "domain", "year", "window", "partner", "value", "share", "basis",
             "denominator", "n_rows"]
     return pd.DataFrame(out, columns=cols)
+
+
+def _per_partner(by_py: pd.DataFrame, inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,
+                 bsize: np.ndarray) -> dict:
+    """``{partner: (sum, rows)}`` over the window's years, partners sorted: what
+    ``by_py[inwin].groupby(level="partner").sum()`` gives. Where every partner has one year in
+    the window (window 1, most indicators) the sums are the rows themselves; otherwise pandas
+    adds them up."""
+    ps = bp[inwin]
+    if len(set(ps)) == len(ps) and all(isinstance(p, str) for p in ps):
+        vs, ns = bsum[inwin], bsize[inwin]
+        return {ps[k]: (vs[k], ns[k]) for k in sorted(range(len(ps)), key=ps.__getitem__)}
+    agg = by_py[inwin].groupby(level="partner").sum()
+    return {k: (r[0], r[1]) for k, r in zip(agg.index, agg[["sum", "size"]].to_numpy(
+        dtype=object), strict=True)}
 
 
 def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.Series:

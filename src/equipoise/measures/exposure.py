@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -112,12 +113,18 @@ def _per_partner(by_py: pd.DataFrame, inwin: np.ndarray, bp: np.ndarray, bsum: n
 
 
 def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.Series:
-    ind = reference.indicator_table()
-    w = indicators.map(lambda i: float(ind.at[i, "weight"]) if i in ind.index else 1.0)
+    table = _table_weights()
+    w = indicators.map(lambda i: table.get(i, 1.0))
     if weights:
         w = pd.Series([float(weights.get(i, wi)) for i, wi in zip(indicators, w, strict=True)],
                       index=indicators.index)
     return w
+
+
+@cache
+def _table_weights() -> dict[str, float]:
+    ind = reference.indicator_table()
+    return {i: float(v) for i, v in zip(ind.index, ind["weight"], strict=True)}
 
 
 LOOKBACK = 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["share_volatility"]
@@ -25,9 +26,10 @@ def share_volatility(series: pd.DataFrame) -> dict[str, dict]:
         wide = g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
                              fill_value=0.0).sort_index()
         years = [int(y) for y in wide.index]
+        rows = wide.to_numpy(dtype=float)  # one row a year, partners in the same order
         changes = []
-        for a, b in itertools.pairwise(years):
-            tv = 0.5 * float((wide.loc[b] - wide.loc[a]).abs().sum())
+        for k, (a, b) in enumerate(itertools.pairwise(years)):
+            tv = 0.5 * float(np.abs(rows[k + 1] - rows[k]).sum())
             changes.append({"from": a, "to": b, "tv": tv})
         vol = sum(c["tv"] for c in changes) / len(changes) if changes else float("nan")
         out[str(domain)] = {"volatility": vol, "years": years, "n_pairs": len(changes),

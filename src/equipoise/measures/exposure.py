@@ -51,22 +51,27 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                           f"{sorted(_frame(flows)['reporter'].unique())[:20]}")
     ind = reference.indicator_table()
     out = []
+    # (partner, year) sums of every indicator in one grouping (each group's rows, and so its
+    # sum, are the same as grouping indicator by indicator)
+    allg = df.groupby(["indicator", "partner", "year"], sort=False)["value"].agg(["sum", "size"])
+    a_ind = allg.index.get_level_values("indicator").to_numpy(dtype=object)
+    a_partner = allg.index.get_level_values("partner").to_numpy(dtype=object)
+    a_year = allg.index.get_level_values("year").to_numpy()
+    a_sum = allg["sum"].to_numpy(dtype=float)
+    a_size = allg["size"].to_numpy()
     for indicator, g in df.groupby("indicator", sort=True):
         window = int(ind.at[indicator, "window"]) if indicator in ind.index else 1
         kind = ind.at[indicator, "kind"] if indicator in ind.index else "flow"
         domain = g["domain"].iat[0]
         end_years = sorted(g["year"].unique()) if years is None else [y for y in years]
-        by_py = g.groupby(["partner", "year"], sort=False)["value"].agg(["sum", "size"])
-        bp = by_py.index.get_level_values("partner").to_numpy(dtype=object)
-        byr = by_py.index.get_level_values("year").to_numpy()
-        bsum = by_py["sum"].to_numpy(dtype=float)
-        bsize = by_py["size"].to_numpy()
+        mine = a_ind == indicator
+        bp, byr, bsum, bsize = a_partner[mine], a_year[mine], a_sum[mine], a_size[mine]
         for y in end_years:
             lo = y - window + 1
             inwin = (byr >= lo) & (byr <= y)
             if not inwin.any():
                 continue
-            per = _per_partner(by_py, inwin, bp, bsum, bsize)
+            per = _per_partner(inwin, bp, bsum, bsize)
             wld = per["WLD"][0] if "WLD" in per else None
             # an explicit OTH row is kept as a partner; the WLD remainder is added to it below
             partners = [(k, v) for k, v in per.items() if k != "WLD"]
@@ -97,17 +102,16 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
     return pd.DataFrame(out, columns=cols)
 
 
-def _per_partner(by_py: pd.DataFrame, inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,
+def _per_partner(inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,
                  bsize: np.ndarray) -> dict:
-    """``{partner: (sum, rows)}`` over the window's years, partners sorted: what
-    ``by_py[inwin].groupby(level="partner").sum()`` gives. Where every partner has one year in
-    the window (window 1, most indicators) the sums are the rows themselves; otherwise pandas
-    adds them up."""
-    ps = bp[inwin]
+    """``{partner: (sum, rows)}`` over the window's years, partners sorted: what a pandas
+    ``groupby("partner").sum()`` of the window's (partner, year) sums gives. Where every
+    partner has one year in the window (window 1, most indicators) the sums are the rows
+    themselves; otherwise pandas adds them up."""
+    ps, vs, ns = bp[inwin], bsum[inwin], bsize[inwin]
     if len(set(ps)) == len(ps) and all(isinstance(p, str) for p in ps):
-        vs, ns = bsum[inwin], bsize[inwin]
         return {ps[k]: (vs[k], ns[k]) for k in sorted(range(len(ps)), key=ps.__getitem__)}
-    agg = by_py[inwin].groupby(level="partner").sum()
+    agg = pd.DataFrame({"partner": ps, "sum": vs, "size": ns}).groupby("partner").sum()
     return {k: (r[0], r[1]) for k, r in zip(agg.index, agg[["sum", "size"]].to_numpy(
         dtype=object), strict=True)}
 

@@ -2,7 +2,7 @@
 
 Every ``benchmarks/bench_*.py`` is a script that measures one capability against a baseline
 in the same run and prints ratios (these machines are noisy, so single timings are not
-compared across runs). With names (``flows``, ``montecarlo``, ``screen``, ``web``), only those
+compared across runs). With names (``cli``, ``flows``, ``montecarlo``, ``screen``, ``web``), only those
 run.
 """
 

@@ -3,6 +3,7 @@
 One command::
 
     python benchmarks/bench_screen.py [--data DIR] [--rows 10000000] [--spark] [--out FILE]
+    python benchmarks/bench_screen.py --cli [--cli-rows 2000000] [--repeat 5]
 
 It writes (or reuses) a synthetic BACI-layout panel (``benchmarks/generate_baci.py``; shape in
 docs/perf/screen.md), then runs each phase in a fresh subprocess so that its peak memory
@@ -15,6 +16,15 @@ docs/perf/screen.md), then runs each phase in a fresh subprocess so that its pea
 3. the same screen in plain pandas (a straightforward groupby implementation, below), from a
    frame already in memory, and a check that it gives the same critical flags;
 4. optionally (``--spark``) the same Ibis expressions on PySpark local[2] over Parquet.
+
+With ``--cli`` it measures instead the screen as a whole process, the way a user runs it (issue
+11, point 7): one BACI-shaped year of ``--cli-rows`` rows (default 2,000,000, a couple of
+minutes here; 9,000,000 is the issue's figure) is ingested once, then
+``equipoise screen --db W --reporter all --year Y --parquet OUT`` runs as a fresh subprocess
+(interpreter start, imports, the screen, the Parquet write) ``--repeat`` times (median), against
+``python -c pass`` and the pandas screen (``pandas_screen`` on the same year already in memory,
+so only its computation is counted) in the same run, and the critical flags of both are compared.
+Goal: at least 10x the pandas screen and under 4 s at 9M rows.
 
 Goals (issue 3): DuckDB >= 10x faster than pandas, < 4 s (one year), < 12 s (three years with
 persistence) on 2 cores, peak memory < 2 GB. Results go to stdout as a table and, with
@@ -168,7 +178,13 @@ def phase_spark(db: str, year: int, persistence: bool, out: str) -> dict:
             "peak_mb_driver": _peak_mb()}
 
 
-PHASES = {"ingest": phase_ingest, "duckdb": phase_duckdb, "pandas": phase_pandas,
+def phase_pandas_cli(db: str, year: int, out: str) -> dict:
+    """The pandas screen of the one-year database (persistence as the command's default, over
+    the years present)."""
+    return phase_pandas(db, year, True, out)
+
+
+PHASES = {"pandas_cli": phase_pandas_cli, "ingest": phase_ingest, "duckdb": phase_duckdb, "pandas": phase_pandas,
           "spark": phase_spark, "sensitivity": phase_sensitivity}
 
 
@@ -197,17 +213,88 @@ def _compare(a: str, b: str) -> dict:
             "max_abs_import_hhi_difference": hhi_diff, "max_abs_top_share_difference": share_diff}
 
 
+def _wall(argv: list[str], repeat: int) -> dict:
+    import statistics
+
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"),
+                                         *filter(None, [env.get("PYTHONPATH")])])
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        times.append(time.perf_counter() - t0)
+        if p.returncode != 0:
+            raise SystemExit(f"{argv} exited {p.returncode}:\n{p.stderr[-3000:]}")
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "runs": times}
+
+
+def main_cli(a) -> None:
+    """The whole-process screen (``--cli``)."""
+    sys.path.insert(0, str(HERE))
+    from generate_baci import generate
+
+    year = YEARS[-1]
+    data = a.data.parent / f"baci_cli_{a.cli_rows}"
+    f = data / f"BACI_HS17_Y{year}_V202401b.csv"
+    if not f.exists():
+        print(f"generating one year of {a.cli_rows:,} rows in {data} ...", flush=True)
+        generate(data, rows=a.cli_rows, years=(year,))
+    work = a.data.parent / "work_cli"
+    work.mkdir(parents=True, exist_ok=True)
+    db = str(work / f"cli_{a.cli_rows}.duckdb")
+    res: dict = {"rows": a.cli_rows, "repeat": a.repeat, "cpu_count": os.cpu_count()}
+    if not Path(db).exists():
+        res["ingest"] = _run("ingest", db, [str(f)])
+    res["loadavg_before"] = os.getloadavg()
+    res["python_pass"] = _wall([sys.executable, "-c", "pass"], a.repeat)
+    out = str(work / "cli_screen.parquet")
+    cmd = [sys.executable, "-c", "from equipoise._cli.main import run; run()", "screen",
+           "--db", db, "--reporter", "all", "--year", str(year), "--parquet", out]
+    res["cli"] = _wall(cmd, a.repeat)
+    p_out = str(work / "pandas_cli.parquet")
+    res["pandas"] = _run("pandas_cli", db, year, p_out)
+    res["loadavg_after"] = os.getloadavg()
+    res["same"] = _compare(out, p_out)
+    res["ratio"] = res["pandas"]["seconds"] / res["cli"]["median"]
+    c, base = res["cli"], res["python_pass"]["median"]
+    print(f"\nscreen as a whole process, one BACI-shaped year of {a.cli_rows:,} rows, "
+          f"{os.cpu_count()} cores (load average {res['loadavg_before'][0]:.2f} before, "
+          f"{res['loadavg_after'][0]:.2f} after)")
+    print(f"equipoise screen --db W --reporter all --year {year} --parquet OUT: median "
+          f"{c['median']:.2f} s of {a.repeat} (min {c['min']:.2f}, max {c['max']:.2f}; "
+          f"{c['median'] / base:.0f}x python -c pass at {base:.3f} s)")
+    print(f"pandas screen (computation only, frame in memory): {res['pandas']['seconds']:.2f} s "
+          f"(peak {res['pandas']['peak_mb']:.0f} MB); ratio {res['ratio']:.1f}x (goal >= 10x, "
+          f"< 4 s at 9M rows); {res['pandas']['critical']:,} critical of "
+          f"{res['pandas']['pairs']:,} pairs; flag differences "
+          f"{res['same']['flag_differences']}, top-supplier differences "
+          f"{res['same']['top_supplier_differences']}")
+    if a.out:
+        a.out.write_text(json.dumps(res, indent=2))
+        print(f"wrote {a.out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("/tmp/equipoise-bench/baci"))
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--spark", action="store_true", help="also time PySpark local[2]")
     ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--cli", action="store_true",
+                    help="only the screen as a whole process (issue 11, point 7)")
+    ap.add_argument("--cli-rows", type=int, default=2_000_000,
+                    help="rows of the one year for --cli (9000000: the issue's figure)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of the command for --cli")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--args", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.phase:
         print(json.dumps(PHASES[a.phase](*json.loads(a.args))))
+        return
+    if a.cli:
+        main_cli(a)
         return
 
     sys.path.insert(0, str(HERE))

@@ -385,6 +385,8 @@ def engagement_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = N
     ``multilateral`` (events with organisations); ``sources``.
     """
     out: dict = {}
+    if events is None:  # read and validated once for both views
+        events = default_events()
     for label, by in (("window", "all"), ("latest", "year")):
         b = engagement_balance(events, focal=focal, poles=poles, by=by)
         last = b.by_pole["period"].max()

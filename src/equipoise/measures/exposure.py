@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -50,25 +51,34 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                           f"{sorted(_frame(flows)['reporter'].unique())[:20]}")
     ind = reference.indicator_table()
     out = []
+    # (partner, year) sums of every indicator in one grouping (each group's rows, and so its
+    # sum, are the same as grouping indicator by indicator)
+    allg = df.groupby(["indicator", "partner", "year"], sort=False)["value"].agg(["sum", "size"])
+    a_ind = allg.index.get_level_values("indicator").to_numpy(dtype=object)
+    a_partner = allg.index.get_level_values("partner").to_numpy(dtype=object)
+    a_year = allg.index.get_level_values("year").to_numpy()
+    a_sum = allg["sum"].to_numpy(dtype=float)
+    a_size = allg["size"].to_numpy()
     for indicator, g in df.groupby("indicator", sort=True):
         window = int(ind.at[indicator, "window"]) if indicator in ind.index else 1
         kind = ind.at[indicator, "kind"] if indicator in ind.index else "flow"
         domain = g["domain"].iat[0]
         end_years = sorted(g["year"].unique()) if years is None else [y for y in years]
-        by_py = g.groupby(["partner", "year"], sort=False)["value"].agg(["sum", "size"])
+        mine = a_ind == indicator
+        bp, byr, bsum, bsize = a_partner[mine], a_year[mine], a_sum[mine], a_size[mine]
         for y in end_years:
             lo = y - window + 1
-            win = by_py[(by_py.index.get_level_values("year") >= lo)
-                        & (by_py.index.get_level_values("year") <= y)]
-            if win.empty:
+            inwin = (byr >= lo) & (byr <= y)
+            if not inwin.any():
                 continue
-            per_partner = win.groupby(level="partner").sum()
-            wld = per_partner.loc["WLD", "sum"] if "WLD" in per_partner.index else None
+            per = _per_partner(inwin, bp, bsum, bsize)
+            wld = per["WLD"][0] if "WLD" in per else None
             # an explicit OTH row is kept as a partner; the WLD remainder is added to it below
-            partners = per_partner.drop(index=[c for c in ("WLD",) if c in per_partner.index])
-            if partners.empty:
+            partners = [(k, v) for k, v in per.items() if k != "WLD"]
+            if not partners:
                 continue
-            psum = float(partners["sum"].sum())
+            # summed as pandas sums the column (NaN as 0, numpy's pairwise order)
+            psum = float(np.nansum(np.array([v[0] for _, v in partners], dtype=float)))
             basis, denom = "sum", psum
             if wld is not None and kind != "score":
                 if psum > float(wld) * (1 + 1e-9):
@@ -79,12 +89,12 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
                 else:
                     basis, denom = "WLD", float(wld)
             rest = max(0.0, denom - psum) if basis == "WLD" else 0.0
-            for partner, row in partners.iterrows():
-                value = float(row["sum"]) + (rest if partner == "OTH" else 0.0)
+            for partner, (vsum, vsize) in partners:
+                value = float(vsum) + (rest if partner == "OTH" else 0.0)
                 out.append((indicator, domain, y, window, partner, value,
                             value / denom if denom > 0 else np.nan, basis, denom,
-                            int(row["size"])))
-            if basis == "WLD" and "OTH" not in partners.index:
+                            int(vsize)))
+            if basis == "WLD" and "OTH" not in per:
                 out.append((indicator, domain, y, window, "OTH", rest, rest / denom, basis, denom,
                             0))
     cols = ["indicator", "domain", "year", "window", "partner", "value", "share", "basis",
@@ -92,13 +102,33 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
     return pd.DataFrame(out, columns=cols)
 
 
+def _per_partner(inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,
+                 bsize: np.ndarray) -> dict:
+    """``{partner: (sum, rows)}`` over the window's years, partners sorted: what a pandas
+    ``groupby("partner").sum()`` of the window's (partner, year) sums gives. Where every
+    partner has one year in the window (window 1, most indicators) the sums are the rows
+    themselves; otherwise pandas adds them up."""
+    ps, vs, ns = bp[inwin], bsum[inwin], bsize[inwin]
+    if len(set(ps)) == len(ps) and all(isinstance(p, str) for p in ps):
+        return {ps[k]: (vs[k], ns[k]) for k in sorted(range(len(ps)), key=ps.__getitem__)}
+    agg = pd.DataFrame({"partner": ps, "sum": vs, "size": ns}).groupby("partner").sum()
+    return {k: (r[0], r[1]) for k, r in zip(agg.index, agg[["sum", "size"]].to_numpy(
+        dtype=object), strict=True)}
+
+
 def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.Series:
-    ind = reference.indicator_table()
-    w = indicators.map(lambda i: float(ind.at[i, "weight"]) if i in ind.index else 1.0)
+    table = _table_weights()
+    w = indicators.map(lambda i: table.get(i, 1.0))
     if weights:
         w = pd.Series([float(weights.get(i, wi)) for i, wi in zip(indicators, w, strict=True)],
                       index=indicators.index)
     return w
+
+
+@cache
+def _table_weights() -> dict[str, float]:
+    ind = reference.indicator_table()
+    return {i: float(v) for i, v in zip(ind.index, ind["weight"], strict=True)}
 
 
 LOOKBACK = 3
@@ -116,27 +146,64 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
     rows = []
     for domain, gd in ishares.groupby("domain", sort=True):
         ind_years = {i: np.array(sorted(g["year"].unique())) for i, g in gd.groupby("indicator")}
-        for year in sorted(gd["year"].unique()):
+        g_ind = gd["indicator"].to_numpy()
+        g_year = gd["year"].to_numpy()
+        g_partner = gd["partner"].to_numpy()
+        g_share = gd["share"].to_numpy(dtype=float)
+        for year in sorted(np.unique(g_year)):
             picked = {}
             for ind, ys in ind_years.items():
                 ok = ys[(ys <= year) & (ys >= year - lookback)]
                 if ok.size:
                     picked[ind] = int(ok.max())
-            g = gd[[picked.get(i) == y for i, y in zip(gd["indicator"], gd["year"], strict=True)]]
             inds = pd.Series(sorted(picked))
             w = _weights(inds, weights)
             if w.sum() <= 0:
                 continue
             w = w / w.sum()
-            wmap = dict(zip(inds, w, strict=True))
-            mat = g.pivot_table(index="partner", columns="indicator", values="share",
-                                aggfunc="sum", fill_value=0.0)
-            combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1)
+            sel = np.fromiter((picked.get(i) == y for i, y in zip(g_ind, g_year, strict=True)),
+                              dtype=bool, count=len(g_ind))
+            combined = _weighted_rows(g_partner[sel], g_ind[sel], g_share[sel],
+                                      list(inds), w.to_numpy(dtype=float))
+            if combined is None:  # an unusual table: the general (slow) path
+                g = gd[sel]
+                wmap = dict(zip(inds, w, strict=True))
+                mat = g.pivot_table(index="partner", columns="indicator", values="share",
+                                    aggfunc="sum", fill_value=0.0)
+                combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1).items()
             iy = ";".join(f"{i}:{picked[i]}" for i in inds)
-            for partner, sh in combined.items():
+            for partner, sh in combined:
                 rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy))
     return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators",
                                        "indicator_years"])
+
+
+def _weighted_rows(partners: np.ndarray, indicators: np.ndarray, shares: np.ndarray,
+                   inds: list[str], w: np.ndarray) -> list[tuple[str, float]] | None:
+    """``sum_i share[partner, i] * w[i]`` per partner (sorted), absent cells 0: the same numbers,
+    bit for bit, as ``pivot_table(index="partner", columns="indicator", aggfunc="sum",
+    fill_value=0).mul(w).sum(axis=1)`` (a NaN share counts 0 as in the group sum; the products
+    are summed as pandas sums a row: numpy's sum over a C-contiguous partner x indicator
+    array, pairwise past 8 indicators; tests/core/test_combine_fast.py holds the two
+    together), without pandas' per-call cost. None when a (partner, indicator) cell repeats or a partner is missing (the
+    caller then uses pandas)."""
+    if len(partners) == 0 or any(not isinstance(p, str) for p in partners):
+        return None
+    cols = {ind: k for k, ind in enumerate(inds)}
+    if any(i not in cols for i in indicators):
+        return None
+    names = sorted(set(partners))
+    prow = {p: k for k, p in enumerate(names)}
+    block = np.zeros((len(names), len(inds)))
+    seen = set()
+    for p, i, v in zip(partners, indicators, shares, strict=True):
+        key = (p, i)
+        if key in seen:
+            return None
+        seen.add(key)
+        block[prow[p], cols[i]] = 0.0 if v != v else v
+    vals = np.ascontiguousarray(block * w)
+    return list(zip(names, vals.sum(axis=1).tolist(), strict=True))
 
 
 def domain_share_series(flows, focal: str, *, weights: Mapping[str, float] | None = None,

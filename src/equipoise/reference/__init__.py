@@ -111,17 +111,27 @@ def expand_group(code: str, year: int | None = None) -> list[str]:
     """
     if code not in group_codes():
         return [code]
+    return list(_members(code, year))
+
+
+@cache
+def _members(code: str, year: int | None) -> tuple[str, ...]:
     gm = _load("group_members")
     gm = gm[gm["group"] == code]
     if year is not None:
         start = gm["start_year"].fillna(-10**6).astype(int)
         end = gm["end_year"].fillna(10**6).astype(int)
         gm = gm[(start <= year) & (end >= year)]
-    return sorted(gm["member"])
+    return tuple(sorted(gm["member"]))
 
 
 def indicator_table() -> pd.DataFrame:
     """The indicators table indexed by indicator name."""
+    return _indicator_table().copy()
+
+
+@cache
+def _indicator_table() -> pd.DataFrame:
     return _load("indicators").set_index("indicator")
 
 

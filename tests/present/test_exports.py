@@ -313,6 +313,7 @@ def test_assessment_to_dict_twice_is_the_same(kaz_flows):
     ("/api/explain/trade.csv", "/api/explain/trade", {}, "explain"),
     ("/api/corridors.csv", "/api/corridors", {}, "corridors"),
     ("/api/simulate.csv", "/api/simulate", {"runs": 1000, "seed": 3}, "simulate"),
+    ("/api/alignment.csv", "/api/alignment", {"reps": 20}, "align"),
 ])
 def test_dashboard_downloads_match_their_json(client, tmp_path, url, api, params, kind):
     """Every download of the dashboard holds the numbers its JSON endpoint serves (the same

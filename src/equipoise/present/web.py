@@ -996,6 +996,21 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                              key=("simulate", runs, seed))
         return download(res, "simulate", fmt, f"simulate-{ctx.focal}-{runs}-{seed}")
 
+    @app.get("/api/alignment.{fmt}", tags=["downloads"], response_class=Response,
+             responses=files)
+    def api_alignment_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                               measure: str = "agree", by: str = "year",
+                               start: int | None = Query(None, ge=1946, le=2100),
+                               end: int | None = Query(None, ge=1946, le=2100),
+                               reps: int = Query(300, ge=10, le=2000),
+                               seed: int = Query(0, ge=0, le=2**31 - 1),
+                               min_rollcalls: int = Query(10, ge=1, le=1000),
+                               poles: str | None = Query(None, max_length=100)):
+        """The tables of `equipoise align --csv FILE`: the same numbers as ``/api/alignment``."""
+        res = ctx.alignment_json(measure=measure, by=by, start=start, end=end, reps=reps,
+                                 seed=seed, min_rollcalls=min_rollcalls, poles=poles)
+        return download(res, "align", fmt, f"align-{ctx.focal}-{measure}")
+
     @app.get("/api/explain/{domain}", tags=["assessment"])
     def api_explain(domain: str, year: int | None = Query(None, ge=1900, le=2100)) -> dict:
         """What `equipoise explain --domain DOMAIN --json` prints: rows and sources."""

@@ -9,7 +9,7 @@ __all__ = ["run_main_job"]
 
 
 def _write_json(path: Path, obj) -> Path:
-    from ._cli._common import _clean
+    from ._json import clean as _clean
 
     path.write_text(json.dumps(_clean(obj), indent=2, ensure_ascii=False, default=str),
                     encoding="utf-8")

@@ -16,6 +16,9 @@ from typing import Any
 
 import typer
 
+from .._json import clean as _clean  # used by the commands too
+from .._json import shown_paths as _shipped_paths
+
 # ---------------------------------------------------------------- bounds of numeric options
 YEAR_MIN, YEAR_MAX = 1900, 2100          # every --year, --from, --to
 SEED_MAX = 2**128 - 1                    # every --seed (as risk.montecarlo: 0..2**128-1)
@@ -63,41 +66,6 @@ def emit_json(obj: Any) -> None:
     escaped by the JSON encoder; a shipped dataset file by its path in the datasets folder)."""
     sys.stdout.write(json.dumps(_shipped_paths(_clean(obj)), indent=2, ensure_ascii=False,
                                 default=str) + "\n")
-
-
-def _shipped_paths(obj: Any) -> Any:
-    """A file under a data folder is named by its path there (``kazakhstan/flows.csv``,
-    ``sipri-arms-transfers/trade_register_1995_2024.csv.gz``, as the dashboard's API names
-    them), a file under the working folder relative to it; other paths stay as the user gave
-    them (:func:`equipoise.io.files.shown_path`)."""
-    if isinstance(obj, str):
-        if not obj.startswith("/"):
-            return obj
-        from ..io.files import shown_path
-
-        return shown_path(obj)
-    if isinstance(obj, dict):
-        return {k: _shipped_paths(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_shipped_paths(v) for v in obj]
-    return obj
-
-
-def _clean(obj: Any) -> Any:
-    import math
-
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):
-        try:
-            return _clean(obj.item())
-        except (ValueError, TypeError):
-            return obj
-    return obj
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -193,12 +193,14 @@ def to_tables(result: Any, kind: str | None = None) -> dict:
     if isinstance(data, pd.DataFrame):
         return {kind or "table": data.copy()}
     if isinstance(data, list):
-        from .._cli._common import _clean, _shipped_paths
+        from .._json import clean as _clean
+        from .._json import shown_paths as _shipped_paths
 
         data = _shipped_paths(_clean(data))
         return {kind or "table": _frame(data) if _is_records(data) else
                 pd.DataFrame({"value": [_cell(v) for v in data]})}
-    from .._cli._common import _clean, _shipped_paths
+    from .._json import clean as _clean
+    from .._json import shown_paths as _shipped_paths
 
     data = _shipped_paths(_clean(dict(data)))  # the numbers and names --json prints
     extra: dict = {}

@@ -89,7 +89,7 @@ def clean(obj: Any) -> Any:
     cleaning as the CLI's ``emit_json``."""
     import json
 
-    from .._cli._common import _clean
+    from .._json import clean as _clean
 
     if isinstance(obj, pd.DataFrame):
         obj = obj.astype(object).where(obj.notna(), None).to_dict("records")

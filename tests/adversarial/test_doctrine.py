@@ -172,7 +172,7 @@ def test_many_unknown_poles_are_shortened(tmp_path, monkeypatch, capsys):
     ("latin1", "not UTF-8: byte 0xE9 at line 2, column 21 (byte offset 31)"),
     ("utf16", "UTF-16 (little-endian) text (byte-order mark FF FE); expected UTF-8"),
     ("folder", "is a folder; expected a doctrine file"),
-    ("nested", "nested too deeply"),
+    ("nested", "expected at most 64 levels"),
     ("missing", "no such doctrine file"),
     ("not-toml", "not valid TOML"),
     ("fifo", "is a FIFO (named pipe); expected a doctrine file (a regular file)"),
@@ -307,7 +307,7 @@ def test_action_with_many_problems_is_short(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize(("kind", "expected"), [
     ("latin1", "not UTF-8: byte 0xE9 at line 2, column 13 (byte offset 21)"),
     ("folder", "is a folder; expected an action file"),
-    ("nested", "nested too deeply"),
+    ("nested", "expected at most 64 levels"),
 ])
 def test_unreadable_action_file(kind, expected, tmp_path, monkeypatch, capsys):
     p = tmp_path / "a.toml"

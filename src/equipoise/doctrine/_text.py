@@ -9,7 +9,6 @@ nested too deeply to read.
 from __future__ import annotations
 
 import reprlib
-import tomllib
 from pathlib import Path
 
 #: Problems listed in one error message; the rest are counted ("... and N more").
@@ -58,11 +57,8 @@ def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:
 
 
 def load_toml(text: str, *, where: str, error: type[Exception]) -> dict:
-    """The parsed TOML ``text``, or ``error`` naming ``where`` and the TOML problem."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{where}: not valid TOML: {exc}") from exc
-    except RecursionError:
-        raise error(f"{where}: not valid TOML here: arrays or tables nested too deeply to "
-                    "read; expected a flat TOML file") from None
+    """The parsed TOML ``text``, or ``error`` naming ``where`` and the TOML problem (the
+    project's one TOML parser, :func:`equipoise._toml.parse_toml`, with its nesting bound)."""
+    from .._toml import parse_toml
+
+    return parse_toml(text, where=where, error=error)

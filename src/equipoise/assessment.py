@@ -288,7 +288,7 @@ def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None) -> Assessment:
+           events=None, idealpoints=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -369,7 +369,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     if votes is not None:
         from .measures.alignment import assessment_equidistance
 
-        equi = assessment_equidistance(focal, doctrine.poles, votes=votes)
+        equi = assessment_equidistance(focal, doctrine.poles, votes=votes, idealpoints=idealpoints)
     else:
         equi = _equidistance(frame, focal, doctrine.poles)
     extras = {}

@@ -13,9 +13,10 @@ __all__ = ["DomainExplanation", "explain_domain", "source_table"]
 def _known_sources() -> pd.DataFrame:
     """The embedded default's source register (id, producer, title, url, date, quote, note)."""
     try:
+        from ._defaults import DEFAULT_FOCAL
         from .datasets import load_sources
 
-        return load_sources()
+        return load_sources(DEFAULT_FOCAL)
     except (ImportError, FileNotFoundError):
         return pd.DataFrame(columns=["id", "producer", "title", "url", "date", "quote", "note"])
 

@@ -1,11 +1,82 @@
-"""The main job (``equipoise run`` / ``make demo``): assessment, shocks, Monte Carlo and report."""
+"""Jobs that compose the library: the main job (``equipoise run`` / ``make demo``: assessment,
+shocks, Monte Carlo and report) and the assessment with its optional plan, action evaluations
+and narrative (``equipoise assess``).
+
+Inputs left as None are resolved by :mod:`equipoise.context` (the embedded default, the
+shipped doctrine); the command line and the dashboard resolve them there too.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["run_main_job"]
+__all__ = ["AssessRun", "assess_run", "run_main_job"]
+
+
+@dataclass(frozen=True)
+class AssessRun:
+    """An assessment with what was asked for beside it: the CVaR plan, the evaluation of each
+    action, the plain-language narrative per domain."""
+
+    assessment: Any
+    plan: Any = None
+    evaluations: tuple = ()
+    narrative: dict | None = None
+
+    def to_dict(self) -> dict:
+        """The assessment's dict (``assess --json``), with a ``narrative`` key when asked for."""
+        d = self.assessment.to_dict()
+        if self.narrative is not None:
+            d["narrative"] = self.narrative
+        return d
+
+
+def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+               votes=None, idealpoints=None, events=None, plan: bool = False,
+               actions: Sequence[Any] = (), narrative: bool = False) -> AssessRun:
+    """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
+    diversification plan, with ``actions`` the before/after evaluation of each action (a file,
+    a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
+    to the doctrine check; with ``narrative`` a paragraph per domain.
+
+    ``flows``/``doctrine``/``focal`` left as None are resolved by
+    :func:`equipoise.context.resolve_inputs`.
+    """
+    from .assessment import assess
+
+    if flows is None:
+        from .context import resolve_inputs
+
+        doctrine, flows = resolve_inputs(None, focal, doctrine)
+        focal = None
+    result = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes, events=events,
+                    idealpoints=idealpoints)
+    the_plan = None
+    evaluations: tuple = ()
+    if plan:
+        from .doctrine.plan import plan as run_plan
+
+        the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
+                            assessment=result)
+    if actions:
+        from .doctrine.actions import evaluate
+
+        evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
+                                     year=year) for x in actions)
+    if the_plan is not None or evaluations:
+        from .doctrine.check import attach
+
+        attach(result, flows, plan=the_plan, evaluations=evaluations)
+    story = None
+    if narrative:
+        from .narrative import narrative as tell
+
+        story = tell(result, flows)
+    return AssessRun(result, the_plan, evaluations, story)
 
 
 def _write_json(path: Path, obj) -> Path:
@@ -16,14 +87,15 @@ def _write_json(path: Path, obj) -> Path:
     return path
 
 
-def run_main_job(flows, *, focal: str | None = None, doctrine=None,
+def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "equipoise-output", runs: int = 100_000, seed: int = 0,
                  report: bool = True, pdf: bool = False) -> dict:
     """Run the assessment, a full cut-off shock for each pole, the Monte Carlo, and the report.
 
     Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` and
     ``report.html`` (``report.pdf`` with ``pdf=True``) into ``out``. Returns
-    ``{"focal": ..., "files": {name: path}, "assessment": Assessment}``.
+    ``{"focal": ..., "files": {name: path}, "assessment": Assessment}``. ``flows`` None: the
+    embedded dataset of the focal state (:func:`equipoise.context.resolve_inputs`).
     """
     from .assessment import assess
     from .errors import CorridorError
@@ -32,6 +104,11 @@ def run_main_job(flows, *, focal: str | None = None, doctrine=None,
     from .risk.montecarlo import SimulationRequest, run_request
     from .risk.shocks import ShockRequest, shock
 
+    if flows is None:
+        from .context import resolve_inputs
+
+        doctrine, flows = resolve_inputs(None, focal, doctrine)
+        focal = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     a = assess(flows, focal=focal, doctrine=doctrine)

@@ -125,15 +125,17 @@ def test_embedded_fallback_without_votes(monkeypatch, tmp_path):
     """No votes anywhere: the embedded agreement rows, without intervals."""
     monkeypatch.setenv("EQUIPOISE_SHARED_DATA", str(tmp_path / "none"))
     monkeypatch.delenv("EQUIPOISE_VOTES", raising=False)
-    import equipoise.measures.alignment as al
+    from equipoise import context
 
-    monkeypatch.setattr(al, "_shared_data", lambda: None)
-    r = alignment(None, focal="KAZ", poles="CHN,RUS,USA", start=2023, end=2023, by="year")
+    r = alignment(context.votes_source, focal="KAZ", poles="CHN,RUS,USA", start=2023, end=2023,
+                  by="year")
     s = r.series.set_index("pole")["value"]
     # BSV session 78 (2023): USAgree 0.2531646, RUSSAgree 0.556962, ChinaAgree 0.7435897
     assert s["USA"] == pytest.approx(0.2531646, abs=1e-6)
     assert s["CHN"] == pytest.approx(0.7435897, abs=1e-6)
     assert r.series["lower"].isna().all()
+    with pytest.raises(NoDataError):
+        alignment(context.votes_source, focal="KAZ", measure="kappa")
     with pytest.raises(NoDataError):
         alignment(None, focal="KAZ", measure="kappa")
 

@@ -16,12 +16,12 @@ from ._facts import DATASET, facts_text
 
 @pytest.fixture(scope="module")
 def flows():
-    return datasets.load_default()
+    return datasets.load_default("KAZ")
 
 
 @pytest.fixture(scope="module")
 def sources():
-    return datasets.load_sources()
+    return datasets.load_sources("KAZ")
 
 
 def test_loads_strictly_without_quarantine(flows):
@@ -37,8 +37,8 @@ def test_size_and_breadth(flows):
 
 
 def test_front_door_is_the_same_loader():
-    assert eq.load_default().counts == datasets.load_default().counts
-    assert eq.default_sources().equals(datasets.load_sources())
+    assert eq.load_default().counts == datasets.load_default("KAZ").counts
+    assert eq.default_sources().equals(datasets.load_sources("KAZ"))
 
 
 def test_other_focal_states_raise():
@@ -51,7 +51,7 @@ def test_other_focal_states_raise():
 
 def test_every_source_id_is_listed(flows, sources):
     ids = set(sources["id"])
-    used = set(flows.data["source"]) | set(datasets.load_events()["source"])
+    used = set(flows.data["source"]) | set(datasets.load_events("KAZ")["source"])
     assert used - ids == set()
     assert sources["id"].is_unique
 
@@ -124,7 +124,7 @@ def test_poles_present_in_the_doctrine_domains(flows):
 
 
 def test_events_ledger():
-    ev = datasets.load_events()
+    ev = datasets.load_events("KAZ")
     assert len(ev) >= 20
     assert ev["year"].between(2023, 2025).all()
     assert set(ev["kind"]) <= set(datasets.EVENT_KINDS)
@@ -143,7 +143,7 @@ def test_events_reject_bad_rows(tmp_path, monkeypatch):
                                         encoding="utf-8")
     monkeypatch.setattr(datasets, "default_path", lambda focal="KAZ": folder)
     with pytest.raises(eq.errors.InputError) as exc:
-        datasets.load_events()
+        datasets.load_events("KAZ")
     msg = str(exc.value)
     assert "line 2, column 'counterpart': saw 'XXK'" in msg
     for col in ("kind", "domains", "value_usd", "source"):

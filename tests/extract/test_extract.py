@@ -32,24 +32,24 @@ def test_demonym_leader_capital_and_metonym():
 
 def test_leaders_only_in_office():
     text = "Tokayev held talks with Joe Biden."
-    assert [e.counterpart for e in extract_events(text, year=2023).events] == ["USA"]
-    assert extract_events(text, year=2026).events == []
+    assert [e.counterpart for e in extract_events(text, year=2023, focal="KAZ").events] == ["USA"]
+    assert extract_events(text, year=2026, focal="KAZ").events == []
 
 
 def test_no_trigger_no_event():
-    assert extract_events("China is Kazakhstan's largest trading partner.").events == []
+    assert extract_events("China is Kazakhstan's largest trading partner.", focal="KAZ").events == []
 
 
 def test_bare_sentence_refers_to_previous_partner():
     r = extract_events("Tokayev met Emir Tamim of Qatar. The sides signed five agreements on "
-                       "gas and education.")
+                       "gas and education.", focal="KAZ")
     ev = {(e.counterpart, e.kind): e for e in r.events}
     assert ev[("QAT", "agreement")].domains == ("energy", "society")
     assert ev[("QAT", "agreement")].sentence.startswith("The sides signed")
 
 
 def test_summit_goes_to_the_organisation():
-    r = extract_events("Leaders of the SCO met in Astana for a summit with China and Russia.")
+    r = extract_events("Leaders of the SCO met in Astana for a summit with China and Russia.", focal="KAZ")
     assert ("SCO", "summit") in {(e.counterpart, e.kind) for e in r.events}
     assert ("CHN", "summit") not in {(e.counterpart, e.kind) for e in r.events}
 
@@ -65,7 +65,7 @@ def test_vocabularies_are_the_projects():
 
 
 def test_article_headers_are_read():
-    r = extract_file(HERE / "articles" / "02_putin_astana.txt")
+    r = extract_file(HERE / "articles" / "02_putin_astana.txt", focal="KAZ")
     assert r.meta["date"] == "2024-11-27" and r.meta["url"].startswith("https://")
     d = r.to_dict()
     assert {"counterpart", "kind", "domains", "sentence"} <= set(d["events"][0])
@@ -105,17 +105,17 @@ def test_year_and_size_are_bounded(tmp_path):
     from equipoise.extract import _rules
 
     with pytest.raises(OptionError, match=r"year: expecting a year in 1900\.\.2100"):
-        extract_events("Xi Jinping visited Astana.", year=99999)
+        extract_events("Xi Jinping visited Astana.", year=99999, focal="KAZ")
     with pytest.raises(InputError, match="expecting at most"):
-        extract_events("a" * (_rules.MAX_ARTICLE_CHARS + 1))
+        extract_events("a" * (_rules.MAX_ARTICLE_CHARS + 1), focal="KAZ")
     big = tmp_path / "big.txt"
     big.write_text("x" * (_rules.MAX_ARTICLE_BYTES + 1))
     with pytest.raises(InputError, match=r"big\.txt"):
-        extract_file(big)
+        extract_file(big, focal="KAZ")
     # a '# date:' header with an absurd year is not used as the year (no error, no filter)
     art = tmp_path / "a.txt"
     art.write_text("# date: 99999-01-01\nXi Jinping arrived in Astana on a state visit.\n")
-    assert [(e.counterpart, e.kind) for e in extract_file(art).events] == [("CHN", "state_visit")]
+    assert [(e.counterpart, e.kind) for e in extract_file(art, focal="KAZ").events] == [("CHN", "state_visit")]
 
 
 def test_latin1_article_is_located(tmp_path):
@@ -126,7 +126,7 @@ def test_latin1_article_is_located(tmp_path):
     p = tmp_path / "l1.txt"
     p.write_bytes(b"one\ntwo\nCaf\xe9\n")
     with pytest.raises(InputError, match=r"l1\.txt: not UTF-8: byte 0xE9 at line 3, column 4"):
-        extract_file(p)
+        extract_file(p, focal="KAZ")
 
 
 def test_kind_triggers_overlap_by_hand():
@@ -144,6 +144,6 @@ def test_one_long_sentence_answers_in_bounded_time():
 
     text = "Russia signed talks with China summit agreement visit " * 5000  # 270 KB
     t0 = time.perf_counter()
-    r = extract_events(text)
+    r = extract_events(text, focal="KAZ")
     assert time.perf_counter() - t0 < 60
     assert {e.kind for e in r.events} >= {"agreement", "talks"}

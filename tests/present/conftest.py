@@ -72,9 +72,9 @@ def has_votes() -> bool:
     from equipoise.errors import NoDataError
 
     try:
-        from equipoise.measures.alignment import default_votes
+        from equipoise.context import votes_source
 
-        default_votes()
+        votes_source()
     except (ImportError, NoDataError):
         return False
     return True

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from .._console import console, err_console  # noqa: F401 - the commands' consoles
 from .._json import clean as _clean  # used by the commands too
 from .._json import shown_paths as _shipped_paths
 
@@ -30,6 +31,20 @@ ROLLCALLS_MAX = 100_000                  # align --min-rollcalls
 HORIZON_MAX = 50                         # plan --horizon
 WAIT_MAX = 86_400.0                      # ingest --wait (seconds)
 LIMIT_MAX = 100_000                      # screen --limit
+
+# ---------------------------------------------------------------- options every command shares
+FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the focal "
+                     "state of the doctrine, request or config file given, else KAZ, the "
+                     "embedded default).")
+"""The one ``--focal`` option: None unless given; :mod:`equipoise.context` resolves it."""
+
+
+def focal_code(focal: str | None) -> str:
+    """``--focal`` as given (upper-cased), or the embedded default's."""
+    from ..context import resolve_focal
+
+    return resolve_focal(focal)
+
 
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -49,16 +64,6 @@ def esc(value: Any) -> str:
     return escape(safe_text(value))
 
 
-def console():
-    from rich.console import Console
-
-    return Console()
-
-
-def err_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def emit_json(obj: Any) -> None:

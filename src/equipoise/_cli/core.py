@@ -1,4 +1,5 @@
-"""Core commands: assess, explain, sources, validate, run."""
+"""Core commands: assess, explain, sources, validate, run (defaults resolved by
+:mod:`equipoise.context`, the composition of assess in :mod:`equipoise.pipeline`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    FOCAL,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -21,28 +23,11 @@ from ._common import (
     xlsx_option,
 )
 
-FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's, KAZ).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical columns). "
                     "Default: the embedded Kazakhstan dataset.")
 DOCTRINE = typer.Option(None, "--doctrine",
                         help="Doctrine TOML file (default: the shipped Kazakhstan doctrine).")
 LENIENT = typer.Option(False, "--lenient", help="Quarantine bad rows instead of stopping.")
-
-
-def load_flows(data: list[Path] | None, focal: str | None, lenient: bool = False,
-               db: Path | None = None):
-    """Flows from --data files, a warehouse (--db), or the embedded default."""
-    if db is not None:
-        from ..warehouse import read_flows as wh_read
-
-        return wh_read(db, focal=focal)
-    if data:
-        from ..io.flows import read_flows
-
-        return read_flows(data, lenient=lenient)
-    from ..datasets import load_default
-
-    return load_default(focal or "KAZ", lenient=lenient)
 
 
 def _report_quarantine(flows, quarantine_out: Path | None) -> None:
@@ -57,203 +42,191 @@ def _report_quarantine(flows, quarantine_out: Path | None) -> None:
         write_csv(flows.quarantine, quarantine_out, what="quarantine file")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def assess(
-        focal: str = FOCAL,
-        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
-                                 help="One year for every domain (default: the latest per "
-                                      "domain)."),
-        data: list[Path] = DATA,
-        doctrine: Path = DOCTRINE,
-        db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
-        lenient: bool = LENIENT,
-        quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to "
-                                        "this CSV (its folder must exist)."),
-        votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, file "
-                                   "or folder): equidistance with bootstrap intervals."),
-        events: Path = typer.Option(None, "--events",
-                                    help="Engagement ledger CSV (default: the embedded one)."),
-        with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
-        actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
-                                          "action file (or a shipped example name); repeatable."),
-        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-        explain: bool = typer.Option(False, "--explain", help="Open with a plain-language "
-                                     "paragraph per domain (with --json: a `narrative` key)."),
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Assess a focal state against its doctrine of functional balance.
+def assess(
+    focal: str = FOCAL,
+    year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                             help="One year for every domain (default: the latest per "
+                                  "domain)."),
+    data: list[Path] = DATA,
+    doctrine: Path = DOCTRINE,
+    db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
+    lenient: bool = LENIENT,
+    quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to "
+                                    "this CSV (its folder must exist)."),
+    votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, file "
+                               "or folder): equidistance with bootstrap intervals."),
+    events: Path = typer.Option(None, "--events",
+                                help="Engagement ledger CSV (default: the embedded one)."),
+    with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
+    actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
+                                      "action file (or a shipped example name); repeatable."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    explain: bool = typer.Option(False, "--explain", help="Open with a plain-language "
+                                 "paragraph per domain (with --json: a `narrative` key)."),
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Assess a focal state against its doctrine of functional balance.
 
-        Examples:
+    Examples:
 
-          equipoise assess
+      equipoise assess
 
-          equipoise assess --explain
+      equipoise assess --explain
 
-          equipoise assess --focal MNG --data mongolia.csv --json
-        """
-        check_exports(csv, xlsx)
-        from ..assessment import assess as run_assess
+      equipoise assess --focal MNG --data mongolia.csv --json
+    """
+    check_exports(csv, xlsx)
+    from .. import context
+    from ..pipeline import assess_run
 
-        output_path(quarantine, option="--quarantine", create=False,
-                    what="quarantine file")
-        if events is not None:
-            from ..measures.engagement import read_events
+    output_path(quarantine, option="--quarantine", create=False,
+                what="quarantine file")
+    if events is not None:
+        from ..measures.engagement import read_events
 
-            events = read_events(events)  # the ledger's validation: a bad row stops here
-        flows = load_flows(data, focal, lenient, db)
-        _report_quarantine(flows, quarantine)
-        result = run_assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
-                            events=events)
-        from ..doctrine.check import attach
+        events = read_events(events)  # the ledger's validation: a bad row stops here
+    the_doctrine, flows = context.resolve_inputs(data, focal, doctrine, db=db, lenient=lenient)
+    _report_quarantine(flows, quarantine)
+    job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
+                     idealpoints=None if votes is None else context.idealpoints_or_none(),
+                     plan=with_plan, actions=actions or (), narrative=explain)
+    payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+        return
+    c = console()
+    for text in (job.narrative or {}).values():
+        print_safe(c, esc(text) + "\n")
+    for r in job.assessment.renderables():
+        print_safe(c, r)
+    for extra in (job.plan, *job.evaluations):
+        if extra is not None:
+            print_safe(c, extra.summary())
 
-        the_plan = evaluations = None
-        if with_plan:
-            from ..doctrine.plan import plan as run_plan
 
-            the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
-                                assessment=result)
-        if actions:
-            from ..doctrine.actions import evaluate
+def explain(
+    domain: str = typer.Option(..., "--domain", help="Domain to explain (trade, energy, security, ...)."),
+    focal: str = FOCAL,
+    year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX),
+    data: list[Path] = DATA,
+    doctrine: Path = DOCTRINE,
+    as_json: bool = typer.Option(False, "--json"),
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Show the rows and sources behind one domain's numbers.
 
-            evaluations = [evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
-                                    year=year) for x in actions]
-        if the_plan is not None or evaluations:
-            attach(result, flows, plan=the_plan, evaluations=evaluations or ())
-        story = None
-        if explain:
-            from ..narrative import narrative
+    Example: equipoise explain --focal KAZ --domain security
+    """
+    check_exports(csv, xlsx)
+    from ..context import resolve_inputs
+    from ..explain import explain_domain
 
-            story = narrative(result, flows)
-        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        if payload is not None and story is not None:
-            payload["narrative"] = story
-        write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-            return
-        c = console()
-        for text in (story or {}).values():
-            print_safe(c, esc(text) + "\n")
-        for r in result.renderables():
-            print_safe(c, r)
-        for extra in (the_plan, *(evaluations or ())):
-            if extra is not None:
-                print_safe(c, extra.summary())
+    the_doctrine, flows = resolve_inputs(data, focal, doctrine)
+    ex = explain_domain(flows, focal=the_doctrine.focal, domain=domain, year=year,
+                        doctrine=the_doctrine)
+    payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+        return
+    c = console()
+    for r in ex.renderables():
+        print_safe(c, r)
 
-    @app.command()
-    def explain(
-        domain: str = typer.Option(..., "--domain", help="Domain to explain (trade, energy, security, ...)."),
-        focal: str = FOCAL,
-        year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX),
-        data: list[Path] = DATA,
-        doctrine: Path = DOCTRINE,
-        as_json: bool = typer.Option(False, "--json"),
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Show the rows and sources behind one domain's numbers.
 
-        Example: equipoise explain --focal KAZ --domain security
-        """
-        check_exports(csv, xlsx)
-        from ..explain import explain_domain
+def sources(
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    domain: str = typer.Option(None, "--domain", help="Only sources used in this domain."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List every source behind the data, with producer, title, URL and row counts."""
+    from ..context import resolve_flows
+    from ..explain import source_table
+    from ._common import check_domain
 
-        flows = load_flows(data, focal)
-        ex = explain_domain(flows, focal=focal or "KAZ", domain=domain, year=year, doctrine=doctrine)
-        payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-            return
-        c = console()
-        for r in ex.renderables():
-            print_safe(c, r)
+    check_domain(domain)
+    flows = resolve_flows(data, focal)
+    tab = source_table(flows, domain=domain)
+    if as_json:
+        emit_json(tab.to_dict("records"))
+        return
+    from rich.table import Table
 
-    @app.command()
-    def sources(
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        domain: str = typer.Option(None, "--domain", help="Only sources used in this domain."),
-        as_json: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """List every source behind the data, with producer, title, URL and row counts."""
-        from ..explain import source_table
-        from ._common import check_domain
+    t = Table(title=f"Sources ({len(tab)})")
+    for col in ("source", "producer", "title", "url", "rows", "domains"):
+        t.add_column(col, overflow="fold")
+    for r in tab.to_dict("records"):
+        t.add_row(*(esc(r.get(k, "") or "") for k in ("source", "producer", "title", "url",
+                                                      "rows", "domains")))
+    console().print(t)
 
-        check_domain(domain)
-        flows = load_flows(data, focal)
-        tab = source_table(flows, domain=domain)
-        if as_json:
-            emit_json(tab.to_dict("records"))
-            return
+
+def validate(
+    paths: list[Path] = typer.Argument(..., help="Flow files or folders to check."),
+    lenient: bool = typer.Option(True, "--lenient/--strict",
+                                 help="List every bad row (default) or stop at the first report."),
+    quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to "
+                                    "this CSV (its folder must exist)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check flow files and list the quarantine (rows rejected, with line, column and reason)."""
+    from ..io.flows import read_flows
+
+    output_path(quarantine, option="--quarantine", create=False,
+                what="quarantine file")
+    fs = read_flows(paths, lenient=lenient)
+    if quarantine is not None:
+        from ..io.files import write_csv
+
+        write_csv(fs.quarantine, quarantine, what="quarantine file")
+    if as_json:
+        emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
+    else:
         from rich.table import Table
 
-        t = Table(title=f"Sources ({len(tab)})")
-        for col in ("source", "producer", "title", "url", "rows", "domains"):
-            t.add_column(col, overflow="fold")
-        for r in tab.to_dict("records"):
-            t.add_row(*(esc(r.get(k, "") or "") for k in ("source", "producer", "title", "url",
-                                                          "rows", "domains")))
-        console().print(t)
-
-    @app.command()
-    def validate(
-        paths: list[Path] = typer.Argument(..., help="Flow files or folders to check."),
-        lenient: bool = typer.Option(True, "--lenient/--strict",
-                                     help="List every bad row (default) or stop at the first report."),
-        quarantine: Path = typer.Option(None, "--quarantine", help="Write the quarantine to "
-                                        "this CSV (its folder must exist)."),
-        as_json: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Check flow files and list the quarantine (rows rejected, with line, column and reason)."""
-        from ..io.flows import read_flows
-
-        output_path(quarantine, option="--quarantine", create=False,
-                    what="quarantine file")
-        fs = read_flows(paths, lenient=lenient)
-        if quarantine is not None:
-            from ..io.files import write_csv
-
-            write_csv(fs.quarantine, quarantine, what="quarantine file")
-        if as_json:
-            emit_json({"counts": fs.counts, "quarantine": fs.quarantine.to_dict("records")})
-        else:
-            from rich.table import Table
-
-            c = console()
-            c.print(f"read {fs.counts['read']}, loaded {fs.counts['loaded']}, "
-                    f"quarantined {fs.counts['quarantined']}")
-            if len(fs.quarantine):
-                t = Table(title="Quarantine")
-                for col in ("source", "line", "column", "value", "reason", "message"):
-                    t.add_column(col, overflow="fold")
-                for r in fs.quarantine.to_dict("records"):
-                    t.add_row(*(esc(r[k]) for k in ("source", "line", "column", "value", "reason",
-                                                     "message")))
-                c.print(t)
-        if fs.counts["quarantined"]:
-            raise typer.Exit(1)
-
-    @app.command()
-    def run(
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        doctrine: Path = DOCTRINE,
-        out: Path = typer.Option(Path("equipoise-output"), "--out",
-                                 help="Output folder (created if missing)."),
-    ) -> None:
-        """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
-        from ..pipeline import run_main_job
-
-        output_path(out, option="--out", folder=True)
-        try:
-            written = run_main_job(load_flows(data, focal), focal=focal, doctrine=doctrine, out=out)
-        except OSError as exc:
-            fail(f"cannot write outputs to {out}: {exc}")
         c = console()
-        c.print(f"[bold]equipoise[/bold]: outputs for {esc(written['focal'])} in "
-                f"{esc(out.resolve())}")
-        for name, path in written["files"].items():
-            c.print(f"  {esc(name):<12} {esc(path)}")
+        c.print(f"read {fs.counts['read']}, loaded {fs.counts['loaded']}, "
+                f"quarantined {fs.counts['quarantined']}")
+        if len(fs.quarantine):
+            t = Table(title="Quarantine")
+            for col in ("source", "line", "column", "value", "reason", "message"):
+                t.add_column(col, overflow="fold")
+            for r in fs.quarantine.to_dict("records"):
+                t.add_row(*(esc(r[k]) for k in ("source", "line", "column", "value", "reason",
+                                                 "message")))
+            c.print(t)
+    if fs.counts["quarantined"]:
+        raise typer.Exit(1)
+
+
+def run(
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    doctrine: Path = DOCTRINE,
+    out: Path = typer.Option(Path("equipoise-output"), "--out",
+                             help="Output folder (created if missing)."),
+) -> None:
+    """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
+    from ..context import resolve_inputs
+    from ..pipeline import run_main_job
+
+    output_path(out, option="--out", folder=True)
+    the_doctrine, flows = resolve_inputs(data, focal, doctrine)
+    try:
+        written = run_main_job(flows, doctrine=the_doctrine, out=out)
+    except OSError as exc:
+        fail(f"cannot write outputs to {out}: {exc}")
+    c = console()
+    c.print(f"[bold]equipoise[/bold]: outputs for {esc(written['focal'])} in "
+            f"{esc(out.resolve())}")
+    for name, path in written["files"].items():
+        c.print(f"  {esc(name):<12} {esc(path)}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (assess, explain, sources, validate, run):
+        app.command()(command)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    FOCAL,
     HORIZON_MAX,
     PLAN_SCENARIOS_MAX,
     SCENARIOS_MAX,
@@ -24,7 +25,6 @@ from ._common import (
     xlsx_option,
 )
 
-FOCAL = typer.Option(None, "--focal", help="ISO3 code of the focal state (default: the doctrine's).")
 DATA = typer.Option(None, "--data", help="Flow file(s) or folder(s) (CSV/Parquet, canonical "
                     "columns). Default: the embedded dataset of the focal state.")
 DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: the shipped "
@@ -34,16 +34,12 @@ YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 
 
-def _flows(data: list[Path] | None, focal: str | None, doctrine: Path | None):
-    """Flows from --data, else the embedded dataset of the focal state (the doctrine's)."""
-    if data:
-        from ..io.flows import read_flows
+def _inputs(data: list[Path] | None, focal: str | None, doctrine: Path | None):
+    """The doctrine and the flows: --data, else the embedded dataset of the focal state
+    (the doctrine's unless --focal)."""
+    from ..context import resolve_inputs
 
-        return read_flows(data)
-    from ..datasets import load_default
-    from ..doctrine.model import load_doctrine
-
-    return load_default(focal or load_doctrine(doctrine).focal)
+    return resolve_inputs(data, focal, doctrine)
 
 
 def _print(result) -> None:
@@ -52,159 +48,162 @@ def _print(result) -> None:
         print_safe(c, r)
 
 
+def check(
+    doctrine: Path = DOCTRINE,
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    year: int = YEAR,
+    failed: bool = typer.Option(False, "--failed", help="List only the rules that fail."),
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Check every rule of the doctrine: passed, margin and the evidence behind it.
+
+    Margins are positive when a rule holds with room to spare, negative by how far it is
+    broken. --json prints {"rules": [{"name", "passed", "margin", "evidence"}, ...]} where
+    evidence holds the numbers compared and the source rows (file, line, source id).
+
+    Examples:
+
+      equipoise check
+
+      equipoise check --doctrine my.toml --focal MNG --data mongolia.csv --json
+    """
+    check_exports(csv, xlsx)
+    from ..doctrine.check import check as run_check
+
+    the_doctrine, flows = _inputs(data, focal, doctrine)
+    result = run_check(flows, doctrine=the_doctrine, year=year)
+    if failed:
+        result.rules = result.failed
+    payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="check", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+        return
+    _print(result)
+
+
+def evaluate(
+    action: str = typer.Argument(..., help="Action TOML file, or the name of a shipped "
+                                 "example (see --list)."),
+    doctrine: Path = DOCTRINE,
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    year: int = YEAR,
+    scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN, max=SCENARIOS_MAX,
+                                  help="Monte Carlo scenarios for VaR/CVaR."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
+                             help="Monte Carlo seed (same scenarios before and after)."),
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Weigh a proposed initiative before it is taken: the assessment, the shocks, VaR/CVaR,
+    corridor max flows and the doctrine's rules before and after.
+
+    Shipped examples (2023-2025 initiatives, each with its source): run
+    `equipoise evaluate list`.
+
+    Examples:
+
+      equipoise evaluate us-c5plus1-deals-2025
+
+      equipoise evaluate my-pipeline.toml --json
+    """
+    check_exports(csv, xlsx)
+    from ..doctrine.actions import evaluate as run_eval
+    from ..doctrine.actions import example_actions, load_action
+
+    if action == "list":
+        for name in example_actions():
+            a = load_action(name)
+            typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
+        return
+    act = load_action(action)
+    the_doctrine, flows = _inputs(data, focal or act.focal, doctrine)
+    result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
+                      n_scenarios=scenarios, seed=seed)
+    payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+        return
+    _print(result)
+
+
+def plan(
+    doctrine: Path = DOCTRINE,
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    year: int = YEAR,
+    horizon: int = typer.Option(5, "--horizon", min=1, max=HORIZON_MAX,
+                                help="Years over which shares can move."),
+    max_shift: float = typer.Option(0.05, "--max-shift", min=0.0, max=1.0,
+                                    help="Share of a domain that can "
+                                    "move per year (total variation); budget = max-shift x horizon."),
+    capacity: float = typer.Option(None, "--capacity", min=0.0, max=1.0,
+                                   help="Largest growth of one partner's "
+                                   "share over the horizon (default: half the budget)."),
+    cap: list[str] = typer.Option(None, "--cap", help="Absolute cap on one partner's "
+                                  "target share, DOMAIN:PARTNER=SHARE (repeatable), e.g. "
+                                  "energy:CHN=0.3."),
+    alpha: float = typer.Option(0.95, "--alpha", min=0.5, max=0.999, help="CVaR level."),
+    scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN,
+                                  max=PLAN_SCENARIOS_MAX,
+                                  help="Monte Carlo scenarios (rows of the LP)."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Monte Carlo seed."),
+    domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
+                                "(default: the doctrine's critical and functional domains)."),
+    no_roles: bool = typer.Option(False, "--no-roles", help="Leave out the roles constraints."),
+    no_critical: bool = typer.Option(False, "--no-critical-share",
+                                     help="Leave out the critical-share caps."),
+    strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
+                                "cannot hold, instead of relaxing it."),
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Target partner shares that minimise the CVaR of the disruption loss (Rockafellar-
+    Uryasev LP, HiGHS), within a shift budget, partner capacities and the doctrine's roles
+    and thresholds. Reports the shifts, CVaR before and after, binding constraints with
+    shadow prices in words, and the constraints that conflict when infeasible.
+
+    Examples:
+
+      equipoise plan
+
+      equipoise plan --horizon 10 --max-shift 0.03 --json
+    """
+    check_exports(csv, xlsx)
+    import re
+
+    from .._options import as_list
+    from ..doctrine.plan import plan as run_plan
+    from ..errors import OptionError
+
+    caps = {}
+    for item in cap or []:
+        m = re.fullmatch(r"\s*([a-z]+):([A-Z0-9]+)\s*=\s*([0-9.]+)\s*", item)
+        if not m or not 0 <= float(m.group(3)) <= 1:
+            raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
+                              f"e.g. energy:CHN=0.3. Got {item!r}.")
+        caps[(m.group(1), m.group(2))] = float(m.group(3))
+    the_doctrine, flows = _inputs(data, focal, doctrine)
+    result = run_plan(flows, doctrine=the_doctrine, capacities=caps,
+                      year=year, horizon=horizon, max_shift=max_shift, capacity=capacity,
+                      alpha=alpha, n_scenarios=scenarios, seed=seed,
+                      domains=as_list(domains), roles=not no_roles,
+                      critical_share=not no_critical, strict=strict)
+    payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+        return
+    _print(result)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def check(
-        doctrine: Path = DOCTRINE,
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        year: int = YEAR,
-        failed: bool = typer.Option(False, "--failed", help="List only the rules that fail."),
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Check every rule of the doctrine: passed, margin and the evidence behind it.
-
-        Margins are positive when a rule holds with room to spare, negative by how far it is
-        broken. --json prints {"rules": [{"name", "passed", "margin", "evidence"}, ...]} where
-        evidence holds the numbers compared and the source rows (file, line, source id).
-
-        Examples:
-
-          equipoise check
-
-          equipoise check --doctrine my.toml --focal MNG --data mongolia.csv --json
-        """
-        check_exports(csv, xlsx)
-        from ..doctrine.check import check as run_check
-
-        result = run_check(_flows(data, focal, doctrine), doctrine=doctrine, focal=focal,
-                           year=year)
-        if failed:
-            result.rules = result.failed
-        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="check", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-            return
-        _print(result)
-
-    @app.command()
-    def evaluate(
-        action: str = typer.Argument(..., help="Action TOML file, or the name of a shipped "
-                                     "example (see --list)."),
-        doctrine: Path = DOCTRINE,
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        year: int = YEAR,
-        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN, max=SCENARIOS_MAX,
-                                      help="Monte Carlo scenarios for VaR/CVaR."),
-        seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
-                                 help="Monte Carlo seed (same scenarios before and after)."),
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Weigh a proposed initiative before it is taken: the assessment, the shocks, VaR/CVaR,
-        corridor max flows and the doctrine's rules before and after.
-
-        Shipped examples (2023-2025 initiatives, each with its source): run
-        `equipoise evaluate list`.
-
-        Examples:
-
-          equipoise evaluate us-c5plus1-deals-2025
-
-          equipoise evaluate my-pipeline.toml --json
-        """
-        check_exports(csv, xlsx)
-        from ..doctrine.actions import evaluate as run_eval
-        from ..doctrine.actions import example_actions, load_action
-
-        if action == "list":
-            for name in example_actions():
-                a = load_action(name)
-                typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
-            return
-        act = load_action(action)
-        flows = _flows(data, focal or act.focal, doctrine)
-        result = run_eval(act, flows, doctrine=doctrine, focal=focal or act.focal, year=year,
-                          n_scenarios=scenarios, seed=seed)
-        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-            return
-        _print(result)
-
-    @app.command()
-    def plan(
-        doctrine: Path = DOCTRINE,
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        year: int = YEAR,
-        horizon: int = typer.Option(5, "--horizon", min=1, max=HORIZON_MAX,
-                                    help="Years over which shares can move."),
-        max_shift: float = typer.Option(0.05, "--max-shift", min=0.0, max=1.0,
-                                        help="Share of a domain that can "
-                                        "move per year (total variation); budget = max-shift x horizon."),
-        capacity: float = typer.Option(None, "--capacity", min=0.0, max=1.0,
-                                       help="Largest growth of one partner's "
-                                       "share over the horizon (default: half the budget)."),
-        cap: list[str] = typer.Option(None, "--cap", help="Absolute cap on one partner's "
-                                      "target share, DOMAIN:PARTNER=SHARE (repeatable), e.g. "
-                                      "energy:CHN=0.3."),
-        alpha: float = typer.Option(0.95, "--alpha", min=0.5, max=0.999, help="CVaR level."),
-        scenarios: int = typer.Option(2000, "--scenarios", min=SCENARIOS_MIN,
-                                      max=PLAN_SCENARIOS_MAX,
-                                      help="Monte Carlo scenarios (rows of the LP)."),
-        seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Monte Carlo seed."),
-        domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
-                                    "(default: the doctrine's critical and functional domains)."),
-        no_roles: bool = typer.Option(False, "--no-roles", help="Leave out the roles constraints."),
-        no_critical: bool = typer.Option(False, "--no-critical-share",
-                                         help="Leave out the critical-share caps."),
-        strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
-                                    "cannot hold, instead of relaxing it."),
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Target partner shares that minimise the CVaR of the disruption loss (Rockafellar-
-        Uryasev LP, HiGHS), within a shift budget, partner capacities and the doctrine's roles
-        and thresholds. Reports the shifts, CVaR before and after, binding constraints with
-        shadow prices in words, and the constraints that conflict when infeasible.
-
-        Examples:
-
-          equipoise plan
-
-          equipoise plan --horizon 10 --max-shift 0.03 --json
-        """
-        check_exports(csv, xlsx)
-        import re
-
-        from .._options import as_list
-        from ..doctrine.plan import plan as run_plan
-        from ..errors import OptionError
-
-        caps = {}
-        for item in cap or []:
-            m = re.fullmatch(r"\s*([a-z]+):([A-Z0-9]+)\s*=\s*([0-9.]+)\s*", item)
-            if not m or not 0 <= float(m.group(3)) <= 1:
-                raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
-                                  f"e.g. energy:CHN=0.3. Got {item!r}.")
-            caps[(m.group(1), m.group(2))] = float(m.group(3))
-        result = run_plan(_flows(data, focal, doctrine), doctrine=doctrine, focal=focal,
-                          capacities=caps,
-                          year=year, horizon=horizon, max_shift=max_shift, capacity=capacity,
-                          alpha=alpha, n_scenarios=scenarios, seed=seed,
-                          domains=as_list(domains), roles=not no_roles,
-                          critical_share=not no_critical, strict=strict)
-        payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-            return
-        _print(result)
+    for command in (check, evaluate, plan):
+        app.command()(command)

@@ -91,8 +91,9 @@ def _split_debug(args: list[str]) -> tuple[list[str], bool]:
     end = args.index("--") if "--" in args else len(args)
     debug = "--debug" in args[:end]
     kept = [a for a in args[:end] if a != "--debug"] + args[end:]
-    env = os.environ.get("EQUIPOISE_DEBUG", "").strip().lower()
-    return kept, debug or env not in ("", "0", "false", "no")
+    from ..context import debug as env_debug
+
+    return kept, debug or env_debug()
 
 
 def describe_error(exc: BaseException) -> tuple[str, int]:

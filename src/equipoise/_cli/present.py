@@ -6,85 +6,90 @@ from pathlib import Path
 
 import typer
 
-from .core import DATA, DOCTRINE, FOCAL
+from ..context import TOKEN
+from ._common import FOCAL
+from .core import DATA, DOCTRINE
 
 DB = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file, opened "
                   "read-only and copied into memory once).")
 
 
+def report(
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    doctrine: Path = DOCTRINE,
+    out: Path = typer.Option(Path("report.html"), "--out",
+                             help="HTML file to write (missing folders are created)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (WeasyPrint)."),
+    reps: int = typer.Option(300, "--reps", min=10, max=5000,
+                             help="Bootstrap replicates for the alignment intervals."),
+    db: Path = DB,
+    xlsx: Path = typer.Option(None, "--xlsx", metavar="FILE", help="Also write the "
+                              "report's tables to this Excel workbook: a sheet per table "
+                              "(domains, shares, rules, ...), an index sheet and a sources "
+                              "sheet (every source behind the numbers, with its rows)."),
+) -> None:
+    """Write the report: one self-contained HTML file (and a PDF with --pdf).
+
+    Charts are static SVG; the file opens without a network.
+
+    Examples:
+
+      equipoise report
+
+      equipoise report --focal MNG --data mongolia.csv --out mng.html --pdf
+
+      equipoise report --xlsx tables.xlsx
+    """
+    from ..context import resolve_inputs
+    from ..present.report import build_report
+    from ._common import console, esc, output_path
+
+    output_path(out, option="--out", what="report")
+    output_path(xlsx, option="--xlsx", what="workbook")
+    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
+                           alignment_reps=reps)
+    if xlsx is not None:
+        from ..assessment import assess
+        from ..explain import source_table
+        from ..present.exports import export
+
+        export(assess(flows, doctrine=the_doctrine), kind="assess", xlsx=xlsx,
+               sources=source_table(flows))
+        written = {**written, "xlsx": str(xlsx)}
+    c = console()
+    for kind, path in written.items():
+        c.print(f"{esc(kind):<5} {esc(Path(path).resolve())}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default; "
+                             "any other address requires a token)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    token: str = typer.Option(None, "--token", envvar=TOKEN,
+                              help="Access token (generated and printed when bound to a "
+                                   "non-loopback address without one)."),
+    focal: str = FOCAL,
+    data: list[Path] = DATA,
+    doctrine: Path = DOCTRINE,
+    db: Path = DB,
+) -> None:
+    """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
+
+    Examples:
+
+      equipoise serve                      # http://127.0.0.1:8000/
+
+      equipoise serve --host 0.0.0.0 --port 8080 --token s3cret
+    """
+    from ..context import resolve_inputs
+    from ..present.web import serve as run_serve
+
+    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def report(
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        doctrine: Path = DOCTRINE,
-        out: Path = typer.Option(Path("report.html"), "--out",
-                                 help="HTML file to write (missing folders are created)."),
-        pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (WeasyPrint)."),
-        reps: int = typer.Option(300, "--reps", min=10, max=5000,
-                                 help="Bootstrap replicates for the alignment intervals."),
-        db: Path = DB,
-        xlsx: Path = typer.Option(None, "--xlsx", metavar="FILE", help="Also write the "
-                                  "report's tables to this Excel workbook: a sheet per table "
-                                  "(domains, shares, rules, ...), an index sheet and a sources "
-                                  "sheet (every source behind the numbers, with its rows)."),
-    ) -> None:
-        """Write the report: one self-contained HTML file (and a PDF with --pdf).
-
-        Charts are static SVG; the file opens without a network.
-
-        Examples:
-
-          equipoise report
-
-          equipoise report --focal MNG --data mongolia.csv --out mng.html --pdf
-
-          equipoise report --xlsx tables.xlsx
-        """
-        from ..present.report import build_report
-        from ._common import console, esc, output_path
-        from .core import load_flows
-
-        output_path(out, option="--out", what="report")
-        output_path(xlsx, option="--xlsx", what="workbook")
-        flows = load_flows(data, focal, db=db)
-        written = build_report(flows, focal=focal, doctrine=doctrine, out=out,
-                               pdf=pdf, alignment_reps=reps)
-        if xlsx is not None:
-            from ..assessment import assess
-            from ..explain import source_table
-            from ..present.exports import export
-
-            export(assess(flows, focal=focal, doctrine=doctrine), kind="assess", xlsx=xlsx,
-                   sources=source_table(flows))
-            written = {**written, "xlsx": str(xlsx)}
-        c = console()
-        for kind, path in written.items():
-            c.print(f"{esc(kind):<5} {esc(Path(path).resolve())}")
-
-    @app.command()
-    def serve(
-        host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default; "
-                                 "any other address requires a token)."),
-        port: int = typer.Option(8000, "--port", min=1, max=65535),
-        token: str = typer.Option(None, "--token", envvar="EQUIPOISE_TOKEN",
-                                  help="Access token (generated and printed when bound to a "
-                                       "non-loopback address without one)."),
-        focal: str = FOCAL,
-        data: list[Path] = DATA,
-        doctrine: Path = DOCTRINE,
-        db: Path = DB,
-    ) -> None:
-        """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
-
-        Examples:
-
-          equipoise serve                      # http://127.0.0.1:8000/
-
-          equipoise serve --host 0.0.0.0 --port 8080 --token s3cret
-        """
-        from ..present.web import serve as run_serve
-        from .core import load_flows
-
-        run_serve(host=host, port=port, token=token, flows=load_flows(data, focal, db=db),
-                  focal=focal, doctrine=doctrine)
+    for command in (report, serve):
+        app.command()(command)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    FOCAL,
     RUNS_MAX,
     YEAR_MAX,
     YEAR_MIN,
@@ -15,13 +16,13 @@ from ._common import (
     check_exports,
     csv_option,
     emit_json,
+    focal_code,
     read_csv,
     safe_text,
     write_exports,
     xlsx_option,
 )
 
-FOCAL = typer.Option("KAZ", "--focal", help="ISO3 code of the focal state.")
 DATA = typer.Option(None, "--data", help="Flow file(s) (canonical columns). Default: the embedded "
                     "Kazakhstan dataset.")
 SHARES = typer.Option(None, "--shares", help="A shares table (CSV: domain, partner, share[, year]) "
@@ -59,14 +60,12 @@ def _kv(value: str | None, what: str) -> dict[str, float]:
 
 
 def _doctrine(path: Path | None, focal: str):
-    try:
-        from ..doctrine.model import load_doctrine
-    except ImportError:  # pragma: no cover - doctrine not installed
-        return None
+    from ..context import resolve_doctrine
+
     if path is not None:
-        return load_doctrine(path, focal=focal)
+        return resolve_doctrine(path, focal)
     try:
-        return load_doctrine(focal=focal)
+        return resolve_doctrine(None, focal)
     except Exception:  # the default doctrine may not fit another focal state
         return None
 
@@ -75,10 +74,10 @@ def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int 
     if shares is not None:
         # kind, size and encoding here (located); every row is checked by risk.shocks
         return read_csv(shares, what="shares file", dtype={"domain": str, "partner": str})
+    from ..context import resolve_flows
     from ..measures.exposure import domain_shares
-    from .core import load_flows
 
-    flows = load_flows(data, focal)
+    flows = resolve_flows(data, focal)
     return domain_shares(flows, focal, year=year)
 
 
@@ -94,211 +93,214 @@ def _graph(focal: str, nodes: Path | None = None, edges: Path | None = None):
         return None
 
 
+def shock(
+    focal: str = FOCAL,
+    partner: str = typer.Option(None, "--partner", help="Partner cut off (ISO3 or group, e.g. RUS, EU27)."),
+    domains: str = typer.Option(None, "--domains", help="Comma-separated domains (default: all with data)."),
+    intensity: float = typer.Option(1.0, "--intensity", min=0.0, max=1.0,
+                                    help="Fraction of the partner's flows cut, 0..1."),
+    substitutability: str = typer.Option(None, "--substitutability",
+                                         help="Overrides, e.g. energy=0.1,trade=0.5."),
+    loss_model: str = LOSS_MODEL,
+    request: Path = typer.Option(None, "--request",
+                                 help="A shock request TOML ([shock] table)."),
+    screen: Path = typer.Option(None, "--screen",
+                                help="Product screen CSV (domain, world_hhi, value; or product, "
+                                     "world_export_hhi, imports): substitutability from data."),
+    year: int = YEAR,
+    data: list[Path] = DATA,
+    shares: Path = SHARES,
+    doctrine: Path = DOCTRINE,
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Loss by domain and in total when a partner is cut off, after substitution.
+
+    loss_d = intensity x share of the partner in d x (1 - substitutability_d); the total is
+    the doctrine-weighted mean over the domains with data.
+
+    Examples:
+
+      equipoise shock --focal KAZ --partner RUS
+
+      equipoise shock --partner CHN --domains trade,corridors --intensity 0.5 --json
+
+      equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
+    """
+    check_exports(csv, xlsx)
+    from ..errors import OptionError
+    from ..risk.shocks import ShockRequest
+    from ..risk.shocks import shock as run_shock
+
+    if request is not None:
+        req = ShockRequest.from_toml(request)
+    else:
+        if not partner:
+            raise OptionError("--partner is required (or give --request FILE)")
+        focal = check_codes([focal_code(focal)], option="--focal", groups=False)[0]
+        partner = check_codes([partner], option="--partner")[0]
+        req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
+                           intensity=intensity, substitutability=_kv(substitutability,
+                                                                     "--substitutability"),
+                           year=year, loss_model=loss_model or "shares")
+    table = _shares(req.focal, data, shares, req.year)
+    doc = _doctrine(doctrine, req.focal)
+    graph = _graph(req.focal)
+    scr = None if screen is None else read_csv(screen, what="product screen file",
+                                               dtype={"product": str})
+    from ..errors import InputError
+
+    try:
+        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
+    except InputError as exc:  # name the file the table came from (rows are 1 = header)
+        msg = str(exc)
+        for prefix, path in (("shares table", shares), ("product screen", screen)):
+            if path is not None and msg.startswith(prefix):
+                raise type(exc)(f"{path}: {msg}", issues=getattr(exc, "issues", None)
+                                ) from None
+        raise
+    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="shock", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+    else:
+        typer.echo(safe_text(res.summary()))
+
+
+def corridors(
+    source: str = typer.Option(None, "--from", help="Source node id (e.g. KZ_OIL)."),
+    to: str = typer.Option(None, "--to", help="Sink node id(s), comma-separated."),
+    system: str = typer.Option(None, "--system",
+                               help="A named flow problem of the shipped graph instead of "
+                                    "--from/--to (oil_export, gas_export, gas_transit, rail_transit)."),
+    without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
+    contingencies: int = typer.Option(0, "--contingencies", min=0, max=2,
+                                      help="1: every single country removed; 2: also every pair."),
+    nodes: Path = typer.Option(None, "--nodes",
+                               help="Your nodes CSV (id, country, kind[, capacity])."),
+    edges: Path = typer.Option(None, "--edges",
+                               help="Your edges CSV (source, target, capacity, mode[, unit])."),
+    focal: str = FOCAL,
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Max flow, min cut, and the flow lost without some countries' nodes.
+
+    Removing a country removes all its nodes except the source and sinks; contingencies
+    try every other country on a source-sink path (not --focal, which does not disrupt
+    itself). Every edge of the shipped graph cites its source (see kaz_edges.csv).
+
+    Examples:
+
+      equipoise corridors --from KZ_OIL --to OIL_MARKETS --without RUS
+
+      equipoise corridors --system rail_transit --contingencies 2
+
+      equipoise corridors --nodes n.csv --edges e.csv --from A --to X,Y --json
+    """
+    check_exports(csv, xlsx)
+    from ..errors import CorridorError
+    from ..risk.corridors import analyse, load_corridors, load_systems
+
+    focal = focal_code(focal)
+    g = load_corridors(nodes, edges, focal=focal)
+    if system is not None:
+        sy = load_systems(focal)
+        row = sy[sy["system"] == system]
+        if row.empty:
+            raise CorridorError(f"--system: {system!r} unknown; expecting one of "
+                                f"{list(sy['system'])}")
+        source, to = row["source"].iat[0], row["sinks"].iat[0].replace(";", ",")
+    if not source or not to:
+        sy = load_systems(focal)
+        hint = "; ".join(f"{r.system}: --from {r.source} --to {r.sinks}" for r in sy.itertuples())
+        raise CorridorError("give --from NODE and --to NODE[,NODE...] (or --system NAME)"
+                            + (f"; shipped systems: {hint}" if hint else ""))
+    res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
+                  focal=focal)
+    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="corridors", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+    else:
+        typer.echo(safe_text(res.summary()))
+
+
+def simulate(
+    focal: str = FOCAL,
+    runs: int = typer.Option(None, "--runs", help=f"Number of scenarios, 1..{RUNS_MAX:,} "
+                             "(default 100,000)."),
+    seed: int = typer.Option(None, "--seed", help="Seed, 0..2**128-1 (the same seed gives "
+                             "the same numbers)."),
+    partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
+    prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
+                             "(default 0.05 each: an assumption)."),
+    correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
+    rho_corridor: float = typer.Option(None, "--rho-corridor", min=0.0, max=0.99,
+                                       help="Latent correlation on a shared route (0.5)."),
+    rho_bloc: float = typer.Option(None, "--rho-bloc", min=0.0, max=0.99,
+                                   help="Latent correlation in a shared bloc (0.3)."),
+    intensity: float = typer.Option(None, "--intensity", min=0.0, max=1.0,
+                                    help="Fraction of a disrupted partner's flows cut."),
+    loss_model: str = LOSS_MODEL,
+    config: Path = typer.Option(None, "--config",
+                                help="A TOML file with a [simulate] table."),
+    year: int = YEAR,
+    data: list[Path] = DATA,
+    shares: Path = SHARES,
+    doctrine: Path = DOCTRINE,
+    as_json: bool = JSON,
+    csv: Path = csv_option(),
+    xlsx: Path = xlsx_option(),
+) -> None:
+    """Correlated partner disruptions: loss distribution, VaR and CVaR, tail drivers.
+
+    Examples:
+
+      equipoise simulate --focal KAZ --runs 200000 --seed 1
+
+      equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
+    """
+    check_exports(csv, xlsx)
+    from ..risk.montecarlo import SimulationRequest, run_request
+
+    given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
+             "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
+             "intensity": intensity, "loss_model": loss_model}
+    probs = _kv(prob, "--prob")
+    if focal is not None:
+        given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
+    if config is not None:
+        # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
+        req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
+                                                    if v is not None})
+        if probs:
+            merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
+            req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
+    else:
+        d = {k: v for k, v in given.items() if v is not None}
+        d["focal"] = focal_code(d.get("focal"))
+        if d.get("partners") is not None:
+            d["partners"] = tuple(d["partners"])
+        req = SimulationRequest(probabilities=probs, **d)
+    table = _shares(req.focal, data, shares, year)
+    doc = _doctrine(doctrine, req.focal)
+    graph = _graph(req.focal)
+    show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
+    res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+    else:
+        typer.echo(safe_text(res.summary()))
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def shock(
-        focal: str = FOCAL,
-        partner: str = typer.Option(None, "--partner", help="Partner cut off (ISO3 or group, e.g. RUS, EU27)."),
-        domains: str = typer.Option(None, "--domains", help="Comma-separated domains (default: all with data)."),
-        intensity: float = typer.Option(1.0, "--intensity", min=0.0, max=1.0,
-                                        help="Fraction of the partner's flows cut, 0..1."),
-        substitutability: str = typer.Option(None, "--substitutability",
-                                             help="Overrides, e.g. energy=0.1,trade=0.5."),
-        loss_model: str = LOSS_MODEL,
-        request: Path = typer.Option(None, "--request",
-                                     help="A shock request TOML ([shock] table)."),
-        screen: Path = typer.Option(None, "--screen",
-                                    help="Product screen CSV (domain, world_hhi, value; or product, "
-                                         "world_export_hhi, imports): substitutability from data."),
-        year: int = YEAR,
-        data: list[Path] = DATA,
-        shares: Path = SHARES,
-        doctrine: Path = DOCTRINE,
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Loss by domain and in total when a partner is cut off, after substitution.
-
-        loss_d = intensity x share of the partner in d x (1 - substitutability_d); the total is
-        the doctrine-weighted mean over the domains with data.
-
-        Examples:
-
-          equipoise shock --focal KAZ --partner RUS
-
-          equipoise shock --partner CHN --domains trade,corridors --intensity 0.5 --json
-
-          equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
-        """
-        check_exports(csv, xlsx)
-        from ..errors import OptionError
-        from ..risk.shocks import ShockRequest
-        from ..risk.shocks import shock as run_shock
-
-        if request is not None:
-            req = ShockRequest.from_toml(request)
-        else:
-            if not partner:
-                raise OptionError("--partner is required (or give --request FILE)")
-            focal = check_codes([focal], option="--focal", groups=False)[0]
-            partner = check_codes([partner], option="--partner")[0]
-            req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
-                               intensity=intensity, substitutability=_kv(substitutability,
-                                                                         "--substitutability"),
-                               year=year, loss_model=loss_model or "shares")
-        table = _shares(req.focal, data, shares, req.year)
-        doc = _doctrine(doctrine, req.focal)
-        graph = _graph(req.focal)
-        scr = None if screen is None else read_csv(screen, what="product screen file",
-                                                   dtype={"product": str})
-        from ..errors import InputError
-
-        try:
-            res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
-        except InputError as exc:  # name the file the table came from (rows are 1 = header)
-            msg = str(exc)
-            for prefix, path in (("shares table", shares), ("product screen", screen)):
-                if path is not None and msg.startswith(prefix):
-                    raise type(exc)(f"{path}: {msg}", issues=getattr(exc, "issues", None)
-                                    ) from None
-            raise
-        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="shock", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-        else:
-            typer.echo(safe_text(res.summary()))
-
-    @app.command()
-    def corridors(
-        source: str = typer.Option(None, "--from", help="Source node id (e.g. KZ_OIL)."),
-        to: str = typer.Option(None, "--to", help="Sink node id(s), comma-separated."),
-        system: str = typer.Option(None, "--system",
-                                   help="A named flow problem of the shipped graph instead of "
-                                        "--from/--to (oil_export, gas_export, gas_transit, rail_transit)."),
-        without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
-        contingencies: int = typer.Option(0, "--contingencies", min=0, max=2,
-                                          help="1: every single country removed; 2: also every pair."),
-        nodes: Path = typer.Option(None, "--nodes",
-                                   help="Your nodes CSV (id, country, kind[, capacity])."),
-        edges: Path = typer.Option(None, "--edges",
-                                   help="Your edges CSV (source, target, capacity, mode[, unit])."),
-        focal: str = FOCAL,
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Max flow, min cut, and the flow lost without some countries' nodes.
-
-        Removing a country removes all its nodes except the source and sinks; contingencies
-        try every other country on a source-sink path (not --focal, which does not disrupt
-        itself). Every edge of the shipped graph cites its source (see kaz_edges.csv).
-
-        Examples:
-
-          equipoise corridors --from KZ_OIL --to OIL_MARKETS --without RUS
-
-          equipoise corridors --system rail_transit --contingencies 2
-
-          equipoise corridors --nodes n.csv --edges e.csv --from A --to X,Y --json
-        """
-        check_exports(csv, xlsx)
-        from ..errors import CorridorError
-        from ..risk.corridors import analyse, load_corridors, load_systems
-
-        g = load_corridors(nodes, edges, focal=focal)
-        if system is not None:
-            sy = load_systems(focal)
-            row = sy[sy["system"] == system]
-            if row.empty:
-                raise CorridorError(f"--system: {system!r} unknown; expecting one of "
-                                    f"{list(sy['system'])}")
-            source, to = row["source"].iat[0], row["sinks"].iat[0].replace(";", ",")
-        if not source or not to:
-            sy = load_systems(focal)
-            hint = "; ".join(f"{r.system}: --from {r.source} --to {r.sinks}" for r in sy.itertuples())
-            raise CorridorError("give --from NODE and --to NODE[,NODE...] (or --system NAME)"
-                                + (f"; shipped systems: {hint}" if hint else ""))
-        res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
-                      focal=focal)
-        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="corridors", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-        else:
-            typer.echo(safe_text(res.summary()))
-
-    @app.command()
-    def simulate(
-        focal: str = typer.Option(None, "--focal", help="ISO3 code of the focal state (default KAZ, "
-                                  "or the --config file's)."),
-        runs: int = typer.Option(None, "--runs", help=f"Number of scenarios, 1..{RUNS_MAX:,} "
-                                 "(default 100,000)."),
-        seed: int = typer.Option(None, "--seed", help="Seed, 0..2**128-1 (the same seed gives "
-                                 "the same numbers)."),
-        partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
-        prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
-                                 "(default 0.05 each: an assumption)."),
-        correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
-        rho_corridor: float = typer.Option(None, "--rho-corridor", min=0.0, max=0.99,
-                                           help="Latent correlation on a shared route (0.5)."),
-        rho_bloc: float = typer.Option(None, "--rho-bloc", min=0.0, max=0.99,
-                                       help="Latent correlation in a shared bloc (0.3)."),
-        intensity: float = typer.Option(None, "--intensity", min=0.0, max=1.0,
-                                        help="Fraction of a disrupted partner's flows cut."),
-        loss_model: str = LOSS_MODEL,
-        config: Path = typer.Option(None, "--config",
-                                    help="A TOML file with a [simulate] table."),
-        year: int = YEAR,
-        data: list[Path] = DATA,
-        shares: Path = SHARES,
-        doctrine: Path = DOCTRINE,
-        as_json: bool = JSON,
-        csv: Path = csv_option(),
-        xlsx: Path = xlsx_option(),
-    ) -> None:
-        """Correlated partner disruptions: loss distribution, VaR and CVaR, tail drivers.
-
-        Examples:
-
-          equipoise simulate --focal KAZ --runs 200000 --seed 1
-
-          equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
-        """
-        check_exports(csv, xlsx)
-        from ..risk.montecarlo import SimulationRequest, run_request
-
-        given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
-                 "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
-                 "intensity": intensity, "loss_model": loss_model}
-        probs = _kv(prob, "--prob")
-        if focal is not None:
-            given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
-        if config is not None:
-            # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
-            req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
-                                                        if v is not None})
-            if probs:
-                merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
-                req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
-        else:
-            d = {k: v for k, v in given.items() if v is not None}
-            d.setdefault("focal", "KAZ")
-            if d.get("partners") is not None:
-                d["partners"] = tuple(d["partners"])
-            req = SimulationRequest(probabilities=probs, **d)
-        table = _shares(req.focal, data, shares, year)
-        doc = _doctrine(doctrine, req.focal)
-        graph = _graph(req.focal)
-        show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
-        res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
-        payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
-        write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
-        if as_json:
-            emit_json(payload)
-        else:
-            typer.echo(safe_text(res.summary()))
+    for command in (shock, corridors, simulate):
+        app.command()(command)
 
 
 def _fields(req) -> dict:

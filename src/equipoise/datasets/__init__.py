@@ -55,7 +55,7 @@ def available() -> tuple[str, ...]:
     return tuple(sorted(_EMBEDDED))
 
 
-def default_path(focal: str = "KAZ") -> Path:
+def default_path(focal: str) -> Path:
     """Folder holding the embedded dataset of ``focal``.
 
     Raises
@@ -77,7 +77,7 @@ def default_path(focal: str = "KAZ") -> Path:
     return Path(str(resources.files(__name__).joinpath(_EMBEDDED[code])))
 
 
-def load_default(focal: str = "KAZ", *, lenient: bool = False) -> FlowSet:
+def load_default(focal: str, *, lenient: bool = False) -> FlowSet:
     """The embedded flows of ``focal`` (hand-entered ``flows.csv`` plus ``derived.csv``).
 
     Parameters
@@ -114,7 +114,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return df[list(columns)]
 
 
-def load_sources(focal: str = "KAZ") -> pd.DataFrame:
+def load_sources(focal: str) -> pd.DataFrame:
     """The sources table (``id, producer, title, url, date, quote, note``) of the embedded data."""
     path = default_path(focal) / "sources.csv"
     df = _read_csv(path, SOURCE_COLUMNS)
@@ -126,7 +126,7 @@ def load_sources(focal: str = "KAZ") -> pd.DataFrame:
     return df
 
 
-def load_events(focal: str = "KAZ") -> pd.DataFrame:
+def load_events(focal: str) -> pd.DataFrame:
     """The diplomatic events ledger of the embedded data, checked.
 
     Returns

@@ -151,7 +151,7 @@ class Doctrine(BaseModel):
         return None
 
 
-def default_doctrine_path(focal: str = "KAZ"):
+def default_doctrine_path():
     """The shipped default doctrine (Kazakhstan)."""
     return resources.files(__package__).joinpath("kazakhstan.toml")
 

@@ -2,7 +2,7 @@
 
 >>> from equipoise.extract import extract_events
 >>> r = extract_events("Russian President Vladimir Putin arrived in Astana on a state visit. "
-...                    "The sides signed 20 agreements on energy and security.")
+...                    "The sides signed 20 agreements on energy and security.", focal="KAZ")
 >>> [(e.counterpart, e.kind) for e in r.events]
 [('RUS', 'state_visit'), ('RUS', 'agreement')]
 """

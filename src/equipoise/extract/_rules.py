@@ -171,7 +171,7 @@ def _valid(rec: dict, year: int | None) -> bool:
     return lo <= year <= hi
 
 
-def extract_events(text: str, *, focal: str = "KAZ", year: int | None = None,
+def extract_events(text: str, *, focal: str, year: int | None = None,
                    meta: dict | None = None) -> Extraction:
     """Candidate events of ``focal`` with the states and organisations an article names.
 
@@ -288,7 +288,7 @@ def read_article(path) -> tuple[str, dict]:
     return "\n".join(body), meta
 
 
-def extract_file(path, *, focal: str = "KAZ", year: int | None = None) -> Extraction:
+def extract_file(path, *, focal: str, year: int | None = None) -> Extraction:
     """Read an article file (``# url:``/``# date:`` headers allowed) and extract its events."""
     text, meta = read_article(path)
     if year is None and re.match(r"^\d{4}", meta.get("date", "")):

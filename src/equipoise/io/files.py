@@ -75,11 +75,10 @@ def data_roots() -> list[str]:
     """The folders whose files are named relative to them in output: the package's datasets,
     ``$EQUIPOISE_SHARED_DATA`` (or ``../shared/data`` beside the checkout) and
     ``$EQUIPOISE_VOTES``; longest first, so the most specific root wins."""
-    roots = [Path(__file__).resolve().parents[1] / "datasets"]
-    shared = os.environ.get("EQUIPOISE_SHARED_DATA")
-    roots.append(Path(shared) if shared else Path(__file__).resolve().parents[3].parent
-                 / "shared" / "data")
-    votes = os.environ.get("EQUIPOISE_VOTES")
+    from .. import _defaults as where  # the data locations of equipoise.context
+
+    roots = [where.DATASETS, where.shared_data_root()]
+    votes = where.get(where.VOTES)
     if votes:
         roots.append(Path(votes) if Path(votes).is_dir() else Path(votes).parent)
     return sorted({os.path.abspath(r).rstrip("/") for r in roots}, key=len, reverse=True)

@@ -38,7 +38,6 @@ across the poles with data; 0 = perfectly equidistant.
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,12 +47,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._defaults import DEFAULT_POLES
 from .._options import as_list, check_option
 from ..errors import InputError, NoDataError, OptionError
 
 Measure = Literal["agree", "coincidence", "s", "kappa", "ipd"]
 By = Literal["year", "session", "issue", "all"]
-DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
 MAX_REPS = 100_000
 """Largest number of bootstrap replicates (memory is bounded by blocks; time grows with it)."""
 _BOOT_CELLS = 4_000_000  # draws per bootstrap block (about 100 MB of temporaries)
@@ -68,78 +67,21 @@ MEASURE_NAMES = {
 }
 
 __all__ = [
-    "DEFAULT_POLES",
     "AlignmentResult",
     "AlignmentSummary",
     "alignment",
     "alignment_summary",
     "assessment_equidistance",
-    "default_idealpoints",
-    "default_votes",
     "measure_from_tables",
 ]
 
 
-# ------------------------------------------------------------------------------ data lookup
+# ------------------------------------------------------------------------------ no data
 
-
-def _shared_data() -> Path | None:
-    env = os.environ.get("EQUIPOISE_SHARED_DATA")
-    # an explicit setting wins, even when it points nowhere (that switches the copy off)
-    cands = [Path(env)] if env else [Path(__file__).resolve().parents[3].parent / "shared" / "data"]
-    for c in cands:
-        if c.is_dir():
-            return c
-    return None
-
-
-def default_votes():
-    """The votes to use when none are given, as a :class:`~equipoise.sources.unvotes.VoteSet`.
-
-    Order: ``$EQUIPOISE_VOTES`` (a file or folder); the warehouse ``votes`` and
-    ``vote_issues`` tables when :mod:`equipoise.warehouse` offers ``read_table(name)``; the ``unvotes`` folder of the shared data
-    (``$EQUIPOISE_SHARED_DATA`` or ``../shared/data`` beside the checkout).
-    """
-    from ..sources.unvotes import read_votes, votes_from_frame
-
-    env = os.environ.get("EQUIPOISE_VOTES")
-    if env:
-        return read_votes(env)
-    try:  # the warehouse is optional; its API may not exist in every install
-        from .. import warehouse  # type: ignore[attr-defined]
-
-        getter = getattr(warehouse, "read_table", None)
-        if getter is not None:
-            df = getter("votes")
-            if df is not None and len(df):
-                try:
-                    iss = getter("vote_issues")[["rcid", "issue"]]
-                except Exception:  # no issue table loaded: by='issue' will say so
-                    iss = None
-                return votes_from_frame(df, iss, source="warehouse:votes")
-    except Exception:  # no warehouse or no votes table: fall through
-        pass
-    shared = _shared_data()
-    if shared is not None and (shared / "unvotes").is_dir():
-        return read_votes(shared / "unvotes")
-    raise NoDataError("no UN votes found: pass --votes PATH (a file or folder in the unvotes or "
-                      "Voeten layout), set EQUIPOISE_VOTES, or load votes into the warehouse")
-
-
-def default_idealpoints():
-    """The BSV ideal-point frame: ``$EQUIPOISE_IDEALPOINTS`` or the shared data copy."""
-    from ..sources.idealpoints import read_idealpoints
-
-    env = os.environ.get("EQUIPOISE_IDEALPOINTS")
-    if env:
-        return read_idealpoints(env)
-    shared = _shared_data()
-    if shared is not None:
-        hits = sorted((shared / "unga-ideal-points").glob("Idealpoint*.csv*"))
-        if hits:
-            return read_idealpoints(hits[-1])
-    raise NoDataError("no ideal-point file found: pass --idealpoints PATH (the BSV "
-                      "IdealpointestimatesAll CSV) or set EQUIPOISE_IDEALPOINTS")
+NO_VOTES = ("no UN votes found: pass --votes PATH (a file or folder in the unvotes or Voeten "
+            "layout), set EQUIPOISE_VOTES, or load votes into the warehouse")
+NO_IDEALPOINTS = ("no ideal-point file found: pass --idealpoints PATH (the BSV "
+                  "IdealpointestimatesAll CSV) or set EQUIPOISE_IDEALPOINTS")
 
 
 # ------------------------------------------------------------------------------ the measures
@@ -272,8 +214,10 @@ class AlignmentSummary:
 def _as_voteset(votes):
     from ..sources.unvotes import VoteSet, read_votes, votes_from_frame
 
-    if votes is None:
-        return default_votes()
+    if votes is None:  # the caller looks for votes (equipoise.context.votes_source)
+        raise NoDataError(NO_VOTES)
+    if callable(votes):  # a reader the caller passes, called only when votes are needed
+        return _as_voteset(votes())
     if isinstance(votes, VoteSet):
         return votes
     if isinstance(votes, pd.DataFrame):
@@ -331,7 +275,7 @@ def _check_poles(poles, focal) -> list[str]:
     return [p for p in poles if p != focal]
 
 
-def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | None = None,
+def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = None,
               start: int | None = None, end: int | None = None, by: By = "year",
               measure: Measure = "agree", reps: int = 1000, seed: int | None = 0,
               level: float = 0.95, idealpoints=None, min_rollcalls: int = 1) -> AlignmentResult:
@@ -339,8 +283,11 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
 
     Parameters
     ----------
-    votes : VoteSet, DataFrame, path or None
-        Canonical votes (see :mod:`equipoise.sources.unvotes`); :func:`default_votes` if None.
+    votes : VoteSet, DataFrame, path, reader or None
+        Canonical votes (see :mod:`equipoise.sources.unvotes`), or a function returning them,
+        called only when votes are needed (:func:`equipoise.context.votes_source`). When there
+        are none (None, or the reader raises NoDataError), exact agreement by year or session
+        falls back on the embedded default's published agreement rows.
         Ignored for ``measure="ipd"``.
     focal : str
         ISO3 code of the focal state.
@@ -359,8 +306,9 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
         Seed of the :class:`numpy.random.Generator`.
     level : float
         Coverage of the percentile interval.
-    idealpoints : DataFrame or path, optional
-        BSV ideal points for ``ipd`` (:func:`default_idealpoints` if None).
+    idealpoints : DataFrame, path or reader, optional
+        BSV ideal points for ``ipd`` (a reader such as
+        :func:`equipoise.context.idealpoints_source` is called only for ``ipd``).
     min_rollcalls : int
         Periods with fewer common roll calls (focal and any pole) are dropped.
 
@@ -390,7 +338,8 @@ def alignment(votes=None, *, focal: str = "KAZ", poles: Sequence[str] | str | No
     try:
         vs = _as_voteset(votes)
     except NoDataError:
-        if votes is not None or measure != "agree" or by not in ("year", "session"):
+        given = votes is not None and not callable(votes)  # a reader found nothing: fall back
+        if given or measure != "agree" or by not in ("year", "session"):
             raise
         return _embedded_agreement(focal=focal, poles=poles, start=start, end=end, by=by,
                                    level=level)
@@ -550,6 +499,16 @@ def _embedded_agreement(*, focal, poles, start, end, by, level) -> AlignmentResu
                    "equipoise embedded default (political.unga.agreement)", notes)
 
 
+def _idealpoints(idealpoints, read) -> pd.DataFrame:
+    """The ideal-point frame from a frame, a path, or a reader the caller passes (called here,
+    when they are needed: :func:`equipoise.context.idealpoints_source`)."""
+    if idealpoints is None:
+        raise NoDataError(NO_IDEALPOINTS)
+    if callable(idealpoints):
+        idealpoints = idealpoints()
+    return idealpoints if isinstance(idealpoints, pd.DataFrame) else read(idealpoints)
+
+
 def _ipd(idealpoints, *, focal, poles, start, end, by, reps, seed, level) -> AlignmentResult:
     from .. import reference
     from ..sources.idealpoints import read_idealpoints
@@ -558,12 +517,7 @@ def _ipd(idealpoints, *, focal, poles, start, end, by, reps, seed, level) -> Ali
         raise OptionError("by: ideal points are estimated per session over all issues; "
                           "expecting one of ('year', 'session', 'all') with measure 'ipd'. "
                           "Got 'issue'.")
-    if idealpoints is None:
-        ip = default_idealpoints()
-    elif isinstance(idealpoints, pd.DataFrame):
-        ip = idealpoints
-    else:
-        ip = read_idealpoints(idealpoints)
+    ip = _idealpoints(idealpoints, read_idealpoints)
     if start is not None:
         ip = ip[ip["year"] >= int(start)]
     if end is not None:
@@ -629,7 +583,7 @@ def _ipd(idealpoints, *, focal, poles, start, end, by, reps, seed, level) -> Ali
     return _result(srows, erows, focal, "ipd", by, poles, level, reps, seed, src, notes)
 
 
-def alignment_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+def alignment_summary(focal: str, poles: Sequence[str] | str | None = None, *,
                       votes=None, measure: Measure = "agree", start: int | None = None,
                       end: int | None = None, by: By = "year", reps: int = 1000,
                       seed: int | None = 0, level: float = 0.95, idealpoints=None,
@@ -668,7 +622,7 @@ def alignment_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = No
         definition=MEASURE_NAMES[measure])
 
 
-def assessment_equidistance(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+def assessment_equidistance(focal: str, poles: Sequence[str] | str | None = None, *,
                             votes=None, idealpoints=None, measure: Measure = "agree",
                             reps: int = 1000, seed: int | None = 0, level: float = 0.95,
                             min_rollcalls: int = 20) -> dict:
@@ -686,12 +640,9 @@ def assessment_equidistance(focal: str = "KAZ", poles: Sequence[str] | str | Non
     out: dict = {"measure": measure, "definition": MEASURE_NAMES[measure], "sources": []}
     published = None
     try:
-        from ..sources.idealpoints import CITATION, published_agreement
+        from ..sources.idealpoints import CITATION, published_agreement, read_idealpoints
 
-        ip = idealpoints if isinstance(idealpoints, pd.DataFrame) else (
-            default_idealpoints() if idealpoints is None else
-            __import__("equipoise.sources.idealpoints", fromlist=["x"]).read_idealpoints(
-                idealpoints))
+        ip = _idealpoints(idealpoints, read_idealpoints)
         pub = published_agreement(ip, focal)
         pub = pub[pub["pole"].isin(poles)]
         if len(pub):

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._defaults import DEFAULT_POLES
 from .._options import as_list
 from ..errors import NoDataError
 
 BLOC_KINDS = ("military alliance", "collective security", "alliance", "bloc")
-DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
 
 __all__ = ["BLOC_KINDS", "BlocReport", "bloc_report", "co_membership", "cow_igo_shared"]
 
@@ -143,22 +143,17 @@ def cow_igo_shared(data=None, *, focal: str, poles: Sequence[str], start: int | 
     ----------
     data : DataFrame, path or None
         Canonical flows with indicator ``political.igo.shared`` (e.g. from the warehouse), or
-        the COW ``cow_igo_ndy`` file read through :mod:`equipoise.sources.cow`; default: the
-        copy in the shared data.
+        the COW ``cow_igo_ndy`` file read through :mod:`equipoise.sources.cow`
+        (:func:`equipoise.context.cow_igo_source` finds the shared data copy).
 
     Returns year, pole, shared_igos (a group pole: mean over its members in that year), source.
     """
     from .. import reference
-    from .alignment import _shared_data
     from .engagement import _source_table
 
     if not isinstance(data, pd.DataFrame):
         if data is None:
-            shared = _shared_data()
-            p = shared / "cow-atop-peacesciencer" / "cow_igo_ndy.csv.gz" if shared else None
-            if p is None or not p.exists():
-                raise NoDataError("no COW IGO dyad-year file found; pass its path")
-            data = p
+            raise NoDataError("no COW IGO dyad-year file found; pass its path")
         data = _source_table("cow", data, "flows")
     df = data[data["indicator"] == "political.igo.shared"]
     df = df[(df["reporter"] == focal) | (df["partner"] == focal)]
@@ -186,7 +181,7 @@ YEAR_RANGE = (1900, 2100)
 """Years accepted for ``year`` and ``since`` (the co-membership series runs to ``year``)."""
 
 
-def bloc_report(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
                 year: int | None = None, forbidden_kinds: Sequence[str] = ("military alliance",),
                 aimed_only: bool = True, organisations: pd.DataFrame | None = None,
                 memberships: pd.DataFrame | None = None, since: int | None = None,

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._defaults import DEFAULT_FOCAL, DEFAULT_POLES
 from .._options import as_list
 from ..errors import InputError, NoDataError, SchemaError
 
@@ -53,7 +54,6 @@ VISIT_KINDS = ("visit", "state_visit")
 _KIND_ALIASES = {"official_visit": "visit", "working_visit": "visit", "meeting": "talks",
                  "phone_call": "call", "telephone_call": "call", "negotiations": "talks"}
 QUARANTINE_COLUMNS = ("source", "line", "column", "value", "reason", "message")
-DEFAULT_POLES = ("CHN", "RUS", "USA", "EU27")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 __all__ = [
@@ -227,7 +227,7 @@ def default_events() -> EventSet:
     except ImportError:
         loader = None
     if loader is not None:
-        ev = loader()
+        ev = loader(DEFAULT_FOCAL)  # the one embedded ledger, whatever the focal state
         if isinstance(ev, EventSet):
             return ev
         frame = ev.data if hasattr(ev, "data") else ev
@@ -304,7 +304,7 @@ def _pole_of(partner: str, year: int, poles: Sequence[str]) -> str | None:
     return None
 
 
-def engagement_balance(events=None, *, focal: str = "KAZ",
+def engagement_balance(events=None, *, focal: str,
                        poles: Sequence[str] | str | None = None, by: str = "year",
                        start: int | None = None, end: int | None = None) -> EngagementBalance:
     """Visits, agreements and agreement value of ``focal`` per pole and domain over time.
@@ -375,7 +375,7 @@ def engagement_balance(events=None, *, focal: str = "KAZ",
                              sources=sorted(d["source"].dropna().unique().tolist()))
 
 
-def engagement_summary(focal: str = "KAZ", poles: Sequence[str] | str | None = None, *,
+def engagement_summary(focal: str, poles: Sequence[str] | str | None = None, *,
                        events=None) -> dict:
     """What the assessment needs: engagement shares per pole over the ledger's whole window
     and in its latest year, with the spread of each (0 = equal engagement).
@@ -425,7 +425,7 @@ def _source_table(name: str, path, table: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def icews_engagement(data=None, *, focal: str = "KAZ", poles: Sequence[str] | str | None = None,
+def icews_engagement(data=None, *, focal: str, poles: Sequence[str] | str | None = None,
                      start: int | None = None, end: int | None = None) -> pd.DataFrame:
     """ICEWS dyad-year cooperation and conflict of ``focal`` with each pole, both directions.
 
@@ -434,8 +434,8 @@ def icews_engagement(data=None, *, focal: str = "KAZ", poles: Sequence[str] | st
     data : DataFrame, path or None
         The canonical ``event_counts`` table (year, actor, counterpart, verbal_coop,
         material_coop, verbal_conflict, material_conflict), e.g. from the warehouse; or a path
-        to the netify ICEWS file, read through :mod:`equipoise.sources.icews`; default: the
-        ``icews-dyadic-netify`` file of the shared data.
+        to the netify ICEWS file, read through :mod:`equipoise.sources.icews`
+        (:func:`equipoise.context.icews_source` finds the shared data copy).
 
     Returns
     -------
@@ -447,16 +447,10 @@ def icews_engagement(data=None, *, focal: str = "KAZ", poles: Sequence[str] | st
     R package netify (Minhas, Dorff et al.).
     """
     from .. import reference
-    from .alignment import _shared_data
-
     poles = as_list(poles) or list(DEFAULT_POLES)
     if not isinstance(data, pd.DataFrame):
         if data is None:
-            shared = _shared_data()
-            hits = sorted((shared / "icews-dyadic-netify").glob("*.csv*")) if shared else []
-            if not hits:
-                raise NoDataError("no ICEWS dyad-year file found; pass its path")
-            data = hits[0]
+            raise NoDataError("no ICEWS dyad-year file found; pass its path")
         data = _source_table("icews", data, "event_counts")
     need = {"year", "actor", "counterpart", "verbal_coop", "material_coop", "verbal_conflict",
             "material_conflict"}

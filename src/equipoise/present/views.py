@@ -115,20 +115,13 @@ class Context:
     """
 
     def __init__(self, flows=None, *, focal: str | None = None, doctrine=None):
-        from ..doctrine.model import Doctrine, load_doctrine
+        from .. import context
 
-        if doctrine is None or not isinstance(doctrine, Doctrine):
-            doctrine = load_doctrine(doctrine, focal=focal)
-        elif focal is not None and focal != doctrine.focal:
-            doctrine = doctrine.model_copy(update={"focal": focal})
-        self.doctrine = doctrine
-        self.focal: str = doctrine.focal
-        if flows is None:
-            from .._cli.core import load_flows
-
-            flows = load_flows(None, self.focal)
-        self.flows = flows
-        self.frame: pd.DataFrame = flows.data if hasattr(flows, "data") else flows
+        self.doctrine = context.resolve_doctrine(doctrine, focal)
+        self.focal: str = self.doctrine.focal
+        self.flows = flows if flows is not None else context.resolve_flows(None, self.focal)
+        self.frame: pd.DataFrame = (self.flows.data if hasattr(self.flows, "data")
+                                    else self.flows)
         self._memo: dict[tuple, Any] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -429,9 +422,12 @@ class Context:
             raise OptionError(f"start {start} is after end {end}")
 
         def run() -> dict:
-            res = mod.alignment(focal=self.focal, poles=list(poles), start=start,
-                                end=end, by=by, measure=measure, reps=reps, seed=seed,
-                                min_rollcalls=min_rollcalls)
+            from .. import context
+
+            res = mod.alignment(context.votes_source, focal=self.focal, poles=list(poles),
+                                start=start, end=end, by=by, measure=measure, reps=reps,
+                                seed=seed, min_rollcalls=min_rollcalls,
+                                idealpoints=context.idealpoints_source)
             out = res.to_dict()
             out["threshold"] = {"equidistance_spread": self.doctrine.thresholds.equidistance_spread}
             return clean(out)

@@ -1197,7 +1197,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
 
     import uvicorn
 
-    from .._cli._common import err_console
+    from .._console import err_console
 
     loop = is_loopback(host)
     token = token or os.environ.get("EQUIPOISE_TOKEN") or None

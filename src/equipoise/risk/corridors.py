@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._defaults import DEFAULT_FOCAL
 from ..errors import CorridorError
 
 __all__ = [
@@ -336,7 +337,7 @@ def _shipped(name: str):
 
 def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
                    edges: str | Path | pd.DataFrame | None = None, *,
-                   focal: str = "KAZ") -> CorridorGraph:
+                   focal: str = DEFAULT_FOCAL) -> CorridorGraph:
     """Load a corridor graph: the shipped one for ``focal`` or a user's two CSV files.
 
     Parameters
@@ -359,7 +360,7 @@ def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
     return CorridorGraph.from_tables(nodes, edges)
 
 
-def load_systems(focal: str = "KAZ") -> pd.DataFrame:
+def load_systems(focal: str) -> pd.DataFrame:
     """Named flow problems of the shipped graph: ``system, focal, domain, source, sinks, unit``.
 
     Empty for a focal state without a shipped graph.

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._defaults import DEFAULT_FOCAL
 from .._options import check_option
 from ..errors import (
     InputError,
@@ -225,7 +226,7 @@ class ShockRequest:
         if missing:
             raise InputError(f"{where}: missing key(s) {missing}; expecting at least partner "
                              "(focal defaults to KAZ)")
-        d = {"focal": "KAZ", **dict(data)}
+        d = {"focal": DEFAULT_FOCAL, **dict(data)}
         try:
             return cls(**d)
         except (OptionError, InputError) as exc:

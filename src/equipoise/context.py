@@ -87,10 +87,11 @@ def resolve_focal(focal: str | None) -> str:
 
 
 def resolve_poles(poles: Sequence[str] | str | None) -> list[str]:
-    """``poles`` as a list (``"CHN,RUS"`` or a sequence), or :data:`DEFAULT_POLES`."""
+    """``poles`` as an upper-cased list (``"chn,RUS"`` or a sequence), or
+    :data:`DEFAULT_POLES`."""
     from ._options import as_list
 
-    return as_list(poles) or list(DEFAULT_POLES)
+    return [p.upper() for p in as_list(poles) or DEFAULT_POLES]
 
 
 def resolve_doctrine(doctrine: Doctrine | str | Path | None = None,

@@ -12,20 +12,20 @@ from equipoise.measures.blocs import bloc_report
 @pytest.mark.parametrize("reps", [-1, al.MAX_REPS + 1, 100_000_000])
 def test_alignment_refuses_reps_out_of_range(toy_votes, reps):
     with pytest.raises(OptionError, match=r"reps: expecting an integer in 0\.\.100000"):
-        al.alignment(toy_votes, poles="USA,RUS", reps=reps)
+        al.alignment(toy_votes, focal="KAZ", poles="USA,RUS", reps=reps)
 
 
 def test_alignment_refuses_negative_min_rollcalls(toy_votes):
     with pytest.raises(OptionError, match="min_rollcalls"):
-        al.alignment(toy_votes, poles="USA,RUS", min_rollcalls=-1)
+        al.alignment(toy_votes, focal="KAZ", poles="USA,RUS", min_rollcalls=-1)
 
 
 def test_blocked_bootstrap_equals_one_block(toy_votes, monkeypatch):
     """Blocks of 3 draws (one roll call per row here: 4 roll calls -> blocks of 1 rep) give
     the same intervals as one block: the generator's stream is consumed in the same order."""
-    one = al.alignment(toy_votes, poles="USA,RUS,CHN", reps=200, seed=7, min_rollcalls=1)
+    one = al.alignment(toy_votes, focal="KAZ", poles="USA,RUS,CHN", reps=200, seed=7, min_rollcalls=1)
     monkeypatch.setattr(al, "_BOOT_CELLS", 3)
-    blocked = al.alignment(toy_votes, poles="USA,RUS,CHN", reps=200, seed=7, min_rollcalls=1)
+    blocked = al.alignment(toy_votes, focal="KAZ", poles="USA,RUS,CHN", reps=200, seed=7, min_rollcalls=1)
     for col in ("value", "lower", "upper"):
         np.testing.assert_array_equal(one.series[col].to_numpy(), blocked.series[col].to_numpy())
 

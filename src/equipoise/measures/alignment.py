@@ -322,15 +322,7 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
     Cohen (1960) EPM 20(1); Haege (2011) Political Analysis 19(3); US Department of State,
     Voting Practices in the United Nations; Efron & Tibshirani (1993).
     """
-    check_option("measure", measure, Measure)
-    check_option("by", by, By)
-    if not 0 < level < 1:
-        raise OptionError(f"level: expecting a number in (0, 1). Got {level!r}.")
-    if not 0 <= reps <= MAX_REPS:
-        raise OptionError(f"reps: expecting an integer in 0..{MAX_REPS}. Got {reps!r}.")
-    if not 0 <= min_rollcalls <= 10**6:
-        raise OptionError(f"min_rollcalls: expecting an integer in 0..1000000. "
-                          f"Got {min_rollcalls!r}.")
+    _check_args(measure, by, level, reps, min_rollcalls)
     poles = _check_poles(poles, focal)
     if measure == "ipd":
         return _ipd(idealpoints, focal=focal, poles=poles, start=start, end=end, by=by,
@@ -354,6 +346,27 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
     pairs = _pole_pairs(v, focal, poles)
     if pairs.empty:
         raise NoDataError(f"no roll calls on which {focal} and any of {poles} both voted")
+    pairs, notes = _with_periods(pairs, v, vs, by)
+    srows, erows = _period_rows(pairs, poles, measure, reps, seed, level, min_rollcalls)
+    return _result(srows, erows, focal, measure, by, poles, level, reps, seed,
+                   vs.source, notes)
+
+
+def _check_args(measure, by, level, reps, min_rollcalls) -> None:
+    check_option("measure", measure, Measure)
+    check_option("by", by, By)
+    if not 0 < level < 1:
+        raise OptionError(f"level: expecting a number in (0, 1). Got {level!r}.")
+    if not 0 <= reps <= MAX_REPS:
+        raise OptionError(f"reps: expecting an integer in 0..{MAX_REPS}. Got {reps!r}.")
+    if not 0 <= min_rollcalls <= 10**6:
+        raise OptionError(f"min_rollcalls: expecting an integer in 0..1000000. "
+                          f"Got {min_rollcalls!r}.")
+
+
+def _with_periods(pairs: pd.DataFrame, v: pd.DataFrame, vs, by: str):
+    """``pairs`` with a ``period`` column for ``by`` (issue: one row per issue of a roll
+    call), and the notes that say how."""
     notes = []
     if by == "year":
         pairs["period"] = pairs["year"]
@@ -370,6 +383,12 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
         pairs = pairs.merge(iss.rename(columns={"issue": "period"}), on="rcid")
         notes.append("by issue: a roll call tagged with several issues counts in each; "
                      "untagged roll calls are left out")
+    return pairs, notes
+
+
+def _period_rows(pairs, poles, measure, reps, seed, level, min_rollcalls):
+    """Per period: the series rows (measure and bootstrap interval per pole) and the
+    equidistance row."""
     rng = np.random.default_rng(seed)
     alpha = (1 - level) / 2
     srows, erows = [], []
@@ -400,8 +419,7 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
             srows.append((period, pole, float(point[j]), float(lo_p[j]), float(hi_p[j]),
                           int(per_pole_rc[j]), int(npairs[j])))
         erows.append(_spread_row(period, point, boot, poles, alpha, measure))
-    return _result(srows, erows, focal, measure, by, poles, level, reps, seed,
-                   vs.source, notes)
+    return srows, erows
 
 
 def _boot_tables(rng, counts: np.ndarray, reps: int) -> np.ndarray:

@@ -41,9 +41,9 @@ Guarantees
   ``trade_products``, the screen's sufficient statistics: ``trade_summary`` (one row per
   imported reporter-product: imports, sum of squares, largest supplier, supplier count,
   the reporter's exports) and ``trade_world`` (world exports and their sum of squares per
-  product), both built from the Ibis definitions in
-  :mod:`equipoise.measures.ibis_measures` inside the same transaction, so they can never
-  disagree with the rows. A screen reads ~1/10 of the rows (:func:`summaries`); a warehouse
+  product), both built from the Ibis definitions in :mod:`equipoise._trade_summaries`
+  (which the screen's measures share; the warehouse does not import the measures) inside the
+  same transaction, so they can never disagree with the rows. A screen reads ~1/10 of the rows (:func:`summaries`); a warehouse
   written before the summaries existed gets them at its next ingest.
 * **Counted**: per file, ``rows_read == rows_loaded + rows_quarantined``; ``rows_stored`` is
   what the tables gained (a COW dyad gives two flows, SIPRI deliveries are summed per year,
@@ -65,6 +65,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import WarehouseError
+from .schema import SUMMARY_TABLES, TABLES, columns, ddl, sql_type
 
 __all__ = [
     "DDL",
@@ -81,33 +82,8 @@ __all__ = [
 
 ENV = "EQUIPOISE_DB"
 
-DDL: dict[str, str] = {
-    "flows": "year INTEGER, reporter VARCHAR, partner VARCHAR, domain VARCHAR, indicator VARCHAR, "
-             "product VARCHAR, value DOUBLE, unit VARCHAR, source VARCHAR",
-    "trade_products": "year INTEGER, exporter VARCHAR, importer VARCHAR, product VARCHAR, "
-                      "value DOUBLE, quantity DOUBLE, source VARCHAR",
-    "corridor_nodes": "node VARCHAR, country VARCHAR, kind VARCHAR, source VARCHAR",
-    "corridor_edges": "route_id VARCHAR, route VARCHAR, segment VARCHAR, seq INTEGER, "
-                      "from_node VARCHAR, to_node VARCHAR, capacity DOUBLE, unit VARCHAR, "
-                      "mode VARCHAR, status VARCHAR, start_year INTEGER, owners VARCHAR, "
-                      "source VARCHAR",
-    "memberships": "org VARCHAR, country VARCHAR, start_year INTEGER, end_year INTEGER, "
-                   "status VARCHAR, observed_year INTEGER, source VARCHAR",
-    "alliances": "year INTEGER, state1 VARCHAR, state2 VARCHAR, kind VARCHAR, value DOUBLE, "
-                 "source VARCHAR",
-    "event_counts": "year INTEGER, actor VARCHAR, counterpart VARCHAR, verbal_coop BIGINT, "
-                    "material_coop BIGINT, verbal_conflict BIGINT, material_conflict BIGINT, "
-                    "source VARCHAR",
-    "votes": "rcid BIGINT, year INTEGER, session INTEGER, country VARCHAR, vote VARCHAR, "
-             "source VARCHAR",
-    "vote_issues": "rcid BIGINT, issue VARCHAR, source VARCHAR",
-    "ideal_points": "session INTEGER, year INTEGER, country VARCHAR, n_votes DOUBLE, "
-                    "ideal DOUBLE, q05 DOUBLE, q95 DOUBLE, agree_USA DOUBLE, agree_RUS DOUBLE, "
-                    "agree_CHN DOUBLE, agree_IND DOUBLE, agree_BRA DOUBLE, agree_ISR DOUBLE, "
-                    "source VARCHAR",
-    "quarantine": "source VARCHAR, file VARCHAR, line BIGINT, \"column\" VARCHAR, "
-                  "value VARCHAR, reason VARCHAR, message VARCHAR",
-}
+#: the canonical tables as stored (one ``load_id`` column added), from :mod:`equipoise.schema`
+DDL: dict[str, str] = {name: ddl(name) for name, t in TABLES.items() if t.stored}
 LOADS_DDL = ("load_id INTEGER, source VARCHAR, path VARCHAR, sha256 VARCHAR, version VARCHAR, "
              "tables VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, "
              "rows_stored BIGINT, rows_merged BIGINT, status VARCHAR, loaded_at VARCHAR, "
@@ -120,14 +96,7 @@ LOADS_ADDED = ("scope VARCHAR", "replaced_by INTEGER")
 PRODUCT_KEY = ("year", "exporter", "importer", "product")
 #: per-(source, year) summaries of ``trade_products`` for the product screen, rebuilt inside
 #: each ingest's transaction (see :func:`summaries`)
-SUMMARY_DDL: dict[str, str] = {
-    "trade_summary": "source VARCHAR, year INTEGER, reporter VARCHAR, product VARCHAR, "
-                     "imports DOUBLE, imports_s2 DOUBLE, imports_max DOUBLE, n_suppliers BIGINT, "
-                     "top_supplier VARCHAR, exports DOUBLE",
-    "trade_world": "source VARCHAR, year INTEGER, product VARCHAR, world_exports DOUBLE, "
-                   "world_exports_s2 DOUBLE",
-    "trade_summary_years": "source VARCHAR, year INTEGER, rows BIGINT, summary_rows BIGINT",
-}
+SUMMARY_DDL: dict[str, str] = {name: ddl(name) for name in SUMMARY_TABLES}
 
 
 def default_path() -> Path:
@@ -357,8 +326,8 @@ def _ensure_schema(con) -> None:
 def _trade_schema():
     import ibis
 
-    return ibis.table({c: _IBIS_TYPES[_type("trade_products", c)]
-                       for c in _columns(DDL["trade_products"])}, name="trade_products")
+    return ibis.table({c: _IBIS_TYPES[sql_type("trade_products", c)]
+                       for c in columns("trade_products")}, name="trade_products")
 
 
 _IBIS_TYPES = {"INTEGER": "int32", "VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "int64"}
@@ -368,17 +337,12 @@ def _refresh_summaries(con, force: set[tuple[str, int]]) -> list[tuple[str, int]
     """Bring ``trade_summary``/``trade_world`` in line with ``trade_products``.
 
     (source, year) pairs in ``force`` (a new load's) and pairs whose row count changed are
-    rebuilt with the Ibis definitions of :mod:`equipoise.measures.ibis_measures` compiled to
+    rebuilt with the Ibis definitions of :mod:`equipoise._trade_summaries` compiled to
     DuckDB SQL; pairs without rows any more are dropped. Returns the pairs rebuilt.
     """
     import ibis
 
-    from .measures.ibis_measures import (
-        SUMMARY_COLUMNS,
-        WORLD_COLUMNS,
-        product_summary,
-        world_summary,
-    )
+    from ._trade_summaries import SUMMARIES
 
     current = {(str(a), int(b)): int(c) for a, b, c in con.execute(
         "SELECT source, year, count(*) FROM trade_products WHERE source IS NOT NULL AND "
@@ -393,9 +357,8 @@ def _refresh_summaries(con, force: set[tuple[str, int]]) -> list[tuple[str, int]
     tp = _trade_schema()
     for src, year in todo:
         t = tp.filter(tp.source == src, tp.year == year)
-        for table, expr, cols in (("trade_summary", product_summary(t), SUMMARY_COLUMNS),
-                                  ("trade_world", world_summary(t), WORLD_COLUMNS)):
-            sql = ibis.to_sql(expr, dialect="duckdb")
+        for table, build, cols in SUMMARIES:
+            sql = ibis.to_sql(build(t), dialect="duckdb")
             names = ", ".join(f'"{c}"' for c in cols)
             con.execute(f'INSERT INTO "{table}" (source, {names}) SELECT ?, {names} '
                         f"FROM ({sql})", [src]).fetchall()
@@ -407,14 +370,14 @@ def _refresh_summaries(con, force: set[tuple[str, int]]) -> list[tuple[str, int]
 
 
 def summaries(con: Any, *, years: list[int] | None = None, source: str | None = None):
-    """The warehouse's product summaries as :class:`~equipoise.measures.ibis_measures.ProductSummaries`
+    """The warehouse's product summaries as :class:`~equipoise._trade_summaries.ProductSummaries`
     for ``years`` (and ``source``), or None when they cannot stand in for the raw rows: the
     warehouse predates them, or a year holds rows of two sources (their world-export HHI is
     not a sum of per-source parts).
 
     ``con`` is an Ibis DuckDB backend on the warehouse (:func:`connect`).
     """
-    from .measures.ibis_measures import ProductSummaries
+    from ._trade_summaries import ProductSummaries
 
     try:
         raw = con.con  # the duckdb connection behind the Ibis backend
@@ -437,15 +400,16 @@ def summaries(con: Any, *, years: list[int] | None = None, source: str | None = 
     return ProductSummaries(products=p, world=w)
 
 
-def _columns(ddl: str) -> list[str]:
-    return [c.strip().split(" ")[0].strip('"') for c in ddl.split(",") if c.strip()]
+def _columns(spec: str) -> list[str]:
+    """The column names of a DDL column list (``loads``)."""
+    return [c.strip().split(" ")[0].strip('"') for c in spec.split(",") if c.strip()]
 
 
 def _insert(con, table: str, data: Any, load_id: int) -> int:
     """Insert a pandas or Arrow chunk into ``table`` in its DDL column order."""
     import pyarrow as pa
 
-    cols = _columns(DDL[table])
+    cols = list(columns(table))
     if isinstance(data, pd.DataFrame):
         missing = [c for c in cols if c not in data.columns]
         frame = data.assign(**{c: None for c in missing})[cols]
@@ -459,19 +423,11 @@ def _insert(con, table: str, data: Any, load_id: int) -> int:
         return 0
     con.register("_chunk", arrow)
     try:
-        select = ", ".join(f'CAST("{c}" AS {_type(table, c)})' for c in cols)
+        select = ", ".join(f'CAST("{c}" AS {sql_type(table, c)})' for c in cols)
         con.execute(f'INSERT INTO "{table}" SELECT {select}, {int(load_id)} FROM _chunk').fetchall()
     finally:
         con.unregister("_chunk")
     return arrow.num_rows
-
-
-def _type(table: str, col: str) -> str:
-    for part in DDL[table].split(","):
-        bits = part.strip().split(" ")
-        if bits[0].strip('"') == col:
-            return bits[1]
-    raise KeyError(col)
 
 
 def ingest(source: str, path: str | Path, *, db: str | Path | None = None,
@@ -597,7 +553,7 @@ def _scope_where(scope) -> tuple[str, list]:
     """SQL condition (with parameters) for the rows of ``trade_products`` inside ``scope``."""
     if scope is None:
         return "FALSE", []
-    cols = set(_columns(DDL["trade_products"]))
+    cols = set(columns("trade_products"))
     if any(k not in cols for k, _ in scope.keys):
         raise WarehouseError(f"scope {scope.key()!r}: keys must be columns of trade_products")
     return (" AND ".join(f'"{k}" = ?' for k, _ in scope.keys) or "TRUE",
@@ -785,7 +741,8 @@ def read_flows(db: str | Path | None = None, focal: str | None = None, *,
     ``focal`` keeps the rows where it is the reporter. Rows that fail validation (e.g. the
     same key from two sources) go to the FlowSet's quarantine when ``lenient``.
     """
-    from .io.flows import COLUMNS, validate_frame
+    from .io.flows import validate_frame
+    from .schema import FLOW_COLUMNS as COLUMNS
 
     p = _path(db)
     con = _raw_connect(p, read_only=True)

@@ -29,7 +29,6 @@ Files in ``datasets/kazakhstan/``:
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import pandas as pd
 from .. import reference
 from ..errors import InputError, NoDataError, SchemaError, UnknownCountryError
 from ..io.flows import FlowSet, read_flows
+from ..schema import EVENT_COLUMNS, EVENT_KINDS, event_date_ok
 
 __all__ = ["available", "default_path", "load_default", "load_events", "load_sources"]
 
@@ -45,9 +45,6 @@ __all__ = ["available", "default_path", "load_default", "load_events", "load_sou
 _EMBEDDED = {"KAZ": "kazakhstan"}
 
 SOURCE_COLUMNS = ("id", "producer", "title", "url", "date", "quote", "note")
-EVENT_COLUMNS = ("date", "actor", "counterpart", "kind", "domains", "value_usd", "source")
-EVENT_KINDS = ("visit", "state_visit", "summit", "agreement", "talks", "call")
-_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 def available() -> tuple[str, ...]:
@@ -154,7 +151,7 @@ def load_events(focal: str) -> pd.DataFrame:
                         f"expected {expected}")
 
     for i in range(len(df)):
-        if not _DATE.match(df["date"].iat[i]):
+        if not event_date_ok(df["date"].iat[i], month=True):
             bad(i, "date", "a date YYYY-MM-DD or YYYY-MM")
         for col in ("actor", "counterpart"):
             if df[col].iat[i] not in parties:

@@ -62,7 +62,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,45 +77,53 @@ from ..errors import (
     UnknownCountryError,
     UnknownDomainError,
 )
+from ..schema import (
+    FLOW_COLUMNS,
+    FLOW_KEY,
+    SET_QUARANTINE_COLUMNS,
+    CountedSet,
+    Reason,
+    flows_contract,  # noqa: F401 - the pandera contract, declared with the columns
+)
 from .files import MAX_FLOWS_BYTES, decode_utf8, display_path, read_bytes
 
-COLUMNS = ("year", "reporter", "partner", "domain", "indicator", "product", "value", "unit", "source")
-KEY = ("year", "reporter", "partner", "indicator", "product")
-QUARANTINE_COLUMNS = ("source", "line", "column", "value", "reason", "message")
+COLUMNS = FLOW_COLUMNS
+KEY = FLOW_KEY
+QUARANTINE_COLUMNS = SET_QUARANTINE_COLUMNS
 #: problems listed in a strict-mode error message (all are in ``issues``)
 MAX_LISTED = 20
 #: characters of a cell shown in a message
 _SHOW = 200
 
 _EXPECTED = {
-    "bad_field_count": "as many fields as the header",
-    "unterminated_quote": "a closing quote for the quoted field opened on this line",
-    "bad_quote": "a delimiter or the end of the line right after a closing quote",
-    "missing_value": "a non-empty value",
-    "bad_year": "an integer year between 1800 and 2100",
-    "bad_value": "a finite number",
-    "negative_value": "a number >= 0",
-    "unknown_code": "an ISO3 country code or a known group (WLD, OTH, EU27, EAEU, ...)",
-    "bad_reporter": "an ISO3 country code or a group other than WLD/OTH",
-    "self_partner": "a partner different from the reporter",
-    "unknown_domain": "one of the domains in the domains table",
-    "unknown_indicator": "an indicator listed in the indicators table",
-    "domain_mismatch": "the domain the indicators table gives for this indicator",
-    "unit_mismatch": "a unit of the dimension of the indicator's unit (units table)",
-    "duplicate_key": "one row per (year, reporter, partner, indicator, product)",
-    "group_overlap": "either a group or its members for one indicator and year, not both",
+    Reason.BAD_FIELD_COUNT: "as many fields as the header",
+    Reason.UNTERMINATED_QUOTE: "a closing quote for the quoted field opened on this line",
+    Reason.BAD_QUOTE: "a delimiter or the end of the line right after a closing quote",
+    Reason.MISSING_VALUE: "a non-empty value",
+    Reason.BAD_YEAR: "an integer year between 1800 and 2100",
+    Reason.BAD_VALUE: "a finite number",
+    Reason.NEGATIVE_VALUE: "a number >= 0",
+    Reason.UNKNOWN_CODE: "an ISO3 country code or a known group (WLD, OTH, EU27, EAEU, ...)",
+    Reason.BAD_REPORTER: "an ISO3 country code or a group other than WLD/OTH",
+    Reason.SELF_PARTNER: "a partner different from the reporter",
+    Reason.UNKNOWN_DOMAIN: "one of the domains in the domains table",
+    Reason.UNKNOWN_INDICATOR: "an indicator listed in the indicators table",
+    Reason.DOMAIN_MISMATCH: "the domain the indicators table gives for this indicator",
+    Reason.UNIT_MISMATCH: "a unit of the dimension of the indicator's unit (units table)",
+    Reason.DUPLICATE_KEY: "one row per (year, reporter, partner, indicator, product)",
+    Reason.GROUP_OVERLAP: "either a group or its members for one indicator and year, not both",
 }
 
 _ERROR_CLASS = {
-    "unknown_code": UnknownCountryError,
-    "bad_reporter": UnknownCountryError,
-    "unknown_domain": UnknownDomainError,
-    "unknown_indicator": UnknownDomainError,
-    "domain_mismatch": UnknownDomainError,
-    "duplicate_key": DuplicateKeyError,
-    "bad_field_count": SchemaError,
-    "unterminated_quote": SchemaError,
-    "bad_quote": SchemaError,
+    Reason.UNKNOWN_CODE: UnknownCountryError,
+    Reason.BAD_REPORTER: UnknownCountryError,
+    Reason.UNKNOWN_DOMAIN: UnknownDomainError,
+    Reason.UNKNOWN_INDICATOR: UnknownDomainError,
+    Reason.DOMAIN_MISMATCH: UnknownDomainError,
+    Reason.DUPLICATE_KEY: DuplicateKeyError,
+    Reason.BAD_FIELD_COUNT: SchemaError,
+    Reason.UNTERMINATED_QUOTE: SchemaError,
+    Reason.BAD_QUOTE: SchemaError,
 }
 
 
@@ -141,9 +149,8 @@ class Problem:
         return f"{self.source} line {self.line}, column {self.column!r}: {self.message}"
 
 
-@dataclass
-class FlowSet:
-    """Validated flows with their quarantine and row counts.
+class FlowSet(CountedSet):
+    """Validated flows with their quarantine and row counts (a :class:`~equipoise.schema.CountedSet`).
 
     Attributes
     ----------
@@ -155,21 +162,7 @@ class FlowSet:
         ``read``, ``loaded`` and ``quarantined``; ``read == loaded + quarantined``.
     """
 
-    data: pd.DataFrame
-    quarantine: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
-    )
-    counts: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.counts:
-            n = len(self.data)
-            self.counts = {"read": n + len(self.quarantine), "loaded": n,
-                           "quarantined": len(self.quarantine)}
-        assert self.counts["read"] == self.counts["loaded"] + self.counts["quarantined"]
-
-    def __len__(self) -> int:
-        return len(self.data)
+    WHAT = "flow"
 
     def __repr__(self) -> str:
         c = self.counts
@@ -308,11 +301,11 @@ def _parse_csv_slow(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, li
             raw = "".join(src.lines[start:max(src.pos, start + 1)])
             if "unexpected end of data" in str(exc):
                 problems.append(_parse_problem(label, start + 1, src.lines[start],
-                                               "unterminated_quote",
+                                               Reason.UNTERMINATED_QUOTE,
                                                f"{_show(src.lines[start].rstrip())}"))
                 src.pos = start + 1
             else:
-                problems.append(_parse_problem(label, start + 1, raw, "bad_quote",
+                problems.append(_parse_problem(label, start + 1, raw, Reason.BAD_QUOTE,
                                                f"{_show(raw.rstrip())} ({exc})"))
             rd = csv.reader(src, **opts)
             continue
@@ -324,7 +317,7 @@ def _parse_csv_slow(text: str, label: str) -> tuple[pd.DataFrame, np.ndarray, li
         if len(rec) != len(header):
             raw = "".join(src.lines[start:src.pos])
             problems.append(_parse_problem(
-                label, start + 1, raw, "bad_field_count",
+                label, start + 1, raw, Reason.BAD_FIELD_COUNT,
                 f"{len(rec)} field(s) in {_show(raw.rstrip())}",
                 f"{len(header)} fields, as many as the header"))
             continue
@@ -445,7 +438,7 @@ def _parse_csv_fast(body: bytes, label: str
         for i in ragged:
             raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
             problems.append(_parse_problem(
-                label, int(rec_lines[i]), raw, "bad_field_count",
+                label, int(rec_lines[i]), raw, Reason.BAD_FIELD_COUNT,
                 f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
                 f"{nfields} fields, as many as the header"))
         keep[ragged] = False
@@ -597,39 +590,39 @@ def _row_problems(df: pd.DataFrame, source: str, first_line: int | np.ndarray,
     cols = {c: _as_str(df[c]) for c in COLUMNS}
     blank = {c: cols[c].eq("").to_numpy(dtype=bool) for c in COLUMNS}
     for col in ("year", "reporter", "partner", "domain", "indicator", "value", "unit", "source"):
-        add(blank[col], col, "missing_value")
+        add(blank[col], col, Reason.MISSING_VALUE)
 
     year_num = _to_float(cols["year"])
     with np.errstate(invalid="ignore"):
         bad_year = ~blank["year"] & (np.isnan(year_num) | (np.mod(year_num, 1) != 0)
                                      | (year_num < 1800) | (year_num > 2100))
-    add(bad_year, "year", "bad_year")
+    add(bad_year, "year", Reason.BAD_YEAR)
 
     value_num = _to_float(cols["value"])
     bad_value = ~blank["value"] & ~np.isfinite(value_num)
-    add(bad_value, "value", "bad_value")
+    add(bad_value, "value", Reason.BAD_VALUE)
     with np.errstate(invalid="ignore"):
-        add(~bad_value & (value_num < 0), "value", "negative_value")
+        add(~bad_value & (value_num < 0), "value", Reason.NEGATIVE_VALUE)
     if numbers is not None:
         numbers["year"], numbers["value"] = year_num, value_num
 
     reporter, partner = cols["reporter"], cols["partner"]
     for col in ("reporter", "partner"):
-        add(~blank[col] & ~cols[col].isin(known).to_numpy(dtype=bool), col, "unknown_code")
-    add(reporter.isin(["WLD", "OTH"]).to_numpy(dtype=bool), "reporter", "bad_reporter")
+        add(~blank[col] & ~cols[col].isin(known).to_numpy(dtype=bool), col, Reason.UNKNOWN_CODE)
+    add(reporter.isin(["WLD", "OTH"]).to_numpy(dtype=bool), "reporter", Reason.BAD_REPORTER)
     add(~blank["partner"] & (partner == reporter).to_numpy(dtype=bool), "partner",
-        "self_partner")
+        Reason.SELF_PARTNER)
 
     dom_code = _lookup(cols["domain"], domains)
     known_domain = dom_code >= 0
-    add(~blank["domain"] & ~known_domain, "domain", "unknown_domain")
+    add(~blank["domain"] & ~known_domain, "domain", Reason.UNKNOWN_DOMAIN)
     ind_pos = _lookup(cols["indicator"], ind.index)
     known_ind = ind_pos >= 0
-    add(~blank["indicator"] & ~known_ind, "indicator", "unknown_indicator")
+    add(~blank["indicator"] & ~known_ind, "indicator", Reason.UNKNOWN_INDICATOR)
     ind_names = np.asarray(ind.index, dtype=object)
     exp_dom = np.asarray(ind["domain"], dtype=object)
     exp_dom_code = np.append(domains.get_indexer(ind["domain"]), -2)[ind_pos]
-    add(known_ind & known_domain & (exp_dom_code != dom_code), "domain", "domain_mismatch",
+    add(known_ind & known_domain & (exp_dom_code != dom_code), "domain", Reason.DOMAIN_MISMATCH,
         lambda ix: [f"indicator {ind_names[ind_pos[i]]!r} belongs to "
                     f"{exp_dom[ind_pos[i]]!r}" for i in ix])
     # units: the indicator's own unit, or another unit of its dimension (converted below)
@@ -646,7 +639,7 @@ def _row_problems(df: pd.DataFrame, source: str, first_line: int | np.ndarray,
     g_row = u_row[given]
     same = given == exp_unit_code
     convert = known_ind & ~same & (u_dim[g_row] >= 0) & (u_dim[g_row] == u_dim[e_row])
-    add(known_ind & ~blank["unit"] & ~same & ~convert, "unit", "unit_mismatch",
+    add(known_ind & ~blank["unit"] & ~same & ~convert, "unit", Reason.UNIT_MISMATCH,
         lambda ix: [_unit_detail(ind_names[ind_pos[i]], exp_unit[ind_pos[i]], ut)
                     for i in ix])
     if numbers is not None:
@@ -740,7 +733,7 @@ def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
         for k in range(len(d_ix)):
             par = cols["partner"][k]
             problems.append(Problem(
-                cols["file"][k], int(cols["line"][k]), "partner", str(par), "duplicate_key",
+                cols["file"][k], int(cols["line"][k]), "partner", str(par), Reason.DUPLICATE_KEY,
                 f"duplicate_key: saw key (year={cols['year'][k]}, reporter={cols['reporter'][k]}, "
                 f"partner={par}, indicator={cols['indicator'][k]}, product={prds[k]!r}) "
                 f"already at {f_file[k]} line {int(f_line[k])}; "
@@ -779,7 +772,7 @@ def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
                 g_ind, g_year = col("indicator", g_ix), col("year", g_ix)
                 for k in range(len(m_ix)):
                     problems.append(Problem(
-                        m_file[k], int(m_line[k]), "partner", str(m_par[k]), "group_overlap",
+                        m_file[k], int(m_line[k]), "partner", str(m_par[k]), Reason.GROUP_OVERLAP,
                         f"group_overlap: saw {m_par[k]!r}, a member of {g_par[k]} which is also "
                         f"given at {g_file[k]} line {int(g_line[k])} for {g_ind[k]} "
                         f"{g_year[k]}; expected {_EXPECTED['group_overlap']}"))
@@ -837,30 +830,6 @@ def _typed(df: pd.DataFrame, numbers: dict | None = None) -> pd.DataFrame:
         out[col] = _as_str(out[col])
     out["line"] = out["line"].astype("int64")
     return out
-
-
-def flows_contract():
-    """The pandera contract every loaded flows table satisfies (checked after the row checks,
-    as a guard on the loader itself): typed columns, ISO3/group codes, non-negative values."""
-    import pandera.pandas as pa
-
-    known = sorted(reference.known_codes())
-    return pa.DataFrameSchema(
-        {
-            "year": pa.Column("int64", pa.Check.in_range(1800, 2100)),
-            "reporter": pa.Column(str, pa.Check.isin(known)),
-            "partner": pa.Column(str, pa.Check.isin(known)),
-            "domain": pa.Column(str, pa.Check.isin(reference.domain_list())),
-            "indicator": pa.Column(str, pa.Check.isin(list(reference.indicator_table().index))),
-            "product": pa.Column(None, nullable=True),
-            "value": pa.Column("float64", pa.Check.ge(0)),
-            "unit": pa.Column(str),
-            "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-        },
-        strict=False,
-        unique=["year", "reporter", "partner", "indicator", "product"],
-        name="equipoise flows",
-    )
 
 
 def _guard(data: pd.DataFrame) -> None:

@@ -47,14 +47,19 @@ import pandas as pd
 from .._defaults import DEFAULT_FOCAL, DEFAULT_POLES
 from .._options import as_list
 from ..errors import InputError, NoDataError, SchemaError
+from ..schema import (
+    EVENT_COLUMNS,
+    EVENT_KINDS,
+    SET_QUARANTINE_COLUMNS,
+    CountedSet,
+    Reason,
+    event_date_ok,
+)
 
-EVENT_COLUMNS = ("date", "actor", "counterpart", "kind", "domains", "value_usd", "source")
-EVENT_KINDS = ("visit", "state_visit", "summit", "agreement", "talks", "call")
 VISIT_KINDS = ("visit", "state_visit")
 _KIND_ALIASES = {"official_visit": "visit", "working_visit": "visit", "meeting": "talks",
                  "phone_call": "call", "telephone_call": "call", "negotiations": "talks"}
-QUARANTINE_COLUMNS = ("source", "line", "column", "value", "reason", "message")
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+QUARANTINE_COLUMNS = SET_QUARANTINE_COLUMNS
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -71,25 +76,10 @@ __all__ = [
 ]
 
 
-@dataclass
-class EventSet:
+class EventSet(CountedSet):
     """Validated events with quarantine and counts (``read == loaded + quarantined``)."""
 
-    data: pd.DataFrame
-    quarantine: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
-    counts: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.counts:
-            self.counts = {"read": len(self.data) + len(self.quarantine),
-                           "loaded": len(self.data), "quarantined": len(self.quarantine)}
-        c = self.counts
-        if c["read"] != c["loaded"] + c["quarantined"]:
-            raise AssertionError(f"event counts do not add up: {c}")
-
-    def __len__(self) -> int:
-        return len(self.data)
+    WHAT = "event"
 
 
 def organisation_codes() -> frozenset[str]:
@@ -136,31 +126,31 @@ def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool 
 
     def bad(i, col, val, reason, expected):
         problems.append({"source": source, "line": i + first_line, "column": col,
-                         "value": "" if pd.isna(val) else str(val), "reason": reason,
+                         "value": "" if pd.isna(val) else str(val), "reason": str(reason),
                          "message": f"{col} {val!r}: expecting {expected}"})
 
     kinds = df["kind"].map(lambda k: _norm_kind(k) if not pd.isna(k) else k)
     for i, r in enumerate(df.itertuples(index=False)):
         for col in ("date", "actor", "counterpart", "kind", "source"):
             if pd.isna(getattr(r, col)) or getattr(r, col) == "":
-                bad(i, col, "", "missing_value", "a non-empty value")
-        if not pd.isna(r.date) and r.date and not _DATE.match(r.date):
-            bad(i, "date", r.date, "bad_date", "a date as YYYY-MM-DD, YYYY-MM or YYYY")
+                bad(i, col, "", Reason.MISSING_VALUE, "a non-empty value")
+        if not pd.isna(r.date) and r.date and not event_date_ok(r.date):
+            bad(i, "date", r.date, Reason.BAD_DATE, "a date as YYYY-MM-DD, YYYY-MM or YYYY")
         if not pd.isna(r.actor) and r.actor and r.actor not in countries:
-            bad(i, "actor", r.actor, "unknown_code", "an ISO3 country code")
+            bad(i, "actor", r.actor, Reason.UNKNOWN_CODE, "an ISO3 country code")
         if not pd.isna(r.counterpart) and r.counterpart and r.counterpart not in countries | orgs:
-            bad(i, "counterpart", r.counterpart, "unknown_code",
+            bad(i, "counterpart", r.counterpart, Reason.UNKNOWN_CODE,
                 "an ISO3 code, a partner group (EU27) or an organisation code (SCO, CSTO, ...)")
         if not pd.isna(r.counterpart) and r.counterpart == r.actor:
-            bad(i, "counterpart", r.counterpart, "self_counterpart", "a counterpart other than "
+            bad(i, "counterpart", r.counterpart, Reason.SELF_COUNTERPART, "a counterpart other than "
                 "the actor")
         k = kinds.iat[i]
         if not pd.isna(k) and k and k not in EVENT_KINDS:
-            bad(i, "kind", r.kind, "unknown_kind", f"one of {EVENT_KINDS}")
+            bad(i, "kind", r.kind, Reason.UNKNOWN_KIND, f"one of {EVENT_KINDS}")
         if not pd.isna(r.domains) and r.domains:
             for d in str(r.domains).split(";"):
                 if d.strip() not in domains:
-                    bad(i, "domains", d.strip(), "unknown_domain",
+                    bad(i, "domains", d.strip(), Reason.UNKNOWN_DOMAIN,
                         f"';'-separated domains from {sorted(domains)}")
         if not pd.isna(r.value_usd) and r.value_usd:
             try:
@@ -169,7 +159,7 @@ def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool 
             except ValueError:
                 ok = False
             if not ok:
-                bad(i, "value_usd", r.value_usd, "bad_value", "a number >= 0 (USD) or empty")
+                bad(i, "value_usd", r.value_usd, Reason.BAD_VALUE, "a number >= 0 (USD) or empty")
     q = pd.DataFrame(problems, columns=list(QUARANTINE_COLUMNS))
     if problems and not lenient:
         p = problems[0]

@@ -14,6 +14,10 @@ Country codes map to ISO3 through one path (:class:`CodeMapper`):
 2. the countries table column of the scheme (``m49`` for BACI and Comtrade, ``cow`` for COW,
    ``imf``/``iso3`` for IMF, normalised English names for names);
 3. anything else is quarantined as ``unmapped_code`` naming the code.
+
+Every reader maps its code columns with :func:`map_codes` (one column: :func:`map_column`):
+each distinct code is looked up once, and a row whose code maps to nothing is quarantined
+with the reason, the column, the value seen and the crosswalk's note.
 """
 
 from __future__ import annotations
@@ -29,36 +33,27 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from ..schema import QUARANTINE_COLUMNS, Reason, columns
 
-QUARANTINE_COLUMNS = ("source", "file", "line", "column", "value", "reason", "message")
-
-#: The canonical tables a reader may produce, with their columns (besides ``source``).
+#: The canonical tables of the file readers, with their columns (declared in
+#: :mod:`equipoise.schema`; votes and ideal points come through their own readers).
 TABLES: dict[str, tuple[str, ...]] = {
-    "flows": ("year", "reporter", "partner", "domain", "indicator", "product", "value", "unit",
-              "source"),
-    "trade_products": ("year", "exporter", "importer", "product", "value", "quantity", "source"),
-    "corridor_nodes": ("node", "country", "kind", "source"),
-    "corridor_edges": ("route_id", "route", "segment", "seq", "from_node", "to_node", "capacity",
-                       "unit", "mode", "status", "start_year", "owners", "source"),
-    "memberships": ("org", "country", "start_year", "end_year", "status", "observed_year",
-                    "source"),
-    "alliances": ("year", "state1", "state2", "kind", "value", "source"),
-    "event_counts": ("year", "actor", "counterpart", "verbal_coop", "material_coop",
-                     "verbal_conflict", "material_conflict", "source"),
+    name: columns(name) for name in ("flows", "trade_products", "corridor_nodes",
+                                     "corridor_edges", "memberships", "alliances", "event_counts")
 }
 
 _EXPECTED = {
-    "unmapped_code": "a code the crosswalk or the countries table maps to ISO3",
-    "unknown_name": "a country name the countries table or the crosswalk knows",
-    "non_state_actor": "a state (SIPRI marks non-state actors and organisations with * or **)",
-    "missing_value": "a value (the source marks it missing)",
-    "bad_value": "a finite number",
-    "negative_value": "a number >= 0",
-    "bad_year": "an integer year between 1800 and 2100",
-    "bad_product": "an HS6 code of up to six digits",
-    "self_partner": "two different countries",
-    "aggregate": "a country (regional aggregates are not partners)",
-    "outside_scope": "a row of the scope the file declares",
+    Reason.UNMAPPED_CODE: "a code the crosswalk or the countries table maps to ISO3",
+    Reason.UNKNOWN_NAME: "a country name the countries table or the crosswalk knows",
+    Reason.NON_STATE_ACTOR: "a state (SIPRI marks non-state actors and organisations with * or **)",
+    Reason.MISSING_VALUE: "a value (the source marks it missing)",
+    Reason.BAD_VALUE: "a finite number",
+    Reason.NEGATIVE_VALUE: "a number >= 0",
+    Reason.BAD_YEAR: "an integer year between 1800 and 2100",
+    Reason.BAD_PRODUCT: "an HS6 code of up to six digits",
+    Reason.SELF_PARTNER: "two different countries",
+    Reason.AGGREGATE: "a country (regional aggregates are not partners)",
+    Reason.OUTSIDE_SCOPE: "a row of the scope the file declares",
 }
 
 
@@ -137,7 +132,7 @@ def scope_filter(scope: Scope | None, ok: np.ndarray, fields: dict[str, tuple[An
         if bad.any():
             raw = raw() if callable(raw) else raw
             qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
-                                      values=raw, reason="outside_scope",
+                                      values=raw, reason=Reason.OUTSIDE_SCOPE,
                                       notes=np.full(len(bad), note, dtype=object)))
             ok = ok & ~bad
     return ok
@@ -198,13 +193,13 @@ def quarantine_rows(mask: np.ndarray, *, source: str, file: str, lines: np.ndarr
     if idx.size == 0:
         return quarantine_frame([])
     vals = pd.Series(np.asarray(values, dtype=object)[idx]).astype(str)
-    msg = reason + ": saw " + vals.map(repr) + ", expected " + expected(reason)
+    msg = str(reason) + ": saw " + vals.map(repr) + ", expected " + expected(reason)
     if notes is not None:
         note = pd.Series(np.asarray(notes, dtype=object)[idx]).astype(str)
         msg = msg + np.where(note != "", " (" + note + ")", "")
     return quarantine_frame(pd.DataFrame({
         "source": source, "file": file, "line": np.asarray(lines)[idx], "column": column,
-        "value": vals.to_numpy(), "reason": reason, "message": msg.to_numpy()}))
+        "value": vals.to_numpy(), "reason": str(reason), "message": msg.to_numpy()}))
 
 
 def normalise_name(name: str) -> str:
@@ -267,6 +262,7 @@ class CodeMapper:
                     notes[key] = r["name"]
         self.mapping = mapping
         self.notes = notes
+        self._cache: dict[Any, tuple[str, str]] = {}
 
     def _key(self, code: Any) -> str:
         if self.is_name:
@@ -279,32 +275,78 @@ class CodeMapper:
                 return s
         return s.upper()
 
+    def lookup(self, code: Any) -> tuple[str, str]:
+        """(ISO3 or "", why it is unmapped or "") of one code, cached per mapper."""
+        hit = self._cache.get(code)
+        if hit is None:
+            key = self._key(code) if code is not None and code == code else ""
+            iso = self.mapping.get(key, "")
+            note = "" if iso else self.notes.get(
+                key, f"not in the {self.scheme} crosswalk or the countries table")
+            hit = self._cache[code] = (iso, note)
+        return hit
+
+    def factorize(self, codes: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position of each code among the distinct codes, ISO3 per distinct code, note per
+        distinct code): each distinct code is looked up once."""
+        arr = np.asarray(codes)
+        if arr.dtype.kind not in "iu":
+            arr = arr.astype(object)
+        inv, uniq = pd.factorize(arr, use_na_sentinel=False)
+        found = [self.lookup(u) for u in uniq.tolist()]
+        iso = np.array([f[0] for f in found], dtype=object)
+        note = np.array([f[1] for f in found], dtype=object)
+        return np.asarray(inv, dtype=np.int64), iso, note
+
     def map(self, codes: Any) -> tuple[np.ndarray, np.ndarray]:
         """ISO3 per code (``""`` where unmapped) and a note per code (why it is unmapped)."""
-        ser = pd.Series(np.asarray(codes, dtype=object))
-        uniq = ser.drop_duplicates()
-        keys = {u: self._key(u) if u is not None and u == u else "" for u in uniq}
-        iso = {u: self.mapping.get(k, "") for u, k in keys.items()}
-        note = {u: self.notes.get(k, f"not in the {self.scheme} crosswalk or the countries "
-                                     f"table") if not iso[u] else "" for u, k in keys.items()}
-        return ser.map(iso).to_numpy(dtype=object), ser.map(note).to_numpy(dtype=object)
+        inv, iso, note = self.factorize(codes)
+        return iso[inv], note[inv]
+
+    def lut(self) -> dict[Any, str]:
+        """Every code looked up so far that maps, with its ISO3."""
+        return {k: iso for k, (iso, _) in self._cache.items() if iso}
 
 
-def map_codes(df: pd.DataFrame, columns: dict[str, str], mapper: CodeMapper, *, source: str,
-              file: str, lines: np.ndarray, reason: str = "unmapped_code"
-              ) -> tuple[pd.DataFrame, list[pd.DataFrame], np.ndarray]:
-    """Map ``columns`` (input column -> output column) to ISO3; return frame, quarantines, ok."""
-    ok = np.ones(len(df), dtype=bool)
-    qs = []
-    out = df.copy()
-    for col_in, col_out in columns.items():
-        iso, note = mapper.map(df[col_in].to_numpy())
-        bad = ok & (iso == "")
-        qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=col_in,
-                                  values=df[col_in].to_numpy(), reason=reason, notes=note))
-        ok &= iso != ""
-        out[col_out] = iso
-    return out, qs, ok
+def map_column(codes: Any, mapper: CodeMapper, *, column: str, ok: np.ndarray, qs: list,
+               source: str, file: str, lines: np.ndarray, reason: str = Reason.UNMAPPED_CODE,
+               values: Any = None, prefer: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Map one column of country codes (or names) to ISO3 and quarantine what does not map.
+
+    Vectorised: each distinct code is looked up once (:meth:`CodeMapper.factorize`). A row
+    still ``ok`` whose code maps to nothing goes to ``qs`` with ``reason``, ``column``, the
+    value seen (``values``, default the codes) and why it is unmapped (the crosswalk's note).
+    ``prefer``: ISO3 per row already known (e.g. from an ISO3 column), used where not empty.
+
+    Returns the ISO3 per row (``""`` where unmapped) and the new ``ok``.
+    """
+    inv, iso_u, note_u = mapper.factorize(codes)
+    iso = iso_u[inv]
+    if prefer is not None:
+        iso = np.where(prefer == "", iso, prefer)
+        missing = iso == ""
+    else:
+        missing = (iso_u == "")[inv]
+    bad = ok & missing
+    if bad.any():
+        qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
+                                  values=codes if values is None else values, reason=reason,
+                                  notes=note_u[inv]))
+    return iso, ok & ~bad
+
+
+def map_codes(df: pd.DataFrame, cols: Iterable[str], mapper: CodeMapper, *, ok: np.ndarray,
+              qs: list, source: str, file: str, lines: np.ndarray,
+              reason: str = Reason.UNMAPPED_CODE) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`map_column` for each of ``cols`` of ``df`` in turn (a row is quarantined once,
+    at the first column that does not map). Returns ISO3 per row by column, and the new
+    ``ok``."""
+    out = {}
+    for col in cols:
+        out[col], ok = map_column(df[col].to_numpy(), mapper, column=col, ok=ok, qs=qs,
+                                  source=source, file=file, lines=lines, reason=reason)
+    return out, ok
 
 
 def single(table: str, data: pd.DataFrame, quarantines: list[pd.DataFrame], rows_read: int,
@@ -352,15 +394,15 @@ def numeric(df: pd.DataFrame, col: str, *, source: str, file: str, lines: np.nda
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
     miss = raw.isin(list(missing)).to_numpy()
     qs = [quarantine_rows(ok & miss, source=source, file=file, lines=lines, column=col,
-                          values=raw.to_numpy(), reason="missing_value")]
+                          values=raw.to_numpy(), reason=Reason.MISSING_VALUE)]
     ok = ok & ~miss
     bad = ok & ~np.isfinite(num)
     qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=col,
-                              values=raw.to_numpy(), reason="bad_value"))
+                              values=raw.to_numpy(), reason=Reason.BAD_VALUE))
     ok = ok & ~bad
     if not allow_negative:
         neg = ok & (num < 0)
         qs.append(quarantine_rows(neg, source=source, file=file, lines=lines, column=col,
-                                  values=raw.to_numpy(), reason="negative_value"))
+                                  values=raw.to_numpy(), reason=Reason.NEGATIVE_VALUE))
         ok = ok & ~neg
     return num, qs, ok

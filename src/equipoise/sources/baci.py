@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     Scope,
     SourceFile,
     first_row_scope,
+    map_column,
     quarantine_frame,
     quarantine_rows,
     scope_filter,
@@ -115,7 +117,7 @@ def _to_number(arr, typ, col: str, ok: np.ndarray, qs: list, *, source: str, fil
         text = arr.to_numpy(zero_copy_only=False)
         vals = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy("float64")
         bad = ok & ~np.isfinite(vals)
-        reason = {"v": "bad_value", "t": "bad_year"}.get(col, "unmapped_code")
+        reason = {"v": Reason.BAD_VALUE, "t": Reason.BAD_YEAR}.get(col, Reason.UNMAPPED_CODE)
         qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=col,
                                   values=text, reason=reason))
         return vals, ok & ~bad
@@ -172,8 +174,6 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
     total = path.stat().st_size
     done_rows = 0
     done_bytes = len(",".join(names)) + 1
-    iso_of: dict[int, str] = {}
-    note_of: dict[int, str] = {}
     while True:
         try:
             batch = reader.read_next_batch()
@@ -192,36 +192,25 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
         j, ok = _to_number(cols["j"], pa.int64(), "j", ok, qs, **kw)
         v, ok = _to_number(cols["v"], pa.float64(), "v", ok, qs, **kw)
         bad = ok & (v < 0)
-        qs.append(quarantine_rows(bad, column="v", values=v, reason="negative_value", **kw))
+        qs.append(quarantine_rows(bad, column="v", values=v, reason=Reason.NEGATIVE_VALUE, **kw))
         ok &= ~bad
         bad = ok & ((t < 1800) | (t > 2100) | (t % 1 != 0))
-        qs.append(quarantine_rows(bad, column="t", values=t, reason="bad_year", **kw))
+        qs.append(quarantine_rows(bad, column="t", values=t, reason=Reason.BAD_YEAR, **kw))
         ok &= ~bad
         ok = scope_filter(declared, ok, {"year": (t, "t", lambda c=cols["t"]: c.to_numpy(
             zero_copy_only=False))}, qs, **kw)
         k = pc.utf8_lpad(cols["k"], 6, "0")
         bad = ok & ~pc.match_substring_regex(k, r"^[0-9]{6}$").to_numpy(zero_copy_only=False)
-        qs.append(quarantine_rows(bad, column="k", reason="bad_product",
+        qs.append(quarantine_rows(bad, column="k", reason=Reason.BAD_PRODUCT,
                                   values=cols["k"].to_numpy(zero_copy_only=False), **kw))
         ok &= ~bad
 
         ii = np.where(np.isfinite(i), i, -1).astype(np.int64)
         jj = np.where(np.isfinite(j), j, -1).astype(np.int64)
-        new = [int(c) for c in np.unique(np.concatenate([ii[ok], jj[ok]])) if int(c) not in iso_of]
-        if new:
-            iso, note = mapper.map([str(c) for c in new])
-            iso_of.update(zip(new, iso, strict=True))
-            note_of.update(zip(new, note, strict=True))
         for arr, col in ((ii, "i"), (jj, "j")):
-            unmapped = [c for c in np.unique(arr[ok]) if not iso_of[int(c)]]
-            if unmapped:
-                bad = ok & np.isin(arr, unmapped)
-                notes = np.array([note_of.get(int(c), "") for c in arr], dtype=object)
-                qs.append(quarantine_rows(bad, column=col, values=arr, reason="unmapped_code",
-                                          notes=notes, **kw))
-                ok &= ~bad
+            _, ok = map_column(arr, mapper, column=col, ok=ok, qs=qs, **kw)
         sel = np.flatnonzero(ok)
-        lut = {c: s for c, s in iso_of.items() if s}
+        lut = mapper.lut()
         q_txt = cols["q"]
         q_null = pc.if_else(pc.is_in(q_txt, pa.array(["NA", ""])),
                             pa.scalar(None, pa.string()), q_txt)

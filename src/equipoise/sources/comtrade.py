@@ -33,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     Scope,
     SourceFile,
     first_row_scope,
+    map_codes,
     numeric,
     quarantine_frame,
     quarantine_rows,
@@ -139,18 +141,12 @@ def _chunks(it, path: Path, raw, source: str, declared: Scope | None) -> Iterato
                 if col in cols:
                     scope &= df[col].str.strip().isin([total_code, ""]).to_numpy()
         qs.append(quarantine_rows(ok & ~scope, column=c["flow"], values=flow.to_numpy(),
-                                  reason="out_of_scope", notes=np.full(
+                                  reason=Reason.OUT_OF_SCOPE, notes=np.full(
                                       n, "only HS6 imports from a partner country, totals over "
                                          "partner2/mode/customs, are used", dtype=object), **kw))
         ok &= scope
-        iso = {}
-        for role in ("reporter", "partner"):
-            m, note = mapper.map(df[c[role]].to_numpy())
-            bad = ok & (m == "")
-            qs.append(quarantine_rows(bad, column=c[role], values=df[c[role]].to_numpy(),
-                                      reason="unmapped_code", notes=note, **kw))
-            ok &= ~bad
-            iso[role] = m
+        codes, ok = map_codes(df, (c["reporter"], c["partner"]), mapper, ok=ok, qs=qs, **kw)
+        iso = {role: codes[c[role]] for role in ("reporter", "partner")}
         year, q, ok = numeric(df, c["year"], ok=ok, **kw)
         qs += q
         value, q, ok = numeric(df, c["value"], ok=ok, **kw)
@@ -159,7 +155,7 @@ def _chunks(it, path: Path, raw, source: str, declared: Scope | None) -> Iterato
             if c["weight"] in cols else np.full(n, np.nan)
         bad = ok & (iso["reporter"] == iso["partner"])
         qs.append(quarantine_rows(bad, column=c["partner"], values=df[c["partner"]].to_numpy(),
-                                  reason="self_partner", **kw))
+                                  reason=Reason.SELF_PARTNER, **kw))
         ok &= ~bad
         ok = scope_filter(declared, ok, {
             "year": (year, c["year"], df[c["year"]].to_numpy()),

@@ -36,11 +36,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
     flows_frame,
+    map_codes,
     quarantine_rows,
     read_csv_text,
     single,
@@ -58,22 +60,13 @@ def files(path: str | Path) -> list[SourceFile]:
 
 
 def _codes(df: pd.DataFrame, cols: list[str], kw: dict, ok: np.ndarray, qs: list) -> tuple[dict, np.ndarray]:
-    mapper = CodeMapper("cow")
-    out = {}
-    for c in cols:
-        iso, note = mapper.map(df[c].to_numpy())
-        bad = ok & (iso == "")
-        qs.append(quarantine_rows(bad, column=c, values=df[c].to_numpy(), reason="unmapped_code",
-                                  notes=note, **kw))
-        ok = ok & ~bad
-        out[c] = iso
-    return out, ok
+    return map_codes(df, cols, CodeMapper("cow"), ok=ok, qs=qs, **kw)
 
 
 def _years(df: pd.DataFrame, kw: dict, ok: np.ndarray, qs: list) -> tuple[np.ndarray, np.ndarray]:
     y = pd.to_numeric(df["year"], errors="coerce").to_numpy("float64")
     bad = ok & ~(np.isfinite(y) & (y % 1 == 0) & (y >= 1800) & (y <= 2100))
-    qs.append(quarantine_rows(bad, column="year", values=df["year"].to_numpy(), reason="bad_year",
+    qs.append(quarantine_rows(bad, column="year", values=df["year"].to_numpy(), reason=Reason.BAD_YEAR,
                               **kw))
     return y, ok & ~bad
 
@@ -82,12 +75,12 @@ def _values(df: pd.DataFrame, col: str, kw: dict, ok: np.ndarray, qs: list):
     raw = df[col].astype(str).str.strip()
     num = pd.to_numeric(raw, errors="coerce").to_numpy("float64")
     miss = ok & (raw.isin(MISSING).to_numpy() | (num == -9))
-    qs.append(quarantine_rows(miss, column=col, values=raw.to_numpy(), reason="missing_value",
+    qs.append(quarantine_rows(miss, column=col, values=raw.to_numpy(), reason=Reason.MISSING_VALUE,
                               notes=np.full(len(raw), "COW codes a missing value as -9",
                                             dtype=object), **kw))
     ok = ok & ~miss
     bad = ok & (~np.isfinite(num) | (num < 0))
-    qs.append(quarantine_rows(bad, column=col, values=raw.to_numpy(), reason="bad_value", **kw))
+    qs.append(quarantine_rows(bad, column=col, values=raw.to_numpy(), reason=Reason.BAD_VALUE, **kw))
     return num, ok & ~bad
 
 

@@ -26,7 +26,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ._common import Chunk, CodeMapper, SourceFile, quarantine_frame, read_csv_text, require_columns
+from ..schema import Reason, columns
+from ._common import (
+    Chunk,
+    CodeMapper,
+    SourceFile,
+    quarantine_frame,
+    quarantine_rows,
+    read_csv_text,
+    require_columns,
+)
 
 NAME = "gem"
 REQUIRED = ("ProjectID", "Countries", "PipelineName", "Status", "CapacityBcm/y")
@@ -45,25 +54,39 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
     require_columns(df, REQUIRED, path, "GEM GGIT pipelines (semicolon-separated)")
     mapper = CodeMapper("gem")
     cite = f"Global Energy Monitor, Global Gas Infrastructure Tracker, {path.name}"
-    edges, q = [], []
+    edges = []
     nodes: set[str] = set()
-    for n, rec in enumerate(df.to_dict("records")):
-        line = n + 2
+    records = df.to_dict("records")
+    names_of = []
+    for rec in records:
         names = [x.strip() for x in str(rec["Countries"]).split(",") if x.strip()]
         if not names:
             names = [x for x in (str(rec.get("StartCountry", "")).strip(),
                                  str(rec.get("EndCountry", "")).strip()) if x]
-        iso, _note = mapper.map(names) if names else (np.array([]), np.array([]))
-        missing = [nm for nm, s in zip(names, iso, strict=True) if not s]
-        if not names or missing:
-            val = missing[0] if missing else rec["Countries"]
-            q.append({"source": source, "file": str(path), "line": line, "column": "Countries",
-                      "value": val, "reason": "unknown_name",
-                      "message": f"unknown_name: saw {val!r}, expected a country name the "
-                                 f"countries table or the crosswalk knows (pipeline "
-                                 f"{rec['ProjectID']} {rec['PipelineName']!r})"})
+        names_of.append(names)
+    # every name of every pipeline mapped at once; a pipeline naming an unknown country (or
+    # none) is quarantined at its first unknown name
+    flat = [nm for names in names_of for nm in names]
+    iso_flat = mapper.map(flat)[0] if flat else np.array([], dtype=object)
+    starts = np.cumsum([0, *map(len, names_of)])
+    n = len(records)
+    bad = np.zeros(n, dtype=bool)
+    seen = np.empty(n, dtype=object)
+    notes = np.empty(n, dtype=object)
+    for k, rec in enumerate(records):
+        iso = iso_flat[starts[k]:starts[k + 1]]
+        missing = [nm for nm, s in zip(names_of[k], iso, strict=True) if not s]
+        if not names_of[k] or missing:
+            bad[k] = True
+            seen[k] = missing[0] if missing else rec["Countries"]
+            notes[k] = f"pipeline {rec['ProjectID']} {rec['PipelineName']!r}"
+    q = quarantine_rows(bad, source=source, file=str(path), lines=np.arange(n) + 2,
+                        column="Countries", values=seen, reason=Reason.UNKNOWN_NAME, notes=notes)
+    for k, rec in enumerate(records):
+        if bad[k]:
             continue
-        path_iso = [s for k, s in enumerate(iso) if k == 0 or s != iso[k - 1]]
+        iso = iso_flat[starts[k]:starts[k + 1]]
+        path_iso = [s for m, s in enumerate(iso) if m == 0 or s != iso[m - 1]]
         pairs = list(itertools.pairwise(path_iso)) or [(path_iso[0], path_iso[0])]
         cap = pd.to_numeric(str(rec["CapacityBcm/y"]).strip(), errors="coerce")
         sy = pd.to_numeric(str(rec.get("StartYear1", "")).strip(), errors="coerce")
@@ -77,15 +100,12 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
                           "status": str(rec["Status"]).strip().lower() or None,
                           "start_year": int(sy) if np.isfinite(sy) else None,
                           "owners": rec.get("Parent", "") or None, "source": cite})
-    e = pd.DataFrame(edges, columns=["route_id", "route", "segment", "seq", "from_node",
-                                     "to_node", "capacity", "unit", "mode", "status",
-                                     "start_year", "owners", "source"])
+    e = pd.DataFrame(edges, columns=list(columns("corridor_edges")))
     e["start_year"] = e["start_year"].astype("Int64")
     e["seq"] = e["seq"].astype("int64")
     nd = pd.DataFrame({"node": sorted(nodes), "country": sorted(nodes), "kind": "country",
                        "source": cite})
-    qf = quarantine_frame(q)
-    yield Chunk(table="corridor_edges", data=e, quarantine=qf, rows_read=len(df),
+    yield Chunk(table="corridor_edges", data=e, quarantine=q, rows_read=len(df),
                 file=str(path))
     yield Chunk(table="corridor_nodes", data=nd, quarantine=quarantine_frame([]), rows_read=0,
                 file=str(path))

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
+    map_column,
     numeric,
-    quarantine_rows,
     read_csv_text,
     require_columns,
     single,
@@ -54,15 +55,10 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
     names = CodeMapper("icews")
     iso = {}
     for who, code_col in (("i", "i_iso3c"), ("j", "j_iso3c")):
-        m = codes.map(df[code_col].to_numpy())[0] if code_col in df.columns else \
+        by_code = codes.map(df[code_col].to_numpy())[0] if code_col in df.columns else \
             np.full(n, "", dtype=object)
-        by_name, note = names.map(df[who].to_numpy())
-        m = np.where(m == "", by_name, m)
-        bad = ok & (m == "")
-        qs.append(quarantine_rows(bad, column=who, values=df[who].to_numpy(),
-                                  reason="unknown_name", notes=note, **kw))
-        ok &= ~bad
-        iso[who] = m
+        iso[who], ok = map_column(df[who].to_numpy(), names, column=who, ok=ok, qs=qs,
+                                  reason=Reason.UNKNOWN_NAME, prefer=by_code, **kw)
     year, q, ok = numeric(df, "year", ok=ok, **kw)
     qs += q
     vals = {}

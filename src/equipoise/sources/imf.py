@@ -33,11 +33,13 @@ import pandas as pd
 
 from .._options import check_option
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
     flows_frame,
+    map_codes,
     numeric,
     quarantine_rows,
     read_csv_text,
@@ -70,18 +72,11 @@ def read(sf: SourceFile, *, source: str = NAME, prefer: str = "reported") -> Ite
     cp = df["COUNTERPART_COUNTRY.ID"].str.strip()
     agg = cp.str.match(r"^(GX|U)\d+$").to_numpy()
     qs.append(quarantine_rows(ok & agg, column="COUNTERPART_COUNTRY.ID", values=cp.to_numpy(),
-                              reason="aggregate",
+                              reason=Reason.AGGREGATE,
                               notes=df.get("COUNTERPART_COUNTRY", cp).to_numpy(), **kw))
     ok &= ~agg
-    mapper = CodeMapper("imf")
-    iso = {}
-    for col in ("COUNTRY.ID", "COUNTERPART_COUNTRY.ID"):
-        m, note = mapper.map(df[col].to_numpy())
-        bad = ok & (m == "")
-        qs.append(quarantine_rows(bad, column=col, values=df[col].to_numpy(),
-                                  reason="unmapped_code", notes=note, **kw))
-        ok &= ~bad
-        iso[col] = m
+    iso, ok = map_codes(df, ("COUNTRY.ID", "COUNTERPART_COUNTRY.ID"), CodeMapper("imf"), ok=ok,
+                        qs=qs, **kw)
     year, q, ok = numeric(df, "TIME_PERIOD", ok=ok, **kw)
     qs += q
     value, q, ok = numeric(df, "OBS_VALUE", ok=ok, **kw)
@@ -90,13 +85,13 @@ def read(sf: SourceFile, *, source: str = NAME, prefer: str = "reported") -> Ite
     outward = df["INDICATOR.ID"].str.startswith("OTWD").to_numpy()
     bad = ok & ~(inward | outward)
     qs.append(quarantine_rows(bad, column="INDICATOR.ID", values=df["INDICATOR.ID"].to_numpy(),
-                              reason="bad_value", **kw))
+                              reason=Reason.BAD_VALUE, **kw))
     ok &= ~bad
     reporter = np.where(inward, iso["COUNTRY.ID"], iso["COUNTERPART_COUNTRY.ID"])
     partner = np.where(inward, iso["COUNTERPART_COUNTRY.ID"], iso["COUNTRY.ID"])
     bad = ok & (reporter == "WLD")
     qs.append(quarantine_rows(bad, column="COUNTERPART_COUNTRY.ID", values=cp.to_numpy(),
-                              reason="aggregate", **kw))
+                              reason=Reason.AGGREGATE, **kw))
     ok &= ~bad
     # one of reported / derived per key
     first = "O" if prefer == "reported" else "SCC"
@@ -108,16 +103,16 @@ def read(sf: SourceFile, *, source: str = NAME, prefer: str = "reported") -> Ite
     sup = np.zeros(n, dtype=bool)
     sup[key["i"][dup].to_numpy()] = True
     qs.append(quarantine_rows(sup, column="DV_TYPE.ID", values=df["DV_TYPE.ID"].to_numpy(),
-                              reason="superseded", notes=np.full(
+                              reason=Reason.SUPERSEDED, notes=np.full(
                                   n, f"another row of this key was kept (prefer={prefer!r})",
                                   dtype=object), **kw))
     ok &= ~sup
     bad = ok & (reporter == partner)
     qs.append(quarantine_rows(bad, column="COUNTERPART_COUNTRY.ID", values=cp.to_numpy(),
-                              reason="self_partner", **kw))
+                              reason=Reason.SELF_PARTNER, **kw))
     ok &= ~bad
     neg = ok & (value < 0)
-    qs.append(quarantine_rows(neg, column="OBS_VALUE", values=value, reason="negative_value",
+    qs.append(quarantine_rows(neg, column="OBS_VALUE", values=value, reason=Reason.NEGATIVE_VALUE,
                               notes=np.full(n, "a net disinvestment position", dtype=object),
                               **kw))
     ok &= ~neg

@@ -24,7 +24,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ._common import Chunk, CodeMapper, SourceFile, quarantine_rows, read_csv_text, single
+from ..schema import Reason
+from ._common import (
+    Chunk,
+    CodeMapper,
+    SourceFile,
+    map_column,
+    quarantine_rows,
+    read_csv_text,
+    single,
+)
 
 NAME = "memberships"
 
@@ -59,13 +68,11 @@ def read(sf: SourceFile, *, source: str = NAME, observed_year: int | None = None
         raise SchemaError(f"{path} line 1: expected the long layout (ISO_3166_3, org_id, "
                           f"org_member) or the canonical one (org, country, start_year, "
                           f"end_year); saw {list(df.columns)!r}")
-    iso, note = CodeMapper("iso3").map(df[country_col].str.strip().to_numpy())
-    bad = ok & (iso == "")
-    qs.append(quarantine_rows(bad, column=country_col, values=df[country_col].to_numpy(),
-                              reason="unmapped_code", notes=note, **kw))
-    ok &= ~bad
+    iso, ok = map_column(df[country_col].str.strip().to_numpy(), CodeMapper("iso3"),
+                         column=country_col, values=df[country_col].to_numpy(), ok=ok, qs=qs,
+                         **kw)
     empty = ok & (org == "").to_numpy()
-    qs.append(quarantine_rows(empty, column="org", values=org.to_numpy(), reason="missing_value",
+    qs.append(quarantine_rows(empty, column="org", values=org.to_numpy(), reason=Reason.MISSING_VALUE,
                               **kw))
     ok &= ~empty
     data = pd.DataFrame({"org": org[ok].to_numpy(), "country": iso[ok],

@@ -31,11 +31,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
     flows_frame,
+    map_column,
     numeric,
     quarantine_frame,
     quarantine_rows,
@@ -113,25 +115,21 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
         nonstate = names.str.contains(r"\*", regex=True).to_numpy() | \
             names.str.lower().str.startswith("unknown").to_numpy()
         qs.append(quarantine_rows(ok & nonstate, column=col, values=names.to_numpy(),
-                                  reason="non_state_actor", **kw))
+                                  reason=Reason.NON_STATE_ACTOR, **kw))
         ok &= ~nonstate
-        m, note = mapper.map(names.to_numpy())
-        bad = ok & (m == "")
-        qs.append(quarantine_rows(bad, column=col, values=names.to_numpy(),
-                                  reason="unknown_name", notes=note, **kw))
-        ok &= ~bad
-        iso[col] = m
+        iso[col], ok = map_column(names.to_numpy(), mapper, column=col, ok=ok, qs=qs,
+                                  reason=Reason.UNKNOWN_NAME, **kw)
     year, q, ok = numeric(df, ycol, ok=ok, **kw)
     qs += q
     bad = ok & ((year % 1 != 0) | (year < 1800) | (year > 2100))
-    qs.append(quarantine_rows(bad, column=ycol, values=df[ycol].to_numpy(), reason="bad_year",
+    qs.append(quarantine_rows(bad, column=ycol, values=df[ycol].to_numpy(), reason=Reason.BAD_YEAR,
                               **kw))
     ok &= ~bad
     value, q, ok = numeric(df, vcol, ok=ok, **kw)
     qs += q
     bad = ok & (iso["recipient"] == iso["supplier"])
     qs.append(quarantine_rows(bad, column="supplier", values=df["supplier"].to_numpy(),
-                              reason="self_partner", **kw))
+                              reason=Reason.SELF_PARTNER, **kw))
     ok &= ~bad
     rows = pd.DataFrame({"year": year[ok].astype("int64"), "reporter": iso["recipient"][ok],
                          "partner": iso["supplier"][ok], "value": value[ok]})

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, SchemaError, UnknownCountryError
+from ..schema import SET_QUARANTINE_COLUMNS, VOTE_COLUMNS, CountedSet, Reason, empty_quarantine
 
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 ISSUE_CODES = ("me", "nu", "di", "hr", "co", "ec")
@@ -54,8 +55,7 @@ ISSUE_NAMES = {
     "co": "Colonialism",
     "ec": "Economic development",
 }
-VOTE_COLUMNS = ("rcid", "year", "session", "country", "vote")
-QUARANTINE_COLUMNS = ("source", "line", "column", "value", "reason", "message")
+QUARANTINE_COLUMNS = SET_QUARANTINE_COLUMNS
 _VOETEN_CODES = {1: "yes", 2: "abstain", 3: "no", 8: "absent"}
 
 __all__ = [
@@ -84,14 +84,20 @@ def citation(source: str) -> str:
         return f"{CITATION}; file(s) {names}"
     return text
 
-@dataclass
-class VoteSet:
-    """Canonical UN votes with their roll-call issues, quarantine and counts.
+def _no_issues() -> pd.DataFrame:
+    return pd.DataFrame(columns=["rcid", "issue"])
+
+
+@dataclass(init=False, repr=False)
+class VoteSet(CountedSet):
+    """Canonical UN votes with their roll-call issues, quarantine and counts (a
+    :class:`~equipoise.schema.CountedSet` whose rows are the votes).
 
     Attributes
     ----------
     votes : DataFrame
-        rcid (int), year (int), session (int), country (ISO3), vote (yes/no/abstain/absent).
+        rcid (int), year (int), session (int), country (ISO3), vote (yes/no/abstain/absent);
+        the same frame as ``data``.
     issues : DataFrame
         rcid, issue (me/nu/di/hr/co/ec); several rows for a multi-issue roll call.
     quarantine : DataFrame
@@ -103,24 +109,26 @@ class VoteSet:
         The path(s) read.
     """
 
-    votes: pd.DataFrame
-    issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["rcid", "issue"]))
-    quarantine: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
-    )
-    counts: dict = field(default_factory=dict)
+    issues: pd.DataFrame = field(default_factory=_no_issues)
     source: str = ""
 
-    def __post_init__(self) -> None:
-        if not self.counts:
-            self.counts = {"read": len(self.votes) + len(self.quarantine),
-                           "loaded": len(self.votes), "quarantined": len(self.quarantine)}
-        c = self.counts
-        if c["read"] != c["loaded"] + c["quarantined"]:
-            raise AssertionError(f"vote counts do not add up: {c}")
+    WHAT = "vote"
 
-    def __len__(self) -> int:
-        return len(self.votes)
+    def __init__(self, votes: pd.DataFrame, issues: pd.DataFrame | None = None,
+                 quarantine: pd.DataFrame | None = None, counts: dict | None = None,
+                 source: str = "") -> None:
+        self.issues = _no_issues() if issues is None else issues
+        self.source = source
+        CountedSet.__init__(self, votes, empty_quarantine() if quarantine is None else quarantine,
+                            {} if counts is None else counts)
+
+    @property
+    def votes(self) -> pd.DataFrame:
+        return self.data
+
+    @votes.setter
+    def votes(self, frame: pd.DataFrame) -> None:
+        self.data = frame
 
     def __repr__(self) -> str:
         c = self.counts
@@ -201,14 +209,14 @@ def _quarantine(path: Path, lines, column: str, values, reason: str, expected: s
     else:
         msg = [f"{column} {v!r}: expecting {expected}" for v in values]
     return pd.DataFrame({"source": str(path), "line": np.asarray(lines, dtype="int64"),
-                         "column": column, "value": values, "reason": reason,
+                         "column": column, "value": values, "reason": str(reason),
                          "message": msg})
 
 
 def _raise_strict(q: pd.DataFrame) -> None:
     if len(q):
         first = q.iloc[0]
-        cls = UnknownCountryError if first["reason"] == "unknown_country" else InputError
+        cls = UnknownCountryError if first["reason"] == Reason.UNKNOWN_COUNTRY else InputError
         raise cls(f"{first['source']} line {first['line']}, column {first['column']!r}: "
                   f"{first['message']} ({len(q)} bad row(s) in all; use lenient=True to "
                   f"quarantine them)", issues=q.to_dict("records"))
@@ -268,12 +276,12 @@ def read_unvotes(votes_path, roll_calls_path=None, issues_path=None, *,
     qparts = []
     if bad_code.any():
         qparts.append(_quarantine(votes_path, lines[bad_code], "country_code",
-                                  code[bad_code], "unknown_country",
+                                  code[bad_code], Reason.UNKNOWN_COUNTRY,
                                   "an ISO2 code in the countries table",
                                   None if names is None else names[bad_code]))
     if bad_vote.any():
         qparts.append(_quarantine(votes_path, lines[bad_vote], "vote", vote[bad_vote],
-                                  "bad_vote", f"one of {VOTE_VALUES}"))
+                                  Reason.BAD_VOTE, f"one of {VOTE_VALUES}"))
     ok = ~(bad_code | bad_vote)
 
     rc = rc[["rcid", "session", "date"]].copy()
@@ -288,11 +296,11 @@ def read_unvotes(votes_path, roll_calls_path=None, issues_path=None, *,
     no_rc = out["year"].isna().to_numpy() | out["session"].isna().to_numpy()
     if no_rc.any():
         qparts.append(_quarantine(votes_path, okl[no_rc], "rcid", out["rcid"][no_rc],
-                                  "unknown_rollcall",
+                                  Reason.UNKNOWN_ROLLCALL,
                                   f"an rcid listed in {rc_path.name} with a session and date"))
         out = out[~no_rc]
     q = (pd.concat(qparts, ignore_index=True) if qparts
-         else pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+         else empty_quarantine())
     if not lenient:
         _raise_strict(q)
     out = _finish(out)
@@ -339,13 +347,13 @@ def read_voeten(path, *, lenient: bool = True) -> VoteSet:
     qparts = []
     if bad_code.any():
         qparts.append(_quarantine(path, lines[bad_code], "ccode", df["ccode"][bad_code],
-                                  "unknown_country", "a COW code in the countries table"))
+                                  Reason.UNKNOWN_COUNTRY, "a COW code in the countries table"))
     if bad_vote.any():
         qparts.append(_quarantine(path, lines[bad_vote], "vote", df["vote"][bad_vote],
-                                  "bad_vote", "one of 1 (yes), 2 (abstain), 3 (no), "
+                                  Reason.BAD_VOTE, "one of 1 (yes), 2 (abstain), 3 (no), "
                                   "8 (absent), 9 (not a member)"))
     q = (pd.concat(qparts, ignore_index=True) if qparts
-         else pd.DataFrame(columns=list(QUARANTINE_COLUMNS)))
+         else empty_quarantine())
     if not lenient:
         _raise_strict(q)
     ok = ~(bad_code | bad_vote)

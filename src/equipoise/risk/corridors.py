@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._results import Result, fmt_share
 from ..errors import CorridorError
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "CorridorLossTable",
     "CorridorResult",
     "analyse",
+    "analyse_corridors",
     "corridor_loss",
     "load_corridors",
     "load_systems",
@@ -79,7 +81,7 @@ MAX_NODES = 20_000
 MAX_EDGES = 100_000
 #: Largest corridor CSV read (a graph within the bounds above is far smaller).
 MAX_FILE_BYTES = 64 * 2**20
-#: Most single and double removals one :func:`analyse` call solves.
+#: Most single and double removals one :func:`analyse_corridors` call solves.
 MAX_CONTINGENCY_CASES = 50_000
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
@@ -555,7 +557,7 @@ def _unit(g: CorridorGraph, source: str, sinks: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- results
 
 @dataclass
-class CorridorResult:
+class CorridorResult(Result):
     """Max flow, min cut, country removal and contingencies for one request.
 
     Attributes
@@ -643,19 +645,36 @@ class CorridorResult:
 
     __str__ = summary
 
-    def _repr_html_(self) -> str:
-        import html
+    def heading(self) -> str:
+        u = f" ({self.unit})" if self.unit else ""
+        return f"Corridors {self.source} -> {', '.join(self.sinks)}{u}"
 
-        rows = "".join(f"<tr><td>{html.escape('+'.join(c['removed']))}</td><td>{c['max_flow']:g}</td>"
-                       f"<td>{c['lost_share']:.1%}</td></tr>" for c in self.contingencies[:20])
-        cut = ", ".join(html.escape(f"{a}->{b}") for a, b in self.min_cut)
-        extra = (f"<p>Without {html.escape(', '.join(self.without))}: {self.max_flow_without:g} "
-                 f"({self.lost_share:.1%} lost)</p>" if self.without else "")
-        table = (f"<table><tr><th>removed</th><th>max flow</th><th>lost</th></tr>{rows}</table>"
-                 if rows else "")
-        return (f"<div><b>{html.escape(self.source)} &rarr; {html.escape(', '.join(self.sinks))}"
-                f"</b>: max flow {self.max_flow:g} {html.escape(self.unit)}<br>min cut: {cut}"
-                f"{extra}{table}</div>")
+    def compare_label(self) -> str:
+        wo = f" without {'+'.join(self.without)}" if self.without else ""
+        return f"{self.source} -> {','.join(self.sinks)}{wo}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Max flow and min-cut capacity; without the removed countries the max flow and the
+        share lost; with contingencies their count and the worst one's share lost."""
+        out = {"max_flow": self.max_flow, "min_cut_capacity": self.min_cut_capacity}
+        if self.without:
+            out.update(max_flow_without=self.max_flow_without, lost_share=self.lost_share)
+        if self.contingencies:
+            out.update(contingencies=float(len(self.contingencies)),
+                       worst_contingency_lost_share=max(c["lost_share"]
+                                                        for c in self.contingencies))
+        return {k: float(v) for k, v in out.items()}
+
+    def html_tables(self) -> list:
+        tables: list = [("", list(self.summary_numbers().items())),
+                        ("Minimum cut", pd.DataFrame(
+                            [{"from": a, "to": b} if a != b else {"from": a, "to": "(node)"}
+                             for a, b in self.min_cut], columns=["from", "to"]))]
+        if self.contingencies:
+            tables.append(("Contingencies (worst first)", pd.DataFrame(
+                [{"removed": "+".join(c["removed"]), "max flow": c["max_flow"],
+                  "lost": fmt_share(c["lost_share"])} for c in self.contingencies[:20]])))
+        return tables
 
 
 # --------------------------------------------------------------------------- solving
@@ -735,10 +754,12 @@ def _nx_cut(net: _Network):
     return int(value), cut
 
 
-def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
-            without: Iterable[str] = (), contingencies: int = 0,
-            countries: Iterable[str] | None = None, focal: str | None = None) -> CorridorResult:
+def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
+                      without: Iterable[str] = (), contingencies: int = 0,
+                      countries: Iterable[str] | None = None,
+                      focal: str | None = None) -> CorridorResult:
     """Max flow, a minimum cut, loss without some countries, and n-1 / n-2 contingencies.
+    Also available under its former name ``analyse`` (and as ``eq.corridors``).
 
     Parameters
     ----------
@@ -833,6 +854,10 @@ def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
                                         for a, b in cut if a != b)] or [e.iloc[0:0]])
     return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
                           records, unknown, graph.name, cut_rows.reset_index(drop=True))
+
+
+#: Former name of :func:`analyse_corridors`, kept working.
+analyse = analyse_corridors
 
 
 def _on_path_nodes(g: CorridorGraph, source: str, sinks: Sequence[str]) -> set[str]:

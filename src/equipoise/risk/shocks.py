@@ -34,13 +34,14 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import reference
 from .._options import check_option
+from .._results import Result, fmt_share
 from ..errors import (
     InputError,
     MissingPartnerDataWarning,
@@ -50,6 +51,7 @@ from ..errors import (
     UnknownCountryError,
     UnknownDomainError,
 )
+from .lossmodel import LossModel, combine_losses, corridor_wins, usable_systems
 
 __all__ = [
     "LossModel",
@@ -63,7 +65,6 @@ __all__ = [
     "substitutability_from_screen",
 ]
 
-LossModel = Literal["shares", "corridors", "max"]
 NON_PARTNERS = frozenset({"WLD", "OTH"})
 
 
@@ -465,7 +466,7 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | No
 # --------------------------------------------------------------------------- result
 
 @dataclass
-class ShockResult:
+class ShockResult(Result):
     """Loss by domain and in total for one :class:`ShockRequest`.
 
     Attributes
@@ -528,14 +529,29 @@ class ShockResult:
 
     __str__ = summary
 
-    def _repr_html_(self) -> str:
-        import html
+    def heading(self) -> str:
+        r = self.request
+        return f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g}"
 
-        body = "".join(f"<tr><td>{html.escape(d)}</td><td>{v:.1%}</td></tr>"
-                       for d, v in self.losses.items() if not math.isnan(v))
-        return (f"<div><b>{html.escape(self.request.partner)} cut off from "
-                f"{html.escape(self.request.focal)}</b><table><tr><th>domain</th><th>loss</th></tr>"
-                f"{body}<tr><td><b>total</b></td><td><b>{self.total:.1%}</b></td></tr></table></div>")
+    def compare_label(self) -> str:
+        r = self.request
+        return f"{r.partner} -> {r.focal} x{r.intensity:g} {r.loss_model}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The total loss, each domain's loss (``loss.energy``) and corridor-model loss
+        (``corridor_loss.energy``)."""
+        out = {"total": float(self.total)}
+        out.update({f"loss.{d}": float(v) for d, v in self.losses.items()})
+        out.update({f"corridor_loss.{d}": float(v) for d, v in self.corridor_losses.items()})
+        return out
+
+    def html_tables(self) -> list:
+        rows = [{"domain": d, "loss": fmt_share(v), "weight": self.weights.get(d, 1.0),
+                 "corridor model": fmt_share(self.corridor_losses.get(d)),
+                 "used": self.model_used.get(d, "shares")} for d, v in self.losses.items()]
+        rows.append({"domain": "total", "loss": fmt_share(self.total), "weight": None,
+                     "corridor model": None, "used": ""})
+        return [("Loss by domain (share lost)", pd.DataFrame(rows))]
 
 
 # --------------------------------------------------------------------------- model
@@ -621,13 +637,10 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if corridors is not None:
         closs, crows = _corridor_losses(corridors, r, [d for d in hit if d in losses])
     for d in list(losses):
-        used[d] = "shares"
-        if d in closs and r.loss_model != "shares":
-            c = closs[d]
-            base = losses[d]
-            if r.loss_model == "corridors" or math.isnan(base) or c > base:
-                losses[d] = c
-                used[d] = "corridors"
+        wins = d in closs and corridor_wins(losses[d], closs[d], r.loss_model)
+        used[d] = "corridors" if wins else "shares"
+        if d in closs:
+            losses[d] = combine_losses(losses[d], closs[d], r.loss_model)
     if r.loss_model == "corridors" and corridors is None:
         raise OptionError("loss_model 'corridors' needs a corridor graph")
     tot_domains = sorted(set(present) | {d for d, v in losses.items() if not math.isnan(v)})
@@ -642,22 +655,16 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
 
 
 def _corridor_losses(graph, r: ShockRequest, domains: list[str]):
-    from .corridors import corridor_loss, load_systems
+    """Corridor-model loss of each domain with a usable flow system when ``r.partner``'s
+    countries are cut off (the mean over the domain's systems, times the intensity)."""
+    from .corridors import corridor_loss
 
-    systems = load_systems(r.focal)
-    out, rows = {}, []
+    vals: dict[str, list[float]] = {}
+    rows = []
     countries = sorted(partner_codes(r.partner) - set(reference.group_codes()))
-    for d in domains:
-        sys_d = systems[systems["domain"] == d]
-        vals = []
-        for srow in sys_d.itertuples(index=False):
-            sinks = srow.sinks.split(";")
-            if srow.source not in graph.country_of or any(k not in graph.country_of for k in sinks):
-                continue
-            frac = corridor_loss(graph, srow.source, sinks, countries)
-            vals.append(frac)
-            rows.append({"domain": d, "system": srow.system, "source": srow.source,
-                         "sinks": sinks, "removed": countries, "fraction_lost": frac})
-        if vals:
-            out[d] = r.intensity * float(np.mean(vals))
-    return out, rows
+    for d, srow, sinks in usable_systems(graph, r.focal, domains):
+        frac = corridor_loss(graph, srow.source, sinks, countries)
+        vals.setdefault(d, []).append(frac)
+        rows.append({"domain": d, "system": srow.system, "source": srow.source,
+                     "sinks": sinks, "removed": countries, "fraction_lost": frac})
+    return {d: r.intensity * float(np.mean(v)) for d, v in vals.items()}, rows

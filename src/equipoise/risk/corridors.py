@@ -795,6 +795,23 @@ def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[s
     if check != value:  # pragma: no cover - two solvers disagree
         raise CorridorError(f"networkx ({value}) and a second solver ({check}) give different "
                             f"max flows (x {net.scale})")
+    cut_cap = _cut_capacity(graph, net, cut, value, flow)
+    keep = [source, *sinks]
+    wo = _check_countries(graph, without)
+    removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
+    flow_wo = net.value(net.flow(frozenset(removed))) if wo else None
+    records = _contingencies(graph, net, source, sinks, contingencies, countries, focal,
+                             flow) if contingencies else []
+    unknown = [(r.source, r.target) for r in graph.edges.itertuples(index=False)
+               if r.basis == "unknown" and r.source in _on_path_nodes(graph, source, sinks)]
+    cut_rows = _cut_rows(graph, cut)
+    return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
+                          records, unknown, graph.name, cut_rows)
+
+
+def _cut_capacity(graph: CorridorGraph, net: _Network, cut, value: int, flow: float) -> float:
+    """The capacity of a minimum cut, summed exactly from the capacities of its edges and
+    split nodes (inf when it holds an unbounded one); checked against the max flow."""
     cut_exact = Fraction(0)
     cut_inf = False
     nd_cap = dict(zip(graph.nodes["id"], graph.nodes["capacity"], strict=True))
@@ -814,46 +831,49 @@ def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[s
                 cut_exact += exact_capacity(c)
     if not cut_inf and cut_exact != Fraction(value, net.scale):  # pragma: no cover
         raise CorridorError(f"min cut capacity {float(cut_exact)} differs from max flow {flow}")
-    cut_cap = math.inf if cut_inf else float(cut_exact)
+    return math.inf if cut_inf else float(cut_exact)
+
+
+def _contingencies(graph: CorridorGraph, net: _Network, source: str, sinks: list[str],
+                   contingencies: int, countries, focal, flow: float) -> list[dict]:
+    """The max flow without each candidate country (and, with ``contingencies=2``, each pair),
+    worst first; candidates as described in :func:`analyse_corridors`."""
     keep = [source, *sinks]
-    wo = _check_countries(graph, without)
-    removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
-    flow_wo = net.value(net.flow(frozenset(removed))) if wo else None
     records: list[dict] = []
-    if contingencies:
-        if countries is None:
-            on_path = _on_path_nodes(graph, source, sinks) - set(keep)
-            own = {graph.country_of[source], *([focal] if focal else [])}
-            cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
-        else:
-            cand = _check_countries(graph, countries)
-        n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
-        if n_cases > MAX_CONTINGENCY_CASES:
-            raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
-                                f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
-                                "solved in one run (give fewer countries or contingencies 1)")
-        combos = [(c,) for c in cand]
-        if contingencies == 2:
-            combos += list(itertools.combinations(cand, 2))
-        for combo in combos:
-            nodes = frozenset(_removable(graph, combo, keep))
-            f = net.value(net.flow(nodes))
-            records.append({"removed": list(combo), "max_flow": f,
-                            "lost": flow - f,
-                            "lost_share": 0.0 if flow == 0 else 1 - f / flow})
-        records.sort(key=lambda r: (r["max_flow"], len(r["removed"]), r["removed"]))
-    unknown = [(r.source, r.target) for r in graph.edges.itertuples(index=False)
-               if r.basis == "unknown" and r.source in _on_path_nodes(graph, source, sinks)]
+    if countries is None:
+        on_path = _on_path_nodes(graph, source, sinks) - set(keep)
+        own = {graph.country_of[source], *([focal] if focal else [])}
+        cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
+    else:
+        cand = _check_countries(graph, countries)
+    n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
+    if n_cases > MAX_CONTINGENCY_CASES:
+        raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
+                            f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
+                            "solved in one run (give fewer countries or contingencies 1)")
+    combos = [(c,) for c in cand]
+    if contingencies == 2:
+        combos += list(itertools.combinations(cand, 2))
+    for combo in combos:
+        nodes = frozenset(_removable(graph, combo, keep))
+        f = net.value(net.flow(nodes))
+        records.append({"removed": list(combo), "max_flow": f,
+                        "lost": flow - f,
+                        "lost_share": 0.0 if flow == 0 else 1 - f / flow})
+    records.sort(key=lambda r: (r["max_flow"], len(r["removed"]), r["removed"]))
+    return records
+
+
+def _cut_rows(graph: CorridorGraph, cut) -> pd.DataFrame:
+    """The edge rows (and node-capacity rows of split nodes) of a minimum cut, with sources."""
     e = graph.edges
     nd = graph.nodes.set_index("id")
     node_rows = [pd.DataFrame([{"source": a, "target": a, "capacity": nd.at[a, "capacity"],
                                 "unit": nd.at[a, "unit"], "mode": "node", "route": "",
                                 "basis": "node capacity", "citation": nd.at[a, "citation"],
                                 "note": nd.at[a, "note"]}]) for a, b in cut if a == b]
-    cut_rows = pd.concat([*node_rows, *(e[(e["source"] == a) & (e["target"] == b)]
-                                        for a, b in cut if a != b)] or [e.iloc[0:0]])
-    return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
-                          records, unknown, graph.name, cut_rows.reset_index(drop=True))
+    edge_rows = [e[(e["source"] == a) & (e["target"] == b)] for a, b in cut if a != b]
+    return pd.concat([*node_rows, *edge_rows] or [e.iloc[0:0]]).reset_index(drop=True)
 
 
 #: Former name of :func:`analyse_corridors`, kept working.

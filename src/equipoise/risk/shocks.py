@@ -279,6 +279,50 @@ def default_substitutability(doctrine=None) -> dict[str, tuple[float, str]]:
     return out
 
 
+def _screen_products(screen: pd.DataFrame, label: str, cols: set, problems: list[str]):
+    """A product screen of HS6 products (``product, world_export_hhi[, imports]``) as
+    ``domain, world_hhi, value`` rows (domains from the shipped ``hs_domains`` table by HS
+    chapter); products without a world HHI are left out and counted. Bad products are added
+    to ``problems``. Returns the frame, the count left out and the two source column names."""
+    hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
+    prod = screen["product"].astype(str).str.strip()
+    ok_p = prod.str.fullmatch(r"\d{1,6}")
+    chap = prod.str.zfill(6).str[:2]
+    dom = chap.map(hs)
+    hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
+    for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
+        problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
+                        "expecting an HS6 code whose chapter is in the hs_domains table")
+        if len(problems) > 10 * _SHOWN:
+            break
+    # products without a world HHI (no world data) are left out and counted in the basis
+    hhi_raw = screen[hhi_col]
+    missing = hhi_raw.isna() | (hhi_raw.astype(str).str.strip() == "")
+    frame = pd.DataFrame({"domain": dom, "world_hhi": hhi_raw,
+                          "value": screen[val_col] if val_col else 1.0})[~missing]
+    return frame, int(missing.sum()), hhi_col, val_col
+
+
+def _screen_numbers(frame: pd.DataFrame, label: str, hhi_col: str, val_col, problems: list[str]):
+    """The world HHI (0..1) and value (>= 0) columns as numbers; bad cells added to
+    ``problems`` with their row (of the file: the header is line 1) and source column."""
+    h = pd.to_numeric(frame["world_hhi"], errors="coerce")
+    v = pd.to_numeric(frame["value"], errors="coerce")
+    bad_h = h.isna() | (h < 0) | (h > 1)
+    bad_v = v.isna() | (v < 0) | ~np.isfinite(v.fillna(0))
+    for j in np.flatnonzero((bad_h | bad_v).to_numpy()):
+        i = int(frame.index[j])
+        if bad_h.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
+                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
+        if bad_v.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
+                            "expecting a finite number >= 0")
+        if len(problems) > 10 * _SHOWN:
+            break
+    return h, v
+
+
 def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float, str]]:
     """Substitutability per domain from a product screen.
 
@@ -307,50 +351,21 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
                           f"{sorted(need)} (or product, world_export_hhi[, imports]); found "
                           f"{sorted(cols)[:20]}")
     screen = screen.reset_index(drop=True).rename(columns=lambda c: str(c).strip())
-    known_d = reference.domain_list()
     problems: list[str] = []
     skipped = 0
     if native:
-        hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
-        prod = screen["product"].astype(str).str.strip()
-        ok_p = prod.str.fullmatch(r"\d{1,6}")
-        chap = prod.str.zfill(6).str[:2]
-        dom = chap.map(hs)
-        hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
-        for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
-            problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
-                            "expecting an HS6 code whose chapter is in the hs_domains table")
-            if len(problems) > 10 * _SHOWN:
-                break
-        # products without a world HHI (no world data) are left out and counted in the basis
-        hhi_raw = screen[hhi_col]
-        missing = hhi_raw.isna() | (hhi_raw.astype(str).str.strip() == "")
-        skipped = int(missing.sum())
-        frame = pd.DataFrame({"domain": dom, "world_hhi": hhi_raw,
-                              "value": screen[val_col] if val_col else 1.0})[~missing]
+        frame, skipped, hhi_col, val_col = _screen_products(screen, label, cols, problems)
     else:
         hhi_col, val_col = "world_hhi", "value"
         frame = screen[["domain", "world_hhi", "value"]]
+        known_d = reference.domain_list()
         bad_d = ~frame["domain"].isin(known_d)
         for i in np.flatnonzero(bad_d.to_numpy()):
             problems.append(f"{label} row {i + 2}, column 'domain': "
                             + _domain_problem(frame["domain"].iat[i], known_d))
             if len(problems) > 10 * _SHOWN:
                 break
-    h = pd.to_numeric(frame["world_hhi"], errors="coerce")
-    v = pd.to_numeric(frame["value"], errors="coerce")
-    bad_h = h.isna() | (h < 0) | (h > 1)
-    bad_v = v.isna() | (v < 0) | ~np.isfinite(v.fillna(0))
-    for j in np.flatnonzero((bad_h | bad_v).to_numpy()):
-        i = int(frame.index[j])
-        if bad_h.iat[j]:
-            problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
-                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
-        if bad_v.iat[j]:
-            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
-                            "expecting a finite number >= 0")
-        if len(problems) > 10 * _SHOWN:
-            break
+    h, v = _screen_numbers(frame, label, hhi_col, val_col, problems)
     if problems:
         _raise_problems(label, problems)
     s = pd.DataFrame({"domain": frame["domain"], "world_hhi": h, "value": v})
@@ -591,19 +606,7 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if s.empty:
         raise NoDataError(f"no shares for {request.focal}")
     r = request
-    sub = default_substitutability(doctrine)
-    if screen is not None:
-        sub.update(substitutability_from_screen(screen))
-    for d, v in (substitutability or {}).items():
-        sub[d] = (v, "override")
-    for d, v in r.substitutability:
-        sub[d] = (float(v), "request override")
-    check_substitutability(sub)
-    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
-    w = default_weights(doctrine)
-    w.update(dict(weights or {}))
-    check_weights(w)
-    w = {d: float(v) for d, v in w.items()}
+    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights)
     present = sorted(s["domain"].unique())
     hit = list(r.domains) if r.domains else present
     if r.year is not None and s["year"].notna().any():
@@ -611,28 +614,7 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
         if s.empty:
             raise NoDataError(f"{r.focal}: no shares in {r.year}")
         present = sorted(s["domain"].unique())
-    losses: dict[str, float] = {}
-    rows = []
-    for d in hit:
-        g = s[s["domain"] == d]
-        if g.empty:
-            warnings.warn(f"{r.focal}: no shares in domain {d!r}; its loss is left out",
-                          MissingPartnerDataWarning, stacklevel=2)
-            losses[d] = float("nan")
-            continue
-        yr = g["year"].dropna()
-        year = int(yr.iloc[0]) if len(yr) else None
-        codes = partner_codes(r.partner, year)
-        mine = g[g["partner"].isin(codes)]
-        share = min(1.0, float(mine["share"].sum()))
-        sd, basis = sub.get(d, (0.5, "fallback 0.5: domain not in the domains table"))
-        losses[d] = r.intensity * share * (1.0 - sd)
-        for m in mine.itertuples(index=False):
-            rows.append({"domain": d, "partner": m.partner, "share": float(m.share),
-                         "year": None if pd.isna(m.year) else int(m.year),
-                         "substitutability": sd, "substitutability_basis": basis,
-                         "intensity": r.intensity,
-                         "loss": r.intensity * float(m.share) * (1.0 - sd)})
+    losses, rows = _shares_losses(s, r, hit, sub)
     closs, crows, used = {}, [], {}
     if corridors is not None:
         closs, crows = _corridor_losses(corridors, r, [d for d in hit if d in losses])
@@ -652,6 +634,53 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
             "intensity", "loss"]
     return ShockResult(r, losses, total, pd.DataFrame(rows, columns=cols),
                        {d: w.get(d, 1.0) for d in tot_domains}, sub, closs, crows, used)
+
+
+def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights):
+    """Substitutability per domain as ``(value, basis)`` (shipped or doctrine, then a product
+    screen, then the overrides, then the request's) and the domain weights, checked."""
+    sub = default_substitutability(doctrine)
+    if screen is not None:
+        sub.update(substitutability_from_screen(screen))
+    for d, v in (substitutability or {}).items():
+        sub[d] = (v, "override")
+    for d, v in r.substitutability:
+        sub[d] = (float(v), "request override")
+    check_substitutability(sub)
+    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
+    w = default_weights(doctrine)
+    w.update(dict(weights or {}))
+    check_weights(w)
+    return sub, {d: float(v) for d, v in w.items()}
+
+
+def _shares_losses(s: pd.DataFrame, r: ShockRequest, hit: list[str], sub: dict):
+    """The shares-model loss of each domain hit, ``i * share * (1 - sigma)``, and the partner
+    rows behind it; a domain without shares gets NaN and a warning (pointing at the caller of
+    :func:`shock`)."""
+    losses: dict[str, float] = {}
+    rows = []
+    for d in hit:
+        g = s[s["domain"] == d]
+        if g.empty:
+            warnings.warn(f"{r.focal}: no shares in domain {d!r}; its loss is left out",
+                          MissingPartnerDataWarning, stacklevel=3)
+            losses[d] = float("nan")
+            continue
+        yr = g["year"].dropna()
+        year = int(yr.iloc[0]) if len(yr) else None
+        codes = partner_codes(r.partner, year)
+        mine = g[g["partner"].isin(codes)]
+        share = min(1.0, float(mine["share"].sum()))
+        sd, basis = sub.get(d, (0.5, "fallback 0.5: domain not in the domains table"))
+        losses[d] = r.intensity * share * (1.0 - sd)
+        for m in mine.itertuples(index=False):
+            rows.append({"domain": d, "partner": m.partner, "share": float(m.share),
+                         "year": None if pd.isna(m.year) else int(m.year),
+                         "substitutability": sd, "substitutability_basis": basis,
+                         "intensity": r.intensity,
+                         "loss": r.intensity * float(m.share) * (1.0 - sd)})
+    return losses, rows
 
 
 def _corridor_losses(graph, r: ShockRequest, domains: list[str]):

@@ -283,9 +283,8 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
                     request: SimulationRequest | None = None,
                     correlation_reasons: pd.DataFrame | None = None,
                     focal: str = "KAZ") -> SimulationResult:
-    """Simulate correlated partner disruptions and their losses, vectorised over scenarios
-    (the engine; :func:`~equipoise.risk.montecarlo.run_simulation` runs a request through it).
-    Also available under its former name ``simulate``.
+    """The engine (former name ``simulate``): correlated partner disruptions and their losses,
+    vectorised over scenarios (:func:`~equipoise.risk.montecarlo.run_simulation` runs a request).
 
     Parameters
     ----------
@@ -342,9 +341,9 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
             rows, drivers, totals, dlosses = _by_scenario(run)
     risk = pd.DataFrame.from_dict(rows, orient="index")
     req = request or SimulationRequest(
-        focal=focal, runs=runs, seed=seed,
-        intensity=intensity, loss_model=loss_model, levels=levels, chunk_size=chunk_size,
-        batches=batches, default_probability=default_probability)
+        focal=focal, runs=runs, seed=seed, intensity=intensity, loss_model=loss_model,
+        levels=levels, chunk_size=chunk_size, batches=batches,
+        default_probability=default_probability)
     return SimulationResult(
         req, partners, domains, probs, pd.DataFrame(R, index=partners, columns=partners),
         correlation_reasons if correlation_reasons is not None else

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 import equipoise as eq
 from equipoise._results import Result, RichSummary, fmt_number, fmt_share, html_table
@@ -32,6 +34,21 @@ from equipoise.risk import (
 ])
 def test_fmt_number(x, want):
     assert fmt_number(x) == want
+
+
+@seed(20261130)
+@settings(max_examples=60)
+@given(st.integers(-10**12, 10**12))
+def test_fmt_number_of_a_whole_number_reads_back(x):
+    assert int(fmt_number(x).replace(",", "")) == x
+
+
+@seed(20261130)
+@settings(max_examples=60)
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+def test_fmt_number_of_a_float_is_close(x):
+    got = float(fmt_number(x).replace(",", ""))
+    assert abs(got - x) <= (0.5 if abs(x) >= 1000 else 0.0005 + 1e-9) + abs(x) * 1e-3
 
 
 def test_fmt_share():
@@ -92,6 +109,21 @@ def test_compare_sets_the_numbers_side_by_side():
     # names given; equal labels made unique
     assert list(a.compare(b, names=["x", "y"]).columns) == ["x", "y"]
     assert list(a.compare(Tiny("a", 1.0, 1, {})).columns) == ["a (1)", "a (2)"]
+
+
+@seed(20261130)
+@settings(max_examples=40)
+@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", "d"]),
+                                st.floats(-1e3, 1e3, allow_nan=False), max_size=4),
+                min_size=2, max_size=4))
+def test_compare_holds_each_results_numbers(parts):
+    results = [Tiny(f"r{i}", 0.5, i, p) for i, p in enumerate(parts)]
+    df = results[0].compare(*results[1:])
+    assert list(df.columns) == [r.name for r in results]
+    for r in results:
+        nums = r.summary_numbers()
+        col = df[r.name]
+        assert {k: v for k, v in col.items() if not math.isnan(v)} == nums
 
 
 def test_compare_refuses_other_kinds_and_wrong_names():

@@ -59,9 +59,13 @@ _LAZY: dict[str, str] = {
     "shock": "risk.shocks:shock",
     "ShockRequest": "risk.shocks:ShockRequest",
     "load_corridors": "risk.corridors:load_corridors",
-    "corridors": "risk.corridors:analyse",
+    "analyse_corridors": "risk.corridors:analyse_corridors",
     "SimulationRequest": "risk.montecarlo:SimulationRequest",
-    "simulate": "risk.montecarlo:run_request",
+    "run_simulation": "risk.montecarlo:run_simulation",
+    # former names, kept working: eq.corridors = eq.analyse_corridors, eq.simulate =
+    # eq.run_simulation (the request runner; the engine is eq.risk.simulate_losses)
+    "corridors": "risk.corridors:analyse_corridors",
+    "simulate": "risk.montecarlo:run_simulation",
     "risk": "risk",
 }
 

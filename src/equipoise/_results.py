@@ -1,13 +1,195 @@
-"""What every result object shares: a plain-text ``summary()`` rendered from its rich
-``renderables()``, and ``__str__``."""
+"""What every result object shares, and the one number formatter.
+
+:class:`Result` gives every result (assessment, doctrine check, evaluation, plan, shock,
+corridors, Monte Carlo) the same four things:
+
+* ``summary()``: plain text (and ``str()``);
+* ``_repr_html_()``: HTML tables for notebooks, every value escaped;
+* ``to_dict()``: plain JSON-ready data (each result defines it: it is what ``--json`` prints);
+* ``compare(other, *others)``: a side-by-side :class:`pandas.DataFrame` of the summary numbers
+  of two or more results of one kind (as ``linearmodels``' ``compare``), one column per result.
+
+A result says which numbers sum it up in ``summary_numbers()`` (by default every number in
+``to_dict()``, nested keys joined with dots; lists left out) and which tables its HTML shows in
+``html_tables()`` (by default one table of the summary numbers). :class:`RichSummary` renders
+``summary()`` from rich renderables instead.
+
+Numbers shown to people go through :func:`fmt_number` and :func:`fmt_share`.
+"""
 
 from __future__ import annotations
 
+import html
 import io
+import math
+from typing import Any
+
+__all__ = ["Result", "RichSummary", "fmt_number", "fmt_share", "html_table"]
 
 
-class RichSummary:
-    """Mixin: ``summary()`` and ``str()`` from ``self.renderables()`` (rich tables and text)."""
+# --------------------------------------------------------------------------- formatting
+
+def _is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return (isinstance(x, float) and math.isnan(x)) or (
+            hasattr(x, "dtype") and x.dtype.kind == "f" and math.isnan(float(x)))
+    except (TypeError, ValueError):  # pragma: no cover - odd array-likes
+        return False
+
+
+def fmt_number(x: Any, digits: int = 3) -> str:
+    """A number as shown to people: whole numbers with thousands separators (``1,000,000``),
+    other numbers with ``digits`` decimals (``0.123``), from 1,000 up without decimals
+    (``12,346``), tiny non-zero numbers with ``digits`` significant digits (``0.000123``);
+    ``n/a`` for None and NaN. Anything that is not a number is returned as ``str(x)``."""
+    if _is_missing(x):
+        return "n/a"
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
+        return str(bool(x))
+    if isinstance(x, int) or type(x).__name__.startswith(("int", "uint")):
+        return f"{int(x):,}"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if v != 0 and abs(v) < 10.0 ** -digits:
+        return f"{v:.{digits}g}"
+    return f"{v:.{digits}f}"
+
+
+def fmt_share(x: Any, digits: int = 1) -> str:
+    """A share (0..1) as a percentage with ``digits`` decimals (``0.1234`` -> ``12.3%``);
+    ``n/a`` for None and NaN."""
+    if _is_missing(x):
+        return "n/a"
+    return f"{float(x):.{digits}%}"
+
+
+def _cell(x: Any) -> str:
+    return html.escape(fmt_number(x) if isinstance(x, (int, float)) or hasattr(x, "dtype")
+                       else "" if x is None else str(x))
+
+
+def html_table(table, caption: str = "") -> str:
+    """A :class:`pandas.DataFrame` (or a list of ``(name, value)`` rows) as an HTML table,
+    every header and cell escaped, numbers through :func:`fmt_number`."""
+    if isinstance(table, list):
+        head = ["", "value"]
+        body = [[name, value] for name, value in table]
+        index = False
+    else:
+        index = table.index.name is not None or not _is_range(table.index)
+        head = ([table.index.name or ""] if index else []) + [str(c) for c in table.columns]
+        body = [([i] if index else []) + list(row)
+                for i, row in zip(table.index, table.itertuples(index=False), strict=True)]
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    th = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
+    rows = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in r) + "</tr>" for r in body)
+    return f"<table>{cap}<thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _is_range(index) -> bool:
+    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = float(v)
+    return out
+
+
+# --------------------------------------------------------------------------- base classes
+
+class Result:
+    """Base of every result object: ``summary()``, ``_repr_html_()``, ``to_dict()`` and
+    ``compare()`` (see the module docstring)."""
+
+    def to_dict(self) -> dict:  # pragma: no cover - every result defines it
+        raise NotImplementedError(f"{type(self).__name__} defines no to_dict()")
+
+    def heading(self) -> str:
+        """One line naming the result (the heading of its HTML and default summary)."""
+        return type(self).__name__
+
+    def compare_label(self) -> str:
+        """A short name for the result's column in :meth:`compare`."""
+        return type(self).__name__
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The numbers that sum the result up, by name (what :meth:`compare` sets side by
+        side). Default: every number of ``to_dict()``, nested keys joined with dots."""
+        return _flatten(self.to_dict())
+
+    def html_tables(self) -> list[tuple[str, Any]]:
+        """``(caption, table)`` pairs shown by ``_repr_html_`` (a DataFrame or ``(name,
+        value)`` rows). Default: one table of :meth:`summary_numbers`."""
+        return [("", list(self.summary_numbers().items()))]
+
+    def summary(self) -> str:
+        """Plain-text summary. Default: the heading and the summary numbers, one a line."""
+        nums = self.summary_numbers()
+        width = max((len(k) for k in nums), default=0)
+        return "\n".join([self.heading(), *(f"  {k:<{width}}  {fmt_number(v)}"
+                                          for k, v in nums.items())])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<div><b>{html.escape(self.heading())}</b>"]
+        parts += [html_table(t, caption) for caption, t in self.html_tables()]
+        return "".join(parts) + "</div>"
+
+    def compare(self, other: Result, *others: Result, names=None):
+        """Side by side: a :class:`pandas.DataFrame` with one row per summary number and one
+        column per result (this one first), for two or more results of the same kind.
+
+        ``names`` labels the columns (default: each result's :meth:`compare_label`, made
+        unique). A number one result lacks is NaN. Results of another kind raise
+        :class:`OptionError`.
+        """
+        import pandas as pd
+
+        from .errors import OptionError
+
+        results = [self, other, *others]
+        for r in results[1:]:
+            if type(r) is not type(self):
+                raise OptionError(f"compare: expecting results of the same kind "
+                                  f"({type(self).__name__}). Got {type(r).__name__}.")
+        labels = list(names) if names is not None else [r.compare_label() for r in results]
+        if len(labels) != len(results):
+            raise OptionError(f"compare: expecting {len(results)} names. Got {len(labels)}.")
+        labels = _unique([str(x) for x in labels])
+        nums = [r.summary_numbers() for r in results]
+        keys = list(dict.fromkeys(k for n in nums for k in n))
+        df = pd.DataFrame({lab: [n.get(k, math.nan) for k in keys]
+                           for lab, n in zip(labels, nums, strict=True)},
+                          index=pd.Index(keys, name="quantity"), dtype=float)
+        return df
+
+
+def _unique(labels: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, lab in enumerate(labels):
+        out.append(lab if labels.count(lab) == 1 else f"{lab} ({i + 1})")
+    return out
+
+
+class RichSummary(Result):
+    """A :class:`Result` whose ``summary()`` and ``str()`` come from ``self.renderables()``
+    (rich tables and text)."""
 
     summary_width = 140
 
@@ -24,6 +206,3 @@ class RichSummary:
         for renderable in self.renderables():
             console.print(renderable)
         return console.export_text()
-
-    def __str__(self) -> str:
-        return self.summary()

@@ -144,7 +144,7 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
                       seed: int = 0, horizon: int = 1, probability: float | None = None,
                       probabilities: dict[str, float] | None = None, intensity: float = 1.0,
                       graph=None) -> Scenarios:
-    """Correlated partner disruptions from :func:`equipoise.risk.montecarlo.simulate`.
+    """Correlated partner disruptions from :func:`equipoise.risk.montecarlo.draw_disruptions`.
 
     ``partners`` are the flow partner codes to simulate (the doctrine's poles are always
     included; ``OTH`` never is). Probabilities are annual (default
@@ -156,7 +156,7 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
         DEFAULT_PROBABILITY,
         MAX_PARTNERS,
         correlation_matrix,
-        simulate,
+        draw_disruptions,
     )
 
     check_scenarios(n, seed)
@@ -177,10 +177,8 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
     k = len(units)
     ann = {u: float((probabilities or {}).get(u, p_annual)) for u in units}
     probs = {u: 1.0 - (1.0 - q) ** horizon for u, q in ann.items()}
-    dummy = pd.DataFrame(np.zeros((k, 1)), index=units, columns=["_"])
-    res = simulate(dummy, runs=int(n), seed=seed, probabilities=probs, correlation=R,
-                   levels=(0.95,), batches=2, focal=doctrine.focal)
-    bits = ((res.masks[:, None] >> np.arange(k)) & 1).astype(float) * float(intensity)
+    masks = draw_disruptions(units, runs=int(n), seed=seed, probabilities=probs, correlation=R)
+    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(float) * float(intensity)
     return Scenarios(
         units=tuple(units), intensity=bits,
         description=(f"{n:,} correlated disruption scenarios (Gaussian copula over Bernoulli "

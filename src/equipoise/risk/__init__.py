@@ -6,10 +6,18 @@ a partner's cut-off costs after substitution and re-routing, and how likely such
 ==========================  ================================================================
 :func:`shock`               loss per domain and in total for one :class:`ShockRequest`
 :func:`load_corridors`      the shipped corridor graph of a focal state, or a user's CSV pair
-:func:`analyse`             max flow, min cut, country removal, n-1 / n-2 contingencies
+:func:`analyse_corridors`   max flow, min cut, country removal, n-1 / n-2 contingencies
 :func:`corridor_loss`       fraction of max flow lost without some countries' nodes
-:func:`simulate`            correlated disruptions, loss distribution, VaR / CVaR, tail drivers
+:func:`draw_disruptions`    correlated partner disruptions as scenario bitmasks
+:func:`simulate_losses`     the Monte Carlo engine: losses of the disruptions, VaR / CVaR,
+                            tail drivers (from a loss matrix)
+:func:`run_simulation`      a :class:`SimulationRequest` on a shares table, through the engine
 ==========================  ================================================================
+
+Former names, kept working: ``analyse`` (= :func:`analyse_corridors`), ``simulate``
+(= :func:`simulate_losses`, the engine) and ``run_request`` (= :func:`run_simulation`).
+How a domain's shares-model and corridor-model losses combine is written once, in
+:mod:`equipoise.risk.lossmodel`.
 """
 
 from __future__ import annotations
@@ -19,18 +27,23 @@ from .corridors import (
     CorridorLossTable,
     CorridorResult,
     analyse,
+    analyse_corridors,
     corridor_loss,
     load_corridors,
     load_systems,
     max_flow,
 )
+from .lossmodel import combine_losses
 from .montecarlo import (
     SimulationRequest,
     SimulationResult,
     correlation_matrix,
+    draw_disruptions,
     run_request,
+    run_simulation,
     simulate,
     simulate_loop,
+    simulate_losses,
 )
 from .shocks import (
     ShockRequest,
@@ -51,17 +64,22 @@ __all__ = [
     "SimulationRequest",
     "SimulationResult",
     "analyse",
+    "analyse_corridors",
+    "combine_losses",
     "correlation_matrix",
     "corridor_loss",
     "default_substitutability",
     "default_weights",
+    "draw_disruptions",
     "load_corridors",
     "load_systems",
     "loss_matrix",
     "max_flow",
     "run_request",
+    "run_simulation",
     "shock",
     "simulate",
     "simulate_loop",
+    "simulate_losses",
     "substitutability_from_screen",
 ]

@@ -57,6 +57,7 @@ import pandas as pd
 
 from .. import reference
 from .._defaults import DEFAULT_FOCAL
+from .._results import Result, fmt_share
 from ..errors import CorridorError
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "CorridorLossTable",
     "CorridorResult",
     "analyse",
+    "analyse_corridors",
     "corridor_loss",
     "load_corridors",
     "load_systems",
@@ -80,7 +82,7 @@ MAX_NODES = 20_000
 MAX_EDGES = 100_000
 #: Largest corridor CSV read (a graph within the bounds above is far smaller).
 MAX_FILE_BYTES = 64 * 2**20
-#: Most single and double removals one :func:`analyse` call solves.
+#: Most single and double removals one :func:`analyse_corridors` call solves.
 MAX_CONTINGENCY_CASES = 50_000
 _INT32_MAX = int(np.iinfo(np.int32).max)
 
@@ -556,7 +558,7 @@ def _unit(g: CorridorGraph, source: str, sinks: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- results
 
 @dataclass
-class CorridorResult:
+class CorridorResult(Result):
     """Max flow, min cut, country removal and contingencies for one request.
 
     Attributes
@@ -644,19 +646,36 @@ class CorridorResult:
 
     __str__ = summary
 
-    def _repr_html_(self) -> str:
-        import html
+    def heading(self) -> str:
+        u = f" ({self.unit})" if self.unit else ""
+        return f"Corridors {self.source} -> {', '.join(self.sinks)}{u}"
 
-        rows = "".join(f"<tr><td>{html.escape('+'.join(c['removed']))}</td><td>{c['max_flow']:g}</td>"
-                       f"<td>{c['lost_share']:.1%}</td></tr>" for c in self.contingencies[:20])
-        cut = ", ".join(html.escape(f"{a}->{b}") for a, b in self.min_cut)
-        extra = (f"<p>Without {html.escape(', '.join(self.without))}: {self.max_flow_without:g} "
-                 f"({self.lost_share:.1%} lost)</p>" if self.without else "")
-        table = (f"<table><tr><th>removed</th><th>max flow</th><th>lost</th></tr>{rows}</table>"
-                 if rows else "")
-        return (f"<div><b>{html.escape(self.source)} &rarr; {html.escape(', '.join(self.sinks))}"
-                f"</b>: max flow {self.max_flow:g} {html.escape(self.unit)}<br>min cut: {cut}"
-                f"{extra}{table}</div>")
+    def compare_label(self) -> str:
+        wo = f" without {'+'.join(self.without)}" if self.without else ""
+        return f"{self.source} -> {','.join(self.sinks)}{wo}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Max flow and min-cut capacity; without the removed countries the max flow and the
+        share lost; with contingencies their count and the worst one's share lost."""
+        out = {"max_flow": self.max_flow, "min_cut_capacity": self.min_cut_capacity}
+        if self.without:
+            out.update(max_flow_without=self.max_flow_without, lost_share=self.lost_share)
+        if self.contingencies:
+            out.update(contingencies=float(len(self.contingencies)),
+                       worst_contingency_lost_share=max(c["lost_share"]
+                                                        for c in self.contingencies))
+        return {k: float(v) for k, v in out.items()}
+
+    def html_tables(self) -> list:
+        tables: list = [("", list(self.summary_numbers().items())),
+                        ("Minimum cut", pd.DataFrame(
+                            [{"from": a, "to": b} if a != b else {"from": a, "to": "(node)"}
+                             for a, b in self.min_cut], columns=["from", "to"]))]
+        if self.contingencies:
+            tables.append(("Contingencies (worst first)", pd.DataFrame(
+                [{"removed": "+".join(c["removed"]), "max flow": c["max_flow"],
+                  "lost": fmt_share(c["lost_share"])} for c in self.contingencies[:20]])))
+        return tables
 
 
 # --------------------------------------------------------------------------- solving
@@ -736,10 +755,12 @@ def _nx_cut(net: _Network):
     return int(value), cut
 
 
-def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
-            without: Iterable[str] = (), contingencies: int = 0,
-            countries: Iterable[str] | None = None, focal: str | None = None) -> CorridorResult:
+def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
+                      without: Iterable[str] = (), contingencies: int = 0,
+                      countries: Iterable[str] | None = None,
+                      focal: str | None = None) -> CorridorResult:
     """Max flow, a minimum cut, loss without some countries, and n-1 / n-2 contingencies.
+    Also available under its former name ``analyse`` (and as ``eq.corridors``).
 
     Parameters
     ----------
@@ -775,6 +796,23 @@ def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
     if check != value:  # pragma: no cover - two solvers disagree
         raise CorridorError(f"networkx ({value}) and a second solver ({check}) give different "
                             f"max flows (x {net.scale})")
+    cut_cap = _cut_capacity(graph, net, cut, value, flow)
+    keep = [source, *sinks]
+    wo = _check_countries(graph, without)
+    removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
+    flow_wo = net.value(net.flow(frozenset(removed))) if wo else None
+    records = _contingencies(graph, net, source, sinks, contingencies, countries, focal,
+                             flow) if contingencies else []
+    unknown = [(r.source, r.target) for r in graph.edges.itertuples(index=False)
+               if r.basis == "unknown" and r.source in _on_path_nodes(graph, source, sinks)]
+    cut_rows = _cut_rows(graph, cut)
+    return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
+                          records, unknown, graph.name, cut_rows)
+
+
+def _cut_capacity(graph: CorridorGraph, net: _Network, cut, value: int, flow: float) -> float:
+    """The capacity of a minimum cut, summed exactly from the capacities of its edges and
+    split nodes (inf when it holds an unbounded one); checked against the max flow."""
     cut_exact = Fraction(0)
     cut_inf = False
     nd_cap = dict(zip(graph.nodes["id"], graph.nodes["capacity"], strict=True))
@@ -794,46 +832,53 @@ def analyse(graph: CorridorGraph, source: str, sinks: str | Sequence[str], *,
                 cut_exact += exact_capacity(c)
     if not cut_inf and cut_exact != Fraction(value, net.scale):  # pragma: no cover
         raise CorridorError(f"min cut capacity {float(cut_exact)} differs from max flow {flow}")
-    cut_cap = math.inf if cut_inf else float(cut_exact)
+    return math.inf if cut_inf else float(cut_exact)
+
+
+def _contingencies(graph: CorridorGraph, net: _Network, source: str, sinks: list[str],
+                   contingencies: int, countries, focal, flow: float) -> list[dict]:
+    """The max flow without each candidate country (and, with ``contingencies=2``, each pair),
+    worst first; candidates as described in :func:`analyse_corridors`."""
     keep = [source, *sinks]
-    wo = _check_countries(graph, without)
-    removed = sorted(_removable(graph, wo, keep) & _on_path_nodes(graph, source, sinks))
-    flow_wo = net.value(net.flow(frozenset(removed))) if wo else None
     records: list[dict] = []
-    if contingencies:
-        if countries is None:
-            on_path = _on_path_nodes(graph, source, sinks) - set(keep)
-            own = {graph.country_of[source], *([focal] if focal else [])}
-            cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
-        else:
-            cand = _check_countries(graph, countries)
-        n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
-        if n_cases > MAX_CONTINGENCY_CASES:
-            raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
-                                f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
-                                "solved in one run (give fewer countries or contingencies 1)")
-        combos = [(c,) for c in cand]
-        if contingencies == 2:
-            combos += list(itertools.combinations(cand, 2))
-        for combo in combos:
-            nodes = frozenset(_removable(graph, combo, keep))
-            f = net.value(net.flow(nodes))
-            records.append({"removed": list(combo), "max_flow": f,
-                            "lost": flow - f,
-                            "lost_share": 0.0 if flow == 0 else 1 - f / flow})
-        records.sort(key=lambda r: (r["max_flow"], len(r["removed"]), r["removed"]))
-    unknown = [(r.source, r.target) for r in graph.edges.itertuples(index=False)
-               if r.basis == "unknown" and r.source in _on_path_nodes(graph, source, sinks)]
+    if countries is None:
+        on_path = _on_path_nodes(graph, source, sinks) - set(keep)
+        own = {graph.country_of[source], *([focal] if focal else [])}
+        cand = sorted({graph.country_of[v] for v in on_path} - {"WLD"} - own)
+    else:
+        cand = _check_countries(graph, countries)
+    n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
+    if n_cases > MAX_CONTINGENCY_CASES:
+        raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
+                            f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
+                            "solved in one run (give fewer countries or contingencies 1)")
+    combos = [(c,) for c in cand]
+    if contingencies == 2:
+        combos += list(itertools.combinations(cand, 2))
+    for combo in combos:
+        nodes = frozenset(_removable(graph, combo, keep))
+        f = net.value(net.flow(nodes))
+        records.append({"removed": list(combo), "max_flow": f,
+                        "lost": flow - f,
+                        "lost_share": 0.0 if flow == 0 else 1 - f / flow})
+    records.sort(key=lambda r: (r["max_flow"], len(r["removed"]), r["removed"]))
+    return records
+
+
+def _cut_rows(graph: CorridorGraph, cut) -> pd.DataFrame:
+    """The edge rows (and node-capacity rows of split nodes) of a minimum cut, with sources."""
     e = graph.edges
     nd = graph.nodes.set_index("id")
     node_rows = [pd.DataFrame([{"source": a, "target": a, "capacity": nd.at[a, "capacity"],
                                 "unit": nd.at[a, "unit"], "mode": "node", "route": "",
                                 "basis": "node capacity", "citation": nd.at[a, "citation"],
                                 "note": nd.at[a, "note"]}]) for a, b in cut if a == b]
-    cut_rows = pd.concat([*node_rows, *(e[(e["source"] == a) & (e["target"] == b)]
-                                        for a, b in cut if a != b)] or [e.iloc[0:0]])
-    return CorridorResult(source, sinks, net.unit, flow, cut, cut_cap, wo, flow_wo, removed,
-                          records, unknown, graph.name, cut_rows.reset_index(drop=True))
+    edge_rows = [e[(e["source"] == a) & (e["target"] == b)] for a, b in cut if a != b]
+    return pd.concat([*node_rows, *edge_rows] or [e.iloc[0:0]]).reset_index(drop=True)
+
+
+#: Former name of :func:`analyse_corridors`, kept working.
+analyse = analyse_corridors
 
 
 def _on_path_nodes(g: CorridorGraph, source: str, sinks: Sequence[str]) -> set[str]:

@@ -34,7 +34,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ import pandas as pd
 from .. import reference
 from .._defaults import DEFAULT_FOCAL
 from .._options import check_option
+from .._results import Result, fmt_share
 from ..errors import (
     InputError,
     MissingPartnerDataWarning,
@@ -51,6 +52,7 @@ from ..errors import (
     UnknownCountryError,
     UnknownDomainError,
 )
+from .lossmodel import LossModel, combine_losses, corridor_wins, usable_systems
 
 __all__ = [
     "LossModel",
@@ -64,7 +66,6 @@ __all__ = [
     "substitutability_from_screen",
 ]
 
-LossModel = Literal["shares", "corridors", "max"]
 NON_PARTNERS = frozenset({"WLD", "OTH"})
 
 
@@ -279,6 +280,50 @@ def default_substitutability(doctrine=None) -> dict[str, tuple[float, str]]:
     return out
 
 
+def _screen_products(screen: pd.DataFrame, label: str, cols: set, problems: list[str]):
+    """A product screen of HS6 products (``product, world_export_hhi[, imports]``) as
+    ``domain, world_hhi, value`` rows (domains from the shipped ``hs_domains`` table by HS
+    chapter); products without a world HHI are left out and counted. Bad products are added
+    to ``problems``. Returns the frame, the count left out and the two source column names."""
+    hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
+    prod = screen["product"].astype(str).str.strip()
+    ok_p = prod.str.fullmatch(r"\d{1,6}")
+    chap = prod.str.zfill(6).str[:2]
+    dom = chap.map(hs)
+    hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
+    for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
+        problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
+                        "expecting an HS6 code whose chapter is in the hs_domains table")
+        if len(problems) > 10 * _SHOWN:
+            break
+    # products without a world HHI (no world data) are left out and counted in the basis
+    hhi_raw = screen[hhi_col]
+    missing = hhi_raw.isna() | (hhi_raw.astype(str).str.strip() == "")
+    frame = pd.DataFrame({"domain": dom, "world_hhi": hhi_raw,
+                          "value": screen[val_col] if val_col else 1.0})[~missing]
+    return frame, int(missing.sum()), hhi_col, val_col
+
+
+def _screen_numbers(frame: pd.DataFrame, label: str, hhi_col: str, val_col, problems: list[str]):
+    """The world HHI (0..1) and value (>= 0) columns as numbers; bad cells added to
+    ``problems`` with their row (of the file: the header is line 1) and source column."""
+    h = pd.to_numeric(frame["world_hhi"], errors="coerce")
+    v = pd.to_numeric(frame["value"], errors="coerce")
+    bad_h = h.isna() | (h < 0) | (h > 1)
+    bad_v = v.isna() | (v < 0) | ~np.isfinite(v.fillna(0))
+    for j in np.flatnonzero((bad_h | bad_v).to_numpy()):
+        i = int(frame.index[j])
+        if bad_h.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
+                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
+        if bad_v.iat[j]:
+            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
+                            "expecting a finite number >= 0")
+        if len(problems) > 10 * _SHOWN:
+            break
+    return h, v
+
+
 def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float, str]]:
     """Substitutability per domain from a product screen.
 
@@ -307,50 +352,21 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
                           f"{sorted(need)} (or product, world_export_hhi[, imports]); found "
                           f"{sorted(cols)[:20]}")
     screen = screen.reset_index(drop=True).rename(columns=lambda c: str(c).strip())
-    known_d = reference.domain_list()
     problems: list[str] = []
     skipped = 0
     if native:
-        hs = reference.load("hs_domains").set_index("hs_chapter")["domain"]
-        prod = screen["product"].astype(str).str.strip()
-        ok_p = prod.str.fullmatch(r"\d{1,6}")
-        chap = prod.str.zfill(6).str[:2]
-        dom = chap.map(hs)
-        hhi_col, val_col = "world_export_hhi", "imports" if "imports" in cols else None
-        for i in np.flatnonzero((~ok_p | (ok_p & dom.isna())).to_numpy()):
-            problems.append(f"{label} row {i + 2}, column 'product': {_show(screen['product'].iat[i])}; "
-                            "expecting an HS6 code whose chapter is in the hs_domains table")
-            if len(problems) > 10 * _SHOWN:
-                break
-        # products without a world HHI (no world data) are left out and counted in the basis
-        hhi_raw = screen[hhi_col]
-        missing = hhi_raw.isna() | (hhi_raw.astype(str).str.strip() == "")
-        skipped = int(missing.sum())
-        frame = pd.DataFrame({"domain": dom, "world_hhi": hhi_raw,
-                              "value": screen[val_col] if val_col else 1.0})[~missing]
+        frame, skipped, hhi_col, val_col = _screen_products(screen, label, cols, problems)
     else:
         hhi_col, val_col = "world_hhi", "value"
         frame = screen[["domain", "world_hhi", "value"]]
+        known_d = reference.domain_list()
         bad_d = ~frame["domain"].isin(known_d)
         for i in np.flatnonzero(bad_d.to_numpy()):
             problems.append(f"{label} row {i + 2}, column 'domain': "
                             + _domain_problem(frame["domain"].iat[i], known_d))
             if len(problems) > 10 * _SHOWN:
                 break
-    h = pd.to_numeric(frame["world_hhi"], errors="coerce")
-    v = pd.to_numeric(frame["value"], errors="coerce")
-    bad_h = h.isna() | (h < 0) | (h > 1)
-    bad_v = v.isna() | (v < 0) | ~np.isfinite(v.fillna(0))
-    for j in np.flatnonzero((bad_h | bad_v).to_numpy()):
-        i = int(frame.index[j])
-        if bad_h.iat[j]:
-            problems.append(f"{label} row {i + 2}, column {hhi_col!r}: "
-                            f"{_show(frame['world_hhi'].iat[j])}; expecting a number in 0..1")
-        if bad_v.iat[j]:
-            problems.append(f"{label} row {i + 2}, column {val_col!r}: {_show(frame['value'].iat[j])}; "
-                            "expecting a finite number >= 0")
-        if len(problems) > 10 * _SHOWN:
-            break
+    h, v = _screen_numbers(frame, label, hhi_col, val_col, problems)
     if problems:
         _raise_problems(label, problems)
     s = pd.DataFrame({"domain": frame["domain"], "world_hhi": h, "value": v})
@@ -466,7 +482,7 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | No
 # --------------------------------------------------------------------------- result
 
 @dataclass
-class ShockResult:
+class ShockResult(Result):
     """Loss by domain and in total for one :class:`ShockRequest`.
 
     Attributes
@@ -529,14 +545,29 @@ class ShockResult:
 
     __str__ = summary
 
-    def _repr_html_(self) -> str:
-        import html
+    def heading(self) -> str:
+        r = self.request
+        return f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g}"
 
-        body = "".join(f"<tr><td>{html.escape(d)}</td><td>{v:.1%}</td></tr>"
-                       for d, v in self.losses.items() if not math.isnan(v))
-        return (f"<div><b>{html.escape(self.request.partner)} cut off from "
-                f"{html.escape(self.request.focal)}</b><table><tr><th>domain</th><th>loss</th></tr>"
-                f"{body}<tr><td><b>total</b></td><td><b>{self.total:.1%}</b></td></tr></table></div>")
+    def compare_label(self) -> str:
+        r = self.request
+        return f"{r.partner} -> {r.focal} x{r.intensity:g} {r.loss_model}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The total loss, each domain's loss (``loss.energy``) and corridor-model loss
+        (``corridor_loss.energy``)."""
+        out = {"total": float(self.total)}
+        out.update({f"loss.{d}": float(v) for d, v in self.losses.items()})
+        out.update({f"corridor_loss.{d}": float(v) for d, v in self.corridor_losses.items()})
+        return out
+
+    def html_tables(self) -> list:
+        rows = [{"domain": d, "loss": fmt_share(v), "weight": self.weights.get(d, 1.0),
+                 "corridor model": fmt_share(self.corridor_losses.get(d)),
+                 "used": self.model_used.get(d, "shares")} for d, v in self.losses.items()]
+        rows.append({"domain": "total", "loss": fmt_share(self.total), "weight": None,
+                     "corridor model": None, "used": ""})
+        return [("Loss by domain (share lost)", pd.DataFrame(rows))]
 
 
 # --------------------------------------------------------------------------- model
@@ -576,6 +607,39 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if s.empty:
         raise NoDataError(f"no shares for {request.focal}")
     r = request
+    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights)
+    present = sorted(s["domain"].unique())
+    hit = list(r.domains) if r.domains else present
+    if r.year is not None and s["year"].notna().any():
+        s = s[s["year"] == r.year]
+        if s.empty:
+            raise NoDataError(f"{r.focal}: no shares in {r.year}")
+        present = sorted(s["domain"].unique())
+    losses, rows = _shares_losses(s, r, hit, sub)
+    closs, crows, used = {}, [], {}
+    if corridors is not None:
+        closs, crows = _corridor_losses(corridors, r, [d for d in hit if d in losses])
+    for d in list(losses):
+        wins = d in closs and corridor_wins(losses[d], closs[d], r.loss_model)
+        used[d] = "corridors" if wins else "shares"
+        if d in closs:
+            losses[d] = combine_losses(losses[d], closs[d], r.loss_model)
+    if r.loss_model == "corridors" and corridors is None:
+        raise OptionError("loss_model 'corridors' needs a corridor graph")
+    tot_domains = sorted(set(present) | {d for d, v in losses.items() if not math.isnan(v)})
+    num = sum(w.get(d, 1.0) * (0.0 if math.isnan(losses.get(d, 0.0)) else losses.get(d, 0.0))
+              for d in tot_domains)
+    den = sum(w.get(d, 1.0) for d in tot_domains)
+    total = num / den if den > 0 else float("nan")
+    cols = ["domain", "partner", "share", "year", "substitutability", "substitutability_basis",
+            "intensity", "loss"]
+    return ShockResult(r, losses, total, pd.DataFrame(rows, columns=cols),
+                       {d: w.get(d, 1.0) for d in tot_domains}, sub, closs, crows, used)
+
+
+def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights):
+    """Substitutability per domain as ``(value, basis)`` (shipped or doctrine, then a product
+    screen, then the overrides, then the request's) and the domain weights, checked."""
     sub = default_substitutability(doctrine)
     if screen is not None:
         sub.update(substitutability_from_screen(screen))
@@ -588,21 +652,20 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)
-    w = {d: float(v) for d, v in w.items()}
-    present = sorted(s["domain"].unique())
-    hit = list(r.domains) if r.domains else present
-    if r.year is not None and s["year"].notna().any():
-        s = s[s["year"] == r.year]
-        if s.empty:
-            raise NoDataError(f"{r.focal}: no shares in {r.year}")
-        present = sorted(s["domain"].unique())
+    return sub, {d: float(v) for d, v in w.items()}
+
+
+def _shares_losses(s: pd.DataFrame, r: ShockRequest, hit: list[str], sub: dict):
+    """The shares-model loss of each domain hit, ``i * share * (1 - sigma)``, and the partner
+    rows behind it; a domain without shares gets NaN and a warning (pointing at the caller of
+    :func:`shock`)."""
     losses: dict[str, float] = {}
     rows = []
     for d in hit:
         g = s[s["domain"] == d]
         if g.empty:
             warnings.warn(f"{r.focal}: no shares in domain {d!r}; its loss is left out",
-                          MissingPartnerDataWarning, stacklevel=2)
+                          MissingPartnerDataWarning, stacklevel=3)
             losses[d] = float("nan")
             continue
         yr = g["year"].dropna()
@@ -618,47 +681,20 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
                          "substitutability": sd, "substitutability_basis": basis,
                          "intensity": r.intensity,
                          "loss": r.intensity * float(m.share) * (1.0 - sd)})
-    closs, crows, used = {}, [], {}
-    if corridors is not None:
-        closs, crows = _corridor_losses(corridors, r, [d for d in hit if d in losses])
-    for d in list(losses):
-        used[d] = "shares"
-        if d in closs and r.loss_model != "shares":
-            c = closs[d]
-            base = losses[d]
-            if r.loss_model == "corridors" or math.isnan(base) or c > base:
-                losses[d] = c
-                used[d] = "corridors"
-    if r.loss_model == "corridors" and corridors is None:
-        raise OptionError("loss_model 'corridors' needs a corridor graph")
-    tot_domains = sorted(set(present) | {d for d, v in losses.items() if not math.isnan(v)})
-    num = sum(w.get(d, 1.0) * (0.0 if math.isnan(losses.get(d, 0.0)) else losses.get(d, 0.0))
-              for d in tot_domains)
-    den = sum(w.get(d, 1.0) for d in tot_domains)
-    total = num / den if den > 0 else float("nan")
-    cols = ["domain", "partner", "share", "year", "substitutability", "substitutability_basis",
-            "intensity", "loss"]
-    return ShockResult(r, losses, total, pd.DataFrame(rows, columns=cols),
-                       {d: w.get(d, 1.0) for d in tot_domains}, sub, closs, crows, used)
+    return losses, rows
 
 
 def _corridor_losses(graph, r: ShockRequest, domains: list[str]):
-    from .corridors import corridor_loss, load_systems
+    """Corridor-model loss of each domain with a usable flow system when ``r.partner``'s
+    countries are cut off (the mean over the domain's systems, times the intensity)."""
+    from .corridors import corridor_loss
 
-    systems = load_systems(r.focal)
-    out, rows = {}, []
+    vals: dict[str, list[float]] = {}
+    rows = []
     countries = sorted(partner_codes(r.partner) - set(reference.group_codes()))
-    for d in domains:
-        sys_d = systems[systems["domain"] == d]
-        vals = []
-        for srow in sys_d.itertuples(index=False):
-            sinks = srow.sinks.split(";")
-            if srow.source not in graph.country_of or any(k not in graph.country_of for k in sinks):
-                continue
-            frac = corridor_loss(graph, srow.source, sinks, countries)
-            vals.append(frac)
-            rows.append({"domain": d, "system": srow.system, "source": srow.source,
-                         "sinks": sinks, "removed": countries, "fraction_lost": frac})
-        if vals:
-            out[d] = r.intensity * float(np.mean(vals))
-    return out, rows
+    for d, srow, sinks in usable_systems(graph, r.focal, domains):
+        frac = corridor_loss(graph, srow.source, sinks, countries)
+        vals.setdefault(d, []).append(frac)
+        rows.append({"domain": d, "system": srow.system, "source": srow.source,
+                     "sinks": sinks, "removed": countries, "fraction_lost": frac})
+    return {d: r.intensity * float(np.mean(v)) for d, v in vals.items()}, rows

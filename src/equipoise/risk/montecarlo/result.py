@@ -1,0 +1,151 @@
+"""The Monte Carlo result: :class:`SimulationResult` (loss distribution, VaR/CVaR with
+standard errors, tail drivers, and every scenario's disruptions)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..._results import Result
+from .request import SimulationRequest
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass
+class SimulationResult(Result):
+    """Loss distribution, VaR/CVaR with standard errors, and tail drivers.
+
+    Attributes
+    ----------
+    risk : DataFrame
+        One row per domain and ``total``: ``mean, p_loss`` and for each level ``a`` (as
+        ``95``, ``99``): ``var_a, var_a_se, var_a_lower, var_a_upper, cvar_a, cvar_a_se``.
+    tail_drivers : DataFrame
+        ``partner, probability, frequency, tail_frequency, lift, tail_loss_share`` at the first
+        level, sorted by lift.
+    masks : ndarray
+        The scenarios' disrupted partners as bitmasks (bit ``i`` = ``partners[i]``), (n,).
+    totals, losses : ndarray
+        Total loss (n,) and domain losses (n x m) per scenario (computed from the masks on
+        first use when the partners are few enough for lookup tables).
+    """
+
+    request: SimulationRequest
+    partners: list[str]
+    domains: list[str]
+    probabilities: dict[str, float]
+    correlation: pd.DataFrame
+    correlation_reasons: pd.DataFrame
+    weights: dict[str, float]
+    loss_matrix: pd.DataFrame
+    risk: pd.DataFrame
+    tail_drivers: pd.DataFrame
+    seed: int
+    elapsed: float
+    masks: np.ndarray = field(repr=False)
+    corridor_domains: list[str] = field(default_factory=list)
+    _totals: np.ndarray | None = field(default=None, repr=False)
+    _losses: np.ndarray | None = field(default=None, repr=False)
+    _lut: np.ndarray | None = field(default=None, repr=False)
+    _tot_lut: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def runs(self) -> int:
+        return len(self.masks)
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Total loss of every scenario (n,)."""
+        return self._totals if self._totals is not None else self._tot_lut[self.masks]
+
+    @property
+    def losses(self) -> np.ndarray:
+        """Domain losses of every scenario (n x m), e.g. for a CVaR-minimising plan."""
+        return self._losses if self._losses is not None else self._lut[:, self.masks].T
+
+    def _lv(self, a: float) -> str:
+        return f"{round(a * 100):d}"
+
+    def to_dict(self) -> dict:
+        def rec(row) -> dict:
+            return {k: (None if isinstance(v, float) and math.isnan(v) else float(v))
+                    for k, v in row.items()}
+
+        r = self.request
+        return {
+            "focal": r.focal,
+            "runs": self.runs,
+            "seed": self.seed,
+            "partners": list(self.partners),
+            "domains": list(self.domains),
+            "levels": list(r.levels),
+            "total": rec(self.risk.loc["total"]),
+            "by_domain": {d: rec(self.risk.loc[d]) for d in self.domains},
+            "tail_drivers": self.tail_drivers.to_dict("records"),
+            "assumptions": {
+                "probabilities": dict(self.probabilities),
+                "default_probability": r.default_probability,
+                "correlation": r.correlation,
+                "rho_corridor": r.rho_corridor,
+                "rho_bloc": r.rho_bloc,
+                "correlated_pairs": self.correlation_reasons.to_dict("records"),
+                "intensity": r.intensity,
+                "loss_model": r.loss_model,
+                "corridor_domains": list(self.corridor_domains),
+                "weights": dict(self.weights),
+            },
+            "elapsed_seconds": self.elapsed,
+        }
+
+    def summary(self) -> str:
+        r = self.request
+        lv = [self._lv(a) for a in r.levels]
+        lines = [f"Monte Carlo: {r.focal}, {self.runs:,} scenarios, seed {self.seed}, "
+                 f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
+                 f"{self.elapsed:.2f} s"]
+        head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
+            f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
+        lines.append(head)
+        for d in [*self.domains, "total"]:
+            row = self.risk.loc[d]
+            cells = "".join(
+                f" {row[f'var_{v}']:7.3f}±{row[f'var_{v}_se']:<7.3f}"
+                f" {row[f'cvar_{v}']:7.3f}±{row[f'cvar_{v}_se']:<7.3f}" for v in lv)
+            lines.append(f"  {d:<11} {row['mean']:7.3f} {row['p_loss']:6.3f}{cells}")
+        lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error)")
+        lines.append(f"  tail drivers (worst {1 - r.levels[0]:.0%} of scenarios):")
+        for t in self.tail_drivers.head(8).itertuples(index=False):
+            lines.append(f"    {t.partner:<6} p={t.probability:.3f} disrupted in {t.tail_frequency:6.1%} "
+                         f"of tail scenarios (x{t.lift:.1f}), {t.tail_loss_share:5.1%} of tail loss")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def heading(self) -> str:
+        r = self.request
+        return (f"Monte Carlo {r.focal}: {self.runs:,} scenarios, {len(self.partners)} partners, "
+                f"{r.correlation} ({r.loss_model} loss model)")
+
+    def compare_label(self) -> str:
+        r = self.request
+        return f"{r.focal} {r.correlation} {r.loss_model}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Runs and partners; every risk measure of the total; the mean, P(loss > 0), VaR and
+        CVaR of each domain (as ``total.var_95``, ``energy.cvar_99``)."""
+        lv = [self._lv(a) for a in self.request.levels]
+        out = {"runs": float(self.runs), "partners": float(len(self.partners))}
+        out.update({f"total.{c}": float(v) for c, v in self.risk.loc["total"].items()})
+        for d in self.domains:
+            row = self.risk.loc[d]
+            for c in ["mean", "p_loss", *(f"{m}_{v}" for v in lv for m in ("var", "cvar"))]:
+                out[f"{d}.{c}"] = float(row[c])
+        return out
+
+    def html_tables(self) -> list:
+        return [("Risk measures (shares of the domain lost)", self.risk),
+                ("Tail drivers", self.tail_drivers)]

@@ -38,7 +38,8 @@ __all__ = ["CAPABILITIES", "Context", "TooManyChanges", "Unavailable", "capabili
 
 
 class Unavailable(EquipoiseError):
-    """A capability (module or data) that a view needs is not available here."""
+    """A capability that a view needs is not available here (the dashboard answers 501). The
+    library parts are imported directly, so an ImportError of theirs is never this."""
 
 
 class TooManyChanges(InputError):

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import equipoise
 from equipoise.present import web
 from equipoise.present.views import Context, capabilities
 
@@ -400,7 +401,7 @@ ABS = re.compile(r"(?:/work/|/root/|/home/|/tmp/|/usr/|/opt/|/srv/|/var/)")
 
 
 def _leaks(text: str) -> list[str]:
-    roots = {str(Path(web.__file__).resolve().parents[3]), str(KAZ_CSV.resolve().parent),
+    roots = {str(Path(equipoise.__file__).resolve().parents[2]), str(KAZ_CSV.resolve().parent),
              str(Path.cwd())}
     found = [m.group(0) for m in ABS.finditer(text)]
     found += [r for r in roots if r in text]
@@ -452,7 +453,7 @@ def live():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    src = str(Path(web.__file__).resolve().parents[2])
+    src = str(Path(equipoise.__file__).resolve().parents[1])  # the src folder
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "NO_COLOR": "1"}
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), "40"], env=env,

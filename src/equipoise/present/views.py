@@ -6,14 +6,16 @@ computes each view by calling the same library functions as the CLI commands, so
 per argument set behind a lock: concurrent requests never compute into shared state, and the
 flows are never written to.
 
-A view whose capability is not installed (a module of :mod:`equipoise.risk` or
-:mod:`equipoise.doctrine` not present) raises :class:`Unavailable` with the reason; the report
-and the dashboard show that reason instead of the section, never a made-up number.
+The library parts the views call (assessment, explain, risk, measures, doctrine) ship with the
+package and are imported directly: an ImportError there is a bug and is raised as such, never
+shown as "not available". A view whose data are missing (no corridor graph for the focal state,
+no votes) raises an equipoise error with the reason; the report and the dashboard show that
+reason instead of the section, never a made-up number. PDF output needs the optional
+WeasyPrint, the one capability that may be absent (:func:`capabilities`).
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -36,51 +38,32 @@ __all__ = ["CAPABILITIES", "Context", "TooManyChanges", "Unavailable", "capabili
 
 
 class Unavailable(EquipoiseError):
-    """A capability (module or data) that a view needs is not available here."""
+    """A capability that a view needs is not available here (the dashboard answers 501). The
+    library parts are imported directly, so an ImportError of theirs is never this."""
 
 
 class TooManyChanges(InputError):
     """An action with more changes than one request may evaluate (the dashboard answers 413)."""
 
 
-# capability -> (module, attributes it must define)
-CAPABILITIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "assessment": ("equipoise.assessment", ("assess",)),
-    "explain": ("equipoise.explain", ("explain_domain", "source_table")),
-    "corridors": ("equipoise.risk.corridors", ("load_corridors", "load_systems", "analyse")),
-    "shocks": ("equipoise.risk.shocks", ("ShockRequest", "shock")),
-    "montecarlo": ("equipoise.risk.montecarlo", ("SimulationRequest", "run_request")),
-    "alignment": ("equipoise.measures.alignment", ("alignment",)),
-    "actions": ("equipoise.doctrine.actions", ("parse_action", "evaluate", "example_actions")),
-}
-
-
-def _module(name: str):
-    mod, attrs = CAPABILITIES[name]
-    try:
-        m = importlib.import_module(mod)
-    except ImportError as exc:
-        raise Unavailable(f"{name}: module {mod} is not installed ({exc})") from exc
-    missing = [a for a in attrs if not hasattr(m, a)]
-    if missing:
-        raise Unavailable(f"{name}: {mod} does not define {missing}")
-    return m
+#: The capabilities :func:`capabilities` reports (the dashboard's ``/api/capabilities``): the
+#: library parts, always present, and ``pdf`` (WeasyPrint, optional).
+CAPABILITIES: tuple[str, ...] = ("assessment", "explain", "corridors", "shocks", "montecarlo",
+                                 "alignment", "actions")
 
 
 def capabilities() -> dict[str, dict]:
-    """Which capabilities this install has: ``{name: {"available": bool, "reason": str}}``."""
-    out = {}
-    for name in CAPABILITIES:
-        try:
-            _module(name)
-            out[name] = {"available": True, "reason": ""}
-        except Unavailable as exc:
-            out[name] = {"available": False, "reason": str(exc)}
+    """Which capabilities this install has: ``{name: {"available": bool, "reason": str}}``.
+
+    The library parts ship with the package (always available); PDF output needs WeasyPrint and
+    its system libraries, an optional extra."""
+    out = {name: {"available": True, "reason": ""} for name in CAPABILITIES}
     try:
-        importlib.import_module("weasyprint")
-        out["pdf"] = {"available": True, "reason": ""}
-    except (ImportError, OSError) as exc:
+        import weasyprint  # noqa: F401  (optional extra: the `pdf` capability)
+    except (ImportError, OSError) as exc:  # OSError: its system libraries (Pango) are missing
         out["pdf"] = {"available": False, "reason": f"WeasyPrint cannot load: {exc}"}
+    else:
+        out["pdf"] = {"available": True, "reason": ""}
     return out
 
 
@@ -207,18 +190,21 @@ class Context:
 
     # -- corridors -----------------------------------------------------------------------------
     def corridor_graph(self):
-        mod = _module("corridors")
-        return self._cached(("corridor_graph",), lambda: mod.load_corridors(focal=self.focal))
+        from ..risk.corridors import load_corridors
+
+        return self._cached(("corridor_graph",), lambda: load_corridors(focal=self.focal))
 
     def corridor_systems(self) -> list[dict]:
-        mod = _module("corridors")
-        return clean(mod.load_systems(self.focal).to_dict("records"))
+        from ..risk.corridors import load_systems
+
+        return clean(load_systems(self.focal).to_dict("records"))
 
     def corridors_json(self, system: str | None = None, without: Iterable[str] | str = (),
                        contingencies: int = 1) -> dict:
         """Max flow, min cut, loss without some countries and n-1 contingencies for each shipped
         flow system (``equipoise corridors --json`` for each system's source and sinks)."""
-        mod = _module("corridors")
+        from ..risk.corridors import analyse
+
         without = tuple(self.check_partner(p, allow_focal=True) for p in (as_list(without) or ()))
         check_option("contingencies", contingencies, (0, 1, 2))
         systems = self.corridor_systems()
@@ -238,7 +224,7 @@ class Context:
                 if system is not None and s["system"] != system:
                     continue
                 sinks = [k for k in str(s["sinks"]).split(";") if k]
-                res = mod.analyse(g, s["source"], sinks, without=wo, contingencies=contingencies,
+                res = analyse(g, s["source"], sinks, without=wo, contingencies=contingencies,
                                   focal=self.focal)
                 out.append({"system": s["system"], "domain": s.get("domain") or None,
                             "description": s.get("description"), "unit": s.get("unit"),
@@ -294,7 +280,8 @@ class Context:
     def shock_json(self, partner: str, domains: Iterable[str] | str | None = None,
                    intensity: float = 1.0, loss_model: str = "shares") -> dict:
         """Loss per domain when ``partner`` is cut off (``equipoise shock --json``)."""
-        mod = _module("shocks")
+        from ..risk.shocks import ShockRequest, shock
+
         partner = self.check_partner(partner)
         ds = tuple(as_list(domains) or ()) or None
         for d in ds or ():
@@ -310,18 +297,18 @@ class Context:
             from ..measures.exposure import domain_shares
 
             shares = self._cached(("domain_shares",), lambda: domain_shares(self.frame, self.focal))
-            req = mod.ShockRequest(focal=self.focal, partner=partner, domains=ds,
+            req = ShockRequest(focal=self.focal, partner=partner, domains=ds,
                                    intensity=intensity, loss_model=loss_model)
             graph = None
             try:
                 graph = self.corridor_graph()
-            except (Unavailable, EquipoiseError):
+            except EquipoiseError:
                 graph = None
             import warnings
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                res = mod.shock(shares, req, doctrine=self.doctrine, corridors=graph)
+                res = shock(shares, req, doctrine=self.doctrine, corridors=graph)
             out = res.to_dict()
             out["warnings"] = [str(w.message) for w in caught]
             return clean(out)
@@ -330,7 +317,6 @@ class Context:
 
     def shock_by_partner(self, partners: Iterable[str] | None = None) -> list[dict]:
         """Total and per-domain loss for a full cut-off (intensity 1) by each partner."""
-        _module("shocks")
         partners = list(partners) if partners is not None else self.partners()[:10]
         out = []
         for p in partners:
@@ -345,14 +331,15 @@ class Context:
     # -- Monte Carlo ---------------------------------------------------------------------------
     def montecarlo_json(self, **kwargs) -> dict:
         """Loss distribution, VaR and CVaR (``equipoise montecarlo --json``)."""
-        mod = _module("montecarlo")
         return self._cached(("montecarlo", tuple(sorted(kwargs.items()))),
-                            lambda: clean(_montecarlo(mod, self, **kwargs)))
+                            lambda: clean(_montecarlo(self, **kwargs)))
 
     # -- actions -------------------------------------------------------------------------------
     def action_examples(self) -> list[str]:
+        from ..doctrine.actions import example_actions
+
         try:
-            return list(_module("actions").example_actions())
+            return list(example_actions())
         except FileNotFoundError:
             return []
 
@@ -363,7 +350,8 @@ class Context:
         executed, and no path is taken from the client. With ``max_changes``, an action with more
         changes (flows, corridors, memberships, events and baseline removals together) is refused
         with :class:`TooManyChanges` before it is evaluated."""
-        mod = _module("actions")
+        from ..doctrine.actions import evaluate, parse_action
+
         if example is not None:
             names = self.action_examples()
             if example not in names:
@@ -375,7 +363,7 @@ class Context:
             name = f"{example}.toml"
         if text is None or not text.strip():
             raise InputError("no action given: upload an action TOML file or pick an example")
-        action = mod.parse_action(text, where=name)
+        action = parse_action(text, where=name)
         if action.focal and action.focal != self.focal:
             from ..errors import ActionError
 
@@ -390,7 +378,7 @@ class Context:
                                      "removals together) are evaluated per request")
 
         def run() -> dict:
-            ev = mod.evaluate(action, self.flows, doctrine=self.doctrine, focal=self.focal)
+            ev = evaluate(action, self.flows, doctrine=self.doctrine, focal=self.focal)
             return clean(ev.to_dict())
 
         import hashlib
@@ -403,7 +391,8 @@ class Context:
                        min_rollcalls: int = 10, poles: Iterable[str] | str | None = None) -> dict:
         """Alignment with each pole over time with bootstrap intervals, and equidistance
         (``equipoise align --json``; poles default to the doctrine's)."""
-        mod = _module("alignment")
+        from ..measures.alignment import alignment
+
         poles = tuple(as_list(poles) or self.doctrine.poles)
         for p in poles:
             self.check_partner(p)
@@ -424,10 +413,10 @@ class Context:
         def run() -> dict:
             from .. import context
 
-            res = mod.alignment(context.votes_source, focal=self.focal, poles=list(poles),
-                                start=start, end=end, by=by, measure=measure, reps=reps,
-                                seed=seed, min_rollcalls=min_rollcalls,
-                                idealpoints=context.idealpoints_source)
+            res = alignment(context.votes_source, focal=self.focal, poles=list(poles),
+                            start=start, end=end, by=by, measure=measure, reps=reps,
+                            seed=seed, min_rollcalls=min_rollcalls,
+                            idealpoints=context.idealpoints_source)
             out = res.to_dict()
             out["threshold"] = {"equidistance_spread": self.doctrine.thresholds.equidistance_spread}
             return clean(out)
@@ -436,13 +425,14 @@ class Context:
                              poles), run)
 
 
-def _montecarlo(mod, ctx: Context, *, runs: int = 20_000, seed: int = 0,
+def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
                 intensity: float = 1.0) -> dict:
     """``equipoise simulate --json`` for ``ctx`` (same request, shares, graph and doctrine as the
     CLI), plus a histogram of the scenario totals for the chart."""
     import numpy as np
 
     from ..measures.exposure import domain_shares
+    from ..risk.montecarlo import SimulationRequest, run_request
 
     runs = int(runs)
     if not 1_000 <= runs <= 200_000:
@@ -451,10 +441,10 @@ def _montecarlo(mod, ctx: Context, *, runs: int = 20_000, seed: int = 0,
     graph = None
     try:
         graph = ctx.corridor_graph()
-    except (Unavailable, EquipoiseError):
+    except EquipoiseError:
         graph = None
-    req = mod.SimulationRequest(focal=ctx.focal, runs=runs, seed=seed, intensity=intensity)
-    res = mod.run_request(shares, req, graph=graph, doctrine=ctx.doctrine)
+    req = SimulationRequest(focal=ctx.focal, runs=runs, seed=seed, intensity=intensity)
+    res = run_request(shares, req, graph=graph, doctrine=ctx.doctrine)
     out = res.to_dict()
     totals = np.asarray(res.totals, dtype=float)
     counts, edges = np.histogram(totals, bins=40, range=(0.0, max(float(totals.max()), 1e-9)))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from equipoise import reference
-from equipoise.doctrine.actions import Action, Applied, _apply_corridors, _apply_memberships
+from equipoise.doctrine.actions import Action, Applied
+from equipoise.doctrine.actions.apply import _apply_corridors, _apply_memberships
 from equipoise.errors import ActionError, InputError
 
 

@@ -60,18 +60,20 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import WarehouseError
 from .schema import SUMMARY_TABLES, TABLES, columns, ddl, sql_type
+
+if TYPE_CHECKING:  # pandas loads in the functions that use it (the screen's path needs none)
+    import pandas as pd
 
 __all__ = [
     "DDL",
     "FileReport",
     "IngestReport",
     "connect",
+    "connect_duckdb",
     "default_path",
     "ingest",
     "loads",
@@ -407,6 +409,7 @@ def _columns(spec: str) -> list[str]:
 
 def _insert(con, table: str, data: Any, load_id: int) -> int:
     """Insert a pandas or Arrow chunk into ``table`` in its DDL column order."""
+    import pandas as pd
     import pyarrow as pa
 
     cols = list(columns(table))
@@ -682,6 +685,8 @@ def _merge_duplicates(con, load_id: int) -> int:
 
 def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFrame:
     """The ``loads`` manifest: one row per loaded file (``all_loads``: replaced ones too)."""
+    import pandas as pd
+
     con = _raw_connect(_path(db), read_only=True)
     try:
         if not _exists(con, "loads"):
@@ -694,6 +699,8 @@ def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFr
 
 def table_counts(db: str | Path | None = None) -> pd.DataFrame:
     """Rows per canonical table (and per product-summary table)."""
+    import pandas as pd
+
     con = _raw_connect(_path(db), read_only=True)
     try:
         rows = []
@@ -709,6 +716,13 @@ def table_counts(db: str | Path | None = None) -> pd.DataFrame:
 def _exists(con, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                             [table]).fetchall()[0][0])
+
+
+def connect_duckdb(db: str | Path | None = None) -> Any:
+    """A plain read-only ``duckdb`` connection on the warehouse file (no Ibis), with the
+    clear open errors of :func:`connect`: for callers that run SQL or hand the connection to
+    a measure (``equipoise screen``)."""
+    return _raw_connect(_path(db), read_only=True)
 
 
 def connect(db: str | Path | None = None, *, read_only: bool = True, threads: int | None = None,

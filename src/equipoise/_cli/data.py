@@ -191,12 +191,23 @@ def screen(
     check_exports(csv, xlsx)
     reps = None if reporter.strip().lower() == "all" else as_list(reporter)
     th = parse_thresholds(thresholds)
-    target = data if data is not None else warehouse._path(db)
-    result = run_screen(target, year=year, reporters=reps, thresholds=th,
-                        persistence=not no_persistence, engine=engine, source=source,
-                        summaries=False if from_rows else None)
-    if parquet is not None:
-        result.records.to_parquet(parquet, index=False)
+    # the command opens the warehouse and hands the connection to the measure
+    wh = warehouse.connect_duckdb(db) if data is None else None
+    try:
+        result = run_screen(data if wh is None else wh, year=year, reporters=reps,
+                            thresholds=th, persistence=not no_persistence, engine=engine,
+                            source=source, summaries=False if from_rows else None,
+                            parquet=parquet)
+        _show_screen(result, json=json, parquet=parquet, limit=limit, domains=domains,
+                     csv=csv, xlsx=xlsx)
+    finally:
+        if wh is not None:
+            wh.close()
+
+
+def _show_screen(result, *, json: bool, parquet: Path | None, limit: int, domains: bool,
+                 csv: Path | None, xlsx: Path | None) -> None:
+    """The screen's notes, exports and table or JSON (the records load only when needed)."""
     for note in result.notes:
         from ._common import safe_text
 
@@ -221,13 +232,13 @@ def screen(
 
     con = console()
     con.print(esc(result.summary()))
-    crit = result.critical.sort_values("imports", ascending=False).head(limit)
-    t = Table(title=f"critical products ({len(result.critical):,}; largest {len(crit)})")
+    crit = result.top_critical(limit)
+    t = Table(title=f"critical products ({result.n_critical:,}; largest {len(crit)})")
     for c in ("reporter", "product", "import HHI", "world HHI", "M/X", "years", "top supplier",
               "top share"):
         t.add_column(c, justify="left" if c in ("reporter", "product", "top supplier")
                      else "right")
-    for r in crit.to_dict("records"):
+    for r in crit:
         t.add_row(esc(r["reporter"]), esc(r["product"]), f"{r['import_hhi']:.3f}",
                   f"{r['world_export_hhi']:.3f}", f"{r['import_export_ratio']:.3g}",
                   f"{r['years_met']}/{r['years_observed']}", esc(r["top_supplier"]),
@@ -245,4 +256,4 @@ def screen(
                        esc(", ".join(r["products"])))
         con.print(dt)
     if parquet is not None:
-        sys.stderr.write(f"wrote {len(result.records):,} records to {parquet}\n")
+        sys.stderr.write(f"wrote {result.n_products:,} records to {parquet}\n")

@@ -1,10 +1,16 @@
 """The product-level critical-dependency screen (CEPII GeoDep / European Commission method).
 
 Runs the engine-neutral Ibis expressions of :mod:`equipoise.measures.ibis_measures` on
-DuckDB (default: the warehouse file, or an in-memory table) or PySpark, and returns a
-:class:`ScreenResult` with the product records, the margins to every threshold, a
-sensitivity table (how many products are flagged at neighbouring thresholds) and a roll-up
+DuckDB (a DuckDB file or connection such as the warehouse, or an in-memory table) or PySpark,
+and returns a :class:`ScreenResult` with the product records, the margins to every threshold,
+a sensitivity table (how many products are flagged at neighbouring thresholds) and a roll-up
 of products into domains through the shipped HS -> domain map.
+
+On a DuckDB connection holding the per-year product summaries (the warehouse), the screen runs
+SQL that Ibis compiled once from the same expressions (:mod:`._screen_sql`, checked against a
+fresh compilation by the tests) and writes Parquet with DuckDB itself: no Ibis, no pandas until
+the records are asked for as a frame. The caller opens the warehouse and passes the connection
+(``equipoise screen`` does); this module never imports the warehouse.
 
 >>> import pandas as pd
 >>> from equipoise.measures.screen import screen
@@ -24,17 +30,19 @@ Lefebvre, K. & Wibaux, P. (2024), CEPII GeoDep; European Commission (2021) SWD(2
 from __future__ import annotations
 
 import math
+import re
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Sequence
+from itertools import count
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NoDataError, OptionError, WarehouseError
 from .ibis_measures import Thresholds, sensitivity_variants
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RECORD_FIELDS", "ScreenResult", "Thresholds", "domain_rollup", "screen",
            "sensitivity_table"]
@@ -46,7 +54,6 @@ RECORD_FIELDS = ("year", "reporter", "product", "domain", "import_hhi", "world_e
                  "n_suppliers", "import_hhi_margin", "world_export_hhi_margin", "ratio_margin")
 
 
-@dataclass
 class ScreenResult:
     """Result of :func:`screen`.
 
@@ -54,6 +61,8 @@ class ScreenResult:
     ----------
     records : DataFrame
         One row per (reporter, product) imported in ``year``, columns :data:`RECORD_FIELDS`.
+        From the DuckDB SQL path it is read from the connection on first use (the connection
+        must still be open then).
     sensitivity : DataFrame
         ``parameter, value, n_critical, current``: critical (reporter, product) pairs when one
         threshold moves and the others stay.
@@ -61,22 +70,76 @@ class ScreenResult:
     year : int
     persistence : bool
     engine : str
+    n_products, n_critical : int
+        Rows of ``records`` and critical ones (known without loading the records).
     """
 
-    records: pd.DataFrame
-    sensitivity: pd.DataFrame
-    thresholds: Thresholds
-    year: int
-    persistence: bool
-    engine: str
-    reporters: list[str] | None = None
-    timings: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    read_from: str = "rows"
+    def __init__(self, records: pd.DataFrame | None = None,
+                 sensitivity: pd.DataFrame | list[dict] | None = None, *,
+                 thresholds: Thresholds, year: int, persistence: bool, engine: str,
+                 reporters: list[str] | None = None, timings: dict | None = None,
+                 notes: list[str] | None = None, read_from: str = "rows",
+                 counts: tuple[int, int] | None = None,
+                 loader: Callable[[], pd.DataFrame] | None = None,
+                 top: Callable[[int], list[dict]] | None = None) -> None:
+        if records is None and loader is None:
+            raise ValueError("ScreenResult: expecting records or a loader")
+        self._records, self._loader, self._top = records, loader, top
+        self._sens = sensitivity
+        self.thresholds, self.year, self.persistence, self.engine = (thresholds, year,
+                                                                      persistence, engine)
+        self.reporters, self.read_from = reporters, read_from
+        self.timings = timings if timings is not None else {}
+        self.notes = notes if notes is not None else []
+        self._counts = counts
+
+    def __repr__(self) -> str:
+        return (f"ScreenResult(year={self.year}, engine={self.engine!r}, "
+                f"n_products={self.n_products}, n_critical={self.n_critical}, "
+                f"read_from={self.read_from!r})")
+
+    @property
+    def records(self) -> pd.DataFrame:
+        if self._records is None:
+            assert self._loader is not None
+            self._records = self._loader()
+        return self._records
+
+    @property
+    def sensitivity(self) -> pd.DataFrame:
+        import pandas as pd
+
+        if self._sens is None:
+            self._sens = pd.DataFrame(columns=["parameter", "value", "n_critical", "current"])
+        elif isinstance(self._sens, list):
+            self._sens = pd.DataFrame(self._sens) if self._sens else pd.DataFrame(
+                columns=["parameter", "value", "n_critical", "current"])
+        return self._sens
+
+    def _sensitivity_rows(self) -> list[dict]:
+        if isinstance(self._sens, list):
+            return self._sens
+        return [] if self._sens is None else self.sensitivity.to_dict("records")
+
+    @property
+    def n_products(self) -> int:
+        return self._counts[0] if self._counts is not None else len(self.records)
+
+    @property
+    def n_critical(self) -> int:
+        return self._counts[1] if self._counts is not None else len(self.critical)
 
     @property
     def critical(self) -> pd.DataFrame:
         return self.records[self.records["critical"].fillna(False).astype(bool)]
+
+    def top_critical(self, n: int) -> list[dict]:
+        """The ``n`` critical records with the largest imports (ties: reporter, product)."""
+        if self._records is None and self._top is not None:
+            return self._top(n)
+        crit = self.critical.sort_values(["imports", "reporter", "product"],
+                                         ascending=[False, True, True], kind="stable")
+        return crit.head(n).to_dict("records")
 
     def domains(self, hs_map: pd.DataFrame | None = None) -> pd.DataFrame:
         return domain_rollup(self.records, hs_map=hs_map)
@@ -91,8 +154,8 @@ class ScreenResult:
             "year": self.year, "engine": self.engine, "persistence": self.persistence,
             "thresholds": self.thresholds.to_dict(), "reporters": self.reporters,
             "read_from": self.read_from,
-            "n_products": len(self.records), "n_critical": len(self.critical),
-            "sensitivity": self.sensitivity.to_dict("records"), "notes": self.notes,
+            "n_products": self.n_products, "n_critical": self.n_critical,
+            "sensitivity": self._sensitivity_rows(), "notes": self.notes,
         }
         if records:
             d["records"] = self.to_records()
@@ -100,15 +163,15 @@ class ScreenResult:
 
     def summary(self) -> str:
         th = self.thresholds
-        lines = [f"Product screen {self.year} ({self.engine}): {len(self.records):,} "
-                 f"reporter-product pairs, {len(self.critical):,} critical",
+        lines = [f"Product screen {self.year} ({self.engine}): {self.n_products:,} "
+                 f"reporter-product pairs, {self.n_critical:,} critical",
                  f"  thresholds: import HHI > {th.import_hhi}, world-export HHI > "
                  f"{th.world_export_hhi}, imports/exports > {th.import_export_ratio}"
                  + (f", in >= {th.min_years} of {th.window} years" if self.persistence else "")]
-        for p, g in self.sensitivity.groupby("parameter", sort=False):
-            cells = ", ".join(f"{v:g}: {n:,}" for v, n in zip(g["value"], g["n_critical"],
-                                                              strict=True))
-            lines.append(f"  sensitivity {p}: {cells}")
+        groups: dict[str, list[str]] = {}
+        for r in self._sensitivity_rows():
+            groups.setdefault(r["parameter"], []).append(f"{r['value']:g}: {r['n_critical']:,}")
+        lines += [f"  sensitivity {p}: {', '.join(cells)}" for p, cells in groups.items()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -116,16 +179,25 @@ class ScreenResult:
         return self.summary()
 
 
+def sensitivity_rows(values: Sequence[Any], th: Thresholds, **kw) -> list[dict]:
+    """``parameter, value, n_critical, current`` per variant of :func:`sensitivity_variants`,
+    ``values`` being the counts ``n_0, n_1, ...`` of :func:`ibis_measures.sensitivity`."""
+    rows = []
+    for i, (param, value) in enumerate(sensitivity_variants(th, **kw)):
+        base = getattr(th, param)
+        current = abs(value - base) <= 1e-08 + 1e-05 * abs(base)  # numpy.isclose's test
+        rows.append({"parameter": param, "value": float(value),
+                     "n_critical": int(values[i]) if values[i] is not None else 0,
+                     "current": bool(current)})
+    return rows
+
+
 def sensitivity_table(row: pd.Series | dict, th: Thresholds, **kw) -> pd.DataFrame:
     """Long table from the one-row output of :func:`ibis_measures.sensitivity`."""
-    variants = sensitivity_variants(th, **kw)
-    rows = []
-    for i, ((param, value), _) in enumerate(variants.items()):
-        current = np.isclose(value, getattr(th, param))
-        rows.append({"parameter": param, "value": float(value),
-                     "n_critical": int(row[f"n_{i}"]) if row[f"n_{i}"] is not None else 0,
-                     "current": bool(current)})
-    return pd.DataFrame(rows)
+    import pandas as pd
+
+    n = len(sensitivity_variants(th, **kw))
+    return pd.DataFrame(sensitivity_rows([row[f"n_{i}"] for i in range(n)], th, **kw))
 
 
 def _hs_map() -> pd.DataFrame:
@@ -144,6 +216,9 @@ def domain_rollup(records: pd.DataFrame, *, hs_map: pd.DataFrame | None = None,
     domain's imports in critical products, ``critical`` (any product critical) and ``products``
     -- the critical HS6 codes behind the flag, largest imports first (at most ``cite``).
     """
+    import numpy as np
+    import pandas as pd
+
     hs = (hs_map if hs_map is not None else _hs_map()).copy()
     hs["hs_chapter"] = hs["hs_chapter"].astype(str).str.zfill(2)
     lookup = dict(zip(hs["hs_chapter"], hs["domain"], strict=True))
@@ -168,6 +243,9 @@ def domain_rollup(records: pd.DataFrame, *, hs_map: pd.DataFrame | None = None,
 
 def _normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A pandas ``trade_products`` frame with typed columns (quantity optional)."""
+    import numpy as np
+    import pandas as pd
+
     from ..errors import SchemaError
 
     need = ("year", "exporter", "importer", "product", "value")
@@ -186,10 +264,33 @@ def _normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _is_duckdb_connection(obj: Any) -> bool:
+    """A plain ``duckdb`` connection (not an Ibis backend), without importing duckdb."""
+    return type(obj).__module__.split(".")[0] in ("duckdb", "_duckdb") and hasattr(obj, "sql")
+
+
+def _open_duckdb_file(p: Path) -> Any:
+    """A read-only ``duckdb`` connection on a DuckDB file (e.g. the warehouse)."""
+    import duckdb
+
+    if not p.exists():
+        raise WarehouseError(f"warehouse {p} does not exist; load data first with "
+                             f"`equipoise ingest SOURCE PATH --db {p}`")
+    if p.is_dir():
+        raise WarehouseError(f"warehouse {p} is a folder, not a DuckDB file")
+    try:
+        return duckdb.connect(str(p), read_only=True)
+    except (duckdb.Error, OSError) as exc:
+        raise WarehouseError(f"cannot open warehouse {p} for the screen: {exc}") from exc
+
+
 def _table_from(data: Any, engine: str, con: Any | None,
                 tmpdir: list) -> tuple[Any, Any, bool]:
     """An Ibis table of trade_products on the requested engine, its backend, and whether it
-    is a DuckDB warehouse read in place (the only input that carries product summaries)."""
+    is a DuckDB database read in place (the only input that carries product summaries).
+    ``data`` may be a plain ``duckdb`` connection on such a database (the warehouse)."""
+    import pandas as pd
+
     from ..engine import _is_spark, connect, to_table
 
     if hasattr(data, "op") and hasattr(data, "schema"):  # already an Ibis table
@@ -197,46 +298,74 @@ def _table_from(data: Any, engine: str, con: Any | None,
     if isinstance(data, pd.DataFrame):
         con = con or connect(engine)
         return to_table(con, _normalise_frame(data), "trade_products"), con, False
-    p = Path(data)
-    if p.suffix in (".parquet", ".pq") or p.is_dir():
-        con = con or connect(engine)
-        return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
-    # a warehouse file
-    from .. import warehouse
-
+    if not _is_duckdb_connection(data):
+        p = Path(data)
+        if p.suffix in (".parquet", ".pq") or p.is_dir():
+            con = con or connect(engine)
+            return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
+        data = _open_duckdb_file(p)
     if not _is_spark(engine):
-        con = con or warehouse.connect(p)
+        import ibis
+
+        con = con or ibis.duckdb.from_connection(data)
         try:
             return con.table("trade_products"), con, True
         except Exception as exc:  # ibis raises backend-specific errors for a missing table
-            raise WarehouseError(f"warehouse {p} has no trade_products table; run "
-                                 f"`equipoise ingest baci FOLDER --db {p}` first") from exc
+            raise WarehouseError("the database has no trade_products table; run `equipoise "
+                                 "ingest baci FOLDER --db FILE` first") from exc
     # Spark cannot read DuckDB files: export the table to Parquet first
-    import duckdb
-
     d = tempfile.mkdtemp(prefix="equipoise-screen-")
     tmpdir.append(d)
-    raw = duckdb.connect(str(p), read_only=True)
-    try:
-        raw.execute(f"COPY (SELECT year, exporter, importer, product, value, quantity, source "
-                    f"FROM trade_products) TO '{d}/tp.parquet' (FORMAT parquet)").fetchall()
-    finally:
-        raw.close()
+    data.execute(f"COPY (SELECT year, exporter, importer, product, value, quantity, source "
+                 f"FROM trade_products) TO '{d}/tp.parquet' (FORMAT parquet)").fetchall()
     con = con or connect(engine)
     return con.read_parquet(f"{d}/tp.parquet"), con, False
+
+
+#: the tables in which a DuckDB warehouse keeps the screen's per-year sufficient statistics
+#: (:func:`ibis_measures.product_summary` and :func:`ibis_measures.world_summary` per source and
+#: year, built by the ingest), and the (source, year) pairs they hold
+SUMMARY_TABLES = ("trade_summary", "trade_world", "trade_summary_years")
+
+
+def _summaries_usable(raw: Any, years: Sequence[int], source: str | None) -> bool:
+    """Whether the database's product summaries can stand in for the raw rows of ``years``:
+    they exist, and no year holds two sources (their world-export HHI is not a sum of
+    per-source parts) unless ``source`` picks one. ``raw`` is a plain duckdb connection."""
+    have = raw.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [SUMMARY_TABLES[2]]).fetchall()[0][0]
+    if not have:
+        return False
+    per_year: dict[int, set[str]] = {}
+    for a, b in raw.execute(f"SELECT source, year FROM {SUMMARY_TABLES[2]}").fetchall():
+        if (source is None or a == source) and int(b) in set(years):
+            per_year.setdefault(int(b), set()).add(str(a))
+    return all(len(v) <= 1 for v in per_year.values())
+
+
+def _summaries_of(con: Any, source: str | None) -> Any:
+    """The summaries as :class:`~.ibis_measures.ProductSummaries` on an Ibis DuckDB backend."""
+    from .ibis_measures import ProductSummaries
+
+    p, w = con.table(SUMMARY_TABLES[0]), con.table(SUMMARY_TABLES[1])
+    if source is not None:
+        p, w = p.filter(p.source == source), w.filter(w.source == source)
+    return ProductSummaries(products=p, world=w)
 
 
 def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | None = None,
            thresholds: Thresholds | None = None, persistence: bool = True,
            sensitivity: bool = True, engine: str = "duckdb", con: Any | None = None,
-           source: str | None = None, summaries: bool | None = None) -> ScreenResult:
+           source: str | None = None, summaries: bool | None = None,
+           parquet: str | Path | None = None) -> ScreenResult:
     """Screen every (reporter, HS6 product) for critical dependency.
 
     Parameters
     ----------
     data
-        ``trade_products`` as an Ibis table, a pandas frame, a Parquet file/folder, or a
-        warehouse file (DuckDB).
+        ``trade_products`` as an Ibis table, a pandas frame, a Parquet file/folder, a DuckDB
+        file (e.g. the warehouse), or a plain ``duckdb`` connection on one (the caller keeps it
+        open while it uses the result's records).
     year
         The screened year; the latest in the data when None.
     reporters
@@ -255,19 +384,54 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
         Read a warehouse's per-year product summaries (built at ingest, ~1/10 of the rows;
         same results) instead of the raw rows: None uses them when the warehouse has them
         for every screened year, True requires them, False reads the raw rows.
+    parquet
+        Also write the records to this Parquet file (by DuckDB on the SQL path).
 
     Raises
     ------
     NoDataError
         The data hold no rows for the year or the reporters.
     """
-    import time
+    from ..engine import _is_spark
 
+    th = thresholds or Thresholds()
+    reps = [r.upper() for r in reporters] if reporters else None
+    owned = None
+    if not _is_spark(engine) and con is None and not hasattr(data, "op") \
+            and (_is_duckdb_connection(data) or _is_duckdb_file(data)):
+        raw = data if _is_duckdb_connection(data) else _open_duckdb_file(Path(data))
+        owned = None if raw is data else raw
+        fast = _screen_sql(raw, year=year, reporters=reps, th=th, persistence=persistence,
+                           sensitivity=sensitivity, source=source, summaries=summaries,
+                           parquet=parquet, eager=owned is not None)
+        if fast is not None:
+            if owned is not None:
+                owned.close()
+            return fast
+        data = raw
+    result = _screen_ibis(data, year=year, reps=reps, th=th, persistence=persistence,
+                          sensitivity=sensitivity, engine=engine, con=con, source=source,
+                          summaries=summaries)
+    if parquet is not None:
+        result.records.to_parquet(parquet, index=False)
+    return result
+
+
+def _is_duckdb_file(data: Any) -> bool:
+    if not isinstance(data, (str, Path)):
+        return False
+    p = Path(data)
+    return not (p.suffix in (".parquet", ".pq") or p.is_dir())
+
+
+def _screen_ibis(data: Any, *, year: int | None, reps: list[str] | None, th: Thresholds,
+                 persistence: bool, sensitivity: bool, engine: str, con: Any | None,
+                 source: str | None, summaries: bool | None) -> ScreenResult:
+    """:func:`screen` through the Ibis expressions (every engine and input)."""
     from ..engine import engine_name
     from .ibis_measures import screen_products
     from .ibis_measures import sensitivity as sensitivity_expr
 
-    th = thresholds or Thresholds()
     tmp: list = []
     t0 = time.perf_counter()
     try:
@@ -276,50 +440,36 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
             t = t.filter(t.source == source)
         if year is None:
             year = con.execute(t.year.max()) if con is not None else t.year.max().execute()
-            if year is None or (isinstance(year, float) and np.isnan(year)):
+            if year is None or (isinstance(year, float) and math.isnan(year)):
                 raise NoDataError("trade_products is empty: nothing to screen")
         year = int(year)
-        reps = [r.upper() for r in reporters] if reporters else None
         window = th.window if persistence else 1
         data_in, read_from = t, "rows"
-        if summaries is not False and in_warehouse:
-            from .. import warehouse
-
-            summ = warehouse.summaries(con, years=list(range(year - window + 1, year + 1)),
-                                       source=source)
-            if summ is not None:
-                data_in, read_from = summ, "summaries"
+        if summaries is not False and in_warehouse \
+                and _summaries_usable(con.con, range(year - window + 1, year + 1), source):
+            data_in, read_from = _summaries_of(con, source), "summaries"
         if summaries and read_from != "summaries":
-            raise OptionError("summaries=True: the data are not a warehouse with product "
-                              "summaries for these years (ingest into a warehouse, or pass "
-                              "one source when a year holds two)")
-        expr = screen_products(data_in, year=year, thresholds=th, reporters=reps,
-                               persistence=persistence)
+            raise OptionError(_NO_SUMMARIES)
+        expr = _records_expr(screen_products(data_in, year=year, thresholds=th, reporters=reps,
+                                             persistence=persistence))
         timings = {}
-        expr = _records_expr(expr)
         records = (con.to_pyarrow(expr) if con is not None else expr.to_pyarrow()).to_pandas()
         timings["screen"] = time.perf_counter() - t0
         if records.empty:
-            raise NoDataError(f"no imports in {year}"
-                              + (f" for {', '.join(reps)}" if reps else "")
-                              + "; check the year and the reporters (ISO3)")
-        sens = pd.DataFrame(columns=["parameter", "value", "n_critical", "current"])
+            raise NoDataError(_no_imports(year, reps))
+        sens = None
         if sensitivity:
             t1 = time.perf_counter()
             row = (con.execute(sensitivity_expr(data_in, year=year, thresholds=th,
                                                 reporters=reps, persistence=persistence))).iloc[0]
-            sens = sensitivity_table(row, th)
+            sens = sensitivity_rows([row[f"n_{i}"] for i in range(len(row))], th)
             timings["sensitivity"] = time.perf_counter() - t1
         records = _finish(records)
-        notes = []
-        seen = int(records["years_observed"].max())
-        if persistence and seen < th.min_years:
-            notes.append(f"the data hold at most {seen} of the {th.window} years {year - th.window + 1}"
-                         f"-{year}, so no product can meet the {th.min_years}-of-{th.window}-years "
-                         f"persistence rule; load earlier years or screen without persistence")
-        return ScreenResult(records=records, sensitivity=sens, thresholds=th, year=year,
-                            persistence=persistence, engine=engine_name(con) if con else engine,
-                            reporters=reps, timings=timings, notes=notes, read_from=read_from)
+        return ScreenResult(records, sens, thresholds=th, year=year, persistence=persistence,
+                            engine=engine_name(con) if con else engine, reporters=reps,
+                            timings=timings, read_from=read_from,
+                            notes=_notes(int(records["years_observed"].max()), year, th,
+                                         persistence))
     finally:
         import shutil
 
@@ -327,7 +477,245 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _records_expr(expr: Any) -> Any:
+_NO_SUMMARIES = ("summaries=True: the data are not a warehouse with product summaries for these "
+                 "years (ingest into a warehouse, or pass one source when a year holds two)")
+
+
+def _no_imports(year: int, reps: list[str] | None) -> str:
+    return (f"no imports in {year}" + (f" for {', '.join(reps)}" if reps else "")
+            + "; check the year and the reporters (ISO3)")
+
+
+def _notes(seen: int, year: int, th: Thresholds, persistence: bool) -> list[str]:
+    """The persistence note when the data hold too few years of the window."""
+    if persistence and seen < th.min_years:
+        return [f"the data hold at most {seen} of the {th.window} years {year - th.window + 1}"
+                f"-{year}, so no product can meet the {th.min_years}-of-{th.window}-years "
+                f"persistence rule; load earlier years or screen without persistence"]
+    return []
+
+
+# ------------------------------------------------------------------ the DuckDB SQL path
+#: The SQL of the screen on DuckDB summaries, compiled by Ibis from :func:`_records_expr` /
+#: :func:`ibis_measures.sensitivity` over tables named by the placeholders below, with
+#: sentinel inputs replaced by ``$name`` placeholders (see :func:`compile_sql`). The records
+#: query is wrapped in :data:`_RECORDS_WRAP` (column types as :func:`_finish` gives them, and
+#: the order).
+_PRODUCTS, _WORLD = "__equipoise_products__", "__equipoise_world__"
+#: Ibis schemas of the summary tables as the warehouse declares them (a test checks them)
+SUMMARY_SCHEMA = {"year": "int32", "reporter": "string", "product": "string",
+                  "imports": "float64", "imports_s2": "float64", "imports_max": "float64",
+                  "n_suppliers": "int64", "top_supplier": "string", "exports": "float64"}
+WORLD_SCHEMA = {"year": "int32", "product": "string", "world_exports": "float64",
+                "world_exports_s2": "float64"}
+# sentinel inputs: distinct numbers that appear nowhere else in the SQL
+_S_YEAR, _S_WINDOW, _S_MIN_YEARS = 7000, 500, 433
+_S_TH = {"import_hhi": 0.412345, "world_export_hhi": 0.234567, "import_export_ratio": 3.21}
+#: the shapes of the SQL: (kind, persistence, window > 1)
+SQL_SHAPES = {"records_window": ("records", True, True), "records_year": ("records", True, False),
+              "records_no_persistence": ("records", False, False),
+              "sensitivity_window": ("sensitivity", True, True),
+              "sensitivity_year": ("sensitivity", False, False)}
+_RECORDS_WRAP = (
+    'SELECT CAST("year" AS BIGINT) AS "year", "reporter", "product", "domain", "import_hhi", '
+    '"world_export_hhi", "import_export_ratio", COALESCE("conditions_met", FALSE) AS '
+    '"conditions_met", CAST("years_met" AS BIGINT) AS "years_met", CAST("years_observed" AS '
+    'BIGINT) AS "years_observed", "persistent", COALESCE("critical", FALSE) AS "critical", '
+    '"top_supplier", "top_share", "imports", "exports", CAST("n_suppliers" AS BIGINT) AS '
+    '"n_suppliers", "import_hhi_margin", "world_export_hhi_margin", "ratio_margin", '
+    '"world_exports" FROM ({sql}) ORDER BY "reporter", "product"')
+_TEMP = count()
+
+
+def _sentinel_inputs(shape: str) -> tuple[int, Thresholds, bool]:
+    _, persistence, window = SQL_SHAPES[shape]
+    th = Thresholds(**_S_TH, window=_S_WINDOW if window else 1,
+                    min_years=_S_MIN_YEARS if window else 1)
+    return _S_YEAR, th, persistence
+
+
+def compiled_sql(shape: str, year: int, th: Thresholds, persistence: bool, *,
+                 products: str = f'"{_PRODUCTS}"', world: str = f'"{_WORLD}"') -> str:
+    """What Ibis compiles (DuckDB dialect, not pretty) for one shape of the screen over the
+    placeholder tables: the reference the stored SQL is checked against."""
+    import ibis
+
+    from .ibis_measures import ProductSummaries, screen_products
+    from .ibis_measures import sensitivity as sensitivity_expr
+
+    summ = ProductSummaries(products=ibis.table(SUMMARY_SCHEMA, name=_PRODUCTS),
+                            world=ibis.table(WORLD_SCHEMA, name=_WORLD))
+    if SQL_SHAPES[shape][0] == "records":
+        expr = _records_expr(screen_products(summ, year=year, thresholds=th,
+                                             persistence=persistence), order=False)
+    else:
+        expr = sensitivity_expr(summ, year=year, thresholds=th, persistence=persistence)
+    sql = str(ibis.to_sql(expr, dialect="duckdb", pretty=False))
+    return sql.replace(f'"{_PRODUCTS}"', products).replace(f'"{_WORLD}"', world)
+
+
+def _number(x: float | int) -> str:
+    return repr(x) if isinstance(x, float) else str(int(x))
+
+
+def _sql_values(shape: str, year: int, th: Thresholds) -> dict[str, str]:
+    """The placeholder values of one shape's SQL, written as Ibis writes the literals."""
+    vals = {"year": str(year)}
+    if SQL_SHAPES[shape][2]:  # a window of years (else min_years is 1, written in the SQL)
+        vals["min_years"] = str(th.min_years)
+        vals["past_years"] = ", ".join(str(y) for y in range(year - th.window + 1, year))
+    vals.update({k: _number(getattr(th, k)) for k in _S_TH})
+    if SQL_SHAPES[shape][0] == "sensitivity":
+        for i, (_, v) in enumerate(sensitivity_variants(th)):
+            vals[f"v{i}"] = _number(v)
+    return vals
+
+
+def compile_sql() -> dict[str, str]:
+    """Compile every shape with the sentinel inputs and turn them into ``$name`` templates.
+
+    Raises AssertionError when a sentinel does not come back exactly (then the template
+    would be wrong): rendering the template with the sentinel values gives Ibis' SQL back.
+    """
+    from string import Template
+
+    out = {}
+    for shape in SQL_SHAPES:
+        year, th, persistence = _sentinel_inputs(shape)
+        sql = compiled_sql(shape, year, th, persistence, products="$products", world="$world")
+        assert "$" not in sql.replace("$products", "").replace("$world", ""), shape
+        vals = _sql_values(shape, year, th)
+        if "past_years" in vals:
+            assert vals["past_years"] in sql, shape
+            sql = sql.replace(vals["past_years"], "$past_years")
+        # longest texts first, each as a whole number (not inside another one or a string)
+        for name, text in sorted(vals.items(), key=lambda kv: -len(kv[1])):
+            if name != "past_years":
+                sql = re.sub(rf"(?<![\w.']){re.escape(text)}(?![\w.'])", f"${{{name}}}", sql)
+        for name, text in vals.items():
+            if name != "past_years":
+                assert text not in sql, (shape, name)
+        back = Template(sql).substitute(vals, products="$products", world="$world")
+        assert back == compiled_sql(shape, year, th, persistence, products="$products",
+                                    world="$world"), shape
+        out[shape] = sql
+    return out
+
+
+def write_sql_module(path: str | Path | None = None) -> Path:
+    """Regenerate :mod:`equipoise.measures._screen_sql` (after changing the expressions or
+    the HS -> domain map; ``tests/screen/test_sql_path.py`` says when)."""
+    target = Path(path) if path else Path(__file__).with_name("_screen_sql.py")
+    lines = ['"""The screen\'s SQL on DuckDB summaries, compiled by Ibis. GENERATED by',
+             '``equipoise.measures.screen.write_sql_module()``: do not edit; the tests check that',
+             'it equals a fresh compilation of the Ibis expressions."""', "", "SQL = {"]
+    for shape, sql in compile_sql().items():
+        lines.append(f"    {shape!r}: (")
+        lines += [f"        {sql[i:i + 84]!r}" for i in range(0, len(sql), 84)]
+        lines.append("    ),")
+    lines.append("}")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_applies(th: Thresholds, sensitivity: bool, reporters: list[str] | None,
+                 source: str | None) -> bool:
+    """Whether the stored SQL has the shape Ibis would compile for these inputs."""
+    values = [th.import_hhi, th.world_export_hhi, th.import_export_ratio]
+    if not all(math.isfinite(v) for v in values) or th.import_export_ratio <= 0:
+        return False  # ratio 0: Ibis writes a NULL margin (another shape)
+    if sensitivity and (len(sensitivity_variants(th)) != 15
+                        or any(round(v, 6) != v for v in values)):
+        return False  # clipped variants collapse; a base beyond 6 decimals is not its variant
+    texts = [*(reporters or []), *([source] if source is not None else [])]
+    return all(t.isprintable() for t in texts)
+
+
+def render_sql(shape: str, year: int, th: Thresholds, *, products: str = f'"{_PRODUCTS}"',
+               world: str = f'"{_WORLD}"') -> str:
+    """The stored SQL of ``shape`` for these inputs (equal to :func:`compiled_sql`)."""
+    from string import Template
+
+    from ._screen_sql import SQL
+
+    return Template(SQL[shape]).substitute(_sql_values(shape, year, th), products=products,
+                                           world=world)
+
+
+def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: Thresholds,
+                persistence: bool, sensitivity: bool, source: str | None,
+                summaries: bool | None, parquet: str | Path | None,
+                eager: bool) -> ScreenResult | None:
+    """The screen on a plain duckdb connection with the stored SQL; None when it does not
+    apply (no usable summaries, or inputs of another SQL shape): Ibis then does it."""
+    if summaries is False or not _sql_applies(th, sensitivity, reporters, source):
+        return None
+    t0 = time.perf_counter()
+    where = f" WHERE source = {_literal(source)}" if source is not None else ""
+    if year is None:
+        year = raw.execute(f"SELECT max(year) FROM trade_products{where}").fetchall()[0][0]
+        if year is None:
+            raise NoDataError("trade_products is empty: nothing to screen")
+    year = int(year)
+    window = th.window if persistence else 1
+    if not _summaries_usable(raw, range(year - window + 1, year + 1), source):
+        if summaries:
+            raise OptionError(_NO_SUMMARIES)
+        return None
+    products, world = f'"{SUMMARY_TABLES[0]}"', f'"{SUMMARY_TABLES[1]}"'
+    if source is not None or reporters:
+        conds = ([f'"source" = {_literal(source)}'] if source is not None else []) + (
+            [f'"reporter" IN ({", ".join(map(_literal, reporters))})'] if reporters else [])
+        products = f'(SELECT * FROM {products} WHERE {" AND ".join(conds)})'
+        if source is not None:
+            world = f'(SELECT * FROM {world} WHERE "source" = {_literal(source)})'
+    suffix = "window" if persistence and window > 1 else ("year" if persistence
+                                                          else "no_persistence")
+    sql = render_sql(f"records_{suffix}", year, th, products=products, world=world)
+    name = f"equipoise_screen_{next(_TEMP)}"
+    raw.execute(f'CREATE TEMP TABLE "{name}" AS {_RECORDS_WRAP.format(sql=sql)}').fetchall()
+    n, n_crit, seen = raw.execute(f'SELECT count(*), count_if("critical"), '
+                                  f'max("years_observed") FROM "{name}"').fetchall()[0]
+    if not n:
+        raw.execute(f'DROP TABLE "{name}"').fetchall()
+        raise NoDataError(_no_imports(year, reporters))
+    if parquet is not None:
+        raw.execute(f'COPY "{name}" TO {_literal(str(parquet))} (FORMAT parquet)').fetchall()
+    timings = {"screen": time.perf_counter() - t0}
+    sens = None
+    if sensitivity:
+        t1 = time.perf_counter()
+        shape = "sensitivity_window" if window > 1 else "sensitivity_year"
+        row = raw.execute(render_sql(shape, year, th, products=products,
+                                     world=world)).fetchall()[0]
+        sens = sensitivity_rows(row, th)
+        timings["sensitivity"] = time.perf_counter() - t1
+
+    def load() -> pd.DataFrame:
+        return _finish(raw.sql(f'SELECT * FROM "{name}"').to_arrow_table().to_pandas())
+
+    def top(k: int) -> list[dict]:
+        cur = raw.execute(f'SELECT * FROM "{name}" WHERE "critical" ORDER BY "imports" DESC, '
+                          f'"reporter", "product" LIMIT {int(k)}')
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    result = ScreenResult(None, sens, thresholds=th, year=year, persistence=persistence,
+                          engine="duckdb", reporters=reporters, timings=timings,
+                          notes=_notes(int(seen), year, th, persistence),
+                          read_from="summaries", counts=(int(n), int(n_crit)), loader=load,
+                          top=top)
+    if eager:  # the connection closes after this call: read the records now
+        result.records  # noqa: B018
+        raw.execute(f'DROP TABLE "{name}"').fetchall()
+    return result
+
+
+def _records_expr(expr: Any, *, order: bool = True) -> Any:
     """The records on the engine: the HS chapter -> domain map as a CASE over the product's
     first two digits, integer and boolean types, rows ordered by reporter and product, the
     :data:`RECORD_FIELDS` first. (Doing this on the engine rather than in pandas keeps the
@@ -345,7 +733,8 @@ def _records_expr(expr: Any) -> Any:
                     **{c: expr[c].cast("int64")
                        for c in ("years_met", "years_observed", "n_suppliers", "year")})
     rest = [c for c in r.columns if c not in RECORD_FIELDS]
-    return r.select(*RECORD_FIELDS, *rest).order_by(["reporter", "product"])
+    r = r.select(*RECORD_FIELDS, *rest)
+    return r.order_by(["reporter", "product"]) if order else r
 
 
 def _finish(records: pd.DataFrame) -> pd.DataFrame:

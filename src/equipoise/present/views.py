@@ -232,7 +232,7 @@ class Context:
                     continue
                 sinks = [k for k in str(s["sinks"]).split(";") if k]
                 res = analyse(g, s["source"], sinks, without=wo, contingencies=contingencies,
-                                  focal=self.focal)
+                              focal=self.focal)
                 out.append({"system": s["system"], "domain": s.get("domain") or None,
                             "description": s.get("description"), "unit": s.get("unit"),
                             **res.to_dict()})
@@ -305,7 +305,7 @@ class Context:
 
             shares = self._cached(("domain_shares",), lambda: domain_shares(self.frame, self.focal))
             req = ShockRequest(focal=self.focal, partner=partner, domains=ds,
-                                   intensity=intensity, loss_model=loss_model)
+                               intensity=intensity, loss_model=loss_model)
             graph = None
             try:
                 graph = self.corridor_graph()
@@ -418,9 +418,8 @@ class Context:
             raise OptionError(f"start {start} is after end {end}")
 
         def run() -> dict:
-            res = alignment(focal=self.focal, poles=list(poles), start=start,
-                                end=end, by=by, measure=measure, reps=reps, seed=seed,
-                                min_rollcalls=min_rollcalls)
+            res = alignment(focal=self.focal, poles=list(poles), start=start, end=end, by=by,
+                            measure=measure, reps=reps, seed=seed, min_rollcalls=min_rollcalls)
             out = res.to_dict()
             out["threshold"] = {"equidistance_spread": self.doctrine.thresholds.equidistance_spread}
             return clean(out)

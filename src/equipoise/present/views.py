@@ -225,7 +225,7 @@ class Context:
                     continue
                 sinks = [k for k in str(s["sinks"]).split(";") if k]
                 res = analyse(g, s["source"], sinks, without=wo, contingencies=contingencies,
-                                  focal=self.focal)
+                              focal=self.focal)
                 out.append({"system": s["system"], "domain": s.get("domain") or None,
                             "description": s.get("description"), "unit": s.get("unit"),
                             **res.to_dict()})
@@ -298,7 +298,7 @@ class Context:
 
             shares = self._cached(("domain_shares",), lambda: domain_shares(self.frame, self.focal))
             req = ShockRequest(focal=self.focal, partner=partner, domains=ds,
-                                   intensity=intensity, loss_model=loss_model)
+                               intensity=intensity, loss_model=loss_model)
             graph = None
             try:
                 graph = self.corridor_graph()

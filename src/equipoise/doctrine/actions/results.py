@@ -51,7 +51,7 @@ class State:
 
 @dataclass
 class Evaluation(RichSummary):
-    """Result of :func:`evaluate`: the state before and after an action, what improves, what
+    """Result of :func:`~equipoise.doctrine.actions.evaluate`: the state before and after an action, what improves, what
     worsens and which rules change state.
 
     ``to_dict()`` (``equipoise evaluate --json``) has ``action``, ``before`` and ``after``
@@ -156,7 +156,6 @@ class Evaluation(RichSummary):
             out.append(t2)
         out.extend(f"note: {n}" for n in self.notes)
         return out
-
 
     def _repr_html_(self) -> str:
         def rows(xs):

@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
             evaluations = [evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
                                     year=year) for x in actions]
         if the_plan is not None or evaluations:
-            attach(result, flows, plan=the_plan, evaluations=evaluations or ())
+            result = attach(result, flows, plan=the_plan, evaluations=evaluations or ())
         story = None
         if explain:
             from ..narrative import narrative

@@ -1187,10 +1187,9 @@ def _state(a, doctrine, *, corridors, memberships, events, eval_year, scenarios,
            sim_partners=(), sim_n: int = 0, seed: int = 0) -> State:
     from ..risk.shocks import ShockRequest, shock
     from .plan import portfolio_risk
-    from .rules import check_rules, membership_check
+    from .rules import membership_check
 
-    a.blocs = membership_check(doctrine, year=eval_year, memberships=memberships)
-    a.rules = check_rules(a)
+    a = a.with_blocs(membership_check(doctrine, year=eval_year, memberships=memberships))
     shares = _shares_frame(a)
     shocks = {}
     model = "max" if corridors is not None else "shares"
@@ -1311,7 +1310,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     -------
     Evaluation
     """
-    from ..assessment import assess
+    from .check import assess
     from .model import Doctrine, load_doctrine, with_focal
     from .plan import check_scenarios, default_scenarios
 

@@ -212,12 +212,27 @@ class DomainResult:
 class Check:
     """The doctrine's check carried by an assessment: the verdicts (``RuleResult``), the source
     rows behind each (rule name -> rows; empty without flows), and what ``assess --plan`` and
-    ``assess --action`` add to the output (a plan's and evaluations' ``to_dict()``)."""
+    ``assess --action`` add to the output (a plan's and evaluations' ``to_dict()``).
+
+    ``rows`` is the rows themselves or a function that gives them: they are looked up in the
+    flows when first asked for (``source_rows``), so that an assessment made only for its
+    verdicts (the plan's "rules after", an action's before and after) does not pay for them.
+    """
 
     rules: tuple = ()
-    source_rows: Mapping[str, list] = field(default_factory=dict)
+    rows: Callable[[], Mapping[str, list]] | Mapping[str, list] | None = field(
+        default=None, repr=False, compare=False)
     plan: Mapping | None = None
     evaluations: tuple = ()
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def source_rows(self) -> Mapping[str, list]:
+        """Rule name -> the canonical flow rows behind its verdict."""
+        if "rows" not in self._memo:
+            rows = self.rows() if callable(self.rows) else self.rows
+            self._memo["rows"] = {} if rows is None else rows
+        return self._memo["rows"]
 
     def outputs(self, focal: str, doctrine) -> dict:
         """The doctrine's part of ``Assessment.to_dict()``: ``check`` (as ``check --json``),

@@ -18,6 +18,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -209,7 +210,7 @@ def attach(assessment: Assessment, flows=None, *, plan=None, evaluations=()) -> 
     a = assessment
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if frame is not None and frame is not a.frame and a.check is not None:
-        a = replace(a, check=replace(a.check, source_rows=source_rows(a, a.rules, frame)))
+        a = replace(a, check=replace(a.check, rows=partial(source_rows, a, a.rules, frame)))
     return a.with_outputs(plan=None if plan is None else plan.to_dict(),
                           evaluations=[e.to_dict() for e in evaluations])
 
@@ -244,12 +245,13 @@ def source_rows(a, rules, frame: pd.DataFrame) -> dict[str, list[dict]]:
 def check_rules_of(a: Assessment) -> Check:
     """The rule check of an assessment: every registered rule's verdict
     (:func:`equipoise.doctrine.rules.check_rules`) and the rows behind each, from the flows
-    the assessment was computed from. The checker :func:`assess` gives the builder."""
+    the assessment was computed from (looked up when first asked for). The checker
+    :func:`assess` gives the builder."""
     from .rules import check_rules
 
     rules = tuple(check_rules(a))
-    rows = source_rows(a, rules, a.frame) if a.frame is not None else {}
-    return Check(rules=rules, source_rows=rows)
+    return Check(rules=rules, rows=None if a.frame is None
+                 else partial(source_rows, a, rules, a.frame))
 
 
 def check_assessment(a: Assessment, frame: pd.DataFrame | None = None) -> DoctrineCheck:

@@ -70,7 +70,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
     if the_plan is not None or evaluations:
         from .doctrine.check import attach
 
-        attach(result, flows, plan=the_plan, evaluations=evaluations)
+        result = attach(result, flows, plan=the_plan, evaluations=evaluations)
     story = None
     if narrative:
         from .narrative import narrative as tell

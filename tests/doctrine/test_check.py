@@ -94,8 +94,9 @@ def test_attach_puts_check_and_plan_in_assessment_output(mng_flows, mng_doctrine
 
     a = eq.assess(mng_flows, doctrine=mng_doctrine)
     p = eq.plan(assessment=a, n_scenarios=100)
-    attach(a, mng_flows, plan=p)
-    d = json.loads(json.dumps(a.to_dict(), default=str))
+    b = attach(a, mng_flows, plan=p)
+    assert "plan" not in a.to_dict()["doctrine"]  # a new assessment; the one given is kept
+    d = json.loads(json.dumps(b.to_dict(), default=str))
     assert {"check", "plan"} <= set(d["doctrine"])
     assert d["doctrine"]["plan"]["cvar_after"] <= d["doctrine"]["plan"]["cvar_before"] + 1e-12
     names = [r["name"] for r in d["doctrine"]["check"]["rules"]]

@@ -4,21 +4,31 @@ The rules themselves live in :mod:`equipoise.doctrine.rules`; this module runs t
 assessment and attaches to each rule the evidence behind it: the numbers the rule compared and
 the canonical flow rows (file, line, year, partner, indicator, value, unit, source) that produced
 those numbers, so every margin can be traced back to a published figure.
+
+:func:`assess` is the one function that builds an assessment and checks it: it resolves the
+doctrine, measures the flows (:func:`equipoise.scorecard.build`, which takes what it needs of
+the doctrine as plain data, :class:`~equipoise.scorecard.Basis`) and hands the builder the rule
+check (:func:`check_rules_of`), so that every new assessment made from it
+(``with_shares``, ``with_flows``, ``with_blocs``) is checked the same way.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from .. import reference
 from .._results import RichSummary
+from ..scorecard import Assessment, Basis, Check, build, check_payload
 
-__all__ = ["DoctrineCheck", "attach", "check", "check_assessment", "rule_source_rows"]
+__all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
+           "check_rules_of", "rule_source_rows", "source_rows"]
 
 ROW_COLUMNS = ("file", "line", "year", "partner", "indicator", "product", "value", "unit",
                "source")
@@ -133,20 +143,7 @@ class DoctrineCheck(RichSummary):
     def to_dict(self) -> dict:
         """``equipoise check --json``: ``rules`` is a list of records with ``name``, ``passed``,
         ``margin`` and ``evidence`` (plus value, threshold and description)."""
-        return {
-            "focal": self.focal,
-            "doctrine": {"name": self.doctrine.name, "source": self.doctrine.source,
-                         "poles": self.doctrine.poles, "roles": self.doctrine.roles,
-                         "thresholds": self.doctrine.thresholds.model_dump()},
-            "passed": sum(r.passed for r in self.rules),
-            "failed": sum(not r.passed for r in self.rules),
-            "rules": [{"name": r.name, "passed": r.passed, "margin": r.margin,
-                       "value": r.value, "threshold": r.threshold,
-                       "description": r.description,
-                       "evidence": {**r.evidence,
-                                    "source_rows": self.source_rows.get(r.name, [])}}
-                      for r in self.rules],
-        }
+        return check_payload(self.focal, self.doctrine, self.rules, self.source_rows)
 
     def renderables(self) -> list:
         from rich.table import Table
@@ -202,21 +199,20 @@ def _short(v: Any) -> str:
     return s if len(s) <= 50 else s[:47] + "..."
 
 
-def attach(assessment, flows=None, *, plan=None, evaluations=()) -> Any:
-    """Put the doctrine check (with source rows), a plan and action evaluations into an
-    assessment's output: ``assessment.to_dict()["doctrine"]`` then holds ``check``, ``plan``
-    and ``evaluations`` (what ``equipoise assess --json`` prints once it passes them).
+def attach(assessment: Assessment, flows=None, *, plan=None, evaluations=()) -> Assessment:
+    """A new assessment whose output also holds a plan and action evaluations:
+    ``to_dict()["doctrine"]`` then holds ``check``, ``plan`` and ``evaluations`` (what
+    ``equipoise assess --json`` prints once it passes them). With ``flows`` other than those
+    the assessment was computed from, the check's source rows are taken from ``flows``.
 
-    Returns the same assessment.
+    Returns a new assessment (the one given is left as it is).
     """
+    a = assessment
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
-    out = {"check": check_assessment(assessment, frame).to_dict()}
-    if plan is not None:
-        out["plan"] = plan.to_dict()
-    if evaluations:
-        out["evaluations"] = [e.to_dict() for e in evaluations]
-    assessment.extras["doctrine"] = out
-    return assessment
+    if frame is not None and frame is not a.frame and a.check is not None:
+        a = replace(a, check=replace(a.check, rows=partial(source_rows, a, a.rules, frame)))
+    return a.with_outputs(plan=None if plan is None else plan.to_dict(),
+                          evaluations=[e.to_dict() for e in evaluations])
 
 
 def _domain_rows(a, frame: pd.DataFrame, r, cache: dict) -> list[dict]:
@@ -231,20 +227,109 @@ def _domain_rows(a, frame: pd.DataFrame, r, cache: dict) -> list[dict]:
     return recs
 
 
-def check_assessment(a, frame: pd.DataFrame | None = None) -> DoctrineCheck:
-    """A :class:`DoctrineCheck` from an existing assessment (its rules, with source rows from
-    ``frame``, the flows it was computed from)."""
+def source_rows(a, rules, frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Rule name -> the canonical rows of ``frame`` behind each verdict of ``rules`` (the
+    rule's own :meth:`~equipoise.doctrine.rules.Rule.source_rows`, else the rows of the domains
+    the verdict is about)."""
     from . import rules as registry
 
     rows: dict[str, list[dict]] = {}
-    if frame is not None:
-        cache: dict[str, list[dict]] = {}
-        for r in a.rules:
-            rule = registry.get(r.kind)
-            own = None if rule is None else rule.source_rows(a, frame, r)
-            rows[r.name] = own if own is not None else _domain_rows(a, frame, r, cache)
+    cache: dict[str, list[dict]] = {}
+    for r in rules:
+        rule = registry.get(r.kind)
+        own = None if rule is None else rule.source_rows(a, frame, r)
+        rows[r.name] = own if own is not None else _domain_rows(a, frame, r, cache)
+    return rows
+
+
+def check_rules_of(a: Assessment) -> Check:
+    """The rule check of an assessment: every registered rule's verdict
+    (:func:`equipoise.doctrine.rules.check_rules`) and the rows behind each, from the flows
+    the assessment was computed from (looked up when first asked for). The checker
+    :func:`assess` gives the builder."""
+    from .rules import check_rules
+
+    rules = tuple(check_rules(a))
+    return Check(rules=rules, rows=None if a.frame is None
+                 else partial(source_rows, a, rules, a.frame))
+
+
+def check_assessment(a: Assessment, frame: pd.DataFrame | None = None) -> DoctrineCheck:
+    """A :class:`DoctrineCheck` from an existing assessment (its rules, with source rows from
+    ``frame``, the flows it was computed from; none without ``frame``)."""
+    if frame is None:
+        rows: dict = {}
+    elif frame is a.frame and a.check is not None:
+        rows = dict(a.check.source_rows)
+    else:
+        rows = source_rows(a, a.rules, frame)
     return DoctrineCheck(focal=a.focal, doctrine=a.doctrine, rules=list(a.rules),
                          source_rows=rows, assessment=a)
+
+
+def basis_of(doctrine) -> Basis:
+    """What the measures need of ``doctrine``, as plain data."""
+    t = doctrine.thresholds
+    known = [*reference.load("domains")["domain"], *doctrine.domains.substitutability]
+    return Basis(focal=doctrine.focal, poles=tuple(doctrine.poles),
+                 functional=tuple(doctrine.domains.functional),
+                 substitutability={d: doctrine.substitutability(d) for d in known},
+                 critical_share=t.critical_share, low_substitutability=t.low_substitutability,
+                 hhi=t.hhi, squeeze_share=t.squeeze_share)
+
+
+def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
+           weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
+           events=None, idealpoints=None) -> Assessment:
+    """Assess a focal state's relations against its doctrine of functional balance.
+
+    Parameters
+    ----------
+    flows
+        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame; the embedded default
+        (Kazakhstan) when None.
+    focal
+        ISO3 code; the doctrine's focal state when None.
+    year
+        One year for every domain; None uses each domain's latest year with data (stated in
+        ``notes``).
+    doctrine
+        A :class:`~equipoise.doctrine.model.Doctrine`, a path to a TOML file, or None for the
+        shipped default (applied to ``focal`` if another state is given).
+    weights
+        Indicator weights overriding the indicators table.
+    votes
+        UN General Assembly roll calls (a file or folder in the unvotes or Voeten layout, or a
+        ``VoteSet``). With them, equidistance is computed from the roll calls with bootstrap
+        intervals (:func:`equipoise.measures.alignment.assessment_equidistance`); without them,
+        from the ``political.unga.agreement`` rows of the flows.
+    engagement, events
+        Add the engagement balance across poles (visits, agreements, agreement value) from
+        ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
+        where one exists).
+
+    Returns
+    -------
+    Assessment
+        Immutable; ``with_shares``, ``with_flows`` and ``with_blocs`` give new ones, checked
+        again.
+    """
+    from .model import Doctrine, load_doctrine
+    from .rules import membership_check
+
+    if doctrine is None or not isinstance(doctrine, Doctrine):
+        doctrine = load_doctrine(doctrine, focal=focal)
+    elif focal is not None and focal != doctrine.focal:
+        doctrine = doctrine.model_copy(update={"focal": focal})
+    if flows is None:
+        from ..datasets import load_default
+
+        flows = load_default(doctrine.focal)
+    frame = flows.data if hasattr(flows, "data") else flows
+    return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
+                 votes=votes, engagement=engagement, events=events,
+                 blocs=membership_check(doctrine), checker=check_rules_of,
+                 idealpoints=idealpoints)
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
@@ -278,8 +363,6 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     / CEPII GeoDep 0.4), roles, convergence (most domains led by one pole), squeeze, Kuik's
     fallback (viable partners per critical domain), equidistance, predictability and no camp.
     """
-    from ..assessment import assess
-
     if flows is None and assessment is None:
         from ..datasets import load_default
         from .model import Doctrine, load_doctrine

@@ -65,17 +65,11 @@ def _simulation(a, doctrine, corridors, partners: list[str], n: int, seed: int) 
 
 
 def _with_blocs(a, doctrine, *, year, memberships):
-    """``a`` with the blocs of this side's memberships and the doctrine rules checked on them.
+    """A new assessment: ``a`` with the blocs of this side's memberships, its rules re-checked
+    (:meth:`~equipoise.scorecard.Assessment.with_blocs`)."""
+    from ..rules import membership_check
 
-    TODO(with_blocs): this writes into the assessment (``a.blocs``, then ``a.rules``); once
-    :class:`~equipoise.assessment.Assessment` is immutable, return ``a.with_blocs(...)`` here
-    instead (the only place the evaluation changes an assessment).
-    """
-    from ..rules import check_rules, membership_check
-
-    a.blocs = membership_check(doctrine, year=year, memberships=memberships)
-    a.rules = check_rules(a)
-    return a
+    return a.with_blocs(membership_check(doctrine, year=year, memberships=memberships))
 
 
 def _shocks(shares: pd.DataFrame, doctrine, corridors) -> dict:
@@ -304,7 +298,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     # apply_action and remove_baseline are read from the package at call time, so that what
     # equipoise.doctrine.actions exposes is what runs (the oracle test swaps in the former
     # application there)
-    from ...assessment import assess
+    from ..check import assess
     from ..plan import check_scenarios
     from . import apply_action, remove_baseline
 

@@ -25,9 +25,9 @@ __all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Thre
            "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
            "register", "registered", "threshold_spec", "unregister"]
 
-#: What a rule may read from an assessment: the plan's "rules after" recomputes ``domains`` and
-#: ``distinctness`` from the planned shares and keeps the rest (none of it moves with shares). A
-#: rule reading anything else must first be taught to the plan (``plan._planned_rules``).
+#: What a rule may read from an assessment: the plan's "rules after" (``Assessment.with_shares``)
+#: recomputes ``domains`` and ``distinctness`` from the planned shares and keeps the rest (none of
+#: it moves with shares). A rule reading anything else must first be taught to ``with_shares``.
 READABLE = frozenset({"domains", "distinctness", "equidistance", "predictability", "blocs",
                       "doctrine"})
 

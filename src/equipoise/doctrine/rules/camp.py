@@ -15,7 +15,7 @@ class NoCamp(Rule):
     reads = ("blocs", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult:
-        camp = a.blocs
+        camp = dict(a.blocs)  # the record's dict shape, as the evidence
         return RuleResult(
             self.kind, not camp["violations"], 0.0 - len(camp["violations"]),
             camp["violations"], a.doctrine.memberships.forbidden_kinds,

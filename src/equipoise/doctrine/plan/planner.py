@@ -1,0 +1,219 @@
+"""The plan's front door: from an assessment and a request to the program's inputs
+(current shares, capacities, each wanted rule's plan input), the solve, and the
+:class:`~equipoise.doctrine.plan.model.Plan` with the rules after (the assessment
+``with_shares`` the targets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ... import reference
+from ...errors import OptionError
+from .. import rules as _rules
+from ..rules import PlanContext
+from .constraints import explain
+from .lp import cvar, solve_cvar_plan
+from .model import Constraint, Plan, PlanRequest, Scenarios
+from .scenarios import default_scenarios
+
+__all__ = ["plan", "portfolio_risk"]
+
+
+def _wanted(req: PlanRequest, rule) -> bool:
+    """Whether ``rule``'s plan rows go into the program: its PlanRequest flag (``roles``,
+    ``critical_share``, ``keep_viable``, ``no_squeeze``) and not listed in ``without``."""
+    flag = getattr(req, rule.plan_toggle) if rule.plan_toggle else True
+    return bool(flag) and rule.plan_kind not in req.without
+
+
+def _plan_domains(a, doctrine, domains) -> list[str]:
+    want = domains or [d for d in a.domains if d in doctrine.domains.critical
+                       or d in doctrine.domains.functional]
+    bad = [d for d in want if d not in a.domains]
+    if bad:
+        raise OptionError(f"domains {bad} have no data; domains with data: {sorted(a.domains)}")
+    return list(want)
+
+
+def _codes_of(pole: str, present: list[str], year: int) -> list[str]:
+    codes = {pole}
+    if reference.is_group(pole):
+        codes |= set(reference.expand_group(pole, year))
+    return [c for c in present if c in codes]
+
+
+def portfolio_risk(a, scenarios: Scenarios, *, alpha: float = 0.95,
+                   domains: list[str] | None = None) -> dict:
+    """VaR and CVaR of the shares-model loss of assessment ``a`` over ``scenarios``."""
+    doctrine = a.doctrine
+    ds = _plan_domains(a, doctrine, domains)
+    if not ds:
+        return {}
+    wsum = sum(doctrine.weight(d) for d in ds) or 1.0
+    loss = np.zeros(scenarios.n)
+    for d in ds:
+        r = a.domains[d]
+        codes = list(r.shares)
+        D = scenarios.for_codes(codes, r.year)
+        k = doctrine.weight(d) / wsum * (1 - doctrine.substitutability(d))
+        loss += k * (D @ np.array([r.shares[c] for c in codes]))
+    var, cv = cvar(loss, alpha)
+    return {"alpha": alpha, "var": var, "cvar": cv, "mean": float(loss.mean()),
+            "scenarios": scenarios.n, "domains": ds}
+
+
+def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+         horizon: int = 5, max_shift: float = 0.05, capacity: float | None = None,
+         capacities: dict[tuple[str, str], float] | None = None, alpha: float = 0.95,
+         n_scenarios: int = 2000, seed: int = 0, domains: list[str] | None = None,
+         roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
+         no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
+         assessment=None, without: tuple[str, ...] = ()) -> Plan:
+    """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
+
+    Parameters
+    ----------
+    flows, doctrine, focal, year
+        As in :func:`equipoise.assess`.
+    horizon
+        Years over which the shares can move (default 5).
+    max_shift
+        Share of a domain that can move per year, in total variation (default 0.05): the budget
+        is ``min(1, max_shift * horizon)``.
+    capacity
+        How much any one partner's share may grow over the horizon (default half the budget);
+        ``capacities`` overrides it per ``(domain, partner)`` with an absolute cap.
+    alpha
+        CVaR level (default 0.95).
+    n_scenarios, seed, scenarios
+        Monte Carlo scenarios (or an explicit :class:`Scenarios`).
+    domains
+        Domains to plan (default: the doctrine's critical and functional domains with data).
+    roles, critical_share, keep_viable, no_squeeze
+        Include these doctrine constraints (applied when feasible, see the module docstring).
+    without
+        Plan kinds of other registered rules to leave out
+        (:func:`equipoise.doctrine.rules.plan_rules`).
+    strict
+        Raise :class:`~equipoise.errors.InfeasiblePlanError` rather than relax a doctrine
+        constraint.
+
+    Returns
+    -------
+    Plan
+
+    References
+    ----------
+    Rockafellar, R.T. & Uryasev, S. (2000). Optimization of conditional value-at-risk. Journal
+    of Risk 2(3), 21-41. Chinneck, J.W. & Dravnieks, E.W. (1991). Locating minimal infeasible
+    constraint sets in linear programs. ORSA Journal on Computing 3(2), 157-168.
+    """
+    req = PlanRequest(horizon=int(horizon), max_shift=float(max_shift), capacity=capacity,
+                      capacities=tuple(sorted((d, p, float(v)) for (d, p), v in
+                                              (capacities or {}).items())),
+                      alpha=float(alpha), scenarios=int(n_scenarios), seed=int(seed),
+                      domains=tuple(domains) if domains else None, roles=roles,
+                      critical_share=critical_share, keep_viable=keep_viable,
+                      no_squeeze=no_squeeze, strict=strict, without=tuple(without))
+    if assessment is None:
+        assessment = _assessment(flows, doctrine, focal, year)
+    return plan_request(assessment, req, scenarios=scenarios)
+
+
+def _assessment(flows, doctrine, focal, year):
+    """The assessment to plan from, as :func:`equipoise.assess` makes it."""
+    from ..check import assess
+    from ..model import Doctrine, load_doctrine, with_focal
+
+    if not isinstance(doctrine, Doctrine):
+        doctrine = load_doctrine(doctrine, focal=focal)
+    elif focal and focal != doctrine.focal:
+        doctrine = with_focal(doctrine, focal)
+    if flows is None:
+        from ...datasets import load_default
+
+        flows = load_default(doctrine.focal)
+    return assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine)
+
+
+def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None) -> Plan:
+    """The plan of assessment ``a`` for request ``req`` (see :func:`plan`)."""
+    doctrine = a.doctrine
+    ds = _plan_domains(a, doctrine, list(req.domains) if req.domains else None)
+    if not ds:
+        raise OptionError(f"{a.focal}: no domain with data to plan")
+    B = req.budget
+    x0 = _current_shares(a, ds)
+    partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
+                      key=lambda p: -max(x0[d].get(p, 0.0) for d in ds))
+    if scenarios is None:
+        scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
+                                      horizon=req.horizon)
+    disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
+    caps = _capacities(x0, B / 2 if req.capacity is None else req.capacity, req.capacities)
+    ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
+    specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
+    sol = solve_cvar_plan(
+        x0, disruption, weights={d: doctrine.weight(d) for d in ds},
+        substitutability={d: doctrine.substitutability(d) for d in ds}, budget=B,
+        capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
+    return _result(a, req, ds, x0, caps, sol, scenarios)
+
+
+def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
+            scenarios: Scenarios) -> Plan:
+    """The :class:`Plan` of a solved program: shifts, VaR and CVaR before and after, binding
+    rows explained, and the rules after (the assessment ``with_shares`` the targets)."""
+    doctrine = a.doctrine
+    recs = [{"domain": d, "partner": p, "current": s0, "target": sol["x"][d][p],
+             "shift": sol["x"][d][p] - s0, "capacity": caps[d][p]}
+            for d in ds for p, s0 in x0[d].items()]
+    var0, cvar0 = cvar(sol["losses_before"], req.alpha)
+    var1, cvar1 = cvar(sol["losses"], req.alpha)
+    binding = sorted((Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
+                                 explain(r, slack, m))
+                      for r, slack, m in sol["rows"]
+                      if abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)),
+                     key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
+    after = a.with_shares({d: {p: v for p, v in sol["x"][d].items() if v > 1e-9}
+                           for d in ds}).rules
+    return Plan(focal=a.focal, request=req, status=sol["status"], shifts=pd.DataFrame(recs),
+                cvar_before=cvar0, cvar_after=cvar1, var_before=var0, var_after=var1,
+                binding=binding, conflicts=sol["conflicts"], relaxed=sol["relaxed"],
+                conflict_reasons=sol["conflict_reasons"],
+                rules_before=list(a.rules), rules_after=list(after), scenarios=scenarios,
+                solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
+                domains={d: {"year": a.domains[d].year, "weight": doctrine.weight(d),
+                             "substitutability": doctrine.substitutability(d)} for d in ds})
+
+
+def _current_shares(a, ds: list[str]) -> dict[str, dict[str, float]]:
+    """Domain -> partner -> current share: the partners with a share, every pole not already
+    present through its members (at 0) and ``OTH``."""
+    x0: dict[str, dict[str, float]] = {}
+    for d in ds:
+        r = a.domains[d]
+        sh = dict(r.shares)
+        for p in a.doctrine.poles:
+            if not _codes_of(p, list(sh), r.year):
+                sh.setdefault(p, 0.0)
+        sh.setdefault("OTH", 0.0)
+        x0[d] = sh
+    return x0
+
+
+def _capacities(x0: dict, cap_step: float, given) -> dict[str, dict[str, float]]:
+    """Each partner's cap: its share plus ``cap_step`` (at most 1; OTH cannot grow), then the
+    ``(domain, partner, cap)`` overrides, each of a planned domain and partner."""
+    ds = list(x0)
+    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
+            for d in ds}
+    for d, p, v in given:
+        if d not in caps or p not in caps[d]:
+            known = sorted(caps[d]) if d in caps else []
+            raise OptionError(f"capacity for {d}:{p}: not a planned domain and partner; "
+                              f"domains planned: {ds}" + (f"; partners in {d}: {known}"
+                                                          if known else ""))
+        caps[d][p] = float(v)
+    return caps

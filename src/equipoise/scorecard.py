@@ -1,0 +1,740 @@
+"""The typed, immutable assessment of one focal state and the measuring that builds it.
+
+An :class:`Assessment` is a frozen record: per-domain results (:class:`DomainResult`),
+functional distinctness (:class:`Distinctness`), equidistance (:class:`Equidistance`),
+predictability, bloc memberships (:class:`Blocs`), the engagement balance
+(:class:`Engagement`) and the doctrine's check (:class:`Check`). It is built once, by
+:func:`build`; :meth:`Assessment.with_shares`, :meth:`Assessment.with_flows` and
+:meth:`Assessment.with_blocs` return a *new* assessment with everything that depends on the
+change recomputed by the same functions, the rule check included.
+
+This module knows nothing of the doctrine package: what the measures need of a doctrine comes
+as plain data (:class:`Basis`), and the rule check as a function given by the caller
+(``checker``, :func:`equipoise.doctrine.check.assess` passes the registry's). The front door
+that loads a doctrine, measures and checks is :func:`equipoise.assess`
+(:func:`equipoise.doctrine.check.assess`).
+
+The records read like the dicts they replace (``a.distinctness["leaders"]``,
+``a.equidistance.get("spread")``): their mapping view is exactly their ``to_dict()``, the shape
+``equipoise assess --json`` prints.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import reference
+from ._results import RichSummary
+from .measures.concentration import effective_partners, hhi, hhi_normalised
+
+__all__ = ["EVIDENCE_SAMPLE", "Assessment", "Basis", "Blocs", "Check", "Distinctness",
+           "DomainResult", "Engagement", "Equidistance", "build", "check_payload",
+           "display_path", "reference_evidence"]
+
+COMPOSITE = "(domain composite)"
+
+
+# --------------------------------------------------------------------------- records
+
+class _Record(Mapping):
+    """A frozen record read like the dict it replaces: ``r[key]``, ``r.get(key)`` and
+    ``r.items()`` give what ``r.to_dict()`` gives; attributes give the typed fields."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict:  # pragma: no cover - each record defines it
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __iter__(self):
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
+
+
+class _Open(_Record):
+    """A record made from a dict whose keys vary with the source (the flows or the roll calls,
+    the shipped tables or none): the known keys are typed fields, the others are in ``more``;
+    ``order`` keeps the keys in the order given (None: every typed field that is not None)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls, d: Mapping | None):
+        if d is None:
+            return None
+        if isinstance(d, cls):
+            return d
+        names = {f.name for f in fields(cls)} - {"order", "more"}
+        return cls(**{k: v for k, v in d.items() if k in names}, order=tuple(d),
+                   more={k: v for k, v in d.items() if k not in names})
+
+    def to_dict(self) -> dict:
+        more = self.more  # type: ignore[attr-defined]
+        order = self.order  # type: ignore[attr-defined]
+        if order is None:
+            order = [f.name for f in fields(self) if f.name not in ("order", "more")
+                     and getattr(self, f.name) is not None] + list(more)
+        return {k: more[k] if k in more else getattr(self, k) for k in order}
+
+
+@dataclass(frozen=True, eq=False)
+class Equidistance(_Open):
+    """Agreement with each pole and its spread (from the ``political.unga.agreement`` rows of
+    the flows, or from roll calls with bootstrap intervals: those add ``intervals``,
+    ``spread_lower``, ``spread_upper``, ``closest`` ... in ``more``)."""
+
+    measure: str | None = None
+    period: Any = None
+    agreement: dict = field(default_factory=dict)
+    spread: float | None = None
+    missing_poles: list | None = None
+    sources: list | None = None
+    note: str | None = None
+    order: tuple | None = None
+    more: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Blocs(_Open):
+    """The focal state's memberships, those of a forbidden kind (``violations``) and those led
+    by a pole."""
+
+    memberships: list = field(default_factory=list)
+    violations: list = field(default_factory=list)
+    led_by_pole: list = field(default_factory=list)
+    note: str | None = None
+    order: tuple | None = None
+    more: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Engagement(_Open):
+    """The engagement balance across poles (:func:`equipoise.measures.engagement.
+    engagement_summary`): ``window`` and ``latest`` shares of visits, agreements and value."""
+
+    window: dict | None = None
+    latest: dict | None = None
+    by_domain: dict | None = None
+    multilateral: list | None = None
+    sources: list | None = None
+    order: tuple | None = None
+    more: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Distinctness(_Record):
+    """Which pole leads which functional domain, squeezed domains, specialisation (NMI)."""
+
+    leaders: dict
+    domains_led: dict
+    squeezed: list
+    specialisation_nmi: float
+    pole_shares: dict
+    specialisation_definition: str = (
+        "normalised mutual information I(P;D)/sqrt(H(P)H(D)) of the pole x domain share matrix "
+        "(Strehl & Ghosh 2002); 1 = each pole in its own domains")
+
+    def to_dict(self) -> dict:
+        return {"leaders": self.leaders, "domains_led": self.domains_led,
+                "squeezed": self.squeezed, "specialisation_nmi": self.specialisation_nmi,
+                "specialisation_definition": self.specialisation_definition,
+                "pole_shares": self.pole_shares}
+
+
+@dataclass(frozen=True)
+class DomainResult:
+    """Concentration and dependency of one domain in one year.
+
+    ``shares`` are by partner code exactly as in the data, plus ``OTH`` (the remainder against the
+    reporter's WLD total, where one exists). ``hhi`` treats OTH as fragmented (a lower bound);
+    ``hhi_upper`` counts it as one partner.
+
+    The critical-dependency screen looks at the domain composite and at each indicator
+    (``screen``); ``screen_share`` is the largest top-partner share among them and
+    ``critical_items`` the entries at or above the threshold when substitutability is low.
+    """
+
+    domain: str
+    year: int
+    shares: dict[str, float]
+    indicators: list[str]
+    indicator_years: dict[str, int]
+    hhi: float
+    hhi_10000: float
+    hhi_normalised: float
+    hhi_upper: float
+    effective_partners: float
+    n_partners: int
+    top_partner: str | None
+    top_share: float
+    substitutability: float
+    critical: bool
+    margins: dict[str, float]
+    screen_share: float = float("nan")
+    screen: list = field(default_factory=list)
+    critical_items: list = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def evidence(self) -> dict:
+        return {"domain": self.domain, "year": self.year, "shares": self.shares,
+                "screen": self.screen,
+                "indicator_years": self.indicator_years, "sources": self.sources,
+                "rows": self.rows}
+
+    def to_dict(self) -> dict:
+        return {
+            "year": self.year, "shares": self.shares, "indicators": self.indicators,
+            "indicator_years": self.indicator_years,
+            "hhi": self.hhi, "hhi_10000": self.hhi_10000, "hhi_normalised": self.hhi_normalised,
+            "hhi_upper": self.hhi_upper, "effective_partners": self.effective_partners,
+            "n_partners": self.n_partners, "top_partner": self.top_partner,
+            "top_share": self.top_share, "substitutability": self.substitutability,
+            "critical": self.critical, "critical_items": self.critical_items,
+            "screen_share": self.screen_share, "screen": self.screen,
+            "margins": self.margins, "sources": self.sources,
+            "rows": self.rows,
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """The doctrine's check carried by an assessment: the verdicts (``RuleResult``), the source
+    rows behind each (rule name -> rows; empty without flows), and what ``assess --plan`` and
+    ``assess --action`` add to the output (a plan's and evaluations' ``to_dict()``).
+
+    ``rows`` is the rows themselves or a function that gives them: they are looked up in the
+    flows when first asked for (``source_rows``), so that an assessment made only for its
+    verdicts (the plan's "rules after", an action's before and after) does not pay for them.
+    """
+
+    rules: tuple = ()
+    rows: Callable[[], Mapping[str, list]] | Mapping[str, list] | None = field(
+        default=None, repr=False, compare=False)
+    plan: Mapping | None = None
+    evaluations: tuple = ()
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def source_rows(self) -> Mapping[str, list]:
+        """Rule name -> the canonical flow rows behind its verdict."""
+        if "rows" not in self._memo:
+            rows = self.rows() if callable(self.rows) else self.rows
+            self._memo["rows"] = {} if rows is None else rows
+        return self._memo["rows"]
+
+    def outputs(self, focal: str, doctrine) -> dict:
+        """The doctrine's part of ``Assessment.to_dict()``: ``check`` (as ``check --json``),
+        then ``plan`` and ``evaluations`` when attached."""
+        out: dict = {"check": check_payload(focal, doctrine, self.rules, self.source_rows)}
+        if self.plan is not None:
+            out["plan"] = self.plan
+        if self.evaluations:
+            out["evaluations"] = list(self.evaluations)
+        return out
+
+
+def check_payload(focal: str, doctrine, rules, source_rows: Mapping[str, list]) -> dict:
+    """``equipoise check --json``: each rule with name, passed, margin, value, threshold,
+    description and evidence (with its source rows)."""
+    return {
+        "focal": focal,
+        "doctrine": {"name": doctrine.name, "source": doctrine.source,
+                     "poles": doctrine.poles, "roles": doctrine.roles,
+                     "thresholds": doctrine.thresholds.model_dump()},
+        "passed": sum(r.passed for r in rules),
+        "failed": sum(not r.passed for r in rules),
+        "rules": [{"name": r.name, "passed": r.passed, "margin": r.margin,
+                   "value": r.value, "threshold": r.threshold,
+                   "description": r.description,
+                   "evidence": {**r.evidence, "source_rows": source_rows.get(r.name, [])}}
+                  for r in rules],
+    }
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the measures need of a doctrine, as plain data: the focal state, the poles, the
+    functional domains, each domain's substitutability and four thresholds."""
+
+    focal: str
+    poles: tuple[str, ...]
+    functional: tuple[str, ...]
+    substitutability: Mapping[str, float]
+    critical_share: float
+    low_substitutability: float
+    hhi: float
+    squeeze_share: float
+
+    def sigma(self, domain: str) -> float:
+        """The substitutability of ``domain`` (0.5 for a domain the doctrine and the domains
+        table do not know)."""
+        return float(self.substitutability.get(domain, 0.5))
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What an assessment was computed from, kept so that ``with_flows`` recomputes the same
+    way: the flows, the year asked for, the indicator weights, whether equidistance came from
+    roll calls, and the notes not derived from the flows."""
+
+    frame: pd.DataFrame | None = None
+    year: int | None = None
+    weights: Mapping[str, float] | None = None
+    from_votes: bool = False
+    other_notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- the assessment
+
+@dataclass(frozen=True, repr=False)
+class Assessment(RichSummary):
+    """Result of :func:`equipoise.assess`. ``to_dict()`` is what ``equipoise assess --json``
+    prints. Immutable: ``with_shares``, ``with_flows`` and ``with_blocs`` return a new one."""
+
+    summary_width = 120
+
+    focal: str
+    doctrine: Any
+    domains: dict[str, DomainResult]
+    distinctness: Distinctness
+    equidistance: Equidistance
+    predictability: dict
+    blocs: Blocs
+    notes: tuple[str, ...] = ()
+    engagement: Engagement | None = None
+    check: Check | None = None
+    basis: Basis | None = field(default=None, compare=False)
+    inputs: _Inputs = field(default_factory=_Inputs, compare=False)
+    checker: Callable[[Assessment], Check] | None = field(default=None, compare=False)
+
+    # -- views ---------------------------------------------------------------------------------
+    @property
+    def rules(self) -> tuple:
+        """The doctrine's verdicts (``RuleResult``), in check order."""
+        return self.check.rules if self.check is not None else ()
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The canonical flows the assessment was computed from."""
+        return self.inputs.frame
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        """Partner x domain share matrix (0 where a partner has no share)."""
+        recs = [(p, d, s) for d, r in self.domains.items() for p, s in r.shares.items()]
+        df = pd.DataFrame(recs, columns=["partner", "domain", "share"])
+        return df.pivot_table(index="partner", columns="domain", values="share",
+                              aggfunc="sum", fill_value=0.0)
+
+    @property
+    def scorecard(self) -> pd.DataFrame:
+        return pd.DataFrame([{"domain": d, **{k: v for k, v in r.to_dict().items()
+                                              if k not in ("shares", "margins", "sources",
+                                                           "indicators")}}
+                             for d, r in self.domains.items()]).set_index("domain")
+
+    @property
+    def failed_rules(self) -> list:
+        return [r for r in self.rules if not r.passed]
+
+    # -- new assessments -----------------------------------------------------------------------
+    def with_shares(self, shares_by_domain: Mapping[str, Mapping[str, float]]) -> Assessment:
+        """A new assessment with these partner shares in the domains given (the other domains
+        as they are), and everything that depends on them recomputed: concentration, the
+        critical-dependency screen, distinctness and the rule check.
+
+        The screen also looks at each indicator of a domain; the shares given are domain
+        shares, so each indicator row's partner moves in proportion to that partner's change in
+        the domain (stated in the row's ``basis``)."""
+        doms = dict(self.domains)
+        for d, shares in shares_by_domain.items():
+            r = doms[d]
+            new = {p: float(s) for p, s in shares.items()}
+            rows = []
+            for row in r.screen:
+                if row.get("indicator") == COMPOSITE:
+                    continue
+                p0 = r.shares.get(row["partner"], 0.0)
+                ratio = new.get(row["partner"], 0.0) / p0 if p0 > 0 else 1.0
+                rows.append({**row, "share": min(1.0, float(row["share"]) * ratio),
+                             "basis": f"{row.get('basis')}, scaled by the plan"})
+            doms[d] = replace(r, **_share_numbers(new, rows, r.substitutability, r.year,
+                                                  self.basis))
+        return self._checked(replace(self, domains=doms,
+                                     distinctness=_distinctness(doms, self.basis)))
+
+    def with_flows(self, flows) -> Assessment:
+        """A new assessment of other flows (a ``FlowSet`` or canonical DataFrame) with the same
+        doctrine, year, weights, roll calls, engagement and memberships."""
+        frame = flows.data if hasattr(flows, "data") else flows
+        inp = self.inputs
+        m = _measure_flows(frame, self.basis, year=inp.year, weights=inp.weights)
+        equi = self.equidistance if inp.from_votes else \
+            Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles)))
+        return self._checked(replace(
+            self, domains=m["domains"], distinctness=m["distinctness"], equidistance=equi,
+            predictability=m["predictability"], notes=(*m["notes"], *inp.other_notes),
+            inputs=replace(inp, frame=frame)))
+
+    def with_blocs(self, blocs: Mapping) -> Assessment:
+        """A new assessment with these bloc memberships (the shape of
+        :func:`equipoise.doctrine.rules.membership_check`) and the rules checked again."""
+        return self._checked(replace(self, blocs=Blocs.from_dict(blocs)))
+
+    def with_outputs(self, *, plan: Mapping | None = None, evaluations=()) -> Assessment:
+        """A new assessment whose ``to_dict()["doctrine"]`` also holds a plan's and action
+        evaluations' ``to_dict()`` (what ``assess --plan --action`` prints)."""
+        check = self.check if self.check is not None else Check()
+        return replace(self, check=replace(check, plan=plan, evaluations=tuple(evaluations)))
+
+    def _checked(self, a: Assessment) -> Assessment:
+        return replace(a, check=None if self.checker is None else self.checker(a))
+
+    # -- output --------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        doctrine = {"name": self.doctrine.name, "poles": self.doctrine.poles,
+                    "roles": self.doctrine.roles,
+                    "thresholds": self.doctrine.thresholds.model_dump()}
+        if self.check is not None:
+            doctrine.update(self.check.outputs(self.focal, self.doctrine))
+        out = {
+            "focal": self.focal,
+            "doctrine": doctrine,
+            "domains": {d: r.to_dict() for d, r in self.domains.items()},
+            "distinctness": self.distinctness.to_dict(),
+            "equidistance": self.equidistance.to_dict(),
+            "predictability": self.predictability,
+            "blocs": self.blocs.to_dict(),
+            "rules": [r.to_dict() for r in self.rules],
+            "notes": list(self.notes),
+        }
+        if self.engagement is not None:
+            out["engagement"] = self.engagement.to_dict()
+        return reference_evidence(out)
+
+    def renderables(self) -> list:
+        from rich.table import Table
+
+        out: list = []
+        t = Table(title=f"equipoise assessment: {self.focal} ({self.doctrine.name})")
+        for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
+                    "lead pole", "role", "critical"):
+            t.add_column(col, justify="right" if col not in ("domain", "top partner", "lead pole",
+                                                              "role") else "left")
+        leaders = self.distinctness.leaders
+        for d, r in self.domains.items():
+            t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
+                      f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
+                      str(self.doctrine.role_of(d) or "-"), _critical_cell(r))
+        out.append(t)
+        dz = self.distinctness
+        out.append(f"Domains led: {dz.domains_led}; squeezed: "
+                   f"{[s['domain'] for s in dz.squeezed] or 'none'}; specialisation (NMI): "
+                   f"{_fmt(dz.specialisation_nmi)}")
+        eq = self.equidistance
+        if eq.get("agreement"):
+            agree = ", ".join(f"{p} {v:.2f}" for p, v in eq["agreement"].items())
+            out.append(f"Equidistance ({eq.get('measure')}, {eq.get('period')}): {agree}; "
+                       f"spread {_fmt(eq.get('spread'))}"
+                       + (f" [{eq['spread_lower']:.2f}, {eq['spread_upper']:.2f}]"
+                          if eq.get("spread_lower") is not None else ""))
+        eng = self.engagement.get("window") if self.engagement is not None else None
+        if eng:
+            parts = [f"{k} " + ", ".join(f"{p} {v:.0%}" for p, v in eng[k]["shares"].items())
+                     for k in ("visits", "agreements", "value_usd") if k in eng]
+            out.append(f"Engagement {eng.get('period')}: " + "; ".join(parts))
+        r = Table(title="Doctrine rules")
+        for col in ("rule", "passed", "margin", "value"):
+            r.add_column(col)
+        for rule in self.rules:
+            r.add_row(rule.name, "pass" if rule.passed else "FAIL", _fmt(rule.margin),
+                      _short(rule.value))
+        out.append(r)
+        out.extend(self.notes)
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(d)}</td><td>{r.year}</td><td>{html.escape(str(r.top_partner))}"
+            f"</td><td>{r.top_share:.1%}</td><td>{r.hhi:.3f}</td>"
+            f"<td>{html.escape(_critical_cell(r))}</td></tr>"
+            for d, r in self.domains.items())
+        rules = "".join(
+            f"<tr><td>{html.escape(x.name)}</td><td>{'pass' if x.passed else 'FAIL'}</td>"
+            f"<td>{_fmt(x.margin)}</td></tr>" for x in self.rules)
+        return (f"<h4>equipoise assessment: {html.escape(self.focal)}</h4><table><tr><th>domain"
+                f"</th><th>year</th><th>top partner</th><th>top share</th><th>HHI</th><th>critical"
+                f"</th></tr>{rows}</table><table><tr><th>rule</th><th>passed</th><th>margin</th>"
+                f"</tr>{rules}</table>")
+
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return "-" if math.isnan(x) else f"{x:+.3f}" if abs(x) < 100 else f"{x:,.0f}"
+    return str(x)
+
+
+def _critical_cell(r: DomainResult) -> str:
+    if not r.critical:
+        return "no"
+    worst = max(r.critical_items, key=lambda x: x["share"])
+    return f"YES: {worst['partner']} {worst['share']:.0%} in {worst['indicator']}"
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return _fmt(v)
+    if isinstance(v, dict):
+        v = ", ".join(f"{k}={_fmt(x) if isinstance(x, float) else x}" for k, x in v.items())
+    s = str(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+# --------------------------------------------------------------------------- building
+
+def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = None,
+          weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
+          events=None, blocs: Mapping | None = None,
+          checker: Callable[[Assessment], Check] | None = None,
+          idealpoints=None) -> Assessment:
+    """The assessment of ``frame`` (canonical flows) for ``basis.focal``, checked by
+    ``checker`` (None: no rules). ``doctrine`` is carried for the output (its name, poles,
+    roles and thresholds); the measures read ``basis`` only. See :func:`equipoise.assess`."""
+    m = _measure_flows(frame, basis, year=year, weights=weights)
+    focal, poles = basis.focal, list(basis.poles)
+    if votes is not None:
+        from .measures.alignment import assessment_equidistance
+
+        equi = assessment_equidistance(focal, poles, votes=votes, idealpoints=idealpoints)
+    else:
+        equi = _equidistance(frame, focal, poles)
+    eng, other = None, []
+    if engagement:
+        from .errors import EquipoiseError
+        from .measures.engagement import engagement_summary
+
+        try:
+            eng = Engagement.from_dict(engagement_summary(focal, poles, events=events))
+        except (EquipoiseError, FileNotFoundError) as exc:
+            other.append(f"engagement: not available ({exc})")
+    a = Assessment(
+        focal=focal, doctrine=doctrine, domains=m["domains"], distinctness=m["distinctness"],
+        equidistance=Equidistance.from_dict(equi), predictability=m["predictability"],
+        blocs=Blocs.from_dict(blocs if blocs is not None else {}),
+        notes=(*m["notes"], *other), engagement=eng, basis=basis,
+        inputs=_Inputs(frame=frame, year=year, weights=weights, from_votes=votes is not None,
+                       other_notes=tuple(other)),
+        checker=checker)
+    return a._checked(a)
+
+
+def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
+                   weights: Mapping[str, float] | None) -> dict:
+    """Everything the flows alone give: domains, distinctness, predictability and the notes on
+    the years used."""
+    from .measures.exposure import _combine, domain_shares, indicator_shares
+    from .measures.predictability import share_volatility
+
+    focal = basis.focal
+    ishares = indicator_shares(frame, focal)
+    series = _combine(ishares, weights)
+    current = domain_shares(frame, focal, year=year, series=series)
+    notes = []
+    domains: dict[str, DomainResult] = {}
+    order = {d: i for i, d in enumerate(reference.domain_list())}
+    for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
+        y = int(g["year"].iat[0])
+        domains[domain] = _domain_result(domain, y, g, basis, ishares, frame)
+        iy = domains[domain].indicator_years
+        notes.append(f"{domain}: year {y} ({'as requested' if year else 'latest with data'}); "
+                     f"indicators {', '.join(f'{k} ({v})' for k, v in iy.items())}")
+    missing = [d for d in order if d not in domains]
+    if missing:
+        notes.append(f"no data for domain(s): {', '.join(missing)}")
+    return {"domains": domains, "notes": notes, "distinctness": _distinctness(domains, basis),
+            "predictability": share_volatility(series, ishares, weights=weights)}
+
+
+def _distinctness(domains: Mapping[str, DomainResult], basis: Basis) -> Distinctness:
+    from .measures.distinctness import (
+        leaders,
+        normalised_mutual_information,
+        pole_matrix,
+        squeezed,
+    )
+
+    poles = list(basis.poles)
+    years = {d: r.year for d, r in domains.items()}
+    functional = [d for d in domains if d in basis.functional]
+    pm = pole_matrix({d: domains[d].shares for d in functional}, years, poles)
+    lead = leaders(pm)
+    mat = np.array([[pm[d][p] for d in pm] for p in poles]) if pm else np.zeros((0, 0))
+    return Distinctness(
+        leaders=lead, domains_led={p: sum(1 for v in lead.values() if v == p) for p in poles},
+        squeezed=squeezed(pm, basis.squeeze_share),
+        specialisation_nmi=normalised_mutual_information(mat) if mat.size else float("nan"),
+        pole_shares=pm)
+
+
+def _share_numbers(shares: dict[str, float], indicator_rows: list[dict], subst: float,
+                   year: int, basis: Basis) -> dict:
+    """The fields of a :class:`DomainResult` that follow from its partner shares (positive
+    shares, ``OTH`` included) and the screen's indicator rows."""
+    named = {p: s for p, s in shares.items() if p != "OTH" and s > 0}
+    h = hhi(named.values()) if named else float("nan")
+    top = max(named.items(), key=lambda kv: kv[1], default=(None, 0.0))
+    screen = [{"indicator": COMPOSITE, "year": int(year), "partner": top[0],
+               "share": float(top[1]), "basis": "weighted mean"}, *indicator_rows]
+    worst = max(screen, key=lambda r: r["share"])
+    low = subst <= basis.low_substitutability
+    return dict(
+        shares=dict(sorted(shares.items(), key=lambda kv: -kv[1])), hhi=h, hhi_10000=h * 1e4,
+        hhi_normalised=hhi_normalised(h, len(named)),
+        hhi_upper=hhi(shares.values()) if shares else float("nan"),
+        effective_partners=effective_partners(h), n_partners=len(named), top_partner=top[0],
+        top_share=float(top[1]), critical=bool(worst["share"] >= basis.critical_share and low),
+        screen_share=float(worst["share"]), screen=screen,
+        critical_items=[r for r in screen if r["share"] >= basis.critical_share] if low else [],
+        margins={"critical_share": float(worst["share"] - basis.critical_share),
+                 "low_substitutability": float(basis.low_substitutability - subst),
+                 "hhi": float(h - basis.hhi)})
+
+
+def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
+                   ishares: pd.DataFrame, flows: pd.DataFrame) -> DomainResult:
+    focal = basis.focal
+    shares = {p: float(s) for p, s in zip(g["partner"], g["share"], strict=True) if s > 0}
+    ind_years = {k: int(v) for k, v in (x.split(":") for x in g["indicator_years"].iat[0].split(";"))}
+    inds = sorted(ind_years)
+    used = ishares[ishares["domain"] == domain]
+    windows = dict(zip(used["indicator"], used["window"], strict=False))
+    mask = (flows["reporter"] == focal) & flows["indicator"].isin(inds)
+    yrs = flows["year"]
+    win_mask = np.zeros(len(flows), dtype=bool)
+    for ind, iy in ind_years.items():
+        w = int(windows.get(ind, 1))
+        win_mask |= ((flows["indicator"] == ind) & (yrs > iy - w) & (yrs <= iy)).to_numpy()
+    rows = flows[mask.to_numpy() & win_mask]
+    # Screen each indicator as well as the composite (as the EU/CEPII screen works per product
+    # and rolls up): an indicator counts when its shares are against a known WLD total or have
+    # at least two partners (one partner against their own sum is 100 % by construction).
+    screened = []
+    for ind, iy in ind_years.items():
+        x = ishares[(ishares["indicator"] == ind) & (ishares["year"] == iy)
+                    & (ishares["partner"] != "OTH")]
+        if x.empty or (x["basis"].iat[0] != "WLD" and len(x) < 2):
+            continue
+        best = x.loc[x["share"].idxmax()]
+        screened.append({"indicator": ind, "year": iy, "partner": best["partner"],
+                         "share": float(best["share"]), "basis": best["basis"]})
+    subst = basis.sigma(domain)
+    return DomainResult(
+        domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
+        substitutability=subst, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
+        **_share_numbers(shares, screened, subst, year, basis))
+
+
+def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:
+    """Agreement with each pole from ``political.unga.agreement`` rows, latest common year."""
+    df = flows[(flows["reporter"] == focal) & (flows["indicator"] == "political.unga.agreement")
+               & flows["partner"].isin(poles)]
+    if df.empty:
+        return {"measure": "agree", "period": None, "agreement": {}, "spread": None,
+                "note": "no political.unga.agreement rows for the focal state"}
+    counts = df.groupby("year")["partner"].nunique()
+    full = counts[counts == counts.max()]
+    year = int(full.index.max())
+    sel = df[df["year"] == year]
+    agreement = {p: float(v) for p, v in zip(sel["partner"], sel["value"], strict=True)}
+    agreement = {p: agreement[p] for p in poles if p in agreement}
+    vals = list(agreement.values())
+    return {"measure": "agree", "period": year, "agreement": agreement,
+            "spread": float(max(vals) - min(vals)) if len(vals) > 1 else None,
+            "missing_poles": [p for p in poles if p not in agreement],
+            "sources": sorted(sel["source"].unique().tolist())}
+
+
+# --------------------------------------------------------------------------- evidence
+
+EVIDENCE_SAMPLE = 20
+"""Source rows shown inline per rule in :meth:`Assessment.to_dict`; all are in
+``evidence_rows`` and referenced by ``source_row_ids``."""
+
+
+def display_path(path) -> str:
+    """A file name fit for output: a shipped file as ``equipoise:<path in the package>``, a
+    file under the working folder relative to it, anything else as given."""
+    from pathlib import Path
+
+    if not isinstance(path, str) or not path:
+        return path
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    pkg = Path(__file__).resolve().parent
+    for base, prefix in ((pkg, "equipoise:"), (Path.cwd(), "")):
+        try:
+            return prefix + p.resolve().relative_to(base).as_posix()
+        except (ValueError, OSError):
+            continue
+    return path
+
+
+def reference_evidence(out: dict) -> dict:
+    """Replace the source rows repeated in each doctrine rule's evidence by references.
+
+    Every distinct source row is listed once in ``out["evidence_rows"]`` (a list of row
+    records); each rule's evidence keeps ``source_rows`` as the first :data:`EVIDENCE_SAMPLE`
+    rows (the old shape, for a quick look) and adds ``source_row_ids`` (indices into
+    ``evidence_rows``, all of them) and ``source_rows_count``. The JSON of ``assess`` thus grows with the input once, not once
+    per rule. (The CLI's JSON shows shipped files as ``equipoise:<path>``: see
+    :func:`display_path`.)
+    """
+    check = (out.get("doctrine") or {}).get("check", {})
+    rules = check.get("rules")
+    if not isinstance(rules, list):
+        return out
+    # new dicts all the way down: the check stored in the result stays whole, so a second
+    # to_dict() gives the same answer
+    new_rules: list = []
+    out["doctrine"] = {**out["doctrine"], "check": {**check, "rules": new_rules}}
+    table: list[dict] = []
+    index: dict[tuple, int] = {}
+    for rule in rules:
+        ev = rule.get("evidence") if isinstance(rule, dict) else None
+        rows = ev.get("source_rows") if isinstance(ev, dict) else None
+        if not isinstance(rows, list):
+            new_rules.append(rule)
+            continue
+        ev = dict(ev)
+        new_rules.append({**rule, "evidence": ev})
+        ids = []
+        for r in rows:
+            if not isinstance(r, dict):
+                continue
+            key = tuple((k, repr(r.get(k))) for k in sorted(r))
+            i = index.get(key)
+            if i is None:
+                i = index[key] = len(table)
+                table.append(r)
+            ids.append(i)
+        ev["source_row_ids"] = ids
+        ev["source_rows_count"] = len(ids)
+        ev["source_rows"] = [table[i] for i in ids[:EVIDENCE_SAMPLE]]
+    out["evidence_rows"] = table
+    return out

@@ -145,6 +145,10 @@ class Problem:
     reason: str
     message: str
 
+    def __post_init__(self) -> None:
+        # a Reason is a str; keep the plain value, as written out
+        object.__setattr__(self, "reason", str(self.reason))
+
     def __str__(self) -> str:
         return f"{self.source} line {self.line}, column {self.column!r}: {self.message}"
 

@@ -17,7 +17,9 @@ source name     format                                                     canon
 ==============  =========================================================  ====================
 
 Each reader module has ``files(path) -> list[SourceFile]`` and ``read(SourceFile) ->
-Iterator[Chunk]``; :mod:`equipoise.warehouse` loads the chunks atomically.
+Iterator[Chunk]``; :mod:`equipoise.warehouse` loads the chunks atomically. The tables, their
+columns and the quarantine reasons are declared in :mod:`equipoise.schema`; country codes map
+through :func:`~equipoise.sources._common.map_codes` (docs/architecture.md, "Adding a source").
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..errors import OptionError, SchemaError
+from ..schema import Reason
 from ._common import TABLES, Chunk, SourceFile, quarantine_frame
 
 _MODULES = {
@@ -91,7 +94,7 @@ def _read_idealpoints(sf: SourceFile, *, source: str = "idealpoints") -> Iterato
     frame = read_idealpoints(sf.path)
     unmapped = frame.attrs.get("unmapped", []) or []
     q = quarantine_frame([{"source": source, "file": str(sf.path), "line": 0, "column": "ccode",
-                           "value": str(code), "reason": "unmapped_code",
+                           "value": str(code), "reason": str(Reason.UNMAPPED_CODE),
                            "message": f"unmapped_code: saw {code!r} ({name}), expected a COW "
                                       f"code with an ISO3 country"}
                           for code, name in (tuple(u)[:2] if len(tuple(u)) >= 2 else (u, "")

@@ -129,6 +129,10 @@ SUMMARY_DDL: dict[str, str] = {
     "trade_summary_years": "source VARCHAR, year INTEGER, rows BIGINT, summary_rows BIGINT",
 }
 
+#: tables other commands derive from the canonical ones (``equipoise panel build``, see
+#: :mod:`equipoise.panel`); listed by :func:`table_counts` when present
+DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds")
+
 
 def default_path() -> Path:
     """``$EQUIPOISE_DB`` or ``<user data dir>/equipoise/warehouse.duckdb``."""
@@ -737,11 +741,11 @@ def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFr
 
 
 def table_counts(db: str | Path | None = None) -> pd.DataFrame:
-    """Rows per canonical table (and per product-summary table)."""
+    """Rows per canonical table (and per product-summary and derived table, e.g. ``panel``)."""
     con = _raw_connect(_path(db), read_only=True)
     try:
         rows = []
-        for t in (*DDL, *SUMMARY_DDL):
+        for t in (*DDL, *SUMMARY_DDL, *DERIVED_TABLES):
             if _exists(con, t):
                 rows.append({"table": t, "rows": int(con.execute(
                     f'SELECT count(*) FROM "{t}"').fetchall()[0][0])})

@@ -37,7 +37,8 @@ finance     ``finance.fdi.position_partner_  ``reporting_economies``  the host's
 year); ``inconsistent`` (partner rows add up to more than 110 % of the WLD total,
 :data:`OVER_TOTAL`; shares kept against the total); ``insufficient`` (no total, a total of 0, fewer than
 :data:`MIN_ROLLCALLS` common roll calls, no variation for kappa): ``note`` says why. A cell
-with no data is absent, never 0.
+with no data is absent, never 0. Sums are ordered (``sum(x ORDER BY ...)``), so a rebuild
+gives the same bits, not only the same numbers up to rounding.
 
 The EU27 pole's vote on a roll call is the plurality vote (yes / abstain / no) of the EU-27
 member states that were members in the roll call's year (``reference/group_members.csv``) and
@@ -132,6 +133,14 @@ def _sources(frame: pd.DataFrame) -> str:
     return "; ".join(vals)
 
 
+def _register(con, name: str, frame: pd.DataFrame) -> None:
+    """Register ``frame`` as ``name`` through Arrow (DuckDB scans Arrow strings several times
+    faster than pandas object columns)."""
+    import pyarrow as pa
+
+    con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -140,10 +149,11 @@ def _wld_sql(flows: str, totals: str, domain: str, source: str) -> str:
     """Shares against a WLD total. ``flows``: (year, focal, indicator, partner, value);
     ``totals``: (year, focal, indicator, total). Partner rows and one WLD row per key."""
     return f"""
-WITH f AS (SELECT year, focal, indicator, partner, sum(value) AS value
+WITH f AS (SELECT year, focal, indicator, partner, sum(value ORDER BY value) AS value
            FROM ({flows}) GROUP BY ALL),
-tot AS (SELECT year, focal, indicator, sum(total) AS total FROM ({totals}) GROUP BY ALL),
-ps AS (SELECT year, focal, indicator, sum(value) AS psum FROM f GROUP BY ALL),
+tot AS (SELECT year, focal, indicator, sum(total ORDER BY total) AS total FROM ({totals}) GROUP BY ALL),
+ps AS (SELECT year, focal, indicator, sum(value ORDER BY partner) AS psum FROM f
+       GROUP BY ALL),
 k AS (SELECT year, focal, indicator, tot.total, coalesce(ps.psum, 0) AS psum
       FROM ps FULL OUTER JOIN tot USING (year, focal, indicator)),
 kk AS (SELECT *,
@@ -172,8 +182,8 @@ FROM kk WHERE total IS NOT NULL
 
 def _trade(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str:
     dy, nat = rd.frames["dyadic"], rd.frames["national"]
-    con.register("_p_dy", dy[["year", "reporter", "partner", "value"]])
-    con.register("_p_nat", nat[["year", "reporter", "indicator", "value"]])
+    _register(con, "_p_dy", dy[["year", "reporter", "partner", "value"]])
+    _register(con, "_p_nat", nat[["year", "reporter", "indicator", "value"]])
     src = f"{_sources(dy)}; totals: {_sources(nat)}"
     flows = ("SELECT year, reporter AS focal, 'trade.goods.import' AS indicator, partner, value "
              "FROM _p_dy UNION ALL SELECT year, partner, 'trade.goods.export', reporter, value "
@@ -191,14 +201,14 @@ def _security(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     y0, y1 = max(lo, first), min(hi, last)
     if y0 > y1:
         return None
-    con.register("_p_arms", arms[["year", "reporter", "partner", "value"]])
+    _register(con, "_p_arms", arms[["year", "reporter", "partner", "value"]])
     src = _sources(arms)
     w = SIPRI_WINDOW
     return f"""
 WITH yrs AS (SELECT range::INTEGER AS year FROM range({y0}, {y1 + 1})),
-f AS (SELECT y.year, a.reporter AS focal, a.partner, sum(a.value) AS value
+f AS (SELECT y.year, a.reporter AS focal, a.partner, sum(a.value ORDER BY a.year) AS value
       FROM yrs y JOIN _p_arms a ON a.year BETWEEN y.year - {w - 1} AND y.year GROUP BY ALL),
-t AS (SELECT year, focal, sum(value) AS total FROM f GROUP BY ALL)
+t AS (SELECT year, focal, sum(value ORDER BY partner) AS total FROM f GROUP BY ALL)
 SELECT f.focal, f.year, 'security', 'security.arms.import', f.partner, f.value,
        CASE WHEN t.total > 0 THEN f.value / t.total END, 'partner_sum',
        (least(f.year, {last}) - greatest(f.year - {w - 1}, {first}) + 1) / {float(w)},
@@ -220,11 +230,11 @@ def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     votes = rd.frames["votes"]
     if not len(votes):
         return None
-    con.register("_p_votes", votes)
+    _register(con, "_p_votes", votes)
     groups = [p for p in poles if reference.is_group(p)]
     members = reference.load("group_members")
     members = members[members["group"].isin(groups)]
-    con.register("_p_members", pd.DataFrame({
+    _register(con, "_p_members", pd.DataFrame({
         "grp": members["group"].astype(str).to_numpy(),
         "member": members["member"].astype(str).to_numpy(),
         "start_year": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
@@ -264,8 +274,8 @@ m AS (SELECT 'political.unga.agreement' AS indicator, focal, year, pole, n, nrc,
       UNION ALL
       SELECT 'political.unga.kappa', focal, year, pole, n, nrc,
              CASE WHEN pe < 1 THEN (po - pe) / (1 - pe) END, pe >= 1 FROM r)
-SELECT focal, year, 'political', indicator, pole, value, NULL::DOUBLE, 'common_rollcalls',
-       n / nrc,
+SELECT focal, year, 'political' AS domain, indicator, pole AS partner, value,
+       NULL::DOUBLE AS share, 'common_rollcalls' AS basis, n / nrc AS coverage,
        CASE WHEN n < {MIN_ROLLCALLS} OR degenerate THEN 'insufficient' ELSE 'ok' END,
        CASE WHEN pole IN ({", ".join(_q(g) for g in groups) or "NULL"}) THEN {_q(src_group)}
             ELSE {_q(src)} END,
@@ -281,7 +291,7 @@ def _finance(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     fdi = rd.frames["fdi"]
     if not len(fdi):
         return None
-    con.register("_p_fdi", fdi[["year", "reporter", "partner", "indicator", "value"]])
+    _register(con, "_p_fdi", fdi[["year", "reporter", "partner", "indicator", "value"]])
     src_in = _sources(fdi[fdi["indicator"] == "finance.fdi.stock"])
     src = _sources(fdi[fdi["indicator"] == "finance.fdi.position_partner_reported"])
     inward = _wld_sql(
@@ -290,11 +300,13 @@ def _finance(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
         "SELECT year, reporter AS focal, indicator, value AS total FROM _p_fdi "
         "WHERE indicator = 'finance.fdi.stock' AND partner = 'WLD'", "finance", src_in)
     return f"""
-WITH o AS (SELECT year, reporter AS focal, partner, sum(value) AS value FROM _p_fdi
+WITH o AS (SELECT year, reporter AS focal, partner, sum(value ORDER BY value) AS value
+           FROM _p_fdi
            WHERE indicator = 'finance.fdi.position_partner_reported' GROUP BY ALL),
 rep AS (SELECT year, count(DISTINCT partner) AS nrep,
                string_agg(DISTINCT partner, ', ' ORDER BY partner) AS reps FROM o GROUP BY year),
-t AS (SELECT year, focal, sum(value) AS total, count(*) AS n FROM o GROUP BY ALL)
+t AS (SELECT year, focal, sum(value ORDER BY partner) AS total, count(*) AS n FROM o
+      GROUP BY ALL)
 SELECT o.focal, o.year, 'finance', 'finance.fdi.position_partner_reported', o.partner,
        o.value, CASE WHEN t.total > 0 THEN o.value / t.total END, 'reporting_economies',
        t.n / rep.nrep, CASE WHEN t.total > 0 THEN 'ok' ELSE 'insufficient' END,

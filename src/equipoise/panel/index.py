@@ -126,7 +126,8 @@ def _pole_shares(con, poles: list[str], lo: int, hi: int) -> pd.DataFrame:
           f"AND {hi}")
     return con.execute(f"""
 WITH ind AS (SELECT DISTINCT focal, year, domain, indicator FROM panel WHERE {ok}),
-ps AS (SELECT p.focal, p.year, p.domain, p.indicator, m.pole, sum(p.share) AS share
+ps AS (SELECT p.focal, p.year, p.domain, p.indicator, m.pole,
+              sum(p.share ORDER BY p.partner) AS share
        FROM panel p JOIN _i_pm m ON p.partner = m.member
             AND p.year BETWEEN m.start_year AND m.end_year
        WHERE {ok} AND p.partner <> p.focal GROUP BY ALL)
@@ -259,14 +260,16 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
     for b0 in range(0, S, block):
         sl = slice(b0, min(S, b0 + block))
         xb, nb = x[sl], n[sl]
+        own = np.isnan(xb).all(axis=(1, 2)) & (nb.sum(1) > 0)[:, None]  # [Sb, P]
         u = rng.random((reps, xb.shape[0], D, n_i))
         idx = np.floor(u * np.maximum(nb, 1)[None, :, :, None]).astype(np.int64)
         valid = np.arange(n_i)[None, None, None, :] < nb[None, :, :, None]
-        g = np.take_along_axis(np.broadcast_to(xb[None], (reps, *xb.shape)),
-                               idx[..., None], axis=3)  # [R, Sb, D, I, P]
-        g = np.where(valid[..., None], g, 0.0)
-        cnt = np.maximum(nb, 1)[None, :, :, None]
-        dom_share = g.sum(axis=3) / cnt  # NaN kept where the pole is the focal
+        # how often each indicator is drawn, as a fraction of the domain's draws
+        frac = np.stack([((idx == i) & valid).sum(-1) for i in range(n_i)], axis=-1)
+        frac = frac / np.maximum(nb, 1)[None, :, :, None]
+        x0 = np.nan_to_num(xb)
+        dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
+        dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
         comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], equal[sl][None],
                            n_pol[sl][None])
         out[:, sl] = _combine(comp, wc[:, None, :])
@@ -343,9 +346,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         if have.any():
             rng = np.random.default_rng(seed)
             boot = _bootstrap(a, np.array([p for p in pos if p >= 0]), reps, rng, wd0, wc0)
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                q = np.nanquantile(boot, [0.05, 0.95], axis=0)
+            q = np.quantile(boot, [0.05, 0.95], axis=0)  # every replicate has a value
             frame.loc[have, "lower"] = q[0]
             frame.loc[have, "upper"] = q[1]
     frame = frame.rename(columns={"focal": "state"})

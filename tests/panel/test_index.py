@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from equipoise import panel
@@ -153,3 +154,39 @@ def test_all_states_rank_only_ok(db):
     f = res.frame
     assert f.loc[f.status != "ok", "rank"].isna().all()
     assert set(f.loc[f.status == "ok", "state"]) == {"KAZ"}
+
+
+def test_orientations_by_hand(db):
+    from equipoise.panel.validate import _orientations
+
+    o = _orientations(db, 2010).set_index("state")
+    # trade: imports CHN .3 of CHN+USA+EU27 .4; exports CHN 500 of 600 (EU27: no rows);
+    # security: USA .4, no CHN -> 0; the mean of the two domains
+    assert o.loc["KAZ", "shares"] == pytest.approx(((0.3 / 0.4 + 500 / 600) / 2 + 0) / 2)
+    k_chn, k_usa, k_eu = _kappa(0.75, 78 / 144), -0.125, 8 / 74
+    assert o.loc["KAZ", "votes"] == pytest.approx((k_chn - (k_usa + k_eu) / 2) / 2)
+
+
+def test_fbic_correlation_by_hand(tmp_path, monkeypatch):
+    from equipoise.panel import validate
+
+    fbic = tmp_path / "fbic.csv"
+    # orientations china / (china + west): 0.1, 0.2, 0.6
+    fbic.write_text("country,iso3c,year,china_fbic,west1_fbic_sum\n"
+                    "a,AAA,2019,0.1,0.9\nb,BBB,2019,0.2,0.8\nc,CCC,2019,0.3,0.2\n"
+                    "d,DDD,2018,0.5,0.5\n")
+    monkeypatch.setattr(validate, "_orientations", lambda db, year: pd.DataFrame(
+        {"state": ["AAA", "BBB", "CCC"], "shares": [0.0, 0.5, 1.0],
+         "votes": [0.3, 0.2, 0.1]}))
+    out = validate.fbic_comparison(None, fbic, year=2019)
+    # deviations (-.5, 0, .5) and (-.2, -.1, .3): r = .25 / sqrt(.5 * .14)
+    assert out["measures"]["shares"]["pearson"] == pytest.approx(0.25 / (0.5 * 0.14) ** 0.5)
+    assert out["measures"]["shares"]["spearman"] == pytest.approx(1.0)
+    assert out["measures"]["votes"]["spearman"] == pytest.approx(-1.0)
+    assert out["measures"]["shares"]["n"] == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("iso3c,year\nKAZ,2019\n")
+    from equipoise.errors import SchemaError
+
+    with pytest.raises(SchemaError, match=r"bad.csv line 1: missing column\(s\) \['china_fbic'"):
+        validate.fbic_comparison(None, bad)

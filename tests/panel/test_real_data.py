@@ -87,3 +87,18 @@ def test_kaz_index_and_peers(real):
     # Russia leads KAZ's arms imports 2006-2010 (SIPRI): the security pole share is > 0.5, so
     # the dependency score is below 0.5 + the trade part
     assert kaz["components"]["dependency"] < 0.75
+
+
+def test_fbic_correlation_2019(real):
+    """Reported in docs/methods.md: equipoise's China-versus-West orientation against FBIC's
+    china / (china + west) across states in 2019."""
+    from equipoise.panel.validate import fbic_comparison
+
+    _, db, _ = real
+    path = shared_path("fbic-china-west", "fbic_china_west_by_country_1994_2023.csv.gz")
+    out = fbic_comparison(db, path, year=2019)
+    shares, votes = out["measures"]["shares"], out["measures"]["votes"]
+    assert shares["n"] >= 150 and votes["n"] >= 150
+    # measured 2026-11-30: shares r 0.756 (Spearman 0.793), votes r 0.598 (Spearman 0.697)
+    assert shares["pearson"] == pytest.approx(0.756, abs=0.01)
+    assert votes["pearson"] == pytest.approx(0.598, abs=0.01)

@@ -126,3 +126,24 @@ def test_missing_dataset_folder(tmp_path, capsys):
     assert code == 2 and TRACE not in err
     assert "political dataset" in err and "docs/sources.md" in err and "unvotes" in err
     assert not (tmp_path / "w.duckdb").exists()  # located before the warehouse is opened
+
+
+def test_build_says_what_it_reads(built, capsys, tmp_path):
+    data, _ = built
+    _ok(capsys, "panel", "build", "--data-dir", str(data), "--db", str(tmp_path / "x.duckdb"),
+        "--only", "security")
+    # _ok consumed the output; run again to look at stderr
+    try:
+        run(["panel", "build", "--data-dir", str(data), "--db", str(tmp_path / "x.duckdb"),
+             "--only", "security"])
+    except SystemExit as exc:
+        assert not exc.code
+    err = capsys.readouterr().err
+    assert "reading security: SIPRI Arms Transfers Database" in err
+    assert "writing the panel into" in err
+
+
+def test_index_years_without_rows(built, capsys):
+    _, db = built
+    code, _, err = _run(capsys, "index", "--focal", "KAZ", "--from", "2030", "--db", str(db))
+    assert code == 2 and "no rows in the years 2030-..." in err

@@ -60,7 +60,12 @@ def panel_build(
     from ..panel import build
 
     domains = [d.strip() for d in only.split(",") if d.strip()] if only else None
-    report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait)
+    def announce(line: str) -> None:
+        if not json:
+            typer.echo(safe_text(line), err=True)
+
+    report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
+                   announce=announce)
     if json:
         emit_json(report.to_dict())
         return

@@ -334,7 +334,8 @@ def _open(db):
 
 def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
           start: int | None = None, end: int | None = None, only: list[str] | None = None,
-          poles: list[str] | None = None, lock_timeout: float = 0.0) -> BuildReport:
+          poles: list[str] | None = None, lock_timeout: float = 0.0,
+          announce=None) -> BuildReport:
     """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
 
     The table (and ``panel_sources``, ``panel_quarantine``, ``panel_builds``) is replaced in one
@@ -348,6 +349,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     start, end : the years to build (default 1992 to the latest year of each source).
     only : the domains to build (default all of trade, security, political, finance).
     poles : the poles of the political comparison (default: the default doctrine's).
+    announce : called with one line before each dataset is read and before the write.
 
     Raises
     ------
@@ -374,8 +376,11 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     path = _open(db)
     reads = {}
     for d in domains:
-        rd = read_dataset(root, d, start=lo, end=hi)
-        reads[d] = rd
+        if announce is not None:
+            announce(f"reading {d}: {DATASETS[d].producer} ({root / DATASETS[d].folder})")
+        reads[d] = read_dataset(root, d, start=lo, end=hi)
+    if announce is not None:
+        announce(f"writing the panel into {path}")
     t_read = time.perf_counter() - t0
     lock = FileLock(str(path) + ".lock")
     try:

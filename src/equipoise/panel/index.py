@@ -304,7 +304,8 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     finally:
         con.close()
     if yr[0] is None:
-        raise NoDataError(f"panel: no rows in the years {start}-{end}")
+        raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
+                          f"{'...' if end is None else end}")
     a = _arrays(shares, kap, poles)
     comp, idx = _point(a, wd0, wc0)
     frame = a.keys.copy()

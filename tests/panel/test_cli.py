@@ -86,7 +86,8 @@ def test_index_json_and_csv(built, capsys, tmp_path):
                          "--csv", str(target)))
     recs = {r["state"]: r for r in out["records"]}
     assert recs["KAZ"]["rank"] == 1 and recs["USA"]["rank"] is None
-    assert set(recs["KAZ"]["components"]) == {"dependency", "distinctness", "equal_distance"}
+    assert set(recs["KAZ"]["components"]) == {"dependency", "distinctness", "equal_distance",
+                                              "predictability"}
     with target.open() as fh:
         got = list(csv.DictReader(fh))
     assert "component_dependency" in got[0]

@@ -49,7 +49,10 @@ def test_kaz_2010_by_hand(db):
     assert c["dependency"] == pytest.approx(dep)
     assert c["distinctness"] == 1.0  # CHN leads trade, RUS security
     assert c["equal_distance"] == pytest.approx(equal)
-    assert r["index"] == pytest.approx((dep + 1.0 + equal) / 3)
+    # predictability: the same basket as 2009 is security's one indicator: 2009 (window
+    # 2005-2009) RUS 1.0; 2010 RUS .6, USA .4; total variation 0.5 (.4 + .4) = .4
+    assert c["predictability"] == pytest.approx(0.6)
+    assert r["index"] == pytest.approx((dep + 1.0 + equal + 0.6) / 4)
     assert r["status"] == "ok" and r["rank"] == 1 and r["ranked"] == 1
     assert r["percentile"] == 100.0
     assert r["lower"] is None and r["upper"] is None  # reps=0: no interval
@@ -104,11 +107,11 @@ def test_bootstrap_matches_a_loop_over_replicates(db):
     a = _arrays(_pole_shares(con, poles, 2010, 2010), _kappas(con, poles, 2010, 2010), poles)
     con.close()
     rows = np.arange(len(a.keys))
-    wd0, wc0 = np.ones(3), np.ones(3)
+    wd0, wc0 = np.ones(3), np.ones(4)
     vec = _bootstrap(a, rows, 50, np.random.default_rng(3), wd0, wc0)
     rng = np.random.default_rng(3)
     wd = rng.dirichlet(index_mod.CONCENTRATION * wd0 / 3, size=50)
-    wc = rng.dirichlet(index_mod.CONCENTRATION * wc0 / 3, size=50)
+    wc = rng.dirichlet(index_mod.CONCENTRATION * wc0 / 4, size=50)
     u = rng.random((50, len(rows), 3, a.x.shape[2]))
     for r in range(50):
         for s in rows:
@@ -134,6 +137,8 @@ def test_bootstrap_matches_a_loop_over_replicates(db):
             k = a.kappa[s][~np.isnan(a.kappa[s])]
             if len(k) >= 2:
                 comps.append((wc[r, 2], 1 - (k.max() - k.min()) / 2))
+            if a.pred[s] == a.pred[s]:
+                comps.append((wc[r, 3], a.pred[s]))
             want = sum(w * x for w, x in comps) / sum(w for w, _ in comps)
             assert vec[r, s] == pytest.approx(want)
 

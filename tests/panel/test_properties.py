@@ -95,12 +95,12 @@ def test_components_are_in_the_unit_interval(shares, present, kappas):
     pres = np.array(present)
     k = np.array(kappas)
     equal = 1 - (k.max() - k.min()) / 2
-    comp = _components(dom[None], pres[None], np.ones(3)[None], np.array([equal]),
+    comp = _components(dom[None], pres[None], np.ones(3)[None], np.array([[equal, 0.5]]),
                        np.array([4]))[0]
     ok = comp[~np.isnan(comp)]
     assert ((ok >= 0) & (ok <= 1)).all()
     assert np.isnan(comp[0]) == (not pres.any())
-    idx = _combine(comp[None], np.ones(3)[None])[0]
+    idx = _combine(comp[None], np.ones(4)[None])[0]
     assert 0 <= idx <= 1
     # one pole leading every present domain gives distinctness 0, never more
     lead = dom.argmax(-1)

@@ -175,12 +175,13 @@ def index(
     t = Table(title=esc("balance index (90 % bootstrap interval; rank among states with "
                         "enough coverage)"))
     for c in ("state", "year", "index", "lower", "upper", "rank", "percentile", "status",
-              "dependency", "distinctness", "equal distance"):
+              "dependency", "distinctness", "equal distance", "predictability"):
         t.add_column(c, justify="left" if c in ("state", "status") else "right")
     for r in records:
         comp = r["components"]
         t.add_row(esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
                   _num(r["upper"]), "" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
                   _num(r["percentile"]), esc(r["status"]), _num(comp["dependency"]),
-                  _num(comp["distinctness"]), _num(comp["equal_distance"]))
+                  _num(comp["distinctness"]), _num(comp["equal_distance"]),
+                  _num(comp["predictability"]))
     console().print(t)

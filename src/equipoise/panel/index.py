@@ -19,6 +19,11 @@ Components (each in 0..1, 1 = balanced; docs/methods.md, "The balance index"):
     ``1 - (max_p kappa_p - min_p kappa_p) / 2``: the spread of chance-corrected UN agreement
     (Cohen's kappa, Haege 2011) across the poles, on kappa's range [-1, 1] (Bailey, Strezhnev &
     Voeten 2017 for the vote data; equipoise's equidistance). Needs two poles with kappa.
+``predictability``
+    ``1 - sum_d w_d TV_d / sum_d w_d``: ``TV_d`` is the mean, over the indicators of domain
+    ``d`` present in both the year and the year before (the same basket), of the total
+    variation distance ``0.5 sum |s_t - s_t-1|`` between the pole-share vectors (the poles and
+    the rest, ``1 - sum of the pole shares``). Needs the year before.
 
 Index: ``sum_c W_c x_c / sum_c W_c`` over the components present, ``W`` equal by default.
 
@@ -26,10 +31,10 @@ Interval: for each replicate (a seeded :class:`numpy.random.Generator`), the ind
 each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * w / sum w)`` around the doctrine's and the component weights from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
-the replicates are the 90 % interval. Vectorised over replicates and state-years, in blocks.
+the replicates are the 90 % interval. Equal distance and predictability are not resampled. Vectorised over replicates and state-years, in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
-three components present: status ``ok``); rank 1 is the most balanced; percentile
+four components present: status ``ok``); rank 1 is the most balanced; percentile
 ``100 (N - rank) / (N - 1)``.
 """
 
@@ -48,7 +53,7 @@ from .show import open_panel
 
 __all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index"]
 
-COMPONENTS = ("dependency", "distinctness", "equal_distance")
+COMPONENTS = ("dependency", "distinctness", "equal_distance", "predictability")
 DOMAINS = ("trade", "security", "finance")
 #: Dirichlet concentration around the doctrine's weights (sd of a weight of 1/3: about 0.10)
 CONCENTRATION = 20.0
@@ -155,10 +160,12 @@ class _Arrays:
     x: np.ndarray             # [S, D, I, P] pole shares, NaN where absent
     n: np.ndarray             # [S, D] indicators per domain
     kappa: np.ndarray         # [S, P] NaN where absent
+    pred: np.ndarray          # [S] predictability (NaN without the year before)
     indicators: list[list[list[str]]]
 
 
-def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str]) -> _Arrays:
+def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str],
+            wd: np.ndarray | None = None) -> _Arrays:
     keys = pd.concat([shares[["focal", "year"]], kap[["focal", "year"]]]).drop_duplicates()
     keys = keys.sort_values(["focal", "year"]).reset_index(drop=True)
     s_of = {(f, int(y)): i for i, (f, y) in enumerate(zip(keys["focal"], keys["year"],
@@ -189,14 +196,49 @@ def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str]) -> _Array
         si = np.array([s_of[(f, int(y))] for f, y in zip(kap["focal"], kap["year"],
                                                         strict=True)])
         kappa[si, kap["pole"].map(p_of).to_numpy()] = kap["kappa"]
-    return _Arrays(keys, x, n, kappa, names)
+    pred = _predictability(shares, keys, s_of, poles, wd)
+    return _Arrays(keys, x, n, kappa, pred, names)
+
+
+def _predictability(shares: pd.DataFrame, keys: pd.DataFrame, s_of: dict, poles: list[str],
+                    wd: np.ndarray | None = None) -> np.ndarray:
+    """Predictability per state-year: 1 - the weighted mean over domains of the mean total
+    variation distance between this year's and last year's pole shares on the indicators
+    both years have (the same basket)."""
+    S, D, P = len(keys), len(DOMAINS), len(poles)
+    names = {d: sorted(set(shares.loc[shares["domain"] == d, "indicator"])) for d in DOMAINS}
+    J = max(1, *(len(v) for v in names.values()))
+    xa = np.full((S, D, J, P), np.nan)
+    if len(shares):
+        si = np.array([s_of[(f, int(y))] for f, y in zip(shares["focal"], shares["year"],
+                                                        strict=True)])
+        di = shares["domain"].map({d: i for i, d in enumerate(DOMAINS)}).to_numpy()
+        ji = np.array([names[d].index(i) for d, i in zip(shares["domain"],
+                                                         shares["indicator"], strict=True)])
+        xa[si, di, ji, shares["pole"].map({p: i for i, p in enumerate(poles)}).to_numpy()] = \
+            shares["share"].to_numpy()
+    prev = np.array([s_of.get((f, int(y) - 1), -1) for f, y in zip(keys["focal"], keys["year"],
+                                                                   strict=True)], dtype=int)
+    if S == 0:
+        return np.empty(0)
+    cur, prv = xa, xa[np.maximum(prev, 0)]
+    valid = (~np.isnan(cur).all(-1)) & (~np.isnan(prv).all(-1)) & (prev >= 0)[:, None, None]
+    c0, p0 = np.nan_to_num(cur), np.nan_to_num(prv)
+    tv = 0.5 * (np.abs(c0 - p0).sum(-1) + np.abs(c0.sum(-1) - p0.sum(-1)))  # [S, D, J]
+    cnt = valid.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dom_tv = np.where(valid, tv, 0.0).sum(-1) / cnt
+        w = np.where(cnt > 0, np.ones(D) if wd is None else wd, 0.0)
+        out = 1.0 - (np.where(cnt > 0, dom_tv, 0.0) * w).sum(-1) / w.sum(-1)
+    return np.where((cnt > 0).any(-1), out, np.nan)
 
 
 def _components(dom_share: np.ndarray, present: np.ndarray, wd: np.ndarray,
-                equal: np.ndarray, n_poles: np.ndarray) -> np.ndarray:
+                fixed: np.ndarray, n_poles: np.ndarray) -> np.ndarray:
     """Components [..., C] from domain pole shares [..., D, P] (NaN where no pole),
-    domains present [..., D], domain weights [..., D] (broadcast), equal distance [...] and
-    the number of poles available to each state [...]."""
+    domains present [..., D], domain weights [..., D] (broadcast), the components not
+    resampled [..., 2] (equal distance, predictability) and the number of poles available to
+    each state [...]."""
     with np.errstate(invalid="ignore", divide="ignore"):
         filled = np.where(np.isnan(dom_share), -1.0, dom_share)
         m = filled.max(axis=-1)
@@ -211,7 +253,8 @@ def _components(dom_share: np.ndarray, present: np.ndarray, wd: np.ndarray,
         nd = has.sum(-1)
         denom = np.minimum(nd, n_poles) - 1
         dist = np.where((nd >= 2) & (denom >= 1), (k - 1) / np.maximum(denom, 1), np.nan)
-    return np.stack([dep, dist, np.broadcast_to(equal, dep.shape)], axis=-1)
+    fixed = np.broadcast_to(fixed, (*dep.shape, fixed.shape[-1]))
+    return np.concatenate([dep[..., None], dist[..., None], fixed], axis=-1)
 
 
 def _combine(comp: np.ndarray, wc: np.ndarray) -> np.ndarray:
@@ -227,8 +270,8 @@ def _point(a: _Arrays, wd: np.ndarray, wc: np.ndarray) -> tuple[np.ndarray, np.n
         warnings.simplefilter("ignore", RuntimeWarning)
         dom_share = np.nanmean(a.x, axis=2)  # [S, D, P]
     present = a.n > 0
-    equal = _equal(a.kappa)
-    comp = _components(dom_share, present, wd, equal, _n_poles(a))
+    fixed = np.stack([_equal(a.kappa), a.pred], axis=-1)
+    comp = _components(dom_share, present, wd, fixed, _n_poles(a))
     return comp, _combine(comp, wc)
 
 
@@ -253,7 +296,7 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
     wc = rng.dirichlet(CONCENTRATION * wc0 / wc0.sum(), size=reps)  # [R, C]
     x, n = a.x[rows], a.n[rows]
     S, D, n_i, P = x.shape
-    equal = _equal(a.kappa[rows])
+    fixed = np.stack([_equal(a.kappa[rows]), a.pred[rows]], axis=-1)  # [S, 2]
     n_pol = _n_poles(a)[rows]
     out = np.empty((reps, S))
     block = max(1, _BLOCK // max(1, reps * D * n_i * P))
@@ -270,7 +313,7 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
         x0 = np.nan_to_num(xb)
         dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
         dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
-        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], equal[sl][None],
+        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed[sl][None],
                            n_pol[sl][None])
         out[:, sl] = _combine(comp, wc[:, None, :])
     return out
@@ -297,8 +340,9 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     hi = 9999 if end is None else int(end)
     con = open_panel(db)
     try:
-        shares = _pole_shares(con, poles, lo, hi)
-        kap = _kappas(con, poles, lo, hi)
+        # one year more before the first: predictability compares with the year before
+        shares = _pole_shares(con, poles, lo - 1, hi)
+        kap = _kappas(con, poles, lo - 1, hi)
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
                          f"AND {hi}").fetchall()[0]
     finally:
@@ -306,7 +350,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     if yr[0] is None:
         raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
                           f"{'...' if end is None else end}")
-    a = _arrays(shares, kap, poles)
+    a = _arrays(shares, kap, poles, wd0)
     comp, idx = _point(a, wd0, wc0)
     frame = a.keys.copy()
     frame["index"] = idx
@@ -325,6 +369,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     frame["percentile"] = np.where(frame["ranked"] > 1, 100.0 * (frame["ranked"] - frame["rank"])
                                    / (frame["ranked"] - 1), np.where(frame["ranked"] == 1,
                                                                      100.0, np.nan))
+    frame = frame[frame["year"] >= lo]
     if states is not None:
         frame = frame[frame["focal"].isin(states)]
         missing = [(s, y) for s in states for y in range(int(yr[0]), int(yr[1]) + 1)
@@ -354,7 +399,8 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
             "status", *COMPONENTS, "domains", "note"]
     notes = ["the interval resamples indicators within domains and draws Dirichlet weights; "
-             "it does not yet resample roll calls (equal distance is fixed in the replicates)"]
+             "it does not yet resample roll calls (equal distance and predictability are "
+             "fixed in the replicates)"]
     return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
                        dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes)
 
@@ -363,5 +409,6 @@ def _note(values) -> str:
     miss = [c for c, v in zip(COMPONENTS, values, strict=True) if v != v]
     why = {"dependency": "no functional domain with pole shares",
            "distinctness": "fewer than two domains with a leading pole",
-           "equal_distance": "fewer than two poles with kappa"}
+           "equal_distance": "fewer than two poles with kappa",
+           "predictability": "no indicator of the year before to compare with"}
     return "; ".join(f"{c}: {why[c]}" for c in miss)

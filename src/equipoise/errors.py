@@ -86,3 +86,8 @@ class InputFileError(InputError):
 
 class OutputFileError(EquipoiseError, OSError):
     """An output file cannot be written (missing folder, a folder in its place, no permission)."""
+
+
+class DatasetMissingError(InputError):
+    """A dataset the panel build needs is missing from the data folder (the message names the
+    dataset, the folder and files looked for, and docs/sources.md)."""

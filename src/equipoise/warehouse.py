@@ -100,6 +100,10 @@ PRODUCT_KEY = ("year", "exporter", "importer", "product")
 #: each ingest's transaction (see :func:`summaries`)
 SUMMARY_DDL: dict[str, str] = {name: ddl(name) for name in SUMMARY_TABLES}
 
+#: tables other commands derive from the canonical ones (``equipoise panel build``, see
+#: :mod:`equipoise.panel`); listed by :func:`table_counts` when present
+DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds")
+
 
 def default_path() -> Path:
     """``$EQUIPOISE_DB`` or ``<user data dir>/equipoise/warehouse.duckdb``."""
@@ -698,13 +702,13 @@ def loads(db: str | Path | None = None, *, all_loads: bool = False) -> pd.DataFr
 
 
 def table_counts(db: str | Path | None = None) -> pd.DataFrame:
-    """Rows per canonical table (and per product-summary table)."""
+    """Rows per canonical table (and per product-summary and derived table, e.g. ``panel``)."""
     import pandas as pd
 
     con = _raw_connect(_path(db), read_only=True)
     try:
         rows = []
-        for t in (*DDL, *SUMMARY_DDL):
+        for t in (*DDL, *SUMMARY_DDL, *DERIVED_TABLES):
             if _exists(con, t):
                 rows.append({"table": t, "rows": int(con.execute(
                     f'SELECT count(*) FROM "{t}"').fetchall()[0][0])})

@@ -1,0 +1,193 @@
+"""World panel benchmark: ``panel build`` over ../shared/data, the all-states UN agreement, and
+``index --all`` with bootstrap replicates.
+
+1. **Build**: ``equipoise.panel.build`` of all four domains (COW trade, SIPRI, UN votes, IMF
+   DIP) for 1992 to the latest year, each run in a fresh process (wall time, and the process's
+   peak resident memory from ``getrusage``); median of ``--repeat`` runs. Goals of issue 12:
+   under 60 s and 2 GB.
+2. **Agreement**: the panel's grouped DuckDB query (agreement and kappa of every state with
+   every pole -- CHN, USA, RUS and EU27 as the plurality of its members -- for every year)
+   against a straightforward pandas implementation: the pole votes (EU27 by a groupby), one
+   ``merge`` of all votes with the pole votes on the roll call, and a groupby per (year,
+   state, pole) for the counts. The same numbers are checked (max abs difference). Goal of
+   issue 12: at least 20x.
+3. **Index**: ``balance_index`` for every state and year with ``--reps`` replicates (goal:
+   under 30 s for 1,000).
+
+Usage: python benchmarks/bench_panel.py [--data-dir DIR] [--repeat 3] [--reps 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+POLES = ["CHN", "USA", "RUS", "EU27"]
+
+_CHILD = """
+import json, resource, sys, time
+t = time.perf_counter()
+from equipoise import panel
+r = panel.build(sys.argv[1], sys.argv[2])
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": r.rows,
+                  "read_seconds": r.read_seconds,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_build(data_dir: Path, repeat: int) -> dict:
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "w.duckdb"
+        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, "-c", _CHILD, str(data_dir), str(db)],
+                                 capture_output=True, text=True, env=env, check=True)
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "read_seconds": statistics.median(r["read_seconds"] for r in runs),
+            "peak_mb": max(r["peak_mb"] for r in runs), "rows": runs[0]["rows"],
+            "runs": len(runs)}
+
+
+def duckdb_agreement(votes: pd.DataFrame) -> pd.DataFrame:
+    import duckdb
+
+    from equipoise.panel.builder import _political
+    from equipoise.panel.datasets import Read
+
+    con = duckdb.connect()
+    sql = _political(con, Read("political", {"votes": votes}), 0, 9999, POLES)
+    df = con.execute(f"SELECT focal, year, indicator, partner, value FROM ({sql})").df()
+    con.close()
+    return df
+
+
+def pandas_agreement(votes: pd.DataFrame) -> pd.DataFrame:
+    """The straightforward pandas version: pole votes, one merge, a groupby."""
+    from equipoise import reference
+
+    v = votes[votes["vote"].isin(["yes", "abstain", "no"])]
+    parts = [v[v["country"] == p][["rcid", "vote"]].assign(pole=p) for p in POLES
+             if not reference.is_group(p)]
+    gm = reference.load("group_members")
+    gm = gm[gm["group"] == "EU27"]
+    eu = v.merge(gm[["member", "start_year", "end_year"]], left_on="country",
+                 right_on="member")
+    eu = eu[(eu["year"] >= eu["start_year"].fillna(-9999).astype(int))
+            & (eu["year"] <= eu["end_year"].fillna(9999).astype(int))]
+    cnt = eu.groupby(["rcid", "vote"]).size().rename("n").reset_index()
+    mx = cnt.groupby("rcid")["n"].transform("max")
+    top = cnt[cnt["n"] == mx]
+    single = top.groupby("rcid")["vote"].transform("size") == 1
+    parts.append(top[single][["rcid", "vote"]].assign(pole="EU27"))
+    pv = pd.concat(parts, ignore_index=True).rename(columns={"vote": "pvote"})
+    m = v.merge(pv, on="rcid")
+    m = m[m["country"] != m["pole"]]
+    m = m.assign(a=m["vote"] == m["pvote"],
+                 fy=m["vote"] == "yes", fa=m["vote"] == "abstain", fn=m["vote"] == "no",
+                 py=m["pvote"] == "yes", pa=m["pvote"] == "abstain", pn=m["pvote"] == "no")
+    g = m.groupby(["year", "country", "pole"])[["a", "fy", "fa", "fn", "py", "pa", "pn"]].sum()
+    g["n"] = m.groupby(["year", "country", "pole"]).size()
+    g = g.reset_index()
+    po = g["a"] / g["n"]
+    pe = (g["fy"] * g["py"] + g["fa"] * g["pa"] + g["fn"] * g["pn"]) / g["n"] ** 2
+    kappa = np.where(pe < 1, (po - pe) / (1 - pe), np.nan)
+    base = g[["country", "year", "pole"]].rename(columns={"country": "focal",
+                                                         "pole": "partner"})
+    return pd.concat([base.assign(indicator="political.unga.agreement", value=po),
+                      base.assign(indicator="political.unga.kappa", value=kappa)],
+                     ignore_index=True)
+
+
+def _best(fn, repeat):
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), statistics.median(times), out
+
+
+def bench_agreement(data_dir: Path, repeat: int) -> dict:
+    from equipoise.sources.unvotes import read_unvotes
+
+    vs = read_unvotes(data_dir / "unvotes")
+    v = vs.votes[vs.votes["year"] >= 1992]
+    votes = pd.DataFrame({"rcid": v["rcid"].astype("int64").to_numpy(),
+                          "year": v["year"].astype("int64").to_numpy(),
+                          "country": v["country"].astype(str).to_numpy(),
+                          "vote": v["vote"].astype(str).to_numpy()})
+    d_min, d_med, d = _best(lambda: duckdb_agreement(votes), repeat)
+    p_min, p_med, p = _best(lambda: pandas_agreement(votes), repeat)
+    key = ["focal", "year", "indicator", "partner"]
+    j = d.merge(p, on=key, how="outer", suffixes=("_duck", "_pd"), indicator=True)
+    both = j[j["_merge"] == "both"]
+    diff = float(np.nanmax(np.abs(both["value_duck"] - both["value_pd"])))
+    same_nan = bool((both["value_duck"].isna() == both["value_pd"].isna()).all())
+    return {"votes": len(votes), "cells": len(d), "duckdb_s": d_min, "duckdb_median_s": d_med,
+            "pandas_s": p_min, "pandas_median_s": p_med, "ratio": p_min / d_min,
+            "only_one_side": int((j["_merge"] != "both").sum()), "max_abs_diff": diff,
+            "same_missing": same_nan}
+
+
+def bench_index(data_dir: Path, reps: int) -> dict:
+    from equipoise import panel
+    from equipoise.panel.index import balance_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "w.duckdb"
+        panel.build(data_dir, db)
+        t = time.perf_counter()
+        res = balance_index(db, reps=reps, seed=1)
+        sec = time.perf_counter() - t
+    f = res.frame
+    return {"reps": reps, "state_years": len(f), "ranked": int((f["status"] == "ok").sum()),
+            "seconds": sec}
+
+
+def main(argv: list[str]) -> int:
+    sys.path.insert(0, str(SRC))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default = Path(os.environ.get("EQUIPOISE_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
+    ap.add_argument("--data-dir", type=Path, default=default)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=1000)
+    args = ap.parse_args(argv)
+    if not (args.data_dir / "unvotes").is_dir():
+        print(f"skipped: needs the shared data at {args.data_dir} (set --data-dir or "
+              f"EQUIPOISE_SHARED_DATA)")
+        return 0
+    print(f"python {platform.python_version()}, {os.cpu_count()} cpu(s), data {args.data_dir}")
+    b = bench_build(args.data_dir, args.repeat)
+    print(f"panel build (fresh process, median of {b['runs']}): {b['seconds']:.1f} s "
+          f"(reading {b['read_seconds']:.1f} s), peak {b['peak_mb']:.0f} MB, "
+          f"{b['rows']:,} rows   [goals: < 60 s, < 2048 MB]")
+    a = bench_agreement(args.data_dir, args.repeat)
+    print(f"all-states agreement + kappa x {len(POLES)} poles x years ({a['votes']:,} votes, "
+          f"{a['cells']:,} cells): duckdb {a['duckdb_s']:.3f} s, pandas merge "
+          f"{a['pandas_s']:.3f} s, ratio {a['ratio']:.1f}x   [goal: >= 20x]")
+    print(f"  same numbers: max abs diff {a['max_abs_diff']:.2e}, same missing "
+          f"{a['same_missing']}, cells on one side only {a['only_one_side']}")
+    i = bench_index(args.data_dir, args.reps)
+    print(f"index --all, {i['reps']} replicates: {i['seconds']:.1f} s for "
+          f"{i['state_years']:,} state-years ({i['ranked']:,} ranked)   [goal: < 30 s]")
+    ok = a["max_abs_diff"] < 1e-9 and a["same_missing"] and a["only_one_side"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

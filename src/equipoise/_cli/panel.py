@@ -1,0 +1,187 @@
+"""World panel commands: ``panel build``, ``panel show`` and ``index``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._common import YEAR_MAX, YEAR_MIN, emit_json, esc, output_path, safe_text
+
+DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
+                  "user data directory (equipoise/warehouse.duckdb).")
+JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+CSV = typer.Option(None, "--csv", metavar="FILE", help="Also write the records to this CSV.")
+FROM = typer.Option(None, "--from", min=YEAR_MIN, max=YEAR_MAX, help="First year.")
+TO = typer.Option(None, "--to", min=YEAR_MIN, max=YEAR_MAX, help="Last year.")
+REPS_MAX = 100_000
+SEED_MAX = 2**63 - 1
+
+
+def register(app: typer.Typer) -> None:
+    pn = typer.Typer(name="panel", help="The world panel: partner shares for every state and "
+                     "year (build, show).", no_args_is_help=True)
+    pn.command("build")(panel_build)
+    pn.command("show")(panel_show)
+    app.add_typer(pn, name="panel")
+    app.command("index")(index)
+
+
+def _write_csv(records, path: Path | None) -> None:
+    if path is None:
+        return
+    import pandas as pd
+
+    from ..io.files import write_csv
+
+    write_csv(pd.DataFrame(records), path, what="CSV export")
+
+
+def panel_build(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="The folder holding the "
+                                         "dataset folders (default: $EQUIPOISE_SHARED_DATA or "
+                                         "../shared/data beside the checkout)."),
+    db: Path | None = DB,
+    start: int | None = FROM,
+    end: int | None = TO,
+    only: str | None = typer.Option(None, "--only", help="Comma-separated domains to build "
+                                    "(trade, security, political, finance; default all)."),
+    wait: float = typer.Option(0.0, "--wait", min=0.0, max=86_400.0,
+                               help="Seconds to wait for another ingest or build."),
+    json: bool = JSON,
+) -> None:
+    """Build the warehouse table `panel` (partner shares per state, year and indicator).
+
+    The table is replaced in one transaction: re-running gives the same rows, a failed build
+    changes nothing. Example:
+
+      equipoise panel build --data-dir ../shared/data --db w.duckdb --from 2000
+    """
+    from ..panel import build
+
+    domains = [d.strip() for d in only.split(",") if d.strip()] if only else None
+    def announce(line: str) -> None:
+        if not json:
+            typer.echo(safe_text(line), err=True)
+
+    report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
+                   announce=announce)
+    if json:
+        emit_json(report.to_dict())
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    t = Table(title=esc(f"panel build -> {report.db}"))
+    for c in ("dataset", "file", "read", "loaded", "quarantined", "in years"):
+        t.add_column(c, justify="left" if c in ("dataset", "file") else "right")
+    for f in report.files:
+        t.add_row(esc(f["dataset"]), esc(f["file"]), f"{f['rows_read']:,}",
+                  f"{f['rows_loaded']:,}", f"{f['rows_quarantined']:,}",
+                  f"{f['rows_in_years']:,}")
+    console().print(t)
+    typer.echo(safe_text(report.summary()))
+
+
+def panel_show(
+    focal: str = typer.Option(..., "--focal", help="ISO3 code of the state."),
+    domain: str | None = typer.Option(None, "--domain", help="trade, security, political, "
+                                      "finance."),
+    indicator: str | None = typer.Option(None, "--indicator", help="e.g. trade.goods.import."),
+    year: int | None = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
+                                    help="One year (or --from/--to)."),
+    start: int | None = FROM,
+    end: int | None = TO,
+    db: Path | None = DB,
+    json: bool = JSON,
+    csv: Path | None = CSV,
+) -> None:
+    """Show a state's panel rows: focal, year, domain, indicator, partner, value, share, basis,
+    coverage, status, source (and the note saying why a row is not ok)."""
+    from ..panel import show
+
+    output_path(csv, option="--csv", what="CSV export")
+    df = show(focal, db, domain=domain, indicator=indicator, year=year, start=start, end=end)
+    records = df.to_dict("records")
+    _write_csv(records, csv)
+    if json:
+        emit_json({"focal": focal.upper(), "rows": len(records), "records": records})
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    t = Table(title=esc(f"panel {focal.upper()} ({len(df):,} rows)"))
+    for c in ("year", "domain", "indicator", "partner", "value", "share", "basis", "coverage",
+              "status"):
+        t.add_column(c, justify="right" if c in ("year", "value", "share", "coverage")
+                     else "left")
+    for r in records:
+        t.add_row(str(r["year"]), esc(r["domain"]), esc(r["indicator"]), esc(r["partner"]),
+                  _num(r["value"]), _num(r["share"]), esc(r["basis"]), _num(r["coverage"]),
+                  esc(r["status"]))
+    console().print(t)
+
+
+def _num(v) -> str:
+    return "" if v is None or v != v else f"{v:,.4g}"
+
+
+def index(
+    focal: str | None = typer.Option(None, "--focal", help="ISO3 code of the state."),
+    peers: str | None = typer.Option(None, "--peers", help="Comma-separated ISO3 codes to "
+                                     "show beside --focal."),
+    all_states: bool = typer.Option(False, "--all", help="Every state in the panel."),
+    start: int | None = FROM,
+    end: int | None = TO,
+    reps: int = typer.Option(1000, "--reps", min=0, max=REPS_MAX,
+                             help="Bootstrap replicates for the 90 % interval (0: none)."),
+    seed: int = typer.Option(12345, "--seed", min=0, max=SEED_MAX, help="Random seed."),
+    db: Path | None = DB,
+    json: bool = JSON,
+    csv: Path | None = CSV,
+) -> None:
+    """The balance index per state and year with a bootstrap 90 % interval, rank and
+    percentile among the states whose coverage passes the bound (docs/methods.md)."""
+    from ..errors import OptionError
+    from ..panel.index import balance_index
+    from ..panel.show import check_focal
+
+    output_path(csv, option="--csv", what="CSV export")
+    states: list[str] | None
+    if all_states:
+        if focal or peers:
+            raise OptionError("--all cannot be combined with --focal/--peers")
+        states = None
+    else:
+        codes = ([focal] if focal else []) + \
+            ([p for p in peers.split(",") if p.strip()] if peers else [])
+        if not codes:
+            raise OptionError("give --focal ISO3 (and --peers ISO3,...) or --all")
+        states = list(dict.fromkeys(check_focal(c, "--focal/--peers") for c in codes))
+    res = balance_index(db, states=states, start=start, end=end, reps=reps, seed=seed)
+    records = res.records()
+    _write_csv([{**{k: v for k, v in r.items() if k != "components"},
+                 **{f"component_{k}": v for k, v in r["components"].items()}}
+                for r in records], csv)
+    if json:
+        emit_json(res.to_dict())
+        return
+    from rich.table import Table
+
+    from ._common import console
+
+    t = Table(title=esc("balance index (90 % bootstrap interval; rank among states with "
+                        "enough coverage)"))
+    for c in ("state", "year", "index", "lower", "upper", "rank", "percentile", "status",
+              "dependency", "distinctness", "equal distance", "predictability"):
+        t.add_column(c, justify="left" if c in ("state", "status") else "right")
+    for r in records:
+        comp = r["components"]
+        t.add_row(esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
+                  _num(r["upper"]), "" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
+                  _num(r["percentile"]), esc(r["status"]), _num(comp["dependency"]),
+                  _num(comp["distinctness"]), _num(comp["equal_distance"]),
+                  _num(comp["predictability"]))
+    console().print(t)

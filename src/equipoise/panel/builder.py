@@ -1,0 +1,454 @@
+"""``panel build``: per-indicator partner shares for every state and year the datasets support,
+computed in DuckDB SQL and written to the warehouse table ``panel`` in one transaction.
+
+Rows (:data:`COLUMNS`): ``focal, year, domain, indicator, partner, value, share, basis,
+coverage, status, source, note``.
+
+==========  ===============================  ========  ====================================
+domain      indicator                        basis     share / coverage
+==========  ===============================  ========  ====================================
+trade       ``trade.goods.import``           ``wld``   value / the focal's total imports in
+            ``trade.goods.export``                     COW National Trade (a ``WLD`` row
+                                                       holds the total); coverage = the
+                                                       partner rows' sum / the total.
+                                                       Imports of A from B are COW's
+                                                       ``flow1``/``flow2``; exports of A to B
+                                                       are B's imports from A (the mirror).
+security    ``security.arms.import``         ``partner_sum``  five-year TIV window ending
+                                                       in the year (as SIPRI's own tables);
+                                                       coverage = window years inside the
+                                                       file's delivery years / 5
+political   ``political.unga.agreement``     ``common_rollcalls``  value = agreement, or
+            ``political.unga.kappa``                   Cohen's kappa, with each pole; share
+                                                       empty (not a share); coverage = the
+                                                       common roll calls / the year's roll
+                                                       calls
+finance     ``finance.fdi.position_partner_  ``reporting_economies``  the host's inward
+            reported``                                 positions as reported by the investor
+                                                       economies in the file (CHN, DEU, JPN,
+                                                       SGP, USA): share among them; coverage
+                                                       = investors with a row / investors in
+                                                       the file that year
+            ``finance.fdi.stock``            ``wld``   a reporting economy's inward positions
+                                                       against its WLD total
+==========  ===============================  ========  ====================================
+
+``status``: ``ok``; ``partial`` (a SIPRI window reaching before the file's first delivery
+year); ``inconsistent`` (partner rows add up to more than 110 % of the WLD total,
+:data:`OVER_TOTAL`; shares kept against the total); ``insufficient`` (no total, a total of 0, fewer than
+:data:`MIN_ROLLCALLS` common roll calls, no variation for kappa): ``note`` says why. A cell
+with no data is absent, never 0. Sums are ordered (``sum(x ORDER BY ...)``), so a rebuild
+gives the same bits, not only the same numbers up to rounding.
+
+The EU27 pole's vote on a roll call is the plurality vote (yes / abstain / no) of the EU-27
+member states that were members in the roll call's year (``reference/group_members.csv``) and
+voted; a tie leaves the EU27 without a position on that roll call (it is left out of the
+EU27 comparisons). An EU member's own vote is part of that plurality.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import OptionError, WarehouseError
+from .datasets import DATASETS, Read, default_data_dir, locate, read_dataset
+
+__all__ = ["COLUMNS", "DDL", "MIN_ROLLCALLS", "BuildReport", "build", "default_poles"]
+
+COLUMNS = ("focal", "year", "domain", "indicator", "partner", "value", "share", "basis",
+           "coverage", "status", "source", "note")
+DDL = {
+    "panel": "focal VARCHAR, year INTEGER, domain VARCHAR, indicator VARCHAR, partner VARCHAR, "
+             "value DOUBLE, share DOUBLE, basis VARCHAR, coverage DOUBLE, status VARCHAR, "
+             "source VARCHAR, note VARCHAR",
+    "panel_sources": "dataset VARCHAR, role VARCHAR, file VARCHAR, rows_read BIGINT, "
+                     "rows_loaded BIGINT, rows_quarantined BIGINT, rows_out BIGINT, "
+                     "rows_in_years BIGINT",
+    "panel_quarantine": "dataset VARCHAR, source VARCHAR, file VARCHAR, line BIGINT, "
+                        "\"column\" VARCHAR, value VARCHAR, reason VARCHAR, message VARCHAR",
+    "panel_builds": "built_at VARCHAR, data_dir VARCHAR, year_from INTEGER, year_to INTEGER, "
+                    "domains VARCHAR, poles VARCHAR, rows BIGINT, seconds DOUBLE, "
+                    "rows_by_domain VARCHAR",
+}
+#: fewer common roll calls than this in a year: the agreement is "insufficient"
+MIN_ROLLCALLS = 10
+#: partner rows above this multiple of the WLD total: "inconsistent". Mirror exports (the
+#: partners' imports, valued CIF) exceed a country's own FOB exports by the CIF/FOB margin,
+#: for which the IMF's Direction of Trade Statistics use a standard factor of 1.10
+OVER_TOTAL = 1.10
+YEAR_FIRST, YEAR_LAST = 1992, 2100
+SIPRI_WINDOW = 5
+
+
+def default_poles() -> list[str]:
+    """The poles of the default doctrine (CHN, USA, RUS, EU27)."""
+    from ..doctrine.model import load_doctrine
+
+    return list(load_doctrine().poles)
+
+
+@dataclass
+class BuildReport:
+    """What a build did: rows per domain, the files read (with their counts) and the time."""
+
+    db: str
+    data_dir: str
+    year_from: int
+    year_to: int
+    domains: list[str]
+    poles: list[str]
+    rows: int = 0
+    rows_by_domain: dict[str, int] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    read_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        by = ", ".join(f"{k} {v:,}" for k, v in self.rows_by_domain.items())
+        return (f"panel: {self.rows:,} rows ({by}) for {self.year_from}-{self.year_to} from "
+                f"{self.data_dir} into {self.db} in {self.seconds:.1f} s")
+
+
+def _check_years(start: int | None, end: int | None) -> tuple[int, int]:
+    lo = YEAR_FIRST if start is None else int(start)
+    hi = YEAR_LAST if end is None else int(end)
+    if lo > hi:
+        raise OptionError(f"--from {lo} is after --to {hi}; expecting --from <= --to")
+    return lo, hi
+
+
+def _sources(frame: pd.DataFrame) -> str:
+    vals = sorted(set(frame["source"].astype(str))) if "source" in frame.columns and len(
+        frame) else []
+    return "; ".join(vals)
+
+
+def _register(con, name: str, frame: pd.DataFrame) -> None:
+    """Register ``frame`` as ``name`` through Arrow (DuckDB scans Arrow strings several times
+    faster than pandas object columns)."""
+    import pyarrow as pa
+
+    con.register(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _wld_sql(flows: str, totals: str, domain: str, source: str) -> str:
+    """Shares against a WLD total. ``flows``: (year, focal, indicator, partner, value);
+    ``totals``: (year, focal, indicator, total). Partner rows and one WLD row per key."""
+    return f"""
+WITH f AS (SELECT year, focal, indicator, partner, sum(value ORDER BY value) AS value
+           FROM ({flows}) GROUP BY ALL),
+tot AS (SELECT year, focal, indicator, sum(total ORDER BY total) AS total FROM ({totals}) GROUP BY ALL),
+ps AS (SELECT year, focal, indicator, sum(value ORDER BY partner) AS psum FROM f
+       GROUP BY ALL),
+k AS (SELECT year, focal, indicator, tot.total, coalesce(ps.psum, 0) AS psum
+      FROM ps FULL OUTER JOIN tot USING (year, focal, indicator)),
+kk AS (SELECT *,
+  CASE WHEN total > 0 THEN psum / total END AS coverage,
+  CASE WHEN total IS NULL THEN 'insufficient'
+       WHEN total <= 0 THEN 'insufficient'
+       WHEN psum = 0 THEN 'insufficient'
+       WHEN psum > total * {OVER_TOTAL} THEN 'inconsistent' ELSE 'ok' END AS status,
+  CASE WHEN total IS NULL THEN 'no WLD total for this state and year'
+       WHEN total <= 0 THEN 'the WLD total is 0'
+       WHEN psum = 0 THEN 'no partner rows (or all 0) against the WLD total'
+       WHEN psum > total * {OVER_TOTAL}
+         THEN 'partner rows add up to ' || round(100 * psum / total, 1) || ' % of the WLD total'
+       ELSE NULL END AS note
+  FROM k)
+SELECT f.focal, f.year, {_q(domain)} AS domain, f.indicator, f.partner, f.value,
+       CASE WHEN kk.total > 0 THEN f.value / kk.total END AS share, 'wld' AS basis,
+       kk.coverage, kk.status, {_q(source)} AS source, kk.note
+FROM f JOIN kk USING (year, focal, indicator)
+UNION ALL
+SELECT focal, year, {_q(domain)}, indicator, 'WLD', total,
+       CASE WHEN total > 0 THEN 1.0 END, 'wld', coverage, status, {_q(source)}, note
+FROM kk WHERE total IS NOT NULL
+"""
+
+
+def _trade(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str:
+    dy, nat = rd.frames["dyadic"], rd.frames["national"]
+    _register(con, "_p_dy", dy[["year", "reporter", "partner", "value"]])
+    _register(con, "_p_nat", nat[["year", "reporter", "indicator", "value"]])
+    src = f"{_sources(dy)}; totals: {_sources(nat)}"
+    flows = ("SELECT year, reporter AS focal, 'trade.goods.import' AS indicator, partner, value "
+             "FROM _p_dy UNION ALL SELECT year, partner, 'trade.goods.export', reporter, value "
+             "FROM _p_dy")
+    totals = "SELECT year, reporter AS focal, indicator, value AS total FROM _p_nat"
+    return _wld_sql(flows, totals, "trade", src)
+
+
+def _security(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    arms = rd.frames["arms"]
+    span = rd.frames["arms"].attrs.get("span")
+    if not len(arms) or span is None:
+        return None
+    first, last = span
+    y0, y1 = max(lo, first), min(hi, last)
+    if y0 > y1:
+        return None
+    _register(con, "_p_arms", arms[["year", "reporter", "partner", "value"]])
+    src = _sources(arms)
+    w = SIPRI_WINDOW
+    return f"""
+WITH yrs AS (SELECT range::INTEGER AS year FROM range({y0}, {y1 + 1})),
+f AS (SELECT y.year, a.reporter AS focal, a.partner, sum(a.value ORDER BY a.year) AS value
+      FROM yrs y JOIN _p_arms a ON a.year BETWEEN y.year - {w - 1} AND y.year GROUP BY ALL),
+t AS (SELECT year, focal, sum(value ORDER BY partner) AS total FROM f GROUP BY ALL)
+SELECT f.focal, f.year, 'security', 'security.arms.import', f.partner, f.value,
+       CASE WHEN t.total > 0 THEN f.value / t.total END, 'partner_sum',
+       (least(f.year, {last}) - greatest(f.year - {w - 1}, {first}) + 1) / {float(w)},
+       CASE WHEN t.total <= 0 THEN 'insufficient'
+            WHEN f.year - {w - 1} < {first} THEN 'partial' ELSE 'ok' END,
+       {_q(src)},
+       CASE WHEN t.total <= 0 THEN 'the TIV of the window adds up to 0'
+            WHEN f.year - {w - 1} < {first}
+              THEN 'TIV window ' || (f.year - {w - 1}) || '-' || f.year ||
+                   ' starts before the first delivery year of the file ({first})'
+            ELSE 'TIV deliveries ' || (f.year - {w - 1}) || '-' || f.year END
+FROM f JOIN t USING (year, focal)
+"""
+
+
+def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    from .. import reference
+
+    votes = rd.frames["votes"]
+    if not len(votes):
+        return None
+    _register(con, "_p_votes", votes)
+    groups = [p for p in poles if reference.is_group(p)]
+    members = reference.load("group_members")
+    members = members[members["group"].isin(groups)]
+    _register(con, "_p_members", pd.DataFrame({
+        "grp": members["group"].astype(str).to_numpy(),
+        "member": members["member"].astype(str).to_numpy(),
+        "start_year": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
+        "end_year": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    countries = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
+    src = votes.attrs.get("source", "UN General Assembly votes")
+    src_group = src + ("; the EU27 vote: the plurality of the EU member states voting"
+                       if groups else "")
+    return f"""
+WITH v AS (SELECT rcid, year, country, vote FROM _p_votes
+           WHERE vote IN ('yes', 'abstain', 'no')),
+gv AS (SELECT m.grp AS pole, v.rcid, any_value(v.year) AS year, v.vote, count(*) AS n
+       FROM v JOIN _p_members m ON v.country = m.member
+            AND v.year BETWEEN m.start_year AND m.end_year
+       GROUP BY m.grp, v.rcid, v.vote),
+gm AS (SELECT *, max(n) OVER (PARTITION BY pole, rcid) AS mx FROM gv),
+gp AS (SELECT pole, rcid, any_value(vote) AS vote FROM gm WHERE n = mx
+       GROUP BY pole, rcid HAVING count(*) = 1),
+pv AS (SELECT country AS pole, rcid, vote FROM v WHERE country IN ({countries})
+       UNION ALL SELECT pole, rcid, vote FROM gp),
+g AS (SELECT v.year, v.country AS focal, pv.pole, count(*) AS n,
+             count(*) FILTER (WHERE v.vote = pv.vote) AS a,
+             count(*) FILTER (WHERE v.vote = 'yes') AS fy,
+             count(*) FILTER (WHERE v.vote = 'abstain') AS fa,
+             count(*) FILTER (WHERE v.vote = 'no') AS fn,
+             count(*) FILTER (WHERE pv.vote = 'yes') AS py,
+             count(*) FILTER (WHERE pv.vote = 'abstain') AS pa,
+             count(*) FILTER (WHERE pv.vote = 'no') AS pn
+      FROM v JOIN pv USING (rcid) WHERE v.country <> pv.pole
+      GROUP BY v.year, v.country, pv.pole),
+nrc AS (SELECT year, count(DISTINCT rcid) AS nrc FROM v GROUP BY year),
+r AS (SELECT g.*, nrc.nrc, a / n AS po,
+             (fy * py + fa * pa + fn * pn) / (n::DOUBLE * n) AS pe
+      FROM g JOIN nrc USING (year)),
+m AS (SELECT 'political.unga.agreement' AS indicator, focal, year, pole, n, nrc,
+             po AS value, FALSE AS degenerate FROM r
+      UNION ALL
+      SELECT 'political.unga.kappa', focal, year, pole, n, nrc,
+             CASE WHEN pe < 1 THEN (po - pe) / (1 - pe) END, pe >= 1 FROM r)
+SELECT focal, year, 'political' AS domain, indicator, pole AS partner, value,
+       NULL::DOUBLE AS share, 'common_rollcalls' AS basis, n / nrc AS coverage,
+       CASE WHEN n < {MIN_ROLLCALLS} OR degenerate THEN 'insufficient' ELSE 'ok' END,
+       CASE WHEN pole IN ({", ".join(_q(g) for g in groups) or "NULL"}) THEN {_q(src_group)}
+            ELSE {_q(src)} END,
+       CASE WHEN n < {MIN_ROLLCALLS}
+              THEN 'only ' || n || ' common roll calls (fewer than {MIN_ROLLCALLS})'
+            WHEN degenerate THEN 'no variation in the votes: kappa undefined'
+            ELSE n || ' common roll calls of ' || nrc END
+FROM m
+"""
+
+
+def _finance(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    fdi = rd.frames["fdi"]
+    if not len(fdi):
+        return None
+    _register(con, "_p_fdi", fdi[["year", "reporter", "partner", "indicator", "value"]])
+    src_in = _sources(fdi[fdi["indicator"] == "finance.fdi.stock"])
+    src = _sources(fdi[fdi["indicator"] == "finance.fdi.position_partner_reported"])
+    inward = _wld_sql(
+        "SELECT year, reporter AS focal, indicator, partner, value FROM _p_fdi "
+        "WHERE indicator = 'finance.fdi.stock' AND partner <> 'WLD'",
+        "SELECT year, reporter AS focal, indicator, value AS total FROM _p_fdi "
+        "WHERE indicator = 'finance.fdi.stock' AND partner = 'WLD'", "finance", src_in)
+    return f"""
+WITH o AS (SELECT year, reporter AS focal, partner, sum(value ORDER BY value) AS value
+           FROM _p_fdi
+           WHERE indicator = 'finance.fdi.position_partner_reported' GROUP BY ALL),
+rep AS (SELECT year, count(DISTINCT partner) AS nrep,
+               string_agg(DISTINCT partner, ', ' ORDER BY partner) AS reps FROM o GROUP BY year),
+t AS (SELECT year, focal, sum(value ORDER BY partner) AS total, count(*) AS n FROM o
+      GROUP BY ALL)
+SELECT o.focal, o.year, 'finance', 'finance.fdi.position_partner_reported', o.partner,
+       o.value, CASE WHEN t.total > 0 THEN o.value / t.total END, 'reporting_economies',
+       t.n / rep.nrep, CASE WHEN t.total > 0 THEN 'ok' ELSE 'insufficient' END,
+       {_q(src)},
+       CASE WHEN t.total > 0 THEN 'share among the reporting economies ' || rep.reps
+            ELSE 'the positions of the reporting economies ' || rep.reps || ' add up to 0' END
+FROM o JOIN t USING (year, focal) JOIN rep USING (year)
+UNION ALL
+SELECT * FROM ({inward})
+"""
+
+
+#: one SQL builder per domain (tests replace one to make a build fail midway)
+STEPS = {"trade": _trade, "security": _security, "political": _political,
+         "finance": _finance}
+
+
+def _open(db):
+    from .. import warehouse
+
+    path = Path(db).expanduser() if db is not None else warehouse.default_path()
+    warehouse._check_writable(path)
+    return path
+
+
+def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
+          start: int | None = None, end: int | None = None, only: list[str] | None = None,
+          poles: list[str] | None = None, lock_timeout: float = 0.0,
+          announce=None) -> BuildReport:
+    """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
+
+    The table (and ``panel_sources``, ``panel_quarantine``, ``panel_builds``) is replaced in one
+    transaction: re-running gives the same rows; a build that fails (a missing dataset, a
+    reader error, an interruption) leaves the warehouse as it was.
+
+    Parameters
+    ----------
+    data_dir : the folder holding the dataset folders (default :func:`default_data_dir`).
+    db : the warehouse file (default :func:`equipoise.warehouse.default_path`).
+    start, end : the years to build (default 1992 to the latest year of each source).
+    only : the domains to build (default all of trade, security, political, finance).
+    poles : the poles of the political comparison (default: the default doctrine's).
+    announce : called with one line before each dataset is read and before the write.
+
+    Raises
+    ------
+    DatasetMissingError : a dataset folder or file is missing (before anything is read).
+    OptionError : bad years or domains.
+    WarehouseError : the warehouse cannot be written or is in use.
+    """
+    import duckdb
+    from filelock import FileLock, Timeout
+
+    from .. import warehouse
+
+    t0 = time.perf_counter()
+    lo, hi = _check_years(start, end)
+    domains = list(DATASETS) if not only else list(dict.fromkeys(only))
+    bad = [d for d in domains if d not in DATASETS]
+    if bad:
+        raise OptionError(f"--only: {bad!r} are not panel domains; expecting some of "
+                          f"{list(DATASETS)!r}")
+    poles = list(poles) if poles else default_poles()
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    for d in domains:  # every dataset is located before anything is read or written
+        locate(root, DATASETS[d])
+    path = _open(db)
+    reads = {}
+    for d in domains:
+        if announce is not None:
+            announce(f"reading {d}: {DATASETS[d].producer} ({root / DATASETS[d].folder})")
+        reads[d] = read_dataset(root, d, start=lo, end=hi)
+    if announce is not None:
+        announce(f"writing the panel into {path}")
+    t_read = time.perf_counter() - t0
+    lock = FileLock(str(path) + ".lock")
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout as exc:
+        raise WarehouseError(f"warehouse {path} is busy: another ingest or build holds the "
+                             f"lock {path}.lock; retry when it has finished") from exc
+    try:
+        con = warehouse._raw_connect(path, config={"memory_limit": warehouse.memory_limit()})
+        try:
+            report = _write(con, reads, domains, lo, hi, poles, root, path)
+        except duckdb.OutOfMemoryException as exc:
+            raise warehouse._open_error(path, exc, write=True) from exc
+        finally:
+            con.close()
+    finally:
+        lock.release()
+    report.read_seconds = round(t_read, 3)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
+           poles: list[str], root: Path, path: Path) -> BuildReport:
+    t0 = time.perf_counter()
+    con.execute("SET enable_progress_bar = false").fetchall()
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        for name, cols in DDL.items():
+            con.execute(f'DROP TABLE IF EXISTS "{name}"').fetchall()
+            con.execute(f'CREATE TABLE "{name}" ({cols})').fetchall()
+        by: dict[str, int] = {}
+        files: list[dict] = []
+        cols = ", ".join(COLUMNS)
+        for d in domains:
+            rd = reads[d]
+            sql = STEPS[d](con, rd, lo, hi, poles)
+            if sql is not None:
+                con.execute(f"INSERT INTO panel ({cols}) SELECT * FROM ({sql}) "
+                            f"WHERE year BETWEEN {lo} AND {hi} "
+                            f"ORDER BY 1, 2, 4, 5").fetchall()
+            by[d] = int(con.execute("SELECT count(*) FROM panel WHERE domain = ?",
+                                    [d]).fetchall()[0][0])
+            for f in rd.files:
+                files.append({"dataset": d, **f})
+            if rd.quarantine is not None and len(rd.quarantine):
+                con.register("_p_q", rd.quarantine.assign(dataset=d))
+                con.execute('INSERT INTO panel_quarantine SELECT dataset, source, file, line, '
+                            '"column", value, reason, message FROM _p_q').fetchall()
+                con.unregister("_p_q")
+        if files:
+            fr = pd.DataFrame(files)[["dataset", "role", "file", "rows_read", "rows_loaded",
+                                      "rows_quarantined", "rows_out", "rows_in_years"]]
+            con.register("_p_files", fr)
+            con.execute("INSERT INTO panel_sources SELECT * FROM _p_files").fetchall()
+            con.unregister("_p_files")
+        rows = sum(by.values())
+        first, last = con.execute("SELECT min(year), max(year) FROM panel").fetchall()[0]
+        lo, hi = (lo, hi) if first is None else (int(first), int(last))
+        seconds = time.perf_counter() - t0
+        con.execute("INSERT INTO panel_builds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [datetime.now(UTC).isoformat(timespec="seconds"), str(root), lo, hi,
+                     ",".join(domains), ",".join(poles), rows, seconds,
+                     json.dumps(by)]).fetchall()
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise
+    return BuildReport(db=str(path), data_dir=str(root), year_from=lo, year_to=hi,
+                       domains=domains, poles=poles, rows=rows, rows_by_domain=by,
+                       files=files)

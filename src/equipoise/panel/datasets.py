@@ -1,0 +1,185 @@
+"""The global datasets the panel reads, located under a data folder and read through the
+readers of :mod:`equipoise.sources` (nothing is copied into the project).
+
+=========  ===============================  ==============================================
+domain     folder (under ``--data-dir``)    files
+=========  ===============================  ==============================================
+trade      ``cow-atop-peacesciencer``       ``cow_trade_ndy.csv[.gz]`` (COW Dyadic Trade
+                                            v4.0), ``cow_trade_sy.csv[.gz]`` (COW National
+                                            Trade v4.0: the WLD totals)
+security   ``sipri-arms-transfers``         ``trade_register_1995_2024.csv[.gz]`` (or any
+                                            ``trade_register*.csv[.gz]``; SIPRI deliveries)
+political  ``unvotes``                      ``un_votes`` + ``un_roll_calls`` (R package
+                                            *unvotes*; Voeten's data)
+finance    ``imf-dip-fdi``                  ``imf_dip_outward_positions*.csv[.gz]`` and
+                                            ``imf_dip_inward_positions*.csv[.gz]`` (IMF DIP)
+=========  ===============================  ==============================================
+
+Every dataset yields its rows as a DataFrame plus the reader's counts (read, loaded,
+quarantined) and quarantine rows, so the build can say what it used and what it rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DatasetMissingError
+
+__all__ = ["DATASETS", "Dataset", "Read", "default_data_dir", "locate", "read_dataset"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset the panel needs: its folder, the file patterns inside it and its producer."""
+
+    name: str
+    domain: str
+    folder: str
+    patterns: tuple[str, ...]  # one glob per required file (first match wins)
+    producer: str
+
+
+DATASETS: dict[str, Dataset] = {
+    "trade": Dataset("trade", "trade", "cow-atop-peacesciencer",
+                     ("cow_trade_ndy.csv*", "cow_trade_sy.csv*"),
+                     "Correlates of War Dyadic and National Trade v4.0 (Barbieri & Keshk 2016)"),
+    "security": Dataset("security", "security", "sipri-arms-transfers",
+                        ("trade_register*.csv*",),
+                        "SIPRI Arms Transfers Database, trade register (deliveries)"),
+    "political": Dataset("political", "political", "unvotes",
+                         ("un_votes.csv*", "un_roll_calls.csv*"),
+                         "UN General Assembly roll-call votes (Voeten; R package unvotes)"),
+    "finance": Dataset("finance", "finance", "imf-dip-fdi",
+                       ("imf_dip_outward_positions*.csv*", "imf_dip_inward_positions*.csv*"),
+                       "IMF Direct Investment Positions (DIP)"),
+}
+
+
+def default_data_dir() -> Path:
+    """``$EQUIPOISE_SHARED_DATA``, else ``../shared/data`` beside the checkout."""
+    env = os.environ.get("EQUIPOISE_SHARED_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+
+
+def locate(data_dir: str | Path, ds: Dataset) -> list[Path]:
+    """The files of ``ds`` under ``data_dir``, one per pattern.
+
+    Raises
+    ------
+    DatasetMissingError
+        The folder or one of its files is missing; the message names the dataset, what was
+        looked for and docs/sources.md (where to get it).
+    """
+    root = Path(data_dir)
+    folder = root / ds.folder
+    how = ("see docs/sources.md (and data/README.md of the shared data) for where to get it, "
+           "or pass --data-dir / --only to build without it")
+    if not folder.is_dir():
+        raise DatasetMissingError(
+            f"panel build: the {ds.name} dataset ({ds.producer}) is missing: no folder "
+            f"{folder}; expected {', '.join(ds.patterns)} there; {how}")
+    out = []
+    for pat in ds.patterns:
+        hits = sorted(p for p in folder.glob(pat)
+                      if p.is_file() and p.name.endswith((".csv", ".csv.gz")))
+        if not hits:
+            raise DatasetMissingError(
+                f"panel build: the {ds.name} dataset ({ds.producer}) is incomplete: no file "
+                f"matching {pat!r} in {folder}; {how}")
+        out.append(hits[0])
+    return out
+
+
+@dataclass
+class Read:
+    """What a dataset gave: frames by role, per-file counts and the quarantined rows."""
+
+    dataset: str
+    frames: dict[str, pd.DataFrame]
+    files: list[dict] = field(default_factory=list)
+    quarantine: pd.DataFrame | None = None
+
+
+def _flows(source: str, path: Path, rd_name: str | None = None) -> tuple[pd.DataFrame, dict,
+                                                                       pd.DataFrame]:
+    from ..sources import reader
+
+    rd = reader(rd_name or source)
+    data, qs, read = [], [], 0
+    for sf in rd.files(path):
+        for ch in rd.read(sf):
+            data.append(ch.data)
+            qs.append(ch.quarantine)
+            read += ch.rows_read
+    df = pd.concat(data, ignore_index=True)
+    q = pd.concat(qs, ignore_index=True)
+    counts = {"file": path.name, "rows_read": int(read), "rows_quarantined": len(q),
+              "rows_loaded": int(read - len(q)), "rows_out": len(df)}
+    return df, counts, q
+
+
+def read_dataset(data_dir: str | Path, name: str, *, start: int, end: int) -> Read:
+    """Read dataset ``name`` (a key of :data:`DATASETS`) from ``data_dir`` through the
+    readers, keeping the years ``start - 4 .. end`` (SIPRI's window needs four years before)."""
+    ds = DATASETS[name]
+    paths = locate(data_dir, ds)
+    frames: dict[str, pd.DataFrame] = {}
+    files, qs = [], []
+
+    def keep(df: pd.DataFrame, lo: int = start) -> pd.DataFrame:
+        return df[(df["year"] >= lo) & (df["year"] <= end)].reset_index(drop=True)
+
+    if name == "trade":
+        for role, path in zip(("dyadic", "national"), paths, strict=True):
+            df, c, q = _flows("cow", path)
+            frames[role] = keep(df)
+            files.append({**c, "role": role, "rows_in_years": len(frames[role])})
+            qs.append(q)
+    elif name == "security":
+        df, c, q = _flows("sipri", paths[0])
+        frames["arms"] = keep(df, start - 4)
+        if len(df):  # the delivery years the file covers (for the window's coverage)
+            frames["arms"].attrs["span"] = (int(df["year"].min()), int(df["year"].max()))
+        files.append({**c, "role": "deliveries", "rows_in_years": len(frames["arms"])})
+        qs.append(q)
+    elif name == "finance":
+        parts = []
+        for role, path in zip(("outward", "inward"), paths, strict=True):
+            df, c, q = _flows("imf-dip", path)
+            parts.append(keep(df))
+            files.append({**c, "role": role, "rows_in_years": len(parts[-1])})
+            qs.append(q)
+        frames["fdi"] = pd.concat(parts, ignore_index=True)
+    elif name == "political":
+        from ..sources.unvotes import CITATION, read_unvotes
+
+        vs = read_unvotes(paths[0], paths[1], lenient=True)
+        v = vs.votes
+        v = v[(v["year"] >= start) & (v["year"] <= end)]
+        frames["votes"] = pd.DataFrame({
+            "rcid": v["rcid"].astype("int64").to_numpy(),
+            "year": v["year"].astype("int64").to_numpy(),
+            "country": v["country"].astype(str).to_numpy(),
+            "vote": v["vote"].astype(str).to_numpy()})
+        frames["votes"].attrs["source"] = f"{CITATION}; {paths[0].name}"
+        c = vs.counts
+        files.append({"file": paths[0].name, "role": "votes", "rows_read": int(c["read"]),
+                      "rows_loaded": int(c["loaded"]), "rows_quarantined": int(c["quarantined"]),
+                      "rows_out": int(c["loaded"]), "rows_in_years": len(frames["votes"])})
+        q = vs.quarantine.copy()
+        q["file"] = q.get("source", paths[0].name)
+        q["source"] = "unvotes"
+        qs.append(q)
+    else:  # pragma: no cover - DATASETS and this function list the same names
+        raise KeyError(name)
+    from ..sources._common import quarantine_frame
+
+    quar = [quarantine_frame(q) for q in qs if q is not None and len(q)]
+    return Read(dataset=name, frames=frames, files=files,
+                quarantine=pd.concat(quar, ignore_index=True) if quar else quarantine_frame([]))

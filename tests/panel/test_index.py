@@ -1,0 +1,197 @@
+"""The balance index on the small panel of tests/panel/layouts.py (values by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from equipoise import panel
+from equipoise.errors import OptionError, WarehouseError
+from equipoise.panel import index as index_mod
+from equipoise.panel.index import balance_index
+
+from .layouts import write_all
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("panel")
+    data = write_all(root / "data")
+    path = root / "w.duckdb"
+    panel.build(data, path)
+    return path
+
+
+def _kappa(po, pe):
+    return (po - pe) / (1 - pe)
+
+
+def _rec(res, state, year):
+    recs = [r for r in res.records() if r["state"] == state and r["year"] == year]
+    assert len(recs) == 1
+    return recs[0]
+
+
+def test_kaz_2010_by_hand(db):
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0)
+    r = _rec(res, "KAZ", 2010)
+    # trade: mean of imports (CHN .3, USA .1, RUS .4, EU27 0 -- DEU's 0) and exports (CHN
+    # 500/900, USA 100/900, RUS 200/900): CHN leads with (0.3 + 5/9) / 2
+    trade = (0.3 + 500 / 900) / 2
+    # security (window 2006-2010): RUS 0.6 leads, USA 0.4
+    dep = 1 - (trade + 0.6) / 2  # doctrine weights trade 1, security 1
+    # kappas (see test_build): USA -1/8, EU27 8/74; CHN: 9 of 12 alike, p_e = 78/144;
+    # RUS: 9 of 12 alike, p_e = 66/144 -> the largest
+    k = [-0.125, 8 / 74, _kappa(0.75, 78 / 144), _kappa(0.75, 66 / 144)]
+    equal = 1 - (max(k) - min(k)) / 2
+    c = r["components"]
+    assert c["dependency"] == pytest.approx(dep)
+    assert c["distinctness"] == 1.0  # CHN leads trade, RUS security
+    assert c["equal_distance"] == pytest.approx(equal)
+    # predictability: the same basket as 2009 is security's one indicator: 2009 (window
+    # 2005-2009) RUS 1.0; 2010 RUS .6, USA .4; total variation 0.5 (.4 + .4) = .4
+    assert c["predictability"] == pytest.approx(0.6)
+    assert r["index"] == pytest.approx((dep + 1.0 + equal + 0.6) / 4)
+    assert r["status"] == "ok" and r["rank"] == 1 and r["ranked"] == 1
+    assert r["percentile"] == 100.0
+    assert r["lower"] is None and r["upper"] is None  # reps=0: no interval
+    assert r["domains"] == "trade,security"
+
+
+def test_partial_and_insufficient(db):
+    res = balance_index(db, states=["USA", "KAZ"], start=2008, end=2010, reps=0)
+    # USA 2010: its imports' partner rows explain 40 % of the total (< 50 %): only exports
+    # count; no arms imports; one domain -> no distinctness: partial, not ranked
+    usa = _rec(res, "USA", 2010)
+    assert usa["status"] == "partial" and usa["rank"] is None
+    assert usa["components"]["distinctness"] is None
+    assert "fewer than two domains" in usa["note"]
+    # the USA is never its own pole: its dependency uses CHN, RUS, EU27 (CHN 600 of 1000)
+    assert usa["components"]["dependency"] == pytest.approx(1 - 0.6)
+    kaz08 = _rec(res, "KAZ", 2008)  # security only (no trade or votes in 2008)
+    assert kaz08["status"] == "partial"
+    assert kaz08["components"]["dependency"] == pytest.approx(1 - 50 / 80)
+    usa08 = _rec(res, "USA", 2008)
+    assert usa08["status"] == "insufficient" and usa08["index"] is None
+    assert "no panel rows" in usa08["note"]
+
+
+def test_interval_is_seeded_and_brackets_the_resampling(db):
+    a = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7)
+    b = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7)
+    ra, rb = _rec(a, "KAZ", 2010), _rec(b, "KAZ", 2010)
+    assert (ra["lower"], ra["upper"]) == (rb["lower"], rb["upper"])
+    # resampling trade's two indicators: imports alone make RUS lead trade as well as
+    # security (distinctness 0), so the interval reaches well below the point estimate
+    assert ra["lower"] < ra["index"] - 0.1 < ra["upper"]
+    assert 0.0 <= ra["lower"] <= ra["upper"] <= 1.0
+
+
+def test_interval_collapses_without_resampling_variation(db, monkeypatch):
+    """One indicator per domain and near-fixed weights: the replicates equal the point."""
+    monkeypatch.setattr(index_mod, "CONCENTRATION", 1e9)
+    res = balance_index(db, states=["KAZ"], start=2008, end=2008, reps=200, seed=1)
+    r = _rec(res, "KAZ", 2008)
+    assert r["lower"] == pytest.approx(r["index"], abs=1e-6)
+    assert r["upper"] == pytest.approx(r["index"], abs=1e-6)
+
+
+def test_bootstrap_matches_a_loop_over_replicates(db):
+    """The vectorised replicates equal a replicate-by-replicate computation on the same draws."""
+    from equipoise.panel.index import _arrays, _bootstrap, _kappas, _pole_shares
+    from equipoise.panel.show import open_panel
+
+    con = open_panel(db)
+    poles = ["CHN", "USA", "RUS", "EU27"]
+    a = _arrays(_pole_shares(con, poles, 2010, 2010), _kappas(con, poles, 2010, 2010), poles)
+    con.close()
+    rows = np.arange(len(a.keys))
+    wd0, wc0 = np.ones(3), np.ones(4)
+    vec = _bootstrap(a, rows, 50, np.random.default_rng(3), wd0, wc0)
+    rng = np.random.default_rng(3)
+    wd = rng.dirichlet(index_mod.CONCENTRATION * wd0 / 3, size=50)
+    wc = rng.dirichlet(index_mod.CONCENTRATION * wc0 / 4, size=50)
+    u = rng.random((50, len(rows), 3, a.x.shape[2]))
+    for r in range(50):
+        for s in rows:
+            comps = []
+            shares, leaders = [], []
+            for d in range(3):
+                n = a.n[s, d]
+                if n == 0:
+                    continue
+                pick = [int(u[r, s, d, i] * n) for i in range(n)]
+                dom = np.mean([a.x[s, d, i] for i in pick], axis=0)
+                m = np.nanmax(dom)
+                shares.append((wd[r, d], m))
+                if m > 0:
+                    leaders.append(int(np.nanargmax(dom)))
+            if shares:
+                comps.append((wc[r, 0], 1 - sum(w * m for w, m in shares)
+                              / sum(w for w, _ in shares)))
+            n_pol = int((~np.isnan(a.x[s]).all(axis=(0, 1))).sum()) if shares else 4
+            if len(leaders) >= 2:
+                comps.append((wc[r, 1], (len(set(leaders)) - 1)
+                              / (min(len(leaders), n_pol) - 1)))
+            k = a.kappa[s][~np.isnan(a.kappa[s])]
+            if len(k) >= 2:
+                comps.append((wc[r, 2], 1 - (k.max() - k.min()) / 2))
+            if a.pred[s] == a.pred[s]:
+                comps.append((wc[r, 3], a.pred[s]))
+            want = sum(w * x for w, x in comps) / sum(w for w, _ in comps)
+            assert vec[r, s] == pytest.approx(want)
+
+
+def test_options_and_errors(db, tmp_path):
+    with pytest.raises(OptionError, match="--from 2011 is after --to 2010"):
+        balance_index(db, states=["KAZ"], start=2011, end=2010)
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(WarehouseError, match="holds no panel; build it first"):
+        balance_index(empty, states=["KAZ"])
+
+
+def test_all_states_rank_only_ok(db):
+    res = balance_index(db, start=2010, end=2010, reps=10)
+    f = res.frame
+    assert f.loc[f.status != "ok", "rank"].isna().all()
+    assert set(f.loc[f.status == "ok", "state"]) == {"KAZ"}
+
+
+def test_orientations_by_hand(db):
+    from equipoise.panel.validate import _orientations
+
+    o = _orientations(db, 2010).set_index("state")
+    # trade: imports CHN .3 of CHN+USA+EU27 .4; exports CHN 500 of 600 (EU27: no rows);
+    # security: USA .4, no CHN -> 0; the mean of the two domains
+    assert o.loc["KAZ", "shares"] == pytest.approx(((0.3 / 0.4 + 500 / 600) / 2 + 0) / 2)
+    k_chn, k_usa, k_eu = _kappa(0.75, 78 / 144), -0.125, 8 / 74
+    assert o.loc["KAZ", "votes"] == pytest.approx((k_chn - (k_usa + k_eu) / 2) / 2)
+
+
+def test_fbic_correlation_by_hand(tmp_path, monkeypatch):
+    from equipoise.panel import validate
+
+    fbic = tmp_path / "fbic.csv"
+    # orientations china / (china + west): 0.1, 0.2, 0.6
+    fbic.write_text("country,iso3c,year,china_fbic,west1_fbic_sum\n"
+                    "a,AAA,2019,0.1,0.9\nb,BBB,2019,0.2,0.8\nc,CCC,2019,0.3,0.2\n"
+                    "d,DDD,2018,0.5,0.5\n")
+    monkeypatch.setattr(validate, "_orientations", lambda db, year: pd.DataFrame(
+        {"state": ["AAA", "BBB", "CCC"], "shares": [0.0, 0.5, 1.0],
+         "votes": [0.3, 0.2, 0.1]}))
+    out = validate.fbic_comparison(None, fbic, year=2019)
+    # deviations (-.5, 0, .5) and (-.2, -.1, .3): r = .25 / sqrt(.5 * .14)
+    assert out["measures"]["shares"]["pearson"] == pytest.approx(0.25 / (0.5 * 0.14) ** 0.5)
+    assert out["measures"]["shares"]["spearman"] == pytest.approx(1.0)
+    assert out["measures"]["votes"]["spearman"] == pytest.approx(-1.0)
+    assert out["measures"]["shares"]["n"] == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("iso3c,year\nKAZ,2019\n")
+    from equipoise.errors import SchemaError
+
+    with pytest.raises(SchemaError, match=r"bad.csv line 1: missing column\(s\) \['china_fbic'"):
+        validate.fbic_comparison(None, bad)

@@ -101,6 +101,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     from .errors import CorridorError
     from .measures.exposure import domain_shares
     from .risk.corridors import load_corridors
+    from .risk.lossmodel import DEFAULT_LOSS_MODEL
     from .risk.montecarlo import SimulationRequest, run_request
     from .risk.shocks import ShockRequest, shock
 
@@ -123,7 +124,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         graph = load_corridors(focal=a.focal)
     except CorridorError:
         graph = None  # no shipped corridor graph for this state: shares-only losses
-    model = "max" if graph is not None else "shares"
+    model = DEFAULT_LOSS_MODEL  # the same as `equipoise shock` and `simulate` (named in each)
     shocks = {pole: shock(shares, ShockRequest(focal=a.focal, partner=pole, loss_model=model),
                           doctrine=a.doctrine, corridors=graph).to_dict()
               for pole in a.doctrine.poles}

@@ -33,8 +33,9 @@ YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="Year of the shares (default: the latest per domain).")
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 LOSS_MODEL = typer.Option(None, "--loss-model",
-                          help="shares | corridors | max (energy and corridors from the corridor "
-                               "graph; default: shares for shock, max for simulate).")
+                          help="shares | corridors | max (default max, the same in shock, "
+                               "simulate, run and the dashboard: per domain the larger of the "
+                               "shares loss and the corridor max-flow loss; named in the output).")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -117,8 +118,10 @@ def shock(
 ) -> None:
     """Loss by domain and in total when a partner is cut off, after substitution.
 
-    loss_d = intensity x share of the partner in d x (1 - substitutability_d); the total is
-    the doctrine-weighted mean over the domains with data.
+    Shares model: loss_d = intensity x share of the partner in d x (1 - substitutability_d);
+    corridor model (energy, corridors): the fraction of the corridor graph's max flow lost.
+    The default loss model, max, takes the larger of the two per domain (the same model as
+    simulate and run). The total is the doctrine-weighted mean over the domains with data.
 
     Examples:
 
@@ -126,7 +129,7 @@ def shock(
 
       equipoise shock --partner CHN --domains trade,corridors --intensity 0.5 --json
 
-      equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
+      equipoise shock --partner RUS --loss-model shares   # substitution only, no max flow
     """
     check_exports(csv, xlsx)
     from ..errors import OptionError
@@ -143,7 +146,7 @@ def shock(
         req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
-                           year=year, loss_model=loss_model or "shares")
+                           year=year, **({"loss_model": loss_model} if loss_model else {}))
     table = _shares(req.focal, data, shares, req.year)
     doc = _doctrine(doctrine, req.focal)
     graph = _graph(req.focal)

@@ -78,6 +78,8 @@ class SimulationResult(Result):
         r = self.request
         return {
             "focal": r.focal,
+            "loss_model": r.loss_model,
+            "loss_model_description": self.loss_model_description,
             "runs": self.runs,
             "seed": self.seed,
             "partners": list(self.partners),
@@ -101,12 +103,20 @@ class SimulationResult(Result):
             "elapsed_seconds": self.elapsed,
         }
 
+    @property
+    def loss_model_description(self) -> str:
+        """The loss model named with its formula and the domains with a corridor loss."""
+        from ..lossmodel import describe_loss_model
+
+        return describe_loss_model(self.request.loss_model, self.corridor_domains)
+
     def summary(self) -> str:
         r = self.request
         lv = [self._lv(a) for a in r.levels]
         lines = [f"Monte Carlo: {r.focal}, {self.runs:,} scenarios, seed {self.seed}, "
                  f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
-                 f"{self.elapsed:.2f} s"]
+                 f"{self.elapsed:.2f} s",
+                 f"  loss model {self.loss_model_description}"]
         head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
             f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
         lines.append(head)

@@ -93,7 +93,7 @@ def test_simulation_reports_the_point_mass_in_json_and_text():
     lo, hi = pm["levels_with_this_var"]
     assert lo == pytest.approx(0.9, abs=0.01) and hi == pytest.approx(1.0)
     assert pm["se"] == pytest.approx(0.0, abs=1e-9) and pm["se_method"] == "bootstrap"
-    assert "VaR95 of the total falls on a point mass: P(loss = 0.500) = 0.1" in res.summary()
+    assert "VaR95 of the total falls on a point mass: P(loss = 0.5000) = 0.1" in res.summary()
 
 
 def test_kaz_default_shows_why_seeds_differ():
@@ -114,4 +114,4 @@ def test_kaz_default_shows_why_seeds_differ():
     assert min(vals) < 0.25  # and values well below the atom
     out = runner.invoke(app, ["simulate", "--runs", "20000", "--seed", "1"])
     assert out.exit_code == 0, out.output
-    assert "point mass: P(loss = 0.327)" in out.stdout
+    assert "point mass: P(loss = 0.3273)" in out.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -239,7 +240,7 @@ def simulate(
                              "the same numbers)."),
     partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
     prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
-                             "(default 0.05 each: an assumption)."),
+                             "(default 0.05 each: an assumption, labelled so in the output)."),
     correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
     rho_corridor: float = typer.Option(None, "--rho-corridor", min=0.0, max=0.99,
                                        help="Latent correlation on a shared route (0.5)."),
@@ -249,7 +250,12 @@ def simulate(
                                     help="Fraction of a disrupted partner's flows cut."),
     loss_model: str = LOSS_MODEL,
     config: Path = typer.Option(None, "--config",
-                                help="A TOML file with a [simulate] table."),
+                                help="A TOML file with a [simulate] table "
+                                     "([simulate.probabilities]: RUS = 0.1, ...)."),
+    sensitivity: bool = typer.Option(False, "--sensitivity",
+                                     help="Also the total's VaR/CVaR with every probability "
+                                          "x 0.5, 1, 2 and the correlations at zero, their "
+                                          "values and high (same runs and seed; 9 runs)."),
     year: int = YEAR,
     data: list[Path] = DATA,
     shares: Path = SHARES,
@@ -265,6 +271,8 @@ def simulate(
       equipoise simulate --focal KAZ --runs 200000 --seed 1
 
       equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
+
+      equipoise simulate --sensitivity --json   # adds "sensitivity": one row per setting
     """
     check_exports(csv, xlsx)
     from ..risk.montecarlo import SimulationRequest, run_request
@@ -293,12 +301,24 @@ def simulate(
     graph = _graph(req.focal)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
     res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+    sens = None
+    if sensitivity:
+        from ..risk.montecarlo import sensitivity_table
+
+        sens = sensitivity_table(table, dataclasses.replace(req, seed=res.seed), graph=graph,
+                                 doctrine=doc)
     payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    if payload is not None and sens is not None:
+        payload["sensitivity"] = sens.to_dict("records")
     write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
     if as_json:
         emit_json(payload)
     else:
         typer.echo(safe_text(res.summary()))
+        if sens is not None:
+            from ..risk.montecarlo import format_sensitivity
+
+            typer.echo(safe_text(format_sensitivity(sens)))
 
 
 def register(app: typer.Typer) -> None:

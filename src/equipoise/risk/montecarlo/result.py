@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..._results import Result
 from .request import SimulationRequest
+from .sensitivity import assumption_basis, probability_table
 
 __all__ = ["SimulationResult"]
 
@@ -83,6 +84,7 @@ class SimulationResult(Result):
                     for k, v in row.items()}
 
         r = self.request
+        pt = self.probability_table()
         return {
             "focal": r.focal,
             "loss_model": r.loss_model,
@@ -98,6 +100,8 @@ class SimulationResult(Result):
             "tail_drivers": self.tail_drivers.to_dict("records"),
             "assumptions": {
                 "probabilities": dict(self.probabilities),
+                "probability_basis": dict(zip(pt["partner"], pt["basis"], strict=True)),
+                "basis": assumption_basis(r),
                 "default_probability": r.default_probability,
                 "correlation": r.correlation,
                 "rho_corridor": r.rho_corridor,
@@ -117,6 +121,26 @@ class SimulationResult(Result):
         from ..lossmodel import describe_loss_model
 
         return describe_loss_model(self.request.loss_model, self.corridor_domains)
+
+    def probability_table(self) -> pd.DataFrame:
+        """Each partner's disruption probability and its basis (``assumption``: the stated
+        default; ``given``: set by the user), as :func:`~.sensitivity.probability_table`."""
+        given = dict(self.request.probabilities)
+        d = self.request.default_probability
+        return probability_table(self.partners, {p: v for p, v in self.probabilities.items()
+                                                 if p in given or v != d}, d)
+
+    def _assumption_lines(self) -> list[str]:
+        pt = self.probability_table()
+        lines = []
+        for basis, g in pt.groupby("basis", sort=True):
+            vals = ", ".join(f"{p} {v:g}" for p, v in zip(g["partner"], g["probability"],
+                                                            strict=True))
+            lines.append(f"  disruption probabilities, {basis}: {vals}")
+        for k, text in assumption_basis(self.request).items():
+            v = getattr(self.request, k)
+            lines.append(f"  {k} {v:g}: {text}" if not isinstance(v, str) else f"  {text}")
+        return lines
 
     def var_point_masses(self) -> dict:
         """Per level (``"95"``): the total's VaR, whether it falls on a point mass, P(loss =
@@ -150,7 +174,7 @@ class SimulationResult(Result):
             a = float(lv) / 100
             if pm["on_point_mass"]:
                 lines.append(f"  VaR{lv} of the total falls on a point mass: P(loss = "
-                             f"{pm['var']:.3f}) = {pm['mass']:.4f} (every level from {lo:.4f} "
+                             f"{pm['var']:.4f}) = {pm['mass']:.4f} (every level from {lo:.4f} "
                              f"to {hi:.4f} gives this VaR)")
             if pm["se_method"] != "bootstrap":
                 continue
@@ -159,13 +183,13 @@ class SimulationResult(Result):
             atoms = [d for d in vals if d["mass"] >= sd_f and d["probability"] >= 0.01]
             if not pm["on_point_mass"]:
                 lines.append(f"  VaR{lv} of the total is next to a point mass: " + ", ".join(
-                    f"P(loss = {d['value']:.3f}) = {d['mass']:.4f}" for d in atoms))
+                    f"P(loss = {d['value']:.4f}) = {d['mass']:.4f}" for d in atoms))
             rest = [d for d in vals if d not in atoms]
-            parts = [f"{d['value']:.3f} (p {d['probability']:.2f})" for d in atoms]
+            parts = [f"{d['value']:.4f} (p {d['probability']:.2f})" for d in atoms]
             if rest:
                 p_rest = sum(d["probability"] for d in rest)
                 v0, v1 = min(d["value"] for d in rest), max(d["value"] for d in rest)
-                parts.append(f"values {v0:.3f}..{v1:.3f} (p {p_rest:.2f})")
+                parts.append(f"values {v0:.4f}..{v1:.4f} (p {p_rest:.2f})")
             lines.append(f"    runs of {self.runs:,} scenarios (other seeds) report VaR{lv} "
                          + ", ".join(parts) + f"; ± is the exact bootstrap SE {pm['se']:.3f}")
         return lines
@@ -189,6 +213,7 @@ class SimulationResult(Result):
         lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error, "
                      "or the exact bootstrap's where a point mass is within reach)")
         lines.extend(self._point_mass_lines())
+        lines.extend(self._assumption_lines())
         lines.append(f"  tail drivers (worst {1 - r.levels[0]:.0%} of scenarios):")
         for t in self.tail_drivers.head(8).itertuples(index=False):
             lines.append(f"    {t.partner:<6} p={t.probability:.3f} disrupted in {t.tail_frequency:6.1%} "

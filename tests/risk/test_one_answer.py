@@ -94,6 +94,12 @@ def test_every_output_names_the_model(flows_csv, run_shocks):
     _, sim = run_shocks
     assert sim["loss_model"] == "max" and sim["assumptions"]["loss_model"] == "max"
     assert "corridor model in energy" in sim["loss_model_description"]
+    # run's simulation.json carries the sensitivity table and the point masses
+    assert len(sim["sensitivity"]) == 9
+    base = next(r for r in sim["sensitivity"]
+                if r["probability_scale"] == 1.0 and r["correlation"] == "default")
+    assert base["var_95"] == pytest.approx(sim["total"]["var_95"])
+    assert set(sim["var_point_masses"]) == {"95", "99"}
     text = runner.invoke(app, ["shock", "--partner", "RUS", "--data", str(flows_csv)])
     assert text.exit_code == 0, text.output
     assert "loss model max: per domain the larger" in text.stdout

@@ -115,3 +115,17 @@ def test_kaz_default_shows_why_seeds_differ():
     out = runner.invoke(app, ["simulate", "--runs", "20000", "--seed", "1"])
     assert out.exit_code == 0, out.output
     assert "point mass: P(loss = 0.3273)" in out.stdout
+
+
+def test_report_row_names_the_point_mass():
+    from equipoise.present.report import _point_mass_rows
+
+    mc = {"level": 0.95, "var_point_masses": {"95": {
+        "var": 0.199, "on_point_mass": False, "mass": 1e-5, "se": 0.06, "se_method": "bootstrap",
+        "reported_values": [{"value": 0.19, "probability": 0.7, "mass": 1e-4},
+                            {"value": 0.327, "probability": 0.26, "mass": 0.017}]}}}
+    (row,) = _point_mass_rows(mc)
+    assert "VaR is next to a point mass (P(loss = 32.7%) = 0.0170)" in row
+    assert "32.7% (p 0.26)" in row and "other values (p 0.04)" in row
+    mc["var_point_masses"]["95"]["se_method"] = "batch means"
+    assert _point_mass_rows(mc) == []

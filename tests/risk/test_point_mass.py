@@ -125,6 +125,7 @@ def test_report_row_names_the_point_mass():
         "reported_values": [{"value": 0.19, "probability": 0.7, "mass": 1e-4},
                             {"value": 0.327, "probability": 0.26, "mass": 0.017}]}}}
     (row,) = _point_mass_rows(mc)
+    row = " ".join(row["cells"])
     assert "VaR is next to a point mass (P(loss = 32.7%) = 0.0170)" in row
     assert "32.7% (p 0.26)" in row and "other values (p 0.04)" in row
     mc["var_point_masses"]["95"]["se_method"] = "batch means"

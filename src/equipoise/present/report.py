@@ -305,7 +305,9 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
                                 if not _missing(v) and v > 0.0005)]) for r in by]
         sec["tables"].append(_table(["partner cut off", "total loss", "by domain"], rows))
         if by:
-            sub = ctx.shock_json(by[0]["partner"]).get("substitutability", {})
+            first = ctx.shock_json(by[0]["partner"])
+            sec["notes"] = [f"Loss model {first.get('loss_model_description', '')}."]
+            sub = first.get("substitutability", {})
             other_sources.append({"title": "Shock model: substitutability per domain (stated "
                                            "assumptions)",
                                   "items": [f"{d}: {v['value']:g} ({v['basis']})"
@@ -323,8 +325,8 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
             _row([f"VaR {mc['level']:.0%}", fmt_pct(mc["var"])]),
             _row([f"CVaR {mc['level']:.0%}", fmt_pct(mc["cvar"])]),
             *_point_mass_rows(mc),
-            _row(["scenarios", str(mc.get("n", ""))]),
-            _row(["loss model", html.escape(str(mc.get("loss_model_description", "")))])]))
+            _row(["scenarios", str(mc.get("n", ""))])]))
+        sec["notes"] = [f"Loss model {mc.get('loss_model_description', '')}."]
         asm = mc.get("assumptions", {})
         items = [f"{k}: {v}" for k, v in asm.items()
                  if k in ("default_probability", "correlation", "rho_corridor", "rho_bloc",

@@ -78,6 +78,7 @@ def _atom_stats(sv: np.ndarray, sc: np.ndarray, n: int, levels: Sequence[float],
         vals = sv[lo:hi]
         m = float((p * vals).sum())
         se = math.sqrt(max(0.0, float((p * (vals - m) ** 2).sum())))
+        se = 0.0 if se < 1e-12 else se  # one value: rounding noise only
         out[f"var_{lv}_se_bootstrap"] = se
         reach = (sc[lo:hi] / n >= sd_f) & (p >= ATOM_REACH)
         out[f"var_{lv}_se_method"] = float(bool(reach.any()))

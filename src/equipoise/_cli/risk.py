@@ -275,27 +275,12 @@ def simulate(
       equipoise simulate --sensitivity --json   # adds "sensitivity": one row per setting
     """
     check_exports(csv, xlsx)
-    from ..risk.montecarlo import SimulationRequest, run_request
+    from ..risk.montecarlo import run_request
 
     given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
-    probs = _kv(prob, "--prob")
-    if focal is not None:
-        given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
-    if config is not None:
-        # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
-        req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
-                                                    if v is not None})
-        if probs:
-            merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
-            req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
-    else:
-        d = {k: v for k, v in given.items() if v is not None}
-        d["focal"] = focal_code(d.get("focal"))
-        if d.get("partners") is not None:
-            d["partners"] = tuple(d["partners"])
-        req = SimulationRequest(probabilities=probs, **d)
+    req = _simulation_request(given, _kv(prob, "--prob"), config)
     table = _shares(req.focal, data, shares, year)
     doc = _doctrine(doctrine, req.focal)
     graph = _graph(req.focal)
@@ -319,6 +304,28 @@ def simulate(
             from ..risk.montecarlo import format_sensitivity
 
             typer.echo(safe_text(format_sensitivity(sens)))
+
+
+def _simulation_request(given: dict, probs: dict, config: Path | None):
+    """The simulation request from the options (``given``, None = not given), the ``--prob``
+    overrides and a ``--config`` TOML (options take precedence over the file)."""
+    from ..risk.montecarlo import SimulationRequest
+
+    if given.get("focal") is not None:
+        given["focal"] = check_codes([given["focal"]], option="--focal", groups=False)[0]
+    if config is not None:
+        # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
+        req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
+                                                    if v is not None})
+        if probs:
+            merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
+            req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
+        return req
+    d = {k: v for k, v in given.items() if v is not None}
+    d["focal"] = focal_code(d.get("focal"))
+    if d.get("partners") is not None:
+        d["partners"] = tuple(d["partners"])
+    return SimulationRequest(probabilities=probs, **d)
 
 
 def register(app: typer.Typer) -> None:

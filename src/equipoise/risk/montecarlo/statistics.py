@@ -47,17 +47,26 @@ def _distinct(values: np.ndarray, counts: np.ndarray | None = None):
     return u, np.rint(c).astype(np.int64)
 
 
+def _window_ranks(n: int, levels: Sequence[float]) -> tuple[int, int]:
+    """0-based ranks that bound every value :func:`_atom_stats` looks at: 12 standard
+    deviations of the empirical distribution function beyond the levels (it looks 10 out)."""
+    lo = min(a - 12 * math.sqrt(a * (1 - a) / n) for a in levels)
+    hi = max(a + 12 * math.sqrt(a * (1 - a) / n) for a in levels)
+    return max(0, math.floor(n * lo) - 1), min(n - 1, math.ceil(n * hi))
+
+
 def _atom_stats(sv: np.ndarray, sc: np.ndarray, n: int, levels: Sequence[float],
-                out: dict) -> None:
+                out: dict, below0: int = 0) -> None:
     """Point masses at each level's VaR, from the sorted distinct losses ``sv`` and their
     counts ``sc`` (of ``n`` scenarios); adds to ``out`` (see the module docstring):
     ``var_a_mass`` P(L = VaR), ``var_a_below`` P(L < VaR), ``var_a_point_mass`` 1 when the
     mass at the VaR exceeds ``sqrt(a (1 - a) / n)``, ``var_a_se_bootstrap`` (exact), and
     ``var_a_se`` replaced by it (``var_a_se_method`` 1) when an atom is within reach; the
-    bootstrap distribution as ``_dist_a`` (values, probabilities)."""
-    from scipy.stats import binom
+    bootstrap distribution as ``_dist_a`` (values, probabilities). ``sv`` may start above
+    the smallest loss: ``below0`` scenarios lie below ``sv[0]``."""
+    from scipy.special import bdtrc  # P(Binomial(n, p) > k); scipy.stats is slow to import
 
-    cum = np.cumsum(sc)
+    cum = below0 + np.cumsum(sc)
     F = cum / n
     for a in levels:
         lv = f"{round(a * 100):d}"
@@ -70,7 +79,7 @@ def _atom_stats(sv: np.ndarray, sc: np.ndarray, n: int, levels: Sequence[float],
         lo = max(0, int(np.searchsorted(F, a - 10 * sd_f, side="left")) - 1)
         hi = min(len(sv), int(np.searchsorted(F, a + 10 * sd_f, side="right")) + 2)
         # P(VaR* <= v_i) = P(at least k of n resampled losses <= v_i)
-        below = binom.sf(k - 1, n, F[lo:hi])
+        below = bdtrc(k - 1, n, F[lo:hi])
         below[-1] = 1.0 if hi == len(sv) else below[-1]
         p = np.diff(np.concatenate([[0.0], below]))
         p = np.clip(p, 0.0, None)
@@ -102,7 +111,8 @@ def _risk_stats(x: np.ndarray, levels: Sequence[float], batches: int) -> dict[st
     n = len(x)
     out = {"mean": float(x.mean()), "p_loss": float(np.count_nonzero(x) / n)}
     z = 1.959963984540054
-    ks, bounds = [], {}
+    wlo, whi = _window_ranks(n, levels)
+    ks, bounds = [wlo, whi], {}
     for a in levels:
         h = z * math.sqrt(n * a * (1 - a))
         lo = min(n - 1, max(0, math.floor(n * a - h) - 1))
@@ -131,7 +141,10 @@ def _risk_stats(x: np.ndarray, levels: Sequence[float], batches: int) -> dict[st
         lo, hi = bounds[a]
         out[f"var_{v}_lower"] = float(part[lo])
         out[f"var_{v}_upper"] = float(part[hi])
-    _atom_stats(*_distinct(x), n, levels, out)
+    v0, v1 = part[wlo], part[whi]
+    inside = (x >= v0) & (x <= v1)
+    _atom_stats(*_distinct(x[inside]), n, levels, out,
+                below0=int(np.count_nonzero(x < v0)))
     return out
 
 

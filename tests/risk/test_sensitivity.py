@@ -12,7 +12,7 @@ from hypothesis import given, seed, settings
 from typer.testing import CliRunner
 
 from equipoise._cli.main import app
-from equipoise.errors import OptionError
+from equipoise.errors import InputError, OptionError
 from equipoise.risk import SimulationRequest, probability_table, run_simulation, sensitivity_table
 from equipoise.risk.corridors import load_corridors
 from equipoise.risk.montecarlo import format_sensitivity
@@ -144,3 +144,28 @@ def test_cli_simulate_sensitivity_json(tmp_path):
     assert "Traceback" not in text.output
     plain = runner.invoke(app, ["simulate", "--shares", str(p), "--runs", "3000", "--json"])
     assert "sensitivity" not in json.loads(plain.stdout)
+
+
+def test_toml_probabilities_are_given_and_bad_values_are_located(tmp_path):
+    shares = tmp_path / "shares.csv"
+    shares.write_text("domain,partner,share,year\ntrade,RUS,0.5,2023\ntrade,CHN,0.3,2023\n",
+                      encoding="utf-8")
+    cfg = tmp_path / "sim.toml"
+    cfg.write_text("[simulate]\nruns = 2000\nseed = 1\n\n[simulate.probabilities]\nRUS = 0.2\n",
+                   encoding="utf-8")
+    res = runner.invoke(app, ["simulate", "--shares", str(shares), "--config", str(cfg),
+                              "--sensitivity", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["assumptions"]["probabilities"]["RUS"] == 0.2
+    assert out["assumptions"]["probability_basis"] == {"RUS": "given", "CHN": "assumption"}
+    rus2 = [r for r in out["sensitivity"] if r["probability_scale"] == 2.0]
+    assert len(rus2) == 3
+    cfg.write_text("[simulate]\nruns = 2000\n\n[simulate.probabilities]\nRUS = 1.5\n",
+                   encoding="utf-8")
+    bad = runner.invoke(app, ["simulate", "--shares", str(shares), "--config", str(cfg),
+                              "--sensitivity"])
+    assert bad.exit_code != 0  # the named error, shown by equipoise's main without a traceback
+    msg = str(bad.exception)
+    assert isinstance(bad.exception, InputError)
+    assert "key 'probabilities' (line 5)" in msg and "expecting a number in 0..1. Got 1.5" in msg

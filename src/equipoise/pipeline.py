@@ -92,7 +92,8 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                  report: bool = True, pdf: bool = False) -> dict:
     """Run the assessment, a full cut-off shock for each pole, the Monte Carlo, and the report.
 
-    Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` and
+    Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` (with
+    its ``sensitivity`` table over the disruption probabilities and correlations) and
     ``report.html`` (``report.pdf`` with ``pdf=True``) into ``out``. Returns
     ``{"focal": ..., "files": {name: path}, "assessment": Assessment}``. ``flows`` None: the
     embedded dataset of the focal state (:func:`equipoise.context.resolve_inputs`).
@@ -101,7 +102,8 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     from .errors import CorridorError
     from .measures.exposure import domain_shares
     from .risk.corridors import load_corridors
-    from .risk.montecarlo import SimulationRequest, run_request
+    from .risk.lossmodel import DEFAULT_LOSS_MODEL
+    from .risk.montecarlo import SimulationRequest, run_request, sensitivity_table
     from .risk.shocks import ShockRequest, shock
 
     if flows is None:
@@ -123,7 +125,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         graph = load_corridors(focal=a.focal)
     except CorridorError:
         graph = None  # no shipped corridor graph for this state: shares-only losses
-    model = "max" if graph is not None else "shares"
+    model = DEFAULT_LOSS_MODEL  # the same as `equipoise shock` and `simulate` (named in each)
     shocks = {pole: shock(shares, ShockRequest(focal=a.focal, partner=pole, loss_model=model),
                           doctrine=a.doctrine, corridors=graph).to_dict()
               for pole in a.doctrine.poles}
@@ -131,7 +133,12 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     sim = run_request(shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed,
                                                 loss_model=model),
                       graph=graph, doctrine=a.doctrine)
-    files["simulation"] = _write_json(out / "simulation.json", sim.to_dict())
+    simulation = sim.to_dict()
+    # the total's VaR/CVaR over the disruption probabilities x correlations (same runs, seed)
+    simulation["sensitivity"] = sensitivity_table(
+        shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed, loss_model=model),
+        graph=graph, doctrine=a.doctrine).to_dict("records")
+    files["simulation"] = _write_json(out / "simulation.json", simulation)
     if report:
         from .present.report import build_report
 

@@ -25,7 +25,7 @@ def shares_csv(tmp_path):
 def test_shock_json(shares_csv):
     res = runner.invoke(app, ["shock", "--focal", "KAZ", "--partner", "RUS", "--shares",
                               str(shares_csv), "--substitutability", "trade=0.6,energy=0.2",
-                              "--json"])
+                              "--loss-model", "shares", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["partner"] == "RUS"

@@ -198,6 +198,8 @@ def test_histogram_stats_equal_sorting_the_sample():
         want = _risk_stats(x, (0.95, 0.99), 40)
         got = res.risk.loc[d]
         for key, value in want.items():
+            if key.startswith("_dist_"):  # the VaR's bootstrap distribution: kept for the total
+                continue
             assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), (d, key)
 
 
@@ -230,6 +232,10 @@ def test_hist_stats_window_and_fallback_equal_sorting(shuffle):
     bh = np.stack([np.bincount(inv[b * mb:(b + 1) * mb], minlength=len(v)) for b in range(B)])
     got = _hist_stats(v, np.bincount(inv, minlength=len(v)), bh, n, mb, (0.95, 0.99))
     for key, value in _risk_stats(x, (0.95, 0.99), B).items():
+        if key.startswith("_dist_"):
+            for a, b in zip(got[key], value, strict=True):
+                assert a == pytest.approx(b), key
+            continue
         assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 

@@ -181,7 +181,7 @@ def test_shock_result_numbers_html_and_compare():
     assert a.summary_numbers() == {"total": pytest.approx(0.7 / 3), "loss.energy": 0.3,
                                    "loss.trade": 0.1, "corridor_loss.energy": 0.3}
     df = a.compare(b)
-    assert list(df.columns) == ["RUS -> KAZ x0.5 shares", "CHN -> KAZ x0.5 shares"]
+    assert list(df.columns) == ["RUS -> KAZ x0.5 max", "CHN -> KAZ x0.5 max"]
     assert df.loc["loss.trade"].tolist() == [0.1, 0.2]
     assert math.isnan(df.loc["corridor_loss.energy"].iloc[1])
     h = a._repr_html_()

@@ -170,9 +170,13 @@ def test_corridor_model_on_shipped_graph(shares):
                 weights=W, corridors=g)
     assert res.corridor_losses["energy"] == pytest.approx((oil + gas) / 2)
     assert res.losses["energy"] == pytest.approx(max(0.64, (oil + gas) / 2))
-    shares_only = shock(shares, ShockRequest("KAZ", "RUS"), substitutability=SUB, weights=W,
-                        corridors=g)
+    shares_only = shock(shares, ShockRequest("KAZ", "RUS", loss_model="shares"),
+                        substitutability=SUB, weights=W, corridors=g)
     assert shares_only.losses["energy"] == pytest.approx(0.64)
+    default = shock(shares, ShockRequest("KAZ", "RUS"), substitutability=SUB, weights=W,
+                    corridors=g)  # the default model is max, as in simulate and run
+    assert default.request.loss_model == "max"
+    assert default.to_dict() == res.to_dict()
     half = shock(shares, ShockRequest("KAZ", "RUS", intensity=0.5, loss_model="corridors"),
                  substitutability=SUB, weights=W, corridors=g)
     assert half.losses["energy"] == pytest.approx(0.5 * (oil + gas) / 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -33,8 +34,9 @@ YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="Year of the shares (default: the latest per domain).")
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 LOSS_MODEL = typer.Option(None, "--loss-model",
-                          help="shares | corridors | max (energy and corridors from the corridor "
-                               "graph; default: shares for shock, max for simulate).")
+                          help="shares | corridors | max (default max, the same in shock, "
+                               "simulate, run and the dashboard: per domain the larger of the "
+                               "shares loss and the corridor max-flow loss; named in the output).")
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -117,8 +119,10 @@ def shock(
 ) -> None:
     """Loss by domain and in total when a partner is cut off, after substitution.
 
-    loss_d = intensity x share of the partner in d x (1 - substitutability_d); the total is
-    the doctrine-weighted mean over the domains with data.
+    Shares model: loss_d = intensity x share of the partner in d x (1 - substitutability_d);
+    corridor model (energy, corridors): the fraction of the corridor graph's max flow lost.
+    The default loss model, max, takes the larger of the two per domain (the same model as
+    simulate and run). The total is the doctrine-weighted mean over the domains with data.
 
     Examples:
 
@@ -126,7 +130,7 @@ def shock(
 
       equipoise shock --partner CHN --domains trade,corridors --intensity 0.5 --json
 
-      equipoise shock --partner RUS --loss-model max   # energy/corridors by max flow
+      equipoise shock --partner RUS --loss-model shares   # substitution only, no max flow
     """
     check_exports(csv, xlsx)
     from ..errors import OptionError
@@ -143,7 +147,7 @@ def shock(
         req = ShockRequest(focal=focal, partner=partner, domains=_split(domains),
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
-                           year=year, loss_model=loss_model or "shares")
+                           year=year, **({"loss_model": loss_model} if loss_model else {}))
     table = _shares(req.focal, data, shares, req.year)
     doc = _doctrine(doctrine, req.focal)
     graph = _graph(req.focal)
@@ -236,7 +240,7 @@ def simulate(
                              "the same numbers)."),
     partners: str = typer.Option(None, "--partners", help="Partners simulated (default: the 15 largest)."),
     prob: str = typer.Option(None, "--prob", help="Disruption probabilities, e.g. RUS=0.1,CHN=0.05 "
-                             "(default 0.05 each: an assumption)."),
+                             "(default 0.05 each: an assumption, labelled so in the output)."),
     correlation: str = typer.Option(None, "--correlation", help="copula (default) | independent."),
     rho_corridor: float = typer.Option(None, "--rho-corridor", min=0.0, max=0.99,
                                        help="Latent correlation on a shared route (0.5)."),
@@ -246,7 +250,12 @@ def simulate(
                                     help="Fraction of a disrupted partner's flows cut."),
     loss_model: str = LOSS_MODEL,
     config: Path = typer.Option(None, "--config",
-                                help="A TOML file with a [simulate] table."),
+                                help="A TOML file with a [simulate] table "
+                                     "([simulate.probabilities]: RUS = 0.1, ...)."),
+    sensitivity: bool = typer.Option(False, "--sensitivity",
+                                     help="Also the total's VaR/CVaR with every probability "
+                                          "x 0.5, 1, 2 and the correlations at zero, their "
+                                          "values and high (same runs and seed; 9 runs)."),
     year: int = YEAR,
     data: list[Path] = DATA,
     shares: Path = SHARES,
@@ -262,16 +271,48 @@ def simulate(
       equipoise simulate --focal KAZ --runs 200000 --seed 1
 
       equipoise simulate --runs 1000000 --prob RUS=0.1 --rho-corridor 0.6 --json
+
+      equipoise simulate --sensitivity --json   # adds "sensitivity": one row per setting
     """
     check_exports(csv, xlsx)
-    from ..risk.montecarlo import SimulationRequest, run_request
+    from ..risk.montecarlo import run_request
 
     given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
-    probs = _kv(prob, "--prob")
-    if focal is not None:
-        given["focal"] = check_codes([focal], option="--focal", groups=False)[0]
+    req = _simulation_request(given, _kv(prob, "--prob"), config)
+    table = _shares(req.focal, data, shares, year)
+    doc = _doctrine(doctrine, req.focal)
+    graph = _graph(req.focal)
+    show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
+    res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+    sens = None
+    if sensitivity:
+        from ..risk.montecarlo import sensitivity_table
+
+        sens = sensitivity_table(table, dataclasses.replace(req, seed=res.seed), graph=graph,
+                                 doctrine=doc)
+    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
+    if payload is not None and sens is not None:
+        payload["sensitivity"] = sens.to_dict("records")
+    write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
+    if as_json:
+        emit_json(payload)
+    else:
+        typer.echo(safe_text(res.summary()))
+        if sens is not None:
+            from ..risk.montecarlo import format_sensitivity
+
+            typer.echo(safe_text(format_sensitivity(sens)))
+
+
+def _simulation_request(given: dict, probs: dict, config: Path | None):
+    """The simulation request from the options (``given``, None = not given), the ``--prob``
+    overrides and a ``--config`` TOML (options take precedence over the file)."""
+    from ..risk.montecarlo import SimulationRequest
+
+    if given.get("focal") is not None:
+        given["focal"] = check_codes([given["focal"]], option="--focal", groups=False)[0]
     if config is not None:
         # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
         req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
@@ -279,23 +320,12 @@ def simulate(
         if probs:
             merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
             req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})
-    else:
-        d = {k: v for k, v in given.items() if v is not None}
-        d["focal"] = focal_code(d.get("focal"))
-        if d.get("partners") is not None:
-            d["partners"] = tuple(d["partners"])
-        req = SimulationRequest(probabilities=probs, **d)
-    table = _shares(req.focal, data, shares, year)
-    doc = _doctrine(doctrine, req.focal)
-    graph = _graph(req.focal)
-    show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
-    res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
-    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
-    write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
-    if as_json:
-        emit_json(payload)
-    else:
-        typer.echo(safe_text(res.summary()))
+        return req
+    d = {k: v for k, v in given.items() if v is not None}
+    d["focal"] = focal_code(d.get("focal"))
+    if d.get("partners") is not None:
+        d["partners"] = tuple(d["partners"])
+    return SimulationRequest(probabilities=probs, **d)
 
 
 def register(app: typer.Typer) -> None:

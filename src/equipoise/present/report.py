@@ -189,6 +189,26 @@ def _interval(r: dict) -> str:
     return f" [{r['lower']:.2f}, {r['upper']:.2f}]"
 
 
+def _point_mass_rows(mc: dict) -> list:
+    """A table row saying where the VaR falls on, or next to, a point mass of the losses, with
+    the values runs of the same size report (``var_point_masses`` of the simulation)."""
+    pm = (mc.get("var_point_masses") or {}).get(f"{round(mc['level'] * 100):d}")
+    if not pm or pm.get("se_method") != "bootstrap":
+        return []
+    where = "falls on" if pm["on_point_mass"] else "is next to"
+    atom = pm if pm["on_point_mass"] else max(
+        ({"var": d["value"], "mass": d["mass"]} for d in pm["reported_values"]),
+        key=lambda d: d["mass"], default=pm)
+    big = [d for d in pm["reported_values"] if d["probability"] >= 0.05]
+    rest = 1.0 - sum(d["probability"] for d in big)
+    vals = ", ".join(f"{fmt_pct(d['value'])} (p {d['probability']:.2f})" for d in big) + (
+        f", other values (p {rest:.2f})" if rest >= 0.005 else "")
+    return [_row([f"VaR {mc['level']:.0%} point mass",
+                  html.escape(f"VaR {where} a point mass (P(loss = {fmt_pct(atom['var'])}) = "
+                              f"{atom['mass']:.4f}); runs of this size report {vals or 'it'}; "
+                              f"bootstrap SE {fmt_pct(pm['se'])}")])]
+
+
 def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
     """Every section of the report, computed from ``ctx``."""
     from . import charts as C
@@ -285,7 +305,9 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
                                 if not _missing(v) and v > 0.0005)]) for r in by]
         sec["tables"].append(_table(["partner cut off", "total loss", "by domain"], rows))
         if by:
-            sub = ctx.shock_json(by[0]["partner"]).get("substitutability", {})
+            first = ctx.shock_json(by[0]["partner"])
+            sec["notes"] = [f"Loss model {first.get('loss_model_description', '')}."]
+            sub = first.get("substitutability", {})
             other_sources.append({"title": "Shock model: substitutability per domain (stated "
                                            "assumptions)",
                                   "items": [f"{d}: {v['value']:g} ({v['basis']})"
@@ -302,15 +324,19 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
         sec["tables"].append(_table(["measure", "value"], [
             _row([f"VaR {mc['level']:.0%}", fmt_pct(mc["var"])]),
             _row([f"CVaR {mc['level']:.0%}", fmt_pct(mc["cvar"])]),
+            *_point_mass_rows(mc),
             _row(["scenarios", str(mc.get("n", ""))])]))
+        sec["notes"] = [f"Loss model {mc.get('loss_model_description', '')}."]
         asm = mc.get("assumptions", {})
         items = [f"{k}: {v}" for k, v in asm.items()
                  if k in ("default_probability", "correlation", "rho_corridor", "rho_bloc",
                           "intensity", "loss_model") and v is not None]
         probs = asm.get("probabilities") or {}
+        basis = asm.get("probability_basis") or {}
         if probs:
-            items.append("disruption probabilities: " + ", ".join(f"{p} {v:g}"
-                                                                 for p, v in probs.items()))
+            items.append("disruption probabilities: " + ", ".join(
+                f"{p} {v:g}" + (f" ({basis[p]})" if p in basis else "") for p, v in probs.items()))
+        items += [f"{k}: {v}" for k, v in (asm.get("basis") or {}).items()]
         items.append(f"seed {mc.get('seed')}, {mc.get('runs')} scenarios")
         other_sources.append({"title": "Monte Carlo assumptions", "items": items})
 

@@ -33,6 +33,7 @@ from ..errors import (
     UnknownCountryError,
     UnknownDomainError,
 )
+from ..risk.lossmodel import DEFAULT_LOSS_MODEL
 
 __all__ = ["CAPABILITIES", "Context", "TooManyChanges", "Unavailable", "capabilities", "clean"]
 
@@ -278,7 +279,7 @@ class Context:
 
     # -- shocks --------------------------------------------------------------------------------
     def shock_json(self, partner: str, domains: Iterable[str] | str | None = None,
-                   intensity: float = 1.0, loss_model: str = "shares") -> dict:
+                   intensity: float = 1.0, loss_model: str = DEFAULT_LOSS_MODEL) -> dict:
         """Loss per domain when ``partner`` is cut off (``equipoise shock --json``)."""
         from ..risk.shocks import ShockRequest, shock
 

@@ -12,6 +12,7 @@ a partner's cut-off costs after substitution and re-routing, and how likely such
 :func:`simulate_losses`     the Monte Carlo engine: losses of the disruptions, VaR / CVaR,
                             tail drivers (from a loss matrix)
 :func:`run_simulation`      a :class:`SimulationRequest` on a shares table, through the engine
+:func:`sensitivity_table`   the total's VaR / CVaR over disruption probabilities x correlations
 ==========================  ================================================================
 
 Former names, kept working: ``analyse`` (= :func:`analyse_corridors`), ``simulate``
@@ -33,14 +34,16 @@ from .corridors import (
     load_systems,
     max_flow,
 )
-from .lossmodel import combine_losses
+from .lossmodel import DEFAULT_LOSS_MODEL, combine_losses
 from .montecarlo import (
     SimulationRequest,
     SimulationResult,
     correlation_matrix,
     draw_disruptions,
+    probability_table,
     run_request,
     run_simulation,
+    sensitivity_table,
     simulate,
     simulate_loop,
     simulate_losses,
@@ -56,6 +59,7 @@ from .shocks import (
 )
 
 __all__ = [
+    "DEFAULT_LOSS_MODEL",
     "CorridorGraph",
     "CorridorLossTable",
     "CorridorResult",
@@ -75,8 +79,10 @@ __all__ = [
     "load_systems",
     "loss_matrix",
     "max_flow",
+    "probability_table",
     "run_request",
     "run_simulation",
+    "sensitivity_table",
     "shock",
     "simulate",
     "simulate_loop",

@@ -16,10 +16,41 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["LossModel", "combine_losses", "corridor_domain_loss", "corridor_wins",
-           "usable_systems"]
+__all__ = ["DEFAULT_LOSS_MODEL", "LossModel", "combine_losses", "corridor_domain_loss",
+           "corridor_wins", "describe_loss_model", "usable_systems"]
 
 LossModel = Literal["shares", "corridors", "max"]
+
+#: The one default loss model of every output (``shock``, ``simulate``, ``run``'s shocks.json and
+#: simulation.json, the dashboard and the report). ``"max"``: a domain loses the larger of its
+#: shares-model loss (share lost after substitution) and its corridor-model loss (the part of the
+#: max flow of its corridor systems lost with the partner's nodes removed). Keohane & Nye's
+#: vulnerability is the cost of the alternatives, substitution *and* re-routing (METHODS.md,
+#: "Interdependence": "substitution, re-routing, corridor max-flow"); the shares model alone
+#: counts a transit state with no trade row (Russia for the corridors domain) as no loss, the
+#: corridor model alone ignores every domain without a corridor graph. Without a corridor graph,
+#: ``"max"`` is the shares model (said so in :func:`describe_loss_model`). See docs/methods.md.
+DEFAULT_LOSS_MODEL: LossModel = "max"
+
+_MODEL_TEXT = {
+    "shares": "shares: loss = intensity x share x (1 - substitutability)",
+    "corridors": "corridors: loss = intensity x fraction of the corridor max flow lost "
+                 "(shares model where a domain has no corridor system)",
+    "max": "max: per domain the larger of the shares model (intensity x share x "
+           "(1 - substitutability)) and the corridor model (fraction of max flow lost)",
+}
+
+
+def describe_loss_model(loss_model: str, corridor_domains=None) -> str:
+    """One line naming ``loss_model`` and its formula, and which domains have a corridor loss
+    (``corridor_domains``: None or empty = no corridor graph, so the shares model throughout).
+    Every risk output carries it (``loss_model_description``)."""
+    text = _MODEL_TEXT.get(loss_model, loss_model)
+    if loss_model == "shares":
+        return text
+    if not corridor_domains:
+        return text + "; no corridor graph or system: the shares model in every domain"
+    return text + "; corridor model in " + ", ".join(sorted(corridor_domains))
 
 
 def corridor_wins(shares_loss, corridor_loss, loss_model: str):

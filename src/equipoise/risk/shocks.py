@@ -24,7 +24,8 @@ For energy and corridors a corridor-based loss is also offered (DESIGN.md): the 
 corridor graph's max flow lost when the partner's nodes are removed,
 ``i * (1 - maxflow(G - V_p) / maxflow(G))``, averaged over the shipped flow systems of that
 domain (``reference/corridors/<focal>_systems.csv``). ``loss_model`` chooses ``"shares"``,
-``"corridors"`` (where a corridor system exists) or ``"max"`` (the larger of the two).
+``"corridors"`` (where a corridor system exists) or ``"max"`` (the larger of the two), the
+default everywhere (:data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`; why: docs/methods.md).
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ from ..errors import (
     UnknownCountryError,
     UnknownDomainError,
 )
-from .lossmodel import LossModel, combine_losses, corridor_wins, usable_systems
+from .lossmodel import (
+    DEFAULT_LOSS_MODEL,
+    LossModel,
+    combine_losses,
+    corridor_wins,
+    describe_loss_model,
+    usable_systems,
+)
 
 __all__ = [
     "LossModel",
@@ -158,7 +166,8 @@ class ShockRequest:
     intensity : 0..1, the fraction of the partner's flows that stops.
     substitutability : overrides per domain, 0..1 (a mapping or pairs).
     year : the year of the shares (``None``: the latest per domain).
-    loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (see the module docstring).
+    loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (see the module docstring; default
+        :data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`, ``"max"``, as everywhere).
     """
 
     focal: str
@@ -167,7 +176,7 @@ class ShockRequest:
     intensity: float = 1.0
     substitutability: tuple[tuple[str, float], ...] = ()
     year: int | None = None
-    loss_model: LossModel = "shares"
+    loss_model: LossModel = DEFAULT_LOSS_MODEL
 
     def __post_init__(self) -> None:
         for name in ("focal", "partner"):
@@ -511,6 +520,7 @@ class ShockResult(Result):
             "intensity": r.intensity,
             "domains": list(self.losses),
             "loss_model": r.loss_model,
+            "loss_model_description": self.loss_model_description,
             "losses": dict(self.losses),
             "total": self.total,
             "weights": dict(self.weights),
@@ -522,10 +532,15 @@ class ShockResult(Result):
             "corridor_rows": list(self.corridor_rows),
         }
 
+    @property
+    def loss_model_description(self) -> str:
+        """The loss model named with its formula and the domains with a corridor loss."""
+        return describe_loss_model(self.request.loss_model, list(self.corridor_losses))
+
     def summary(self) -> str:
         r = self.request
-        lines = [f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g} "
-                 f"(loss = intensity x share x (1 - substitutability); model {r.loss_model})"]
+        lines = [f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g}",
+                 f"  loss model {self.loss_model_description}"]
         lines.append(f"  {'domain':<11} {'loss':>7} {'share':>7} {'subst':>6} {'weight':>6}  rows")
         for d, loss in self.losses.items():
             g = self.rows[self.rows["domain"] == d]

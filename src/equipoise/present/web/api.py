@@ -6,6 +6,7 @@ take ``/api/explain/trade.csv`` for the domain ``trade.csv``."""
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from ... import __version__
+from ...risk.lossmodel import DEFAULT_LOSS_MODEL
 from ..views import capabilities
 from . import downloads
 from .deps import Dash
@@ -55,7 +56,7 @@ def api_shock(dash: Dash, partner: str = Query(..., min_length=2, max_length=8),
               domains: str | None = Query(None, max_length=200,
                                           description="comma-separated"),
               intensity: float = Query(1.0, ge=0.0, le=1.0),
-              loss_model: str = Query("shares", pattern="^(shares|corridors|max)$")) -> dict:
+              loss_model: str = Query(DEFAULT_LOSS_MODEL, pattern="^(shares|corridors|max)$")) -> dict:
     """What `equipoise shock --partner P [--domains ...] [--intensity I] --json` prints."""
     return dash.ctx.shock_json(partner, domains, intensity, loss_model)
 

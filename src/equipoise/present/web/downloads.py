@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as Path_
 from fastapi.responses import Response
 
+from ...risk.lossmodel import DEFAULT_LOSS_MODEL
 from .deps import Dash, Dashboard
 from .paths import scrub_paths
 
@@ -52,7 +53,7 @@ def api_shock_download(dash: Dash, fmt: str = Path_(..., pattern="^(csv|xlsx)$")
                        partner: str = Query(..., min_length=2, max_length=8),
                        domains: str | None = Query(None, max_length=200),
                        intensity: float = Query(1.0, ge=0.0, le=1.0),
-                       loss_model: str = Query("shares",
+                       loss_model: str = Query(DEFAULT_LOSS_MODEL,
                                                pattern="^(shares|corridors|max)$")):
     """The tables of `equipoise shock --csv FILE`: the same numbers as ``/api/shock``."""
     res = dash.ctx.shock_json(partner, domains, intensity, loss_model)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ...errors import EquipoiseError, InputError, NoDataError
+from ...risk.lossmodel import DEFAULT_LOSS_MODEL
 from .. import charts as C
 from .. import report as R
 from .deps import Dash, Dashboard
@@ -55,7 +56,7 @@ def domain_page(domain: str, dash: Dash):
 
 
 def _whatif_data(dash: Dashboard, partner: str, domains: list[str], intensity: str,
-                 loss_model: str = "shares") -> dict:
+                 loss_model: str = DEFAULT_LOSS_MODEL) -> dict:
     """The shock, the corridors without the partner (or why there are none) and the chart."""
     sh = dash.ctx.shock_json(partner, domains or None, intensity, loss_model)
     out: dict[str, Any] = {"shock": sh}
@@ -71,7 +72,7 @@ def _whatif_data(dash: Dashboard, partner: str, domains: list[str], intensity: s
 @router.get("/whatif")
 def whatif(dash: Dash, partner: str | None = None,
            domains: list[str] = Query(default=[]), intensity: str = "1",
-           loss_model: str = "shares"):
+           loss_model: str = DEFAULT_LOSS_MODEL):
     result = error = None
     status = 200
     if partner:
@@ -86,7 +87,7 @@ def whatif(dash: Dash, partner: str | None = None,
 
 @router.get("/whatif/result")
 def whatif_result(dash: Dash, partner: str = "", domains: list[str] = Query(default=[]),
-                  intensity: str = "1", loss_model: str = "shares"):
+                  intensity: str = "1", loss_model: str = DEFAULT_LOSS_MODEL):
     if not partner:
         raise InputError("pick a partner to cut off")
     return dash.page("_whatif_result.html", partner=partner,

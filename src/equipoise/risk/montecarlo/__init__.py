@@ -11,6 +11,8 @@ Modules (each name is also importable from here):
 :mod:`.result`      :class:`SimulationResult`
 :mod:`.run`         :func:`run_simulation` (former name ``run_request``): a request on shares
 :mod:`.loop`        :func:`simulate_loop`: the per-scenario reference loop
+:mod:`.sensitivity` where the probabilities and correlations come from
+                    (:func:`probability_table`) and :func:`sensitivity_table` over them
 ==================  ==========================================================================
 
 How a domain's shares-model and corridor-model losses combine is written once, in
@@ -108,6 +110,7 @@ from .loop import simulate_loop
 from .request import SimulationRequest
 from .result import SimulationResult
 from .run import build_tables, default_partners, run_request, run_simulation
+from .sensitivity import format_sensitivity, probability_table, sensitivity_table
 from .statistics import _cvar, _hist_stats, _kth, _n_batches, _risk_stats, _var_cvar  # noqa: F401
 
 #: Former name of :func:`simulate_losses` (the engine), kept working.
@@ -137,8 +140,11 @@ __all__ = [
     "correlation_matrix",
     "default_partners",
     "draw_disruptions",
+    "format_sensitivity",
+    "probability_table",
     "run_request",
     "run_simulation",
+    "sensitivity_table",
     "simulate",
     "simulate_loop",
     "simulate_losses",

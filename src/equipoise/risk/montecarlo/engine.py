@@ -269,6 +269,16 @@ def _by_scenario(run: _Run):
     return rows, drivers, totals, losses
 
 
+def _risk_frame(rows: dict) -> tuple[pd.DataFrame, dict]:
+    """The risk rows as a DataFrame, and the total's VaR bootstrap distributions per level
+    (the ``_dist_`` entries of :func:`~.statistics._atom_stats`)."""
+    dists = {k.removeprefix("_dist_"): v for k, v in rows["total"].items()
+             if k.startswith("_dist_")}
+    rows = {name: {k: v for k, v in r.items() if not k.startswith("_dist_")}
+            for name, r in rows.items()}
+    return pd.DataFrame.from_dict(rows, orient="index"), dists
+
+
 # --------------------------------------------------------------------------- entry point
 
 def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
@@ -339,7 +349,7 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
             rows, drivers, lut, tot_lut = _by_histogram(run)
         else:
             rows, drivers, totals, dlosses = _by_scenario(run)
-    risk = pd.DataFrame.from_dict(rows, orient="index")
+    risk, dists = _risk_frame(rows)
     req = request or SimulationRequest(
         focal=focal, runs=runs, seed=seed, intensity=intensity, loss_model=loss_model,
         levels=levels, chunk_size=chunk_size, batches=batches,
@@ -350,4 +360,5 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
         pd.DataFrame(columns=["p", "q", "rho", "why"]),
         dict(zip(domains, w.tolist(), strict=True)), loss, risk, drivers,
         int(ss.entropy) if seed is None else int(seed), time.perf_counter() - t0, masks,
-        sorted(losses.corr), totals, None if dlosses is None else dlosses.T, lut, tot_lut)
+        sorted(losses.corr), dists, totals, None if dlosses is None else dlosses.T, lut,
+        tot_lut)

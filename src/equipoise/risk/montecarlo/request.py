@@ -11,7 +11,7 @@ from typing import Any
 from ... import reference
 from ..._options import check_option
 from ...errors import InputError, OptionError, UnknownCountryError
-from ..lossmodel import LossModel
+from ..lossmodel import DEFAULT_LOSS_MODEL, LossModel
 from ..shocks import NON_PARTNERS
 from ._checks import (
     DEFAULT_CHUNK,
@@ -56,7 +56,8 @@ class SimulationRequest:
     rho_corridor, rho_bloc : latent correlations for a shared corridor route / bloc, in [0, 1).
     correlation : ``"copula"`` (default) or ``"independent"``.
     intensity : 0..1, the fraction of a disrupted partner's flows that stops.
-    loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (default).
+    loss_model : ``"shares"``, ``"corridors"`` or ``"max"`` (default:
+        :data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`, the same as ``shock``).
     levels : 1 .. :data:`MAX_LEVELS` risk levels in [0.5, 1).
     chunk_size : scenarios per chunk, 1 .. :data:`MAX_CHUNK`.
     batches : batches of the batch-means standard errors, 2 .. :data:`MAX_BATCHES`.
@@ -78,7 +79,7 @@ class SimulationRequest:
     rho_bloc: float = DEFAULT_RHO_BLOC
     correlation: Correlation = "copula"
     intensity: float = 1.0
-    loss_model: LossModel = "max"
+    loss_model: LossModel = DEFAULT_LOSS_MODEL
     levels: tuple[float, ...] = (0.95, 0.99)
     chunk_size: int = DEFAULT_CHUNK
     batches: int = 50

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..._results import Result
 from .request import SimulationRequest
+from .sensitivity import assumption_basis, probability_table
 
 __all__ = ["SimulationResult"]
 
@@ -23,7 +24,11 @@ class SimulationResult(Result):
     ----------
     risk : DataFrame
         One row per domain and ``total``: ``mean, p_loss`` and for each level ``a`` (as
-        ``95``, ``99``): ``var_a, var_a_se, var_a_lower, var_a_upper, cvar_a, cvar_a_se``.
+        ``95``, ``99``): ``var_a, var_a_se, var_a_lower, var_a_upper, cvar_a, cvar_a_se``,
+        and the point mass at the VaR: ``var_a_mass`` P(L = VaR), ``var_a_below`` P(L < VaR),
+        ``var_a_point_mass`` (1: the VaR falls on a point mass), ``var_a_se_bootstrap`` and
+        ``var_a_se_method`` (1: ``var_a_se`` is the exact bootstrap's, an atom being within
+        reach; 0: batch means).
     tail_drivers : DataFrame
         ``partner, probability, frequency, tail_frequency, lift, tail_loss_share`` at the first
         level, sorted by lift.
@@ -48,6 +53,9 @@ class SimulationResult(Result):
     elapsed: float
     masks: np.ndarray = field(repr=False)
     corridor_domains: list[str] = field(default_factory=list)
+    #: level (``"95"``) -> (values, probabilities, masses): the exact bootstrap distribution of
+    #: the total's VaR estimator at this number of runs (:mod:`.statistics`).
+    var_distributions: dict = field(default_factory=dict)
     _totals: np.ndarray | None = field(default=None, repr=False)
     _losses: np.ndarray | None = field(default=None, repr=False)
     _lut: np.ndarray | None = field(default=None, repr=False)
@@ -76,8 +84,11 @@ class SimulationResult(Result):
                     for k, v in row.items()}
 
         r = self.request
+        pt = self.probability_table()
         return {
             "focal": r.focal,
+            "loss_model": r.loss_model,
+            "loss_model_description": self.loss_model_description,
             "runs": self.runs,
             "seed": self.seed,
             "partners": list(self.partners),
@@ -85,9 +96,12 @@ class SimulationResult(Result):
             "levels": list(r.levels),
             "total": rec(self.risk.loc["total"]),
             "by_domain": {d: rec(self.risk.loc[d]) for d in self.domains},
+            "var_point_masses": self.var_point_masses(),
             "tail_drivers": self.tail_drivers.to_dict("records"),
             "assumptions": {
                 "probabilities": dict(self.probabilities),
+                "probability_basis": dict(zip(pt["partner"], pt["basis"], strict=True)),
+                "basis": assumption_basis(r),
                 "default_probability": r.default_probability,
                 "correlation": r.correlation,
                 "rho_corridor": r.rho_corridor,
@@ -101,12 +115,92 @@ class SimulationResult(Result):
             "elapsed_seconds": self.elapsed,
         }
 
+    @property
+    def loss_model_description(self) -> str:
+        """The loss model named with its formula and the domains with a corridor loss."""
+        from ..lossmodel import describe_loss_model
+
+        return describe_loss_model(self.request.loss_model, self.corridor_domains)
+
+    def probability_table(self) -> pd.DataFrame:
+        """Each partner's disruption probability and its basis (``assumption``: the stated
+        default; ``given``: set by the user), as :func:`~.sensitivity.probability_table`."""
+        given = dict(self.request.probabilities)
+        d = self.request.default_probability
+        return probability_table(self.partners, {p: v for p, v in self.probabilities.items()
+                                                 if p in given or v != d}, d)
+
+    def _assumption_lines(self) -> list[str]:
+        pt = self.probability_table()
+        lines = []
+        for basis, g in pt.groupby("basis", sort=True):
+            vals = ", ".join(f"{p} {v:g}" for p, v in zip(g["partner"], g["probability"],
+                                                            strict=True))
+            lines.append(f"  disruption probabilities, {basis}: {vals}")
+        for k, text in assumption_basis(self.request).items():
+            v = getattr(self.request, k)
+            lines.append(f"  {k} {v:g}: {text}" if not isinstance(v, str) else f"  {text}")
+        return lines
+
+    def var_point_masses(self) -> dict:
+        """Per level (``"95"``): the total's VaR, whether it falls on a point mass, P(loss =
+        VaR), the levels that give this VaR (``[P(L < VaR), P(L <= VaR)]``), the standard error
+        in use and its method, and the values a run of the same size reports with their
+        probabilities (exact bootstrap) and masses."""
+        out = {}
+        row = self.risk.loc["total"] if "total" in self.risk.index else {}
+        for a in self.request.levels:
+            lv = self._lv(a)
+            if f"var_{lv}_mass" not in row:
+                continue
+            mass, below = float(row[f"var_{lv}_mass"]), float(row[f"var_{lv}_below"])
+            vals, probs, masses = self.var_distributions.get(lv, ([], [], []))
+            out[lv] = {
+                "var": float(row[f"var_{lv}"]),
+                "on_point_mass": bool(row[f"var_{lv}_point_mass"]),
+                "mass": mass,
+                "levels_with_this_var": [below, below + mass],
+                "se": float(row[f"var_{lv}_se"]),
+                "se_method": "bootstrap" if row[f"var_{lv}_se_method"] else "batch means",
+                "reported_values": [{"value": v, "probability": p, "mass": m}
+                                    for v, p, m in zip(vals, probs, masses, strict=True)],
+            }
+        return out
+
+    def _point_mass_lines(self) -> list[str]:
+        lines = []
+        for lv, pm in self.var_point_masses().items():
+            lo, hi = pm["levels_with_this_var"]
+            a = float(lv) / 100
+            if pm["on_point_mass"]:
+                lines.append(f"  VaR{lv} of the total falls on a point mass: P(loss = "
+                             f"{pm['var']:.4f}) = {pm['mass']:.4f} (every level from {lo:.4f} "
+                             f"to {hi:.4f} gives this VaR)")
+            if pm["se_method"] != "bootstrap":
+                continue
+            sd_f = math.sqrt(a * (1 - a) / self.runs)
+            vals = pm["reported_values"]
+            atoms = [d for d in vals if d["mass"] >= sd_f and d["probability"] >= 0.01]
+            if not pm["on_point_mass"]:
+                lines.append(f"  VaR{lv} of the total is next to a point mass: " + ", ".join(
+                    f"P(loss = {d['value']:.4f}) = {d['mass']:.4f}" for d in atoms))
+            rest = [d for d in vals if d not in atoms]
+            parts = [f"{d['value']:.4f} (p {d['probability']:.2f})" for d in atoms]
+            if rest:
+                p_rest = sum(d["probability"] for d in rest)
+                v0, v1 = min(d["value"] for d in rest), max(d["value"] for d in rest)
+                parts.append(f"values {v0:.4f}..{v1:.4f} (p {p_rest:.2f})")
+            lines.append(f"    runs of {self.runs:,} scenarios (other seeds) report VaR{lv} "
+                         + ", ".join(parts) + f"; ± is the exact bootstrap SE {pm['se']:.3f}")
+        return lines
+
     def summary(self) -> str:
         r = self.request
         lv = [self._lv(a) for a in r.levels]
         lines = [f"Monte Carlo: {r.focal}, {self.runs:,} scenarios, seed {self.seed}, "
                  f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
-                 f"{self.elapsed:.2f} s"]
+                 f"{self.elapsed:.2f} s",
+                 f"  loss model {self.loss_model_description}"]
         head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
             f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
         lines.append(head)
@@ -116,7 +210,10 @@ class SimulationResult(Result):
                 f" {row[f'var_{v}']:7.3f}±{row[f'var_{v}_se']:<7.3f}"
                 f" {row[f'cvar_{v}']:7.3f}±{row[f'cvar_{v}_se']:<7.3f}" for v in lv)
             lines.append(f"  {d:<11} {row['mean']:7.3f} {row['p_loss']:6.3f}{cells}")
-        lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error)")
+        lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error, "
+                     "or the exact bootstrap's where a point mass is within reach)")
+        lines.extend(self._point_mass_lines())
+        lines.extend(self._assumption_lines())
         lines.append(f"  tail drivers (worst {1 - r.levels[0]:.0%} of scenarios):")
         for t in self.tail_drivers.head(8).itertuples(index=False):
             lines.append(f"    {t.partner:<6} p={t.probability:.3f} disrupted in {t.tail_frequency:6.1%} "

@@ -11,7 +11,7 @@ help:
 	@echo "make demo      create $(VENV), install, run the main job on the embedded Kazakhstan default"
 	@echo "make test      install test needs and run the whole suite (Spark, browser and slow tests included)"
 	@echo "make test-fast the suite without slow, Spark and browser tests"
-	@echo "make lint      ruff"
+	@echo "make lint      ruff and the import contracts (lint-imports, .importlinter)"
 	@echo "make bench     run the benchmarks (benchmarks/README.md)"
 	@echo "make docs      build the documentation site into site/ (mkdocs --strict; runs the notebook)"
 
@@ -35,6 +35,7 @@ demo: install
 
 test: install-test
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: install-test
@@ -42,6 +43,7 @@ test-fast: install-test
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/lint-imports --no-cache
 
 bench: install-test
 	$(BIN)/python -m benchmarks

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError
+from ..errors import MissingDependencyError, OptionError
 
 __all__ = ["ALPHA", "MIN_DELTA", "MIN_SIZE", "PERMUTATIONS", "REPS", "TrendResult",
            "detect_shifts", "permutation_p", "share_band", "trend"]
@@ -141,7 +141,12 @@ def detect_shifts(years: np.ndarray, y: np.ndarray, rng: np.random.Generator, *,
                   alpha: float = ALPHA) -> tuple[list[dict[str, Any]], int]:
     """Shifts of one consecutive yearly series (PELT candidates kept when the permutation
     test passes). Returns (shifts, number of candidates)."""
-    import ruptures as rpt
+    try:
+        import ruptures as rpt
+    except ImportError as exc:  # pragma: no cover - the test extra installs it
+        raise MissingDependencyError("trend needs the package 'ruptures' for its change "
+                                     "points; install it with `pip install "
+                                     "'equipoise[panel]'`") from exc
 
     if len(y) < 2 * min_size:
         return [], 0

@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         reps: int = typer.Option(300, "--reps", min=10, max=5000,
                                  help="Bootstrap replicates for the alignment intervals."),
         db: Path = DB,
+        panel_db: Path = typer.Option(None, "--panel", metavar="FILE", help="Warehouse "
+                                      "holding the world panel (`equipoise panel build`) for "
+                                      "the 'Trend and peers' section (default: --db when it "
+                                      "holds one)."),
         xlsx: Path = typer.Option(None, "--xlsx", metavar="FILE", help="Also write the "
                                   "report's tables to this Excel workbook: a sheet per table "
                                   "(domains, shares, rules, ...), an index sheet and a sources "
@@ -48,8 +52,12 @@ def register(app: typer.Typer) -> None:
         output_path(out, option="--out", what="report")
         output_path(xlsx, option="--xlsx", what="workbook")
         flows = load_flows(data, focal, db=db)
+        if panel_db is None and db is not None:
+            from ..present.panel_section import has_panel
+
+            panel_db = db if has_panel(db) else None
         written = build_report(flows, focal=focal, doctrine=doctrine, out=out,
-                               pdf=pdf, alignment_reps=reps)
+                               pdf=pdf, alignment_reps=reps, panel_db=panel_db)
         if xlsx is not None:
             from ..assessment import assess
             from ..explain import source_table

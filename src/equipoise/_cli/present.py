@@ -82,6 +82,9 @@ def register(app: typer.Typer) -> None:
         data: list[Path] = DATA,
         doctrine: Path = DOCTRINE,
         db: Path = DB,
+        panel_db: Path = typer.Option(None, "--panel", metavar="FILE", help="Warehouse "
+                                      "holding the world panel for the trend and peers pages "
+                                      "(default: --db when it holds one)."),
     ) -> None:
         """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
 
@@ -94,5 +97,9 @@ def register(app: typer.Typer) -> None:
         from ..present.web import serve as run_serve
         from .core import load_flows
 
+        if panel_db is None and db is not None:
+            from ..present.panel_section import has_panel
+
+            panel_db = db if has_panel(db) else None
         run_serve(host=host, port=port, token=token, flows=load_flows(data, focal, db=db),
-                  focal=focal, doctrine=doctrine)
+                  focal=focal, doctrine=doctrine, panel_db=panel_db)

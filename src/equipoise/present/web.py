@@ -607,7 +607,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                max_upload_rows: int = MAX_UPLOAD_ROWS,
                max_action_changes: int = MAX_ACTION_CHANGES, workers: int = WORKERS,
                queue: int = QUEUE, time_budget: float = TIME_BUDGET,
-               processes: bool | None = None):
+               processes: bool | None = None, panel_db: Any = None):
     """The dashboard as a FastAPI app.
 
     Parameters
@@ -636,6 +636,9 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     warm
         Compute the overview (and start the chart renderer, whose first call is slow) before
         serving, so the first visitor does not wait.
+    panel_db
+        A warehouse holding the world panel, for the trend and peers pages
+        (:mod:`equipoise.present.web_panel`); without it those pages say how to build one.
     """
     import anyio.to_thread
     from fastapi import FastAPI, File, Form, Query, Request, UploadFile
@@ -940,6 +943,10 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     files = {200: {"description": "CSV (tables stacked, a leading 'table' column) or workbook",
                    "content": {"text/csv": {}, _XLSX: {}}}}
 
+    from .web_panel import add_routes as add_panel_routes
+
+    add_panel_routes(app, ctx=ctx, page=page, svg=svg, download=download, panel_db=panel_db)
+
     @app.get("/api/assess.{fmt}", tags=["downloads"], response_class=Response, responses=files)
     def api_assess_download(fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
                             year: int | None = Query(None, ge=1900, le=2100)):
@@ -1188,7 +1195,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     ``limits`` go to :func:`create_app` (``max_upload_bytes``, ``max_upload_rows``,
     ``max_action_changes``, ``workers``, ``queue``, ``time_budget``)."""
     allowed_limits = {"max_upload_bytes", "max_upload_rows", "max_action_changes", "workers",
-                      "queue", "time_budget"}
+                      "queue", "time_budget", "panel_db"}
     unknown = sorted(set(limits) - allowed_limits)
     if unknown:
         raise TypeError(f"serve() got unknown options {unknown}; expecting some of "

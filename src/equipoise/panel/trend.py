@@ -229,35 +229,9 @@ def trend(focal: str, db: str | Path | None = None, *, domain: str | None = None
                            "lower": None, "upper": None, "indicators": 0,
                            "status": "insufficient", "note": why})
             continue
-        dp = [p for p in poles if p != focal]
-        years = np.array(sorted(sd["year"].unique()), dtype=np.int64)
-        inds = sorted(sd["indicator"].unique())
-        x = (sd.pivot_table(index=["year", "indicator"], columns="pole", values="share")
-             .reindex(pd.MultiIndex.from_product([years, inds]))
-             .reindex(columns=dp).to_numpy().reshape(len(years), len(inds), len(dp)))
-        mean, blo, bhi = share_band(x, reps, rng)
-        n_ind = (~np.isnan(x[:, :, 0])).sum(1)
-        for i, yr in enumerate(years):
-            for j, p in enumerate(dp):
-                series.append({"year": int(yr), "domain": d, "pole": p,
-                               "share": float(mean[i, j]), "lower": _f(blo[i, j]),
-                               "upper": _f(bhi[i, j]), "indicators": int(n_ind[i]),
-                               "status": "ok",
-                               "note": "" if n_ind[i] >= 2 else
-                               "one indicator: no band (nothing to resample)"})
-        if y0 is not None:
-            for yr in range(int(y0), int(y1) + 1):
-                if yr not in set(years.tolist()):
-                    series.append({"year": yr, "domain": d, "pole": None, "share": None,
-                                   "lower": None, "upper": None, "indicators": 0,
-                                   "status": "insufficient",
-                                   "note": f"no panel rows with pole shares for {focal} in "
-                                           f"{d} in {yr}"})
-        for run in _runs(years):
-            for j, p in enumerate(dp):
-                found, n_c = detect_shifts(years[run], mean[run, j], rng)
-                candidates += n_c
-                shifts.extend({"domain": d, "pole": p, **s} for s in found)
+        n_c = _domain(sd, d, focal, [p for p in poles if p != focal], y0, y1, reps, rng,
+                      series, shifts)
+        candidates += n_c
     series.sort(key=lambda r: (r["domain"], r["year"] if r["year"] is not None else -1,
                                r["pole"] or ""))
     ok = any(r["status"] == "ok" for r in series)
@@ -266,6 +240,41 @@ def trend(focal: str, db: str | Path | None = None, *, domain: str | None = None
         notes.append(f"no panel rows with pole shares for {focal}"
                      + ("" if domain is None else f" in {domain}"))
     return TrendResult(focal, poles, series, shifts, candidates, reps, seed, status, notes)
+
+
+def _domain(sd: pd.DataFrame, d: str, focal: str, dp: list[str], y0, y1, reps: int,
+            rng: np.random.Generator, series: list, shifts: list) -> int:
+    """Append the series records and shifts of one domain; return the PELT candidates."""
+    years = np.array(sorted(sd["year"].unique()), dtype=np.int64)
+    inds = sorted(sd["indicator"].unique())
+    x = (sd.pivot_table(index=["year", "indicator"], columns="pole", values="share")
+         .reindex(pd.MultiIndex.from_product([years, inds]))
+         .reindex(columns=dp).to_numpy().reshape(len(years), len(inds), len(dp)))
+    mean, blo, bhi = share_band(x, reps, rng)
+    n_ind = (~np.isnan(x[:, :, 0])).sum(1)
+    for i, yr in enumerate(years):
+        for j, p in enumerate(dp):
+            series.append({"year": int(yr), "domain": d, "pole": p,
+                           "share": float(mean[i, j]), "lower": _f(blo[i, j]),
+                           "upper": _f(bhi[i, j]), "indicators": int(n_ind[i]),
+                           "status": "ok",
+                           "note": "" if n_ind[i] >= 2 else
+                           "one indicator: no band (nothing to resample)"})
+    if y0 is not None:
+        for yr in range(int(y0), int(y1) + 1):
+            if yr not in set(years.tolist()):
+                series.append({"year": yr, "domain": d, "pole": None, "share": None,
+                               "lower": None, "upper": None, "indicators": 0,
+                               "status": "insufficient",
+                               "note": f"no panel rows with pole shares for {focal} in "
+                                       f"{d} in {yr}"})
+    candidates = 0
+    for run in _runs(years):
+        for j, p in enumerate(dp):
+            found, n_c = detect_shifts(years[run], mean[run, j], rng)
+            candidates += n_c
+            shifts.extend({"domain": d, "pole": p, **s} for s in found)
+    return candidates
 
 
 def _f(v) -> float | None:

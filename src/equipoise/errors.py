@@ -91,3 +91,8 @@ class OutputFileError(EquipoiseError, OSError):
 class DatasetMissingError(InputError):
     """A dataset the panel build needs is missing from the data folder (the message names the
     dataset, the folder and files looked for, and docs/sources.md)."""
+
+
+class MissingDependencyError(EquipoiseError, ImportError):
+    """An optional package a command needs is not installed (the message names the package
+    and the extra that installs it)."""

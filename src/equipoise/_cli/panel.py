@@ -131,7 +131,8 @@ def _num(v) -> str:
 def index(
     focal: str | None = typer.Option(None, "--focal", help="ISO3 code of the state."),
     peers: str | None = typer.Option(None, "--peers", help="Comma-separated ISO3 codes to "
-                                     "show beside --focal."),
+                                     "show beside --focal (default with --focal: the shipped "
+                                     "peer group, reference/peer_groups.csv; '' for none)."),
     all_states: bool = typer.Option(False, "--all", help="Every state in the panel."),
     start: int | None = FROM,
     end: int | None = TO,
@@ -155,6 +156,10 @@ def index(
             raise OptionError("--all cannot be combined with --focal/--peers")
         states = None
     else:
+        if focal and peers is None:  # the shipped default peer group (panel.peers)
+            from ..panel.peers import default_peers
+
+            peers = ",".join(default_peers(focal))
         codes = ([focal] if focal else []) + \
             ([p for p in peers.split(",") if p.strip()] if peers else [])
         if not codes:

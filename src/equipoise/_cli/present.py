@@ -24,6 +24,10 @@ def report(
     reps: int = typer.Option(300, "--reps", min=10, max=5000,
                              help="Bootstrap replicates for the alignment intervals."),
     db: Path = DB,
+    panel_db: Path = typer.Option(None, "--panel", metavar="FILE", help="Warehouse "
+                                  "holding the world panel (`equipoise panel build`) for "
+                                  "the 'Trend and peers' section (default: --db when it "
+                                  "holds one)."),
     xlsx: Path = typer.Option(None, "--xlsx", metavar="FILE", help="Also write the "
                               "report's tables to this Excel workbook: a sheet per table "
                               "(domains, shares, rules, ...), an index sheet and a sources "
@@ -48,8 +52,9 @@ def report(
     output_path(out, option="--out", what="report")
     output_path(xlsx, option="--xlsx", what="workbook")
     the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    panel_db = _panel_db(panel_db, db)
     written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
-                           alignment_reps=reps)
+                           alignment_reps=reps, panel_db=panel_db)
     if xlsx is not None:
         from ..assessment import assess
         from ..explain import source_table
@@ -74,6 +79,9 @@ def serve(
     data: list[Path] = DATA,
     doctrine: Path = DOCTRINE,
     db: Path = DB,
+    panel_db: Path = typer.Option(None, "--panel", metavar="FILE", help="Warehouse "
+                                  "holding the world panel for the trend and peers pages "
+                                  "(default: --db when it holds one)."),
 ) -> None:
     """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
 
@@ -87,7 +95,17 @@ def serve(
     from ..present.web import serve as run_serve
 
     the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
-    run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine)
+    run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine,
+              panel_db=_panel_db(panel_db, db))
+
+
+def _panel_db(panel_db: Path | None, db: Path | None) -> Path | None:
+    """--panel, else --db when that warehouse holds a world panel."""
+    if panel_db is None and db is not None:
+        from ..present.panel_section import has_panel
+
+        return db if has_panel(db) else None
+    return panel_db
 
 
 def register(app: typer.Typer) -> None:

@@ -209,8 +209,9 @@ def _point_mass_rows(mc: dict) -> list:
                               f"bootstrap SE {fmt_pct(pm['se'])}")])]
 
 
-def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
-    """Every section of the report, computed from ``ctx``."""
+def collect(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> dict:
+    """Every section of the report, computed from ``ctx`` (and the world panel in the
+    warehouse ``panel_db`` for the "Trend and peers" section, when given)."""
     from . import charts as C
 
     a = ctx.assess_json()
@@ -345,6 +346,13 @@ def collect(ctx: Context, *, alignment_reps: int = 300) -> dict:
         "Correlated partner disruptions drawn many times; value at risk and conditional value "
         "at risk of the total loss."), montecarlo))
 
+    def trend(sec):
+        from .panel_section import trend_section
+
+        sec.update(trend_section(ctx.focal, panel_db))
+
+    sections.append(_optional(_section("trend", "Trend and peers"), trend))
+
     s = _section("rules", "Doctrine rules", "Each rule of the doctrine with its margin: positive "
                  "holds with room to spare, negative is how far it is broken.")
     s["charts"].append(C.to_svg(C.rules_chart(a)))
@@ -385,11 +393,11 @@ def _env():
     return env
 
 
-def render_report(ctx: Context, *, alignment_reps: int = 300) -> str:
+def render_report(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> str:
     """The report's HTML as a string."""
     from .. import __version__, reference
 
-    data = collect(ctx, alignment_reps=alignment_reps)
+    data = collect(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     # copies: ctx.sources_json() is cached and also served by the dashboard's API
     sources = [dict(s, anchor=anchor(s["source"])) for s in ctx.sources_json()]
     names = reference.load("countries").set_index("iso3")["name"]
@@ -402,7 +410,7 @@ def render_report(ctx: Context, *, alignment_reps: int = 300) -> str:
 
 def build_report(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "report.html", pdf: bool = False,
-                 alignment_reps: int = 300) -> dict:
+                 alignment_reps: int = 300, panel_db: str | Path | None = None) -> dict:
     """Write the report for ``focal`` and return the paths written.
 
     Parameters
@@ -417,6 +425,9 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
         Also write a PDF beside it (same name, ``.pdf``), rendered by WeasyPrint.
     alignment_reps
         Bootstrap replicates for the alignment intervals.
+    panel_db
+        A warehouse holding the world panel, for the "Trend and peers" section (without it
+        the section says how to build one).
 
     Returns
     -------
@@ -424,7 +435,7 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
         ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
     """
     ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine)
-    text = render_report(ctx, alignment_reps=alignment_reps)
+    text = render_report(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

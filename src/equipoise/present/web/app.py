@@ -56,7 +56,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                max_upload_rows: int = MAX_UPLOAD_ROWS,
                max_action_changes: int = MAX_ACTION_CHANGES, workers: int = WORKERS,
                queue: int = QUEUE, time_budget: float = TIME_BUDGET,
-               processes: bool | None = None):
+               processes: bool | None = None, panel_db: Any = None):
     """The dashboard as a FastAPI app.
 
     Parameters
@@ -85,6 +85,9 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     warm
         Compute the overview (and start the chart renderer, whose first call is slow) before
         serving, so the first visitor does not wait.
+    panel_db
+        A warehouse holding the world panel, for the trend and peers pages
+        (:mod:`equipoise.present.web_panel`); without it those pages say how to build one.
     """
     ctx = context or Context(flows, focal=focal, doctrine=doctrine)
     settings = Settings(max_upload_bytes=max_upload_bytes, max_upload_rows=max_upload_rows,
@@ -108,6 +111,13 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     _add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
+    from functools import partial
+
+    from ..web_panel import add_routes as add_panel_routes
+    from .downloads import download
+
+    add_panel_routes(app, ctx=ctx, page=dash.page, svg=dash.svg,
+                     download=partial(download, dash), panel_db=panel_db)
     if warm:
         from .. import charts as C
 
@@ -167,7 +177,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     ``limits`` go to :func:`create_app` (``max_upload_bytes``, ``max_upload_rows``,
     ``max_action_changes``, ``workers``, ``queue``, ``time_budget``)."""
     allowed_limits = {"max_upload_bytes", "max_upload_rows", "max_action_changes", "workers",
-                      "queue", "time_budget"}
+                      "queue", "time_budget", "panel_db"}
     unknown = sorted(set(limits) - allowed_limits)
     if unknown:
         raise TypeError(f"serve() got unknown options {unknown}; expecting some of "

@@ -101,7 +101,6 @@ def test_index_json_and_csv(built, capsys, tmp_path):
     (["panel", "build", "--from", "2011", "--to", "2010"], "--from 2011 is after --to 2010"),
     (["panel", "build", "--only", "energy"], "not panel domains"),
     (["index", "--db"], None),
-    (["index"], "give --focal ISO3"),
     (["index", "--all", "--focal", "KAZ"], "--all cannot be combined"),
     (["index", "--focal", "KAZ", "--peers", "UZB,QQQ"], "'QQQ' is not an ISO3"),
 ])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import YEAR_MAX, YEAR_MIN, emit_json, esc, output_path, safe_text
+from ._common import FOCAL, YEAR_MAX, YEAR_MIN, emit_json, esc, output_path, safe_text
 
 DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
                   "user data directory (equipoise/warehouse.duckdb).")
@@ -85,7 +85,7 @@ def panel_build(
 
 
 def panel_show(
-    focal: str = typer.Option(..., "--focal", help="ISO3 code of the state."),
+    focal: str = FOCAL,
     domain: str | None = typer.Option(None, "--domain", help="trade, security, political, "
                                       "finance."),
     indicator: str | None = typer.Option(None, "--indicator", help="e.g. trade.goods.import."),
@@ -102,6 +102,9 @@ def panel_show(
     from ..panel import show
 
     output_path(csv, option="--csv", what="CSV export")
+    from ..context import resolve_focal
+
+    focal = resolve_focal(focal)
     df = show(focal, db, domain=domain, indicator=indicator, year=year, start=start, end=end)
     records = df.to_dict("records")
     _write_csv(records, csv)
@@ -129,7 +132,7 @@ def _num(v) -> str:
 
 
 def index(
-    focal: str | None = typer.Option(None, "--focal", help="ISO3 code of the state."),
+    focal: str | None = FOCAL,
     peers: str | None = typer.Option(None, "--peers", help="Comma-separated ISO3 codes to "
                                      "show beside --focal (default with --focal: the shipped "
                                      "peer group, reference/peer_groups.csv; '' for none)."),
@@ -156,6 +159,10 @@ def index(
             raise OptionError("--all cannot be combined with --focal/--peers")
         states = None
     else:
+        if not focal and not peers:  # the default focal state (context), among its peers
+            from ..context import resolve_focal
+
+            focal = resolve_focal(None)
         if focal and peers is None:  # the shipped default peer group (panel.peers)
             from ..panel.peers import default_peers
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    FOCAL,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 def trend(
-    focal: str = typer.Option(..., "--focal", help="ISO3 code of the state."),
+    focal: str = FOCAL,
     domain: str | None = typer.Option(None, "--domain", help="trade, security or finance "
                                       "(default: all three)."),
     start: int | None = typer.Option(None, "--from", min=YEAR_MIN, max=YEAR_MAX,
@@ -52,7 +53,9 @@ def trend(
     from ..panel.trend import trend as compute
 
     check_exports(csv, xlsx)
-    res = compute(focal, db, domain=domain, start=start, end=end, reps=reps, seed=seed)
+    from ..context import resolve_focal
+
+    res = compute(resolve_focal(focal), db, domain=domain, start=start, end=end, reps=reps, seed=seed)
     payload = res.to_dict()
     write_exports({"series": payload["series"], "shifts": payload["shifts"]}, kind="trend",
                   csv=csv, xlsx=xlsx)

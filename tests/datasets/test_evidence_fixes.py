@@ -201,3 +201,18 @@ def test_crude_routes_2024_by_hand():
     sh = dict(zip(g["partner"], g["share"], strict=True))
     assert sh == pytest.approx({"RUS": 55.1 / 57.3, "AZE": 1.2 / 57.3, "CHN": 1 / 57.3})
     assert set(g["basis"]) == {"sum"}
+
+
+# -- trade: the EU in turnover and imports -----------------------------------------------------
+
+def test_kaz_trade_turnover_2023_has_the_eu_against_the_world_total():
+    # BNS 2023 (thousand USD): total 139,551,038; EU27 41,302,826; China 30,055,390
+    ish = indicator_shares(datasets.load_default("KAZ"), "KAZ")
+    g = ish[(ish["indicator"] == "trade.goods.turnover") & (ish["year"] == 2023)]
+    sh = dict(zip(g["partner"], g["share"], strict=True))
+    assert set(g["basis"]) == {"WLD"}
+    assert sh["EU27"] == pytest.approx(41_302_826 / 139_551_038, abs=1e-6)  # 0.296
+    assert sh["CHN"] == pytest.approx(30_055_390 / 139_551_038, abs=1e-6)  # 0.215
+    imp = ish[(ish["indicator"] == "trade.goods.import") & (ish["year"] == 2023)]
+    assert {"CHN", "RUS", "EU27", "OTH"} <= set(imp["partner"])
+    assert imp["share"].sum() == pytest.approx(1.0)

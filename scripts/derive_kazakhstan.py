@@ -38,6 +38,15 @@ What is derived, and how
     official figure (``DV_TYPE`` ``O``, source ``IMF:DIP-reported``) where the reporter gives
     one, else the figure the IMF derives from counterpart information (``SCC``, source
     ``IMF:DIP-derived``). Empty and negative observations are skipped.
+(f) ``trade.goods.turnover`` and ``trade.goods.import`` (USD thousand as published; the loader
+    converts to the indicators' USD bn), source ``BNS:trade-by-partner``: Kazakhstan's own
+    statistics (Bureau of National Statistics) by partner country, 2018-2023, from
+    ``national-trade-by-partner/kaz_bns_trade_by_partner_2018_2023.csv.gz``. ``WLD`` is the sum
+    over all country rows (equal to the published total). ``EU27`` is the sum over the EU27
+    members of that year (``reference.expand_group``: the United Kingdom never, whatever the
+    bureau's "EU" row held then), and no member row is given beside it. Other partners get a row
+    when they hold at least ``BNS_MIN_SHARE`` (1 %) of that year's total of the indicator; the
+    rest is the ``OTH`` remainder against ``WLD``.
 
 Usage::
 
@@ -70,6 +79,9 @@ FOCAL_COW = 705
 POLES_COW = {"USA": 2, "RUS": 365, "CHN": 710}
 BSV_COLUMNS = {"USA": "USAgree", "RUS": "RUSSAgree", "CHN": "ChinaAgree"}
 DIP_REPORTERS = ("CHN", "DEU", "JPN", "SGP", "USA")
+BNS_FILE = Path("national-trade-by-partner") / "kaz_bns_trade_by_partner_2018_2023.csv.gz"
+BNS_MIN_SHARE = 0.01
+BNS_COLUMNS = {"trade.goods.turnover": "turnover_kusd", "trade.goods.import": "imports_kusd"}
 
 # SIPRI spellings that differ from the English names in reference/countries.csv.
 SIPRI_NAMES = {
@@ -214,12 +226,34 @@ def imf_dip(data: Path) -> list[dict]:
     return rows
 
 
+def bns_trade(data: Path) -> list[dict]:
+    """(f) Kazakhstan's trade turnover and imports by partner (BNS), EU27 as one partner."""
+    bns = pd.read_csv(data / BNS_FILE)
+    bns = bns[(bns["reporter_iso3"] == FOCAL) & ~bns["is_aggregate"].astype(bool)]
+    rows = []
+    for indicator, col in BNS_COLUMNS.items():
+        domain, _ = _indicator(indicator)
+        for year, g in bns.groupby("year", sort=True):
+            by_iso = g.groupby("partner_iso3")[col].sum()
+            total = float(by_iso.sum())
+            eu = [m for m in reference.expand_group("EU27", int(year)) if m in by_iso.index]
+            rows.append(_row(year, "WLD", indicator, total, "BNS:trade-by-partner",
+                             "USD thousand", domain))
+            rows.append(_row(year, "EU27", indicator, by_iso[eu].sum(), "BNS:trade-by-partner",
+                             "USD thousand", domain))
+            for iso, value in by_iso.drop(index=eu).items():
+                if value >= BNS_MIN_SHARE * total:
+                    rows.append(_row(year, iso, indicator, value, "BNS:trade-by-partner",
+                                     "USD thousand", domain))
+    return rows
+
+
 def derive(shared: Path, warn=None) -> pd.DataFrame:
     """All derived rows as a DataFrame of strings in canonical column order, sorted."""
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     data = Path(shared) / "data"
     rows = (sipri_arms(data, warn) + bsv_agreement(data) + unvotes_eu_agreement(data)
-            + cow_igo(data) + imf_dip(data))
+            + cow_igo(data) + imf_dip(data) + bns_trade(data))
     df = pd.DataFrame(rows, columns=COLUMNS)
     df = df.sort_values(["domain", "indicator", "partner", "year"], kind="mergesort")
     return df.reset_index(drop=True)

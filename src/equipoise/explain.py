@@ -69,7 +69,8 @@ class DomainExplanation:
         for col in ("indicator", "year", "window", "partner", "value", "share", "basis"):
             t.add_column(col)
         for x in self.indicator_shares.to_dict("records"):
-            t.add_row(x["indicator"], str(x["year"]), str(x["window"]), x["partner"],
+            t.add_row(x["indicator"] + (" (supporting)" if x.get("role") == "supporting" else ""),
+                      str(x["year"]), str(x["window"]), x["partner"],
                       f"{x['value']:,.4g}", f"{x['share']:.1%}", x["basis"])
         out.append(t)
         f = Table(title=f"Rows behind the numbers ({len(self.rows)})")
@@ -93,7 +94,7 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
     """The rows, indicator shares and sources behind one domain's assessment."""
     from .assessment import assess
     from .errors import NoDataError
-    from .measures.exposure import indicator_shares
+    from .measures.exposure import indicator_shares, supporting_years
 
     a = assess(flows, focal=focal, year=year, doctrine=doctrine)
     if domain not in a.domains:
@@ -102,14 +103,18 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
     r = a.domains[domain]
     df = flows.data if hasattr(flows, "data") else flows
     ish = indicator_shares(df, focal)
-    picked = np.array([r.indicator_years.get(i) == y
+    # supporting indicators (indicators.csv role) are evidence beside the shares, never in them
+    used = {**supporting_years(ish, domain, r.year), **r.indicator_years}
+    picked = np.array([used.get(i) == y
                        for i, y in zip(ish["indicator"], ish["year"], strict=True)], dtype=bool)
     ish = ish[(ish["domain"] == domain).to_numpy() & picked]
+    ish = ish.assign(role=["share" if i in r.indicator_years else "supporting"
+                           for i in ish["indicator"]])
     mask = (df["reporter"] == focal) & (df["domain"] == domain)
     rows = df[mask]
     keep = pd.Series(False, index=rows.index)
     for ind, w in zip(ish["indicator"], ish["window"], strict=False):
-        iy = r.indicator_years[ind]
+        iy = used[ind]
         keep |= (rows["indicator"] == ind) & (rows["year"] > iy - int(w)) & (rows["year"] <= iy)
     rows = rows[keep].sort_values(["indicator", "year", "partner"])
     src = source_table(rows)

@@ -49,7 +49,7 @@ def test_default_inputs_are_the_shipped_doctrine_and_embedded_flows():
     doctrine, flows = context.resolve_inputs()
     assert doctrine.focal == "KAZ"
     assert sorted(doctrine.poles) == sorted(context.DEFAULT_POLES)
-    assert flows.counts == {"read": 503, "loaded": 503, "quarantined": 0}
+    assert flows.counts == {"read": 637, "loaded": 637, "quarantined": 0}
     assert set(flows.data["file"]) == {"kazakhstan/flows.csv", "kazakhstan/derived.csv"}
 
 

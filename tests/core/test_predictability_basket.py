@@ -75,8 +75,8 @@ def test_same_basket_is_true_when_nothing_enters(tmp_path):
 
 
 def test_no_common_indicator_is_insufficient_not_zero(tmp_path):
-    # X in 2021 only, Y in 2025 only (outside X's lookback): nothing to compare
-    rows = _rows(2021, X, {"CHN": 6, "RUS": 4}) + _rows(2025, Y, {"RUS": 3})
+    # X in 2021 only, Y in 2027 only (beyond X's lookback and stale age): nothing to compare
+    rows = _rows(2021, X, {"CHN": 6, "RUS": 4}) + _rows(2027, Y, {"RUS": 3})
     v = _volatility(read_flows(_write(tmp_path, rows)))
     (c,) = v["changes"]
     assert c["tv"] is None and c["same_basket"] is False

@@ -184,13 +184,40 @@ def test_every_hand_value_is_printed_in_its_kz_facts_entry():
         if r.partner == "WLD" and r.unit == "%" and r.value == 100:
             continue
         entry = r.source.removeprefix("KZF:")
-        row = re.search(rf"^\| {entry} \|.*$", text, flags=re.M)
-        quote = re.search(rf"^\* (?:[A-Z]+\d+[/–])*{entry}(?:[/–][A-Z]+\d+)*: .*$", text,
-                          flags=re.M)
-        hay = (row.group(0) if row else "") + (quote.group(0) if quote else "")
+        if "-" in entry:  # a difference of two entries' figures (KZF:M9-M3)
+            if not _is_difference(text, entry, float(r.value)):
+                missing.append((r.source, r.partner, r.indicator, r.value))
+            continue
+        hay = _entry_text(text, entry)
         spellings = _spellings(float(r.value))
         if r.unit == "USD bn":  # a deal given in millions
             spellings |= _spellings(round(float(r.value) * 1000, 6))
         if not any(re.search(rf"(?<![\d.,]){re.escape(s)}(?![\d])", hay) for s in spellings):
             missing.append((r.source, r.partner, r.indicator, r.value))
     assert missing == []
+
+
+def _entry_text(text: str, entry: str) -> str:
+    """An entry's kz-facts table row and quote line."""
+    row = re.search(rf"^\| {entry} \|.*$", text, flags=re.M)
+    quote = re.search(rf"^\* (?:[A-Z]+\d+[/–])*{entry}(?:[/–][A-Z]+\d+)*: .*$", text,
+                      flags=re.M)
+    return (row.group(0) if row else "") + (quote.group(0) if quote else "")
+
+
+def _numbers(hay: str) -> set[float]:
+    return {float(m.replace(",", "")) for m in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?", hay)}
+
+
+def _is_difference(text: str, entry: str, value: float) -> bool:
+    """``value`` is a figure printed in entry A minus one printed in entry B (``A-B``)."""
+    a, b = entry.split("-")
+    return any(abs(x - y - value) < 1e-9 for x in _numbers(_entry_text(text, a))
+               for y in _numbers(_entry_text(text, b)))
+
+
+def test_derived_difference_is_checked():
+    """The difference check accepts M9 15.3 minus M3 4.5 and refuses a figure that is not one."""
+    text = facts_text()
+    assert _is_difference(text, "M9-M3", 10.8)
+    assert not _is_difference(text, "M9-M3", 10.9)

@@ -52,10 +52,11 @@ def test_script_rejects_a_missing_shared_folder(tmp_path):
 
 def test_derived_layout_and_size():
     d = pd.read_csv(DATASET / "derived.csv", dtype={"product": str}, keep_default_na=False)
-    assert 200 <= len(d) <= 500
+    assert 200 <= len(d) <= 600
     counts = d.groupby("indicator").size()
     assert set(counts.index) == {"security.arms.import", "political.unga.agreement",
-                                 "political.igo.shared", "finance.fdi.position_partner_reported"}
+                                 "political.igo.shared", "finance.fdi.position_partner_reported",
+                                 "trade.goods.turnover", "trade.goods.import"}
     una = d[d["indicator"] == "political.unga.agreement"]
     assert una["value"].between(0, 1).all()
     assert set(una["partner"]) == {"USA", "RUS", "CHN", "EU27"}
@@ -125,3 +126,28 @@ def test_number_format_is_stable():
     fmt = _script_module()._fmt
     assert [fmt(v) for v in (1175.2, 0.1, 1 / 3, 2.0, 0.0, -0.0)] == [
         "1175.2", "0.1", "0.333333", "2", "0", "0"]
+
+
+def test_bns_trade_rows():
+    """Kazakhstan's own trade statistics: 2023 total and EU27 as published (SOURCE.md gives
+    139.6 bn and the bureau's EU row 41.3 bn), EU27 as one partner with no member beside it,
+    the United Kingdom outside it, partners at least 1 % of the year's total."""
+    from equipoise import reference
+
+    d = pd.read_csv(DATASET / "derived.csv", dtype={"product": str}, keep_default_na=False)
+    t = d[d["source"] == "BNS:trade-by-partner"]
+    assert set(t["unit"]) == {"USD thousand"}
+    assert t["year"].agg(["min", "max"]).tolist() == [2018, 2023]
+    turn = t[(t["indicator"] == "trade.goods.turnover") & (t["year"] == 2023)]
+    v = dict(zip(turn["partner"], turn["value"], strict=True))
+    assert round(v["WLD"] / 1e6, 1) == 139.6
+    assert round(v["EU27"] / 1e6, 1) == 41.3
+    assert round(v["CHN"] / 1e6, 1) == 30.1 and round(v["RUS"] / 1e6, 1) == 27.1
+    for (ind, year), g in t.groupby(["indicator", "year"]):
+        members = set(reference.expand_group("EU27", int(year)))
+        assert not members & set(g["partner"]), (ind, year)
+        assert "GBR" not in members
+        wld = g.loc[g["partner"] == "WLD", "value"].iat[0]
+        named = g[~g["partner"].isin(["WLD", "EU27"])]
+        assert (named["value"] >= 0.01 * wld).all(), (ind, year)
+        assert g.loc[g["partner"] != "WLD", "value"].sum() <= wld

@@ -127,9 +127,9 @@ def test_bad_input_shows_an_error_on_the_page(server, page, shots):
 
 
 def test_domain_page_lists_rows(server, page, shots):
-    page.goto(server + "/domain/security")
+    page.goto(server + "/domain/energy")
     assert page.locator("#rows tbody tr").count() >= 1
-    page.screenshot(path=str(shots / "domain-security.png"), full_page=True)
+    page.screenshot(path=str(shots / "domain-energy.png"), full_page=True)
 
 
 def test_report_opens_offline(page, shots, tmp_path, kaz_ctx):

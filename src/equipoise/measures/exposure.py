@@ -14,8 +14,15 @@ Shares of one indicator (METHODS.md, "Concentration"):
 A domain's shares are the weighted mean of its indicators' shares (weights from the indicators
 table, equal by default, overridable; renormalised over the indicators present). For a domain
 year ``Y`` each indicator contributes its latest year within ``Y-lookback .. Y`` (default 3), and
-the year each indicator contributed is reported. Without an explicit year, each domain uses the
-latest year in which any of its indicators has data, and says so.
+the year each indicator contributed is reported. An indicator whose latest figure up to ``Y`` is
+older than that, but at most ``STALE_MAX_AGE`` years behind ``Y``, still contributes that figure
+and is flagged stale (column ``stale``). Without an explicit year, each domain uses the latest
+year in which any of its indicators has data, and says so.
+
+Indicators whose ``role`` in the indicators table is ``supporting`` (an event or a figure with
+one partner by construction) never enter a domain's shares; the ones a domain-year would have
+picked are listed in the column ``supporting`` (``indicator:year;...``) so they stay in the
+evidence.
 """
 
 from __future__ import annotations
@@ -30,8 +37,8 @@ import pandas as pd
 from .. import reference
 from ..errors import InconsistentTotalWarning, NoDataError
 
-__all__ = ["domain_share_series", "domain_shares", "exposure_matrix", "indicator_shares",
-           "pole_share"]
+__all__ = ["domain_share_series", "domain_shares", "exposure_matrix", "indicator_role",
+           "indicator_shares", "pole_share", "supporting_years"]
 
 
 def _frame(flows) -> pd.DataFrame:
@@ -116,6 +123,20 @@ def _per_partner(inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,
         dtype=object), strict=True)}
 
 
+@cache
+def _roles() -> dict[str, str]:
+    ind = reference.indicator_table()
+    if "role" not in ind.columns:
+        return {}
+    return {i: (r.strip() or "share") for i, r in zip(ind.index, ind["role"], strict=True)}
+
+
+def indicator_role(indicator: str) -> str:
+    """``share`` (enters the domain's shares) or ``supporting`` (evidence only), from the
+    indicators table's ``role`` column; ``share`` for an indicator not in the table."""
+    return _roles().get(indicator, "share")
+
+
 def _weights(indicators: pd.Series, weights: Mapping[str, float] | None) -> pd.Series:
     table = _table_weights()
     w = indicators.map(lambda i: table.get(i, 1.0))
@@ -134,14 +155,47 @@ def _table_weights() -> dict[str, float]:
 LOOKBACK = 3
 """Default number of years an indicator's latest figure stays current in a domain."""
 
+STALE_MAX_AGE = 5
+"""Oldest figure (years behind the domain year) that still enters a domain, flagged stale, when
+it is the indicator's latest figure up to that year and older than the lookback (the uranium
+export values of 2020 in a 2024 energy domain). Older figures are left out. A fallback until the
+doctrine sets a maximum age."""
+
+
+def _pick(ys: np.ndarray, year: int, lookback: int, max_age: int) -> tuple[int, bool] | None:
+    """The year an indicator with figures in ``ys`` contributes to domain-year ``year`` and
+    whether that figure is stale; None when it contributes nothing."""
+    ok = ys[(ys <= year) & (ys >= year - lookback)]
+    if ok.size:
+        return int(ok.max()), False
+    old = ys[(ys < year - lookback) & (ys >= year - max(max_age, lookback))]
+    return (int(old.max()), True) if old.size else None
+
+
+def supporting_years(ishares: pd.DataFrame, domain: str, year: int, *, lookback: int = LOOKBACK,
+                     max_age: int = STALE_MAX_AGE) -> dict[str, int]:
+    """The supporting indicators of ``domain`` and the year each would contribute to domain-year
+    ``year`` (the same choice as for share indicators): evidence shown beside the shares."""
+    d = ishares[ishares["domain"] == domain]
+    out = {}
+    for ind, g in d.groupby("indicator", sort=True):
+        if indicator_role(ind) != "supporting":
+            continue
+        got = _pick(np.array(sorted(g["year"].unique())), int(year), lookback, max_age)
+        if got is not None:
+            out[ind] = got[0]
+    return out
+
 
 def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
-             lookback: int = LOOKBACK) -> pd.DataFrame:
+             lookback: int = LOOKBACK, max_age: int = STALE_MAX_AGE) -> pd.DataFrame:
     """Weighted mean of indicator shares per (domain, year); partners absent count 0.
 
     For a domain-year ``Y`` each indicator enters with its latest year in ``Y-lookback .. Y``
-    (so a domain is not judged on the one indicator that happens to have the newest figure);
-    ``indicator_years`` records which year each indicator contributed.
+    (so a domain is not judged on the one indicator that happens to have the newest figure),
+    or, flagged stale, with its latest figure up to ``max_age`` years behind ``Y``;
+    ``indicator_years`` records which year each indicator contributed, ``stale`` the stale ones
+    and ``supporting`` the supporting indicators (role ``supporting``) left out of the shares.
     """
     rows = []
     for domain, gd in ishares.groupby("domain", sort=True):
@@ -151,11 +205,19 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
         g_partner = gd["partner"].to_numpy()
         g_share = gd["share"].to_numpy(dtype=float)
         for year in sorted(np.unique(g_year)):
-            picked = {}
+            picked, stale, support = {}, [], []
             for ind, ys in ind_years.items():
-                ok = ys[(ys <= year) & (ys >= year - lookback)]
-                if ok.size:
-                    picked[ind] = int(ok.max())
+                got = _pick(ys, int(year), lookback, max_age)
+                if got is None:
+                    continue
+                if indicator_role(ind) == "supporting":
+                    support.append(f"{ind}:{got[0]}")
+                    continue
+                picked[ind] = got[0]
+                if got[1]:
+                    stale.append(f"{ind}:{got[0]}")
+            if not picked:
+                continue
             inds = pd.Series(sorted(picked))
             w = _weights(inds, weights)
             if w.sum() <= 0:
@@ -172,10 +234,11 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
                                     aggfunc="sum", fill_value=0.0)
                 combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1).items()
             iy = ";".join(f"{i}:{picked[i]}" for i in inds)
+            extra = (";".join(sorted(stale)), ";".join(sorted(support)))
             for partner, sh in combined:
-                rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy))
+                rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy, *extra))
     return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators",
-                                       "indicator_years"])
+                                       "indicator_years", "stale", "supporting"])
 
 
 def _weighted_rows(partners: np.ndarray, indicators: np.ndarray, shares: np.ndarray,
@@ -207,11 +270,12 @@ def _weighted_rows(partners: np.ndarray, indicators: np.ndarray, shares: np.ndar
 
 
 def domain_share_series(flows, focal: str, *, weights: Mapping[str, float] | None = None,
-                        lookback: int = LOOKBACK) -> pd.DataFrame:
+                        lookback: int = LOOKBACK, max_age: int = STALE_MAX_AGE) -> pd.DataFrame:
     """Domain shares for every (domain, year) with data: columns domain, year, partner, share,
-    indicators (the indicators combined, ';'-separated) and indicator_years
-    (``indicator:year;...``)."""
-    return _combine(indicator_shares(flows, focal), weights, lookback)
+    indicators (the indicators combined, ';'-separated), indicator_years
+    (``indicator:year;...``), stale (the stale ones among them, same form) and supporting (the
+    supporting indicators left out of the shares, same form)."""
+    return _combine(indicator_shares(flows, focal), weights, lookback, max_age)
 
 
 def domain_shares(flows, focal: str, *, year: int | None = None,

@@ -186,12 +186,18 @@ class DomainResult:
     critical_items: list = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     rows: int = 0
+    #: indicators whose latest figure is older than their window but kept (flagged stale)
+    stale_indicators: list[str] = field(default_factory=list)
+    #: supporting indicators (role ``supporting`` in reference/indicators.csv) -> their year:
+    #: evidence beside the domain, never part of its shares
+    supporting: dict[str, int] = field(default_factory=dict)
 
     def evidence(self) -> dict:
         return {"domain": self.domain, "year": self.year, "shares": self.shares,
                 "screen": self.screen,
                 "indicator_years": self.indicator_years, "sources": self.sources,
-                "rows": self.rows}
+                "rows": self.rows, "stale_indicators": self.stale_indicators,
+                "supporting": self.supporting}
 
     def to_dict(self) -> dict:
         return {
@@ -204,7 +210,8 @@ class DomainResult:
             "critical": self.critical, "critical_items": self.critical_items,
             "screen_share": self.screen_share, "screen": self.screen,
             "margins": self.margins, "sources": self.sources,
-            "rows": self.rows,
+            "rows": self.rows, "stale_indicators": self.stale_indicators,
+            "supporting": self.supporting,
         }
 
 
@@ -560,9 +567,7 @@ def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
     for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
         y = int(g["year"].iat[0])
         domains[domain] = _domain_result(domain, y, g, basis, ishares, frame)
-        iy = domains[domain].indicator_years
-        notes.append(f"{domain}: year {y} ({'as requested' if year else 'latest with data'}); "
-                     f"indicators {', '.join(f'{k} ({v})' for k, v in iy.items())}")
+        notes.append(_domain_note(domains[domain], requested=year is not None))
     missing = [d for d in order if d not in domains]
     if missing:
         notes.append(f"no data for domain(s): {', '.join(missing)}")
@@ -615,6 +620,22 @@ def _share_numbers(shares: dict[str, float], indicator_rows: list[dict], subst: 
                  "hhi": float(h - basis.hhi)})
 
 
+def _domain_note(r: DomainResult, *, requested: bool) -> str:
+    """The assessment note of one domain: its year, indicators (stale ones flagged) and the
+    supporting indicators beside it."""
+    st = set(r.stale_indicators)
+    inds = ", ".join(f"{k} ({v}" + (", stale)" if k in st else ")")
+                     for k, v in r.indicator_years.items())
+    sup = ", ".join(f"{k} ({v})" for k, v in r.supporting.items())
+    return (f"{r.domain}: year {r.year} ({'as requested' if requested else 'latest with data'}); "
+            f"indicators {inds}" + (f"; supporting (not in the shares): {sup}" if sup else ""))
+
+
+def _listed(g: pd.DataFrame, column: str) -> list[str]:
+    """The ``;``-separated entries of ``column`` in the domain's first row (none without it)."""
+    return [x for x in str(g[column].iat[0]).split(";") if x] if column in g else []
+
+
 def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
                    ishares: pd.DataFrame, flows: pd.DataFrame) -> DomainResult:
     focal = basis.focal
@@ -646,6 +667,8 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
         substitutability=subst, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
+        stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
+        supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         **_share_numbers(shares, screened, subst, year, basis))
 
 

@@ -33,7 +33,7 @@ def no_panel_db(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "code", "text"), [
-    (["trend"], 2, "--focal"),
+    (["trend"], 2, "none.duckdb"),  # the default focal state; the missing warehouse is named
     (["trend", "--focal", "K\u202eAZ"], 2, "is not an ISO3 country code"),
     (["trend", "--focal", "KAZ", "--reps", "-1"], 2, "--reps"),
     (["trend", "--focal", "KAZ", "--from", "99999"], 2, "--from"),

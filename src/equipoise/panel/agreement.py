@@ -150,7 +150,11 @@ def agreement_counts(votes: pd.DataFrame, poles: list[str]) -> pd.DataFrame | No
     vm = vote_matrix(votes)
     if vm is None:
         return None
-    pc = pole_codes(vm, poles)
+    return counts_frame(vm, pole_codes(vm, poles), poles)
+
+
+def counts_frame(vm: VoteMatrix, pc: np.ndarray, poles: list[str]) -> pd.DataFrame:
+    """:func:`agreement_counts` from a matrix and the poles' votes."""
     S, P = len(vm.states), len(poles)
     self_pair = np.array([[s == p for p in poles] for s in vm.states], dtype=bool).reshape(S, P)
     T = tables(vm, pc)
@@ -168,6 +172,49 @@ def agreement_counts(votes: pd.DataFrame, poles: list[str]) -> pd.DataFrame | No
            "nrc": np.diff(vm.bounds)[y_idx]}
     return pd.DataFrame({k: (v if k in ("focal", "pole") else np.asarray(v, dtype=np.int64))
                          for k, v in out.items()})
+
+
+def rollcall_rows(vm: VoteMatrix, pc: np.ndarray, poles: list[str]) -> pd.DataFrame:
+    """``year, rcid, country, vote`` (``int8`` code) of every vote in the matrix, and of each
+    group pole's plurality vote (``country`` = the group, e.g. ``EU27``): the warehouse table
+    ``panel_rollcalls``, which the index's bootstrap over roll calls resamples."""
+    from .. import reference
+
+    groups = [p for p, name in enumerate(poles) if reference.is_group(name)]
+    names = np.concatenate([vm.states, np.asarray([poles[p] for p in groups], dtype=object)])
+    codes = np.concatenate([vm.codes, pc[groups]]) if groups else vm.codes
+    i, r = np.nonzero(codes >= 0)
+    order = np.lexsort((i, r))
+    i, r = i[order], r[order]
+    return pd.DataFrame({"year": vm.year_of_columns()[r].astype(np.int32),
+                         "rcid": vm.rcids[r].astype(np.int64), "country": names[i],
+                         "vote": codes[i, r].astype(np.int8)})
+
+
+def replicate_kappas(states: np.ndarray, poles: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Kappa of each state with each pole under each replicate's roll-call weights.
+
+    ``states`` S x R and ``poles`` P x R vote codes (``int8``, -1 none) over one year's roll
+    calls; ``weights`` B x R (bootstrap counts of each roll call). Returns B x S x P (NaN where
+    no common roll call or no variation). The weighted 3 x 3 tables are one matrix product:
+    six 0/1 features per (state, pole, roll call) -- alike, common, the state's yes and
+    abstain and the pole's (no = common - yes - abstain), each where both voted -- summed with
+    the weights."""
+    S, R = states.shape
+    P, B = poles.shape[0], weights.shape[0]
+    X, Q = states[:, None, :], poles[None, :, :]
+    both = (X >= 0) & (Q >= 0)  # S x P x R
+    feats = [both & (X == Q), both]  # alike, common
+    feats += [both & np.equal(X, k) for k in range(2)]  # the state's yes, abstain
+    feats += [both & np.equal(Q, k) for k in range(2)]  # the pole's yes, abstain
+    Z = np.stack(feats, axis=-1).transpose(2, 0, 1, 3).reshape(R, S * P * 6)
+    # float32: the weighted counts are integers below 2**24, exact
+    T = (weights.astype(np.float32) @ Z.astype(np.float32)).reshape(B, S, P, 6)
+    a, n, fy, fa, py, pa = np.moveaxis(T, -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n2 = n * n
+        pe_n2 = fy * py + fa * pa + (n - fy - fa) * (n - py - pa)  # pe * n^2, exact
+        return np.where((pe_n2 < n2) & (n > 0), (a * n - pe_n2) / (n2 - pe_n2), np.nan)
 
 
 def kappa_from_counts(n, a, fy, fa, fn, py, pa, pn):

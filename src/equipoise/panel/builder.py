@@ -76,6 +76,7 @@ DDL = {
     "panel_builds": "built_at VARCHAR, data_dir VARCHAR, year_from INTEGER, year_to INTEGER, "
                     "domains VARCHAR, poles VARCHAR, rows BIGINT, seconds DOUBLE, "
                     "rows_by_domain VARCHAR",
+    "panel_rollcalls": "year INTEGER, rcid BIGINT, country VARCHAR, vote TINYINT",
 }
 #: fewer common roll calls than this in a year: the agreement is "insufficient"
 MIN_ROLLCALLS = 10
@@ -226,16 +227,23 @@ FROM f JOIN t USING (year, focal)
 
 def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     """The political rows from counts on vote matrices (:mod:`equipoise.panel.agreement`);
-    the SQL counts (:func:`_political_sql`) when the votes do not fit a matrix."""
-    from .agreement import agreement_counts
+    the SQL counts (:func:`_political_sql`) when the votes do not fit a matrix. The votes
+    (and each group pole's plurality vote) go to ``panel_rollcalls`` for the index's bootstrap
+    over roll calls (left empty on the SQL path: the index then keeps kappa fixed)."""
+    from .agreement import counts_frame, pole_codes, rollcall_rows, vote_matrix
 
     votes = rd.frames["votes"]
     if not len(votes):
         return None
-    counts = agreement_counts(votes, poles)
-    if counts is None:
+    vm = vote_matrix(votes)
+    if vm is None:
         return _political_sql(con, rd, lo, hi, poles)
-    _register(con, "_p_counts", counts)
+    pc = pole_codes(vm, poles)
+    _register(con, "_p_counts", counts_frame(vm, pc, poles))
+    _register(con, "_p_rollcalls", rollcall_rows(vm, pc, poles))
+    con.execute(f"CREATE TABLE IF NOT EXISTS panel_rollcalls ({DDL['panel_rollcalls']})")
+    con.execute(f"INSERT INTO panel_rollcalls SELECT * FROM _p_rollcalls "
+                f"WHERE year BETWEEN {lo} AND {hi}").fetchall()
     return _political_rows("SELECT * FROM _p_counts", votes, poles)
 
 

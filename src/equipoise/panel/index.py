@@ -31,7 +31,10 @@ Interval: for each replicate (a seeded :class:`numpy.random.Generator`), the ind
 each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * w / sum w)`` around the doctrine's and the component weights from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
-the replicates are the 90 % interval. Equal distance and predictability are not resampled. Vectorised over replicates and state-years, in blocks.
+the replicates are the 90 % interval. The roll calls of each year are resampled too (a
+multinomial count per roll call and replicate; kappa from the weighted 3 x 3 tables), so equal
+distance varies across replicates; predictability is not resampled. Vectorised over
+replicates and state-years, in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
@@ -282,21 +285,80 @@ def _n_poles(a: _Arrays) -> np.ndarray:
 
 
 def _equal(kappa: np.ndarray) -> np.ndarray:
-    cnt = (~np.isnan(kappa)).sum(-1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmax(kappa, -1) - np.nanmin(kappa, -1)
+    miss = np.isnan(kappa)
+    cnt = (~miss).sum(-1)
+    if not kappa.size:
+        return np.full(kappa.shape[:-1], np.nan)
+    spread = np.where(miss, -np.inf, kappa).max(-1) - np.where(miss, np.inf, kappa).min(-1)
     return np.where(cnt >= 2, 1.0 - spread / 2.0, np.nan)
 
 
+def _rollcall_votes(con, lo: int, hi: int) -> pd.DataFrame | None:
+    """The votes behind kappa (``panel_rollcalls``), or None in a panel built without them."""
+    has = con.execute("SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'panel_rollcalls'").fetchall()[0][0]
+    if not has:
+        return None
+    df = con.execute(f"SELECT year, rcid, country, vote FROM panel_rollcalls "
+                     f"WHERE year BETWEEN {lo} AND {hi} ORDER BY year, rcid").df()
+    return df if len(df) else None
+
+
+def _equal_replicates(a: _Arrays, rows: np.ndarray, votes: pd.DataFrame, poles: list[str],
+                      reps: int, rng: np.random.Generator) -> np.ndarray:
+    """Equal distance [reps, len(rows)] with the roll calls of each year resampled: per year
+    a multinomial count vector over its roll calls per replicate (a bootstrap sample of the
+    same size), the weighted 3 x 3 tables and kappas of every state with every pole in one
+    matrix product (:func:`equipoise.panel.agreement.replicate_kappas`). Only the kappas the
+    panel has (``ok``) take part; a replicate without two of them keeps the point value."""
+    from .agreement import replicate_kappas
+
+    point = _equal(a.kappa[rows])
+    out = np.broadcast_to(point, (reps, len(rows))).copy()
+    keys = a.keys.iloc[rows]
+    years = keys["year"].to_numpy()
+    by_year = {int(y): g for y, g in votes.groupby("year", sort=True)}
+    for y in np.unique(years):
+        v = by_year.get(int(y))
+        sel = np.flatnonzero(years == y)
+        sel = sel[~np.isnan(point[sel])]
+        if v is None or not len(sel):
+            continue
+        ri, rc = pd.factorize(v["rcid"])
+        ci, names = pd.factorize(v["country"])
+        M = np.full((len(names), len(rc)), -1, dtype=np.int8)
+        M[ci, ri] = v["vote"].to_numpy()
+        M = np.vstack([M, np.full((1, len(rc)), -1, dtype=np.int8)])  # the last: no votes
+        row_of = {c: i for i, c in enumerate(names)}
+        focal = [row_of.get(c, -1) for c in keys["focal"].to_numpy()[sel]]
+        R = len(rc)
+        W = _multinomial_counts(rng, R, reps)
+        kap = replicate_kappas(M[focal], M[[row_of.get(p, -1) for p in poles]], W)
+        kap = np.where(np.isnan(a.kappa[rows][sel])[None], np.nan, kap)
+        eq = _equal(kap)
+        out[:, sel] = np.where(np.isnan(eq), point[sel][None], eq)
+    return out
+
+
+def _multinomial_counts(rng: np.random.Generator, n: int, reps: int) -> np.ndarray:
+    """[reps, n]: how often each of ``n`` roll calls is drawn in ``n`` draws with replacement
+    (one multinomial(n, 1/n) vector per replicate), from uniform integer draws."""
+    idx = rng.integers(0, n, size=(reps, n)) + (np.arange(reps) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=reps * n).reshape(reps, n)
+
+
 def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator,
-               wd0: np.ndarray, wc0: np.ndarray) -> np.ndarray:
-    """Replicates of the index [reps, len(rows)] for the state-years ``rows``."""
+               wd0: np.ndarray, wc0: np.ndarray,
+               equal: np.ndarray | None = None) -> np.ndarray:
+    """Replicates of the index [reps, len(rows)] for the state-years ``rows``; ``equal``
+    [reps, len(rows)] the replicates of equal distance (fixed at the point value when None)."""
     wd = rng.dirichlet(CONCENTRATION * wd0 / wd0.sum(), size=reps)  # [R, D]
     wc = rng.dirichlet(CONCENTRATION * wc0 / wc0.sum(), size=reps)  # [R, C]
     x, n = a.x[rows], a.n[rows]
     S, D, n_i, P = x.shape
-    fixed = np.stack([_equal(a.kappa[rows]), a.pred[rows]], axis=-1)  # [S, 2]
+    if equal is None:
+        equal = np.broadcast_to(_equal(a.kappa[rows]), (reps, S))
+    pred = np.broadcast_to(a.pred[rows], (reps, S))
     n_pol = _n_poles(a)[rows]
     out = np.empty((reps, S))
     block = max(1, _BLOCK // max(1, reps * D * n_i * P))
@@ -313,7 +375,8 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
         x0 = np.nan_to_num(xb)
         dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
         dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
-        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed[sl][None],
+        fixed = np.stack([equal[:, sl], pred[:, sl]], axis=-1)  # [reps, Sb, 2]
+        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed,
                            n_pol[sl][None])
         out[:, sl] = _combine(comp, wc[:, None, :])
     return out
@@ -343,6 +406,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         # one year more before the first: predictability compares with the year before
         shares = _pole_shares(con, poles, lo - 1, hi)
         kap = _kappas(con, poles, lo - 1, hi)
+        rc_votes = _rollcall_votes(con, lo, hi) if reps > 0 else None
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
                          f"AND {hi}").fetchall()[0]
     finally:
@@ -390,17 +454,25 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
                                                            strict=True)]
         have = np.array([p >= 0 for p in pos])
         if have.any():
+            rows = np.array([p for p in pos if p >= 0])
+            equal = None
+            if rc_votes is not None:  # its own stream: the other draws stay as they were
+                equal = _equal_replicates(a, rows, rc_votes, poles, reps,
+                                          np.random.default_rng([seed, 1]))
             rng = np.random.default_rng(seed)
-            boot = _bootstrap(a, np.array([p for p in pos if p >= 0]), reps, rng, wd0, wc0)
+            boot = _bootstrap(a, rows, reps, rng, wd0, wc0, equal)
             q = np.quantile(boot, [0.05, 0.95], axis=0)  # every replicate has a value
             frame.loc[have, "lower"] = q[0]
             frame.loc[have, "upper"] = q[1]
     frame = frame.rename(columns={"focal": "state"})
     cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
             "status", *COMPONENTS, "domains", "note"]
-    notes = ["the interval resamples indicators within domains and draws Dirichlet weights; "
-             "it does not yet resample roll calls (equal distance and predictability are "
-             "fixed in the replicates)"]
+    notes = ["the interval resamples indicators within domains, the roll calls of each year "
+             "(equal distance) and draws Dirichlet weights; predictability is fixed in the "
+             "replicates"]
+    if reps > 0 and rc_votes is None:
+        notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
+                     "with `equipoise panel build`): equal distance is fixed in the replicates")
     return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
                        dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes)
 

@@ -286,3 +286,37 @@ def test_multinomial_counts_draw_each_year_in_full():
     w = _multinomial_counts(np.random.default_rng(0), 7, 500)
     assert w.shape == (500, 7) and (w.sum(1) == 7).all() and (w >= 0).all()
     assert w.mean(0) == pytest.approx(np.ones(7), abs=0.15)  # each roll call once on average
+
+
+def test_sensitivity_by_hand():
+    from equipoise.panel.index import _sensitivity
+
+    keys = pd.DataFrame({"focal": ["AAA", "BBB", "CCC", "DDD"], "year": [2010] * 4})
+    comp = np.array([[1.0, 0.0, 0.5, 0.5],    # doctrine (equal weights) 0.5
+                     [0.2, 0.8, 0.4, 0.4],    # 0.45
+                     [0.4, 0.4, 0.4, 0.3],    # 0.375
+                     [0.9, np.nan, 0.9, 0.9]])  # partial: not ranked under any weighting
+    ok = np.array([True, True, True, False])
+    sens, ws = _sensitivity(keys, comp, ok, np.ones(4))
+    assert [w["name"] for w in ws][:3] == ["doctrine", "equal", "without_dependency"]
+    assert ws[-1]["weights"]["predictability"] == pytest.approx(0.4)  # 2 / 5
+    r = sens.set_index("state")
+    assert r["rank_doctrine"].tolist()[:3] == [1, 2, 3]
+    # without dependency: A (0 + .5 + .5)/3, B (.8 + .4 + .4)/3, C (.4 + .4 + .3)/3
+    assert r["rank_without_dependency"].tolist()[:3] == [3, 1, 2]
+    # without distinctness: A 2/3, B 1/3, C 1.1/3
+    assert r["rank_without_distinctness"].tolist()[:3] == [1, 3, 2]
+    # distinctness doubled (.2 .4 .2 .2): A .4, B .52, C .38
+    assert r["rank_double_distinctness"].tolist()[:3] == [2, 1, 3]
+    assert r["max_change"].tolist()[:3] == [2, 1, 1]
+    assert r.loc["AAA", "ranked"] == 3
+    assert np.isnan(r.loc["DDD", "rank_doctrine"]) and np.isnan(r.loc["DDD", "max_change"])
+
+
+def test_index_tables_for_the_workbook(db):
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, sensitivity=True)
+    t = res.tables()
+    assert list(t) == ["index", "components", "sensitivity", "weightings", "about"]
+    assert t["components"].set_index("component").loc["distinctness", "value"] == 1.0
+    assert t["sensitivity"].iloc[0]["rank_doctrine"] == 1  # the only ranked state of 2010
+    assert len(t["weightings"]) == 10

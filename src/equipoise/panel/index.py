@@ -39,6 +39,10 @@ replicates and state-years, in blocks.
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
 ``100 (N - rank) / (N - 1)``.
+
+Sensitivity (``sensitivity=True``): the rank of each state and year under each alternative
+weighting of the components (:func:`weightings`: equal, each dropped in turn, each doubled),
+among the same ranked states, and the largest change against the doctrine's weighting.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ import pandas as pd
 from ..errors import NoDataError, OptionError
 from .show import open_panel
 
-__all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index"]
+__all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index", "weightings"]
 
 COMPONENTS = ("dependency", "distinctness", "equal_distance", "predictability")
 DOMAINS = ("trade", "security", "finance")
@@ -87,6 +91,21 @@ class IndexResult:
     reps: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    #: per state and year: the rank under each alternative weighting (see :func:`weightings`)
+    sensitivity: pd.DataFrame | None = None
+    weightings: list[dict[str, Any]] = field(default_factory=list)
+
+    def sensitivity_records(self) -> list[dict[str, Any]]:
+        if self.sensitivity is None:
+            return []
+        out = []
+        for r in self.sensitivity.to_dict("records"):
+            rec = {"state": r["state"], "year": int(r["year"])}
+            for k, v in r.items():
+                if k not in rec:
+                    rec[k] = None if v is None or v != v else int(v)
+            out.append(rec)
+        return out
 
     def records(self) -> list[dict[str, Any]]:
         out = []
@@ -105,7 +124,37 @@ class IndexResult:
                 "component_weights": self.component_weights, "reps": self.reps,
                 "seed": self.seed, "interval": "90 % bootstrap percentile interval",
                 "method": "docs/methods.md, 'The balance index'", "citations": list(CITATIONS),
-                "notes": self.notes, "records": self.records()}
+                "notes": self.notes, "records": self.records(),
+                **({"weightings": self.weightings,
+                    "sensitivity": self.sensitivity_records()}
+                   if self.sensitivity is not None else {})}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of ``--xlsx``: ``index`` (the records without their components),
+        ``components`` (state, year, component, value), ``sensitivity`` and ``weightings``
+        (when computed), ``about`` (poles, weights, replicates, seed, method)."""
+        recs = self.records()
+        cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
+                "status", "domains", "note"]
+        tables = {"index": pd.DataFrame([{k: r[k] for k in cols} for r in recs],
+                                        columns=cols),
+                  "components": pd.DataFrame(
+                      [{"state": r["state"], "year": r["year"], "component": c, "value": v}
+                       for r in recs for c, v in r["components"].items()],
+                      columns=["state", "year", "component", "value"])}
+        if self.sensitivity is not None:
+            tables["sensitivity"] = pd.DataFrame(self.sensitivity_records(),
+                                                 columns=list(self.sensitivity.columns))
+            tables["weightings"] = pd.DataFrame([
+                {"weighting": w["name"], "description": w["description"],
+                 **{c: w["weights"][c] for c in COMPONENTS}} for w in self.weightings])
+        tables["about"] = pd.DataFrame([
+            {"poles": ",".join(self.poles), "replicates": self.reps, "seed": self.seed,
+             "interval": "90 % bootstrap percentile interval",
+             "domain_weights": ", ".join(f"{k} {v:g}" for k, v in self.domain_weights.items()),
+             "method": "docs/methods.md, 'The balance index'",
+             "notes": "; ".join(self.notes)}])
+        return tables
 
 
 def _f(v):
@@ -340,6 +389,44 @@ def _equal_replicates(a: _Arrays, rows: np.ndarray, votes: pd.DataFrame, poles: 
     return out
 
 
+def weightings(wc0: np.ndarray) -> list[dict[str, Any]]:
+    """The alternative component weightings of the sensitivity analysis (as the Lowy Asia
+    Power Index reports its ranks under alternative weights): the doctrine's, equal weights,
+    each component dropped in turn and each doubled (weights normalised to sum 1)."""
+    out = [("doctrine", "the doctrine's component weights", wc0),
+           ("equal", "equal weights", np.ones_like(wc0))]
+    for i, c in enumerate(COMPONENTS):
+        w = wc0.astype(float).copy()
+        w[i] = 0.0
+        out.append((f"without_{c}", f"{c.replace('_', ' ')} dropped", w))
+    for i, c in enumerate(COMPONENTS):
+        w = wc0.astype(float).copy()
+        w[i] *= 2.0
+        out.append((f"double_{c}", f"{c.replace('_', ' ')} doubled", w))
+    return [{"name": n, "description": d,
+             "weights": dict(zip(COMPONENTS, (w / w.sum()).tolist(), strict=True))}
+            for n, d, w in out]
+
+
+def _sensitivity(keys: pd.DataFrame, comp: np.ndarray, ok: np.ndarray,
+                 wc0: np.ndarray) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Rank of every state-year under each weighting, among the states of the year whose
+    coverage passes the bound (``ok``: the same set under every weighting), and the largest
+    change of rank against the doctrine's weighting (``max_change``)."""
+    ws = weightings(wc0)
+    out = keys[["focal", "year"]].rename(columns={"focal": "state"}).reset_index(drop=True)
+    year = out["year"].to_numpy()
+    out["ranked"] = pd.Series(ok).groupby(year).transform("sum").where(ok).to_numpy()
+    for w in ws:
+        idx = _combine(comp, np.array([w["weights"][c] for c in COMPONENTS]))
+        f = pd.DataFrame({"year": year, "index": np.where(ok, idx, np.nan)})
+        out[f"rank_{w['name']}"] = f.groupby("year")["index"].rank(ascending=False,
+                                                                   method="min")
+    ranks = out[[f"rank_{w['name']}" for w in ws]].to_numpy()
+    out["max_change"] = np.where(ok, np.abs(ranks - ranks[:, :1]).max(1), np.nan)
+    return out, ws
+
+
 def _multinomial_counts(rng: np.random.Generator, n: int, reps: int) -> np.ndarray:
     """[reps, n]: how often each of ``n`` roll calls is drawn in ``n`` draws with replacement
     (one multinomial(n, 1/n) vector per replicate), from uniform integer draws."""
@@ -385,11 +472,12 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
 def balance_index(db: str | Path | None = None, *, states: list[str] | None = None,
                   start: int | None = None, end: int | None = None, reps: int = 1000,
                   seed: int = 12345, poles: list[str] | None = None,
-                  doctrine=None) -> IndexResult:
+                  doctrine=None, sensitivity: bool = False) -> IndexResult:
     """The balance index for ``states`` (all when None) and years ``start..end``.
 
     Ranks use every state of each year (point estimates); the bootstrap runs for the states
-    asked for. See the module docstring for the formula.
+    asked for. ``sensitivity``: also the ranks under each alternative weighting of the
+    components (:func:`weightings`). See the module docstring for the formula.
     """
     from ..doctrine.model import load_doctrine
 
@@ -433,6 +521,13 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     frame["percentile"] = np.where(frame["ranked"] > 1, 100.0 * (frame["ranked"] - frame["rank"])
                                    / (frame["ranked"] - 1), np.where(frame["ranked"] == 1,
                                                                      100.0, np.nan))
+    sens = ws = None
+    if sensitivity:
+        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0)
+        sens = sens[sens["year"] >= lo]
+        if states is not None:
+            sens = sens[sens["state"].isin(states)]
+        sens = sens.sort_values(["state", "year"]).reset_index(drop=True)
     frame = frame[frame["year"] >= lo]
     if states is not None:
         frame = frame[frame["focal"].isin(states)]
@@ -474,7 +569,8 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
                      "with `equipoise panel build`): equal distance is fixed in the replicates")
     return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
-                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes)
+                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes,
+                       sens, ws or [])
 
 
 def _note(values) -> str:

@@ -109,17 +109,17 @@ def pole_codes(vm: VoteMatrix, poles: list[str]) -> np.ndarray:
         start = m["start_year"].fillna(-9999).astype("int64").to_numpy()
         end = m["end_year"].fillna(9999).astype("int64").to_numpy()
         rows = np.array([index.get(s, -1) for s in m["member"].astype(str)], dtype=np.int64)
-        for k, year in enumerate(vm.years):
-            lo, hi = vm.bounds[k], vm.bounds[k + 1]
-            sel = rows[(rows >= 0) & (start <= year) & (end >= year)]
-            if not len(sel) or hi == lo:
-                continue
-            sub = vm.codes[sel, lo:hi]
-            cnt = np.stack([(sub == c).sum(0) for c in range(3)])  # 3 x R_y
-            mx = cnt.max(0)
-            top = (cnt == mx) & (mx > 0)
-            single = top.sum(0) == 1
-            out[p, lo:hi] = np.where(single, top.argmax(0), -1)
+        ycol = vm.year_of_columns()  # R
+        # S x R: how many membership spans of the state cover the roll call's year (0 or 1
+        # in the shipped file; counted as the SQL join counts them)
+        mem = np.zeros((len(vm.states) + 1, R), dtype=np.int64)
+        span = (start[:, None] <= ycol[None]) & (end[:, None] >= ycol[None])  # members x R
+        np.add.at(mem, np.where(rows >= 0, rows, len(vm.states)), span)
+        mem = mem[:-1]
+        cnt = np.stack([np.where(vm.codes == c, mem, 0).sum(0) for c in range(3)])  # 3 x R
+        mx = cnt.max(0)
+        top = (cnt == mx) & (mx > 0)
+        out[p] = np.where(top.sum(0) == 1, top.argmax(0), -1)
     return out
 
 

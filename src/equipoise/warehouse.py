@@ -102,7 +102,8 @@ SUMMARY_DDL: dict[str, str] = {name: ddl(name) for name in SUMMARY_TABLES}
 
 #: tables other commands derive from the canonical ones (``equipoise panel build``, see
 #: :mod:`equipoise.panel`); listed by :func:`table_counts` when present
-DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds")
+DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds",
+                  "panel_rollcalls")
 
 
 def default_path() -> Path:

@@ -147,3 +147,43 @@ def test_index_years_without_rows(built, capsys):
     _, db = built
     code, _, err = _run(capsys, "index", "--focal", "KAZ", "--from", "2030", "--db", str(db))
     assert code == 2 and "no rows in the years 2030-..." in err
+
+
+def test_index_sensitivity_json_csv_and_table(built, capsys, tmp_path):
+    _, db = built
+    target = tmp_path / "sens.csv"
+    out = json.loads(_ok(capsys, "index", "--focal", "KAZ", "--from", "2010", "--to", "2010",
+                         "--reps", "0", "--db", str(db), "--sensitivity", "--json",
+                         "--csv", str(target)))
+    assert [w["name"] for w in out["weightings"]] == [
+        "doctrine", "equal", "without_dependency", "without_distinctness",
+        "without_equal_distance", "without_predictability", "double_dependency",
+        "double_distinctness", "double_equal_distance", "double_predictability"]
+    (rec,) = out["sensitivity"]
+    assert rec["state"] == "KAZ" and rec["year"] == 2010 and rec["ranked"] == 1
+    assert rec["rank_without_dependency"] == 1 and rec["max_change"] == 0
+    with target.open() as fh:
+        got = list(csv.DictReader(fh))
+    assert got[0]["rank_double_predictability"] == "1" and got[0]["max_change"] == "0"
+    plain = json.loads(_ok(capsys, "index", "--focal", "KAZ", "--from", "2010", "--to",
+                           "2010", "--reps", "0", "--db", str(db), "--json"))
+    assert "sensitivity" not in plain
+    table = _ok(capsys, "index", "--focal", "KAZ", "--from", "2010", "--to", "2010",
+                "--reps", "0", "--db", str(db), "--sensitivity")
+    assert "max change" in table and "without_dependency" in table
+
+
+def test_index_xlsx_has_the_tables(built, capsys, tmp_path):
+    from equipoise.present.exports import read_xlsx
+
+    _, db = built
+    book = tmp_path / "sub" / "index.xlsx"
+    _ok(capsys, "index", "--focal", "KAZ", "--peers", "USA", "--from", "2010", "--to", "2010",
+        "--reps", "20", "--db", str(db), "--xlsx", str(book))
+    t = read_xlsx(book)
+    assert list(t) == ["index", "components", "sensitivity", "weightings", "about"]
+    assert set(t["index"]["state"]) == {"KAZ", "USA"}
+    kaz = t["components"][t["components"]["state"] == "KAZ"].set_index("component")
+    assert kaz.loc["distinctness", "value"] == 1.0
+    assert t["sensitivity"].set_index("state").loc["KAZ", "rank_doctrine"] == 1
+    assert len(t["weightings"]) == 10

@@ -195,3 +195,128 @@ def test_fbic_correlation_by_hand(tmp_path, monkeypatch):
 
     with pytest.raises(SchemaError, match=r"bad.csv line 1: missing column\(s\) \['china_fbic'"):
         validate.fbic_comparison(None, bad)
+
+
+# roll calls of KAZ and USA in 2010 (tests/panel/layouts.py VOTES): yes 0, abstain 1, no 2
+_KZ = [0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 1, 1]
+_US = [2, 2, 0, 2, 0, 2, 2, 2, 0, 0, 1, 2]
+
+
+def test_replicate_kappas_by_hand():
+    from equipoise.panel.agreement import replicate_kappas
+
+    s, p = np.array([_KZ], dtype=np.int8), np.array([_US], dtype=np.int8)
+    # every roll call once: the panel's kappa, -1/8 (3 of 12 alike, p_e = 48/144)
+    # roll call 3 twice and 12 not at all: 4 of 12 alike; KAZ yes 9, no 2, abstain 1; USA
+    # yes 5, no 6, abstain 1: p_e = (45 + 12 + 1) / 144; kappa = (48 - 58) / (144 - 58)
+    w = np.array([[1] * 12, [1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0], [0] * 10 + [12, 0]])
+    k = replicate_kappas(s, p, w)
+    assert k.shape == (3, 1, 1)
+    assert k[0, 0, 0] == pytest.approx(-1 / 8)
+    assert k[1, 0, 0] == pytest.approx(-10 / 86)
+    assert np.isnan(k[2, 0, 0])  # roll call 11 (both abstain) 12 times: p_e = 1, undefined
+
+
+def test_rollcalls_table_holds_the_votes_and_the_eu27_plurality(db):
+    from equipoise.panel.show import open_panel
+
+    con = open_panel(db)
+    try:
+        rc = con.execute("SELECT rcid, country, vote FROM panel_rollcalls").df()
+    finally:
+        con.close()
+    assert len(rc[rc.country == "KAZ"]) == 12
+    assert rc[rc.country == "USA"].sort_values("rcid")["vote"].tolist() == _US
+    eu = rc[rc.country == "EU27"].set_index("rcid")["vote"]
+    assert 8 not in eu.index  # yes, no and abstain once each: a tie, no EU27 vote
+    assert eu[4] == 1 and eu[9] == 0 and eu[12] == 0  # rc 4: DE A, FR A, IT Y; rc 12: IT absent
+
+
+def test_rollcall_resampling_moves_equal_distance(db):
+    """KAZ 2010 rests its equal distance on 12 roll calls: resampling them varies it."""
+    from equipoise.panel.index import (
+        _arrays,
+        _equal,
+        _equal_replicates,
+        _kappas,
+        _pole_shares,
+        _rollcall_votes,
+    )
+    from equipoise.panel.show import open_panel
+
+    poles = ["CHN", "USA", "RUS", "EU27"]
+    con = open_panel(db)
+    try:
+        a = _arrays(_pole_shares(con, poles, 2010, 2010), _kappas(con, poles, 2010, 2010),
+                    poles)
+        votes = _rollcall_votes(con, 2010, 2010)
+    finally:
+        con.close()
+    rows = np.flatnonzero((a.keys["focal"] == "KAZ").to_numpy())
+    eq = _equal_replicates(a, rows, votes, poles, 400, np.random.default_rng(5))
+    assert eq.shape == (400, 1)
+    point = _equal(a.kappa[rows])[0]
+    assert eq.std() > 0.02
+    assert np.quantile(eq, 0.05) < point < np.quantile(eq, 0.95)
+    assert ((eq >= 0) & (eq <= 1)).all()
+    # a replicate drawing every roll call once gives the point value
+    from equipoise.panel import agreement
+
+    class Once:  # the draws 0, 1, ..., n-1: every roll call once
+        def integers(self, lo, hi, size):
+            return np.broadcast_to(np.arange(lo, hi), size)
+
+    same = _equal_replicates(a, rows, votes, poles, 3, Once())
+    assert same == pytest.approx(np.full((3, 1), point))
+    assert agreement.replicate_kappas is not None
+
+
+def test_interval_is_wider_with_rollcall_resampling(db, monkeypatch):
+    """With fixed weights and one indicator per domain, only the roll calls move the index."""
+    monkeypatch.setattr(index_mod, "CONCENTRATION", 1e9)
+    r = _rec(balance_index(db, states=["KAZ"], start=2010, end=2010, reps=300, seed=2),
+             "KAZ", 2010)
+    assert r["upper"] - r["lower"] > 0.01
+    assert r["lower"] <= r["index"] <= r["upper"]
+
+
+def test_multinomial_counts_draw_each_year_in_full():
+    from equipoise.panel.index import _multinomial_counts
+
+    w = _multinomial_counts(np.random.default_rng(0), 7, 500)
+    assert w.shape == (500, 7) and (w.sum(1) == 7).all() and (w >= 0).all()
+    assert w.mean(0) == pytest.approx(np.ones(7), abs=0.15)  # each roll call once on average
+
+
+def test_sensitivity_by_hand():
+    from equipoise.panel.index import _sensitivity
+
+    keys = pd.DataFrame({"focal": ["AAA", "BBB", "CCC", "DDD"], "year": [2010] * 4})
+    comp = np.array([[1.0, 0.0, 0.5, 0.5],    # doctrine (equal weights) 0.5
+                     [0.2, 0.8, 0.4, 0.4],    # 0.45
+                     [0.4, 0.4, 0.4, 0.3],    # 0.375
+                     [0.9, np.nan, 0.9, 0.9]])  # partial: not ranked under any weighting
+    ok = np.array([True, True, True, False])
+    sens, ws = _sensitivity(keys, comp, ok, np.ones(4))
+    assert [w["name"] for w in ws][:3] == ["doctrine", "equal", "without_dependency"]
+    assert ws[-1]["weights"]["predictability"] == pytest.approx(0.4)  # 2 / 5
+    r = sens.set_index("state")
+    assert r["rank_doctrine"].tolist()[:3] == [1, 2, 3]
+    # without dependency: A (0 + .5 + .5)/3, B (.8 + .4 + .4)/3, C (.4 + .4 + .3)/3
+    assert r["rank_without_dependency"].tolist()[:3] == [3, 1, 2]
+    # without distinctness: A 2/3, B 1/3, C 1.1/3
+    assert r["rank_without_distinctness"].tolist()[:3] == [1, 3, 2]
+    # distinctness doubled (.2 .4 .2 .2): A .4, B .52, C .38
+    assert r["rank_double_distinctness"].tolist()[:3] == [2, 1, 3]
+    assert r["max_change"].tolist()[:3] == [2, 1, 1]
+    assert r.loc["AAA", "ranked"] == 3
+    assert np.isnan(r.loc["DDD", "rank_doctrine"]) and np.isnan(r.loc["DDD", "max_change"])
+
+
+def test_index_tables_for_the_workbook(db):
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, sensitivity=True)
+    t = res.tables()
+    assert list(t) == ["index", "components", "sensitivity", "weightings", "about"]
+    assert t["components"].set_index("component").loc["distinctness", "value"] == 1.0
+    assert t["sensitivity"].iloc[0]["rank_doctrine"] == 1  # the only ranked state of 2010
+    assert len(t["weightings"]) == 10

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from equipoise import reference
-from equipoise.panel.builder import _political
+from equipoise.panel.agreement import agreement_counts
+from equipoise.panel.builder import _political, _political_sql
 from equipoise.panel.datasets import Read
 from equipoise.panel.index import _combine, _components
 
@@ -107,3 +108,37 @@ def test_components_are_in_the_unit_interval(shares, present, kappas):
     has = pres & (dom.max(-1) > 0)
     if has.sum() >= 2 and len(set(lead[has])) == 1:
         assert comp[1] == 0
+
+
+def _rows(sql_fn, votes):
+    con = duckdb.connect()
+    try:
+        sql = sql_fn(con, Read("political", {"votes": votes}), 0, 9999, POLES)
+        return con.execute(f"SELECT * FROM ({sql}) ORDER BY 1, 2, 4, 5").df()
+    finally:
+        con.close()
+
+
+@given(votes_st, st.lists(st.sampled_from(["yes", "abstain", "no", "absent", None]),
+                          min_size=0, max_size=4))
+def test_matrix_counts_equal_the_sql_counts_exactly(rows, extra):
+    """The vote-matrix path (numpy) gives the same rows, bit for bit, as the grouped SQL."""
+    recs = [(rc, year, s, v) for rc, (year, vs) in enumerate(rows)
+            for s, v in zip(STATES, vs, strict=True) if v]
+    # codes other than yes/abstain/no (and missing) are ignored by both paths
+    recs += [(len(rows) + k, 2010, "KAZ", v) for k, v in enumerate(extra)]
+    if not recs:
+        return
+    votes = pd.DataFrame(recs, columns=["rcid", "year", "country", "vote"])
+    fast = _rows(_political, votes)
+    slow = _rows(_political_sql, votes)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_matrix_falls_back_to_sql_on_a_double_vote():
+    votes = pd.DataFrame({"rcid": [1, 1, 1], "year": [2010] * 3,
+                          "country": ["KAZ", "KAZ", "USA"], "vote": ["yes", "no", "yes"]})
+    assert agreement_counts(votes, POLES) is None
+    fast = _rows(_political, votes)
+    assert fast.equals(_rows(_political_sql, votes))
+    assert fast[fast.indicator == "political.unga.agreement"].iloc[0]["value"] == 0.5

@@ -145,6 +145,13 @@ def index(
     db: Path | None = DB,
     json: bool = JSON,
     csv: Path | None = CSV,
+    xlsx: Path | None = typer.Option(None, "--xlsx", metavar="FILE", help="Also write a "
+                                     "workbook: index records, components, sensitivity "
+                                     "(ranks under each alternative weighting), weightings."),
+    sensitivity: bool = typer.Option(False, "--sensitivity", help="Ranks under each "
+                                     "alternative weighting of the components (equal, each "
+                                     "dropped, each doubled) and the largest change; --csv "
+                                     "then writes this table."),
 ) -> None:
     """The balance index per state and year with a bootstrap 90 % interval, rank and
     percentile among the states whose coverage passes the bound (docs/methods.md)."""
@@ -153,6 +160,7 @@ def index(
     from ..panel.show import check_focal
 
     output_path(csv, option="--csv", what="CSV export")
+    output_path(xlsx, option="--xlsx", what="workbook")
     states: list[str] | None
     if all_states:
         if focal or peers:
@@ -172,13 +180,28 @@ def index(
         if not codes:
             raise OptionError("give --focal ISO3 (and --peers ISO3,...) or --all")
         states = list(dict.fromkeys(check_focal(c, "--focal/--peers") for c in codes))
-    res = balance_index(db, states=states, start=start, end=end, reps=reps, seed=seed)
+    res = balance_index(db, states=states, start=start, end=end, reps=reps, seed=seed,
+                        sensitivity=sensitivity or xlsx is not None)
     records = res.records()
-    _write_csv([{**{k: v for k, v in r.items() if k != "components"},
-                 **{f"component_{k}": v for k, v in r["components"].items()}}
-                for r in records], csv)
+    if sensitivity:
+        _write_csv(res.sensitivity_records(), csv)
+    else:
+        _write_csv([{**{k: v for k, v in r.items() if k != "components"},
+                     **{f"component_{k}": v for k, v in r["components"].items()}}
+                    for r in records], csv)
+    if xlsx is not None:
+        from ..present.exports import write_xlsx
+
+        write_xlsx(res.tables(), xlsx)
     if json:
-        emit_json(res.to_dict())
+        out = res.to_dict()
+        if not sensitivity:  # computed for the workbook only
+            out.pop("sensitivity", None)
+            out.pop("weightings", None)
+        emit_json(out)
+        return
+    if sensitivity:
+        _print_sensitivity(res)
         return
     from rich.table import Table
 
@@ -197,3 +220,24 @@ def index(
                   _num(comp["distinctness"]), _num(comp["equal_distance"]),
                   _num(comp["predictability"]))
     console().print(t)
+
+
+def _print_sensitivity(res) -> None:
+    from rich.table import Table
+
+    from ._common import console
+
+    names = [w["name"] for w in res.weightings]
+    t = Table(title=esc("rank under each weighting of the components (among the states "
+                        "with enough coverage; doctrine = the index's own)"))
+    for c in ("state", "year", "ranked", *[n.replace("_", " ") for n in names], "max change"):
+        t.add_column(c, justify="left" if c == "state" else "right")
+    for r in res.sensitivity_records():
+        t.add_row(esc(r["state"]), str(r["year"]), "" if r["ranked"] is None else
+                  str(r["ranked"]), *["" if r[f"rank_{n}"] is None else str(r[f"rank_{n}"])
+                                      for n in names],
+                  "" if r["max_change"] is None else str(r["max_change"]))
+    console().print(t)
+    for w in res.weightings:
+        console().print(f"{esc(w['name'])}: " + ", ".join(
+            f"{c} {v:.3g}" for c, v in w["weights"].items()))

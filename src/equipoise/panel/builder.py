@@ -76,6 +76,7 @@ DDL = {
     "panel_builds": "built_at VARCHAR, data_dir VARCHAR, year_from INTEGER, year_to INTEGER, "
                     "domains VARCHAR, poles VARCHAR, rows BIGINT, seconds DOUBLE, "
                     "rows_by_domain VARCHAR",
+    "panel_rollcalls": "year INTEGER, rcid BIGINT, country VARCHAR, vote TINYINT",
 }
 #: fewer common roll calls than this in a year: the agreement is "insufficient"
 MIN_ROLLCALLS = 10
@@ -225,6 +226,30 @@ FROM f JOIN t USING (year, focal)
 
 
 def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """The political rows from counts on vote matrices (:mod:`equipoise.panel.agreement`);
+    the SQL counts (:func:`_political_sql`) when the votes do not fit a matrix. The votes
+    (and each group pole's plurality vote) go to ``panel_rollcalls`` for the index's bootstrap
+    over roll calls (left empty on the SQL path: the index then keeps kappa fixed)."""
+    from .agreement import counts_frame, pole_codes, rollcall_rows, vote_matrix
+
+    votes = rd.frames["votes"]
+    if not len(votes):
+        return None
+    vm = vote_matrix(votes)
+    if vm is None:
+        return _political_sql(con, rd, lo, hi, poles)
+    pc = pole_codes(vm, poles)
+    _register(con, "_p_counts", counts_frame(vm, pc, poles))
+    _register(con, "_p_rollcalls", rollcall_rows(vm, pc, poles))
+    con.execute(f"CREATE TABLE IF NOT EXISTS panel_rollcalls ({DDL['panel_rollcalls']})")
+    con.execute(f"INSERT INTO panel_rollcalls SELECT * FROM _p_rollcalls "
+                f"WHERE year BETWEEN {lo} AND {hi}").fetchall()
+    return _political_rows("SELECT * FROM _p_counts", votes, poles)
+
+
+def _political_sql(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """The political rows counted by one grouped DuckDB query (the reference of the matrix
+    counts; used when a state voted twice on a roll call or a roll call spans two years)."""
     from .. import reference
 
     votes = rd.frames["votes"]
@@ -240,10 +265,7 @@ def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
         "start_year": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
         "end_year": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
     countries = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
-    src = votes.attrs.get("source", "UN General Assembly votes")
-    src_group = src + ("; the EU27 vote: the plurality of the EU member states voting"
-                       if groups else "")
-    return f"""
+    counts = f"""
 WITH v AS (SELECT rcid, year, country, vote FROM _p_votes
            WHERE vote IN ('yes', 'abstain', 'no')),
 gv AS (SELECT m.grp AS pole, v.rcid, any_value(v.year) AS year, v.vote, count(*) AS n
@@ -265,10 +287,23 @@ g AS (SELECT v.year, v.country AS focal, pv.pole, count(*) AS n,
              count(*) FILTER (WHERE pv.vote = 'no') AS pn
       FROM v JOIN pv USING (rcid) WHERE v.country <> pv.pole
       GROUP BY v.year, v.country, pv.pole),
-nrc AS (SELECT year, count(DISTINCT rcid) AS nrc FROM v GROUP BY year),
-r AS (SELECT g.*, nrc.nrc, a / n AS po,
-             (fy * py + fa * pa + fn * pn) / (n::DOUBLE * n) AS pe
-      FROM g JOIN nrc USING (year)),
+nrc AS (SELECT year, count(DISTINCT rcid) AS nrc FROM v GROUP BY year)
+SELECT g.*, nrc.nrc FROM g JOIN nrc USING (year)"""
+    return _political_rows(counts, votes, poles)
+
+
+def _political_rows(counts: str, votes: pd.DataFrame, poles: list[str]) -> str:
+    """The panel rows from a query of the counts (``year, focal, pole, n, a, fy, fa, fn, py,
+    pa, pn, nrc``)."""
+    from .. import reference
+
+    groups = [p for p in poles if reference.is_group(p)]
+    src = votes.attrs.get("source", "UN General Assembly votes")
+    src_group = src + ("; the EU27 vote: the plurality of the EU member states voting"
+                       if groups else "")
+    return f"""
+WITH r AS (SELECT *, a / n AS po, (fy * py + fa * pa + fn * pn) / (n::DOUBLE * n) AS pe
+      FROM ({counts})),
 m AS (SELECT 'political.unga.agreement' AS indicator, focal, year, pole, n, nrc,
              po AS value, FALSE AS degenerate FROM r
       UNION ALL

@@ -31,11 +31,18 @@ Interval: for each replicate (a seeded :class:`numpy.random.Generator`), the ind
 each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * w / sum w)`` around the doctrine's and the component weights from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
-the replicates are the 90 % interval. Equal distance and predictability are not resampled. Vectorised over replicates and state-years, in blocks.
+the replicates are the 90 % interval. The roll calls of each year are resampled too (a
+multinomial count per roll call and replicate; kappa from the weighted 3 x 3 tables), so equal
+distance varies across replicates; predictability is not resampled. Vectorised over
+replicates and state-years, in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
 ``100 (N - rank) / (N - 1)``.
+
+Sensitivity (``sensitivity=True``): the rank of each state and year under each alternative
+weighting of the components (:func:`weightings`: equal, each dropped in turn, each doubled),
+among the same ranked states, and the largest change against the doctrine's weighting.
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ import pandas as pd
 from ..errors import NoDataError, OptionError
 from .show import open_panel
 
-__all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index"]
+__all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index", "weightings"]
 
 COMPONENTS = ("dependency", "distinctness", "equal_distance", "predictability")
 DOMAINS = ("trade", "security", "finance")
@@ -84,6 +91,21 @@ class IndexResult:
     reps: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    #: per state and year: the rank under each alternative weighting (see :func:`weightings`)
+    sensitivity: pd.DataFrame | None = None
+    weightings: list[dict[str, Any]] = field(default_factory=list)
+
+    def sensitivity_records(self) -> list[dict[str, Any]]:
+        if self.sensitivity is None:
+            return []
+        out = []
+        for r in self.sensitivity.to_dict("records"):
+            rec = {"state": r["state"], "year": int(r["year"])}
+            for k, v in r.items():
+                if k not in rec:
+                    rec[k] = None if v is None or v != v else int(v)
+            out.append(rec)
+        return out
 
     def records(self) -> list[dict[str, Any]]:
         out = []
@@ -102,7 +124,37 @@ class IndexResult:
                 "component_weights": self.component_weights, "reps": self.reps,
                 "seed": self.seed, "interval": "90 % bootstrap percentile interval",
                 "method": "docs/methods.md, 'The balance index'", "citations": list(CITATIONS),
-                "notes": self.notes, "records": self.records()}
+                "notes": self.notes, "records": self.records(),
+                **({"weightings": self.weightings,
+                    "sensitivity": self.sensitivity_records()}
+                   if self.sensitivity is not None else {})}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables of ``--xlsx``: ``index`` (the records without their components),
+        ``components`` (state, year, component, value), ``sensitivity`` and ``weightings``
+        (when computed), ``about`` (poles, weights, replicates, seed, method)."""
+        recs = self.records()
+        cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
+                "status", "domains", "note"]
+        tables = {"index": pd.DataFrame([{k: r[k] for k in cols} for r in recs],
+                                        columns=cols),
+                  "components": pd.DataFrame(
+                      [{"state": r["state"], "year": r["year"], "component": c, "value": v}
+                       for r in recs for c, v in r["components"].items()],
+                      columns=["state", "year", "component", "value"])}
+        if self.sensitivity is not None:
+            tables["sensitivity"] = pd.DataFrame(self.sensitivity_records(),
+                                                 columns=list(self.sensitivity.columns))
+            tables["weightings"] = pd.DataFrame([
+                {"weighting": w["name"], "description": w["description"],
+                 **{c: w["weights"][c] for c in COMPONENTS}} for w in self.weightings])
+        tables["about"] = pd.DataFrame([
+            {"poles": ",".join(self.poles), "replicates": self.reps, "seed": self.seed,
+             "interval": "90 % bootstrap percentile interval",
+             "domain_weights": ", ".join(f"{k} {v:g}" for k, v in self.domain_weights.items()),
+             "method": "docs/methods.md, 'The balance index'",
+             "notes": "; ".join(self.notes)}])
+        return tables
 
 
 def _f(v):
@@ -282,21 +334,118 @@ def _n_poles(a: _Arrays) -> np.ndarray:
 
 
 def _equal(kappa: np.ndarray) -> np.ndarray:
-    cnt = (~np.isnan(kappa)).sum(-1)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmax(kappa, -1) - np.nanmin(kappa, -1)
+    miss = np.isnan(kappa)
+    cnt = (~miss).sum(-1)
+    if not kappa.size:
+        return np.full(kappa.shape[:-1], np.nan)
+    spread = np.where(miss, -np.inf, kappa).max(-1) - np.where(miss, np.inf, kappa).min(-1)
     return np.where(cnt >= 2, 1.0 - spread / 2.0, np.nan)
 
 
+def _rollcall_votes(con, lo: int, hi: int) -> pd.DataFrame | None:
+    """The votes behind kappa (``panel_rollcalls``), or None in a panel built without them."""
+    has = con.execute("SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'panel_rollcalls'").fetchall()[0][0]
+    if not has:
+        return None
+    df = con.execute(f"SELECT year, rcid, country, vote FROM panel_rollcalls "
+                     f"WHERE year BETWEEN {lo} AND {hi} ORDER BY year, rcid").df()
+    return df if len(df) else None
+
+
+def _equal_replicates(a: _Arrays, rows: np.ndarray, votes: pd.DataFrame, poles: list[str],
+                      reps: int, rng: np.random.Generator) -> np.ndarray:
+    """Equal distance [reps, len(rows)] with the roll calls of each year resampled: per year
+    a multinomial count vector over its roll calls per replicate (a bootstrap sample of the
+    same size), the weighted 3 x 3 tables and kappas of every state with every pole in one
+    matrix product (:func:`equipoise.panel.agreement.replicate_kappas`). Only the kappas the
+    panel has (``ok``) take part; a replicate without two of them keeps the point value."""
+    from .agreement import replicate_kappas
+
+    point = _equal(a.kappa[rows])
+    out = np.broadcast_to(point, (reps, len(rows))).copy()
+    keys = a.keys.iloc[rows]
+    years = keys["year"].to_numpy()
+    by_year = {int(y): g for y, g in votes.groupby("year", sort=True)}
+    for y in np.unique(years):
+        v = by_year.get(int(y))
+        sel = np.flatnonzero(years == y)
+        sel = sel[~np.isnan(point[sel])]
+        if v is None or not len(sel):
+            continue
+        ri, rc = pd.factorize(v["rcid"])
+        ci, names = pd.factorize(v["country"])
+        M = np.full((len(names), len(rc)), -1, dtype=np.int8)
+        M[ci, ri] = v["vote"].to_numpy()
+        M = np.vstack([M, np.full((1, len(rc)), -1, dtype=np.int8)])  # the last: no votes
+        row_of = {c: i for i, c in enumerate(names)}
+        focal = [row_of.get(c, -1) for c in keys["focal"].to_numpy()[sel]]
+        R = len(rc)
+        W = _multinomial_counts(rng, R, reps)
+        kap = replicate_kappas(M[focal], M[[row_of.get(p, -1) for p in poles]], W)
+        kap = np.where(np.isnan(a.kappa[rows][sel])[None], np.nan, kap)
+        eq = _equal(kap)
+        out[:, sel] = np.where(np.isnan(eq), point[sel][None], eq)
+    return out
+
+
+def weightings(wc0: np.ndarray) -> list[dict[str, Any]]:
+    """The alternative component weightings of the sensitivity analysis (as the Lowy Asia
+    Power Index reports its ranks under alternative weights): the doctrine's, equal weights,
+    each component dropped in turn and each doubled (weights normalised to sum 1)."""
+    out = [("doctrine", "the doctrine's component weights", wc0),
+           ("equal", "equal weights", np.ones_like(wc0))]
+    for i, c in enumerate(COMPONENTS):
+        w = wc0.astype(float).copy()
+        w[i] = 0.0
+        out.append((f"without_{c}", f"{c.replace('_', ' ')} dropped", w))
+    for i, c in enumerate(COMPONENTS):
+        w = wc0.astype(float).copy()
+        w[i] *= 2.0
+        out.append((f"double_{c}", f"{c.replace('_', ' ')} doubled", w))
+    return [{"name": n, "description": d,
+             "weights": dict(zip(COMPONENTS, (w / w.sum()).tolist(), strict=True))}
+            for n, d, w in out]
+
+
+def _sensitivity(keys: pd.DataFrame, comp: np.ndarray, ok: np.ndarray,
+                 wc0: np.ndarray) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Rank of every state-year under each weighting, among the states of the year whose
+    coverage passes the bound (``ok``: the same set under every weighting), and the largest
+    change of rank against the doctrine's weighting (``max_change``)."""
+    ws = weightings(wc0)
+    out = keys[["focal", "year"]].rename(columns={"focal": "state"}).reset_index(drop=True)
+    year = out["year"].to_numpy()
+    out["ranked"] = pd.Series(ok).groupby(year).transform("sum").where(ok).to_numpy()
+    for w in ws:
+        idx = _combine(comp, np.array([w["weights"][c] for c in COMPONENTS]))
+        f = pd.DataFrame({"year": year, "index": np.where(ok, idx, np.nan)})
+        out[f"rank_{w['name']}"] = f.groupby("year")["index"].rank(ascending=False,
+                                                                   method="min")
+    ranks = out[[f"rank_{w['name']}" for w in ws]].to_numpy()
+    out["max_change"] = np.where(ok, np.abs(ranks - ranks[:, :1]).max(1), np.nan)
+    return out, ws
+
+
+def _multinomial_counts(rng: np.random.Generator, n: int, reps: int) -> np.ndarray:
+    """[reps, n]: how often each of ``n`` roll calls is drawn in ``n`` draws with replacement
+    (one multinomial(n, 1/n) vector per replicate), from uniform integer draws."""
+    idx = rng.integers(0, n, size=(reps, n)) + (np.arange(reps) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=reps * n).reshape(reps, n)
+
+
 def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator,
-               wd0: np.ndarray, wc0: np.ndarray) -> np.ndarray:
-    """Replicates of the index [reps, len(rows)] for the state-years ``rows``."""
+               wd0: np.ndarray, wc0: np.ndarray,
+               equal: np.ndarray | None = None) -> np.ndarray:
+    """Replicates of the index [reps, len(rows)] for the state-years ``rows``; ``equal``
+    [reps, len(rows)] the replicates of equal distance (fixed at the point value when None)."""
     wd = rng.dirichlet(CONCENTRATION * wd0 / wd0.sum(), size=reps)  # [R, D]
     wc = rng.dirichlet(CONCENTRATION * wc0 / wc0.sum(), size=reps)  # [R, C]
     x, n = a.x[rows], a.n[rows]
     S, D, n_i, P = x.shape
-    fixed = np.stack([_equal(a.kappa[rows]), a.pred[rows]], axis=-1)  # [S, 2]
+    if equal is None:
+        equal = np.broadcast_to(_equal(a.kappa[rows]), (reps, S))
+    pred = np.broadcast_to(a.pred[rows], (reps, S))
     n_pol = _n_poles(a)[rows]
     out = np.empty((reps, S))
     block = max(1, _BLOCK // max(1, reps * D * n_i * P))
@@ -313,7 +462,8 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
         x0 = np.nan_to_num(xb)
         dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
         dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
-        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed[sl][None],
+        fixed = np.stack([equal[:, sl], pred[:, sl]], axis=-1)  # [reps, Sb, 2]
+        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed,
                            n_pol[sl][None])
         out[:, sl] = _combine(comp, wc[:, None, :])
     return out
@@ -322,11 +472,12 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
 def balance_index(db: str | Path | None = None, *, states: list[str] | None = None,
                   start: int | None = None, end: int | None = None, reps: int = 1000,
                   seed: int = 12345, poles: list[str] | None = None,
-                  doctrine=None) -> IndexResult:
+                  doctrine=None, sensitivity: bool = False) -> IndexResult:
     """The balance index for ``states`` (all when None) and years ``start..end``.
 
     Ranks use every state of each year (point estimates); the bootstrap runs for the states
-    asked for. See the module docstring for the formula.
+    asked for. ``sensitivity``: also the ranks under each alternative weighting of the
+    components (:func:`weightings`). See the module docstring for the formula.
     """
     from ..doctrine.model import load_doctrine
 
@@ -343,6 +494,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         # one year more before the first: predictability compares with the year before
         shares = _pole_shares(con, poles, lo - 1, hi)
         kap = _kappas(con, poles, lo - 1, hi)
+        rc_votes = _rollcall_votes(con, lo, hi) if reps > 0 else None
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
                          f"AND {hi}").fetchall()[0]
     finally:
@@ -369,6 +521,13 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     frame["percentile"] = np.where(frame["ranked"] > 1, 100.0 * (frame["ranked"] - frame["rank"])
                                    / (frame["ranked"] - 1), np.where(frame["ranked"] == 1,
                                                                      100.0, np.nan))
+    sens = ws = None
+    if sensitivity:
+        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0)
+        sens = sens[sens["year"] >= lo]
+        if states is not None:
+            sens = sens[sens["state"].isin(states)]
+        sens = sens.sort_values(["state", "year"]).reset_index(drop=True)
     frame = frame[frame["year"] >= lo]
     if states is not None:
         frame = frame[frame["focal"].isin(states)]
@@ -390,19 +549,28 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
                                                            strict=True)]
         have = np.array([p >= 0 for p in pos])
         if have.any():
+            rows = np.array([p for p in pos if p >= 0])
+            equal = None
+            if rc_votes is not None:  # its own stream: the other draws stay as they were
+                equal = _equal_replicates(a, rows, rc_votes, poles, reps,
+                                          np.random.default_rng([seed, 1]))
             rng = np.random.default_rng(seed)
-            boot = _bootstrap(a, np.array([p for p in pos if p >= 0]), reps, rng, wd0, wc0)
+            boot = _bootstrap(a, rows, reps, rng, wd0, wc0, equal)
             q = np.quantile(boot, [0.05, 0.95], axis=0)  # every replicate has a value
             frame.loc[have, "lower"] = q[0]
             frame.loc[have, "upper"] = q[1]
     frame = frame.rename(columns={"focal": "state"})
     cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
             "status", *COMPONENTS, "domains", "note"]
-    notes = ["the interval resamples indicators within domains and draws Dirichlet weights; "
-             "it does not yet resample roll calls (equal distance and predictability are "
-             "fixed in the replicates)"]
+    notes = ["the interval resamples indicators within domains, the roll calls of each year "
+             "(equal distance) and draws Dirichlet weights; predictability is fixed in the "
+             "replicates"]
+    if reps > 0 and rc_votes is None:
+        notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
+                     "with `equipoise panel build`): equal distance is fixed in the replicates")
     return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
-                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes)
+                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes,
+                       sens, ws or [])
 
 
 def _note(values) -> str:

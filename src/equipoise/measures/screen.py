@@ -72,6 +72,8 @@ class ScreenResult:
     engine : str
     n_products, n_critical : int
         Rows of ``records`` and critical ones (known without loading the records).
+    via : str
+        ``"sql"`` (the stored DuckDB SQL) or ``"ibis"`` (the expressions compiled now).
     """
 
     def __init__(self, records: pd.DataFrame | None = None,
@@ -92,6 +94,7 @@ class ScreenResult:
         self.timings = timings if timings is not None else {}
         self.notes = notes if notes is not None else []
         self._counts = counts
+        self.via = "ibis" if loader is None else "sql"
 
     def __repr__(self) -> str:
         return (f"ScreenResult(year={self.year}, engine={self.engine!r}, "
@@ -666,6 +669,20 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
         if summaries:
             raise OptionError(_NO_SUMMARIES)
         return None
+    bar = raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+    raw.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's bar on stdout
+    try:
+        return _run_sql(raw, year=year, window=window, reporters=reporters, th=th,
+                        persistence=persistence, sensitivity=sensitivity, source=source,
+                        parquet=parquet, eager=eager, t0=t0)
+    finally:
+        raw.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}").fetchall()
+
+
+def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
+             th: Thresholds, persistence: bool, sensitivity: bool, source: str | None,
+             parquet: str | Path | None, eager: bool, t0: float) -> ScreenResult:
+    """The records into a temporary table, the Parquet copy, the counts and the sensitivity."""
     products, world = f'"{SUMMARY_TABLES[0]}"', f'"{SUMMARY_TABLES[1]}"'
     if source is not None or reporters:
         conds = ([f'"source" = {_literal(source)}'] if source is not None else []) + (

@@ -183,6 +183,12 @@ def test_sql_path_errors(wh, tmp_path):
             S.screen(raw, year=2005)
         with pytest.raises(NoDataError, match="for ZZZ"):
             S.screen(raw, year=2021, reporters=["ZZZ"])
+        # no records: an earlier file at the --parquet path stays as it was, nothing is added
+        (tmp_path / "out.parquet").write_bytes(b"earlier")
+        with pytest.raises(NoDataError, match="for ZZZ"):
+            S.screen(raw, year=2021, reporters=["ZZZ"], parquet=tmp_path / "out.parquet")
+        assert (tmp_path / "out.parquet").read_bytes() == b"earlier"
+        assert [f.name for f in tmp_path.iterdir()] == ["out.parquet"]
         assert not raw.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary"
                                ).fetchall()[0][0]  # nothing left behind
     finally:

@@ -224,3 +224,17 @@ def test_the_command_loads_neither_pandas_nor_ibis(wh, tmp_path):
     got = pd.read_parquet(out)
     pd.testing.assert_frame_equal(got, ref.records)
     assert f"{ref.n_critical:,} critical" in p.stdout
+
+
+def test_a_path_with_an_ibis_backend_uses_that_backend(wh):
+    """`screen(path, con=ibis_backend)` reads the table of the backend it is given (the
+    benchmark passes one with its threads and memory limit) instead of opening the file again."""
+    con = warehouse.connect(wh, threads=1, memory_limit="512MB")
+    try:
+        r = S.screen(str(wh), con=con, year=2021, persistence=False, sensitivity=False)
+        assert (r.via, r.read_from) == ("ibis", "summaries")
+    finally:
+        con.disconnect()
+    fast = S.screen(str(wh), year=2021, persistence=False, sensitivity=False)
+    assert fast.via == "sql"
+    pd.testing.assert_frame_equal(fast.records, r.records)

@@ -307,8 +307,9 @@ def _table_from(data: Any, engine: str, con: Any | None,
         if p.suffix in (".parquet", ".pq") or p.is_dir():
             con = con or connect(engine)
             return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
-        data = _open_duckdb_file(p)
-    if not _is_spark(engine):
+        if con is None or _is_spark(engine):
+            data = _open_duckdb_file(p)
+    if not _is_spark(engine):  # con: the given Ibis DuckDB backend on that file, if any
         import ibis
 
         con = con or ibis.duckdb.from_connection(data)

@@ -150,13 +150,13 @@ def phase_pandas(db: str, year: int, persistence: bool, out: str) -> dict:
     df = raw.sql(f"SELECT year, exporter, importer, product, value FROM trade_products "
                  f"WHERE year IN ({', '.join(map(str, years))})").df()
     raw.close()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = pandas_screen(df, year=year, persistence=persistence)
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     r[["reporter", "product", "critical", "import_hhi", "top_share", "top_supplier"]] \
         .to_parquet(out)
-    return {"seconds": secs, "pairs": len(r), "critical": int(r["critical"].sum()),
-            "peak_mb": _peak_mb()}
+    return {"seconds": secs, "cpu_seconds": cpu, "pairs": len(r),
+            "critical": int(r["critical"].sum()), "peak_mb": _peak_mb()}
 
 
 def phase_spark(db: str, year: int, persistence: bool, out: str) -> dict:
@@ -235,27 +235,37 @@ def _compare(a: str, b: str) -> dict:
             "max_abs_import_hhi_difference": hhi_diff, "max_abs_top_share_difference": share_diff}
 
 
-def _stats(times: list[float]) -> dict:
+def _stats(times: list[float], cpu: list[float] | None = None) -> dict:
     import statistics
 
-    return {"median": statistics.median(times), "min": min(times), "max": max(times),
-            "runs": times}
+    out = {"median": statistics.median(times), "min": min(times), "max": max(times),
+           "runs": times}
+    if cpu:  # CPU seconds (user + system, all threads): far less sensitive to the load
+        out.update(cpu_median=statistics.median(cpu), cpu_runs=cpu)
+    return out
+
+
+_CPU: list[float] = []  # CPU seconds of each _once, in order
 
 
 def _once(argv: list[str], src: Path | None = None) -> float:
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     env["PYTHONPATH"] = os.pathsep.join([str(src or HERE.parent / "src"),
                                          *filter(None, [env.get("PYTHONPATH")])])
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CPU.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
     if p.returncode != 0:
         raise SystemExit(f"{argv} exited {p.returncode}:\n{p.stderr[-3000:]}")
     return t
 
 
 def _wall(argv: list[str], repeat: int) -> dict:
-    return _stats([_once(argv) for _ in range(repeat)])
+    times = [_once(argv) for _ in range(repeat)]
+    return _stats(times, _CPU[-repeat:])
 
 
 def main_cli(a) -> None:
@@ -283,15 +293,18 @@ def main_cli(a) -> None:
     out = str(work / "cli_screen.parquet")
     cmd = [sys.executable, "-c", run, "screen", "--db", db, "--reporter", "all", "--year",
            str(year), "--parquet", out]
-    runs: dict[str, list[float]] = {"cli": [], "compare": []}
+    runs: dict[str, list[float]] = {"cli": [], "compare": [], "cli_cpu": [], "compare_cpu": []}
     for _ in range(a.repeat):  # interleaved with the other tree, so both see the same load
         runs["cli"].append(_once(cmd))
+        runs["cli_cpu"].append(_CPU[-1])
         if a.compare:
             runs["compare"].append(_once([*cmd[:-1], str(work / "cli_compare.parquet")],
                                          a.compare.resolve()))
-    res["cli"] = _stats(runs["cli"])
+            runs["compare_cpu"].append(_CPU[-1])
+    res["cli"] = _stats(runs["cli"], runs["cli_cpu"])
     if a.compare:
-        res["compare"] = {"src": str(a.compare), **_stats(runs["compare"])}
+        res["compare"] = {"src": str(a.compare), **_stats(runs["compare"],
+                                                           runs["compare_cpu"])}
         res["same_compare"] = _compare(out, str(work / "cli_compare.parquet"))
     res["sql_work"] = [_run("sql_work", db, year, str(work / "sql_work.parquet"))
                        for _ in range(min(a.repeat, 3))]
@@ -307,11 +320,16 @@ def main_cli(a) -> None:
     print(f"equipoise screen --db W --reporter all --year {year} --parquet OUT: median "
           f"{c['median']:.2f} s of {a.repeat} (min {c['min']:.2f}, max {c['max']:.2f}; "
           f"{c['median'] / base:.0f}x python -c pass at {base:.3f} s)")
+    print(f"  CPU (user + system, all threads): median {c['cpu_median']:.2f} s; pandas "
+          f"computation {res['pandas']['cpu_seconds']:.2f} s (ratio "
+          f"{res['pandas']['cpu_seconds'] / c['cpu_median']:.1f}x); --help "
+          f"{res['cli_help']['cpu_median']:.2f} s, import duckdb "
+          f"{res['import_duckdb']['cpu_median']:.2f} s")
     if a.compare:
         o = res["compare"]
         print(f"the same command from {a.compare}: median {o['median']:.2f} s (min "
-              f"{o['min']:.2f}, max {o['max']:.2f}); flag differences "
-              f"{res['same_compare']['flag_differences']}")
+              f"{o['min']:.2f}, max {o['max']:.2f}; CPU {o['cpu_median']:.2f} s); flag "
+              f"differences {res['same_compare']['flag_differences']}")
     med = {k: sorted(w[k] for w in res["sql_work"])[len(res["sql_work"]) // 2]
            for k in res["sql_work"][0]}
     print(f"floor: python -c 'import duckdb' {res['import_duckdb']['median']:.2f} s, "

@@ -30,6 +30,7 @@ Lefebvre, K. & Wibaux, P. (2024), CEPII GeoDep; European Commission (2021) SWD(2
 from __future__ import annotations
 
 import math
+import os
 import re
 import tempfile
 import time
@@ -72,6 +73,8 @@ class ScreenResult:
     engine : str
     n_products, n_critical : int
         Rows of ``records`` and critical ones (known without loading the records).
+    via : str
+        ``"sql"`` (the stored DuckDB SQL) or ``"ibis"`` (the expressions compiled now).
     """
 
     def __init__(self, records: pd.DataFrame | None = None,
@@ -92,6 +95,7 @@ class ScreenResult:
         self.timings = timings if timings is not None else {}
         self.notes = notes if notes is not None else []
         self._counts = counts
+        self.via = "ibis" if loader is None else "sql"
 
     def __repr__(self) -> str:
         return (f"ScreenResult(year={self.year}, engine={self.engine!r}, "
@@ -303,8 +307,9 @@ def _table_from(data: Any, engine: str, con: Any | None,
         if p.suffix in (".parquet", ".pq") or p.is_dir():
             con = con or connect(engine)
             return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
-        data = _open_duckdb_file(p)
-    if not _is_spark(engine):
+        if con is None or _is_spark(engine):
+            data = _open_duckdb_file(p)
+    if not _is_spark(engine):  # con: the given Ibis DuckDB backend on that file, if any
         import ibis
 
         con = con or ibis.duckdb.from_connection(data)
@@ -666,6 +671,21 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
         if summaries:
             raise OptionError(_NO_SUMMARIES)
         return None
+    bar = raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+    raw.execute("SET enable_progress_bar = false").fetchall()  # DuckDB's bar on stdout
+    try:
+        return _run_sql(raw, year=year, window=window, reporters=reporters, th=th,
+                        persistence=persistence, sensitivity=sensitivity, source=source,
+                        parquet=parquet, eager=eager, t0=t0)
+    finally:
+        raw.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}").fetchall()
+
+
+def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
+             th: Thresholds, persistence: bool, sensitivity: bool, source: str | None,
+             parquet: str | Path | None, eager: bool, t0: float) -> ScreenResult:
+    """The records (into the Parquet file, or a temporary table), the counts and the
+    sensitivity."""
     products, world = f'"{SUMMARY_TABLES[0]}"', f'"{SUMMARY_TABLES[1]}"'
     if source is not None or reporters:
         conds = ([f'"source" = {_literal(source)}'] if source is not None else []) + (
@@ -676,15 +696,15 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
     suffix = "window" if persistence and window > 1 else ("year" if persistence
                                                           else "no_persistence")
     sql = render_sql(f"records_{suffix}", year, th, products=products, world=world)
-    name = f"equipoise_screen_{next(_TEMP)}"
-    raw.execute(f'CREATE TEMP TABLE "{name}" AS {_RECORDS_WRAP.format(sql=sql)}').fetchall()
+    src, drop, tmp = _materialise(raw, _RECORDS_WRAP.format(sql=sql), parquet)
     n, n_crit, seen = raw.execute(f'SELECT count(*), count_if("critical"), '
-                                  f'max("years_observed") FROM "{name}"').fetchall()[0]
+                                  f'max("years_observed") FROM {src}').fetchall()[0]
     if not n:
-        raw.execute(f'DROP TABLE "{name}"').fetchall()
+        drop()
         raise NoDataError(_no_imports(year, reporters))
-    if parquet is not None:
-        raw.execute(f'COPY "{name}" TO {_literal(str(parquet))} (FORMAT parquet)').fetchall()
+    if tmp is not None:  # complete and not empty: in place of any earlier file
+        os.replace(tmp, parquet)
+        src = f"read_parquet({_literal(str(parquet))})"
     timings = {"screen": time.perf_counter() - t0}
     sens = None
     if sensitivity:
@@ -696,10 +716,10 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
         timings["sensitivity"] = time.perf_counter() - t1
 
     def load() -> pd.DataFrame:
-        return _finish(raw.sql(f'SELECT * FROM "{name}"').to_arrow_table().to_pandas())
+        return _finish(raw.sql(f"SELECT * FROM {src}").to_arrow_table().to_pandas())
 
     def top(k: int) -> list[dict]:
-        cur = raw.execute(f'SELECT * FROM "{name}" WHERE "critical" ORDER BY "imports" DESC, '
+        cur = raw.execute(f'SELECT * FROM {src} WHERE "critical" ORDER BY "imports" DESC, '
                           f'"reporter", "product" LIMIT {int(k)}')
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -711,8 +731,29 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
                           top=top)
     if eager:  # the connection closes after this call: read the records now
         result.records  # noqa: B018
-        raw.execute(f'DROP TABLE "{name}"').fetchall()
+        if parquet is None:
+            drop()
     return result
+
+
+def _materialise(raw: Any, sql: str,
+                 parquet: str | Path | None) -> tuple[str, Callable, Path | None]:
+    """Run the records query once: into a temporary Parquet file beside ``parquet`` (DuckDB's
+    writer; renamed into place by the caller once the records are known not to be empty), or
+    into a temporary table. Returns the SQL to read them, a function that removes them and
+    the temporary file."""
+    if parquet is not None:
+        tmp = Path(parquet).with_name(f".{Path(parquet).name}.{os.getpid()}.tmp")
+        try:
+            raw.execute(f"COPY ({sql}) TO {_literal(str(tmp))} (FORMAT parquet)").fetchall()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return (f"read_parquet({_literal(str(tmp))})", lambda: tmp.unlink(missing_ok=True),
+                tmp)
+    name = f"equipoise_screen_{next(_TEMP)}"
+    raw.execute(f'CREATE TEMP TABLE "{name}" AS {sql}').fetchall()
+    return f'"{name}"', lambda: raw.execute(f'DROP TABLE "{name}"').fetchall(), None
 
 
 def _records_expr(expr: Any, *, order: bool = True) -> Any:

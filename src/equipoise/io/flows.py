@@ -384,18 +384,11 @@ def _read_arrow(body: bytes, *, multiline: bool) -> pd.DataFrame | None:
     return table.to_pandas(types_mapper={pa.string(): dtype}.get)
 
 
-def _parse_csv_fast(body: bytes, label: str
-                    ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]] | None:
-    """pandas' C parser plus a vectorised scan for record start lines, blank lines and field
-    counts, or None when the file needs the record-by-record parser (a lone CR, an odd number
-    of quotes, or pandas and the scan disagree). ``body`` has no trailing blank lines."""
-    if not body:
-        return None
-    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
-        return None
-    nq = body.count(b'"')
-    if nq % 2:
-        return None
+def _scan_records(body: bytes, nq: int):
+    """Where the records of ``body`` start, outside quotes: ``(starts, rec_lines, fields,
+    multiline, strip)`` (byte offsets, their 1-based line numbers, the field count of each,
+    whether a quoted field spans lines, whether cells need stripping), or None when a quote
+    neither opens nor closes a field (the strict record parser decides)."""
     arr = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
     commas = np.flatnonzero(arr == 44)
@@ -421,39 +414,47 @@ def _parse_csv_fast(body: bytes, label: str
         rec_lines = np.arange(1, len(starts) + 1)
     del arr, newlines
     fields = np.diff(np.searchsorted(commas, np.append(starts, len(body)))) + 1
-    del commas
+    return starts, rec_lines, fields, multiline, strip
+
+
+def _nonblank(body: bytes, starts: np.ndarray) -> np.ndarray:
+    """False for the blank records (only spaces, tabs, CR): a line after a newline outside
+    quotes, or the first."""
     keep = np.ones(len(starts), dtype=bool)
-    # blank records (only spaces, tabs, CR): a line after a newline outside quotes, or the first
     blank_at = np.asarray([m.start() for m in _BLANK_AHEAD.finditer(b"\n" + body)],
                           dtype=np.int64)
     if len(blank_at):
         pos = np.searchsorted(starts, blank_at)
         hit = (pos < len(starts)) & (starts[np.minimum(pos, len(starts) - 1)] == blank_at)
         keep[pos[hit]] = False
-    nonblank = np.flatnonzero(keep)
-    if not len(nonblank):
-        return None
-    head = nonblank[0]
-    nfields = int(fields[head])
-    ragged = nonblank[fields[nonblank] != nfields]
+    return keep
+
+
+def _drop_records(body: bytes, label: str, starts: np.ndarray, rec_lines: np.ndarray,
+                  fields: np.ndarray, keep: np.ndarray, ragged: np.ndarray, nfields: int):
+    """``body`` without the blank and ragged records (``keep`` False, updated in place), the
+    line numbers of the records kept, and a problem per ragged record."""
     problems: list[Problem] = []
-    if len(ragged) or not keep.all():
-        stops = np.concatenate([starts[1:], [len(body)]])
-        for i in ragged:
-            raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
-            problems.append(_parse_problem(
-                label, int(rec_lines[i]), raw, Reason.BAD_FIELD_COUNT,
-                f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
-                f"{nfields} fields, as many as the header"))
-        keep[ragged] = False
-        drop = np.flatnonzero(~keep)
-        pieces, prev = [], 0
-        for i in drop:
-            pieces.append(body[prev:starts[i]])
-            prev = stops[i]
-        pieces.append(body[prev:])
-        body = b"".join(pieces)
-        rec_lines = rec_lines[keep]
+    stops = np.concatenate([starts[1:], [len(body)]])
+    for i in ragged:
+        raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
+        problems.append(_parse_problem(
+            label, int(rec_lines[i]), raw, Reason.BAD_FIELD_COUNT,
+            f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
+            f"{nfields} fields, as many as the header"))
+    keep[ragged] = False
+    drop = np.flatnonzero(~keep)
+    pieces, prev = [], 0
+    for i in drop:
+        pieces.append(body[prev:starts[i]])
+        prev = stops[i]
+    pieces.append(body[prev:])
+    return b"".join(pieces), rec_lines[keep], problems
+
+
+def _frame_of(body: bytes, *, nq: int, multiline: bool, strip: bool) -> pd.DataFrame | None:
+    """The records of ``body`` (all of one field count) as text columns, Arrow's reader first,
+    pandas' C parser when Arrow declines; None when pandas fails too."""
     df = None
     if not (nq and b' "' in body):  # pandas' skipinitialspace decides how ' "a,b"' splits
         df = _read_arrow(body, multiline=multiline)
@@ -464,7 +465,38 @@ def _parse_csv_fast(body: bytes, label: str
                              comment=None, skip_blank_lines=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
             return None
-    if len(df) != len(rec_lines) - 1 or len(df.columns) != nfields:
+    return df
+
+
+def _parse_csv_fast(body: bytes, label: str
+                    ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]] | None:
+    """pandas' C parser plus a vectorised scan for record start lines, blank lines and field
+    counts, or None when the file needs the record-by-record parser (a lone CR, an odd number
+    of quotes, or pandas and the scan disagree). ``body`` has no trailing blank lines.
+    Steps: scan records -> drop blank and ragged ones -> frame -> check against the scan."""
+    if not body:
+        return None
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+        return None
+    nq = body.count(b'"')
+    if nq % 2:
+        return None
+    scan = _scan_records(body, nq)
+    if scan is None:
+        return None
+    starts, rec_lines, fields, multiline, strip = scan
+    keep = _nonblank(body, starts)
+    nonblank = np.flatnonzero(keep)
+    if not len(nonblank):
+        return None
+    nfields = int(fields[nonblank[0]])
+    ragged = nonblank[fields[nonblank] != nfields]
+    problems: list[Problem] = []
+    if len(ragged) or not keep.all():
+        body, rec_lines, problems = _drop_records(body, label, starts, rec_lines, fields, keep,
+                                                  ragged, nfields)
+    df = _frame_of(body, nq=nq, multiline=multiline, strip=strip)
+    if df is None or len(df) != len(rec_lines) - 1 or len(df.columns) != nfields:
         return None
     df.columns = [str(c).strip() for c in df.columns]
     # pandas dropped the spaces before each field; strip the rest only where a cell can hold

@@ -582,8 +582,75 @@ def describe_supersession(source: str, d: dict[str, Any]) -> str:
             f"{f' ({what})' if what else ''}, {rows} [{d['why']}]")
 
 
+def _announce_plan(announce, source: str, fpath: Path, scope, plan: list[dict]) -> None:
+    """State what the file declares and what it supersedes, before anything changes."""
+    head = f"{fpath.name}: " + (f"declares {scope.describe()} {scope.origin}"
+                                if scope is not None else "no year/reporter scope")
+    announce("; ".join([head, *(describe_supersession(source, d) for d in plan)])
+             if plan else head + "; supersedes nothing")
+
+
+def _load_chunks(con, rd, sf, options: dict, load_id: int, progress, fpath: Path,
+                 size: int) -> tuple[int, int, int, set[str]]:
+    """Insert the reader's chunks (rows and quarantine) under ``load_id``: rows read,
+    quarantined, stored, and the tables written."""
+    read = quarantined = stored = 0
+    tables: set[str] = set()
+    for chunk in rd.read(sf, **options):
+        read += chunk.rows_read
+        quarantined += _insert(con, "quarantine", chunk.quarantine, load_id)
+        stored += _insert(con, chunk.table, chunk.data, load_id)
+        tables.add(chunk.table)
+        if progress is not None:
+            progress(str(fpath), chunk.bytes_done or size, size)
+    return read, quarantined, stored, tables
+
+
+def _check_scope(con, load_id: int, scope, fpath: Path) -> None:
+    """The readers quarantine rows outside the declared scope; check it, so that a reader's
+    slip can never become another scope's loss (the transaction rolls back)."""
+    where, args = _scope_where(scope)
+    stray = con.execute(f"SELECT count(*) FROM trade_products WHERE load_id = ? AND "
+                        f"NOT ({where})", [load_id, *args]).fetchall()[0][0]
+    if stray:
+        raise WarehouseError(
+            f"{fpath}: {stray:,} row(s) outside the {scope.describe()} the file "
+            f"declares {scope.origin} reached the warehouse; nothing was loaded")
+
+
+def _supersede(con, plan: list[dict], load_id: int, scope) -> list[int]:
+    """Carry out the plan: whole earlier loads replaced by ``load_id`` (returned), unscoped
+    older loads losing only their rows inside this file's scope."""
+    where, args = _scope_where(scope)
+    prev = []
+    for d in plan:
+        pid = d["load_id"]
+        if d["whole"]:
+            for t in DDL:
+                con.execute(f'DELETE FROM "{t}" WHERE load_id = ?', [pid]).fetchall()
+            con.execute("UPDATE loads SET status = 'replaced', replaced_by = ? "
+                        "WHERE load_id = ?", [load_id, pid]).fetchall()
+            prev.append(pid)
+        else:  # an unscoped (older) load: only its rows inside this file's scope
+            con.execute(f"DELETE FROM trade_products WHERE load_id = ? AND {where}",
+                        [pid, *args]).fetchall()
+    return prev
+
+
+def _refresh_after(con, load_id: int) -> float:
+    """Refresh the summaries of the (source, year)s this load wrote; the seconds it took."""
+    t_sum = time.perf_counter()
+    new = {(str(a), int(b)) for a, b in con.execute(
+        "SELECT DISTINCT source, year FROM trade_products WHERE load_id = ?",
+        [load_id]).fetchall()}
+    _refresh_summaries(con, new)
+    return time.perf_counter() - t_sum
+
+
 def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: dict,
                  announce: Callable[[str], None] | None = None) -> FileReport:
+    """Load one file in one transaction: plan -> read chunks -> check scope -> merge
+    duplicates -> supersede -> refresh summaries -> record the load."""
     t0 = time.perf_counter()
     fpath = Path(sf.path).resolve()
     sha = _sha256(fpath)
@@ -598,56 +665,19 @@ def _ingest_file(con, rd, source: str, sf, *, progress, force: bool, options: di
     sf.scope = scope
     plan = _plan(con, source, fpath, scope)
     if announce is not None:
-        head = f"{fpath.name}: " + (f"declares {scope.describe()} {scope.origin}"
-                                    if scope is not None else "no year/reporter scope")
-        announce("; ".join([head, *(describe_supersession(source, d) for d in plan)])
-                 if plan else head + "; supersedes nothing")
+        _announce_plan(announce, source, fpath, scope, plan)
     size = _size(fpath)
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         load_id = int(con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
-        read = quarantined = stored = 0
-        tables: set[str] = set()
-        for chunk in rd.read(sf, **options):
-            read += chunk.rows_read
-            quarantined += _insert(con, "quarantine", chunk.quarantine, load_id)
-            stored += _insert(con, chunk.table, chunk.data, load_id)
-            tables.add(chunk.table)
-            if progress is not None:
-                progress(str(fpath), chunk.bytes_done or size, size)
-        if "trade_products" in tables and scope is not None:
-            # the readers quarantine rows outside the declared scope; check it, so that a
-            # reader's slip can never become another scope's loss (the transaction rolls back)
-            where, args = _scope_where(scope)
-            stray = con.execute(f"SELECT count(*) FROM trade_products WHERE load_id = ? AND "
-                                f"NOT ({where})", [load_id, *args]).fetchall()[0][0]
-            if stray:
-                raise WarehouseError(
-                    f"{fpath}: {stray:,} row(s) outside the {scope.describe()} the file "
-                    f"declares {scope.origin} reached the warehouse; nothing was loaded")
-        merged = 0
-        if "trade_products" in tables:
-            merged = _merge_duplicates(con, load_id)
-        where, args = _scope_where(scope)
-        prev = []
-        for d in plan:
-            pid = d["load_id"]
-            if d["whole"]:
-                for t in DDL:
-                    con.execute(f'DELETE FROM "{t}" WHERE load_id = ?', [pid]).fetchall()
-                con.execute("UPDATE loads SET status = 'replaced', replaced_by = ? "
-                            "WHERE load_id = ?", [load_id, pid]).fetchall()
-                prev.append(pid)
-            else:  # an unscoped (older) load: only its rows inside this file's scope
-                con.execute(f"DELETE FROM trade_products WHERE load_id = ? AND {where}",
-                            [pid, *args]).fetchall()
-        t_sum = time.perf_counter()
-        if "trade_products" in tables or plan:
-            new = {(str(a), int(b)) for a, b in con.execute(
-                "SELECT DISTINCT source, year FROM trade_products WHERE load_id = ?",
-                [load_id]).fetchall()}
-            _refresh_summaries(con, new)
-        t_sum = time.perf_counter() - t_sum
+        read, quarantined, stored, tables = _load_chunks(con, rd, sf, options, load_id,
+                                                         progress, fpath, size)
+        products = "trade_products" in tables
+        if products and scope is not None:
+            _check_scope(con, load_id, scope, fpath)
+        merged = _merge_duplicates(con, load_id) if products else 0
+        prev = _supersede(con, plan, load_id, scope)
+        t_sum = _refresh_after(con, load_id) if products or plan else 0.0
         loaded = read - quarantined
         seconds = time.perf_counter() - t0
         con.execute(f"INSERT INTO loads ({', '.join(_columns(LOADS_DDL))}) VALUES "

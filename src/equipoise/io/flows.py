@@ -384,18 +384,11 @@ def _read_arrow(body: bytes, *, multiline: bool) -> pd.DataFrame | None:
     return table.to_pandas(types_mapper={pa.string(): dtype}.get)
 
 
-def _parse_csv_fast(body: bytes, label: str
-                    ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]] | None:
-    """pandas' C parser plus a vectorised scan for record start lines, blank lines and field
-    counts, or None when the file needs the record-by-record parser (a lone CR, an odd number
-    of quotes, or pandas and the scan disagree). ``body`` has no trailing blank lines."""
-    if not body:
-        return None
-    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
-        return None
-    nq = body.count(b'"')
-    if nq % 2:
-        return None
+def _scan_records(body: bytes, nq: int):
+    """Where the records of ``body`` start, outside quotes: ``(starts, rec_lines, fields,
+    multiline, strip)`` (byte offsets, their 1-based line numbers, the field count of each,
+    whether a quoted field spans lines, whether cells need stripping), or None when a quote
+    neither opens nor closes a field (the strict record parser decides)."""
     arr = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
     commas = np.flatnonzero(arr == 44)
@@ -421,39 +414,47 @@ def _parse_csv_fast(body: bytes, label: str
         rec_lines = np.arange(1, len(starts) + 1)
     del arr, newlines
     fields = np.diff(np.searchsorted(commas, np.append(starts, len(body)))) + 1
-    del commas
+    return starts, rec_lines, fields, multiline, strip
+
+
+def _nonblank(body: bytes, starts: np.ndarray) -> np.ndarray:
+    """False for the blank records (only spaces, tabs, CR): a line after a newline outside
+    quotes, or the first."""
     keep = np.ones(len(starts), dtype=bool)
-    # blank records (only spaces, tabs, CR): a line after a newline outside quotes, or the first
     blank_at = np.asarray([m.start() for m in _BLANK_AHEAD.finditer(b"\n" + body)],
                           dtype=np.int64)
     if len(blank_at):
         pos = np.searchsorted(starts, blank_at)
         hit = (pos < len(starts)) & (starts[np.minimum(pos, len(starts) - 1)] == blank_at)
         keep[pos[hit]] = False
-    nonblank = np.flatnonzero(keep)
-    if not len(nonblank):
-        return None
-    head = nonblank[0]
-    nfields = int(fields[head])
-    ragged = nonblank[fields[nonblank] != nfields]
+    return keep
+
+
+def _drop_records(body: bytes, label: str, starts: np.ndarray, rec_lines: np.ndarray,
+                  fields: np.ndarray, keep: np.ndarray, ragged: np.ndarray, nfields: int):
+    """``body`` without the blank and ragged records (``keep`` False, updated in place), the
+    line numbers of the records kept, and a problem per ragged record."""
     problems: list[Problem] = []
-    if len(ragged) or not keep.all():
-        stops = np.concatenate([starts[1:], [len(body)]])
-        for i in ragged:
-            raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
-            problems.append(_parse_problem(
-                label, int(rec_lines[i]), raw, Reason.BAD_FIELD_COUNT,
-                f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
-                f"{nfields} fields, as many as the header"))
-        keep[ragged] = False
-        drop = np.flatnonzero(~keep)
-        pieces, prev = [], 0
-        for i in drop:
-            pieces.append(body[prev:starts[i]])
-            prev = stops[i]
-        pieces.append(body[prev:])
-        body = b"".join(pieces)
-        rec_lines = rec_lines[keep]
+    stops = np.concatenate([starts[1:], [len(body)]])
+    for i in ragged:
+        raw = body[starts[i]:stops[i]].decode("utf-8", errors="replace")
+        problems.append(_parse_problem(
+            label, int(rec_lines[i]), raw, Reason.BAD_FIELD_COUNT,
+            f"{int(fields[i])} field(s) in {_show(raw.rstrip())}",
+            f"{nfields} fields, as many as the header"))
+    keep[ragged] = False
+    drop = np.flatnonzero(~keep)
+    pieces, prev = [], 0
+    for i in drop:
+        pieces.append(body[prev:starts[i]])
+        prev = stops[i]
+    pieces.append(body[prev:])
+    return b"".join(pieces), rec_lines[keep], problems
+
+
+def _frame_of(body: bytes, *, nq: int, multiline: bool, strip: bool) -> pd.DataFrame | None:
+    """The records of ``body`` (all of one field count) as text columns, Arrow's reader first,
+    pandas' C parser when Arrow declines; None when pandas fails too."""
     df = None
     if not (nq and b' "' in body):  # pandas' skipinitialspace decides how ' "a,b"' splits
         df = _read_arrow(body, multiline=multiline)
@@ -464,7 +465,38 @@ def _parse_csv_fast(body: bytes, label: str
                              comment=None, skip_blank_lines=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
             return None
-    if len(df) != len(rec_lines) - 1 or len(df.columns) != nfields:
+    return df
+
+
+def _parse_csv_fast(body: bytes, label: str
+                    ) -> tuple[pd.DataFrame, np.ndarray, list[Problem]] | None:
+    """pandas' C parser plus a vectorised scan for record start lines, blank lines and field
+    counts, or None when the file needs the record-by-record parser (a lone CR, an odd number
+    of quotes, or pandas and the scan disagree). ``body`` has no trailing blank lines.
+    Steps: scan records -> drop blank and ragged ones -> frame -> check against the scan."""
+    if not body:
+        return None
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+        return None
+    nq = body.count(b'"')
+    if nq % 2:
+        return None
+    scan = _scan_records(body, nq)
+    if scan is None:
+        return None
+    starts, rec_lines, fields, multiline, strip = scan
+    keep = _nonblank(body, starts)
+    nonblank = np.flatnonzero(keep)
+    if not len(nonblank):
+        return None
+    nfields = int(fields[nonblank[0]])
+    ragged = nonblank[fields[nonblank] != nfields]
+    problems: list[Problem] = []
+    if len(ragged) or not keep.all():
+        body, rec_lines, problems = _drop_records(body, label, starts, rec_lines, fields, keep,
+                                                  ragged, nfields)
+    df = _frame_of(body, nq=nq, multiline=multiline, strip=strip)
+    if df is None or len(df) != len(rec_lines) - 1 or len(df.columns) != nfields:
         return None
     df.columns = [str(c).strip() for c in df.columns]
     # pandas dropped the spaces before each field; strip the rest only where a cell can hold
@@ -698,6 +730,78 @@ def _combine(code_list: list[np.ndarray]) -> np.ndarray:
     return pd.factorize(key)[0].astype(np.int64)
 
 
+def _cells(data: pd.DataFrame, sub: np.ndarray, name: str, ix: np.ndarray) -> list:
+    """Column ``name`` of the considered rows ``sub[ix]``, as a list."""
+    return data[name].iloc[sub[ix]].tolist()
+
+
+def _duplicate_problems(data: pd.DataFrame, sub: np.ndarray, d_ix: np.ndarray,
+                        f_ix: np.ndarray) -> list[Problem]:
+    """A duplicate_key problem for each row ``d_ix`` whose key was first seen at ``f_ix``."""
+    cols = {c: _cells(data, sub, c, d_ix) for c in ("file", "line", "year", "reporter",
+                                                    "partner", "indicator")}
+    prds = ["" if v is None else v for v in data["product"].iloc[sub[d_ix]].tolist()]
+    f_file, f_line = _cells(data, sub, "file", f_ix), _cells(data, sub, "line", f_ix)
+    problems = []
+    for k in range(len(d_ix)):
+        par = cols["partner"][k]
+        problems.append(Problem(
+            cols["file"][k], int(cols["line"][k]), "partner", str(par), Reason.DUPLICATE_KEY,
+            f"duplicate_key: saw key (year={cols['year'][k]}, reporter={cols['reporter'][k]}, "
+            f"partner={par}, indicator={cols['indicator'][k]}, product={prds[k]!r}) "
+            f"already at {f_file[k]} line {int(f_line[k])}; "
+            f"expected {_EXPECTED['duplicate_key']}"))
+    return problems
+
+
+def _overlap_hits(c_par: np.ndarray, par_values: pd.Index, clean: np.ndarray,
+                  year: np.ndarray, key4: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Among the ``clean`` rows, the member rows that a group row of the same year, reporter,
+    indicator and product (``key4``) also covers: ``(member positions, group positions)`` in
+    the order of the group rows; None when there is none to look for."""
+    members = _member_table()
+    par_pos = {v: i for i, v in enumerate(par_values)}
+    members = members[members["group"].map(par_pos).notna()
+                      & members["member"].map(par_pos).notna()]
+    if not len(members):
+        return None
+    g_code = members["group"].map(par_pos).to_numpy(dtype=np.int64)
+    m_code = members["member"].map(par_pos).to_numpy(dtype=np.int64)
+    is_grp = clean & np.isin(c_par, g_code)
+    is_mem = clean & np.isin(c_par, m_code)
+    if not (is_grp.any() and is_mem.any()):
+        return None
+    mem = pd.DataFrame({"pos": np.flatnonzero(is_mem)})
+    mem["par"] = c_par[mem["pos"]]
+    mem["year"] = year[mem["pos"]]
+    mem["k4"] = key4[mem["pos"]]
+    pairs = mem.merge(pd.DataFrame({"par": m_code, "grp": g_code,
+                                    "start": members["start"].to_numpy(),
+                                    "end": members["end"].to_numpy()}), on="par")
+    pairs = pairs[(pairs["start"] <= pairs["year"]) & (pairs["end"] >= pairs["year"])]
+    grp = pd.DataFrame({"pos_g": np.flatnonzero(is_grp)})
+    grp["grp"] = c_par[grp["pos_g"]]
+    grp["k4"] = key4[grp["pos_g"]]
+    hits = pairs.merge(grp, on=["k4", "grp"]).sort_values(["pos_g", "pos"], kind="stable")
+    return hits["pos"].to_numpy(), hits["pos_g"].to_numpy()
+
+
+def _overlap_problems(data: pd.DataFrame, sub: np.ndarray, m_ix: np.ndarray,
+                      g_ix: np.ndarray) -> list[Problem]:
+    """A group_overlap problem for each member row ``m_ix`` covered by group row ``g_ix``."""
+    def col(name, ix):
+        return _cells(data, sub, name, ix)
+
+    m_file, m_line, m_par = col("file", m_ix), col("line", m_ix), col("partner", m_ix)
+    g_file, g_line, g_par = col("file", g_ix), col("line", g_ix), col("partner", g_ix)
+    g_ind, g_year = col("indicator", g_ix), col("year", g_ix)
+    return [Problem(
+        m_file[k], int(m_line[k]), "partner", str(m_par[k]), Reason.GROUP_OVERLAP,
+        f"group_overlap: saw {m_par[k]!r}, a member of {g_par[k]} which is also "
+        f"given at {g_file[k]} line {int(g_line[k])} for {g_ind[k]} "
+        f"{g_year[k]}; expected {_EXPECTED['group_overlap']}") for k in range(len(m_ix))]
+
+
 def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
                ) -> tuple[list[Problem], np.ndarray]:
     """Duplicate keys and group/member overlaps across the loaded rows (any file), vectorised;
@@ -707,14 +811,13 @@ def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
     n = len(sub)
     if n == 0:
         return [], np.zeros(0, dtype=np.int64)
-    prod = data["product"]
     year = data["year"].to_numpy()[sub]
     c_year = _codes(data["year"])[0][sub]
     c_rep = _codes(_as_str(data["reporter"]))[0][sub]
     c_par, par_values = _codes(_as_str(data["partner"]))
     c_par = c_par[sub]
     c_ind = _codes(_as_str(data["indicator"]))[0][sub]
-    c_prd = _codes(prod)[0][sub]
+    c_prd = _codes(data["product"])[0][sub]
     key4 = _combine([c_year, c_rep, c_ind, c_prd])
     key = _combine([key4, c_par])  # codes in order of first appearance
     seen = np.maximum.accumulate(key)
@@ -723,64 +826,16 @@ def _key_check(data: pd.DataFrame, rows: np.ndarray | None = None
     first_of = np.flatnonzero(new)[key]  # code k first appears at the k-th new position
     dup = first_of != np.arange(n)
 
-    def col(name, ix):
-        return data[name].iloc[sub[ix]].tolist()
-
     problems: list[Problem] = []
     d_ix = np.flatnonzero(dup)
     if len(d_ix):
-        f_ix = first_of[d_ix]
-        cols = {c: col(c, d_ix) for c in ("file", "line", "year", "reporter", "partner",
-                                          "indicator")}
-        prds = ["" if v is None else v for v in prod.iloc[sub[d_ix]].tolist()]
-        f_file, f_line = col("file", f_ix), col("line", f_ix)
-        for k in range(len(d_ix)):
-            par = cols["partner"][k]
-            problems.append(Problem(
-                cols["file"][k], int(cols["line"][k]), "partner", str(par), Reason.DUPLICATE_KEY,
-                f"duplicate_key: saw key (year={cols['year'][k]}, reporter={cols['reporter'][k]}, "
-                f"partner={par}, indicator={cols['indicator'][k]}, product={prds[k]!r}) "
-                f"already at {f_file[k]} line {int(f_line[k])}; "
-                f"expected {_EXPECTED['duplicate_key']}"))
+        problems += _duplicate_problems(data, sub, d_ix, first_of[d_ix])
     bad = [d_ix]
-
     # group overlaps among the rows that are not duplicates, in the order of the group rows
-    members = _member_table()
-    par_pos = {v: i for i, v in enumerate(par_values)}
-    members = members[members["group"].map(par_pos).notna()
-                      & members["member"].map(par_pos).notna()]
-    if len(members):
-        g_code = members["group"].map(par_pos).to_numpy(dtype=np.int64)
-        m_code = members["member"].map(par_pos).to_numpy(dtype=np.int64)
-        clean = ~dup
-        is_grp = clean & np.isin(c_par, g_code)
-        is_mem = clean & np.isin(c_par, m_code)
-        if is_grp.any() and is_mem.any():
-            mem = pd.DataFrame({"pos": np.flatnonzero(is_mem)})
-            mem["par"] = c_par[mem["pos"]]
-            mem["year"] = year[mem["pos"]]
-            mem["k4"] = key4[mem["pos"]]
-            pairs = mem.merge(pd.DataFrame({"par": m_code, "grp": g_code,
-                                            "start": members["start"].to_numpy(),
-                                            "end": members["end"].to_numpy()}), on="par")
-            pairs = pairs[(pairs["start"] <= pairs["year"]) & (pairs["end"] >= pairs["year"])]
-            grp = pd.DataFrame({"pos_g": np.flatnonzero(is_grp)})
-            grp["grp"] = c_par[grp["pos_g"]]
-            grp["k4"] = key4[grp["pos_g"]]
-            hits = pairs.merge(grp, on=["k4", "grp"]).sort_values(["pos_g", "pos"],
-                                                                  kind="stable")
-            m_ix, g_ix = hits["pos"].to_numpy(), hits["pos_g"].to_numpy()
-            if len(m_ix):
-                m_file, m_line, m_par = col("file", m_ix), col("line", m_ix), col("partner", m_ix)
-                g_file, g_line, g_par = col("file", g_ix), col("line", g_ix), col("partner", g_ix)
-                g_ind, g_year = col("indicator", g_ix), col("year", g_ix)
-                for k in range(len(m_ix)):
-                    problems.append(Problem(
-                        m_file[k], int(m_line[k]), "partner", str(m_par[k]), Reason.GROUP_OVERLAP,
-                        f"group_overlap: saw {m_par[k]!r}, a member of {g_par[k]} which is also "
-                        f"given at {g_file[k]} line {int(g_line[k])} for {g_ind[k]} "
-                        f"{g_year[k]}; expected {_EXPECTED['group_overlap']}"))
-                bad.append(m_ix)
+    hits = _overlap_hits(c_par, par_values, ~dup, year, key4)
+    if hits is not None and len(hits[0]):
+        problems += _overlap_problems(data, sub, *hits)
+        bad.append(hits[0])
     return problems, sub[np.unique(np.concatenate(bad)).astype(np.int64)]
 
 

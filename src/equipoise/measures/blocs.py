@@ -205,29 +205,63 @@ def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
         COW IGO dyad-year file; None looks in the shared data; False skips it.
     """
     from .. import reference
-    from ..errors import OptionError
 
-    for name, v in (("year", year), ("since", since)):
-        if v is not None and not YEAR_RANGE[0] <= int(v) <= YEAR_RANGE[1]:
-            raise OptionError(f"{name}: expecting a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}. "
-                              f"Got {v!r}.")
+    _check_years(year=year, since=since)
     poles = as_list(poles) or list(DEFAULT_POLES)
     notes = []
     if organisations is None:
         organisations = reference.load("organisations")
     if memberships is None:
         memberships = reference.load("memberships")
+    mem_all = _membership_table(memberships)
+    if year is None:
+        year = int(np.nanmax(mem_all["start_year"].to_numpy(dtype=float)))
+    mine = mem_all[(mem_all["country"] == focal) & _active(mem_all, year)]
+    if mine.empty:
+        raise NoDataError(f"no memberships of {focal} in {year} in the memberships table")
+    j = _classify(mine, organisations, poles, forbidden_kinds, aimed_only, notes)
+    blocs = j[j["bloc"] | j["led_by_pole"].ne("") | j["aimed_at_pole"].ne("")]
+    blocs = blocs[blocs["bloc"] | blocs["aimed_at_pole"].ne("")].reset_index(drop=True)
+    platforms = j[~j["bloc"]].reset_index(drop=True)
+    first = since or max(1992, int(np.nanmin(mem_all["start_year"].to_numpy(dtype=float))))
+    comem = co_membership(mem_all, focal=focal, poles=poles, years=range(first, year + 1))
+    cow = None
+    if cow_igo is not False:
+        try:
+            cow = cow_igo_shared(cow_igo, focal=focal, poles=poles)
+        except NoDataError as exc:
+            notes.append(f"COW IGO not read: {exc}")
+    return BlocReport(focal=focal, poles=poles, year=year, memberships=j, blocs=blocs,
+                      platforms=platforms, no_camp=_no_camp(j, forbidden_kinds, aimed_only),
+                      co_membership=comem, cow_igo=cow, notes=notes)
+
+
+def _check_years(**years) -> None:
+    """Each given year within :data:`YEAR_RANGE`, else an OptionError naming it."""
+    from ..errors import OptionError
+
+    for name, v in years.items():
+        if v is not None and not YEAR_RANGE[0] <= int(v) <= YEAR_RANGE[1]:
+            raise OptionError(f"{name}: expecting a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}. "
+                              f"Got {v!r}.")
+
+
+def _membership_table(memberships: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the memberships with numeric start/end years and a status (default member)."""
     mem_all = memberships.copy()
     for col in ("start_year", "end_year"):
         mem_all[col] = pd.to_numeric(mem_all[col], errors="coerce")
     if "status" not in mem_all.columns:
         mem_all["status"] = "member"
     mem_all["status"] = mem_all["status"].fillna("").replace("", "member")
-    if year is None:
-        year = int(np.nanmax(mem_all["start_year"].to_numpy(dtype=float)))
-    mine = mem_all[(mem_all["country"] == focal) & _active(mem_all, year)]
-    if mine.empty:
-        raise NoDataError(f"no memberships of {focal} in {year} in the memberships table")
+    return mem_all
+
+
+def _classify(mine: pd.DataFrame, organisations: pd.DataFrame, poles: list[str],
+              forbidden_kinds: Sequence[str], aimed_only: bool, notes: list[str]) -> pd.DataFrame:
+    """The focal state's memberships joined to their organisations: the poles leading it or
+    aimed at, whether it is a bloc, and whether membership breaks the no-camp rule (unknown
+    organisations are noted in ``notes``)."""
     orgs = organisations.drop(columns=[c for c in ("source",) if c in organisations.columns])
     j = mine.merge(orgs, on="org", how="left")
     unknown = j[j["kind"].isna()]["org"].tolist()
@@ -241,12 +275,13 @@ def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
     j["violation"] = forbidden & (j["aimed_at_pole"].ne("") if aimed_only else True)
     cols = ["org", "name", "kind", "status", "start_year", "led_by", "aimed_at", "led_by_pole",
             "aimed_at_pole", "bloc", "violation"]
-    j = j[[c for c in cols if c in j.columns]].sort_values("org").reset_index(drop=True)
-    blocs = j[j["bloc"] | j["led_by_pole"].ne("") | j["aimed_at_pole"].ne("")]
-    blocs = blocs[blocs["bloc"] | blocs["aimed_at_pole"].ne("")].reset_index(drop=True)
-    platforms = j[~j["bloc"]].reset_index(drop=True)
+    return j[[c for c in cols if c in j.columns]].sort_values("org").reset_index(drop=True)
+
+
+def _no_camp(j: pd.DataFrame, forbidden_kinds: Sequence[str], aimed_only: bool) -> dict:
+    """The no-camp rule's verdict over the classified memberships ``j``."""
     viol = j[j["violation"]]
-    no_camp = {
+    return {
         "passed": viol.empty,
         "violations": viol[["org", "kind", "aimed_at_pole"]].to_dict("records"),
         "forbidden_kinds": list(forbidden_kinds), "aimed_only": aimed_only,
@@ -255,14 +290,3 @@ def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
         "rule": "no membership of a forbidden kind in an organisation aimed at a pole"
         if aimed_only else "no membership of a forbidden kind",
     }
-    first = since or max(1992, int(np.nanmin(mem_all["start_year"].to_numpy(dtype=float))))
-    comem = co_membership(mem_all, focal=focal, poles=poles, years=range(first, year + 1))
-    cow = None
-    if cow_igo is not False:
-        try:
-            cow = cow_igo_shared(cow_igo, focal=focal, poles=poles)
-        except NoDataError as exc:
-            notes.append(f"COW IGO not read: {exc}")
-    return BlocReport(focal=focal, poles=poles, year=year, memberships=j, blocs=blocs,
-                      platforms=platforms, no_camp=no_camp, co_membership=comem, cow_igo=cow,
-                      notes=notes)

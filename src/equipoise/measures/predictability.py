@@ -111,8 +111,6 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
     """
     if ishares is None or "indicator_years" not in series.columns:
         return _plain(series)
-    from .exposure import _weights
-
     by_iy = {(str(i), int(y)): g.groupby("partner")["share"].sum()
              for (i, y), g in ishares.groupby(["indicator", "year"], sort=False)}
     out: dict[str, dict] = {}
@@ -122,40 +120,52 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
         picked = {int(y): _parse_years(t) for y, t in
                   g.groupby("year")["indicator_years"].first().items()}
         years = sorted(picked)
-        changes = []
-        for a, b in itertools.pairwise(years):
-            pa, pb = picked[a], picked[b]
-            common = sorted(set(pa) & set(pb))
-            compared = [i for i in common if pb[i] > pa[i]]
-            carried = [i for i in common if pb[i] <= pa[i]]
-            entering, leaving = sorted(set(pb) - set(pa)), sorted(set(pa) - set(pb))
-            c = {"from": a, "to": b, "tv": None,
-                 "tv_published": _tv(wide.loc[a], wide.loc[b]),
-                 "same_basket": not entering and not leaving, "compared": compared,
-                 "carried": carried, "entering": entering, "leaving": leaving,
-                 "indicator_years": {i: [pa[i], pb[i]] for i in compared}}
-            w = _weights(pd.Series(compared, dtype=object), weights) if compared else None
-            if not compared:
-                c["reason"] = (f"{INSUFFICIENT}: no indicator in both years" if not common else
-                               f"{INSUFFICIENT}: no indicator of both years has a newer figure "
-                               f"in {b} (carried: {', '.join(carried)})")
-            elif float(w.sum()) <= 0:
-                c["reason"] = f"{INSUFFICIENT}: the indicators compared have weight 0"
-            else:
-                w = dict(zip(compared, w / w.sum(), strict=True))
-                c["tv"] = _tv(_mix(by_iy, pa, w), _mix(by_iy, pb, w))
-                named = [{p for p in by_iy[(i, y[i])].index if p != "OTH"} for y in (pa, pb)
-                         for i in compared]
-                na, nb = set().union(*named[:len(compared)]), set().union(*named[len(compared):])
-                c["partners_entering"], c["partners_leaving"] = sorted(nb - na), sorted(na - nb)
-            changes.append(c)
-        ok = [c["tv"] for c in changes if c["tv"] is not None]
-        vol = sum(ok) / len(ok) if ok else float("nan")
-        rec = {"volatility": vol, "years": years, "n_pairs": len(ok),
-               "n_insufficient": len(changes) - len(ok), "changes": changes}
-        if math.isnan(vol):
-            rec["note"] = (f"{INSUFFICIENT}: one year only ({years[0]})" if len(years) < 2 else
-                           f"{INSUFFICIENT}: no pair of years shares an indicator with a newer "
-                           f"figure ({len(changes)} pair(s) skipped)")
-        out[str(domain)] = rec
+        changes = [_pair_change(a, b, picked[a], picked[b], wide, by_iy, weights)
+                   for a, b in itertools.pairwise(years)]
+        out[str(domain)] = _domain_record(years, changes)
     return out
+
+
+def _pair_change(a: int, b: int, pa: dict, pb: dict, wide: pd.DataFrame, by_iy: dict,
+                 weights) -> dict:
+    """One change of :func:`share_volatility`: years ``a -> b`` whose indicators were picked
+    from years ``pa`` and ``pb`` (indicator -> year), compared on their common basket."""
+    from .exposure import _weights
+
+    common = sorted(set(pa) & set(pb))
+    compared = [i for i in common if pb[i] > pa[i]]
+    carried = [i for i in common if pb[i] <= pa[i]]
+    entering, leaving = sorted(set(pb) - set(pa)), sorted(set(pa) - set(pb))
+    c = {"from": a, "to": b, "tv": None,
+         "tv_published": _tv(wide.loc[a], wide.loc[b]),
+         "same_basket": not entering and not leaving, "compared": compared,
+         "carried": carried, "entering": entering, "leaving": leaving,
+         "indicator_years": {i: [pa[i], pb[i]] for i in compared}}
+    w = _weights(pd.Series(compared, dtype=object), weights) if compared else None
+    if not compared:
+        c["reason"] = (f"{INSUFFICIENT}: no indicator in both years" if not common else
+                       f"{INSUFFICIENT}: no indicator of both years has a newer figure "
+                       f"in {b} (carried: {', '.join(carried)})")
+    elif float(w.sum()) <= 0:
+        c["reason"] = f"{INSUFFICIENT}: the indicators compared have weight 0"
+    else:
+        w = dict(zip(compared, w / w.sum(), strict=True))
+        c["tv"] = _tv(_mix(by_iy, pa, w), _mix(by_iy, pb, w))
+        named = [{p for p in by_iy[(i, y[i])].index if p != "OTH"} for y in (pa, pb)
+                 for i in compared]
+        na, nb = set().union(*named[:len(compared)]), set().union(*named[len(compared):])
+        c["partners_entering"], c["partners_leaving"] = sorted(nb - na), sorted(na - nb)
+    return c
+
+
+def _domain_record(years: list[int], changes: list[dict]) -> dict:
+    """A domain's volatility (mean TV over its comparable pairs) with its changes."""
+    ok = [c["tv"] for c in changes if c["tv"] is not None]
+    vol = sum(ok) / len(ok) if ok else float("nan")
+    rec = {"volatility": vol, "years": years, "n_pairs": len(ok),
+           "n_insufficient": len(changes) - len(ok), "changes": changes}
+    if math.isnan(vol):
+        rec["note"] = (f"{INSUFFICIENT}: one year only ({years[0]})" if len(years) < 2 else
+                       f"{INSUFFICIENT}: no pair of years shares an indicator with a newer "
+                       f"figure ({len(changes)} pair(s) skipped)")
+    return rec

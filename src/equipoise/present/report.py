@@ -14,6 +14,7 @@ import html
 import math
 import re
 import warnings
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -209,95 +210,124 @@ def _point_mass_rows(mc: dict) -> list:
                               f"bootstrap SE {fmt_pct(pm['se'])}")])]
 
 
-def collect(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> dict:
-    """Every section of the report, computed from ``ctx`` (and the world panel in the
-    warehouse ``panel_db`` for the "Trend and peers" section, when given)."""
-    from . import charts as C
+@dataclass
+class _Build:
+    """What every section builder reads (the context, its assessment) and where it leaves what
+    belongs elsewhere in the report: extra findings and the appendix's other sources."""
 
-    a = ctx.assess_json()
-    sections: list[dict] = []
-    extra: list[dict] = []
-    other_sources: list[dict] = []
+    ctx: Context
+    a: dict
+    alignment_reps: int = 300
+    panel_db: Any = None
+    extra: list[dict] = field(default_factory=list)
+    other_sources: list[dict] = field(default_factory=list)
+
+
+def _matrix_section(b: _Build) -> dict:
+    from . import charts as C
 
     s = _section("matrix", "Partners and domains",
                  "Who the state depends on, domain by domain. Each cell is the partner's share of "
                  "the focal state's total in that domain (latest year with data).")
-    s["charts"].append(C.to_svg(C.heatmap(a)))
-    s["tables"].append(scorecard_table(a))
-    sections.append(s)
+    s["charts"].append(C.to_svg(C.heatmap(b.a)))
+    s["tables"].append(scorecard_table(b.a))
+    return s
+
+
+def _shares_section(b: _Build) -> dict:
+    from . import charts as C
 
     s = _section("shares", "Partner shares per domain")
-    s["charts"].append(C.to_svg(C.shares_chart(a)))
-    s["notes"] = list(a.get("notes", []))
-    sections.append(s)
+    s["charts"].append(C.to_svg(C.shares_chart(b.a)))
+    s["notes"] = list(b.a.get("notes", []))
+    return s
+
+
+def _critical_section(b: _Build) -> dict:
+    from . import charts as C
 
     s = _section("critical", "Critical dependencies",
                  "A domain is a critical dependency when its top partner holds a large share and "
                  "the domain is hard to substitute; both thresholds come from the doctrine.")
-    s["charts"].append(C.to_svg(C.critical_chart(a)))
-    s["tables"].append(critical_table(a))
-    sections.append(s)
+    s["charts"].append(C.to_svg(C.critical_chart(b.a)))
+    s["tables"].append(critical_table(b.a))
+    return s
 
-    def alignment(sec):
-        al = ctx.alignment_json(measure="agree", reps=alignment_reps)
+
+def _alignment_section(b: _Build) -> dict:
+    from . import charts as C
+
+    def fill(sec):
+        al = b.ctx.alignment_json(measure="agree", reps=b.alignment_reps)
         sec["charts"].append(C.to_svg(C.alignment_chart(al)))
         e = [r for r in al["equidistance"] if r.get("value") is not None]
         if e:
             last = e[-1]
             thr = al["threshold"]["equidistance_spread"]
-            extra.append({"kind": "pass" if last["value"] <= thr else "fail",
-                          "text": f"Equidistance (UN votes, {last['period']}): spread "
-                                  f"{last['value']:.2f}{_interval(last)}"
-                                  f" against a bound of {thr:g}."})
+            b.extra.append({"kind": "pass" if last["value"] <= thr else "fail",
+                            "text": f"Equidistance (UN votes, {last['period']}): spread "
+                                    f"{last['value']:.2f}{_interval(last)}"
+                                    f" against a bound of {thr:g}."})
             rows = [_row([str(r["period"]), html.escape(r["pole"]), fmt_num(r["value"]),
                           f"[{fmt_num(r['lower'])}, {fmt_num(r['upper'])}]", str(r["n_rollcalls"])])
                     for r in al["series"] if str(r["period"]) == str(last["period"])]
             sec["tables"].append(_table(["period", "pole", "value", "interval", "roll calls"],
                                         rows, "Latest period"))
         sec["notes"] = [*al.get("notes", []), f"Source: {al.get('source')}"]
-        other_sources.append({"title": "UN General Assembly votes (alignment)",
-                              "items": [str(al.get("source"))]})
+        b.other_sources.append({"title": "UN General Assembly votes (alignment)",
+                                "items": [str(al.get("source"))]})
 
-    sections.append(_optional(_section(
+    return _optional(_section(
         "alignment", "Alignment with each pole over time",
         "Agreement of the focal state with each pole in UN General Assembly roll calls, with "
         "bootstrap intervals over roll calls, and the equidistance (spread across the poles)."),
-        alignment))
+        fill)
 
-    def corridors(sec):
-        corr = ctx.corridors_json(contingencies=1)
+
+def _corridor_row(r: dict) -> dict:
+    worst = r["contingencies"][0] if r["contingencies"] else None
+    return _row([html.escape(r["system"]), html.escape(str(r.get("domain") or "-")),
+                 f"{r['max_flow']:g} {html.escape(r['unit'])}",
+                 html.escape(", ".join(f"{x}->{y}" if x != y else f"[{x}]"
+                                       for x, y in r["min_cut"])),
+                 (f"{'+'.join(worst['removed'])}: {worst['lost_share']:.0%} lost"
+                  if worst else "-")])
+
+
+def _corridors_section(b: _Build) -> dict:
+    from . import charts as C
+
+    def fill(sec):
+        corr = b.ctx.corridors_json(contingencies=1)
         for sysrow in corr["systems"]:
-            sec["charts"].append(C.to_svg(C.corridor_chart(ctx.corridor_drawing(sysrow["system"]))))
+            sec["charts"].append(C.to_svg(C.corridor_chart(
+                b.ctx.corridor_drawing(sysrow["system"]))))
         ch = C.contingency_chart(corr)
         if ch is not None:
             sec["charts"].append(C.to_svg(ch))
-        rows = []
-        for r in corr["systems"]:
-            worst = r["contingencies"][0] if r["contingencies"] else None
-            rows.append(_row([html.escape(r["system"]), html.escape(str(r.get("domain") or "-")),
-                              f"{r['max_flow']:g} {html.escape(r['unit'])}",
-                              html.escape(", ".join(f"{x}->{y}" if x != y else f"[{x}]"
-                                                    for x, y in r["min_cut"])),
-                              (f"{'+'.join(worst['removed'])}: {worst['lost_share']:.0%} lost"
-                               if worst else "-")]))
         sec["tables"].append(_table(["system", "domain", "max flow", "min cut",
-                                     "worst single removal"], rows))
-        g = ctx.corridor_graph()
+                                     "worst single removal"],
+                                    [_corridor_row(r) for r in corr["systems"]]))
+        g = b.ctx.corridor_graph()
         cites = set()
         for frame in (g.nodes, g.edges):
             if "citation" in frame:
                 cites |= {str(c) for c in frame["citation"].dropna() if str(c).strip()}
-        other_sources.append({"title": f"Corridor graph citations ({g.name})",
-                              "items": sorted(cites)})
+        b.other_sources.append({"title": f"Corridor graph citations ({g.name})",
+                                "items": sorted(cites)})
 
-    sections.append(_optional(_section(
+    return _optional(_section(
         "corridors", "Corridors: capacity, min cut and contingencies",
         "Maximum flow through the shipped transport and energy corridor graph equals its "
         "minimum cut (Ford & Fulkerson); the n-1 table removes each country's nodes in turn."),
-        corridors))
+        fill)
 
-    def shocks(sec):
-        by = ctx.shock_by_partner()
+
+def _shocks_section(b: _Build) -> dict:
+    from . import charts as C
+
+    def fill(sec):
+        by = b.ctx.shock_by_partner()
         ch = C.shock_chart(by)
         if ch is not None:
             sec["charts"].append(C.to_svg(ch))
@@ -306,21 +336,40 @@ def collect(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> dict:
                                 if not _missing(v) and v > 0.0005)]) for r in by]
         sec["tables"].append(_table(["partner cut off", "total loss", "by domain"], rows))
         if by:
-            first = ctx.shock_json(by[0]["partner"])
+            first = b.ctx.shock_json(by[0]["partner"])
             sec["notes"] = [f"Loss model {first.get('loss_model_description', '')}."]
             sub = first.get("substitutability", {})
-            other_sources.append({"title": "Shock model: substitutability per domain (stated "
-                                           "assumptions)",
-                                  "items": [f"{d}: {v['value']:g} ({v['basis']})"
-                                            for d, v in sub.items()]})
+            b.other_sources.append({"title": "Shock model: substitutability per domain (stated "
+                                             "assumptions)",
+                                    "items": [f"{d}: {v['value']:g} ({v['basis']})"
+                                              for d, v in sub.items()]})
 
-    sections.append(_optional(_section(
+    return _optional(_section(
         "shocks", "Shock losses by partner",
         "The share of each domain lost when a partner is cut off entirely, after substitution; "
-        "the total weights the domains by the doctrine's weights."), shocks))
+        "the total weights the domains by the doctrine's weights."), fill)
 
-    def montecarlo(sec):
-        mc = ctx.montecarlo_json()
+
+def _montecarlo_assumptions(mc: dict) -> list[str]:
+    asm = mc.get("assumptions", {})
+    items = [f"{k}: {v}" for k, v in asm.items()
+             if k in ("default_probability", "correlation", "rho_corridor", "rho_bloc",
+                      "intensity", "loss_model") and v is not None]
+    probs = asm.get("probabilities") or {}
+    basis = asm.get("probability_basis") or {}
+    if probs:
+        items.append("disruption probabilities: " + ", ".join(
+            f"{p} {v:g}" + (f" ({basis[p]})" if p in basis else "") for p, v in probs.items()))
+    items += [f"{k}: {v}" for k, v in (asm.get("basis") or {}).items()]
+    items.append(f"seed {mc.get('seed')}, {mc.get('runs')} scenarios")
+    return items
+
+
+def _montecarlo_section(b: _Build) -> dict:
+    from . import charts as C
+
+    def fill(sec):
+        mc = b.ctx.montecarlo_json()
         sec["charts"].append(C.to_svg(C.montecarlo_chart(mc)))
         sec["tables"].append(_table(["measure", "value"], [
             _row([f"VaR {mc['level']:.0%}", fmt_pct(mc["var"])]),
@@ -328,41 +377,63 @@ def collect(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> dict:
             *_point_mass_rows(mc),
             _row(["scenarios", str(mc.get("n", ""))])]))
         sec["notes"] = [f"Loss model {mc.get('loss_model_description', '')}."]
-        asm = mc.get("assumptions", {})
-        items = [f"{k}: {v}" for k, v in asm.items()
-                 if k in ("default_probability", "correlation", "rho_corridor", "rho_bloc",
-                          "intensity", "loss_model") and v is not None]
-        probs = asm.get("probabilities") or {}
-        basis = asm.get("probability_basis") or {}
-        if probs:
-            items.append("disruption probabilities: " + ", ".join(
-                f"{p} {v:g}" + (f" ({basis[p]})" if p in basis else "") for p, v in probs.items()))
-        items += [f"{k}: {v}" for k, v in (asm.get("basis") or {}).items()]
-        items.append(f"seed {mc.get('seed')}, {mc.get('runs')} scenarios")
-        other_sources.append({"title": "Monte Carlo assumptions", "items": items})
+        b.other_sources.append({"title": "Monte Carlo assumptions",
+                                "items": _montecarlo_assumptions(mc)})
 
-    sections.append(_optional(_section(
+    return _optional(_section(
         "montecarlo", "Tail risk: Monte Carlo losses",
         "Correlated partner disruptions drawn many times; value at risk and conditional value "
-        "at risk of the total loss."), montecarlo))
+        "at risk of the total loss."), fill)
 
-    def trend(sec):
+
+def _trend_section(b: _Build) -> dict:
+    """Trend and peers from the world panel (without one: how to build it)."""
+
+    def fill(sec):
         from .panel_section import trend_section
 
-        sec.update(trend_section(ctx.focal, panel_db))
+        sec.update(trend_section(b.ctx.focal, b.panel_db))
 
-    sections.append(_optional(_section("trend", "Trend and peers"), trend))
+    return _optional(_section("trend", "Trend and peers"), fill)
+
+
+def _rules_section(b: _Build) -> dict:
+    from . import charts as C
 
     s = _section("rules", "Doctrine rules", "Each rule of the doctrine with its margin: positive "
                  "holds with room to spare, negative is how far it is broken.")
-    s["charts"].append(C.to_svg(C.rules_chart(a)))
-    s["tables"].append(rules_table(a))
-    sections.append(s)
+    s["charts"].append(C.to_svg(C.rules_chart(b.a)))
+    s["tables"].append(rules_table(b.a))
+    return s
 
+
+#: The report's sections in order: each builder takes the :class:`_Build` and returns one
+#: section dict (optional ones through :func:`_optional`). Adding a section is one builder
+#: function plus one line here.
+SECTIONS = [
+    _matrix_section,
+    _shares_section,
+    _critical_section,
+    _alignment_section,
+    _corridors_section,
+    _shocks_section,
+    _montecarlo_section,
+    _trend_section,
+    _rules_section,
+]
+
+
+def collect(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> dict:
+    """Every section of the report, computed from ``ctx`` by the builders in :data:`SECTIONS`
+    (the "Trend and peers" section from the world panel in the warehouse ``panel_db``, when
+    given)."""
+    b = _Build(ctx, ctx.assess_json(), alignment_reps, panel_db)
+    sections = [build(b) for build in SECTIONS]
     doc = ctx.doctrine
-    other_sources.append({"title": "Doctrine", "items": [f"{doc.name}: {doc.source or 'no source given'}"]})
-    return {"assessment": a, "sections": sections, "findings": findings(a, extra),
-            "other_sources": other_sources, "narrative": report_narrative(ctx)}
+    b.other_sources.append({"title": "Doctrine",
+                            "items": [f"{doc.name}: {doc.source or 'no source given'}"]})
+    return {"assessment": b.a, "sections": sections, "findings": findings(b.a, b.extra),
+            "other_sources": b.other_sources, "narrative": report_narrative(ctx)}
 
 
 def report_narrative(ctx: Context) -> dict[str, str]:

@@ -139,25 +139,11 @@ def _encode(codes: np.ndarray, lut: dict[int, str]):
                    pa.string())
 
 
-def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
-         value_scale: float = 1.0, scoped: bool = True) -> Iterator[Chunk]:
-    """Stream one BACI-layout file as ``trade_products`` chunks (value in thousand USD).
-
-    Every input row is either loaded or quarantined (bad year, value, product code, a
-    country code without an ISO3 country, or a year other than the one the file declares,
-    see :func:`scope`); ``rows_read`` of the chunks sum to the file's rows. ``scoped=False``
-    keeps rows of any year (to find the year of a file whose name declares none).
-    """
+def _open(path: Path):
+    """An Arrow CSV reader over ``path`` (every column as text), its header checked."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    path = Path(sf.path)
-    cfile = country_file(path.parent, sf.version)
-    extra = read_country_codes(cfile) if cfile else {}
-    mapper = CodeMapper(scheme, extra=extra)
-    fname = str(path)
-    declared = (sf.scope or scope(sf)) if scoped else None
     try:
         reader = pacsv.open_csv(
             path, read_options=pacsv.ReadOptions(block_size=BLOCK),
@@ -171,9 +157,106 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
     if missing:
         raise SchemaError(f"{path} line 1: missing column(s) {', '.join(map(repr, missing))} of "
                           f"the BACI layout; saw columns {names!r}, expected {list(COLUMNS)!r}")
+    return reader
+
+
+def _check(cols: dict, declared, mapper: CodeMapper, kw: dict) -> tuple[dict, np.ndarray, list]:
+    """Parse and check one batch's text columns: the numbers (``t``, ``i``, ``j``, ``v`` as
+    float arrays, ``k`` the six-digit product codes), the rows still ok, and the quarantine
+    frames of the rows that are not (bad number, negative value, bad year, out of scope, bad
+    product code, unmapped country code)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(kw["lines"])
+    qs: list[pd.DataFrame] = []
+    ok = np.ones(n, dtype=bool)
+    t, ok = _to_number(cols["t"], pa.int64(), "t", ok, qs, **kw)
+    i, ok = _to_number(cols["i"], pa.int64(), "i", ok, qs, **kw)
+    j, ok = _to_number(cols["j"], pa.int64(), "j", ok, qs, **kw)
+    v, ok = _to_number(cols["v"], pa.float64(), "v", ok, qs, **kw)
+    bad = ok & (v < 0)
+    qs.append(quarantine_rows(bad, column="v", values=v, reason=Reason.NEGATIVE_VALUE, **kw))
+    ok &= ~bad
+    bad = ok & ((t < 1800) | (t > 2100) | (t % 1 != 0))
+    qs.append(quarantine_rows(bad, column="t", values=t, reason=Reason.BAD_YEAR, **kw))
+    ok &= ~bad
+    ok = scope_filter(declared, ok, {"year": (t, "t", lambda c=cols["t"]: c.to_numpy(
+        zero_copy_only=False))}, qs, **kw)
+    k = pc.utf8_lpad(cols["k"], 6, "0")
+    bad = ok & ~pc.match_substring_regex(k, r"^[0-9]{6}$").to_numpy(zero_copy_only=False)
+    qs.append(quarantine_rows(bad, column="k", reason=Reason.BAD_PRODUCT,
+                              values=cols["k"].to_numpy(zero_copy_only=False), **kw))
+    ok &= ~bad
+    ii = np.where(np.isfinite(i), i, -1).astype(np.int64)
+    jj = np.where(np.isfinite(j), j, -1).astype(np.int64)
+    for arr, col in ((ii, "i"), (jj, "j")):
+        _, ok = map_column(arr, mapper, column=col, ok=ok, qs=qs, **kw)
+    return {"t": t, "i": ii, "j": jj, "v": v, "k": k}, ok, qs
+
+
+def _quantity(q_txt):
+    """The optional quantity column as Arrow float64 (``NA``, blank and bad cells null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    q_null = pc.if_else(pc.is_in(q_txt, pa.array(["NA", ""])),
+                        pa.scalar(None, pa.string()), q_txt)
+    try:
+        return pc.cast(q_null, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # quantity is optional
+        return pa.array(pd.to_numeric(pd.Series(q_null.to_numpy(zero_copy_only=False)),
+                                      errors="coerce"), pa.float64())
+
+
+def _frame(p: dict, q_txt, sel: np.ndarray, lut: dict[int, str], *, source: str,
+           value_scale: float):
+    """The loaded rows ``sel`` of one batch as a ``trade_products`` Arrow table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sel_pa = pa.array(sel, pa.int64())
+    return pa.table({
+        "year": pa.array(p["t"][sel].astype(np.int64)),
+        "exporter": _encode(p["i"][sel], lut),
+        "importer": _encode(p["j"][sel], lut),
+        "product": pc.take(p["k"], sel_pa),
+        "value": pa.array(p["v"][sel] * value_scale),
+        "quantity": pc.take(_quantity(q_txt), sel_pa),
+        "source": pa.array(np.full(sel.size, source, dtype=object), pa.string()),
+    })
+
+
+def _batch_bytes(batch) -> int:
+    """Bytes of a batch: cell text plus one separator per cell (line ends included)."""
+    import pyarrow.compute as pc
+
+    return sum(int(pc.sum(pc.utf8_length(batch.column(c))).as_py() or 0)
+               for c in COLUMNS) + batch.num_rows * len(COLUMNS)
+
+
+def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
+         value_scale: float = 1.0, scoped: bool = True) -> Iterator[Chunk]:
+    """Stream one BACI-layout file as ``trade_products`` chunks (value in thousand USD).
+
+    Every input row is either loaded or quarantined (bad year, value, product code, a
+    country code without an ISO3 country, or a year other than the one the file declares,
+    see :func:`scope`); ``rows_read`` of the chunks sum to the file's rows. ``scoped=False``
+    keeps rows of any year (to find the year of a file whose name declares none).
+    Each batch: open -> parse and check (:func:`_check`) -> frame (:func:`_frame`).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    path = Path(sf.path)
+    cfile = country_file(path.parent, sf.version)
+    mapper = CodeMapper(scheme, extra=read_country_codes(cfile) if cfile else {})
+    fname = str(path)
+    declared = (sf.scope or scope(sf)) if scoped else None
+    reader = _open(path)
     total = path.stat().st_size
     done_rows = 0
-    done_bytes = len(",".join(names)) + 1
+    done_bytes = len(",".join(reader.schema.names)) + 1
     while True:
         try:
             batch = reader.read_next_batch()
@@ -183,57 +266,15 @@ def read(sf: SourceFile, *, source: str = NAME, scheme: str = "baci",
             raise SchemaError(f"{path} after line {done_rows + 1}: {exc}") from exc
         n = batch.num_rows
         lines = np.arange(n, dtype=np.int64) + done_rows + 2
-        qs: list[pd.DataFrame] = []
-        ok = np.ones(n, dtype=bool)
         cols = {c: pc.utf8_trim_whitespace(batch.column(c)) for c in COLUMNS}
         kw = {"source": source, "file": fname, "lines": lines}
-        t, ok = _to_number(cols["t"], pa.int64(), "t", ok, qs, **kw)
-        i, ok = _to_number(cols["i"], pa.int64(), "i", ok, qs, **kw)
-        j, ok = _to_number(cols["j"], pa.int64(), "j", ok, qs, **kw)
-        v, ok = _to_number(cols["v"], pa.float64(), "v", ok, qs, **kw)
-        bad = ok & (v < 0)
-        qs.append(quarantine_rows(bad, column="v", values=v, reason=Reason.NEGATIVE_VALUE, **kw))
-        ok &= ~bad
-        bad = ok & ((t < 1800) | (t > 2100) | (t % 1 != 0))
-        qs.append(quarantine_rows(bad, column="t", values=t, reason=Reason.BAD_YEAR, **kw))
-        ok &= ~bad
-        ok = scope_filter(declared, ok, {"year": (t, "t", lambda c=cols["t"]: c.to_numpy(
-            zero_copy_only=False))}, qs, **kw)
-        k = pc.utf8_lpad(cols["k"], 6, "0")
-        bad = ok & ~pc.match_substring_regex(k, r"^[0-9]{6}$").to_numpy(zero_copy_only=False)
-        qs.append(quarantine_rows(bad, column="k", reason=Reason.BAD_PRODUCT,
-                                  values=cols["k"].to_numpy(zero_copy_only=False), **kw))
-        ok &= ~bad
-
-        ii = np.where(np.isfinite(i), i, -1).astype(np.int64)
-        jj = np.where(np.isfinite(j), j, -1).astype(np.int64)
-        for arr, col in ((ii, "i"), (jj, "j")):
-            _, ok = map_column(arr, mapper, column=col, ok=ok, qs=qs, **kw)
+        parsed, ok, qs = _check(cols, declared, mapper, kw)
         sel = np.flatnonzero(ok)
-        lut = mapper.lut()
-        q_txt = cols["q"]
-        q_null = pc.if_else(pc.is_in(q_txt, pa.array(["NA", ""])),
-                            pa.scalar(None, pa.string()), q_txt)
-        try:
-            q_num = pc.cast(q_null, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # quantity is optional
-            q_num = pa.array(pd.to_numeric(pd.Series(q_null.to_numpy(zero_copy_only=False)),
-                                           errors="coerce"), pa.float64())
-        sel_pa = pa.array(sel, pa.int64())
-        data = pa.table({
-            "year": pa.array(t[sel].astype(np.int64)),
-            "exporter": _encode(ii[sel], lut),
-            "importer": _encode(jj[sel], lut),
-            "product": pc.take(k, sel_pa),
-            "value": pa.array(v[sel] * value_scale),
-            "quantity": pc.take(q_num, sel_pa),
-            "source": pa.array(np.full(sel.size, source, dtype=object), pa.string()),
-        })
+        data = _frame(parsed, cols["q"], sel, mapper.lut(), source=source,
+                      value_scale=value_scale)
         q = [x for x in qs if len(x)]
         qf = pd.concat(q, ignore_index=True) if q else quarantine_frame([])
         done_rows += n
-        # bytes of this batch: cell text plus one separator per cell (line ends included)
-        done_bytes += sum(int(pc.sum(pc.utf8_length(batch.column(c))).as_py() or 0)
-                          for c in COLUMNS) + n * len(COLUMNS)
+        done_bytes += _batch_bytes(batch)
         yield Chunk(table=TABLE, data=data, quarantine=qf, rows_read=n,
                     bytes_done=min(total, done_bytes), file=fname, lines=lines[sel])

@@ -233,6 +233,67 @@ def _find(folder: Path, stem: str) -> Path | None:
 # ---------------------------------------------------------------------------------- readers
 
 
+def _unvotes_paths(votes_path, roll_calls_path, issues_path) -> tuple[Path, Path, Path | None]:
+    """The votes, roll-calls and (optional) issues files of the unvotes layout."""
+    votes_path = Path(votes_path)
+    folder = votes_path if votes_path.is_dir() else votes_path.parent
+    if votes_path.is_dir():
+        found = _find(folder, "un_votes")
+        if found is None:
+            raise SchemaError(f"{folder}: no un_votes.csv[.gz] in this folder")
+        votes_path = found
+    rc_path = Path(roll_calls_path) if roll_calls_path else _find(folder, "un_roll_calls")
+    if rc_path is None or not rc_path.exists():
+        raise SchemaError(f"{folder}: un_roll_calls.csv[.gz] not found beside {votes_path.name}; "
+                          f"the roll calls give each vote its session and date")
+    iss_path = Path(issues_path) if issues_path else _find(folder, "un_roll_call_issues")
+    return votes_path, rc_path, iss_path
+
+
+def _check_unvotes(v: pd.DataFrame, path: Path, lines: np.ndarray):
+    """Map the votes' ISO2 codes and normalise the votes: ``(iso3, vote, ok, quarantine
+    parts)`` with unmapped codes and bad votes quarantined."""
+    code = v["country_code"].astype("string")
+    iso3 = code.map(_code_map("iso2"))
+    vote = v["vote"].astype("string").str.strip().str.lower()
+    bad_code = iso3.isna().to_numpy()
+    bad_vote = ~vote.isin(VOTE_VALUES).fillna(False).to_numpy() & ~bad_code
+    names = v["country"] if "country" in v.columns else None
+    qparts = []
+    if bad_code.any():
+        qparts.append(_quarantine(path, lines[bad_code], "country_code",
+                                  code[bad_code], Reason.UNKNOWN_COUNTRY,
+                                  "an ISO2 code in the countries table",
+                                  None if names is None else names[bad_code]))
+    if bad_vote.any():
+        qparts.append(_quarantine(path, lines[bad_vote], "vote", vote[bad_vote],
+                                  Reason.BAD_VOTE, f"one of {VOTE_VALUES}"))
+    return iso3, vote, ~(bad_code | bad_vote), qparts
+
+
+def _roll_call_table(rc: pd.DataFrame) -> pd.DataFrame:
+    """Roll calls as ``rcid, session, date, year`` (numbers typed, one row per rcid)."""
+    rc = rc[["rcid", "session", "date"]].copy()
+    rc["rcid"] = pd.to_numeric(rc["rcid"], errors="coerce").astype("Int64")
+    rc["session"] = pd.to_numeric(rc["session"], errors="coerce").astype("Int64")
+    rc["year"] = pd.to_datetime(rc["date"], errors="coerce").dt.year.astype("Int64")
+    return rc.dropna(subset=["rcid"]).drop_duplicates("rcid")
+
+
+def _unvotes_issues(iss_path: Path | None) -> pd.DataFrame:
+    """The ``rcid, issue`` table of the issues file (empty when there is none)."""
+    if iss_path is None or not iss_path.exists():
+        return pd.DataFrame({"rcid": pd.Series(dtype="int64"), "issue": pd.Series(dtype="string")})
+    iss = _read_csv(iss_path)
+    _require(iss, ("rcid", "short_name"), iss_path)
+    iss = pd.DataFrame({"rcid": pd.to_numeric(iss["rcid"], errors="coerce"),
+                        "issue": iss["short_name"].astype("string").str.strip().str.lower()})
+    iss = iss.dropna()
+    iss = iss[iss["issue"].isin(ISSUE_CODES)]
+    iss["rcid"] = iss["rcid"].astype("int64")
+    return iss.drop_duplicates().reset_index(drop=True)
+
+
 def read_unvotes(votes_path, roll_calls_path=None, issues_path=None, *,
                  lenient: bool = True) -> VoteSet:
     """Read the *unvotes* layout (``un_votes`` + ``un_roll_calls`` + ``un_roll_call_issues``).
@@ -246,49 +307,16 @@ def read_unvotes(votes_path, roll_calls_path=None, issues_path=None, *,
     lenient : bool
         Quarantine rows with unmapped country codes or bad votes (default) instead of raising.
     """
-    votes_path = Path(votes_path)
-    folder = votes_path if votes_path.is_dir() else votes_path.parent
-    if votes_path.is_dir():
-        found = _find(folder, "un_votes")
-        if found is None:
-            raise SchemaError(f"{folder}: no un_votes.csv[.gz] in this folder")
-        votes_path = found
-    rc_path = Path(roll_calls_path) if roll_calls_path else _find(folder, "un_roll_calls")
-    if rc_path is None or not rc_path.exists():
-        raise SchemaError(f"{folder}: un_roll_calls.csv[.gz] not found beside {votes_path.name}; "
-                          f"the roll calls give each vote its session and date")
-    iss_path = Path(issues_path) if issues_path else _find(folder, "un_roll_call_issues")
-
+    votes_path, rc_path, iss_path = _unvotes_paths(votes_path, roll_calls_path, issues_path)
     v = _read_csv(votes_path, keep_default_na=False, na_values=[""])
     _require(v, ("rcid", "country_code", "vote"), votes_path)
     rc = _read_csv(rc_path)
     _require(rc, ("rcid", "session", "date"), rc_path)
     n_read = len(v)
     lines = np.arange(2, n_read + 2)
+    iso3, vote, ok, qparts = _check_unvotes(v, votes_path, lines)
 
-    cmap = _code_map("iso2")
-    code = v["country_code"].astype("string")
-    iso3 = code.map(cmap)
-    vote = v["vote"].astype("string").str.strip().str.lower()
-    bad_code = iso3.isna().to_numpy()
-    bad_vote = ~vote.isin(VOTE_VALUES).fillna(False).to_numpy() & ~bad_code
-    names = v["country"] if "country" in v.columns else None
-    qparts = []
-    if bad_code.any():
-        qparts.append(_quarantine(votes_path, lines[bad_code], "country_code",
-                                  code[bad_code], Reason.UNKNOWN_COUNTRY,
-                                  "an ISO2 code in the countries table",
-                                  None if names is None else names[bad_code]))
-    if bad_vote.any():
-        qparts.append(_quarantine(votes_path, lines[bad_vote], "vote", vote[bad_vote],
-                                  Reason.BAD_VOTE, f"one of {VOTE_VALUES}"))
-    ok = ~(bad_code | bad_vote)
-
-    rc = rc[["rcid", "session", "date"]].copy()
-    rc["rcid"] = pd.to_numeric(rc["rcid"], errors="coerce").astype("Int64")
-    rc["session"] = pd.to_numeric(rc["session"], errors="coerce").astype("Int64")
-    rc["year"] = pd.to_datetime(rc["date"], errors="coerce").dt.year.astype("Int64")
-    rc = rc.dropna(subset=["rcid"]).drop_duplicates("rcid")
+    rc = _roll_call_table(rc)
     out = pd.DataFrame({"rcid": pd.to_numeric(v["rcid"], errors="coerce").astype("Int64"),
                         "country": iso3, "vote": vote})[ok]
     okl = lines[ok]
@@ -304,18 +332,7 @@ def read_unvotes(votes_path, roll_calls_path=None, issues_path=None, *,
     if not lenient:
         _raise_strict(q)
     out = _finish(out)
-
-    if iss_path is not None and iss_path.exists():
-        iss = _read_csv(iss_path)
-        _require(iss, ("rcid", "short_name"), iss_path)
-        iss = pd.DataFrame({"rcid": pd.to_numeric(iss["rcid"], errors="coerce"),
-                            "issue": iss["short_name"].astype("string").str.strip().str.lower()})
-        iss = iss.dropna()
-        iss = iss[iss["issue"].isin(ISSUE_CODES)]
-        iss["rcid"] = iss["rcid"].astype("int64")
-        iss = iss.drop_duplicates().reset_index(drop=True)
-    else:
-        iss = pd.DataFrame({"rcid": pd.Series(dtype="int64"), "issue": pd.Series(dtype="string")})
+    iss = _unvotes_issues(iss_path)
     counts = {"read": n_read, "loaded": len(out), "quarantined": len(q)}
     return VoteSet(out, iss, q, counts, source=str(votes_path))
 

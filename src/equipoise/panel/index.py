@@ -489,6 +489,37 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     wc0 = np.ones(len(COMPONENTS))
     lo = -9999 if start is None else int(start)
     hi = 9999 if end is None else int(end)
+    shares, kap, rc_votes, yr = _read_panel(db, poles, lo, hi, reps)
+    if yr[0] is None:
+        raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
+                          f"{'...' if end is None else end}")
+    a = _arrays(shares, kap, poles, wd0)
+    comp, idx = _point(a, wd0, wc0)
+    frame = _ranked_frame(a, comp, idx)
+    sens = ws = None
+    if sensitivity:
+        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0)
+        sens = sens[sens["year"] >= lo]
+        if states is not None:
+            sens = sens[sens["state"].isin(states)]
+        sens = sens.sort_values(["state", "year"]).reset_index(drop=True)
+    frame = _select(frame, states, lo, yr)
+    frame["lower"] = np.nan
+    frame["upper"] = np.nan
+    if reps > 0:
+        _add_interval(frame, a, rc_votes, poles, reps, seed, wd0, wc0)
+    frame = frame.rename(columns={"focal": "state"})
+    cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
+            "status", *COMPONENTS, "domains", "note"]
+    return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
+                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed,
+                       _result_notes(reps, rc_votes), sens, ws or [])
+
+
+def _read_panel(db, poles: list[str], lo: int, hi: int, reps: int):
+    """Pole shares and kappas of the years ``lo - 1..hi`` (predictability compares with the
+    year before), the roll-call votes of ``lo..hi`` (only with ``reps``) and the first and
+    last panel year in ``lo..hi`` (``(None, None)`` without rows)."""
     con = open_panel(db)
     try:
         # one year more before the first: predictability compares with the year before
@@ -499,11 +530,12 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
                          f"AND {hi}").fetchall()[0]
     finally:
         con.close()
-    if yr[0] is None:
-        raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
-                          f"{'...' if end is None else end}")
-    a = _arrays(shares, kap, poles, wd0)
-    comp, idx = _point(a, wd0, wc0)
+    return shares, kap, rc_votes, yr
+
+
+def _ranked_frame(a: _Arrays, comp: np.ndarray, idx: np.ndarray) -> pd.DataFrame:
+    """One row per state and year of ``a``: the index, its components, status, domains, note,
+    and rank and percentile among the states of the year with every component."""
     frame = a.keys.copy()
     frame["index"] = idx
     for i, c in enumerate(COMPONENTS):
@@ -521,13 +553,12 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     frame["percentile"] = np.where(frame["ranked"] > 1, 100.0 * (frame["ranked"] - frame["rank"])
                                    / (frame["ranked"] - 1), np.where(frame["ranked"] == 1,
                                                                      100.0, np.nan))
-    sens = ws = None
-    if sensitivity:
-        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0)
-        sens = sens[sens["year"] >= lo]
-        if states is not None:
-            sens = sens[sens["state"].isin(states)]
-        sens = sens.sort_values(["state", "year"]).reset_index(drop=True)
+    return frame
+
+
+def _select(frame: pd.DataFrame, states: list[str] | None, lo: int, yr) -> pd.DataFrame:
+    """The rows from year ``lo`` of ``states`` (all when None), sorted by state and year; a
+    state asked for gets an "insufficient" row for each panel year ``yr[0]..yr[1]`` it lacks."""
     frame = frame[frame["year"] >= lo]
     if states is not None:
         frame = frame[frame["focal"].isin(states)]
@@ -539,38 +570,40 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
                 "status": "insufficient", "domains": "",
                 "note": "no panel rows with pole data or kappa for this state and year"})],
                 ignore_index=True)
-    frame = frame.sort_values(["focal", "year"]).reset_index(drop=True)
-    frame["lower"] = np.nan
-    frame["upper"] = np.nan
-    if reps > 0:
-        rows_of = {(f, int(y)): i for i, (f, y) in enumerate(zip(a.keys["focal"],
-                                                                 a.keys["year"], strict=True))}
-        pos = [rows_of.get((f, int(y)), -1) for f, y in zip(frame["focal"], frame["year"],
-                                                           strict=True)]
-        have = np.array([p >= 0 for p in pos])
-        if have.any():
-            rows = np.array([p for p in pos if p >= 0])
-            equal = None
-            if rc_votes is not None:  # its own stream: the other draws stay as they were
-                equal = _equal_replicates(a, rows, rc_votes, poles, reps,
-                                          np.random.default_rng([seed, 1]))
-            rng = np.random.default_rng(seed)
-            boot = _bootstrap(a, rows, reps, rng, wd0, wc0, equal)
-            q = np.quantile(boot, [0.05, 0.95], axis=0)  # every replicate has a value
-            frame.loc[have, "lower"] = q[0]
-            frame.loc[have, "upper"] = q[1]
-    frame = frame.rename(columns={"focal": "state"})
-    cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
-            "status", *COMPONENTS, "domains", "note"]
+    return frame.sort_values(["focal", "year"]).reset_index(drop=True)
+
+
+def _add_interval(frame: pd.DataFrame, a: _Arrays, rc_votes, poles: list[str], reps: int,
+                  seed: int, wd0: np.ndarray, wc0: np.ndarray) -> None:
+    """Set ``lower`` and ``upper`` of the rows of ``frame`` found in ``a`` to the 5 % and 95 %
+    quantiles of ``reps`` bootstrap replicates (in place)."""
+    rows_of = {(f, int(y)): i for i, (f, y) in enumerate(zip(a.keys["focal"],
+                                                             a.keys["year"], strict=True))}
+    pos = [rows_of.get((f, int(y)), -1) for f, y in zip(frame["focal"], frame["year"],
+                                                       strict=True)]
+    have = np.array([p >= 0 for p in pos])
+    if have.any():
+        rows = np.array([p for p in pos if p >= 0])
+        equal = None
+        if rc_votes is not None:  # its own stream: the other draws stay as they were
+            equal = _equal_replicates(a, rows, rc_votes, poles, reps,
+                                      np.random.default_rng([seed, 1]))
+        rng = np.random.default_rng(seed)
+        boot = _bootstrap(a, rows, reps, rng, wd0, wc0, equal)
+        q = np.quantile(boot, [0.05, 0.95], axis=0)  # every replicate has a value
+        frame.loc[have, "lower"] = q[0]
+        frame.loc[have, "upper"] = q[1]
+
+
+def _result_notes(reps: int, rc_votes) -> list[str]:
+    """The notes on the interval that go with the result."""
     notes = ["the interval resamples indicators within domains, the roll calls of each year "
              "(equal distance) and draws Dirichlet weights; predictability is fixed in the "
              "replicates"]
     if reps > 0 and rc_votes is None:
         notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
                      "with `equipoise panel build`): equal distance is fixed in the replicates")
-    return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
-                       dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed, notes,
-                       sens, ws or [])
+    return notes
 
 
 def _note(values) -> str:

@@ -155,44 +155,15 @@ def index(
 ) -> None:
     """The balance index per state and year with a bootstrap 90 % interval, rank and
     percentile among the states whose coverage passes the bound (docs/methods.md)."""
-    from ..errors import OptionError
     from ..panel.index import balance_index
-    from ..panel.show import check_focal
 
     output_path(csv, option="--csv", what="CSV export")
     output_path(xlsx, option="--xlsx", what="workbook")
-    states: list[str] | None
-    if all_states:
-        if focal or peers:
-            raise OptionError("--all cannot be combined with --focal/--peers")
-        states = None
-    else:
-        if not focal and not peers:  # the default focal state (context), among its peers
-            from ..context import resolve_focal
-
-            focal = resolve_focal(None)
-        if focal and peers is None:  # the shipped default peer group (panel.peers)
-            from ..panel.peers import default_peers
-
-            peers = ",".join(default_peers(focal))
-        codes = ([focal] if focal else []) + \
-            ([p for p in peers.split(",") if p.strip()] if peers else [])
-        if not codes:
-            raise OptionError("give --focal ISO3 (and --peers ISO3,...) or --all")
-        states = list(dict.fromkeys(check_focal(c, "--focal/--peers") for c in codes))
+    states = _index_states(focal, peers, all_states)
     res = balance_index(db, states=states, start=start, end=end, reps=reps, seed=seed,
                         sensitivity=sensitivity or xlsx is not None)
     records = res.records()
-    if sensitivity:
-        _write_csv(res.sensitivity_records(), csv)
-    else:
-        _write_csv([{**{k: v for k, v in r.items() if k != "components"},
-                     **{f"component_{k}": v for k, v in r["components"].items()}}
-                    for r in records], csv)
-    if xlsx is not None:
-        from ..present.exports import write_xlsx
-
-        write_xlsx(res.tables(), xlsx)
+    _write_index_exports(res, records, sensitivity, csv, xlsx)
     if json:
         out = res.to_dict()
         if not sensitivity:  # computed for the workbook only
@@ -203,6 +174,53 @@ def index(
     if sensitivity:
         _print_sensitivity(res)
         return
+    _print_index(records)
+
+
+def _index_states(focal: str | None, peers: str | None, all_states: bool) -> list[str] | None:
+    """The states of ``index``: None with --all, else --focal (default: the context's focal
+    state) and --peers (default with --focal: its shipped peer group), checked, without
+    repeats."""
+    from ..errors import OptionError
+    from ..panel.show import check_focal
+
+    if all_states:
+        if focal or peers:
+            raise OptionError("--all cannot be combined with --focal/--peers")
+        return None
+    if not focal and not peers:  # the default focal state (context), among its peers
+        from ..context import resolve_focal
+
+        focal = resolve_focal(None)
+    if focal and peers is None:  # the shipped default peer group (panel.peers)
+        from ..panel.peers import default_peers
+
+        peers = ",".join(default_peers(focal))
+    codes = ([focal] if focal else []) + \
+        ([p for p in peers.split(",") if p.strip()] if peers else [])
+    if not codes:
+        raise OptionError("give --focal ISO3 (and --peers ISO3,...) or --all")
+    return list(dict.fromkeys(check_focal(c, "--focal/--peers") for c in codes))
+
+
+def _write_index_exports(res, records, sensitivity: bool, csv: Path | None,
+                         xlsx: Path | None) -> None:
+    """--csv (the sensitivity table with --sensitivity, else the records with one column per
+    component) and --xlsx (every table of the result)."""
+    if sensitivity:
+        _write_csv(res.sensitivity_records(), csv)
+    else:
+        _write_csv([{**{k: v for k, v in r.items() if k != "components"},
+                     **{f"component_{k}": v for k, v in r["components"].items()}}
+                    for r in records], csv)
+    if xlsx is not None:
+        from ..present.exports import write_xlsx
+
+        write_xlsx(res.tables(), xlsx)
+
+
+def _print_index(records) -> None:
+    """The index records as a rich table."""
     from rich.table import Table
 
     from ._common import console

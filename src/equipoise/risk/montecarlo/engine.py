@@ -279,6 +279,18 @@ def _risk_frame(rows: dict) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame.from_dict(rows, orient="index"), dists
 
 
+def _check_options(k: int, runs, seed, chunk_size, batches, intensity, levels):
+    """The options of :func:`simulate_losses`, checked in this order; the run limit depends on
+    the number of partners ``k`` (the histogram path takes more runs)."""
+    runs = check_runs(runs, limit=MAX_RUNS if k <= LUT_MAX_PARTNERS else MAX_RUNS_MANY_PARTNERS)
+    seed = check_seed(seed)
+    chunk_size = _check_count(chunk_size, "chunk_size", 1, MAX_CHUNK)
+    batches = _check_count(batches, "batches", 2, MAX_BATCHES)
+    intensity = _check_unit(intensity, "intensity")
+    levels = tuple(_check_field("levels", tuple(levels) if not _is_num(levels) else levels))
+    return runs, seed, chunk_size, batches, intensity, levels
+
+
 # --------------------------------------------------------------------------- entry point
 
 def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
@@ -330,12 +342,8 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
     partners, domains, probs, R, C, thr, w = _prepare(loss, probabilities, correlation, weights,
                                                       default_probability)
     k = len(partners)
-    runs = check_runs(runs, limit=MAX_RUNS if k <= LUT_MAX_PARTNERS else MAX_RUNS_MANY_PARTNERS)
-    seed = check_seed(seed)
-    chunk_size = _check_count(chunk_size, "chunk_size", 1, MAX_CHUNK)
-    batches = _check_count(batches, "batches", 2, MAX_BATCHES)
-    intensity = _check_unit(intensity, "intensity")
-    levels = tuple(_check_field("levels", tuple(levels) if not _is_num(levels) else levels))
+    runs, seed, chunk_size, batches, intensity, levels = _check_options(
+        k, runs, seed, chunk_size, batches, intensity, levels)
     losses = _Losses.build(loss, domains, w, intensity, corridor_tables, loss_model)
     ss = np.random.SeedSequence(seed)
     plan = _draw_plan(C, thr, probs, partners)

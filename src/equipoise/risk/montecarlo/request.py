@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import reference
+from ..._defaults import DEFAULT_FOCAL
 from ..._options import check_option
 from ...errors import InputError, OptionError, UnknownCountryError
 from ..lossmodel import DEFAULT_LOSS_MODEL, LossModel
@@ -68,7 +69,7 @@ class SimulationRequest:
     :class:`UnknownCountryError` for codes) naming the field, what was expected and the value.
     """
 
-    focal: str = "KAZ"
+    focal: str = DEFAULT_FOCAL
     runs: int = 100_000
     seed: int | None = None
     partners: tuple[str, ...] | None = None

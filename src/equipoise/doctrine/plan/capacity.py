@@ -91,7 +91,7 @@ def capacity_table(supply: Supply, year: int, partners: list[str]) -> dict[str, 
     f = f[f["year"] <= year] if (f["year"] <= year).any() else f
     last = int(f["year"].max()) if len(f) else year
     f = f[f["year"] > last - supply.window]
-    years = sorted({int(y) for y in f["year"]})
+    years = [last - supply.window + 1, last]
     by = f.groupby("partner")["value"].sum()
     world = float(by[by > 0].sum())
     period = _period(years)

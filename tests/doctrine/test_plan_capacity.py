@@ -87,7 +87,7 @@ def test_evidence_in_json_and_text(kaz_security):
     assert up and all(s["capacity_basis"] == "measured" for s in up)
     assert all("% of world TIV" in s["capacity_evidence"] for s in up)
     text = kaz_security.summary()
-    usa = [x for x in up if x["partner"] == "USA"][0]
+    usa = next(x for x in up if x["partner"] == "USA")
     assert f"USA: {usa['target']:.1%} of security - capacity: USA arms exports 60.0% of " \
            f"world TIV 2019-23 (SIPRI)" in " ".join(text.split())
 

@@ -105,7 +105,8 @@ def capacity_table(supply: Supply, year: int, partners: list[str]) -> dict[str, 
         stale = f"; latest year {last}, {year - last} before the plan's year" \
             if year - last > 1 else ""
         if reference.is_group(p):
-            stale += f"; members with data: {', '.join(have) or 'none'}"
+            names = ", ".join(have) if len(have) <= 6 else f"{len(have)} member states"
+            stale += f"; members with data: {names or 'none'}"
         out[p] = Evidence(supply.domain, p, "measured", s, v, supply.unit, period,
                           supply.source,
                           f"{p} {supply.measure} {s:.1%} of {supply.total} {period} "

@@ -239,8 +239,9 @@ def _notes(ds: list[str], evidence: dict[str, dict[str, Evidence]]) -> list[str]
         evs = list(evidence[d].values())
         m = next((e for e in evs if e.basis == "measured"), None)
         if m is not None:
-            out.append(f"{d}: capacity measured as each partner's share of world supply, "
-                       f"{m.period} ({m.source}); a partner without supply is not proposed")
+            out.append(f"{d}: capacity measured ({m.source}, {m.period}; each partner's "
+                       f"basis beside its move); a partner without measured supply is not "
+                       f"proposed")
         else:
             why = next((e.text.split("(", 1)[-1].rstrip(")") for e in evs), "")
             out.append(f"{d}: {why or 'no capacity data'}")

@@ -112,3 +112,43 @@ def test_partner_order_sorts_ties_by_code(kaz_flows):
     big = {u: max(g.loc[g["partner"] == u, "current"].max() for _, g in p.shifts.groupby(
         "domain") if u in set(g["partner"])) for u in rest}
     assert rest == sorted(rest, key=lambda u: (-big[u], u))
+
+
+def test_supply_source_without_shared_data(monkeypatch, tmp_path):
+    from equipoise import context
+
+    monkeypatch.setenv(context.SHARED_DATA, str(tmp_path / "missing"))
+    assert context.plan_supply_source() == {}
+
+
+@pytest.mark.shared_data
+def test_supply_source_reads_the_shared_data(shared_data):
+    from equipoise import context
+
+    s = context.plan_supply_source()
+    assert set(s) == {"security", "trade", "finance"}
+    ev = capacity_table(s["security"], 2024, ["USA", "CAN", "BMU"])
+    assert ev["CAN"].period == "2020-24" and 0 < ev["CAN"].share < 0.02
+    assert 0.3 < ev["USA"].share < 0.6 and ev["BMU"].share == 0.0
+    fin = capacity_table(s["finance"], 2025, ["USA", "GBR", "BMU"])
+    assert fin["BMU"].share == 0.0 and fin["GBR"].share == 0.0   # not IMF DIP reporters
+    assert "five IMF DIP reporters" in fin["USA"].text and fin["USA"].period == "2024"
+
+
+@pytest.mark.shared_data
+def test_cli_plan_json_carries_capacity_evidence(shared_data):
+    """`plan --json` on the embedded default: no move without measured capacity in security
+    and finance (no Canada at 12.6 % of security, no Bermuda in finance)."""
+    from typer.testing import CliRunner
+
+    from equipoise._cli.main import app
+
+    r = CliRunner().invoke(app, ["plan", "--json", "--scenarios", "300",
+                                 "--domains", "security,finance"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    up = [s for s in d["shifts"] if s["shift"] > 0]
+    assert up and all(s["capacity_basis"] == "measured" for s in up)
+    can = next(s for s in d["targets"] if s["domain"] == "security" and s["partner"] == "CAN")
+    assert can["target"] < 0.01
+    assert not [s for s in up if s["partner"] in ("BMU", "GBR")]

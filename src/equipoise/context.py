@@ -67,6 +67,7 @@ __all__ = [
     "load_default",
     "load_events",
     "load_sources",
+    "plan_supply_source",
     "resolve_doctrine",
     "resolve_flows",
     "resolve_focal",
@@ -261,6 +262,53 @@ def icews_source() -> Path | None:
     shared = shared_data()
     hits = sorted((shared / "icews-dyadic-netify").glob("*.csv*")) if shared else []
     return hits[0] if hits else None
+
+
+def plan_supply_source() -> dict:
+    """The plan's supply tables (:class:`~equipoise.doctrine.plan.capacity.Supply`) from the
+    shared data, by domain: ``security`` (SIPRI trade register: TIV delivered by each supplier,
+    five-year window), ``trade`` (COW National Trade: goods exports, USD bn) and ``finance``
+    (IMF DIP: each reporter's outward direct investment position against the World, USD
+    million, reported data). A domain whose file is missing is left out; ``{}`` when there is
+    no shared data (the plan then lets only present partners grow, and says so)."""
+    import pandas as pd
+
+    from .doctrine.plan.capacity import Supply
+    from .sources import cow, sipri
+    from .sources._common import SourceFile
+
+    shared = shared_data()
+    out: dict = {}
+    if shared is None:
+        return out
+
+    def flows(reader, path):
+        return pd.concat([c.data for c in reader.read(SourceFile(path=path, version=""))
+                          if c.table == "flows" and len(c.data)], ignore_index=True)
+
+    arms = shared / "sipri-arms-transfers" / "trade_register_1995_2024.csv.gz"
+    if arms.exists():
+        f = flows(sipri, arms)
+        out["security"] = Supply("security", f[["year", "partner", "value"]], "SIPRI",
+                                 "arms exports", "world TIV", "TIV mn", window=5)
+    trade = shared / "cow-atop-peacesciencer" / "cow_trade_sy.csv.gz"
+    if trade.exists():
+        f = flows(cow, trade)
+        f = f[f["indicator"] == "trade.goods.export"]
+        out["trade"] = Supply("trade", f[["year", "reporter", "value"]].rename(
+            columns={"reporter": "partner"}), "COW National Trade v4.0", "goods exports",
+            "world exports", "USD bn")
+    fdi = shared / "imf-dip-fdi" / "imf_dip_outward_positions_5reporters_2014_2024.csv.gz"
+    if fdi.exists():
+        f = pd.read_csv(fdi, usecols=["COUNTRY.ID", "DV_TYPE.ID", "COUNTERPART_COUNTRY.ID",
+                                      "TIME_PERIOD", "OBS_VALUE"])
+        f = f[(f["COUNTERPART_COUNTRY.ID"] == "G001") & (f["DV_TYPE.ID"] == "O")].dropna()
+        f = pd.DataFrame({"year": f["TIME_PERIOD"].astype(int), "partner": f["COUNTRY.ID"],
+                          "value": f["OBS_VALUE"].astype(float)})
+        out["finance"] = Supply("finance", f, "IMF DIP", "outward FDI position",
+                                "the five IMF DIP reporters' (CHN, DEU, JPN, SGP, USA) sum",
+                                "USD mn")
+    return out
 
 
 def idealpoints_or_none():

@@ -58,10 +58,11 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
     the_plan = None
     evaluations: tuple = ()
     if plan:
+        from .context import plan_supply_source
         from .doctrine.plan import plan as run_plan
 
         the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
-                            assessment=result)
+                            assessment=result, supply=plan_supply_source())
     if actions:
         from .doctrine.actions import evaluate
 

@@ -190,8 +190,10 @@ def plan(
             raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
                               f"e.g. energy:CHN=0.3. Got {item!r}.")
         caps[(m.group(1), m.group(2))] = float(m.group(3))
+    from ..context import plan_supply_source
+
     the_doctrine, flows = _inputs(data, focal, doctrine)
-    result = run_plan(flows, doctrine=the_doctrine, capacities=caps,
+    result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=plan_supply_source(),
                       year=year, horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), roles=not no_roles,

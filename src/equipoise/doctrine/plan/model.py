@@ -156,6 +156,11 @@ class Plan(RichSummary):
     scenarios: Scenarios | None = None
     solver: dict = field(default_factory=dict)
     domains: dict = field(default_factory=dict)
+    #: domain -> partner -> the capacity evidence behind its cap (basis, share, value, unit,
+    #: period, source, text; :mod:`~equipoise.doctrine.plan.capacity`)
+    capacity_evidence: dict = field(default_factory=dict)
+    #: one line per planned domain: where its capacities come from
+    capacity_notes: list = field(default_factory=list)
 
     @property
     def recommended(self) -> pd.DataFrame:
@@ -186,6 +191,8 @@ class Plan(RichSummary):
             "rules_changed": changed,
             "rules_after": [r.to_dict() for r in self.rules_after],
             "domains": self.domains,
+            "capacity_evidence": self.capacity_evidence,
+            "capacity_notes": self.capacity_notes,
             "scenarios": {"n": self.scenarios.n if self.scenarios else None,
                           "description": self.scenarios.description if self.scenarios else "",
                           "assumptions": self.scenarios.assumptions if self.scenarios else {}},
@@ -213,6 +220,7 @@ class Plan(RichSummary):
         if not len(self.recommended):
             t.add_row("(no shift lowers the CVaR)", "", "", "", "", "")
         out.append(t)
+        out += self._capacity_lines()
         b = Table(title="Binding constraints and shadow prices")
         b.add_column("constraint")
         b.add_column("shadow price", justify="right")
@@ -238,6 +246,15 @@ class Plan(RichSummary):
                 f"{x.name} {'FAIL->pass' if x.passed else 'pass->FAIL'}" for x in ch))
         return out
 
+
+    def _capacity_lines(self) -> list[str]:
+        """The capacity behind every proposed increase, then where capacities come from."""
+        up = [x for x in self.recommended.to_dict("records") if x["shift"] > 0]
+        out = [f"{x['partner']}: {x['target']:.1%} of {x['domain']} - capacity: "
+               f"{x.get('capacity_evidence', '')}" for x in up]
+        if self.capacity_notes:
+            out.append("Capacity: " + "; ".join(self.capacity_notes) + ".")
+        return out
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(x['domain'])}</td><td>{html.escape(x['partner'])}"

@@ -12,6 +12,7 @@ from ... import reference
 from ...errors import OptionError
 from .. import rules as _rules
 from ..rules import PlanContext
+from .capacity import Evidence, Supply, evidence_of, headroom
 from .constraints import explain
 from .lp import cvar, solve_cvar_plan
 from .model import Constraint, Plan, PlanRequest, Scenarios
@@ -69,7 +70,8 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
          n_scenarios: int = 2000, seed: int = 0, domains: list[str] | None = None,
          roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
          no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
-         assessment=None, without: tuple[str, ...] = ()) -> Plan:
+         assessment=None, without: tuple[str, ...] = (),
+         supply: dict[str, Supply] | None = None) -> Plan:
     """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
     Parameters
@@ -82,8 +84,15 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
         Share of a domain that can move per year, in total variation (default 0.05): the budget
         is ``min(1, max_shift * horizon)``.
     capacity
-        How much any one partner's share may grow over the horizon (default half the budget);
-        ``capacities`` overrides it per ``(domain, partner)`` with an absolute cap.
+        The largest growth of one partner's share over the horizon (default half the budget);
+        a partner grows at most ``min(capacity, budget * its share of world supply)``
+        (:mod:`~equipoise.doctrine.plan.capacity`); ``capacities`` overrides the cap per
+        ``(domain, partner)`` with an absolute cap.
+    supply
+        Domain -> :class:`~equipoise.doctrine.plan.capacity.Supply` (each supplier's supply to
+        the world: arms exports for security, exports for trade, outward FDI for finance), as
+        :func:`equipoise.context.plan_supply_source` reads them. Without it (or for a domain
+        without a table) only partners already present in the domain may grow.
     alpha
         CVaR level (default 0.95).
     n_scenarios, seed, scenarios
@@ -118,7 +127,7 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                       no_squeeze=no_squeeze, strict=strict, without=tuple(without))
     if assessment is None:
         assessment = _assessment(flows, doctrine, focal, year)
-    return plan_request(assessment, req, scenarios=scenarios)
+    return plan_request(assessment, req, scenarios=scenarios, supply=supply)
 
 
 def _assessment(flows, doctrine, focal, year):
@@ -137,8 +146,10 @@ def _assessment(flows, doctrine, focal, year):
     return assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine)
 
 
-def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None) -> Plan:
-    """The plan of assessment ``a`` for request ``req`` (see :func:`plan`)."""
+def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
+                 supply: dict[str, Supply] | None = None) -> Plan:
+    """The plan of assessment ``a`` for request ``req`` with the supply tables ``supply``
+    (see :func:`plan`)."""
     doctrine = a.doctrine
     ds = _plan_domains(a, doctrine, list(req.domains) if req.domains else None)
     if not ds:
@@ -146,28 +157,33 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None) -> 
     B = req.budget
     x0 = _current_shares(a, ds)
     partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
-                      key=lambda p: -max(x0[d].get(p, 0.0) for d in ds))
+                      key=lambda p: (-max(x0[d].get(p, 0.0) for d in ds), p))
     if scenarios is None:
         scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
                                       horizon=req.horizon)
     disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
-    caps = _capacities(x0, B / 2 if req.capacity is None else req.capacity, req.capacities)
+    evidence = {d: evidence_of(d, x0[d], a.domains[d].year, (supply or {}).get(d),
+                               bool(supply)) for d in ds}
+    caps = _capacities(x0, B / 2 if req.capacity is None else req.capacity, req.capacities,
+                       budget=B, evidence=evidence)
     ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
     specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
     sol = solve_cvar_plan(
         x0, disruption, weights={d: doctrine.weight(d) for d in ds},
         substitutability={d: doctrine.substitutability(d) for d in ds}, budget=B,
         capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
-    return _result(a, req, ds, x0, caps, sol, scenarios)
+    return _result(a, req, ds, x0, caps, sol, scenarios, evidence)
 
 
 def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
-            scenarios: Scenarios) -> Plan:
+            scenarios: Scenarios, evidence: dict[str, dict[str, Evidence]]) -> Plan:
     """The :class:`Plan` of a solved program: shifts, VaR and CVaR before and after, binding
     rows explained, and the rules after (the assessment ``with_shares`` the targets)."""
     doctrine = a.doctrine
     recs = [{"domain": d, "partner": p, "current": s0, "target": sol["x"][d][p],
-             "shift": sol["x"][d][p] - s0, "capacity": caps[d][p]}
+             "shift": sol["x"][d][p] - s0, "capacity": caps[d][p],
+             "capacity_basis": _basis(evidence[d].get(p)),
+             "capacity_evidence": _text(evidence[d].get(p), p, d)}
             for d in ds for p, s0 in x0[d].items()]
     var0, cvar0 = cvar(sol["losses_before"], req.alpha)
     var1, cvar1 = cvar(sol["losses"], req.alpha)
@@ -181,6 +197,9 @@ def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
     return Plan(focal=a.focal, request=req, status=sol["status"], shifts=pd.DataFrame(recs),
                 cvar_before=cvar0, cvar_after=cvar1, var_before=var0, var_after=var1,
                 binding=binding, conflicts=sol["conflicts"], relaxed=sol["relaxed"],
+                capacity_evidence={d: {p: e.to_dict() for p, e in evidence[d].items()}
+                                   for d in ds},
+                capacity_notes=_notes(ds, evidence),
                 conflict_reasons=sol["conflict_reasons"],
                 rules_before=list(a.rules), rules_after=list(after), scenarios=scenarios,
                 solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
@@ -203,11 +222,49 @@ def _current_shares(a, ds: list[str]) -> dict[str, dict[str, float]]:
     return x0
 
 
-def _capacities(x0: dict, cap_step: float, given) -> dict[str, dict[str, float]]:
-    """Each partner's cap: its share plus ``cap_step`` (at most 1; OTH cannot grow), then the
-    ``(domain, partner, cap)`` overrides, each of a planned domain and partner."""
+def _basis(ev: Evidence | None) -> str:
+    return ev.basis if ev is not None else "none"
+
+
+def _text(ev: Evidence | None, p: str, d: str) -> str:
+    if p == "OTH":
+        return "the unnamed rest of the world cannot be targeted by policy"
+    return ev.text if ev is not None else f"{p}: no capacity evidence in {d}"
+
+
+def _notes(ds: list[str], evidence: dict[str, dict[str, Evidence]]) -> list[str]:
+    """One line per planned domain: where its capacities come from."""
+    out = []
+    for d in ds:
+        evs = list(evidence[d].values())
+        m = next((e for e in evs if e.basis == "measured"), None)
+        if m is not None:
+            out.append(f"{d}: capacity measured ({m.source}, {m.period}; each partner's "
+                       f"basis beside its move); a partner without measured supply is not "
+                       f"proposed")
+        else:
+            why = next((e.text.split("(", 1)[-1].rstrip(")") for e in evs), "")
+            out.append(f"{d}: {why or 'no capacity data'}")
+    return out
+
+
+def _capacities(x0: dict, cap_step: float, given, *, budget: float = 1.0,
+                evidence: dict[str, dict[str, Evidence]] | None = None
+                ) -> dict[str, dict[str, float]]:
+    """Each partner's cap: its share plus its headroom
+    (:func:`~equipoise.doctrine.plan.capacity.headroom`: ``min(cap_step, budget * c)`` for a
+    measured share of world supply ``c``, ``cap_step`` for a partner present without a supply
+    table, 0 otherwise; at most 1; OTH cannot grow), then the ``(domain, partner, cap)``
+    overrides, each of a planned domain and partner. Without ``evidence`` every partner grows
+    by ``cap_step``."""
     ds = list(x0)
-    caps = {d: {p: (s if p == "OTH" else min(1.0, s + cap_step)) for p, s in x0[d].items()}
+
+    def grow(d, p):
+        if evidence is None:
+            return cap_step
+        return headroom(evidence[d].get(p), cap_step, budget)
+
+    caps = {d: {p: (s if p == "OTH" else min(1.0, s + grow(d, p))) for p, s in x0[d].items()}
             for d in ds}
     for d, p, v in given:
         if d not in caps or p not in caps[d]:

@@ -34,7 +34,7 @@ from . import reference
 from ._results import RichSummary
 from .measures.concentration import effective_partners, hhi, hhi_normalised
 
-__all__ = ["EVIDENCE_SAMPLE", "Assessment", "Basis", "Blocs", "Check", "Distinctness",
+__all__ = ["EVIDENCE_SAMPLE", "Assessment", "Asymmetry", "Basis", "Blocs", "Check", "Distinctness",
            "DomainResult", "Engagement", "Equidistance", "build", "check_payload",
            "display_path", "reference_evidence"]
 
@@ -150,6 +150,50 @@ class Distinctness(_Record):
                 "squeezed": self.squeezed, "specialisation_nmi": self.specialisation_nmi,
                 "specialisation_definition": self.specialisation_definition,
                 "pole_shares": self.pole_shares}
+
+
+@dataclass(frozen=True, eq=False)
+class Asymmetry(_Record):
+    """Two-way dependence (:func:`equipoise.measures.asymmetry.asymmetry`): per pole and flow,
+    the pole's share in the focal state's total beside the focal state's share in the pole's,
+    their ratio (None: unknown) and the evidence rows."""
+
+    rows: tuple = ()
+    definition: str = ""
+    year: int | None = None
+    counts: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"definition": self.definition, "year": self.year, "counts": self.counts,
+                "rows": list(self.rows)}
+
+    def lines(self, focal: str = "focal") -> list[str]:
+        """The "Two-way dependence" block of ``assess``: one line per pole and flow."""
+        def pct(x):
+            return "unknown" if x is None else f"{x:.1%}"
+
+        out = []
+        for r in self.rows:
+            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
+            world = r["pole"] == "WLD"
+            pole = "world" if world else r["pole"]
+            mine = "n/a" if world else pct(r["pole_share_in_focal"])
+            out.append(f"  {pole} {r['flow']}: {pole} in {focal} {mine}"
+                       f" ({r['pole_share_year'] or '-'}), {focal} in {pole} "
+                       f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'}), "
+                       f"ratio {ratio} [{', '.join(r['sources'])}]")
+        return out
+
+
+def _asymmetry(frame: pd.DataFrame | None, basis: Basis | None,
+               year: int | None) -> Asymmetry | None:
+    if frame is None or basis is None:
+        return None
+    from .measures.asymmetry import asymmetry
+
+    a = asymmetry(frame, basis.focal, basis.poles, year=year)
+    return Asymmetry(rows=tuple(a["rows"]), definition=a["definition"], year=a["year"],
+                     counts=a["counts"])
 
 
 @dataclass(frozen=True)
@@ -321,6 +365,7 @@ class Assessment(RichSummary):
     blocs: Blocs
     notes: tuple[str, ...] = ()
     engagement: Engagement | None = None
+    asymmetry: Asymmetry | None = None
     check: Check | None = None
     basis: Basis | None = field(default=None, compare=False)
     inputs: _Inputs = field(default_factory=_Inputs, compare=False)
@@ -393,7 +438,8 @@ class Assessment(RichSummary):
         return self._checked(replace(
             self, domains=m["domains"], distinctness=m["distinctness"], equidistance=equi,
             predictability=m["predictability"], notes=(*m["notes"], *inp.other_notes),
-            inputs=replace(inp, frame=frame)))
+            inputs=replace(inp, frame=frame),
+            asymmetry=_asymmetry(frame, self.basis, inp.year)))
 
     def with_blocs(self, blocs: Mapping) -> Assessment:
         """A new assessment with these bloc memberships (the shape of
@@ -429,6 +475,8 @@ class Assessment(RichSummary):
         }
         if self.engagement is not None:
             out["engagement"] = self.engagement.to_dict()
+        if self.asymmetry is not None:
+            out["asymmetry"] = self.asymmetry.to_dict()
         return reference_evidence(out)
 
     def renderables(self) -> list:
@@ -462,6 +510,10 @@ class Assessment(RichSummary):
             parts = [f"{k} " + ", ".join(f"{p} {v:.0%}" for p, v in eng[k]["shares"].items())
                      for k in ("visits", "agreements", "value_usd") if k in eng]
             out.append(f"Engagement {eng.get('period')}: " + "; ".join(parts))
+        if self.asymmetry is not None and self.asymmetry.rows:
+            out.append("\n".join(["Two-way dependence (pole's share in the focal state's "
+                                   "total / focal state's share in the pole's):",
+                                   *self.asymmetry.lines(self.focal)]))
         r = Table(title="Doctrine rules")
         for col in ("rule", "passed", "margin", "value"):
             r.add_column(col)
@@ -544,6 +596,7 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
         equidistance=Equidistance.from_dict(equi), predictability=m["predictability"],
         blocs=Blocs.from_dict(blocs if blocs is not None else {}),
         notes=(*m["notes"], *other), engagement=eng, basis=basis,
+        asymmetry=_asymmetry(frame, basis, year),
         inputs=_Inputs(frame=frame, year=year, weights=weights, from_votes=votes is not None,
                        other_notes=tuple(other)),
         checker=checker)

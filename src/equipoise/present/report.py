@@ -397,6 +397,38 @@ def _trend_section(b: _Build) -> dict:
     return _optional(_section("trend", "Trend and peers"), fill)
 
 
+def _asymmetry_section(b: _Build) -> dict:
+    """Two-way dependence: the pole's share in the focal state's total beside the focal
+    state's share in the pole's (``assess --json`` key ``asymmetry``)."""
+    asym = b.a.get("asymmetry") or {}
+    s = _section("asymmetry", "Two-way dependence",
+                 "For each pole and flow: the pole's share of the focal state's total beside the "
+                 "focal state's share of the pole's total, and their ratio (above 1 the focal "
+                 "state depends more on the pole than the pole on it). A share whose total is "
+                 "not in the data is shown as unknown, never as 0.")
+
+    def pct(x):
+        return "unknown" if x is None else fmt_pct(x)
+
+    rows = [_row([html.escape("world market" if r["pole"] == "WLD" else r["pole"]),
+                  html.escape(r["flow"]),
+                  "n/a" if r["pole"] == "WLD" else
+                  f"{pct(r['pole_share_in_focal'])} ({r['pole_share_year'] or '-'})",
+                  f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'})",
+                  "-" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                  html.escape(", ".join(r["sources"])),
+                  html.escape("; ".join(r["unknown"]))],
+                 "weak" if r["ratio"] is None else None)
+            for r in asym.get("rows", [])]
+    if not rows:
+        s.update(available=False, reason="no flows seen from a pole's side (asymmetry.* rows)")
+        return s
+    s["tables"].append(_table(["pole", "flow", "pole in focal", "focal in pole", "ratio",
+                               "sources", "why unknown"], rows))
+    s["notes"] = [f"Definition: {asym.get('definition', '')}."]
+    return s
+
+
 def _rules_section(b: _Build) -> dict:
     from . import charts as C
 
@@ -419,6 +451,7 @@ SECTIONS = [
     _shocks_section,
     _montecarlo_section,
     _trend_section,
+    _asymmetry_section,
     _rules_section,
 ]
 

@@ -1,0 +1,195 @@
+"""Two-way dependence: the focal state's weight in each pole beside the pole's weight in it.
+
+Every other measure reads the focal state's own flows (reporter = the focal state): how much of
+*its* trade, energy, transit ... goes to each partner. Dependence runs both ways, and what
+matters for leverage is the asymmetry (Hirschman 1945, *National Power and the Structure of
+Foreign Trade*; Keohane & Nye 1977, *Power and Interdependence*, sensitivity and vulnerability).
+This measure pairs the two sides of one flow:
+
+* ``pole_share_in_focal``: the pole's share of the focal state's total in a focal-side
+  indicator (rows ``reporter = focal``, e.g. ``energy.crude.export_destination``: the EU's
+  share of Kazakhstan's crude exports), against the focal state's WLD row;
+* ``focal_share_in_pole``: the focal state's share of the pole's total in a pole-side
+  indicator (rows ``reporter = pole, partner = focal``, indicators ``asymmetry.*``, e.g.
+  ``asymmetry.transit.china_europe``: Kazakhstan's share of China's overland freight to
+  Europe), against the pole's WLD row;
+* ``ratio`` = pole_share_in_focal / focal_share_in_pole: above 1 the focal state depends on the
+  pole more than the pole on it, below 1 the focal state holds the leverage.
+
+Where a side's total (its WLD row) or the partner's row is absent, that share is **unknown**
+(None, with the reason), never 0, and the ratio is unknown. The world market is not a state and
+cannot report a flow: the focal state's share of a world market is read from a focal row with
+partner WLD (``asymmetry.<x>.world_*``, a share or %), shown beside the poles as ``WLD``.
+
+Pairs of a pole-side and a focal-side indicator are declared in :data:`PAIRS`; an
+``asymmetry.*`` indicator not in it is shown with its pole side only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["DEFINITION", "PAIRS", "Pair", "asymmetry", "side_share"]
+
+DEFINITION = (
+    "pole_share_in_focal = the pole's share of the focal state's total in a flow; "
+    "focal_share_in_pole = the focal state's share of the pole's total in the same flow (from "
+    "rows the pole reports); ratio = pole_share_in_focal / focal_share_in_pole (> 1: the focal "
+    "state depends more on the pole than the pole on it). A share whose total is not in the "
+    "data is unknown, never 0 (Hirschman 1945; Keohane & Nye 1977)")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One flow seen from both sides: its domain and label, the pole-side indicator
+    (``asymmetry.*``, reporter = pole) and the focal-side indicator (reporter = focal, or None
+    where no focal-side figure exists)."""
+
+    domain: str
+    flow: str
+    pole_indicator: str
+    focal_indicator: str | None
+    world_indicator: str | None = None
+
+
+PAIRS: dict[str, Pair] = {p.pole_indicator: p for p in (
+    Pair("energy", "natural uranium (focal exports / pole imports)", "asymmetry.uranium.import",
+         "energy.uranium.export_value", "asymmetry.uranium.world_export_share"),
+    Pair("energy", "crude oil (focal exports / pole imports)", "asymmetry.crude.import",
+         "energy.crude.export_destination"),
+    Pair("corridors", "overland China-Europe transit", "asymmetry.transit.china_europe", None),
+)}
+
+
+def side_share(flows: pd.DataFrame, reporter: str, partner: str, indicator: str | None, *,
+               year: int | None = None) -> dict:
+    """``partner``'s share of ``reporter``'s total in ``indicator``: the latest year (at most
+    ``year``) with a row for ``partner``, divided by the reporter's WLD row of that year.
+
+    Returns ``share`` (None when unknown), ``year``, ``value``, ``total``, ``unit``,
+    ``reason`` (why unknown) and ``rows`` (the evidence: the canonical rows used)."""
+    out = {"share": None, "year": None, "value": None, "total": None, "unit": None,
+           "reason": None, "rows": []}
+    if indicator is None:
+        out["reason"] = "no indicator in the data for this side of the flow"
+        return out
+    df = flows[(flows["reporter"] == reporter) & (flows["indicator"] == indicator)]
+    if year is not None:
+        df = df[df["year"] <= year]
+    mine = df[df["partner"] == partner]
+    if mine.empty:
+        out["reason"] = f"no {indicator} row of {reporter} with {partner}" + (
+            f" up to {year}" if year is not None else "")
+        return out
+    y = int(mine["year"].max())
+    row = mine[mine["year"] == y]
+    value = float(row["value"].sum())
+    tot = df[(df["year"] == y) & (df["partner"] == "WLD")]
+    out.update(year=y, value=value, unit=str(row["unit"].iat[0]), rows=_records(row))
+    if tot.empty:
+        out["reason"] = f"{reporter}'s total (WLD row) of {indicator} in {y} is not in the data"
+        return out
+    total = float(tot["value"].sum())
+    out["rows"] += _records(tot)
+    out["total"] = total
+    if total <= 0:
+        out["reason"] = f"{reporter}'s total of {indicator} in {y} is {total:g}"
+        return out
+    out["share"] = value / total
+    return out
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    cols = [c for c in ("year", "reporter", "partner", "domain", "indicator", "product", "value",
+                        "unit", "source") if c in df.columns]
+    recs = df[cols].to_dict("records")
+    for r in recs:
+        r["year"] = int(r["year"])
+        r["value"] = float(r["value"])
+        if "product" in r and (r["product"] is None or pd.isna(r["product"])):
+            r["product"] = ""
+    return recs
+
+
+def _row(pair: Pair, pole: str, focal: str, flows: pd.DataFrame, year: int | None) -> dict:
+    if pole == "WLD":
+        mine = {"share": None, "year": None, "reason": None, "rows": []}
+        theirs = _world(flows, focal, pair.world_indicator, year)
+    else:
+        mine = side_share(flows, focal, pole, pair.focal_indicator, year=year)
+        theirs = side_share(flows, pole, focal, pair.pole_indicator, year=year)
+    p, f = mine["share"], theirs["share"]
+    ratio = p / f if p is not None and f is not None and f > 0 else None
+    unknown = [r for r in (mine["reason"] if p is None else None,
+                           theirs["reason"] if f is None else None) if r]
+    rows = [*mine["rows"], *theirs["rows"]]
+    return {"pole": pole, "domain": pair.domain, "flow": pair.flow,
+            "pole_share_in_focal": p, "pole_share_year": mine["year"],
+            "focal_indicator": pair.focal_indicator,
+            "focal_share_in_pole": f, "focal_share_year": theirs["year"],
+            "pole_indicator": pair.world_indicator if pole == "WLD" else pair.pole_indicator,
+            "ratio": ratio, "unknown": unknown,
+            "note": ("the world market: the focal state's share of world supply; the pole side "
+                     "does not apply") if pole == "WLD" else None,
+            "sources": sorted({str(r.get("source")) for r in rows if r.get("source")}),
+            "evidence": rows}
+
+
+def _world(flows: pd.DataFrame, focal: str, indicator: str | None, year: int | None) -> dict:
+    """The focal state's share of a world market, from its row with partner WLD in % (the
+    world as the 'pole' of :func:`asymmetry`)."""
+    out = {"share": None, "year": None, "reason": "no world-market indicator", "rows": []}
+    if indicator is None:
+        return out
+    df = flows[(flows["reporter"] == focal) & (flows["indicator"] == indicator)
+               & (flows["partner"] == "WLD")]
+    if year is not None:
+        df = df[df["year"] <= year]
+    if df.empty:
+        out["reason"] = f"no {indicator} row of {focal}"
+        return out
+    y = int(df["year"].max())
+    row = df[df["year"] == y]
+    unit = str(row["unit"].iat[0])
+    scale = {"%": 0.01, "share": 1.0}.get(unit)
+    if scale is None:
+        out.update(year=y, reason=f"{indicator} is in {unit}, not a share or %",
+                   rows=_records(row))
+        return out
+    return {"share": float(row["value"].sum()) * scale, "year": y, "reason": None,
+            "rows": _records(row)}
+
+
+def asymmetry(flows: pd.DataFrame, focal: str, poles, *, year: int | None = None) -> dict:
+    """Two-way dependence of ``focal`` with each pole (and the world market where a
+    world-share row exists), per flow of :data:`PAIRS` and any other ``asymmetry.*``
+    indicator in ``flows``: a list of rows with ``pole_share_in_focal``,
+    ``focal_share_in_pole``, ``ratio`` (None: unknown, with the reasons in ``unknown``), the
+    years of each side, the sources and the evidence rows. A (pole, flow) appears when either
+    side has a row; ``year`` bounds the years used (None: the latest of each side)."""
+    df = flows.data if hasattr(flows, "data") else flows
+    inds = df["indicator"].astype(str)
+    pairs = dict(PAIRS)
+    for ind in sorted(set(inds[inds.str.startswith("asymmetry.")])):
+        if ind not in pairs and not any(p.world_indicator == ind for p in pairs.values()):
+            dom = str(df.loc[inds == ind, "domain"].iat[0])
+            pairs[ind] = Pair(dom, ind.removeprefix("asymmetry."), ind, None)
+    poles = list(poles)
+    rows: list[dict] = []
+    for pair in pairs.values():
+        cand = list(poles)
+        pole_side = df[(df["indicator"] == pair.pole_indicator) & (df["partner"] == focal)]
+        cand += sorted(set(pole_side["reporter"]) - set(cand))
+        if pair.world_indicator is not None:
+            cand.append("WLD")
+        for pole in cand:
+            r = _row(pair, pole, focal, df, year)
+            if r["evidence"]:
+                rows.append(r)
+    known = [r for r in rows if r["ratio"] is not None]
+    return {"focal": focal, "year": year, "definition": DEFINITION, "rows": rows,
+            "counts": {"rows": len(rows), "ratio_known": len(known),
+                       "focal_share_unknown": sum(r["focal_share_in_pole"] is None
+                                                  for r in rows)}}

@@ -182,6 +182,15 @@ class DomainResult:
     critical: bool
     margins: dict[str, float]
     screen_share: float = float("nan")
+    #: where ``substitutability`` comes from: ``"data"`` (the corridor graph's alternative
+    #: capacity, the number of viable alternative partners) or ``"default"`` (the doctrine's or
+    #: the domains table's fixed number, a documented fallback)
+    substitutability_basis: str = "default"
+    #: how it was computed: method, partner, the numbers used (``substitutability_basis``)
+    substitutability_evidence: dict = field(default_factory=dict)
+    #: a partner at or above the doctrine's ``dominant_share`` (critical whatever the
+    #: substitutability)
+    dominant: bool = False
     screen: list = field(default_factory=list)
     critical_items: list = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -194,7 +203,10 @@ class DomainResult:
 
     def evidence(self) -> dict:
         return {"domain": self.domain, "year": self.year, "shares": self.shares,
-                "screen": self.screen,
+                "screen": self.screen, "substitutability": self.substitutability,
+                "substitutability_basis": self.substitutability_basis,
+                "substitutability_evidence": self.substitutability_evidence,
+                "dominant": self.dominant,
                 "indicator_years": self.indicator_years, "sources": self.sources,
                 "rows": self.rows, "stale_indicators": self.stale_indicators,
                 "supporting": self.supporting}
@@ -207,7 +219,9 @@ class DomainResult:
             "hhi_upper": self.hhi_upper, "effective_partners": self.effective_partners,
             "n_partners": self.n_partners, "top_partner": self.top_partner,
             "top_share": self.top_share, "substitutability": self.substitutability,
-            "critical": self.critical, "critical_items": self.critical_items,
+            "substitutability_basis": self.substitutability_basis,
+            "substitutability_evidence": self.substitutability_evidence,
+            "dominant": self.dominant, "critical": self.critical, "critical_items": self.critical_items,
             "screen_share": self.screen_share, "screen": self.screen,
             "margins": self.margins, "sources": self.sources,
             "rows": self.rows, "stale_indicators": self.stale_indicators,
@@ -283,6 +297,18 @@ class Basis:
     low_substitutability: float
     hhi: float
     squeeze_share: float
+    #: a partner at or above this share of a domain (or of one of its indicators) is a
+    #: critical dependency whatever the substitutability (the rule's ``dominant_share``)
+    dominant_share: float = 1.0
+    #: partners with at least this share count as viable alternatives (``viable_share``)
+    viable_share: float = 0.05
+    #: domains whose substitutability the doctrine states itself (kept as stated, "default")
+    stated: tuple[str, ...] = ()
+    #: ``(domain, partner) -> (value, evidence) or None``: the substitutability the data give
+    #: for a domain without ``partner`` (the corridor graph's alternative capacity), handed in
+    #: by the doctrine layer; None where the data say nothing
+    measured: Callable[[str, str], tuple[float | None, dict] | None] | None = field(
+        default=None, compare=False)
 
     def sigma(self, domain: str) -> float:
         """The substitutability of ``domain`` (0.5 for a domain the doctrine and the domains
@@ -607,15 +633,18 @@ def _share_numbers(shares: dict[str, float], indicator_rows: list[dict], subst: 
                "share": float(top[1]), "basis": "weighted mean"}, *indicator_rows]
     worst = max(screen, key=lambda r: r["share"])
     low = subst <= basis.low_substitutability
+    dominant = bool(worst["share"] >= basis.dominant_share)
+    critical = bool(worst["share"] >= basis.critical_share and low) or dominant
+    items = [r for r in screen if r["share"] >= basis.critical_share] if low else \
+        [r for r in screen if r["share"] >= basis.dominant_share]
     return dict(
         shares=dict(sorted(shares.items(), key=lambda kv: -kv[1])), hhi=h, hhi_10000=h * 1e4,
         hhi_normalised=hhi_normalised(h, len(named)),
         hhi_upper=hhi(shares.values()) if shares else float("nan"),
         effective_partners=effective_partners(h), n_partners=len(named), top_partner=top[0],
-        top_share=float(top[1]), critical=bool(worst["share"] >= basis.critical_share and low),
-        screen_share=float(worst["share"]), screen=screen,
-        critical_items=[r for r in screen if r["share"] >= basis.critical_share] if low else [],
-        margins={"critical_share": float(worst["share"] - basis.critical_share),
+        top_share=float(top[1]), critical=critical, dominant=dominant,
+        screen_share=float(worst["share"]), screen=screen, critical_items=items,
+        margins={"dominant_share": float(worst["share"] - basis.dominant_share),"critical_share": float(worst["share"] - basis.critical_share),
                  "low_substitutability": float(basis.low_substitutability - subst),
                  "hhi": float(h - basis.hhi)})
 
@@ -663,13 +692,61 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
         best = x.loc[x["share"].idxmax()]
         screened.append({"indicator": ind, "year": iy, "partner": best["partner"],
                          "share": float(best["share"]), "basis": best["basis"]})
-    subst = basis.sigma(domain)
+    subst, how = _substitutability(domain, shares, screened, basis)
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
-        substitutability=subst, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
+        substitutability=subst, substitutability_basis=how["basis"],
+        substitutability_evidence=how, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         **_share_numbers(shares, screened, subst, year, basis))
+
+
+#: Domains whose substitutability is read from the number of viable alternative partners in the
+#: domain's own data (goods and capital: any partner with a viable share can be asked for more).
+ALTERNATIVES_DOMAINS = ("trade", "technology", "finance")
+
+
+def alternatives_substitutability(n: int) -> float:
+    """Substitutability from ``n`` viable alternative partners: ``n / (n + 1)``, that is
+    ``1 - HHI`` of the top partner and its ``n`` alternatives taken as equal suppliers (0 with no
+    alternative, 0.5 with one, 0.67 with two, 0.75 with three; shared/METHODS.md,
+    Concentration: ``HHI = 1/n`` for ``n`` equal partners)."""
+    return n / (n + 1.0)
+
+
+def _substitutability(domain: str, shares: Mapping[str, float], screened: list[dict],
+                      basis: Basis) -> tuple[float, dict]:
+    """A domain's substitutability and how it was found (``basis``: data | default).
+
+    The partner judged is the screen's worst one (the largest top-partner share in the domain
+    composite or one of its indicators). A value the doctrine states for the domain is kept.
+    Otherwise: the doctrine layer's measure (``basis.measured``: the corridor graph's alternative
+    capacity without that partner); for :data:`ALTERNATIVES_DOMAINS` the number of other
+    partners with at least ``basis.viable_share`` of the domain; else the domains table's default.
+    """
+    default = basis.sigma(domain)
+    named = {p: s for p, s in shares.items() if p != "OTH" and s > 0}
+    rows = [{"partner": p, "share": s} for p, s in named.items()] + list(screened)
+    partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
+    if domain in basis.stated:
+        return default, {"basis": "default", "method": "stated by the doctrine",
+                         "value": default}
+    if partner is not None and basis.measured is not None:
+        got = basis.measured(domain, partner)
+        if got is not None and got[0] is not None:
+            return float(got[0]), {"basis": "data", **got[1]}
+        if got is not None:  # the data were looked at and say nothing of this partner
+            return default, {"basis": "default", **got[1], "value": default}
+    if partner is not None and domain in ALTERNATIVES_DOMAINS:
+        alts = sorted(p for p, s in named.items() if p != partner and s >= basis.viable_share)
+        value = alternatives_substitutability(len(alts))
+        return value, {"basis": "data", "method": "viable alternative partners",
+                       "partner": partner, "viable_share": basis.viable_share,
+                       "alternatives": alts, "n_alternatives": len(alts),
+                       "formula": "n / (n + 1)", "value": value}
+    return default, {"basis": "default", "method": "domains table default (no data measure "
+                     "for this domain)", "partner": partner, "value": default}
 
 
 def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:

@@ -275,7 +275,20 @@ def basis_of(doctrine) -> Basis:
                  functional=tuple(doctrine.domains.functional),
                  substitutability={d: doctrine.substitutability(d) for d in known},
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
-                 hhi=t.hhi, squeeze_share=t.squeeze_share)
+                 hhi=t.hhi, squeeze_share=t.squeeze_share, **_substitution(doctrine))
+
+
+def _substitution(doctrine) -> dict:
+    """What the measures need for data-based substitutability and the dominant share (the
+    critical-dependency rule's: :mod:`equipoise.doctrine.rules.critical`)."""
+    from .rules import get
+    from .rules.critical import measured_for
+
+    rule = get("no_critical_dependency")
+    return {"dominant_share": 1.0 if rule is None else rule.threshold(doctrine, "dominant_share"),
+            "viable_share": doctrine.thresholds.viable_share,
+            "stated": tuple(doctrine.domains.substitutability),
+            "measured": measured_for(doctrine.focal)}
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,

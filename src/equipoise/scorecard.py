@@ -307,6 +307,8 @@ class Basis:
     #: ``(domain, partner) -> (value, evidence) or None``: the substitutability the data give
     #: for a domain without ``partner`` (the corridor graph's alternative capacity), handed in
     #: by the doctrine layer; None where the data say nothing
+    #: the alignment measure equidistance is computed in from roll calls (the doctrine's)
+    equidistance_measure: str = "agree"
     measured: Callable[[str, str], tuple[float | None, dict] | None] | None = field(
         default=None, compare=False)
 
@@ -415,7 +417,8 @@ class Assessment(RichSummary):
         inp = self.inputs
         m = _measure_flows(frame, self.basis, year=inp.year, weights=inp.weights)
         equi = self.equidistance if inp.from_votes else \
-            Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles)))
+            Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles),
+                                                 year=inp.year))
         return self._checked(replace(
             self, domains=m["domains"], distinctness=m["distinctness"], equidistance=equi,
             predictability=m["predictability"], notes=(*m["notes"], *inp.other_notes),
@@ -553,9 +556,10 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
     if votes is not None:
         from .measures.alignment import assessment_equidistance
 
-        equi = assessment_equidistance(focal, poles, votes=votes, idealpoints=idealpoints)
+        equi = assessment_equidistance(focal, poles, votes=votes, idealpoints=idealpoints,
+                                       measure=basis.equidistance_measure, year=year)
     else:
-        equi = _equidistance(frame, focal, poles)
+        equi = _equidistance(frame, focal, poles, year=year)
     eng, other = None, []
     if engagement:
         from .errors import EquipoiseError
@@ -749,13 +753,18 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
                      "for this domain)", "partner": partner, "value": default}
 
 
-def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:
-    """Agreement with each pole from ``political.unga.agreement`` rows, latest common year."""
+def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str],
+                  year: int | None = None) -> dict:
+    """Agreement with each pole from ``political.unga.agreement`` rows: the latest year (at or
+    before ``year`` when given) in which the most poles have a row."""
     df = flows[(flows["reporter"] == focal) & (flows["indicator"] == "political.unga.agreement")
                & flows["partner"].isin(poles)]
+    if year is not None:
+        df = df[df["year"] <= int(year)]
     if df.empty:
         return {"measure": "agree", "period": None, "agreement": {}, "spread": None,
-                "note": "no political.unga.agreement rows for the focal state"}
+                "note": "no political.unga.agreement rows for the focal state"
+                + (f" in or before {year}" if year is not None else "")}
     counts = df.groupby("year")["partner"].nunique()
     full = counts[counts == counts.max()]
     year = int(full.index.max())

@@ -288,7 +288,8 @@ def _substitution(doctrine) -> dict:
     return {"dominant_share": 1.0 if rule is None else rule.threshold(doctrine, "dominant_share"),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
-            "measured": measured_for(doctrine.focal)}
+            "measured": measured_for(doctrine.focal),
+            "equidistance_measure": doctrine.equidistance_measure}
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
@@ -346,7 +347,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
-          assessment=None) -> DoctrineCheck:
+          assessment=None, votes=None, idealpoints=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -362,6 +363,8 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         One year for every domain (default: each domain's latest year with data).
     assessment
         An existing :class:`~equipoise.assessment.Assessment` to check instead of computing one.
+    votes, idealpoints
+        UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
 
     Returns
     -------
@@ -385,5 +388,6 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         doctrine = d
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
-        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine)
+        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
+                            idealpoints=idealpoints)
     return check_assessment(assessment, frame)

@@ -719,6 +719,14 @@ def alternatives_substitutability(n: int) -> float:
     return n / (n + 1.0)
 
 
+def _distinct_partners(codes: list[str], partner: str) -> list[str]:
+    """``codes`` other than ``partner``, a member state of a group among them (or of
+    ``partner``) counted once, as its group (EU27 and Italy are one alternative, not two)."""
+    groups = [c for c in [partner, *codes] if reference.is_group(c)]
+    inside = {m for g in groups for m in reference.expand_group(g) if m != g}
+    return sorted(c for c in set(codes) if c != partner and c not in inside)
+
+
 def _substitutability(domain: str, shares: Mapping[str, float], screened: list[dict],
                       basis: Basis) -> tuple[float, dict]:
     """A domain's substitutability and how it was found (``basis``: data | default).
@@ -743,7 +751,8 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
         if got is not None:  # the data were looked at and say nothing of this partner
             return default, {"basis": "default", **got[1], "value": default}
     if partner is not None and domain in ALTERNATIVES_DOMAINS:
-        alts = sorted(p for p, s in named.items() if p != partner and s >= basis.viable_share)
+        alts = _distinct_partners(
+            [p for p, s in named.items() if s >= basis.viable_share], partner)
         value = alternatives_substitutability(len(alts))
         return value, {"basis": "data", "method": "viable alternative partners",
                        "partner": partner, "viable_share": basis.viable_share,

@@ -23,7 +23,6 @@ import pytest
 from equipoise.doctrine.check import check
 
 
-
 def _votes(tmp_path):
     lines = ["rcid,year,session,country,vote"]
     ident = ["yes"] * 10 + ["no"] * 10

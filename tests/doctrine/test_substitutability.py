@@ -161,3 +161,20 @@ def test_corridors_substitutability_from_the_graph_decides_the_rule(tmp_path, gr
     assert not r.passed
     assert r.margin == pytest.approx(min(0.8 - 0.7, max(0.5 - 0.7, 0.25 - 0.3)))
     assert r.value["substitutability_basis"] == "data"
+
+
+def test_a_group_and_its_members_are_one_alternative(tmp_path):
+    # top USA (half of both indicators); EU27 in turnover and ITA (an EU member) in imports are
+    # one alternative, CHN another: n = 2 -> 2 / 3 (a file may not hold a group and its
+    # members in one indicator and year, so the overlap comes from two indicators)
+    flows = _flows(tmp_path, "2023,MNG,USA,trade,trade.goods.turnover,,5,USD bn,test:c\n"
+                             "2023,MNG,EU27,trade,trade.goods.turnover,,2,USD bn,test:c\n"
+                             "2023,MNG,CHN,trade,trade.goods.turnover,,2,USD bn,test:c\n"
+                             "2023,MNG,WLD,trade,trade.goods.turnover,,10,USD bn,test:c\n"
+                             "2023,MNG,USA,trade,trade.goods.import,,5,USD bn,test:c\n"
+                             "2023,MNG,ITA,trade,trade.goods.import,,3,USD bn,test:c\n"
+                             "2023,MNG,WLD,trade,trade.goods.import,,10,USD bn,test:c\n")
+    d = assess(flows, doctrine=_doctrine(tmp_path), engagement=False).domains["trade"]
+    assert d.shares["ITA"] >= 0.05 and d.shares["EU27"] >= 0.05
+    assert d.substitutability_evidence["alternatives"] == ["CHN", "EU27"]
+    assert d.substitutability == pytest.approx(2 / 3)

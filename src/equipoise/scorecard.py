@@ -226,6 +226,15 @@ class DomainResult:
     critical: bool
     margins: dict[str, float]
     screen_share: float = float("nan")
+    #: where ``substitutability`` comes from: ``"data"`` (the corridor graph's alternative
+    #: capacity, the number of viable alternative partners) or ``"default"`` (the doctrine's or
+    #: the domains table's fixed number, a documented fallback)
+    substitutability_basis: str = "default"
+    #: how it was computed: method, partner, the numbers used (``substitutability_basis``)
+    substitutability_evidence: dict = field(default_factory=dict)
+    #: a partner at or above the doctrine's ``dominant_share`` (critical whatever the
+    #: substitutability)
+    dominant: bool = False
     screen: list = field(default_factory=list)
     critical_items: list = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -238,7 +247,10 @@ class DomainResult:
 
     def evidence(self) -> dict:
         return {"domain": self.domain, "year": self.year, "shares": self.shares,
-                "screen": self.screen,
+                "screen": self.screen, "substitutability": self.substitutability,
+                "substitutability_basis": self.substitutability_basis,
+                "substitutability_evidence": self.substitutability_evidence,
+                "dominant": self.dominant,
                 "indicator_years": self.indicator_years, "sources": self.sources,
                 "rows": self.rows, "stale_indicators": self.stale_indicators,
                 "supporting": self.supporting}
@@ -251,7 +263,9 @@ class DomainResult:
             "hhi_upper": self.hhi_upper, "effective_partners": self.effective_partners,
             "n_partners": self.n_partners, "top_partner": self.top_partner,
             "top_share": self.top_share, "substitutability": self.substitutability,
-            "critical": self.critical, "critical_items": self.critical_items,
+            "substitutability_basis": self.substitutability_basis,
+            "substitutability_evidence": self.substitutability_evidence,
+            "dominant": self.dominant, "critical": self.critical, "critical_items": self.critical_items,
             "screen_share": self.screen_share, "screen": self.screen,
             "margins": self.margins, "sources": self.sources,
             "rows": self.rows, "stale_indicators": self.stale_indicators,
@@ -327,6 +341,20 @@ class Basis:
     low_substitutability: float
     hhi: float
     squeeze_share: float
+    #: a partner at or above this share of a domain (or of one of its indicators) is a
+    #: critical dependency whatever the substitutability (the rule's ``dominant_share``)
+    dominant_share: float = 1.0
+    #: partners with at least this share count as viable alternatives (``viable_share``)
+    viable_share: float = 0.05
+    #: domains whose substitutability the doctrine states itself (kept as stated, "default")
+    stated: tuple[str, ...] = ()
+    #: ``(domain, partner) -> (value, evidence) or None``: the substitutability the data give
+    #: for a domain without ``partner`` (the corridor graph's alternative capacity), handed in
+    #: by the doctrine layer; None where the data say nothing
+    #: the alignment measure equidistance is computed in from roll calls (the doctrine's)
+    equidistance_measure: str = "agree"
+    measured: Callable[[str, str], tuple[float | None, dict] | None] | None = field(
+        default=None, compare=False)
 
     def sigma(self, domain: str) -> float:
         """The substitutability of ``domain`` (0.5 for a domain the doctrine and the domains
@@ -434,7 +462,8 @@ class Assessment(RichSummary):
         inp = self.inputs
         m = _measure_flows(frame, self.basis, year=inp.year, weights=inp.weights)
         equi = self.equidistance if inp.from_votes else \
-            Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles)))
+            Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles),
+                                                 year=inp.year))
         return self._checked(replace(
             self, domains=m["domains"], distinctness=m["distinctness"], equidistance=equi,
             predictability=m["predictability"], notes=(*m["notes"], *inp.other_notes),
@@ -579,9 +608,10 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
     if votes is not None:
         from .measures.alignment import assessment_equidistance
 
-        equi = assessment_equidistance(focal, poles, votes=votes, idealpoints=idealpoints)
+        equi = assessment_equidistance(focal, poles, votes=votes, idealpoints=idealpoints,
+                                       measure=basis.equidistance_measure, year=year)
     else:
-        equi = _equidistance(frame, focal, poles)
+        equi = _equidistance(frame, focal, poles, year=year)
     eng, other = None, []
     if engagement:
         from .errors import EquipoiseError
@@ -660,15 +690,18 @@ def _share_numbers(shares: dict[str, float], indicator_rows: list[dict], subst: 
                "share": float(top[1]), "basis": "weighted mean"}, *indicator_rows]
     worst = max(screen, key=lambda r: r["share"])
     low = subst <= basis.low_substitutability
+    dominant = bool(worst["share"] >= basis.dominant_share)
+    critical = bool(worst["share"] >= basis.critical_share and low) or dominant
+    items = [r for r in screen if r["share"] >= basis.critical_share] if low else \
+        [r for r in screen if r["share"] >= basis.dominant_share]
     return dict(
         shares=dict(sorted(shares.items(), key=lambda kv: -kv[1])), hhi=h, hhi_10000=h * 1e4,
         hhi_normalised=hhi_normalised(h, len(named)),
         hhi_upper=hhi(shares.values()) if shares else float("nan"),
         effective_partners=effective_partners(h), n_partners=len(named), top_partner=top[0],
-        top_share=float(top[1]), critical=bool(worst["share"] >= basis.critical_share and low),
-        screen_share=float(worst["share"]), screen=screen,
-        critical_items=[r for r in screen if r["share"] >= basis.critical_share] if low else [],
-        margins={"critical_share": float(worst["share"] - basis.critical_share),
+        top_share=float(top[1]), critical=critical, dominant=dominant,
+        screen_share=float(worst["share"]), screen=screen, critical_items=items,
+        margins={"dominant_share": float(worst["share"] - basis.dominant_share),"critical_share": float(worst["share"] - basis.critical_share),
                  "low_substitutability": float(basis.low_substitutability - subst),
                  "hhi": float(h - basis.hhi)})
 
@@ -716,22 +749,84 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
         best = x.loc[x["share"].idxmax()]
         screened.append({"indicator": ind, "year": iy, "partner": best["partner"],
                          "share": float(best["share"]), "basis": best["basis"]})
-    subst = basis.sigma(domain)
+    subst, how = _substitutability(domain, shares, screened, basis)
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
-        substitutability=subst, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
+        substitutability=subst, substitutability_basis=how["basis"],
+        substitutability_evidence=how, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         **_share_numbers(shares, screened, subst, year, basis))
 
 
-def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str]) -> dict:
-    """Agreement with each pole from ``political.unga.agreement`` rows, latest common year."""
+#: Domains whose substitutability is read from the number of viable alternative partners in the
+#: domain's own data (goods and capital: any partner with a viable share can be asked for more).
+ALTERNATIVES_DOMAINS = ("trade", "technology", "finance")
+
+
+def alternatives_substitutability(n: int) -> float:
+    """Substitutability from ``n`` viable alternative partners: ``n / (n + 1)``, that is
+    ``1 - HHI`` of the top partner and its ``n`` alternatives taken as equal suppliers (0 with no
+    alternative, 0.5 with one, 0.67 with two, 0.75 with three; shared/METHODS.md,
+    Concentration: ``HHI = 1/n`` for ``n`` equal partners)."""
+    return n / (n + 1.0)
+
+
+def _distinct_partners(codes: list[str], partner: str) -> list[str]:
+    """``codes`` other than ``partner``, a member state of a group among them (or of
+    ``partner``) counted once, as its group (EU27 and Italy are one alternative, not two)."""
+    groups = [c for c in [partner, *codes] if reference.is_group(c)]
+    inside = {m for g in groups for m in reference.expand_group(g) if m != g}
+    return sorted(c for c in set(codes) if c != partner and c not in inside)
+
+
+def _substitutability(domain: str, shares: Mapping[str, float], screened: list[dict],
+                      basis: Basis) -> tuple[float, dict]:
+    """A domain's substitutability and how it was found (``basis``: data | default).
+
+    The partner judged is the screen's worst one (the largest top-partner share in the domain
+    composite or one of its indicators). A value the doctrine states for the domain is kept.
+    Otherwise: the doctrine layer's measure (``basis.measured``: the corridor graph's alternative
+    capacity without that partner); for :data:`ALTERNATIVES_DOMAINS` the number of other
+    partners with at least ``basis.viable_share`` of the domain; else the domains table's default.
+    """
+    default = basis.sigma(domain)
+    named = {p: s for p, s in shares.items() if p != "OTH" and s > 0}
+    rows = [{"partner": p, "share": s} for p, s in named.items()] + list(screened)
+    partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
+    if domain in basis.stated:
+        return default, {"basis": "default", "method": "stated by the doctrine",
+                         "value": default}
+    if partner is not None and basis.measured is not None:
+        got = basis.measured(domain, partner)
+        if got is not None and got[0] is not None:
+            return float(got[0]), {"basis": "data", **got[1]}
+        if got is not None:  # the data were looked at and say nothing of this partner
+            return default, {"basis": "default", **got[1], "value": default}
+    if partner is not None and domain in ALTERNATIVES_DOMAINS:
+        alts = _distinct_partners(
+            [p for p, s in named.items() if s >= basis.viable_share], partner)
+        value = alternatives_substitutability(len(alts))
+        return value, {"basis": "data", "method": "viable alternative partners",
+                       "partner": partner, "viable_share": basis.viable_share,
+                       "alternatives": alts, "n_alternatives": len(alts),
+                       "formula": "n / (n + 1)", "value": value}
+    return default, {"basis": "default", "method": "domains table default (no data measure "
+                     "for this domain)", "partner": partner, "value": default}
+
+
+def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str],
+                  year: int | None = None) -> dict:
+    """Agreement with each pole from ``political.unga.agreement`` rows: the latest year (at or
+    before ``year`` when given) in which the most poles have a row."""
     df = flows[(flows["reporter"] == focal) & (flows["indicator"] == "political.unga.agreement")
                & flows["partner"].isin(poles)]
+    if year is not None:
+        df = df[df["year"] <= int(year)]
     if df.empty:
         return {"measure": "agree", "period": None, "agreement": {}, "spread": None,
-                "note": "no political.unga.agreement rows for the focal state"}
+                "note": "no political.unga.agreement rows for the focal state"
+                + (f" in or before {year}" if year is not None else "")}
     counts = df.groupby("year")["partner"].nunique()
     full = counts[counts == counts.max()]
     year = int(full.index.max())

@@ -1,5 +1,7 @@
 """The assessment on a second country written by the test: hand-computed values."""
 
+import math
+
 import pytest
 
 from equipoise.assessment import assess
@@ -47,8 +49,12 @@ def test_equidistance_and_rules(mng):
     assert e["spread"] == pytest.approx(0.4)
     assert e["missing_poles"] == ["EU27"]
     rules = {r.name: r for r in mng.rules}
+    # the default doctrine judges equidistance in kappa (roll calls); the flows hold exact
+    # agreement only, so the spread is shown, not compared (issue 13 point 3)
     assert not rules["equidistance"].passed
-    assert rules["equidistance"].margin == pytest.approx(0.3 - 0.4)
+    assert math.isnan(rules["equidistance"].margin)
+    assert rules["equidistance"].evidence["measured_spread"] == pytest.approx(0.4)
+    assert rules["equidistance"].evidence["doctrine_measure"] == "kappa"
     assert rules["no_critical_dependency:trade"].passed
     assert not rules["no_critical_dependency:security"].passed
     assert rules["no_critical_dependency:security"].margin == pytest.approx(max(0.5 - 2 / 3,

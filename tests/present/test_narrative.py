@@ -25,14 +25,15 @@ HAND_ROWS = """year,reporter,partner,domain,indicator,product,value,unit,source
 """
 
 # Written by hand from the figures above and the shipped doctrine (applied to MNG): trade is
-# CHN's role; substitutability of trade 0.6, so the critical-dependency margin is
-# max(0.5 - 0.75, 0.6 - 0.3) = +0.300; HHI 0.625 against the bound 0.4: -0.225; CHN's pole share
+# CHN's role; substitutability of trade from the data, one viable alternative (RUS): 1 / 2 = 0.5,
+# so the critical-dependency margin is min(0.8 - 0.75, max(0.5 - 0.75, 0.5 - 0.3)) = +0.050 (the
+# distance to the dominant share, issue 13 point 3); HHI 0.625 against the bound 0.4: -0.225; CHN's pole share
 # 0.75 minus RUS's 0.25: +0.500; two partners >= 0.05 against a minimum of 2: +0.000.
 HAND_2023 = (
     "Trade (2023): China (CHN) leads with 75.0% of the total, among 2 named partners. "
     "The HHI is 0.625: concentrated (CBS band 0.25 and above). "
     "The doctrine gives this domain to CHN; 3 of 4 rules hold: no_critical_dependency passes "
-    "(margin +0.300); concentration fails (margin -0.225); role:CHN passes (margin +0.500); "
+    "(margin +0.050); concentration fails (margin -0.225); role:CHN passes (margin +0.500); "
     "viable_partners passes (margin +0.000). "
     "Evidence: 1 indicator, 2 flow rows from 1 source (hand:customs); indicator year 2023. "
     "Since 2022, CHN's share rose 15.0 points (from 60.0%) and the HHI rose 0.105 "

@@ -54,6 +54,9 @@ def check(
     data: list[Path] = DATA,
     year: int = YEAR,
     failed: bool = typer.Option(False, "--failed", help="List only the rules that fail."),
+    votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, "
+                               "file or folder) for equidistance in the doctrine's measure, in "
+                               "the --year asked for."),
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -74,7 +77,13 @@ def check(
     from ..doctrine.check import check as run_check
 
     the_doctrine, flows = _inputs(data, focal, doctrine)
-    result = run_check(flows, doctrine=the_doctrine, year=year)
+    idealpoints = None
+    if votes is not None:
+        from .. import context
+
+        idealpoints = context.idealpoints_or_none()
+    result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
+                       idealpoints=idealpoints)
     if failed:
         result.rules = result.failed
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both

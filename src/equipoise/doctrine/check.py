@@ -275,7 +275,21 @@ def basis_of(doctrine) -> Basis:
                  functional=tuple(doctrine.domains.functional),
                  substitutability={d: doctrine.substitutability(d) for d in known},
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
-                 hhi=t.hhi, squeeze_share=t.squeeze_share)
+                 hhi=t.hhi, squeeze_share=t.squeeze_share, **_substitution(doctrine))
+
+
+def _substitution(doctrine) -> dict:
+    """What the measures need for data-based substitutability and the dominant share (the
+    critical-dependency rule's: :mod:`equipoise.doctrine.rules.critical`)."""
+    from .rules import get
+    from .rules.critical import measured_for
+
+    rule = get("no_critical_dependency")
+    return {"dominant_share": 1.0 if rule is None else rule.threshold(doctrine, "dominant_share"),
+            "viable_share": doctrine.thresholds.viable_share,
+            "stated": tuple(doctrine.domains.substitutability),
+            "measured": measured_for(doctrine.focal),
+            "equidistance_measure": doctrine.equidistance_measure}
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
@@ -333,7 +347,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
-          assessment=None) -> DoctrineCheck:
+          assessment=None, votes=None, idealpoints=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -349,6 +363,8 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         One year for every domain (default: each domain's latest year with data).
     assessment
         An existing :class:`~equipoise.assessment.Assessment` to check instead of computing one.
+    votes, idealpoints
+        UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
 
     Returns
     -------
@@ -372,5 +388,6 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         doctrine = d
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
-        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine)
+        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
+                            idealpoints=idealpoints)
     return check_assessment(assessment, frame)

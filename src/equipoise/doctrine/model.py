@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -90,6 +90,7 @@ class Doctrine(BaseModel):
     domains.critical : domains where no critical dependency may form.
     domains.substitutability : domain -> substitutability in 0..1.
     thresholds : every threshold a rule uses (shares in 0..1).
+    equidistance_measure : the alignment measure of the equidistance rule (docs/methods.md).
     memberships : forbidden kinds of membership.
 
     Every number is a TOML number (a boolean is refused) and finite.
@@ -105,6 +106,11 @@ class Doctrine(BaseModel):
     weights: dict[Name, Weight] = Field(default_factory=dict)
     domains: Domains = Field(default_factory=Domains)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    #: the alignment measure equidistance is judged in when roll calls are given
+    #: (measures/alignment.py; ``equidistance_spread`` is in its units): ``agree`` (exact
+    #: agreement, the flows' ``political.unga.agreement`` rows), ``kappa`` (chance-corrected,
+    #: Haege 2011), ``ipd`` (ideal-point distance, BSV 2017), ``s``, ``coincidence``
+    equidistance_measure: Literal["agree", "coincidence", "s", "kappa", "ipd"] = "agree"
     memberships: Memberships = Field(default_factory=Memberships)
 
     @field_validator("focal")

@@ -643,11 +643,14 @@ def alignment_summary(focal: str, poles: Sequence[str] | str | None = None, *,
 def assessment_equidistance(focal: str, poles: Sequence[str] | str | None = None, *,
                             votes=None, idealpoints=None, measure: Measure = "agree",
                             reps: int = 1000, seed: int | None = 0, level: float = 0.95,
-                            min_rollcalls: int = 20) -> dict:
+                            min_rollcalls: int = 20, year: int | None = None) -> dict:
     """Equidistance evidence for the assessment, in the shape ``assess`` reports.
 
-    Keys: ``measure``, ``period`` (latest year with at least ``min_rollcalls`` common roll
-    calls), ``agreement`` {pole: value}, ``intervals`` {pole: [lower, upper]}, ``spread`` with
+    ``year`` is the assessment year (``--year``): only roll calls (and published sessions) in
+    or before it are used, so the period is that year where it has enough roll calls.
+
+    Keys: ``measure``, ``period`` (latest year, at most ``year``, with at least
+    ``min_rollcalls`` common roll calls), ``agreement`` {pole: value}, ``intervals`` {pole: [lower, upper]}, ``spread`` with
     ``spread_lower``/``spread_upper`` (joint bootstrap), ``closest``, ``farthest``,
     ``missing_poles``, ``volatility`` {pole: sd of year-on-year changes}, ``trend`` (the
     equidistance series), ``published`` (BSV agreement with USA/RUS/CHN in their latest session,
@@ -663,6 +666,8 @@ def assessment_equidistance(focal: str, poles: Sequence[str] | str | None = None
         ip = _idealpoints(idealpoints, read_idealpoints)
         pub = published_agreement(ip, focal)
         pub = pub[pub["pole"].isin(poles)]
+        if year is not None:
+            pub = pub[pub["year"] <= int(year)]
         if len(pub):
             last = int(pub["session"].max())
             sel = pub[pub["session"] == last]
@@ -675,7 +680,8 @@ def assessment_equidistance(focal: str, poles: Sequence[str] | str | None = None
     out["published"] = published
     try:
         s = alignment_summary(focal, poles, votes=votes, measure=measure, reps=reps, seed=seed,
-                              level=level, min_rollcalls=min_rollcalls, idealpoints=idealpoints)
+                              level=level, min_rollcalls=min_rollcalls, idealpoints=idealpoints,
+                              end=year)
     except NoDataError as exc:
         if published is None or measure != "agree":
             out.update({"period": None, "agreement": {}, "spread": None,

@@ -1,10 +1,99 @@
 """``no_critical_dependency:<domain>``: no partner holds a critical share of a critical domain
-(or of one of its indicators) where substitutability is low (IW Koeln). Plan rows:
-``critical_share`` caps."""
+(or of one of its indicators) where substitutability is low (IW Koeln), and no partner holds a
+dominant share whatever the substitutability. Plan rows: ``critical_share`` caps.
+
+Substitutability comes from the data where they allow it (the domain's
+``substitutability_basis`` says ``data`` or ``default``):
+
+* corridors: the corridor graph's alternative capacity, ``maxflow(G - V_p) / maxflow(G)`` for
+  the partner ``p`` judged (the screen's worst partner), the least over the domain's flow systems
+  (``reference/corridors/<focal>_systems.csv``) in which ``p`` has a node other than the source
+  and the sinks (Keohane & Nye's vulnerability: the cost of re-routing; shared/METHODS.md,
+  Interdependence; :func:`graph_substitutability`);
+* trade, technology, finance: the number ``n`` of other partners with at least the doctrine's
+  ``viable_share`` of the domain, as ``n / (n + 1)`` (:mod:`equipoise.scorecard`,
+  ``alternatives_substitutability``);
+* otherwise, or where the data say nothing of the partner (a partner that is only the graph's
+  source), the doctrine's or the domains table's fixed number, shown as ``default``.
+
+``dominant_share`` (default 0.8): at or above it a partner leaves the others at most a fifth of
+the domain, so that replacing it would take them a fourfold increase (0.8 / 0.2), and the
+shares alone give HHI >= 0.64, above the EU 2021 / CEPII GeoDep bound of 0.4 by half again
+(shared/METHODS.md, Concentration and Critical dependency screens); no estimate of
+substitutability makes that dependency replaceable within a planning horizon.
+"""
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult
+from collections.abc import Callable
+
+from ._base import PlanContext, PlanRow, Rule, RuleResult, Threshold
+
+#: Domains whose substitutability the corridor graph gives (their systems in ``*_systems.csv``).
+GRAPH_DOMAINS = ("corridors",)
+
+DOMINANT_SHARE = Threshold(
+    0.8, doc="a partner at or above this share of a critical domain (or of one of its "
+    "indicators) is a critical dependency whatever the substitutability: the others hold at "
+    "most a fifth and would have to grow fourfold to replace it; HHI >= 0.64 > 0.4 (EU 2021, "
+    "CEPII GeoDep)")
+
+
+def graph_substitutability(graph, systems, domain: str, partner: str
+                           ) -> tuple[float | None, dict] | None:
+    """The alternative capacity of ``domain`` without ``partner``:
+    ``maxflow(G - V_partner) / maxflow(G)``, the least over the domain's systems (rows of
+    ``systems`` with that ``domain``: ``system, source, sinks``) in which the partner (a group:
+    its members) has a node other than the source and the sinks.
+
+    Returns None when no system belongs to the domain, ``(None, evidence)`` when the partner has
+    no such node (the graph says nothing of it), else ``(value, evidence)``.
+    """
+    from ... import reference
+    from ...risk.corridors import corridor_loss
+
+    rows = systems[systems["domain"] == domain] if len(systems) else systems
+    if not len(rows):
+        return None
+    members = set(reference.expand_group(partner))
+    per: dict[str, float] = {}
+    for r in rows.itertuples():
+        sinks = [x.strip() for x in str(r.sinks).split(",") if x.strip()]
+        nodes = graph.nodes_of(members) - {r.source, *sinks}
+        if nodes:
+            per[r.system] = 1.0 - corridor_loss(graph, r.source, sinks, sorted(members))
+    ev = {"method": "corridor graph: max flow without the partner / max flow",
+          "partner": partner, "graph": graph.name, "systems": sorted(rows["system"])}
+    if not per:
+        return None, {**ev, "note": f"{partner} has no node on the graph's routes other than "
+                      "a source or sink: the graph does not measure its substitutability"}
+    value = min(per.values())
+    return value, {**ev, "alternative_capacity": per, "value": value}
+
+
+def measured_for(focal: str) -> Callable[[str, str], tuple[float | None, dict] | None]:
+    """The data measure of substitutability for ``focal``'s assessment: the shipped corridor
+    graph of the focal state for :data:`GRAPH_DOMAINS` (None for other domains or without a
+    graph). Loaded once, when first asked for."""
+    memo: dict = {}
+
+    def measure(domain: str, partner: str):
+        if domain not in GRAPH_DOMAINS:
+            return None
+        if "g" not in memo:
+            from ...errors import CorridorError
+            from ...risk.corridors import load_corridors, load_systems
+
+            systems = load_systems(focal)
+            try:
+                memo["g"] = (load_corridors(focal=focal), systems) if len(systems) else None
+            except CorridorError:
+                memo["g"] = None
+        if memo["g"] is None:
+            return None
+        return graph_substitutability(*memo["g"], domain, partner)
+
+    return measure
 
 
 class NoCriticalDependency(Rule):
@@ -12,6 +101,7 @@ class NoCriticalDependency(Rule):
     order = 10
     reads = ("domains", "doctrine")
     per_critical_domain = True
+    thresholds = {"dominant_share": DOMINANT_SHARE}
     plan_kind = "critical_share"
     plan_order = 20
     priority = 3
@@ -19,30 +109,38 @@ class NoCriticalDependency(Rule):
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
+        dom = self.threshold(a.doctrine, "dominant_share")
         r = a.domains[domain]
-        margin = max(t.critical_share - r.screen_share,
-                     r.substitutability - t.low_substitutability)
+        # holds while below the dominant share and (below the critical share or substitutable)
+        margin = min(dom - r.screen_share,
+                     max(t.critical_share - r.screen_share,
+                         r.substitutability - t.low_substitutability))
         worst = max(r.screen, key=lambda x: x["share"]) if r.screen else {}
+        basis = getattr(r, "substitutability_basis", "default")
         return RuleResult(
             f"{self.kind}:{domain}", not r.critical, margin,
             {"top_partner": worst.get("partner"), "top_share": r.screen_share,
-             "indicator": worst.get("indicator"), "substitutability": r.substitutability},
-            {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability},
+             "indicator": worst.get("indicator"), "substitutability": r.substitutability,
+             "substitutability_basis": basis},
+            {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability,
+             "dominant_share": dom},
             f"No critical dependency in {domain}: critical when the top partner's share in the "
             f"domain or in one of its indicators >= {t.critical_share:g} and substitutability "
-            f"<= {t.low_substitutability:g}",
-            {**r.evidence(), "critical_items": r.critical_items})
+            f"({basis}) <= {t.low_substitutability:g}, or that share >= {dom:g} whatever the "
+            "substitutability",
+            {**r.evidence(), "critical_items": r.critical_items,
+             "dominant": bool(r.screen_share >= dom)})
 
     def plan_spec(self, ctx: PlanContext) -> dict:
         a = ctx.assessment
         doctrine, t = a.doctrine, a.doctrine.thresholds
-        c = t.critical_share - 1e-6
         crit: dict[str, dict[str, float]] = {}
         for d in ctx.domains:
-            # where the rule can fail: a critical domain with low substitutability
-            if d not in doctrine.domains.critical or \
-                    doctrine.substitutability(d) > t.low_substitutability:
+            if d not in doctrine.domains.critical or d not in a.domains:
                 continue
+            # below the critical share where substitutability is low, else below the dominant
+            low = a.domains[d].substitutability <= t.low_substitutability
+            c = (t.critical_share if low else self.threshold(doctrine, "dominant_share")) - 1e-6
             x0 = ctx.x0[d]
             caps_d = {p: c for p in x0 if p != "OTH"}
             # the screen's indicator rows: partner p's share there moves with x_p / x0_p

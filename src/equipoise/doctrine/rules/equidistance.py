@@ -1,5 +1,12 @@
-"""``equidistance``: the spread of UN vote agreement across the poles at most
-``equidistance_spread``. Its evidence rows are the agreement rows of the period used."""
+"""``equidistance``: the spread (max - min) of alignment with the poles at most
+``equidistance_spread``, in the doctrine's ``equidistance_measure``, for the assessment year.
+
+The measure: roll calls given (``--votes``), the doctrine's measure (the default doctrine:
+Cohen's kappa, chance-corrected, Haege 2011; docs/methods.md "Equidistance" has the values for
+six states and what the threshold means); without them, the flows' ``political.unga.agreement``
+rows, which hold exact agreement only. A spread in another measure than the doctrine's is not
+compared with its threshold (the rule fails with a NaN margin and says why). Its evidence rows
+are the agreement rows of the period used."""
 
 from __future__ import annotations
 
@@ -18,15 +25,25 @@ class Equidistance(Rule):
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
         eq = a.equidistance
-        spread = eq.get("spread")
+        want = getattr(a.doctrine, "equidistance_measure", "agree")
+        got = eq.get("measure") or "agree"
+        spread = eq.get("spread") if got == want else None
         ok = spread is not None and not math.isnan(float(spread)) \
             and spread <= t.equidistance_spread
+        evidence = {k: v for k, v in eq.items() if k != "spread"}
+        evidence["doctrine_measure"] = want
+        if got != want:
+            evidence["measured_spread"] = eq.get("spread")
+            evidence["not_compared"] = (
+                f"the spread is in {got!r}, the doctrine's threshold in {want!r}: pass --votes "
+                f"(UN roll calls) to measure {want!r}")
         return RuleResult(
             self.kind, ok,
             (t.equidistance_spread - spread) if spread is not None else float("nan"),
             spread, t.equidistance_spread,
-            f"Spread of agreement across the poles at most {t.equidistance_spread:g}",
-            {k: v for k, v in eq.items() if k != "spread"})
+            f"Spread of {want} across the poles at most {t.equidistance_spread:g}"
+            + (f" (period {eq.get('period')})" if eq.get("period") is not None else ""),
+            evidence)
 
     def source_rows(self, a, frame, verdict) -> list[dict]:
         from ..check import ROW_COLUMNS, _records

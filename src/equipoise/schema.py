@@ -28,9 +28,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where a frame is made (the screen's path needs none)
+    import pandas as pd
 
 
 class Reason(StrEnum):
@@ -259,6 +260,8 @@ def flows_contract() -> Any:
 
 
 def empty_quarantine(columns: tuple[str, ...] = SET_QUARANTINE_COLUMNS) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(columns=list(columns))
 
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult
+from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
 
 
 class NoCriticalDependency(Rule):
@@ -19,6 +19,13 @@ class NoCriticalDependency(Rule):
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
+        gate = evidence_gate(a, domain)
+        if gate:  # too weak evidence: insufficient, not a fail (docs/methods.md)
+            return insufficient(
+                f"{self.kind}:{domain}", gate[0],
+                {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability},
+                f"No critical dependency in {domain}",
+                a.domains[domain].evidence() if domain in a.domains else {}, gate[1])
         r = a.domains[domain]
         margin = max(t.critical_share - r.screen_share,
                      r.substitutability - t.low_substitutability)

@@ -474,7 +474,7 @@ class Assessment(RichSummary):
             "predictability": self.predictability,
             "blocs": self.blocs.to_dict(),
             "rules": [r.to_dict() for r in self.rules],
-            "summary": verdict_counts(self.rules),
+            "counts": verdict_counts(self.rules),
             "notes": list(self.notes),
         }
         if self.engagement is not None:

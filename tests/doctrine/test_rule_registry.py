@@ -142,6 +142,7 @@ def test_registered_rule_in_plan(registered, cap_doctrine):
     assert not before["top_share_cap:energy"].passed and after["top_share_cap:energy"].passed
     out = pl.to_dict()
     assert {"name": "top_share_cap:energy", "passed_before": False, "passed_after": True,
+            "status_before": "fail", "status_after": "pass",
             "margin_before": before["top_share_cap:energy"].margin,
             "margin_after": after["top_share_cap:energy"].margin} in out["rules_changed"]
     row = PlanRow("top_share_cap:energy:RUS", "top_share_cap:energy", "top_share_cap",

@@ -262,7 +262,7 @@ def test_assess_json_quality_blocks_and_summary(tmp_path):
     t = doc["domains"]["trade"]
     assert t["coverage"] == pytest.approx(0.2) and "grade" in t
     assert t["quality"]["trade.goods.turnover"]["coverage"] == pytest.approx(0.2)
-    assert doc["summary"]["total"] == len(doc["rules"])
+    assert doc["counts"]["total"] == len(doc["rules"])
     res = CliRunner(env={"COLUMNS": "200"}).invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "20% ◦low" in res.output and "insufficient (low_coverage)" in res.output

@@ -72,7 +72,8 @@ class Evaluation(RichSummary):
 
     @property
     def changed_rules(self) -> list[dict]:
-        """Rules whose state (pass, fail, insufficient) differs after the action."""
+        """Rules whose state (pass, fail, insufficient with its reason) differs after the
+        action."""
         return [r for r in self.rules if _state(r, "before") != _state(r, "after")]
 
     @property
@@ -184,6 +185,8 @@ def _num(x) -> str:
 def _state(x: dict, side: str) -> str:
     """``pass``, ``FAIL``, ``insufficient`` or ``-`` (no verdict) of a compared rule."""
     st = x.get(f"status_{side}")
+    if st == "insufficient":  # a change of reason (no data -> single partner) is a change
+        return f"insufficient ({x.get(f'reason_{side}')})"
     if st is not None:
         return "FAIL" if st == "fail" else st
     p = x.get(f"passed_{side}")

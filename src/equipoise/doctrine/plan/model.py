@@ -172,7 +172,7 @@ class Plan(RichSummary):
         changed = [{"name": r.name, "passed_before": rb[r.name].passed, "passed_after": r.passed,
                     "status_before": rb[r.name].status, "status_after": r.status,
                     "margin_before": rb[r.name].margin, "margin_after": r.margin}
-                   for r in self.rules_after if r.name in rb and rb[r.name].status != r.status]
+                   for r in self.rules_after if r.name in rb and rb[r.name].label != r.label]
         return {
             "focal": self.focal, "status": self.status,
             "request": {"horizon": self.request.horizon, "max_shift": self.request.max_shift,
@@ -235,7 +235,7 @@ class Plan(RichSummary):
         if self.relaxed:
             out.append("Relaxed doctrine constraints: " + ", ".join(self.relaxed))
         rb = {x.name: x for x in self.rules_before}
-        ch = [x for x in self.rules_after if x.name in rb and rb[x.name].status != x.status]
+        ch = [x for x in self.rules_after if x.name in rb and rb[x.name].label != x.label]
         if ch:
             out.append("Rules that change state under the plan: " + "; ".join(
                 f"{x.name} {rb[x.name].label}->{x.label}" for x in ch))

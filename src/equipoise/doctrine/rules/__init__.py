@@ -156,6 +156,8 @@ def compare_verdicts(before: list[RuleResult], after: list[RuleResult]) -> list[
                     "passed_after": None if a is None else a.passed,
                     "status_before": None if b is None else b.status,
                     "status_after": None if a is None else a.status,
+                    "reason_before": None if b is None else b.reason,
+                    "reason_after": None if a is None else a.reason,
                     "margin_before": mb, "margin_after": ma, "margin_change": delta,
                     "direction": None if not delta else ("improves" if delta > 0 else "worsens"),
                     "description": (a or b).description})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -51,9 +51,12 @@ class DomainExplanation:
     indicator_shares: pd.DataFrame
     rows: pd.DataFrame
     sources: pd.DataFrame
+    #: the doctrine's verdicts on this domain (name, status, reason, margin)
+    verdicts: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"focal": self.focal, "domain": self.domain, **self.result.to_dict(),
+                "verdicts": self.verdicts,
                 "indicator_shares": self.indicator_shares.to_dict("records"),
                 "flows": self.rows.to_dict("records"),
                 "source_register": self.sources.to_dict("records")}
@@ -64,7 +67,12 @@ class DomainExplanation:
         r = self.result
         out: list = [f"[bold]{self.focal} / {self.domain}[/bold], year {r.year}: top partner "
                      f"{r.top_partner} {r.top_share:.1%}, HHI {r.hhi:.3f}, critical "
-                     f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})"]
+                     f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})",
+                     _quality_line(r)]
+        out.append(_quality_table(r))
+        for v in self.verdicts:
+            out.append(f"rule {v['name']}: {v['status']}"
+                       + (f" ({v['reason']}): {v.get('detail') or ''}" if v.get("reason") else ""))
         t = Table(title="Indicator shares (window summed, denominator basis)")
         for col in ("indicator", "year", "window", "partner", "value", "share", "basis"):
             t.add_column(col)
@@ -87,6 +95,32 @@ class DomainExplanation:
             s.add_row(*(str(x.get(k) or "") for k in ("source", "producer", "title", "url")))
         out.append(s)
         return out
+
+
+def _quality_line(r) -> str:
+    """Coverage, grade and the weak-evidence markers of a domain, in one sentence."""
+    cov = ("no WLD total" if r.coverage is None
+           else f"partner rows cover {r.coverage:.1%} of the WLD total")
+    weak = r.weak_markers() if hasattr(r, "weak_markers") else []
+    return (f"Evidence: {cov}; grade {r.grade or '?'} (A official statistic, B dataset, C press "
+            f"or aggregator); newest figure {r.recency} year(s) behind the assessment year"
+            + "".join(f" ◦ {m}" for m in weak))
+
+
+def _quality_table(r):
+    from rich.table import Table
+
+    t = Table(title="Quality of each share indicator")
+    for col in ("indicator", "year", "basis", "coverage", "partners", "recency", "grade",
+                "note"):
+        t.add_column(col)
+    for ind, q in (getattr(r, "quality", None) or {}).items():
+        cov = "-" if q["coverage"] is None else f"{q['coverage']:.0%}"
+        note = "◦ single-partner" if q["single_partner"] else (
+            "◦ low coverage" if q["coverage"] is not None and q["coverage"] < 0.5 else "")
+        t.add_row(ind, str(q["year"]), q["basis"], cov, str(q["n_partners"]), str(q["recency"]),
+                  q["grade"] or "?", note)
+    return t
 
 
 def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
@@ -118,5 +152,8 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
         keep |= (rows["indicator"] == ind) & (rows["year"] > iy - int(w)) & (rows["year"] <= iy)
     rows = rows[keep].sort_values(["indicator", "year", "partner"])
     src = source_table(rows)
+    verdicts = [{"name": v.name, "status": v.status, "reason": v.reason, "margin": v.margin,
+                 "detail": v.evidence.get("insufficient")}
+                for v in a.rules if v.name.split(":")[-1] == domain]
     return DomainExplanation(focal, domain, r, ish.reset_index(drop=True),
-                             rows.reset_index(drop=True), src)
+                             rows.reset_index(drop=True), src, verdicts)

@@ -138,7 +138,9 @@ def _doctrine_sentence(rules, domain: str, doctrine) -> str:
     parts = []
     for r in mine:
         label = _rule_label(r.name, domain)
-        if _missing(r.margin):
+        if getattr(r, "status", None) == "insufficient":
+            parts.append(f"{label} is insufficient ({r.reason})")
+        elif _missing(r.margin):
             parts.append(f"{label} has no data")
         else:
             parts.append(f"{label} {'passes' if r.passed else 'fails'} "

@@ -244,6 +244,37 @@ class DomainResult:
     #: supporting indicators (role ``supporting`` in reference/indicators.csv) -> their year:
     #: evidence beside the domain, never part of its shares
     supporting: dict[str, int] = field(default_factory=dict)
+    #: share of the WLD total the partner rows account for (weighted over the indicators with
+    #: a total; None when none has one), docs/methods.md "Coverage, grade and the third verdict"
+    coverage: float | None = None
+    #: weakest source grade among the share indicators (A official, B dataset, C press)
+    grade: str | None = None
+    #: years between the assessment year and the newest share indicator's year
+    recency: int | None = None
+    #: every share indicator has one partner by construction (partner-sum basis, one partner)
+    single_partner_only: bool = False
+    #: indicator -> its quality block (basis, coverage, n_partners, recency, single_partner,
+    #: grade, sources)
+    quality: dict[str, dict] = field(default_factory=dict)
+
+    def quality_summary(self) -> dict:
+        """The domain's own quality numbers (coverage, grade, recency, single_partner_only)."""
+        return {"coverage": self.coverage, "grade": self.grade, "recency": self.recency,
+                "single_partner_only": self.single_partner_only}
+
+    def weak_markers(self, min_coverage: float = 0.5, max_age: int = 3) -> list[str]:
+        """Short markers for the weak points of this domain's numbers ("low coverage",
+        "single-partner", "stale", "grade C"), empty when none."""
+        out = []
+        if self.coverage is not None and self.coverage < min_coverage:
+            out.append(f"low coverage {self.coverage:.0%}")
+        if self.single_partner_only:
+            out.append("single-partner")
+        if self.recency is not None and self.recency > max_age:
+            out.append(f"stale ({self.recency} y)")
+        if self.grade == "C":
+            out.append("grade C")
+        return out
 
     def evidence(self) -> dict:
         return {"domain": self.domain, "year": self.year, "shares": self.shares,
@@ -253,7 +284,7 @@ class DomainResult:
                 "dominant": self.dominant,
                 "indicator_years": self.indicator_years, "sources": self.sources,
                 "rows": self.rows, "stale_indicators": self.stale_indicators,
-                "supporting": self.supporting}
+                "supporting": self.supporting, **self.quality_summary()}
 
     def to_dict(self) -> dict:
         return {
@@ -269,7 +300,8 @@ class DomainResult:
             "screen_share": self.screen_share, "screen": self.screen,
             "margins": self.margins, "sources": self.sources,
             "rows": self.rows, "stale_indicators": self.stale_indicators,
-            "supporting": self.supporting,
+            "supporting": self.supporting, **self.quality_summary(),
+            "quality": self.quality,
         }
 
 
@@ -319,13 +351,29 @@ def check_payload(focal: str, doctrine, rules, source_rows: Mapping[str, list]) 
                      "poles": doctrine.poles, "roles": doctrine.roles,
                      "thresholds": doctrine.thresholds.model_dump()},
         "passed": sum(r.passed for r in rules),
-        "failed": sum(not r.passed for r in rules),
-        "rules": [{"name": r.name, "passed": r.passed, "margin": r.margin,
+        "failed": sum(_status(r) == "fail" for r in rules),
+        "insufficient": sum(_status(r) == "insufficient" for r in rules),
+        "counts": verdict_counts(rules),
+        "rules": [{"name": r.name, "status": _status(r), "reason": getattr(r, "reason", None),
+                   "passed": r.passed, "margin": r.margin,
                    "value": r.value, "threshold": r.threshold,
                    "description": r.description,
                    "evidence": {**r.evidence, "source_rows": source_rows.get(r.name, [])}}
                   for r in rules],
     }
+
+
+def _status(r) -> str:
+    return getattr(r, "status", None) or ("pass" if r.passed else "fail")
+
+
+def verdict_counts(rules) -> dict[str, int]:
+    """How many verdicts are pass, fail and insufficient (they add up to the rules)."""
+    out = {"pass": 0, "fail": 0, "insufficient": 0}
+    for r in rules:
+        out[_status(r)] = out.get(_status(r), 0) + 1
+    out["total"] = len(list(rules))
+    return out
 
 
 @dataclass(frozen=True)
@@ -427,6 +475,7 @@ class Assessment(RichSummary):
 
     @property
     def failed_rules(self) -> list:
+        """The rules that do not pass (fail or insufficient)."""
         return [r for r in self.rules if not r.passed]
 
     # -- new assessments -----------------------------------------------------------------------
@@ -500,6 +549,7 @@ class Assessment(RichSummary):
             "predictability": self.predictability,
             "blocs": self.blocs.to_dict(),
             "rules": [r.to_dict() for r in self.rules],
+            "counts": verdict_counts(self.rules),
             "notes": list(self.notes),
         }
         if self.engagement is not None:
@@ -514,14 +564,15 @@ class Assessment(RichSummary):
         out: list = []
         t = Table(title=f"equipoise assessment: {self.focal} ({self.doctrine.name})")
         for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
-                    "lead pole", "role", "critical"):
+                    "lead pole", "role", "critical", "cov.", "gr."):
             t.add_column(col, justify="right" if col not in ("domain", "top partner", "lead pole",
-                                                              "role") else "left")
+                                                              "role", "cov.") else "left")
         leaders = self.distinctness.leaders
         for d, r in self.domains.items():
             t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
                       f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
-                      str(self.doctrine.role_of(d) or "-"), _critical_cell(r))
+                      str(self.doctrine.role_of(d) or "-"), _critical_cell(r),
+                      self._coverage_cell(r), r.grade or "?")
         out.append(t)
         dz = self.distinctness
         out.append(f"Domains led: {dz.domains_led}; squeezed: "
@@ -544,14 +595,36 @@ class Assessment(RichSummary):
                                    "total / focal state's share in the pole's):",
                                    *self.asymmetry.lines(self.focal)]))
         r = Table(title="Doctrine rules")
-        for col in ("rule", "passed", "margin", "value"):
+        for col in ("rule", "verdict", "margin", "value"):
             r.add_column(col)
         for rule in self.rules:
-            r.add_row(rule.name, "pass" if rule.passed else "FAIL", _fmt(rule.margin),
-                      _short(rule.value))
+            r.add_row(rule.name, _label(rule), _fmt(rule.margin), _short(rule.value))
         out.append(r)
+        c = verdict_counts(self.rules)
+        out.append(f"Verdicts: {c['pass']} pass, {c['fail']} fail, {c['insufficient']} "
+                   f"insufficient (evidence too weak to judge) of {c['total']} rules. "
+                   f"cov. = share of the WLD total the partner rows cover (- = no total); "
+                   f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
+                   f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
+                   "gr. = weakest source grade (A official statistic, B dataset, C press or "
+                   "aggregator).")
         out.extend(self.notes)
         return out
+
+    def _bounds(self) -> tuple[float, int]:
+        from .measures.quality import bounds
+
+        return bounds(self.doctrine)
+
+    def _coverage_cell(self, r: DomainResult) -> str:
+        """Coverage of the WLD total ("no total" without one) and ◦ markers on weak evidence."""
+        from .measures.quality import bounds
+
+        min_cov, max_age = bounds(self.doctrine)
+        cov = "-" if r.coverage is None else f"{r.coverage:.0%}"
+        short = {"low": "◦low", "sin": "◦1-partner", "sta": "◦stale"}
+        weak = [short[m[:3]] for m in r.weak_markers(min_cov, max_age) if m[:3] in short]
+        return " ".join([cov, *weak])
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -560,7 +633,7 @@ class Assessment(RichSummary):
             f"<td>{html.escape(_critical_cell(r))}</td></tr>"
             for d, r in self.domains.items())
         rules = "".join(
-            f"<tr><td>{html.escape(x.name)}</td><td>{'pass' if x.passed else 'FAIL'}</td>"
+            f"<tr><td>{html.escape(x.name)}</td><td>{html.escape(_label(x))}</td>"
             f"<td>{_fmt(x.margin)}</td></tr>" for x in self.rules)
         return (f"<h4>equipoise assessment: {html.escape(self.focal)}</h4><table><tr><th>domain"
                 f"</th><th>year</th><th>top partner</th><th>top share</th><th>HHI</th><th>critical"
@@ -575,6 +648,11 @@ def _fmt(x) -> str:
     if isinstance(x, float):
         return "-" if math.isnan(x) else f"{x:+.3f}" if abs(x) < 100 else f"{x:,.0f}"
     return str(x)
+
+
+def _label(r) -> str:
+    """``pass``, ``FAIL`` or ``insufficient (reason)``."""
+    return getattr(r, "label", None) or ("pass" if r.passed else "FAIL")
 
 
 def _critical_cell(r: DomainResult) -> str:
@@ -647,9 +725,12 @@ def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
     notes = []
     domains: dict[str, DomainResult] = {}
     order = {d: i for i, d in enumerate(reference.domain_list())}
+    # the assessment year: the one asked for, else the newest domain year
+    ref_year = int(year) if year is not None else int(current["year"].max())
     for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
         y = int(g["year"].iat[0])
-        domains[domain] = _domain_result(domain, y, g, basis, ishares, frame)
+        domains[domain] = _domain_result(domain, y, g, basis, ishares, frame,
+                                         ref_year=ref_year, weights=weights)
         notes.append(_domain_note(domains[domain], requested=year is not None))
     missing = [d for d in order if d not in domains]
     if missing:
@@ -723,7 +804,8 @@ def _listed(g: pd.DataFrame, column: str) -> list[str]:
 
 
 def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
-                   ishares: pd.DataFrame, flows: pd.DataFrame) -> DomainResult:
+                   ishares: pd.DataFrame, flows: pd.DataFrame, *, ref_year: int | None = None,
+                   weights: Mapping[str, float] | None = None) -> DomainResult:
     focal = basis.focal
     shares = {p: float(s) for p, s in zip(g["partner"], g["share"], strict=True) if s > 0}
     ind_years = {k: int(v) for k, v in (x.split(":") for x in g["indicator_years"].iat[0].split(";"))}
@@ -753,7 +835,10 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
         substitutability=subst, substitutability_basis=how["basis"],
-        substitutability_evidence=how, sources=sorted(rows["source"].unique().tolist()), rows=len(rows),
+        substitutability_evidence=how, sources=sorted(rows["source"].unique().tolist()),
+        rows=len(rows),
+        **_quality(ishares, flows, focal, ind_years, year if ref_year is None else ref_year,
+                   weights),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         **_share_numbers(shares, screened, subst, year, basis))
@@ -813,6 +898,21 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
                        "formula": "n / (n + 1)", "value": value}
     return default, {"basis": "default", "method": "domains table default (no data measure "
                      "for this domain)", "partner": partner, "value": default}
+
+
+def _quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
+             ind_years: Mapping[str, int], ref_year: int,
+             weights: Mapping[str, float] | None) -> dict:
+    """The quality fields of a :class:`DomainResult` (:mod:`equipoise.measures.quality`)."""
+    from .measures.exposure import _weights
+    from .measures.quality import domain_quality, indicator_quality
+
+    q = indicator_quality(ishares, flows, focal, ind_years, int(ref_year))
+    inds = pd.Series(sorted(ind_years), dtype=object)
+    w = dict(zip(inds, _weights(inds, weights), strict=True)) if len(inds) else {}
+    dq = domain_quality(q, w)
+    return {"quality": q, "coverage": dq["coverage"], "grade": dq["grade"],
+            "recency": dq["recency"], "single_partner_only": dq["single_partner_only"]}
 
 
 def _equidistance(flows: pd.DataFrame, focal: str, poles: list[str],

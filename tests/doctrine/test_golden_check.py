@@ -1,7 +1,7 @@
 """``equipoise check --json`` on the embedded default, against a golden summary recorded before
 the rules became registered units (tests/doctrine/results/README.md says how it was made).
 
-Every rule keeps its name, order, verdict, margin, value, threshold and description; its
+Every rule keeps its name, order, verdict (status, reason, passed), margin, value, threshold and description; its
 evidence (with the source rows) is compared through a SHA-256 of its canonical JSON, and the
 whole document through another.
 """
@@ -39,12 +39,13 @@ def _portable(obj):
 def summarise(doc: dict) -> dict:
     """The golden form of a ``check --json`` document."""
     doc = _portable(doc)
-    rules = [{**{k: r[k] for k in ("name", "passed", "margin", "value", "threshold",
-                                   "description")},
+    rules = [{**{k: r[k] for k in ("name", "status", "reason", "passed", "margin", "value",
+                                   "threshold", "description")},
               "source_rows": len(r["evidence"].get("source_rows", [])),
               "evidence_sha256": _digest(r["evidence"])} for r in doc["rules"]]
     return {"focal": doc["focal"], "doctrine": doc["doctrine"], "passed": doc["passed"],
-            "failed": doc["failed"], "rules": rules, "document_sha256": _digest(doc)}
+            "failed": doc["failed"], "insufficient": doc["insufficient"],
+            "counts": doc["counts"], "rules": rules, "document_sha256": _digest(doc)}
 
 
 def test_check_json_matches_golden():

@@ -190,7 +190,8 @@ def test_partner_capacity_override(mng_flows, mng_doctrine):
 
 
 def test_planned_rules_keep_unrelaxed_doctrine_constraints(kaz_flows):
-    """Roles kept in the LP hold in the rules re-checked on the planned shares."""
+    """Roles kept in the LP hold in the rules re-checked on the planned shares (or stay
+    insufficient: the plan moves shares, not the quality of the evidence behind them)."""
     p = plan(kaz_flows, n_scenarios=300)
     after = {r.name: r for r in p.rules_after}
     import equipoise as eq
@@ -200,7 +201,8 @@ def test_planned_rules_keep_unrelaxed_doctrine_constraints(kaz_flows):
     for pole, doms in d.roles.items():
         for dom in doms:
             if dom in planned and f"role:{pole}:{dom}" not in p.relaxed:
-                assert after[f"role:{pole}:{dom}"].passed, (pole, dom)
+                r = after[f"role:{pole}:{dom}"]
+                assert r.passed or r.status == "insufficient", (pole, dom)
 
 
 from hypothesis import given, settings  # noqa: E402

@@ -142,6 +142,7 @@ def test_registered_rule_in_plan(registered, cap_doctrine):
     assert not before["top_share_cap:energy"].passed and after["top_share_cap:energy"].passed
     out = pl.to_dict()
     assert {"name": "top_share_cap:energy", "passed_before": False, "passed_after": True,
+            "status_before": "fail", "status_after": "pass",
             "margin_before": before["top_share_cap:energy"].margin,
             "margin_after": after["top_share_cap:energy"].margin} in out["rules_changed"]
     row = PlanRow("top_share_cap:energy:RUS", "top_share_cap:energy", "top_share_cap",
@@ -201,4 +202,22 @@ def test_verdict_status_beside_passed():
     bad = RuleResult("y:trade", False, -0.1, 1, 2, "d")
     assert (ok.status, bad.status) == ("pass", "fail")
     assert bad.kind == "y"
-    assert "status" not in ok.to_dict()  # the JSON keeps its keys
+    # status and reason are fields now (issue 13: pass, fail or insufficient); passed stays
+    assert ok.to_dict()["status"] == "pass" and ok.to_dict()["passed"] is True
+    assert bad.to_dict()["reason"] is None and bad.failed and not bad.insufficient
+
+
+def test_insufficient_verdict_is_not_passed_and_needs_a_reason():
+    import math
+
+    from equipoise.doctrine.rules._base import insufficient
+
+    r = insufficient("concentration:trade", "low_coverage", 0.4, "d", {}, "why")
+    assert (r.status, r.reason, r.passed, r.failed) == ("insufficient", "low_coverage", False,
+                                                       False)
+    assert math.isnan(r.margin) and r.evidence["insufficient"] == "why"
+    assert r.label == "insufficient (low_coverage)"
+    with pytest.raises(ValueError, match="reason"):
+        insufficient("x", "bad luck", 0.4, "d")
+    with pytest.raises(ValueError, match="passed=False"):
+        RuleResult("x", True, 0.0, 1, 2, "d", status="insufficient", reason="stale")

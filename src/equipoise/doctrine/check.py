@@ -120,7 +120,13 @@ class DoctrineCheck(RichSummary):
 
     @property
     def failed(self) -> list:
-        return [r for r in self.rules if not r.passed]
+        """The rules that fail (an insufficient verdict is not a fail: see :attr:`insufficient`)."""
+        return [r for r in self.rules if _label(r) == "FAIL"]
+
+    @property
+    def insufficient(self) -> list:
+        """The rules the evidence was too weak to judge (status ``insufficient``)."""
+        return [r for r in self.rules if getattr(r, "status", "") == "insufficient"]
 
     def rule(self, name: str):
         for r in self.rules:
@@ -131,7 +137,9 @@ class DoctrineCheck(RichSummary):
     @property
     def table(self) -> pd.DataFrame:
         """One row per rule: name, passed, margin, value, threshold, description."""
-        return pd.DataFrame([{"name": r.name, "passed": r.passed, "margin": r.margin,
+        return pd.DataFrame([{"name": r.name, "status": getattr(r, "status", None),
+                              "reason": getattr(r, "reason", None),
+                              "passed": r.passed, "margin": r.margin,
                               "value": r.value, "threshold": r.threshold,
                               "description": r.description} for r in self.rules])
 
@@ -157,24 +165,30 @@ class DoctrineCheck(RichSummary):
         t.add_column("sources", overflow="fold", max_width=28)
         for r in self.rules:
             srcs = sorted({str(x.get("source")) for x in self.source_rows.get(r.name, [])})
-            t.add_row(r.name, "pass" if r.passed else "FAIL", _fmt(r.margin), _brief(r.value),
+            t.add_row(r.name, _label(r), _fmt(r.margin), _brief(r.value),
                       _brief(r.threshold),
                       ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
-        n_fail = len(self.failed)
-        return [t, f"{len(self.rules) - n_fail} of {len(self.rules)} rules hold; "
-                   f"{n_fail} fail. Margins: positive = room to spare, negative = how far "
-                   "the rule is broken. `equipoise explain --domain D` lists the rows."]
+        n_fail, n_ins = len(self.failed), len(self.insufficient)
+        return [t, f"{len(self.rules) - n_fail - n_ins} of {len(self.rules)} rules hold; "
+                   f"{n_fail} fail; {n_ins} insufficient (evidence too weak to judge). Margins: "
+                   "positive = room to spare, negative = how far the rule is broken. "
+                   "`equipoise explain --domain D` lists the rows."]
 
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(r.name)}</td><td>{'pass' if r.passed else '<b>FAIL</b>'}</td>"
+            f"<tr><td>{html.escape(r.name)}</td><td>{'pass' if r.passed else '<b>' + html.escape(_label(r)) + '</b>'}</td>"
             f"<td>{html.escape(_fmt(r.margin))}</td><td>{html.escape(_short(r.value))}</td>"
             f"<td>{html.escape(', '.join(sorted({x['source'] for x in self.source_rows.get(r.name, [])})))}"
             f"</td></tr>" for r in self.rules)
         return (f"<h4>Doctrine check: {html.escape(self.focal)} "
                 f"({html.escape(self.doctrine.name)})</h4><table><tr><th>rule</th><th>passed</th>"
                 f"<th>margin</th><th>value</th><th>sources</th></tr>{rows}</table>")
+
+
+def _label(r) -> str:
+    """``pass``, ``FAIL`` or ``insufficient (reason)``."""
+    return getattr(r, "label", None) or ("pass" if r.passed else "FAIL")
 
 
 def _brief(v: Any, limit: int = 60) -> str:

@@ -239,8 +239,10 @@ def rules_chart(assess: dict, *, clip: float = 1.0):
     for r in assess["rules"]:
         m = r.get("margin")
         ok = m is not None and not (isinstance(m, float) and math.isnan(m))
+        weak = r.get("status") == "insufficient"
         rows.append({"rule": r["name"], "margin": max(-clip, min(clip, m)) if ok else 0.0,
-                     "label": f"{m:+.3g}" if ok else "no data",
+                     "label": f"{m:+.3g}" if ok else (f"insufficient ({r.get('reason')})"
+                                                      if weak else "no data"),
                      "status": ("pass" if r["passed"] else "fail") if ok else "no data"})
     df = pd.DataFrame(rows)
     base = alt.Chart(df).encode(y=alt.Y("rule:N", sort=None, title=None,

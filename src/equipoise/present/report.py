@@ -90,10 +90,68 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
             f"{r['effective_partners']:.2f}" if not _missing(r["effective_partners"]) else "-",
             html.escape(str(leaders.get(d) or "-")), html.escape(roles.get(d, "-")),
             '<span class="badge fail">YES</span>' if r["critical"] else "no",
+            coverage_cell(r, a), html.escape(str(r.get("grade") or "?")),
             f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>'],
             "fail" if r["critical"] else None))
     return _table(["domain", "year", "top partner", "top share", "HHI", "eff. partners",
-                   "lead pole", "role (doctrine)", "critical", "sources"], rows)
+                   "lead pole", "role (doctrine)", "critical", "coverage", "grade", "sources"],
+                  rows, "Coverage: the share of the WLD total the partner rows account for "
+                        "(- where no indicator has a total). ◦ marks weak evidence: low coverage "
+                        "(below the doctrine's min_coverage), single-partner indicators only, "
+                        "stale (older than max_age). Grade: the weakest source, A official "
+                        "statistic, B research dataset, C press or aggregator.")
+
+
+def _bounds(a: dict) -> tuple[float, int]:
+    t = a.get("doctrine", {}).get("thresholds", {})
+    return (float(t.get("min_coverage") or 0.5),
+            int(t.get("max_age") if t.get("max_age") is not None else 3))
+
+
+def weak_markers(r: dict, a: dict) -> list[str]:
+    """The weak-evidence markers of a domain record (``assess --json``'s ``domains[d]``)."""
+    min_cov, max_age = _bounds(a)
+    out = []
+    cov, age = r.get("coverage"), r.get("recency")
+    if cov is not None and cov < min_cov:
+        out.append("low coverage")
+    if r.get("single_partner_only"):
+        out.append("single-partner")
+    if age is not None and age > max_age:
+        out.append("stale")
+    return out
+
+
+def coverage_cell(r: dict, a: dict) -> str:
+    """A domain's coverage with a visible ◦ marker beside weak numbers (HTML)."""
+    cov = r.get("coverage")
+    text = "-" if cov is None else fmt_pct(cov, 0)
+    marks = "".join(f' <span class="weak" title="weak evidence">◦ {html.escape(m)}</span>'
+                    for m in weak_markers(r, a))
+    return text + marks
+
+
+def quality_table(a: dict) -> dict:
+    """One row per share indicator: its domain, year, basis, coverage, partners, recency and
+    grade, with ◦ beside weak numbers (docs/methods.md, "Coverage, grade and the third
+    verdict")."""
+    min_cov, max_age = _bounds(a)
+    rows = []
+    for d, r in a["domains"].items():
+        for ind, q in (r.get("quality") or {}).items():
+            marks = [m for m, on in (
+                ("single-partner", q.get("single_partner")),
+                ("low coverage", q.get("coverage") is not None and q["coverage"] < min_cov),
+                ("stale", (q.get("recency") or 0) > max_age)) if on]
+            cov = "-" if q.get("coverage") is None else fmt_pct(q["coverage"], 0)
+            rows.append(_row([html.escape(d), html.escape(ind), str(q.get("year")),
+                              html.escape(str(q.get("basis"))), cov, str(q.get("n_partners")),
+                              str(q.get("recency")), html.escape(str(q.get("grade") or "?")),
+                              "".join(f'<span class="weak">◦ {m}</span> ' for m in marks)]))
+    return _table(["domain", "indicator", "year", "basis", "coverage", "partners", "recency",
+                   "grade", "weak evidence"], rows,
+                  "The quality of every number behind the shares: basis WLD = against the "
+                  "world total, sum = against the partner rows' sum (coverage unknown).")
 
 
 def _screen_worst(r: dict) -> dict:
@@ -132,8 +190,12 @@ def rules_table(a: dict) -> dict:
     rows = []
     for r in a["rules"]:
         m = r.get("margin")
-        status = ("na" if _missing(m) else "pass" if r["passed"] else "fail")
-        badge = {"pass": "pass", "fail": "FAIL", "na": "no data"}[status]
+        status = r.get("status") or ("na" if _missing(m) else "pass" if r["passed"] else "fail")
+        if status == "insufficient":
+            status = "na"
+            badge = f"insufficient ({html.escape(str(r.get('reason')))})"
+        else:
+            badge = {"pass": "pass", "fail": "FAIL", "na": "no data"}[status]
         rows.append(_row([
             html.escape(r["name"]), f'<span class="badge {status}">{badge}</span>', fmt_num(m),
             short(r.get("value")), short(r.get("threshold"), 40), html.escape(r["description"])],
@@ -150,10 +212,15 @@ def findings(a: dict, extra: list[dict]) -> list[dict]:
             f"{d} ({_worst_text(_screen_worst(a['domains'][d]))})" for d in crit)})
     else:
         out.append({"kind": "pass", "text": "No critical dependency in any domain with data."})
-    failed = [r for r in a["rules"] if not r["passed"]]
+    failed = [r for r in a["rules"] if not r["passed"] and r.get("status") != "insufficient"]
+    weak = [r for r in a["rules"] if r.get("status") == "insufficient"]
+    n_ok = len(a["rules"]) - len(failed) - len(weak)
     out.append({"kind": "fail" if failed else "pass",
-                "text": f"{len(a['rules']) - len(failed)} of {len(a['rules'])} doctrine rules hold"
-                        + (f"; failing: {', '.join(r['name'] for r in failed)}" if failed else ".")})
+                "text": f"{n_ok} of {len(a['rules'])} doctrine rules hold"
+                        + (f"; failing: {', '.join(r['name'] for r in failed)}" if failed else "")
+                        + ("; insufficient evidence: " + ", ".join(
+                            f"{r['name']} ({r.get('reason')})" for r in weak) if weak else "")
+                        + "."})
     led = a["distinctness"]["domains_led"]
     out.append({"kind": "info", "text": "Domains led by each pole: " + ", ".join(
         f"{p} {n}" for p, n in led.items()) + f" (bound {a['doctrine']['thresholds']['max_domains_led']})."})
@@ -239,6 +306,7 @@ def _shares_section(b: _Build) -> dict:
 
     s = _section("shares", "Partner shares per domain")
     s["charts"].append(C.to_svg(C.shares_chart(b.a)))
+    s["tables"].append(quality_table(b.a))
     s["notes"] = list(b.a.get("notes", []))
     return s
 

@@ -72,8 +72,9 @@ class Evaluation(RichSummary):
 
     @property
     def changed_rules(self) -> list[dict]:
-        """Rules whose pass/fail state differs after the action."""
-        return [r for r in self.rules if r["passed_before"] != r["passed_after"]]
+        """Rules whose state (pass, fail, insufficient with its reason) differs after the
+        action."""
+        return [r for r in self.rules if _state(r, "before") != _state(r, "after")]
 
     @property
     def improves(self) -> list[dict]:
@@ -138,8 +139,7 @@ class Evaluation(RichSummary):
         for c in ("rule", "before", "after", "margin before", "margin after"):
             r.add_column(c)
         for x in self.changed_rules:
-            r.add_row(x["name"], "pass" if x["passed_before"] else "FAIL",
-                      "pass" if x["passed_after"] else "FAIL", _num(x["margin_before"]),
+            r.add_row(x["name"], _state(x, "before"), _state(x, "after"), _num(x["margin_before"]),
                       _num(x["margin_after"]))
         if not self.changed_rules:
             r.add_row("(none)", "", "", "", "")
@@ -163,8 +163,8 @@ class Evaluation(RichSummary):
                            f"<td>{_num(x['after'])}</td></tr>" for x in xs)
 
         ch = "".join(f"<tr><td>{html.escape(x['name'])}</td><td>"
-                     f"{'pass' if x['passed_before'] else 'FAIL'} &rarr; "
-                     f"{'pass' if x['passed_after'] else 'FAIL'}</td></tr>"
+                     f"{html.escape(_state(x, 'before'))} &rarr; "
+                     f"{html.escape(_state(x, 'after'))}</td></tr>"
                      for x in self.changed_rules) or "<tr><td>(none)</td></tr>"
         return (f"<h4>Action {html.escape(self.action.id)}: {html.escape(self.action.title)}</h4>"
                 f"<p>Rules that change state</p><table>{ch}</table>"
@@ -181,3 +181,13 @@ def _num(x) -> str:
         return "-" if isinstance(x, float) and math.isnan(x) else f"{x:,.4g}"
     return str(x)
 
+
+def _state(x: dict, side: str) -> str:
+    """``pass``, ``FAIL``, ``insufficient`` or ``-`` (no verdict) of a compared rule."""
+    st = x.get(f"status_{side}")
+    if st == "insufficient":  # a change of reason (no data -> single partner) is a change
+        return f"insufficient ({x.get(f'reason_{side}')})"
+    if st is not None:
+        return "FAIL" if st == "fail" else st
+    p = x.get(f"passed_{side}")
+    return "-" if p is None else "pass" if p else "FAIL"

@@ -172,9 +172,12 @@ class Plan(RichSummary):
             return df.to_dict("records")
 
         rb = {r.name: r for r in self.rules_before}
+        # a change of state is a change of status (pass, fail, insufficient): an insufficient
+        # verdict is not a violated constraint, and insufficient -> insufficient is no change
         changed = [{"name": r.name, "passed_before": rb[r.name].passed, "passed_after": r.passed,
+                    "status_before": rb[r.name].status, "status_after": r.status,
                     "margin_before": rb[r.name].margin, "margin_after": r.margin}
-                   for r in self.rules_after if r.name in rb and rb[r.name].passed != r.passed]
+                   for r in self.rules_after if r.name in rb and rb[r.name].label != r.label]
         return {
             "focal": self.focal, "status": self.status,
             "request": {"horizon": self.request.horizon, "max_shift": self.request.max_shift,
@@ -240,10 +243,10 @@ class Plan(RichSummary):
         if self.relaxed:
             out.append("Relaxed doctrine constraints: " + ", ".join(self.relaxed))
         rb = {x.name: x for x in self.rules_before}
-        ch = [x for x in self.rules_after if x.name in rb and rb[x.name].passed != x.passed]
+        ch = [x for x in self.rules_after if x.name in rb and rb[x.name].label != x.label]
         if ch:
             out.append("Rules that change state under the plan: " + "; ".join(
-                f"{x.name} {'FAIL->pass' if x.passed else 'pass->FAIL'}" for x in ch))
+                f"{x.name} {rb[x.name].label}->{x.label}" for x in ch))
         return out
 
 

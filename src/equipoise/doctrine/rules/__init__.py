@@ -18,10 +18,21 @@ import inspect
 import math
 import pkgutil
 
-from ._base import FAIL, PASS, PlanContext, PlanRow, Rule, RuleResult, Threshold
+from ._base import (
+    FAIL,
+    INSUFFICIENT,
+    PASS,
+    PlanContext,
+    PlanRow,
+    Rule,
+    RuleResult,
+    Threshold,
+    insufficient,
+)
 from .camp import membership_check
 
-__all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Threshold",
+__all__ = ["FAIL", "INSUFFICIENT", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult",
+           "Threshold",
            "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
            "register", "registered", "threshold_spec", "unregister"]
 
@@ -103,7 +114,9 @@ def check_rules(a) -> list[RuleResult]:
     ``no_squeeze``; ``viable_partners:<domain>`` (Kuik's fallback); ``equidistance``;
     ``predictability``; ``no_camp``.
     """
-    crit = [x for x in a.doctrine.domains.critical if x in a.domains]
+    # every critical domain, with data or not: a domain without data gives insufficient
+    # verdicts (reason no_data), so the number of rules does not change with the year
+    crit = list(a.doctrine.domains.critical)
     rules = registered()
     out: list[RuleResult] = []
     i = 0
@@ -117,6 +130,11 @@ def check_rules(a) -> list[RuleResult]:
             j += 1
         for dom in crit:
             for rule in rules[i:j]:
+                if dom not in a.domains:
+                    out.append(insufficient(f"{rule.kind}:{dom}", "no_data", None,
+                                            f"{rule.kind} in {dom}", {"domain": dom},
+                                            f"no data for domain {dom}"))
+                    continue
                 out += _as_list(rule.check(a, dom))
         i = j
     return out
@@ -136,6 +154,10 @@ def compare_verdicts(before: list[RuleResult], after: list[RuleResult]) -> list[
         out.append({"name": name,
                     "passed_before": None if b is None else b.passed,
                     "passed_after": None if a is None else a.passed,
+                    "status_before": None if b is None else b.status,
+                    "status_after": None if a is None else a.status,
+                    "reason_before": None if b is None else b.reason,
+                    "reason_after": None if a is None else a.reason,
                     "margin_before": mb, "margin_after": ma, "margin_change": delta,
                     "direction": None if not delta else ("improves" if delta > 0 else "worsens"),
                     "description": (a or b).description})

@@ -12,12 +12,34 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-__all__ = ["FAIL", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult", "Threshold"]
+# the evidence bounds' defaults and rationale live beside the quality measures
+from ...measures.quality import DEFAULT_MAX_AGE, DEFAULT_MIN_COVERAGE, bounds
 
-#: Verdict states. A later change may add "insufficient" (too little data to judge); today a
-#: verdict is "pass" exactly when ``passed`` is true.
+__all__ = [
+    "DEFAULT_MAX_AGE",
+    "DEFAULT_MIN_COVERAGE",
+    "FAIL",
+    "INSUFFICIENT",
+    "PASS",
+    "REASONS",
+    "PlanContext",
+    "PlanRow",
+    "Rule",
+    "RuleResult",
+    "Threshold",
+    "bounds",
+    "evidence_gate",
+    "insufficient",
+]
+
+#: Verdict states. ``insufficient``: the evidence is too weak to judge (no data, coverage below
+#: the doctrine's bound, single-partner evidence only, stale); such a verdict has
+#: ``passed = False`` (kept a bool for compatibility) and a ``reason`` from :data:`REASONS`.
 PASS = "pass"
 FAIL = "fail"
+INSUFFICIENT = "insufficient"
+REASONS = ("no_data", "low_coverage", "single_partner", "stale")
+
 
 
 @dataclass(frozen=True)
@@ -32,11 +54,36 @@ class RuleResult:
     threshold: Any
     description: str
     evidence: dict = field(default_factory=dict)
+    #: ``"pass"``, ``"fail"`` or ``"insufficient"``; left empty it follows ``passed``
+    status: str = ""
+    #: why a verdict is insufficient (one of :data:`REASONS`), else None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.status:
+            object.__setattr__(self, "status", PASS if self.passed else FAIL)
+        if self.status not in (PASS, FAIL, INSUFFICIENT):
+            raise ValueError(f"RuleResult {self.name}: status {self.status!r}; expected pass, "
+                             "fail or insufficient")
+        if self.status == INSUFFICIENT and self.passed:
+            raise ValueError(f"RuleResult {self.name}: an insufficient verdict has passed=False")
 
     @property
-    def status(self) -> str:
-        """``"pass"`` or ``"fail"`` (a property, so ``to_dict()`` keeps its keys)."""
-        return PASS if self.passed else FAIL
+    def insufficient(self) -> bool:
+        """True when the evidence was too weak to judge (``status == "insufficient"``)."""
+        return self.status == INSUFFICIENT
+
+    @property
+    def failed(self) -> bool:
+        """True for a real fail (not for an insufficient verdict)."""
+        return self.status == FAIL
+
+    @property
+    def label(self) -> str:
+        """``pass``, ``FAIL`` or ``insufficient (reason)``: the verdict as tables print it."""
+        if self.status == INSUFFICIENT:
+            return f"insufficient ({self.reason})"
+        return "pass" if self.passed else "FAIL"
 
     @property
     def kind(self) -> str:
@@ -45,6 +92,41 @@ class RuleResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def insufficient(name: str, reason: str, threshold: Any, description: str,
+                 evidence: dict | None = None, detail: str = "") -> RuleResult:
+    """An ``insufficient`` verdict: passed False, margin NaN (nothing was measured against the
+    bound), ``reason`` one of :data:`REASONS`, ``detail`` a sentence in the evidence."""
+    if reason not in REASONS:
+        raise ValueError(f"insufficient {name}: reason {reason!r}; expected one of {REASONS}")
+    ev = dict(evidence or {})
+    if detail:
+        ev["insufficient"] = detail
+    return RuleResult(name, False, float("nan"), None, threshold, description, ev,
+                      status=INSUFFICIENT, reason=reason)
+
+
+def evidence_gate(a, domain: str, *, single_partner: bool = True) -> tuple[str, str] | None:
+    """``(reason, detail)`` when domain ``domain`` of assessment ``a`` is too weakly evidenced
+    for a verdict, else None: no data; coverage below ``min_coverage``; every share indicator
+    single-partner (when ``single_partner``); newest share indicator older than ``max_age``."""
+    r = a.domains.get(domain) if hasattr(a.domains, "get") else None
+    if r is None:
+        return "no_data", f"no data for domain {domain}"
+    min_cov, max_age = bounds(a.doctrine)
+    cov = getattr(r, "coverage", None)
+    if cov is not None and cov < min_cov:
+        return "low_coverage", (f"{domain}: the partner rows cover {cov:.1%} of the WLD total, "
+                                f"below the doctrine's min_coverage {min_cov:g}")
+    if single_partner and getattr(r, "single_partner_only", False):
+        return "single_partner", (f"{domain}: every share indicator has one partner by "
+                                  f"construction ({', '.join(r.indicators)})")
+    age = getattr(r, "recency", None)
+    if age is not None and age > max_age:
+        return "stale", (f"{domain}: the newest figure ({r.year}) is {age} years behind the "
+                         f"assessment year, more than the doctrine's max_age {max_age}")
+    return None
 
 
 @dataclass(frozen=True)

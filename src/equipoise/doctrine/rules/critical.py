@@ -27,7 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult, Threshold
+from ._base import (
+    PlanContext,
+    PlanRow,
+    Rule,
+    RuleResult,
+    Threshold,
+    evidence_gate,
+    insufficient,
+)
 
 #: Domains whose substitutability the corridor graph gives (their systems in ``*_systems.csv``).
 GRAPH_DOMAINS = ("corridors",)
@@ -109,6 +117,13 @@ class NoCriticalDependency(Rule):
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
+        gate = evidence_gate(a, domain)
+        if gate:  # too weak evidence: insufficient, not a fail (docs/methods.md)
+            return insufficient(
+                f"{self.kind}:{domain}", gate[0],
+                {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability},
+                f"No critical dependency in {domain}",
+                a.domains[domain].evidence() if domain in a.domains else {}, gate[1])
         dom = self.threshold(a.doctrine, "dominant_share")
         r = a.domains[domain]
         # holds while below the dominant share and (below the critical share or substitutable)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ._base import Rule, RuleResult
+from ._base import Rule, RuleResult, insufficient
 
 INDICATOR = "political.unga.agreement"
 
@@ -32,18 +32,22 @@ class Equidistance(Rule):
             and spread <= t.equidistance_spread
         evidence = {k: v for k, v in eq.items() if k != "spread"}
         evidence["doctrine_measure"] = want
+        description = (f"Spread of {want} across the poles at most {t.equidistance_spread:g}"
+                       + (f" (period {eq.get('period')})" if eq.get("period") is not None else ""))
         if got != want:
             evidence["measured_spread"] = eq.get("spread")
-            evidence["not_compared"] = (
-                f"the spread is in {got!r}, the doctrine's threshold in {want!r}: pass --votes "
-                f"(UN roll calls) to measure {want!r}")
+            detail = (f"the spread is in {got!r}, the doctrine's threshold in {want!r}: pass "
+                      f"--votes (UN roll calls) to measure {want!r}")
+            evidence["not_compared"] = detail
+            return insufficient(self.kind, "no_data", t.equidistance_spread, description,
+                                evidence, detail)
+        if spread is None or math.isnan(float(spread)):
+            return insufficient(self.kind, "no_data", t.equidistance_spread, description,
+                                evidence, eq.get("note") or "no alignment with the poles")
         return RuleResult(
             self.kind, ok,
             (t.equidistance_spread - spread) if spread is not None else float("nan"),
-            spread, t.equidistance_spread,
-            f"Spread of {want} across the poles at most {t.equidistance_spread:g}"
-            + (f" (period {eq.get('period')})" if eq.get("period") is not None else ""),
-            evidence)
+            spread, t.equidistance_spread, description, evidence)
 
     def source_rows(self, a, frame, verdict) -> list[dict]:
         from ..check import ROW_COLUMNS, _records

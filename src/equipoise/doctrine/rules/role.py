@@ -3,11 +3,39 @@ the role pole's share at least every other pole's."""
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult
+from ... import reference
+from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
 
 #: The role pole must be strictly ahead by this much in the plan: a tie goes to the pole listed
 #: first, which may not be the role pole.
 ROLE_LEAD = 1e-6
+
+
+def _pole_unknown(a, pole: str, dom: str) -> tuple[str, str] | None:
+    """Why ``pole``'s share of ``dom`` is not evidence enough for a role verdict, or None: it
+    appears only in single-partner indicators (``single_partner``), or in no share indicator
+    while some indicator covers less than its whole (``no_data``: absent is unknown, not 0)."""
+    r = a.domains.get(dom)
+    quality = getattr(r, "quality", None) or {}
+    if not quality:
+        return None
+    codes = {pole}
+    if reference.is_group(pole):
+        codes |= set(reference.expand_group(pole, r.year))
+    multi = [i for i, q in quality.items() if not q["single_partner"]
+             and codes & set(q.get("partners", ()))]
+    if multi:
+        return None
+    single = [i for i, q in quality.items() if q["single_partner"]
+              and codes & set(q.get("partners", ()))]
+    if single:
+        return "single_partner", (f"{pole} appears in {dom} only in single-partner indicators "
+                                  f"({', '.join(single)}): its share there is 1 by construction")
+    if any(q["coverage"] is None or q["coverage"] < 1 - 1e-9 for q in quality.values()):
+        return "no_data", (f"{pole} is absent from every share indicator of {dom} and the "
+                           "indicators do not cover their whole total: its share is unknown, "
+                           "not 0")
+    return None
 
 
 class Role(Rule):
@@ -24,11 +52,14 @@ class Role(Rule):
         out = []
         for pole, doms in a.doctrine.roles.items():
             for dom in doms:
-                if dom not in pm:
-                    out.append(RuleResult(
-                        f"role:{pole}:{dom}", False, float("nan"), None, pole,
+                gate = (("no_data", f"no data for domain {dom}") if dom not in pm
+                        else evidence_gate(a, dom) or _pole_unknown(a, pole, dom))
+                if gate:
+                    out.append(insufficient(
+                        f"role:{pole}:{dom}", gate[0], pole,
                         f"{pole} leads {dom} (its role in the doctrine)",
-                        {"note": f"no data for domain {dom}"}))
+                        {"pole_shares": pm.get(dom, {}),
+                         **(a.domains[dom].evidence() if dom in a.domains else {})}, gate[1]))
                     continue
                 own = pm[dom].get(pole, 0.0)
                 other = max((v for p, v in pm[dom].items() if p != pole), default=0.0)

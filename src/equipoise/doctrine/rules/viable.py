@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult
+from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
 
 
 class ViablePartners(Rule):
@@ -19,6 +19,12 @@ class ViablePartners(Rule):
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
+        gate = evidence_gate(a, domain)
+        if gate:
+            return insufficient(
+                f"{self.kind}:{domain}", gate[0], t.min_viable_partners,
+                f"Kuik fallback: {domain} keeps at least {t.min_viable_partners} partners",
+                a.domains[domain].evidence() if domain in a.domains else {}, gate[1])
         r = a.domains[domain]
         viable = sorted(p for p, s in r.shares.items() if p != "OTH" and s >= t.viable_share)
         return RuleResult(

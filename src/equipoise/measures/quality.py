@@ -1,0 +1,147 @@
+"""Coverage, recency and source grade of every indicator share and of every domain.
+
+docs/methods.md, "Coverage, grade and the third verdict". For one indicator in one year (the
+year it contributes to its domain):
+
+* ``basis``: ``"WLD"`` (shares of the reporter's world total) or ``"sum"`` (shares of the sum of
+  the partner rows), as :func:`equipoise.measures.exposure.indicator_shares` gives it;
+* ``coverage``: against a WLD total, the share of the total that the named partner rows
+  account for (``OTH``, the remainder, is not a partner); ``None`` on a partner-sum basis,
+  where no total says how much is missing (``n_partners`` says how many partners there are);
+* ``recency``: years behind the assessment year;
+* ``single_partner``: one partner by construction (partner-sum basis, one partner: its share
+  is 1 whatever the world looks like);
+* ``grade``: the weakest grade of the sources of its rows (A official statistic, B research
+  dataset, C press or aggregator; ``None`` for a source the register does not know).
+
+A domain's ``coverage`` is the weighted mean (the domain's indicator weights) of the coverage
+of its indicators that have a WLD total (``None`` when none has one); its ``grade`` is the
+weakest grade among its share indicators; ``single_partner_only`` says every share indicator
+is single-partner; ``recency`` is that of its newest share indicator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+import pandas as pd
+
+__all__ = ["DEFAULT_MAX_AGE", "DEFAULT_MIN_COVERAGE", "GRADES", "bounds", "domain_quality",
+           "indicator_quality", "source_grade"]
+
+#: Default ``min_coverage`` of the doctrine: a domain whose partner rows account for less than
+#: half of the WLD total cannot say who leads it or how concentrated it is (the missing half
+#: could hold a partner larger than every one measured).
+DEFAULT_MIN_COVERAGE = 0.5
+#: Default ``max_age`` (years behind the assessment year): the lookback over which a domain's
+#: indicators stay current (exposure.LOOKBACK); older evidence is history, not a verdict on now.
+DEFAULT_MAX_AGE = 3
+
+
+def bounds(doctrine) -> tuple[float, int]:
+    """The doctrine's ``min_coverage`` and ``max_age`` (the defaults when not set)."""
+    t = getattr(doctrine, "thresholds", None)
+    cov = getattr(t, "min_coverage", None)
+    age = getattr(t, "max_age", None)
+    return (DEFAULT_MIN_COVERAGE if cov is None else float(cov),
+            DEFAULT_MAX_AGE if age is None else int(age))
+
+#: grade -> the kind of source it stands for (docs/methods.md)
+GRADES = {"A": "official statistic", "B": "research dataset", "C": "press or aggregator"}
+
+#: source-id prefixes of official statistics (a statistical office, the IMF's reported data)
+_OFFICIAL = ("BNS", "IMF")
+#: source-id prefixes of research datasets (documented, versioned, peer-used)
+_DATASETS = ("SIPRI", "COW", "VOETEN", "BSV", "CEPII", "COMTRADE", "BACI")
+
+
+def _kind(row: Mapping[str, str]) -> str:
+    """The kind of one source-register row: an explicit ``kind`` column wins; else the id's
+    prefix and the register's note ("official statistic", "aggregator", "mirror")."""
+    explicit = str(row.get("kind") or "").strip().lower()
+    if explicit:
+        return explicit
+    sid = str(row.get("id", ""))
+    prefix = sid.split(":", 1)[0].upper()
+    note = f"{row.get('note', '')} {row.get('producer', '')}".lower()
+    if "aggregator" in note or "mirror" in note or "use with care" in note:
+        return "aggregator"
+    if prefix in _OFFICIAL or "official statistic" in note:
+        return "official statistic"
+    if prefix in _DATASETS:
+        return "dataset"
+    return "press"
+
+
+def _grade_of_kind(kind: str) -> str:
+    if kind.startswith("official"):
+        return "A"
+    if "dataset" in kind:
+        return "B"
+    return "C"
+
+
+@cache
+def _register() -> dict[str, str]:
+    """Source id -> grade, from the source registers of every embedded dataset."""
+    from .. import datasets
+
+    out: dict[str, str] = {}
+    for focal in datasets.available():
+        path = datasets.default_path(focal) / "sources.csv"
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for row in df.to_dict("records"):
+            out[row["id"]] = _grade_of_kind(_kind(row))
+    return out
+
+
+def source_grade(source: str) -> str | None:
+    """The grade (A/B/C) of a source id, or None for a source the registers do not know."""
+    return _register().get(str(source))
+
+
+def _weakest(grades: Iterable[str | None]) -> str | None:
+    known = [g for g in grades if g]
+    return max(known) if known else None
+
+
+def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
+                      ind_years: Mapping[str, int], ref_year: int) -> dict[str, dict]:
+    """The quality block of each indicator in ``ind_years`` (indicator -> the year it
+    contributes): basis, coverage, n_partners, recency, single_partner, grade, sources, partners."""
+    out = {}
+    mine = flows[flows["reporter"] == focal] if len(flows) else flows
+    for ind, iy in ind_years.items():
+        x = ishares[(ishares["indicator"] == ind) & (ishares["year"] == iy)]
+        named = x[x["partner"] != "OTH"]
+        basis = str(x["basis"].iat[0]) if len(x) else "sum"
+        n = len(named)
+        cov = float(named["share"].fillna(0).sum()) if basis == "WLD" else None
+        window = int(x["window"].iat[0]) if len(x) else 1
+        rows = mine[(mine["indicator"] == ind) & (mine["year"] > iy - window)
+                    & (mine["year"] <= iy)] if len(mine) else mine
+        sources = sorted({str(s) for s in rows["source"]}) if "source" in rows else []
+        out[ind] = {"year": int(iy), "basis": basis,
+                    "coverage": None if cov is None else min(1.0, cov),
+                    "n_partners": n, "recency": int(ref_year) - int(iy),
+                    "single_partner": basis == "sum" and n <= 1,
+                    "grade": _weakest(source_grade(s) for s in sources),
+                    "sources": sources, "partners": sorted(map(str, named["partner"]))}
+    return out
+
+
+def domain_quality(quality: Mapping[str, dict], weights: Mapping[str, float]) -> dict:
+    """A domain's coverage, grade, recency and single_partner_only from its indicators'
+    quality blocks and weights (see the module docstring)."""
+    covered = {i: q["coverage"] for i, q in quality.items() if q["coverage"] is not None}
+    wsum = sum(float(weights.get(i, 1.0)) for i in covered)
+    cov = (sum(float(weights.get(i, 1.0)) * c for i, c in covered.items()) / wsum
+           if covered and wsum > 0 else None)
+    total = sum(float(weights.get(i, 1.0)) for i in quality)
+    return {"coverage": cov,
+            "total_weight": (wsum / total) if total > 0 else 0.0,
+            "grade": _weakest(q["grade"] for q in quality.values()),
+            "recency": min((q["recency"] for q in quality.values()), default=None),
+            "single_partner_only": bool(quality) and all(q["single_partner"]
+                                                          for q in quality.values())}

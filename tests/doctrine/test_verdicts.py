@@ -148,9 +148,6 @@ def test_single_partner_only_domain_is_insufficient(tmp_path):
     assert v["concentration:technology"].status == "fail"  # 0.36 + 0.16 = 0.52 > 0.4
 
 
-@pytest.mark.xfail(reason="fires once h-subst's dominant_share lands: today a domain's fixed "
-                          "substitutability (trade 0.6 > 0.3) keeps the rule from firing",
-                   strict=False)
 def test_ninety_percent_trade_partner_fails_critical_dependency(tmp_path):
     # CHN 90 of WLD 100 (coverage 0.95 >= 0.5): a critical dependency whatever the constant
     rows = [*_base_rows(),

@@ -63,6 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import OptionError, WarehouseError
@@ -531,6 +532,58 @@ def _found(root: Path, ds) -> bool:
     return True
 
 
+def _ibis_trade(ibis_con):
+    """The trade step computed by :func:`equipoise.panel.ibis_shares.wld_shares` on
+    ``ibis_con``; the rows then go into DuckDB like the SQL step's."""
+    def step(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+        from ..engine import to_table
+        from .ibis_shares import finish_wld, wld_shares
+
+        dy, nat = rd.frames["dyadic"], rd.frames["national"]
+        fl = pd.concat([
+            pd.DataFrame({"year": dy["year"].astype("int64"), "focal": dy["reporter"],
+                          "indicator": "trade.goods.import", "partner": dy["partner"],
+                          "value": dy["value"].astype(float)}),
+            pd.DataFrame({"year": dy["year"].astype("int64"), "focal": dy["partner"],
+                          "indicator": "trade.goods.export", "partner": dy["reporter"],
+                          "value": dy["value"].astype(float)})], ignore_index=True)
+        tt = pd.DataFrame({"year": nat["year"].astype("int64"), "focal": nat["reporter"],
+                           "indicator": nat["indicator"], "total": nat["value"].astype(float)})
+        expr = wld_shares(to_table(ibis_con, fl, "_p_flows"), to_table(ibis_con, tt, "_p_tot"),
+                          over_total=OVER_TOTAL)
+        src = f"{_sources(dy)}; totals: {_sources(nat)}"
+        _register(con, "_p_ibis_trade", finish_wld(expr.to_pandas(), domain="trade", source=src))
+        return f"SELECT {', '.join(COLUMNS)} FROM _p_ibis_trade"
+    return step
+
+
+def _ibis_security(ibis_con):
+    """The security step computed by :func:`equipoise.panel.ibis_shares.arms_window`."""
+    def step(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+        from ..engine import to_table
+        from .ibis_shares import arms_window, finish_security
+
+        arms, span = rd.frames["arms"], rd.frames["arms"].attrs.get("span")
+        if not len(arms) or span is None or max(lo, span[0]) > min(hi, span[1]):
+            return None
+        years = pd.DataFrame({"year": np.arange(max(lo, span[0]), min(hi, span[1]) + 1,
+                                                dtype="int64")})
+        a = pd.DataFrame({"year": arms["year"].astype("int64"), "reporter": arms["reporter"],
+                          "partner": arms["partner"], "value": arms["value"].astype(float)})
+        expr = arms_window(to_table(ibis_con, a, "_p_arms_i"),
+                           to_table(ibis_con, years, "_p_years"), first=span[0], last=span[1],
+                           window=SIPRI_WINDOW)
+        out = finish_security(expr.to_pandas(), source=_sources(arms), first=span[0],
+                              window=SIPRI_WINDOW)
+        _register(con, "_p_ibis_sec", out)
+        return f"SELECT {', '.join(COLUMNS)} FROM _p_ibis_sec"
+    return step
+
+
+#: the steps computed by Ibis expressions when an engine is given (``--engine spark``)
+IBIS_STEPS = {"trade": _ibis_trade, "security": _ibis_security}
+
+
 def _open(db):
     from .. import warehouse
 
@@ -542,7 +595,7 @@ def _open(db):
 def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
           start: int | None = None, end: int | None = None, only: list[str] | None = None,
           poles: list[str] | None = None, lock_timeout: float = 0.0,
-          announce=None) -> BuildReport:
+          announce=None, engine: str = "duckdb") -> BuildReport:
     """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
 
     The table (and ``panel_sources``, ``panel_quarantine``, ``panel_builds``) is replaced in one
@@ -557,6 +610,10 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     only : the domains to build (default all of trade, security, political, finance).
     poles : the poles of the political comparison (default: the default doctrine's).
     announce : called with one line before each dataset is read and before the write.
+    engine : ``duckdb`` (the SQL of this module), ``ibis`` (the Ibis expressions on an
+        in-memory DuckDB) or ``spark`` (or a Spark master URL): with the last two the
+        trade and security shares are then computed by the Ibis expressions of
+        :mod:`equipoise.panel.ibis_shares` on that engine (the warehouse stays DuckDB).
 
     Raises
     ------
@@ -571,6 +628,13 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
 
     t0 = time.perf_counter()
     lo, hi = _check_years(start, end)
+    ibis_con = None
+    if engine != "duckdb":
+        from ..engine import connect
+
+        # "ibis": the Ibis expressions on an in-memory DuckDB (to check them against the SQL);
+        # an unknown engine is an OptionError before anything is read
+        ibis_con = connect("duckdb" if engine == "ibis" else engine)
     domains = list(DATASETS) if not only else list(dict.fromkeys(only))
     bad = [d for d in domains if d not in DATASETS]
     if bad:
@@ -601,7 +665,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     try:
         con = warehouse._raw_connect(path, config={"memory_limit": warehouse.memory_limit()})
         try:
-            report = _write(con, reads, domains, lo, hi, poles, root, path)
+            report = _write(con, reads, domains, lo, hi, poles, root, path, ibis_con)
         except duckdb.OutOfMemoryException as exc:
             raise warehouse._open_error(path, exc, write=True) from exc
         finally:
@@ -614,7 +678,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
 
 
 def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
-           poles: list[str], root: Path, path: Path) -> BuildReport:
+           poles: list[str], root: Path, path: Path, ibis_con=None) -> BuildReport:
     t0 = time.perf_counter()
     con.execute("SET enable_progress_bar = false").fetchall()
     con.execute("BEGIN TRANSACTION").fetchall()
@@ -628,7 +692,10 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
         for d in domains:
             rd = reads[d]
             before = int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0])
-            sql = STEPS[d](con, rd, lo, hi, poles)
+            step = STEPS[d]
+            if ibis_con is not None and d in IBIS_STEPS:
+                step = IBIS_STEPS[d](ibis_con)
+            sql = step(con, rd, lo, hi, poles)
             if sql is not None:
                 con.execute(f"INSERT INTO panel ({cols}) SELECT * FROM ({sql}) "
                             f"WHERE year BETWEEN {lo} AND {hi} "

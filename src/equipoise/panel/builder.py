@@ -522,6 +522,22 @@ STEPS = {"trade": _trade, "security": _security, "political": _political,
          "energy": _energy, "institutions": _institutions, "events": _events}
 
 
+def _domains(only: list[str] | None, root: Path) -> list[str]:
+    """The domains to build, each dataset located before anything is read or written; an
+    optional dataset absent from the data folder is skipped unless ``only`` names it."""
+    domains = list(DATASETS) if not only else list(dict.fromkeys(only))
+    bad = [d for d in domains if d not in DATASETS]
+    if bad:
+        raise OptionError(f"--only: {bad!r} are not panel domains; expecting some of "
+                          f"{list(DATASETS)!r}")
+    if not only:
+        domains = [d for d in domains
+                   if not DATASETS[d].optional or _found(root, DATASETS[d])]
+    for d in domains:
+        locate(root, DATASETS[d])
+    return domains
+
+
 def _found(root: Path, ds) -> bool:
     from ..errors import DatasetMissingError
 
@@ -635,18 +651,9 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
         # "ibis": the Ibis expressions on an in-memory DuckDB (to check them against the SQL);
         # an unknown engine is an OptionError before anything is read
         ibis_con = connect("duckdb" if engine == "ibis" else engine)
-    domains = list(DATASETS) if not only else list(dict.fromkeys(only))
-    bad = [d for d in domains if d not in DATASETS]
-    if bad:
-        raise OptionError(f"--only: {bad!r} are not panel domains; expecting some of "
-                          f"{list(DATASETS)!r}")
-    poles = list(poles) if poles else default_poles()
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    if not only:  # an optional dataset absent from the data folder is skipped by default
-        domains = [d for d in domains
-                   if not DATASETS[d].optional or _found(root, DATASETS[d])]
-    for d in domains:  # every dataset is located before anything is read or written
-        locate(root, DATASETS[d])
+    domains = _domains(only, root)
+    poles = list(poles) if poles else default_poles()
     path = _open(db)
     reads = {}
     # the COW IGO file (1.7 million flows from 1816 before the years are kept) is read first,

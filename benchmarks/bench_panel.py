@@ -300,7 +300,9 @@ def main(argv: list[str]) -> int:
         s = bench_spark(args.data_dir, keep if keep.exists() else None)
         print(f"panel build --engine spark (fresh process, local[2]): {s['seconds']:.1f} s "
               f"(reading {s['read_seconds']:.1f} s), peak {s['peak_mb']:.0f} MB (Python), "
-              f"{s['children_peak_mb']:.0f} MB (largest child: the JVM); rows "
+              + (f"{s['children_peak_mb']:.0f} MB (largest child: the JVM)"
+                 if s["children_peak_mb"] > 0 else "the JVM's not measured (not reaped)")
+              + f"; rows "
               f"{s['rows_spark']:,} vs DuckDB {s['rows_duckdb']:,}, same rows {s['same']} "
               f"(max relative difference {s['max_rel_diff']:.1e})")
         ok &= s["same"]

@@ -13,6 +13,11 @@
    issue 12: at least 20x.
 3. **Index**: ``balance_index`` for every state and year with ``--reps`` replicates (goal:
    under 30 s for 1,000).
+4. **Spark**: the same build with ``engine="spark"`` (PySpark local[2] computes the trade and
+   security shares by the Ibis expressions of ``equipoise.panel.ibis_shares``), in a fresh
+   process, and a check that its ``panel`` rows equal the DuckDB build's (text columns
+   identical, numbers to a relative 1e-12: Spark does not order its sums). The peak memory is
+   the Python driver's; the JVM's is reported from ``RUSAGE_CHILDREN`` after it exits.
 
 Usage: python benchmarks/bench_panel.py [--data-dir DIR] [--repeat 3] [--reps 1000]
 """
@@ -41,22 +46,70 @@ _CHILD = """
 import json, resource, sys, time
 t = time.perf_counter()
 from equipoise import panel
-r = panel.build(sys.argv[1], sys.argv[2])
-print(json.dumps({"seconds": time.perf_counter() - t, "rows": r.rows,
+r = panel.build(sys.argv[1], sys.argv[2], engine=sys.argv[3])
+sec = time.perf_counter() - t
+if sys.argv[3] != "duckdb":
+    from pyspark.sql import SparkSession
+    SparkSession.getActiveSession().stop()
+print(json.dumps({"seconds": sec, "rows": r.rows,
                   "read_seconds": r.read_seconds,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                  / 1024}))
 """
 
 
-def bench_build(data_dir: Path, repeat: int) -> dict:
+def _build_child(data_dir: Path, db: Path, engine: str = "duckdb") -> dict:
+    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(data_dir), str(db), engine],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _panel_rows(db: Path) -> pd.DataFrame:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT * FROM panel ORDER BY focal, year, domain, indicator, "
+                           "partner, source").df()
+    finally:
+        con.close()
+
+
+def bench_spark(data_dir: Path, db: Path | None) -> dict:
+    """The Spark build in a fresh process and the rows compared with the DuckDB build."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if db is None:
+            db = Path(tmp) / "w.duckdb"
+            _build_child(data_dir, db)
+        sdb = Path(tmp) / "spark.duckdb"
+        r = _build_child(data_dir, sdb, "spark")
+        a, b = _panel_rows(db), _panel_rows(sdb)
+    same = len(a) == len(b)
+    diff = 0.0
+    if same:
+        for c in a.columns:
+            if a[c].dtype.kind == "f":
+                x, y = a[c].to_numpy(), b[c].to_numpy()
+                same &= bool((np.isnan(x) == np.isnan(y)).all())
+                m = ~np.isnan(x)
+                rel = np.abs(x[m] - y[m]) / np.maximum(np.abs(x[m]), 1e-300)
+                diff = max(diff, float(rel.max()) if rel.size else 0.0)
+            else:  # NULL on both sides (None or NaN as pandas reads it back), else equal
+                na, nb = a[c].isna().to_numpy(), b[c].isna().to_numpy()
+                same &= bool((na == nb).all()) and bool(
+                    (a[c][~na].astype(str).to_numpy() == b[c][~nb].astype(str).to_numpy()).all())
+    return {**r, "rows_duckdb": len(a), "rows_spark": len(b), "same": same and diff < 1e-12,
+            "max_rel_diff": diff}
+
+
+def bench_build(data_dir: Path, repeat: int, keep: Path | None = None) -> dict:
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "w.duckdb"
-        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        db = keep or Path(tmp) / "w.duckdb"
         for _ in range(repeat):
-            out = subprocess.run([sys.executable, "-c", _CHILD, str(data_dir), str(db)],
-                                 capture_output=True, text=True, env=env, check=True)
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            runs.append(_build_child(data_dir, db))
     return {"seconds": statistics.median(r["seconds"] for r in runs),
             "read_seconds": statistics.median(r["read_seconds"] for r in runs),
             "peak_mb": max(r["peak_mb"] for r in runs), "rows": runs[0]["rows"],
@@ -220,8 +273,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--data-dir", type=Path, default=default)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--reps", type=int, default=1000)
-    ap.add_argument("--parts", default="build,agreement,index",
-                    help="which parts to run (comma-separated; default all three)")
+    ap.add_argument("--parts", default="build,agreement,index,spark",
+                    help="which parts to run (comma-separated; default all four)")
     args = ap.parse_args(argv)
     if not (args.data_dir / "unvotes").is_dir():
         print(f"skipped: needs the shared data at {args.data_dir} (set --data-dir or "
@@ -230,8 +283,10 @@ def main(argv: list[str]) -> int:
     print(f"python {platform.python_version()}, {os.cpu_count()} cpu(s), data {args.data_dir}")
     parts = set(args.parts.split(","))
     ok = True
+    tmp = tempfile.TemporaryDirectory()
+    keep = Path(tmp.name) / "w.duckdb"
     if "build" in parts:
-        b = bench_build(args.data_dir, args.repeat)
+        b = bench_build(args.data_dir, args.repeat, keep)
         print(f"panel build (fresh process, median of {b['runs']}): {b['seconds']:.1f} s "
               f"(reading {b['read_seconds']:.1f} s), peak {b['peak_mb']:.0f} MB, "
               f"{b['rows']:,} rows   [goals: < 60 s, < 2048 MB]")
@@ -241,6 +296,17 @@ def main(argv: list[str]) -> int:
         i = bench_index(args.data_dir, args.reps)
         print(f"index --all, {i['reps']} replicates: {i['seconds']:.1f} s for "
               f"{i['state_years']:,} state-years ({i['ranked']:,} ranked)   [goal: < 30 s]")
+    if "spark" in parts:
+        s = bench_spark(args.data_dir, keep if keep.exists() else None)
+        print(f"panel build --engine spark (fresh process, local[2]): {s['seconds']:.1f} s "
+              f"(reading {s['read_seconds']:.1f} s), peak {s['peak_mb']:.0f} MB (Python), "
+              + (f"{s['children_peak_mb']:.0f} MB (largest child: the JVM)"
+                 if s["children_peak_mb"] > 0 else "the JVM's not measured (not reaped)")
+              + f"; rows "
+              f"{s['rows_spark']:,} vs DuckDB {s['rows_duckdb']:,}, same rows {s['same']} "
+              f"(max relative difference {s['max_rel_diff']:.1e})")
+        ok &= s["same"]
+    tmp.cleanup()
     return 0 if ok else 1
 
 

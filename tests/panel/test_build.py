@@ -209,7 +209,7 @@ def test_years_and_options(data, tmp_path):
     with pytest.raises(OptionError, match="--from 2011 is after --to 2010"):
         panel.build(data, db, start=2011, end=2010)
     with pytest.raises(OptionError, match="not panel domains"):
-        panel.build(data, db, only=["energy"])
+        panel.build(data, db, only=["weather"])
     r = panel.build(data, db, start=2008, end=2009, only=["security"])
     assert (r.year_from, r.year_to) == (2008, 2009)
     df = panel.show("KAZ", db)

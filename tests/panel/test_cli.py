@@ -99,7 +99,7 @@ def test_index_json_and_csv(built, capsys, tmp_path):
     (["panel", "show", "--focal", "XYZ"], "'XYZ' is not an ISO3 country code"),
     (["panel", "show", "--focal", "KAZ", "--year", "1999"], "no rows for KAZ"),
     (["panel", "build", "--from", "2011", "--to", "2010"], "--from 2011 is after --to 2010"),
-    (["panel", "build", "--only", "energy"], "not panel domains"),
+    (["panel", "build", "--only", "weather"], "not panel domains"),
     (["index", "--db"], None),
     (["index", "--all", "--focal", "KAZ"], "--all cannot be combined"),
     (["index", "--focal", "KAZ", "--peers", "UZB,QQQ"], "'QQQ' is not an ISO3"),

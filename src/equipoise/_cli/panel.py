@@ -45,7 +45,12 @@ def panel_build(
     start: int | None = FROM,
     end: int | None = TO,
     only: str | None = typer.Option(None, "--only", help="Comma-separated domains to build "
-                                    "(trade, security, political, finance; default all)."),
+                                    "(trade, security, political, finance, trade_national, "
+                                    "trade_eu, energy, institutions, events; default all "
+                                    "present)."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb, or spark (PySpark local[2]; "
+                               "or a Spark master URL): the engine that computes the trade "
+                               "and security shares (Ibis expressions); the rows are the same."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, max=86_400.0,
                                help="Seconds to wait for another ingest or build."),
     json: bool = JSON,
@@ -65,7 +70,7 @@ def panel_build(
             typer.echo(safe_text(line), err=True)
 
     report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
-                   announce=announce)
+                   announce=announce, engine=engine)
     if json:
         emit_json(report.to_dict())
         return

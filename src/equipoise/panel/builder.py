@@ -33,7 +33,15 @@ finance     ``finance.fdi.position_partner_  ``reporting_economies``  the host's
                                                        against its WLD total
 ==========  ===============================  ========  ====================================
 
-``status``: ``ok``; ``partial`` (a SIPRI window reaching before the file's first delivery
+Further sources (:mod:`equipoise.panel.extra`, optional in a default build; docs/panel.md
+gives each basis): national trade by partner (``trade.goods.*``, basis ``wld`` or
+``partner_sum``; where COW gives the same state, year and indicator, COW takes precedence and
+the national row is ``superseded``), Eurostat's EU-27 exports as each partner's imports from
+the EU27 (``trade.goods.import.eu27_mirror``), GEM oil pipeline routes
+(``energy.oil.routes``, ``energy.oil.route_capacity``), COW IGO memberships shared with each
+pole (``institutions.igo.shared``) and the GDELT score (``events.gdelt.net_score``).
+
+``status``: ``ok``; ``superseded``; ``partial`` (a SIPRI window reaching before the file's first delivery
 year); ``inconsistent`` (partner rows add up to more than 110 % of the WLD total,
 :data:`OVER_TOTAL`; shares kept against the total); ``insufficient`` (no total, a total of 0, fewer than
 :data:`MIN_ROLLCALLS` common roll calls, no variation for kappa): ``note`` says why. A cell
@@ -55,6 +63,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import OptionError, WarehouseError
@@ -354,9 +363,241 @@ SELECT * FROM ({inward})
 """
 
 
+def _trade_national(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """National statistics by partner: shares against the file's total (``wld``: KAZ, KGZ,
+    UZB) or among the partners listed (``partner_sum``: ARM, RUS). Precedence: where COW
+    already gives the same state, year and indicator in this build (to 2014), the national
+    row is kept with status ``superseded`` (not used by the index); after 2014 it is the
+    panel's trade."""
+    f = rd.frames["rows"]
+    if not len(f):
+        return None
+    _register(con, "_p_nt", f[["year", "reporter", "partner", "indicator", "value", "basis",
+                               "source"]])
+    has_cow = con.execute("SELECT count(*) FROM information_schema.tables "
+                          "WHERE table_name = 'panel'").fetchall()[0][0]
+    cow = ("SELECT DISTINCT focal, year, indicator FROM panel WHERE domain = 'trade' AND "
+           "partner = 'WLD' AND source LIKE 'COW%'" if has_cow else
+           "SELECT NULL AS focal, NULL::INTEGER AS year, NULL AS indicator WHERE FALSE")
+    return f"""
+WITH p AS (SELECT year, reporter AS focal, indicator, partner, value, basis, source
+           FROM _p_nt WHERE partner <> 'WLD'),
+w AS (SELECT year, reporter AS focal, indicator, value AS wld FROM _p_nt WHERE partner = 'WLD'),
+s AS (SELECT year, focal, indicator, sum(value ORDER BY partner) AS psum FROM p GROUP BY ALL),
+b AS (SELECT year, focal, indicator, any_value(basis) AS basis, any_value(source) AS source
+      FROM p GROUP BY ALL),
+k AS (SELECT s.*, w.wld, CASE WHEN b.basis = 'wld' THEN w.wld ELSE s.psum END AS total,
+             b.basis, b.source
+      FROM s JOIN b USING (year, focal, indicator) LEFT JOIN w USING (year, focal, indicator)),
+c AS ({cow}),
+kk AS (SELECT k.*, c.focal IS NOT NULL AS cow,
+  CASE WHEN total IS NULL OR total <= 0 THEN 'insufficient'
+       WHEN c.focal IS NOT NULL THEN 'superseded'
+       WHEN psum > total * {OVER_TOTAL} THEN 'inconsistent' ELSE 'ok' END AS status
+  FROM k LEFT JOIN c USING (focal, year, indicator)),
+nt AS (SELECT *, CASE
+  WHEN total IS NULL THEN 'no total for this state and year in the file'
+  WHEN total <= 0 THEN 'the total is 0'
+  WHEN cow THEN 'COW covers this state and year; COW takes precedence to 2014'
+  WHEN psum > total * {OVER_TOTAL}
+    THEN 'partner rows add up to ' || round(100 * psum / total, 1) || ' % of the total'
+  WHEN basis = 'partner_sum' THEN 'share among the partners the file lists (no total given)'
+  END AS note FROM kk)
+SELECT p.focal, p.year, 'trade', p.indicator, p.partner, p.value,
+       CASE WHEN nt.total > 0 THEN p.value / nt.total END, nt.basis,
+       CASE WHEN nt.total > 0 THEN nt.psum / nt.total END, nt.status, nt.source, nt.note
+FROM p JOIN nt USING (year, focal, indicator)
+UNION ALL
+SELECT focal, year, 'trade', indicator, 'WLD', wld, CASE WHEN wld > 0 THEN 1.0 END, 'wld',
+       CASE WHEN wld > 0 THEN psum / wld END, status, source, note
+FROM nt WHERE basis = 'wld' AND wld IS NOT NULL
+"""
+
+
+def _trade_eu(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """The EU side: the EU27's exports to each state (Eurostat) as that state's imports from
+    the EU27 (``basis`` ``mirror_eu27_exports``; EUR bn, so no share against a USD total)."""
+    f = rd.frames["rows"]
+    if not len(f):
+        return None
+    _register(con, "_p_eu", f[["year", "reporter", "partner", "indicator", "value", "source"]])
+    return """
+SELECT reporter, year, 'trade', indicator, partner, value, NULL::DOUBLE, 'mirror_eu27_exports',
+       1.0, 'ok', source,
+       'EU27 exports to the state, EUR bn (mirror: the state''s imports from the EU27, '
+       || 'valued FOB by the EU); not a share: no total in EUR'
+FROM _p_eu"""
+
+
+#: the year of the GEM oil tracker snapshot (June 2024)
+OIL_YEAR = 2024
+
+
+def _energy(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """Cross-border oil/NGL pipeline routes of each state (GEM, operating units, June 2024):
+    ``energy.oil.routes`` (share of the state's cross-border units linking it to the
+    partner, ``route_count``) and ``energy.oil.route_capacity`` (share of their capacity,
+    ``capacity_sum``; coverage = units with a capacity / units). GEM's ``countries`` does
+    not give the direction, so a route is a link, export or import."""
+    f = rd.frames["rows"]
+    if not len(f) or not lo <= OIL_YEAR <= hi:
+        return None
+    _register(con, "_p_oil", f[["reporter", "partner", "unit", "capacity", "source"]])
+    return f"""
+WITH u AS (SELECT reporter AS focal, count(DISTINCT unit) AS nu,
+                  count(DISTINCT unit) FILTER (WHERE capacity IS NOT NULL AND NOT isnan(capacity)) AS nc,
+                  sum(CASE WHEN isnan(capacity) THEN NULL ELSE capacity END ORDER BY unit) AS cap
+           FROM (SELECT DISTINCT reporter, unit, capacity FROM _p_oil) GROUP BY ALL),
+p AS (SELECT reporter AS focal, partner, count(*) AS n,
+             sum(CASE WHEN isnan(capacity) THEN NULL ELSE capacity END ORDER BY unit) AS cap,
+             any_value(source) AS source FROM _p_oil GROUP BY ALL)
+SELECT focal, {OIL_YEAR} AS year, 'energy', 'energy.oil.routes', partner, n::DOUBLE, n / u.nu,
+       'route_count', 1.0, 'ok', source,
+       'operating cross-border oil/NGL pipeline units linking the two (GEM, June 2024)'
+FROM p JOIN u USING (focal)
+UNION ALL
+SELECT focal, {OIL_YEAR}, 'energy', 'energy.oil.route_capacity', partner, p.cap,
+       CASE WHEN u.cap > 0 THEN p.cap / u.cap END, 'capacity_sum', u.nc / u.nu,
+       CASE WHEN u.cap > 0 THEN 'ok' ELSE 'insufficient' END, source,
+       CASE WHEN u.cap > 0 THEN 'capacity (bbl/d) of the units with a capacity in GEM'
+            ELSE 'GEM gives no capacity for these units' END
+FROM p JOIN u USING (focal) WHERE p.cap IS NOT NULL OR u.cap IS NULL
+"""
+
+
+def _institutions(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """Shared full IGO memberships with each pole (COW IGO v3, to 2014): value = the count;
+    share = the count / the sum over the poles (``pole_sum``). A group pole (EU27) counts
+    the mean over the group's members of that year."""
+    from .. import reference
+
+    f = rd.frames["rows"]
+    if not len(f):
+        return None
+    members = reference.load("group_members")
+    groups = [p for p in poles if reference.is_group(p)]
+    members = members[members["group"].isin(groups)]
+    _register(con, "_p_gm", pd.DataFrame({
+        "grp": members["group"].astype(str).to_numpy(),
+        "member": members["member"].astype(str).to_numpy(),
+        "y0": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
+        "y1": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    _register(con, "_p_igo", f[["year", "reporter", "partner", "value", "source"]])
+    singles = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
+    return f"""
+WITH d AS (SELECT year, reporter AS focal, partner AS pole, value, source FROM _p_igo
+           WHERE partner IN ({singles})
+           UNION ALL
+           SELECT i.year, i.reporter, m.grp, avg(i.value), any_value(i.source) FROM _p_igo i
+           JOIN _p_gm m ON i.partner = m.member AND i.year BETWEEN m.y0 AND m.y1
+           WHERE i.reporter <> i.partner GROUP BY i.year, i.reporter, m.grp),
+t AS (SELECT year, focal, sum(value ORDER BY pole) AS total, count(*) AS n FROM d GROUP BY ALL)
+SELECT d.focal, d.year, 'institutions', 'institutions.igo.shared', d.pole, d.value,
+       CASE WHEN t.total > 0 THEN d.value / t.total END, 'pole_sum', t.n / {len(poles)}.0,
+       CASE WHEN t.total > 0 THEN 'ok' ELSE 'insufficient' END, d.source,
+       CASE WHEN t.total > 0 THEN 'shared full IGO memberships; share among the poles'
+            ELSE 'no shared IGO membership with any pole' END
+FROM d JOIN t USING (year, focal)
+"""
+
+
+def _events(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """GDELT composite score per state and partner and year (``net_score``: not a share);
+    coverage = the days of the year the file covers; below 0.9 the row is ``partial``."""
+    f = rd.frames["rows"]
+    if not len(f):
+        return None
+    _register(con, "_p_ev", f[["year", "reporter", "partner", "value", "coverage", "source"]])
+    return """
+SELECT reporter, year, 'events', 'events.gdelt.net_score', partner, value, NULL::DOUBLE,
+       'net_score', coverage, CASE WHEN coverage < 0.9 THEN 'partial' ELSE 'ok' END, source,
+       CASE WHEN coverage < 0.9 THEN 'the year is covered ' || round(100 * coverage) || ' %'
+            ELSE 'sum of the GDELT composite score of the pair''s events' END
+FROM _p_ev"""
+
+
 #: one SQL builder per domain (tests replace one to make a build fail midway)
 STEPS = {"trade": _trade, "security": _security, "political": _political,
-         "finance": _finance}
+         "finance": _finance, "trade_national": _trade_national, "trade_eu": _trade_eu,
+         "energy": _energy, "institutions": _institutions, "events": _events}
+
+
+def _domains(only: list[str] | None, root: Path) -> list[str]:
+    """The domains to build, each dataset located before anything is read or written; an
+    optional dataset absent from the data folder is skipped unless ``only`` names it."""
+    domains = list(DATASETS) if not only else list(dict.fromkeys(only))
+    bad = [d for d in domains if d not in DATASETS]
+    if bad:
+        raise OptionError(f"--only: {bad!r} are not panel domains; expecting some of "
+                          f"{list(DATASETS)!r}")
+    if not only:
+        domains = [d for d in domains
+                   if not DATASETS[d].optional or _found(root, DATASETS[d])]
+    for d in domains:
+        locate(root, DATASETS[d])
+    return domains
+
+
+def _found(root: Path, ds) -> bool:
+    from ..errors import DatasetMissingError
+
+    try:
+        locate(root, ds)
+    except DatasetMissingError:
+        return False
+    return True
+
+
+def _ibis_trade(ibis_con):
+    """The trade step computed by :func:`equipoise.panel.ibis_shares.wld_shares` on
+    ``ibis_con``; the rows then go into DuckDB like the SQL step's."""
+    def step(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+        from ..engine import to_table
+        from .ibis_shares import finish_wld, wld_shares
+
+        dy, nat = rd.frames["dyadic"], rd.frames["national"]
+        fl = pd.concat([
+            pd.DataFrame({"year": dy["year"].astype("int64"), "focal": dy["reporter"],
+                          "indicator": "trade.goods.import", "partner": dy["partner"],
+                          "value": dy["value"].astype(float)}),
+            pd.DataFrame({"year": dy["year"].astype("int64"), "focal": dy["partner"],
+                          "indicator": "trade.goods.export", "partner": dy["reporter"],
+                          "value": dy["value"].astype(float)})], ignore_index=True)
+        tt = pd.DataFrame({"year": nat["year"].astype("int64"), "focal": nat["reporter"],
+                           "indicator": nat["indicator"], "total": nat["value"].astype(float)})
+        expr = wld_shares(to_table(ibis_con, fl, "_p_flows"), to_table(ibis_con, tt, "_p_tot"),
+                          over_total=OVER_TOTAL)
+        src = f"{_sources(dy)}; totals: {_sources(nat)}"
+        _register(con, "_p_ibis_trade", finish_wld(expr.to_pandas(), domain="trade", source=src))
+        return f"SELECT {', '.join(COLUMNS)} FROM _p_ibis_trade"
+    return step
+
+
+def _ibis_security(ibis_con):
+    """The security step computed by :func:`equipoise.panel.ibis_shares.arms_window`."""
+    def step(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+        from ..engine import to_table
+        from .ibis_shares import arms_window, finish_security
+
+        arms, span = rd.frames["arms"], rd.frames["arms"].attrs.get("span")
+        if not len(arms) or span is None or max(lo, span[0]) > min(hi, span[1]):
+            return None
+        years = pd.DataFrame({"year": np.arange(max(lo, span[0]), min(hi, span[1]) + 1,
+                                                dtype="int64")})
+        a = pd.DataFrame({"year": arms["year"].astype("int64"), "reporter": arms["reporter"],
+                          "partner": arms["partner"], "value": arms["value"].astype(float)})
+        expr = arms_window(to_table(ibis_con, a, "_p_arms_i"),
+                           to_table(ibis_con, years, "_p_years"), first=span[0], last=span[1],
+                           window=SIPRI_WINDOW)
+        out = finish_security(expr.to_pandas(), source=_sources(arms), first=span[0],
+                              window=SIPRI_WINDOW)
+        _register(con, "_p_ibis_sec", out)
+        return f"SELECT {', '.join(COLUMNS)} FROM _p_ibis_sec"
+    return step
+
+
+#: the steps computed by Ibis expressions when an engine is given (``--engine spark``)
+IBIS_STEPS = {"trade": _ibis_trade, "security": _ibis_security}
 
 
 def _open(db):
@@ -370,7 +611,7 @@ def _open(db):
 def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
           start: int | None = None, end: int | None = None, only: list[str] | None = None,
           poles: list[str] | None = None, lock_timeout: float = 0.0,
-          announce=None) -> BuildReport:
+          announce=None, engine: str = "duckdb") -> BuildReport:
     """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
 
     The table (and ``panel_sources``, ``panel_quarantine``, ``panel_builds``) is replaced in one
@@ -385,6 +626,10 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     only : the domains to build (default all of trade, security, political, finance).
     poles : the poles of the political comparison (default: the default doctrine's).
     announce : called with one line before each dataset is read and before the write.
+    engine : ``duckdb`` (the SQL of this module), ``ibis`` (the Ibis expressions on an
+        in-memory DuckDB) or ``spark`` (or a Spark master URL): with the last two the
+        trade and security shares are then computed by the Ibis expressions of
+        :mod:`equipoise.panel.ibis_shares` on that engine (the warehouse stays DuckDB).
 
     Raises
     ------
@@ -399,18 +644,21 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
 
     t0 = time.perf_counter()
     lo, hi = _check_years(start, end)
-    domains = list(DATASETS) if not only else list(dict.fromkeys(only))
-    bad = [d for d in domains if d not in DATASETS]
-    if bad:
-        raise OptionError(f"--only: {bad!r} are not panel domains; expecting some of "
-                          f"{list(DATASETS)!r}")
-    poles = list(poles) if poles else default_poles()
+    ibis_con = None
+    if engine != "duckdb":
+        from ..engine import connect
+
+        # "ibis": the Ibis expressions on an in-memory DuckDB (to check them against the SQL);
+        # an unknown engine is an OptionError before anything is read
+        ibis_con = connect("duckdb" if engine == "ibis" else engine)
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    for d in domains:  # every dataset is located before anything is read or written
-        locate(root, DATASETS[d])
+    domains = _domains(only, root)
+    poles = list(poles) if poles else default_poles()
     path = _open(db)
     reads = {}
-    for d in domains:
+    # the COW IGO file (1.7 million flows from 1816 before the years are kept) is read first,
+    # so its passing peak does not add to the frames the other datasets hold
+    for d in sorted(domains, key=lambda x: x != "institutions"):
         if announce is not None:
             announce(f"reading {d}: {DATASETS[d].producer} ({root / DATASETS[d].folder})")
         reads[d] = read_dataset(root, d, start=lo, end=hi)
@@ -426,7 +674,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     try:
         con = warehouse._raw_connect(path, config={"memory_limit": warehouse.memory_limit()})
         try:
-            report = _write(con, reads, domains, lo, hi, poles, root, path)
+            report = _write(con, reads, domains, lo, hi, poles, root, path, ibis_con)
         except duckdb.OutOfMemoryException as exc:
             raise warehouse._open_error(path, exc, write=True) from exc
         finally:
@@ -439,7 +687,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
 
 
 def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
-           poles: list[str], root: Path, path: Path) -> BuildReport:
+           poles: list[str], root: Path, path: Path, ibis_con=None) -> BuildReport:
     t0 = time.perf_counter()
     con.execute("SET enable_progress_bar = false").fetchall()
     con.execute("BEGIN TRANSACTION").fetchall()
@@ -452,13 +700,16 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
         cols = ", ".join(COLUMNS)
         for d in domains:
             rd = reads[d]
-            sql = STEPS[d](con, rd, lo, hi, poles)
+            before = int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0])
+            step = STEPS[d]
+            if ibis_con is not None and d in IBIS_STEPS:
+                step = IBIS_STEPS[d](ibis_con)
+            sql = step(con, rd, lo, hi, poles)
             if sql is not None:
                 con.execute(f"INSERT INTO panel ({cols}) SELECT * FROM ({sql}) "
                             f"WHERE year BETWEEN {lo} AND {hi} "
                             f"ORDER BY 1, 2, 4, 5").fetchall()
-            by[d] = int(con.execute("SELECT count(*) FROM panel WHERE domain = ?",
-                                    [d]).fetchall()[0][0])
+            by[d] = int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0]) - before
             for f in rd.files:
                 files.append({"dataset": d, **f})
             if rd.quarantine is not None and len(rd.quarantine):

@@ -41,7 +41,12 @@ class Dataset:
     folder: str
     patterns: tuple[str, ...]  # one glob per required file (first match wins)
     producer: str
+    optional: bool = False  # a default build skips it (with a note) when its folder is absent
 
+
+#: the datasets read by :mod:`equipoise.panel.extra` (name -> reader function name)
+EXTRA_READERS = {"trade_national": "read_national", "trade_eu": "read_eurostat",
+                 "energy": "read_oil", "institutions": "read_igo", "events": "read_gdelt"}
 
 DATASETS: dict[str, Dataset] = {
     "trade": Dataset("trade", "trade", "cow-atop-peacesciencer",
@@ -56,6 +61,21 @@ DATASETS: dict[str, Dataset] = {
     "finance": Dataset("finance", "finance", "imf-dip-fdi",
                        ("imf_dip_outward_positions*.csv*", "imf_dip_inward_positions*.csv*"),
                        "IMF Direct Investment Positions (DIP)"),
+    "trade_national": Dataset("trade_national", "trade", "national-trade-by-partner",
+                              ("*_trade_*by_partner*.csv*", "rus_fts_trade*.csv*"),
+                              "national statistics by partner (KAZ BNS, UZB stat.uz, KGZ NSC, "
+                              "ARM armstat, RUS FTS)", optional=True),
+    "trade_eu": Dataset("trade_eu", "trade", "eurostat-eu-exports",
+                        ("eu27_exports_by_partner*.csv*",),
+                        "Eurostat Comext, EU-27 exports by partner", optional=True),
+    "energy": Dataset("energy", "energy", "gem-oil-pipelines", ("gem_goit_*.csv*",),
+                      "Global Energy Monitor, Global Oil Infrastructure Tracker", optional=True),
+    "institutions": Dataset("institutions", "institutions", "cow-atop-peacesciencer",
+                            ("cow_igo_ndy.csv*",),
+                            "COW Intergovernmental Organizations v3 (Pevehouse et al. 2020)",
+                            optional=True),
+    "events": Dataset("events", "events", "gdelt-dyad-composite", ("gdelt_composite_*.csv*",),
+                      "GDELT 2.0 composite score by country-pair year", optional=True),
 }
 
 
@@ -176,6 +196,24 @@ def read_dataset(data_dir: str | Path, name: str, *, start: int, end: int) -> Re
         q["file"] = q.get("source", paths[0].name)
         q["source"] = "unvotes"
         qs.append(q)
+    elif name in EXTRA_READERS:
+        from . import extra
+
+        fn = getattr(extra, EXTRA_READERS[name])
+        todo = (sorted({p for pat in ds.patterns for p in paths[0].parent.glob(pat)
+                        if p.name.endswith((".csv", ".csv.gz"))})
+                if name == "trade_national" else paths[:1])
+        parts = []
+        for path in todo:
+            df, c, q = fn(path)
+            if name == "institutions":  # the columns the step uses
+                df = df[["year", "reporter", "partner", "value", "source"]]
+            parts.append(keep(df) if "year" in df.columns else df)
+            del df
+            files.append({**{k: v for k, v in c.items() if k != "rows_aggregate"},
+                          "rows_in_years": len(parts[-1])})
+            qs.append(q)
+        frames["rows"] = pd.concat(parts, ignore_index=True)
     else:  # pragma: no cover - DATASETS and this function list the same names
         raise KeyError(name)
     from ..sources._common import quarantine_frame

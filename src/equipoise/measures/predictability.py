@@ -26,6 +26,7 @@ import itertools
 import math
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["share_volatility"]
@@ -111,37 +112,41 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
     """
     if ishares is None or "indicator_years" not in series.columns:
         return _plain(series)
-    by_iy = {(str(i), int(y)): g.groupby("partner")["share"].sum()
+    by_iy = {(str(i), int(y)): g.groupby("partner")["share"].sum().to_dict()
              for (i, y), g in ishares.groupby(["indicator", "year"], sort=False)}
     out: dict[str, dict] = {}
     for domain, g in series.groupby("domain"):
         wide = g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
                              fill_value=0.0).sort_index()
+        rows = dict(zip(wide.index.tolist(), wide.to_numpy(dtype=float), strict=True))
         picked = {int(y): _parse_years(t) for y, t in
                   g.groupby("year")["indicator_years"].first().items()}
         years = sorted(picked)
-        changes = [_pair_change(a, b, picked[a], picked[b], wide, by_iy, weights)
+        changes = [_pair_change(a, b, picked[a], picked[b], rows, by_iy, weights)
                    for a, b in itertools.pairwise(years)]
         out[str(domain)] = _domain_record(years, changes)
     return out
 
 
-def _pair_change(a: int, b: int, pa: dict, pb: dict, wide: pd.DataFrame, by_iy: dict,
+def _pair_change(a: int, b: int, pa: dict, pb: dict, rows: dict, by_iy: dict,
                  weights) -> dict:
     """One change of :func:`share_volatility`: years ``a -> b`` whose indicators were picked
-    from years ``pa`` and ``pb`` (indicator -> year), compared on their common basket."""
-    from .exposure import _weights
+    from years ``pa`` and ``pb`` (indicator -> year), compared on their common basket.
+    ``rows``: year -> the domain's published shares over all its partners (one array each);
+    ``by_iy``: (indicator, year) -> {partner: share}."""
+    from .exposure import _table_weights
 
     common = sorted(set(pa) & set(pb))
     compared = [i for i in common if pb[i] > pa[i]]
     carried = [i for i in common if pb[i] <= pa[i]]
     entering, leaving = sorted(set(pb) - set(pa)), sorted(set(pa) - set(pb))
     c = {"from": a, "to": b, "tv": None,
-         "tv_published": _tv(wide.loc[a], wide.loc[b]),
+         "tv_published": 0.5 * float(np.abs(rows[b] - rows[a]).sum()),
          "same_basket": not entering and not leaving, "compared": compared,
          "carried": carried, "entering": entering, "leaving": leaving,
          "indicator_years": {i: [pa[i], pb[i]] for i in compared}}
-    w = _weights(pd.Series(compared, dtype=object), weights) if compared else None
+    table = _table_weights()
+    w = np.array([float((weights or {}).get(i, table.get(i, 1.0))) for i in compared])
     if not compared:
         c["reason"] = (f"{INSUFFICIENT}: no indicator in both years" if not common else
                        f"{INSUFFICIENT}: no indicator of both years has a newer figure "
@@ -149,13 +154,29 @@ def _pair_change(a: int, b: int, pa: dict, pb: dict, wide: pd.DataFrame, by_iy: 
     elif float(w.sum()) <= 0:
         c["reason"] = f"{INSUFFICIENT}: the indicators compared have weight 0"
     else:
-        w = dict(zip(compared, w / w.sum(), strict=True))
-        c["tv"] = _tv(_mix(by_iy, pa, w), _mix(by_iy, pb, w))
-        named = [{p for p in by_iy[(i, y[i])].index if p != "OTH"} for y in (pa, pb)
+        w = dict(zip(compared, (w / w.sum()).tolist(), strict=True))
+        c["tv"] = _tv_dict(_mix_dict(by_iy, pa, w), _mix_dict(by_iy, pb, w))
+        named = [{p for p in by_iy[(i, y[i])] if p != "OTH"} for y in (pa, pb)
                  for i in compared]
         na, nb = set().union(*named[:len(compared)]), set().union(*named[len(compared):])
         c["partners_entering"], c["partners_leaving"] = sorted(nb - na), sorted(na - nb)
     return c
+
+
+def _mix_dict(by_iy: dict, years: dict[str, int], w: dict[str, float]) -> dict[str, float]:
+    """:func:`_mix` on plain dicts (the same additions in the same order)."""
+    out: dict[str, float] = {}
+    for i, wi in w.items():
+        for p, v in by_iy[(i, years[i])].items():
+            out[p] = out.get(p, 0.0) + v * wi
+    return out
+
+
+def _tv_dict(a: dict[str, float], b: dict[str, float]) -> float:
+    """:func:`_tv` on plain dicts: over the union of partners in sorted order, as pandas aligns."""
+    keys = sorted(set(a) | set(b))
+    d = np.array([b.get(k, 0.0) - a.get(k, 0.0) for k in keys], dtype=float)
+    return 0.5 * float(np.abs(d).sum())
 
 
 def _domain_record(years: list[int], changes: list[dict]) -> dict:

@@ -733,11 +733,13 @@ def _drop_routes(g: CorridorGraph, routes: Iterable[str]) -> CorridorGraph:
                          g.name)
 
 
-def _check_bounded(net: _Network) -> None:
+def _check_bounded(net: _Network) -> int:
+    """The max flow of ``net`` (nothing removed), refused when unbounded."""
     f = net.flow()
     if f >= net.big:
         raise CorridorError(f"the flow from {net.names[net.source].removesuffix('#in')} is unbounded: a path of 'inf' "
                             "connector edges reaches the sink; give one edge on it a capacity")
+    return f
 
 
 def _nx_cut(net: _Network):
@@ -901,8 +903,7 @@ def corridor_loss(graph: CorridorGraph, source: str, sinks: str | Sequence[str],
     """
     sinks = _request(graph, source, sinks)
     net = _network(graph, source, sinks)
-    _check_bounded(net)
-    base = net.flow()
+    base = _check_bounded(net)
     if base == 0:
         return 0.0
     removed = frozenset(_removable(graph, _check_countries(graph, countries), [source, *sinks]))

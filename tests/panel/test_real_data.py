@@ -64,10 +64,13 @@ def test_coverage_of_each_source(real):
         span = {d: (a, b) for d, a, b in con.execute(
             "SELECT domain, min(year), max(year) FROM panel WHERE status = 'ok' "
             "GROUP BY domain").fetchall()}
+        cow = con.execute("SELECT min(year), max(year) FROM panel WHERE status = 'ok' AND "
+                          "domain = 'trade' AND source LIKE 'COW Dyadic%'").fetchall()[0]
         src = con.execute("SELECT * FROM panel_sources").df()
     finally:
         con.close()
-    assert span["trade"] == (1992, 2014)          # COW trade stops in 2014
+    assert tuple(cow) == (1992, 2014)              # COW trade stops in 2014
+    assert span["trade"] == (1992, 2023)          # then national statistics and Eurostat
     assert span["security"] == (1999, 2024)       # full windows from 1995 + 4
     assert span["political"] == (1992, 2019)      # unvotes: to January 2020 (too few)
     assert span["finance"] == (2014, 2024)

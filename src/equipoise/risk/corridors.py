@@ -539,13 +539,7 @@ def _network(g: CorridorGraph, source: str, sinks: Sequence[str]) -> _Network:
 
 def _unit(g: CorridorGraph, source: str, sinks: Sequence[str]) -> str:
     """The one unit of the edges on some source -> sink path (error when they mix units)."""
-    import networkx as nx
-
-    G = g.graph()
-    fwd = nx.descendants(G, source) | {source}
-    back = set(sinks)
-    for k in sinks:
-        back |= nx.ancestors(G, k)
+    fwd, back = _reach(g, [source]), _reach(g, list(sinks), forward=False)
     e = g.edges
     on_path = e["source"].isin(fwd) & e["target"].isin(back)
     units = sorted(set(e.loc[on_path & (e["basis"] != "connector"), "unit"]) - {""})
@@ -884,14 +878,24 @@ analyse = analyse_corridors
 
 
 def _on_path_nodes(g: CorridorGraph, source: str, sinks: Sequence[str]) -> set[str]:
-    import networkx as nx
+    return _reach(g, [source]) & _reach(g, list(sinks), forward=False)
 
-    G = g.graph()
-    fwd = nx.descendants(G, source) | {source}
-    back = set(sinks)
-    for k in sinks:
-        back |= nx.ancestors(G, k)
-    return fwd & back
+
+def _reach(g: CorridorGraph, starts: Sequence[str], *, forward: bool = True) -> set[str]:
+    """The nodes reachable from ``starts`` along the edges (``forward=False``: the nodes from
+    which ``starts`` are reachable), ``starts`` included: networkx's descendants/ancestors
+    without building the graph (a breadth-first search over the edge table)."""
+    a, b = ("source", "target") if forward else ("target", "source")
+    nxt: dict[str, list[str]] = {}
+    for u, v in zip(g.edges[a].tolist(), g.edges[b].tolist(), strict=True):
+        nxt.setdefault(u, []).append(v)
+    seen, todo = set(starts), list(starts)
+    while todo:
+        for v in nxt.get(todo.pop(), ()):
+            if v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen
 
 
 def corridor_loss(graph: CorridorGraph, source: str, sinks: str | Sequence[str],

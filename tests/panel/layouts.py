@@ -85,3 +85,17 @@ def write_all(root: Path) -> Path:
     _write(root / "imf-dip-fdi" / "imf_dip_inward_positions_test.csv", hdr,
            [(r, "O", "INWD_D_NETLA_FALL_ALL", c, f"{y}.0", v) for r, c, y, v in DIP_IN])
     return root
+
+
+def build_panel(root: Path) -> Path:
+    """The synthetic datasets written under ``root / "data"`` and built into a panel by the CLI
+    (``equipoise panel build``); returns the warehouse file."""
+    from equipoise._cli.main import run
+
+    data = write_all(root / "data")
+    db = root / "w.duckdb"
+    try:
+        run([str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")])
+    except SystemExit as exc:
+        assert not exc.code
+    return db

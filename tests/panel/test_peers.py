@@ -11,7 +11,7 @@ from equipoise._cli.main import run
 from equipoise.errors import OptionError
 from equipoise.panel.peers import DEFAULT_GROUP, default_peers, peer_groups, peer_table
 
-from .layouts import write_all
+from .layouts import build_panel
 
 
 def test_default_group_members_are_cited_countries():
@@ -36,13 +36,7 @@ def test_default_peers_excludes_the_focal():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("peers")
-    data = write_all(root / "data")
-    db = root / "w.duckdb"
-    try:
-        run([str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")])
-    except SystemExit as exc:
-        assert not exc.code
+    db = build_panel(tmp_path_factory.mktemp("peers"))
     return db
 
 

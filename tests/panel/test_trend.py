@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from equipoise._cli.main import run
 from equipoise.panel.trend import MIN_SIZE, detect_shifts, permutation_p, share_band, trend
 
-from .layouts import write_all
+from .layouts import build_panel
 
 TRACE = "Traceback (most recent call last)"
 
@@ -135,13 +135,7 @@ def _run(capsys, *args):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("trend")
-    data = write_all(root / "data")
-    db = root / "w.duckdb"
-    try:
-        run([str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")])
-    except SystemExit as exc:
-        assert not exc.code
+    db = build_panel(tmp_path_factory.mktemp("trend"))
     return db
 
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from equipoise._cli.main import run
-
-from .layouts import write_all
+from .layouts import build_panel
 
 CHROMIUM = Path(os.environ.get("EQUIPOISE_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = [
@@ -36,13 +34,7 @@ def server(tmp_path_factory):
     from equipoise.present.views import Context
     from equipoise.present.web import create_app
 
-    root = tmp_path_factory.mktemp("trend_browser")
-    data = write_all(root / "data")
-    db = root / "w.duckdb"
-    try:
-        run([str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")])
-    except SystemExit as exc:
-        assert not exc.code
+    db = build_panel(tmp_path_factory.mktemp("trend_browser"))
     flows = Path(str(resources.files("equipoise").joinpath("datasets", "kazakhstan",
                                                            "flows.csv")))
     with socket.socket() as s:

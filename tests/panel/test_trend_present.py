@@ -7,7 +7,7 @@ import pytest
 from equipoise._cli.main import run
 from equipoise.present.panel_section import BUILD_HINT, has_panel, trend_section
 
-from .layouts import write_all
+from .layouts import build_panel
 
 pytest.importorskip("altair")
 pytest.importorskip("vl_convert")
@@ -15,13 +15,7 @@ pytest.importorskip("vl_convert")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("trend_present")
-    data = write_all(root / "data")
-    db = root / "w.duckdb"
-    try:
-        run([str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")])
-    except SystemExit as exc:
-        assert not exc.code
+    db = build_panel(tmp_path_factory.mktemp("trend_present"))
     return db
 
 

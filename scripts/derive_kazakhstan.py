@@ -48,6 +48,33 @@ What is derived, and how
     when they hold at least ``BNS_MIN_SHARE`` (1 %) of that year's total of the indicator; the
     rest is the ``OTH`` remainder against ``WLD``.
 
+(g) Pole-side rows of the asymmetry measure (``measures/asymmetry.py``), reporter = the pole,
+    partner = Kazakhstan, in % of the pole's total with a ``WLD`` row of 100 (EUR and USD
+    figures cannot share one indicator unit, and the measure needs only the share):
+    ``asymmetry.goods.export`` = Kazakhstan's share of the pole's goods exports,
+    ``asymmetry.goods.import`` = its share of the pole's goods imports.
+    EU27 (``EUROSTAT:comext-eu27-exports``, 2010-2023): EU-27 (2020 composition) exports to
+    Kazakhstan over the sum of its exports to every partner outside the EU (the extra-EU country
+    rows; the 2019-2023 downloads have no "Extra-EU27" row, and in 2010-2018 that sum is
+    98.3-98.9 % of the published Extra-EU27 total, the rest being stores and provisions and
+    unspecified partners). Eurostat's file holds exports only, so the EU's imports from
+    Kazakhstan are not derived (unknown, not 0).
+    CHN, RUS, USA (``COW:trade-v4``, 2010-2014, the last year of COW trade): COW dyadic trade
+    (``cow_trade_ndy``: ``flow1`` = imports of ``ccode1`` from ``ccode2``, million USD) over the
+    pole's national imports or exports (``cow_trade_sy``); the pole's exports to Kazakhstan are
+    Kazakhstan's imports from the pole as COW records them (one figure per direction). The
+    Russian customs series (FTS, 2006-2021) gives 29 main partners and no total, so it yields
+    no share of Russia's trade.
+(h) Focal-side rows for the same flows, role ``supporting`` (never in a domain's shares):
+    ``asymmetry.goods.focal_import`` / ``asymmetry.goods.focal_export`` (USD mn), Kazakhstan's
+    imports from / exports to CHN, RUS, USA with its national total as ``WLD``, from COW
+    (2010-2014, so that the ratio of the two sides is taken within one year and one source);
+    and ``asymmetry.goods.focal_export`` 2018-2023 from BNS (``exports_kusd``) for the four
+    poles (EU27 = the members of the year) and ``WLD``; BNS imports are already
+    ``trade.goods.import``.
+    These rows (g, h) are written after all others, so adding them moved no earlier line of the
+    file (source rows carry their line numbers into the evidence).
+
 Usage::
 
     python scripts/derive_kazakhstan.py [--shared ../shared] [--out PATH] [--hs-domains PATH]
@@ -82,6 +109,8 @@ DIP_REPORTERS = ("CHN", "DEU", "JPN", "SGP", "USA")
 BNS_FILE = Path("national-trade-by-partner") / "kaz_bns_trade_by_partner_2018_2023.csv.gz"
 BNS_MIN_SHARE = 0.01
 BNS_COLUMNS = {"trade.goods.turnover": "turnover_kusd", "trade.goods.import": "imports_kusd"}
+EUROSTAT_FILE = Path("eurostat-eu-exports") / "eu27_exports_by_partner_annual_2010_2023.csv.gz"
+COW_TRADE_YEARS = (2010, 2014)
 
 # SIPRI spellings that differ from the English names in reference/countries.csv.
 SIPRI_NAMES = {
@@ -104,8 +133,8 @@ def _fmt(value: float) -> str:
     return text if text not in {"-0", ""} else "0"
 
 
-def _row(year, partner, indicator, value, source, unit, domain, product=""):
-    return {"year": int(year), "reporter": FOCAL, "partner": partner, "domain": domain,
+def _row(year, partner, indicator, value, source, unit, domain, product="", reporter=FOCAL):
+    return {"year": int(year), "reporter": reporter, "partner": partner, "domain": domain,
             "indicator": indicator, "product": product, "value": _fmt(value), "unit": unit,
             "source": source}
 
@@ -248,15 +277,107 @@ def bns_trade(data: Path) -> list[dict]:
     return rows
 
 
+def _pct(year, pole, indicator, value, total, source) -> list[dict]:
+    """A pole-side asymmetry row in % of the pole's total, and its WLD row of 100."""
+    domain, unit = _indicator(indicator)
+    return [_row(year, FOCAL, indicator, 100.0 * value / total, source, unit, domain,
+                 reporter=pole),
+            _row(year, "WLD", indicator, 100.0, source, unit, domain, reporter=pole)]
+
+
+def eurostat_eu_share(data: Path) -> list[dict]:
+    """(g) Kazakhstan's share of EU-27 exports to partners outside the EU, 2010-2023."""
+    eu = pd.read_csv(data / EUROSTAT_FILE)
+    eu = eu[~eu["is_aggregate"].astype(bool)]
+    rows = []
+    for year, g in eu.groupby("year", sort=True):
+        members = set(reference.expand_group("EU27", 2020))
+        extra = g[~g["partner_iso3"].isin(members)]
+        kaz = extra.loc[extra["partner_iso3"] == FOCAL, "exports_eur"]
+        if len(kaz) != 1:
+            raise ValueError(f"{EUROSTAT_FILE}: {len(kaz)} Kazakhstan rows in {year}, expected 1")
+        rows += _pct(year, "EU27", "asymmetry.goods.export", float(kaz.iat[0]),
+                     float(extra["exports_eur"].sum()), "EUROSTAT:comext-eu27-exports")
+    return rows
+
+
+def _cow_imports(ndy: pd.DataFrame, importer: int, exporter: int, year: int) -> float | None:
+    """COW dyadic imports of ``importer`` from ``exporter`` in ``year`` (None: no dyad row)."""
+    a = ndy[(ndy["ccode1"] == importer) & (ndy["ccode2"] == exporter) & (ndy["year"] == year)]
+    if len(a):
+        return float(a["flow1"].iat[0])
+    b = ndy[(ndy["ccode2"] == importer) & (ndy["ccode1"] == exporter) & (ndy["year"] == year)]
+    return float(b["flow2"].iat[0]) if len(b) else None
+
+
+def cow_trade_shares(data: Path) -> list[dict]:
+    """(g, h) Both sides of KAZ's goods trade with CHN, RUS, USA from COW trade, 2010-2014."""
+    first, last = COW_TRADE_YEARS
+    ndy = pd.read_csv(data / "cow-atop-peacesciencer" / "cow_trade_ndy.csv.gz")
+    ndy = ndy[ndy["year"].between(first, last)
+              & ((ndy["ccode1"] == FOCAL_COW) | (ndy["ccode2"] == FOCAL_COW))]
+    sy = pd.read_csv(data / "cow-atop-peacesciencer" / "cow_trade_sy.csv.gz")
+    sy = sy[sy["year"].between(first, last)].set_index(["ccode", "year"])
+    src = "COW:trade-v4"
+    f_dom, f_unit = _indicator("asymmetry.goods.focal_import")
+    rows = []
+    for year in range(first, last + 1):
+        if (FOCAL_COW, year) not in sy.index:
+            continue
+        kaz = sy.loc[(FOCAL_COW, year)]
+        for ind, col in (("asymmetry.goods.focal_import", "imports"),
+                         ("asymmetry.goods.focal_export", "exports")):
+            rows.append(_row(year, "WLD", ind, kaz[col], src, "USD mn", f_dom))
+        for pole, code in POLES_COW.items():
+            if (code, year) not in sy.index:  # no national total: the pole side is unknown
+                continue
+            pole_in = _cow_imports(ndy, code, FOCAL_COW, year)    # pole's imports from KAZ
+            kaz_in = _cow_imports(ndy, FOCAL_COW, code, year)     # KAZ's imports from the pole
+            tot = sy.loc[(code, year)]
+            if pole_in is not None:
+                rows += _pct(year, pole, "asymmetry.goods.import", pole_in, tot["imports"], src)
+                rows.append(_row(year, pole, "asymmetry.goods.focal_export", pole_in, src,
+                                 "USD mn", f_dom))
+            if kaz_in is not None:
+                rows += _pct(year, pole, "asymmetry.goods.export", kaz_in, tot["exports"], src)
+                rows.append(_row(year, pole, "asymmetry.goods.focal_import", kaz_in, src,
+                                 "USD mn", f_dom))
+    assert f_unit == "USD mn", f_unit
+    return rows
+
+
+def bns_exports(data: Path) -> list[dict]:
+    """(h) Kazakhstan's exports to the four poles and in total (BNS), 2018-2023."""
+    bns = pd.read_csv(data / BNS_FILE)
+    bns = bns[(bns["reporter_iso3"] == FOCAL) & ~bns["is_aggregate"].astype(bool)]
+    domain, _ = _indicator("asymmetry.goods.focal_export")
+    ind, src = "asymmetry.goods.focal_export", "BNS:trade-by-partner"
+    rows = []
+    for year, g in bns.groupby("year", sort=True):
+        by_iso = g.groupby("partner_iso3")["exports_kusd"].sum()
+        eu = [m for m in reference.expand_group("EU27", int(year)) if m in by_iso.index]
+        rows.append(_row(year, "WLD", ind, by_iso.sum(), src, "USD thousand", domain))
+        rows.append(_row(year, "EU27", ind, by_iso[eu].sum(), src, "USD thousand", domain))
+        for pole in POLES_COW:
+            if pole in by_iso.index:
+                rows.append(_row(year, pole, ind, by_iso[pole], src, "USD thousand", domain))
+    return rows
+
+
+def _sorted(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    return df.sort_values(["domain", "indicator", "partner", "year", "reporter"],
+                          kind="mergesort")
+
+
 def derive(shared: Path, warn=None) -> pd.DataFrame:
     """All derived rows as a DataFrame of strings in canonical column order, sorted."""
     warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     data = Path(shared) / "data"
     rows = (sipri_arms(data, warn) + bsv_agreement(data) + unvotes_eu_agreement(data)
             + cow_igo(data) + imf_dip(data) + bns_trade(data))
-    df = pd.DataFrame(rows, columns=COLUMNS)
-    df = df.sort_values(["domain", "indicator", "partner", "year"], kind="mergesort")
-    return df.reset_index(drop=True)
+    asym = eurostat_eu_share(data) + cow_trade_shares(data) + bns_exports(data)
+    return pd.concat([_sorted(rows), _sorted(asym)]).reset_index(drop=True)
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

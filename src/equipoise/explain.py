@@ -53,9 +53,27 @@ class DomainExplanation:
     sources: pd.DataFrame
     #: the doctrine's verdicts on this domain (name, status, reason, margin)
     verdicts: list = field(default_factory=list)
+    #: the doctrine's (min_coverage, max_age) behind the weak-evidence markers
+    #: (:func:`equipoise.measures.quality.bounds`)
+    bounds: tuple[float, int] = (0.5, 3)
+
+    def markers(self) -> list[str]:
+        """The domain's weak-evidence markers under the doctrine's bounds."""
+        r = self.result
+        return r.weak_markers(*self.bounds) if hasattr(r, "weak_markers") else []
+
+    def indicator_markers(self) -> dict[str, list[str]]:
+        """Each share indicator's weak-evidence markers under the doctrine's bounds."""
+        from .measures.quality import indicator_markers
+
+        limits = dict(zip(("min_coverage", "max_age"), self.bounds, strict=True))
+        return {ind: indicator_markers(q, limits)
+                for ind, q in (getattr(self.result, "quality", None) or {}).items()}
 
     def to_dict(self) -> dict:
         return {"focal": self.focal, "domain": self.domain, **self.result.to_dict(),
+                "bounds": dict(zip(("min_coverage", "max_age"), self.bounds, strict=True)),
+                "weak": self.markers(), "quality_markers": self.indicator_markers(),
                 "verdicts": self.verdicts,
                 "indicator_shares": self.indicator_shares.to_dict("records"),
                 "flows": self.rows.to_dict("records"),
@@ -68,8 +86,8 @@ class DomainExplanation:
         out: list = [f"[bold]{self.focal} / {self.domain}[/bold], year {r.year}: top partner "
                      f"{r.top_partner} {r.top_share:.1%}, HHI {r.hhi:.3f}, critical "
                      f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})",
-                     _quality_line(r)]
-        out.append(_quality_table(r))
+                     _quality_line(r, self.markers(), self.bounds)]
+        out.append(_quality_table(r, self.indicator_markers()))
         for v in self.verdicts:
             out.append(f"rule {v['name']}: {v['status']}"
                        + (f" ({v['reason']}): {v.get('detail') or ''}" if v.get("reason") else ""))
@@ -97,17 +115,17 @@ class DomainExplanation:
         return out
 
 
-def _quality_line(r) -> str:
+def _quality_line(r, weak: list[str], bounds: tuple[float, int]) -> str:
     """Coverage, grade and the weak-evidence markers of a domain, in one sentence."""
     cov = ("no WLD total" if r.coverage is None
            else f"partner rows cover {r.coverage:.1%} of the WLD total")
-    weak = r.weak_markers() if hasattr(r, "weak_markers") else []
     return (f"Evidence: {cov}; grade {r.grade or '?'} (A official statistic, B dataset, C press "
             f"or aggregator); newest figure {r.recency} year(s) behind the assessment year"
-            + "".join(f" ◦ {m}" for m in weak))
+            + "".join(f" ◦ {m}" for m in weak)
+            + f" (doctrine: min_coverage {bounds[0]:g}, max_age {bounds[1]})")
 
 
-def _quality_table(r):
+def _quality_table(r, marks: dict[str, list[str]]):
     from rich.table import Table
 
     t = Table(title="Quality of each share indicator")
@@ -116,8 +134,7 @@ def _quality_table(r):
         t.add_column(col)
     for ind, q in (getattr(r, "quality", None) or {}).items():
         cov = "-" if q["coverage"] is None else f"{q['coverage']:.0%}"
-        note = "◦ single-partner" if q["single_partner"] else (
-            "◦ low coverage" if q["coverage"] is not None and q["coverage"] < 0.5 else "")
+        note = " ".join(f"◦ {m}" for m in marks.get(ind, []))
         t.add_row(ind, str(q["year"]), q["basis"], cov, str(q["n_partners"]), str(q["recency"]),
                   q["grade"] or "?", note)
     return t
@@ -129,6 +146,7 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
     from .assessment import assess
     from .errors import NoDataError
     from .measures.exposure import indicator_shares, supporting_years
+    from .measures.quality import bounds
 
     a = assess(flows, focal=focal, year=year, doctrine=doctrine)
     if domain not in a.domains:
@@ -156,4 +174,4 @@ def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
                  "detail": v.evidence.get("insufficient")}
                 for v in a.rules if v.name.split(":")[-1] == domain]
     return DomainExplanation(focal, domain, r, ish.reset_index(drop=True),
-                             rows.reset_index(drop=True), src, verdicts)
+                             rows.reset_index(drop=True), src, verdicts, bounds(a.doctrine))

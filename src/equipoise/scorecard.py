@@ -262,9 +262,15 @@ class DomainResult:
         return {"coverage": self.coverage, "grade": self.grade, "recency": self.recency,
                 "single_partner_only": self.single_partner_only}
 
-    def weak_markers(self, min_coverage: float = 0.5, max_age: int = 3) -> list[str]:
+    def weak_markers(self, min_coverage: float | None = None,
+                     max_age: int | None = None) -> list[str]:
         """Short markers for the weak points of this domain's numbers ("low coverage",
-        "single-partner", "stale", "grade C"), empty when none."""
+        "single-partner", "stale", "grade C"), empty when none. Pass the doctrine's bounds
+        (:func:`equipoise.measures.quality.bounds`); None is the default bound."""
+        from .measures.quality import DEFAULT_MAX_AGE, DEFAULT_MIN_COVERAGE
+
+        min_coverage = DEFAULT_MIN_COVERAGE if min_coverage is None else min_coverage
+        max_age = DEFAULT_MAX_AGE if max_age is None else max_age
         out = []
         if self.coverage is not None and self.coverage < min_coverage:
             out.append(f"low coverage {self.coverage:.0%}")

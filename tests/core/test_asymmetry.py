@@ -117,7 +117,7 @@ def test_report_section_lists_rows_and_marks_unknown(flows):
     assert s["available"] is True
     cells = [row["cells"] for row in s["tables"][0]["rows"]]
     assert any(c[0] == "EU27" and c[3].startswith("unknown") for c in cells)
-    assert any(c[0] == "CHN" and c[4] == "80.00" for c in cells)
+    assert any(c[0] == "CHN" and c[4] == "80.00 (2023)" and "#src-" in c[5] for c in cells)
     none = _asymmetry_section(SimpleNamespace(a={}))
     assert none["available"] is False
 

@@ -52,11 +52,13 @@ def test_script_rejects_a_missing_shared_folder(tmp_path):
 
 def test_derived_layout_and_size():
     d = pd.read_csv(DATASET / "derived.csv", dtype={"product": str}, keep_default_na=False)
-    assert 200 <= len(d) <= 600
+    assert 200 <= len(d) <= 700
     counts = d.groupby("indicator").size()
     assert set(counts.index) == {"security.arms.import", "political.unga.agreement",
                                  "political.igo.shared", "finance.fdi.position_partner_reported",
-                                 "trade.goods.turnover", "trade.goods.import"}
+                                 "trade.goods.turnover", "trade.goods.import",
+                                 "asymmetry.goods.export", "asymmetry.goods.import",
+                                 "asymmetry.goods.focal_import", "asymmetry.goods.focal_export"}
     una = d[d["indicator"] == "political.unga.agreement"]
     assert una["value"].between(0, 1).all()
     assert set(una["partner"]) == {"USA", "RUS", "CHN", "EU27"}

@@ -31,13 +31,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["DEFINITION", "PAIRS", "Pair", "asymmetry", "side_share"]
+__all__ = ["COLUMNS", "DEFINITION", "FOCAL_SIDE", "PAIRS", "Pair", "asymmetry", "focal_side",
+           "side_share", "table", "table_frame"]
 
 DEFINITION = (
     "pole_share_in_focal = the pole's share of the focal state's total in a flow; "
     "focal_share_in_pole = the focal state's share of the pole's total in the same flow (from "
     "rows the pole reports); ratio = pole_share_in_focal / focal_share_in_pole (> 1: the focal "
-    "state depends more on the pole than the pole on it). A share whose total is not in the "
+    "state depends more on the pole than the pole on it), both sides of one year (the latest "
+    "year with both; none across years). A share whose total is not in the "
     "data is unknown, never 0 (Hirschman 1945; Keohane & Nye 1977)")
 
 
@@ -45,13 +47,20 @@ DEFINITION = (
 class Pair:
     """One flow seen from both sides: its domain and label, the pole-side indicator
     (``asymmetry.*``, reporter = pole) and the focal-side indicator (reporter = focal, or None
-    where no focal-side figure exists)."""
+    where no focal-side figure exists). ``focal_fallback`` lists further focal-side indicators
+    (e.g. the same flow from another source in other years): for each partner the latest year
+    among all of them is used, the first indicator winning a tie."""
 
     domain: str
     flow: str
     pole_indicator: str
     focal_indicator: str | None
     world_indicator: str | None = None
+    focal_fallback: tuple[str, ...] = ()
+
+    @property
+    def focal_indicators(self) -> tuple[str, ...]:
+        return tuple(i for i in (self.focal_indicator, *self.focal_fallback) if i is not None)
 
 
 PAIRS: dict[str, Pair] = {p.pole_indicator: p for p in (
@@ -60,7 +69,14 @@ PAIRS: dict[str, Pair] = {p.pole_indicator: p for p in (
     Pair("energy", "crude oil (focal exports / pole imports)", "asymmetry.crude.import",
          "energy.crude.export_destination"),
     Pair("corridors", "overland China-Europe transit", "asymmetry.transit.china_europe", None),
+    Pair("trade", "goods (focal imports / pole exports)", "asymmetry.goods.export",
+         "trade.goods.import", focal_fallback=("asymmetry.goods.focal_import",)),
+    Pair("trade", "goods (focal exports / pole imports)", "asymmetry.goods.import",
+         "trade.goods.export_share", focal_fallback=("trade.goods.export",
+                                                     "asymmetry.goods.focal_export")),
 )}
+"""Focal-side indicators named in :data:`PAIRS` (never shown as a flow of their own)."""
+FOCAL_SIDE = frozenset(i for p in PAIRS.values() for i in p.focal_indicators)
 
 
 def side_share(flows: pd.DataFrame, reporter: str, partner: str, indicator: str | None, *,
@@ -113,26 +129,80 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return recs
 
 
+def _years(flows: pd.DataFrame, reporter: str, partner: str, indicators,
+           year: int | None) -> set[int]:
+    """Years (at most ``year``) in which ``partner``'s share of ``reporter``'s total is known
+    in any of ``indicators``: a partner row and a positive WLD row of the same indicator."""
+    df = flows[(flows["reporter"] == reporter) & flows["indicator"].isin(list(indicators))]
+    if year is not None:
+        df = df[df["year"] <= year]
+    have = set(zip(df.loc[df["partner"] == partner, "indicator"],
+                   df.loc[df["partner"] == partner, "year"], strict=True))
+    wld = df[(df["partner"] == "WLD") & (df["value"] > 0)]
+    return {int(y) for i, y in zip(wld["indicator"], wld["year"], strict=True) if (i, y) in have}
+
+
+def focal_side(flows: pd.DataFrame, focal: str, pole: str, pair: Pair, *,
+               year: int | None = None) -> dict:
+    """:func:`side_share` over the pair's focal-side indicators: the known share with the
+    latest year (the first indicator winning a tie), else the first indicator's answer (its
+    reason). ``indicator`` names the indicator used."""
+    best = None
+    for ind in pair.focal_indicators or (None,):
+        got = {**side_share(flows, focal, pole, ind, year=year), "indicator": ind}
+        if best is None or (got["share"] is not None
+                            and (best["share"] is None or got["year"] > best["year"])):
+            best = got
+    return best
+
+
+def _sides(pair: Pair, pole: str, focal: str, flows: pd.DataFrame,
+           year: int | None) -> tuple[dict, dict, str | None]:
+    """Both sides of one (pole, flow); when their latest years differ, both are taken in the
+    latest year they share (the ratio is never a quotient of two years), else the ratio is
+    unknown with the reason. Returns (focal side, pole side, note)."""
+    mine = focal_side(flows, focal, pole, pair, year=year)
+    theirs = side_share(flows, pole, focal, pair.pole_indicator, year=year)
+    if mine["share"] is None or theirs["share"] is None or mine["year"] == theirs["year"]:
+        return mine, theirs, None
+    latest = (f"latest figures: {pole} in {focal}'s total {mine['share']:.1%} "
+              f"({mine['year']}), {focal} in {pole}'s total {theirs['share']:.2%} "
+              f"({theirs['year']})")
+    common = (_years(flows, focal, pole, pair.focal_indicators, year)
+              & _years(flows, pole, focal, (pair.pole_indicator,), year))
+    if not common:
+        return mine, theirs, f"the two sides have no year in common; {latest}"
+    y = max(common)
+    return (focal_side(flows, focal, pole, pair, year=y),
+            side_share(flows, pole, focal, pair.pole_indicator, year=y),
+            f"both sides in {y}, the latest year with both; {latest}")
+
+
 def _row(pair: Pair, pole: str, focal: str, flows: pd.DataFrame, year: int | None) -> dict:
+    note = None
     if pole == "WLD":
-        mine = {"share": None, "year": None, "reason": None, "rows": []}
+        mine = {"share": None, "year": None, "reason": None, "rows": [], "indicator": None}
         theirs = _world(flows, focal, pair.world_indicator, year)
+        note = ("the world market: the focal state's share of world supply; the pole side "
+                "does not apply")
     else:
-        mine = side_share(flows, focal, pole, pair.focal_indicator, year=year)
-        theirs = side_share(flows, pole, focal, pair.pole_indicator, year=year)
+        mine, theirs, note = _sides(pair, pole, focal, flows, year)
     p, f = mine["share"], theirs["share"]
-    ratio = p / f if p is not None and f is not None and f > 0 else None
+    same_year = pole == "WLD" or mine["year"] == theirs["year"]
+    ratio = p / f if p is not None and f is not None and f > 0 and same_year else None
     unknown = [r for r in (mine["reason"] if p is None else None,
                            theirs["reason"] if f is None else None) if r]
+    if p is not None and f is not None and not same_year:
+        unknown.append(f"no year with both sides (focal side {mine['year']}, pole side "
+                       f"{theirs['year']}): no ratio across years")
     rows = [*mine["rows"], *theirs["rows"]]
     return {"pole": pole, "domain": pair.domain, "flow": pair.flow,
             "pole_share_in_focal": p, "pole_share_year": mine["year"],
-            "focal_indicator": pair.focal_indicator,
+            "focal_indicator": mine.get("indicator") or pair.focal_indicator,
             "focal_share_in_pole": f, "focal_share_year": theirs["year"],
             "pole_indicator": pair.world_indicator if pole == "WLD" else pair.pole_indicator,
-            "ratio": ratio, "unknown": unknown,
-            "note": ("the world market: the focal state's share of world supply; the pole side "
-                     "does not apply") if pole == "WLD" else None,
+            "ratio": ratio, "ratio_year": mine["year"] if ratio is not None else None,
+            "unknown": unknown, "note": note,
             "sources": sorted({str(r.get("source")) for r in rows if r.get("source")}),
             "evidence": rows}
 
@@ -173,7 +243,8 @@ def asymmetry(flows: pd.DataFrame, focal: str, poles, *, year: int | None = None
     inds = df["indicator"].astype(str)
     pairs = dict(PAIRS)
     for ind in sorted(set(inds[inds.str.startswith("asymmetry.")])):
-        if ind not in pairs and not any(p.world_indicator == ind for p in pairs.values()):
+        if ind not in pairs and ind not in FOCAL_SIDE and not any(
+                p.world_indicator == ind for p in pairs.values()):
             dom = str(df.loc[inds == ind, "domain"].iat[0])
             pairs[ind] = Pair(dom, ind.removeprefix("asymmetry."), ind, None)
     poles = list(poles)
@@ -193,3 +264,31 @@ def asymmetry(flows: pd.DataFrame, focal: str, poles, *, year: int | None = None
             "counts": {"rows": len(rows), "ratio_known": len(known),
                        "focal_share_unknown": sum(r["focal_share_in_pole"] is None
                                                   for r in rows)}}
+
+
+#: Columns of :func:`table` (the dashboard's table and its CSV download).
+COLUMNS = ("pole", "domain", "flow", "pole_share_in_focal", "pole_share_year", "focal_indicator",
+           "focal_share_in_pole", "focal_share_year", "pole_indicator", "ratio", "ratio_year",
+           "sources", "note", "unknown")
+
+
+def table(rows) -> list[dict]:
+    """The rows of :func:`asymmetry` (or of ``assess --json``'s ``asymmetry``) as flat
+    records of :data:`COLUMNS`: sources and the reasons a side is unknown joined by "; ",
+    the evidence rows left out (they are in ``assess --json``). Unknown stays None."""
+    out = []
+    for r in rows:
+        rec = {c: r.get(c) for c in COLUMNS}
+        rec["sources"] = "; ".join(r.get("sources") or [])
+        rec["unknown"] = "; ".join(r.get("unknown") or [])
+        rec["note"] = r.get("note") or ""
+        out.append(rec)
+    return out
+
+
+def table_frame(rows) -> pd.DataFrame:
+    """:func:`table` as a DataFrame with the years as integers (empty where unknown)."""
+    df = pd.DataFrame.from_records(table(rows), columns=list(COLUMNS))
+    for c in ("pole_share_year", "focal_share_year", "ratio_year"):
+        df[c] = df[c].astype("Int64")
+    return df

@@ -28,7 +28,7 @@ from functools import cache
 import pandas as pd
 
 __all__ = ["DEFAULT_MAX_AGE", "DEFAULT_MIN_COVERAGE", "GRADES", "bounds", "domain_quality",
-           "indicator_quality", "source_grade"]
+           "indicator_markers", "indicator_quality", "source_grade"]
 
 #: Default ``min_coverage`` of the doctrine: a domain whose partner rows account for less than
 #: half of the WLD total cannot say who leads it or how concentrated it is (the missing half
@@ -40,12 +40,39 @@ DEFAULT_MAX_AGE = 3
 
 
 def bounds(doctrine) -> tuple[float, int]:
-    """The doctrine's ``min_coverage`` and ``max_age`` (the defaults when not set)."""
-    t = getattr(doctrine, "thresholds", None)
-    cov = getattr(t, "min_coverage", None)
-    age = getattr(t, "max_age", None)
+    """The doctrine's ``min_coverage`` and ``max_age`` (the defaults when not set): the one
+    place the weak-evidence markers (``assess``, ``explain``, the report, the dashboard) and the
+    evidence gate of the rules read them from.
+
+    ``doctrine`` is a doctrine (an object with ``thresholds``), a doctrine's JSON (a mapping
+    with a ``thresholds`` mapping, as ``assess --json`` prints it under ``doctrine``), a
+    thresholds mapping or object itself, or None (the defaults). A threshold of 0 is 0, not
+    the default."""
+    if doctrine is None:
+        t = None
+    elif isinstance(doctrine, Mapping):
+        t = doctrine.get("thresholds", doctrine)
+    else:
+        t = getattr(doctrine, "thresholds", doctrine)
+
+    def get(name):
+        return t.get(name) if isinstance(t, Mapping) else getattr(t, name, None)
+
+    cov, age = (None, None) if t is None else (get("min_coverage"), get("max_age"))
     return (DEFAULT_MIN_COVERAGE if cov is None else float(cov),
             DEFAULT_MAX_AGE if age is None else int(age))
+
+
+def indicator_markers(q: Mapping, doctrine=None) -> list[str]:
+    """The weak-evidence markers of one indicator's quality block (``single-partner``,
+    ``low coverage`` below the doctrine's ``min_coverage``, ``stale`` older than its
+    ``max_age``; see :func:`bounds` for ``doctrine``), empty when none."""
+    min_cov, max_age = bounds(doctrine)
+    cov, age = q.get("coverage"), q.get("recency")
+    return [m for m, on in (("single-partner", bool(q.get("single_partner"))),
+                            ("low coverage", cov is not None and cov < min_cov),
+                            ("stale", age is not None and age > max_age)) if on]
+
 
 #: grade -> the kind of source it stands for (docs/methods.md)
 GRADES = {"A": "official statistic", "B": "research dataset", "C": "press or aggregator"}

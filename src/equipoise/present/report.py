@@ -103,9 +103,10 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
 
 
 def _bounds(a: dict) -> tuple[float, int]:
-    t = a.get("doctrine", {}).get("thresholds", {})
-    return (float(t.get("min_coverage") or 0.5),
-            int(t.get("max_age") if t.get("max_age") is not None else 3))
+    """The doctrine's (min_coverage, max_age) of an ``assess --json`` document."""
+    from ..measures.quality import bounds
+
+    return bounds(a.get("doctrine"))
 
 
 def weak_markers(r: dict, a: dict) -> list[str]:
@@ -135,14 +136,12 @@ def quality_table(a: dict) -> dict:
     """One row per share indicator: its domain, year, basis, coverage, partners, recency and
     grade, with ◦ beside weak numbers (docs/methods.md, "Coverage, grade and the third
     verdict")."""
-    min_cov, max_age = _bounds(a)
+    from ..measures.quality import indicator_markers
+
     rows = []
     for d, r in a["domains"].items():
         for ind, q in (r.get("quality") or {}).items():
-            marks = [m for m, on in (
-                ("single-partner", q.get("single_partner")),
-                ("low coverage", q.get("coverage") is not None and q["coverage"] < min_cov),
-                ("stale", (q.get("recency") or 0) > max_age)) if on]
+            marks = indicator_markers(q, a.get("doctrine"))
             cov = "-" if q.get("coverage") is None else fmt_pct(q["coverage"], 0)
             rows.append(_row([html.escape(d), html.escape(ind), str(q.get("year")),
                               html.escape(str(q.get("basis"))), cov, str(q.get("n_partners")),
@@ -465,6 +464,33 @@ def _trend_section(b: _Build) -> dict:
     return _optional(_section("trend", "Trend and peers"), fill)
 
 
+def asymmetry_table(asym: dict, src_prefix: str = "#src-") -> dict:
+    """Two-way dependence (``assess --json``'s ``asymmetry``) as a table: per pole and flow the
+    pole's share of the focal state's total and the focal state's share of the pole's, each with
+    its year, the ratio with the year both sides share, the sources (linked), and the note or
+    why a side is unknown. Unknown is shown as unknown, never as 0."""
+    def pct(x):
+        # the focal state's weight in a pole is often well under 1 %: two decimals there
+        return "unknown" if x is None else fmt_pct(x, 2 if x < 0.01 else 1)
+
+    rows = [_row([html.escape("world market" if r["pole"] == "WLD" else r["pole"]),
+                  html.escape(r["flow"]),
+                  "n/a" if r["pole"] == "WLD" else
+                  f"{pct(r['pole_share_in_focal'])} ({r['pole_share_year'] or '-'})",
+                  f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'})",
+                  "unknown" if r["ratio"] is None else
+                  f"{r['ratio']:.2f} ({r.get('ratio_year') or '-'})",
+                  f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>',
+                  html.escape("; ".join([*r["unknown"], *([r["note"]] if r.get("note")
+                                                          else [])]))],
+                 "weak" if r["ratio"] is None else None)
+            for r in asym.get("rows", [])]
+    return _table(["pole", "flow", "pole in focal (year)", "focal in pole (year)",
+                   "ratio (year)", "sources", "note / why unknown"], rows,
+                  "Ratio = pole in focal / focal in pole, both sides of one year (above 1 the "
+                  "focal state depends more on the pole than the pole on it).")
+
+
 def _asymmetry_section(b: _Build) -> dict:
     """Two-way dependence: the pole's share in the focal state's total beside the focal
     state's share in the pole's (``assess --json`` key ``asymmetry``)."""
@@ -472,27 +498,13 @@ def _asymmetry_section(b: _Build) -> dict:
     s = _section("asymmetry", "Two-way dependence",
                  "For each pole and flow: the pole's share of the focal state's total beside the "
                  "focal state's share of the pole's total, and their ratio (above 1 the focal "
-                 "state depends more on the pole than the pole on it). A share whose total is "
-                 "not in the data is shown as unknown, never as 0.")
-
-    def pct(x):
-        return "unknown" if x is None else fmt_pct(x)
-
-    rows = [_row([html.escape("world market" if r["pole"] == "WLD" else r["pole"]),
-                  html.escape(r["flow"]),
-                  "n/a" if r["pole"] == "WLD" else
-                  f"{pct(r['pole_share_in_focal'])} ({r['pole_share_year'] or '-'})",
-                  f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'})",
-                  "-" if r["ratio"] is None else f"{r['ratio']:.2f}",
-                  html.escape(", ".join(r["sources"])),
-                  html.escape("; ".join(r["unknown"]))],
-                 "weak" if r["ratio"] is None else None)
-            for r in asym.get("rows", [])]
-    if not rows:
+                 "state depends more on the pole than the pole on it), each with its year and "
+                 "source. A share whose total is not in the data is shown as unknown, never as "
+                 "0; a ratio is taken within one year, never across years.")
+    if not asym.get("rows"):
         s.update(available=False, reason="no flows seen from a pole's side (asymmetry.* rows)")
         return s
-    s["tables"].append(_table(["pole", "flow", "pole in focal", "focal in pole", "ratio",
-                               "sources", "why unknown"], rows))
+    s["tables"].append(asymmetry_table(asym))
     s["notes"] = [f"Definition: {asym.get('definition', '')}."]
     return s
 

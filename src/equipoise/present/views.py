@@ -163,6 +163,16 @@ class Context:
         """What ``equipoise assess --json`` prints."""
         return self._cached(("assess_json", year), lambda: clean(self.assessment(year).to_dict()))
 
+    def asymmetry_json(self, year: int | None = None) -> dict:
+        """Two-way dependence of ``assess --json`` (definition, year, counts) with its rows
+        flat (:func:`equipoise.measures.asymmetry.table`: no evidence rows) under ``table``."""
+        from ..measures.asymmetry import table
+
+        asym = self.assess_json(year).get("asymmetry") or {}
+        return {"focal": self.focal, "year": asym.get("year"),
+                "definition": asym.get("definition", ""), "counts": asym.get("counts", {}),
+                "rows": asym.get("rows", []), "table": table(asym.get("rows", []))}
+
     def explain_json(self, domain: str, year: int | None = None) -> dict:
         """What ``equipoise explain --domain D --json`` prints."""
         from ..explain import explain_domain

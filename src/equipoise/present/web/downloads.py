@@ -48,6 +48,18 @@ def api_assess_download(dash: Dash, fmt: str = Path_(..., pattern="^(csv|xlsx)$"
                     f"assess-{dash.ctx.focal}" + (f"-{year}" if year else ""))
 
 
+@router.get("/api/asymmetry.{fmt}")
+def api_asymmetry_download(dash: Dash, fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
+                           year: int | None = Query(None, ge=1900, le=2100)):
+    """Two-way dependence as a table (one row per pole and flow: both shares with their
+    years, the ratio and its year, sources, note, why unknown): the same numbers as the
+    ``asymmetry`` of ``/api/assess``, without the evidence rows."""
+    from ...measures.asymmetry import table_frame
+
+    return download(dash, table_frame(dash.ctx.asymmetry_json(year)["rows"]), "asymmetry", fmt,
+                    f"asymmetry-{dash.ctx.focal}" + (f"-{year}" if year else ""))
+
+
 @router.get("/api/shock.{fmt}")
 def api_shock_download(dash: Dash, fmt: str = Path_(..., pattern="^(csv|xlsx)$"),
                        partner: str = Query(..., min_length=2, max_length=8),

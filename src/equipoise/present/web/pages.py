@@ -1,7 +1,7 @@
 """The dashboard's HTML pages (an :class:`~fastapi.APIRouter`; not in the OpenAPI schema).
 
 ``/`` overview, ``/domain/{domain}``, ``/whatif`` (and its htmx fragment ``/whatif/result``),
-``/action``, ``/data``, ``/alignment``, ``/risk``, ``/sources``. Each page renders a template of
+``/action``, ``/data``, ``/asymmetry``, ``/alignment``, ``/risk``, ``/sources``. Each page renders a template of
 ``equipoise/present/templates`` with :meth:`Dashboard.page`; the navigation is in ``base.html``.
 """
 
@@ -156,6 +156,13 @@ async def data_run(request: Request, dash: Dash):
             "scorecard": R.scorecard_table(a), "rules": R.rules_table(a)})
 
     return await anyio.to_thread.run_sync(render)
+
+
+@router.get("/asymmetry")
+def asymmetry_page(dash: Dash, year: int | None = Query(None, ge=1900, le=2100)):
+    asym = dash.ctx.asymmetry_json(year)
+    return dash.page("asymmetry.html", active="asymmetry", asym=asym, year=year,
+                     table=R.asymmetry_table(asym, src_prefix="/sources#src-"))
 
 
 @router.get("/alignment")

@@ -71,9 +71,14 @@ class DomainExplanation:
                 for ind, q in (getattr(self.result, "quality", None) or {}).items()}
 
     def to_dict(self) -> dict:
-        return {"focal": self.focal, "domain": self.domain, **self.result.to_dict(),
+        res = self.result.to_dict()
+        marks = self.indicator_markers()
+        if isinstance(res.get("quality"), dict):  # each indicator's block gains its markers
+            res["quality"] = {i: {**q, "weak": marks.get(i, [])}
+                              for i, q in res["quality"].items()}
+        return {"focal": self.focal, "domain": self.domain, **res,
                 "bounds": dict(zip(("min_coverage", "max_age"), self.bounds, strict=True)),
-                "weak": self.markers(), "quality_markers": self.indicator_markers(),
+                "weak": self.markers(),
                 "verdicts": self.verdicts,
                 "indicator_shares": self.indicator_shares.to_dict("records"),
                 "flows": self.rows.to_dict("records"),

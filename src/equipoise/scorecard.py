@@ -169,13 +169,14 @@ class Asymmetry(_Record):
 
     def lines(self, focal: str = "focal") -> list[str]:
         """The "Two-way dependence" block of ``assess``: one line per pole and flow."""
-        def pct(x):
-            return "unknown" if x is None else f"{x:.1%}"
+        def pct(x):  # the focal state's weight in a pole is often under 1 %: two decimals
+            return "unknown" if x is None else f"{x:.{2 if x < 0.01 else 1}%}"
 
         out = []
         for r in self.rows:
-            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
             world = r["pole"] == "WLD"
+            ratio = ("n/a" if world else "unknown" if r["ratio"] is None
+                     else f"{r['ratio']:.2f} ({r.get('ratio_year') or '-'})")
             pole = "world" if world else r["pole"]
             mine = "n/a" if world else pct(r["pole_share_in_focal"])
             out.append(f"  {pole} {r['flow']}: {pole} in {focal} {mine}"

@@ -79,10 +79,37 @@ PAIRS: dict[str, Pair] = {p.pole_indicator: p for p in (
 FOCAL_SIDE = frozenset(i for p in PAIRS.values() for i in p.focal_indicators)
 
 
-def side_share(flows: pd.DataFrame, reporter: str, partner: str, indicator: str | None, *,
+_COLS = ("year", "reporter", "partner", "domain", "indicator", "product", "value", "unit",
+         "source")
+
+
+class _Index(dict):
+    """The rows of some indicators as evidence records (:data:`_COLS`), keyed by (reporter,
+    indicator): built once per call, so that the per-side lookups are plain Python (the
+    measure makes ~70 of them; on small frames pandas' per-operation overhead dominated)."""
+
+    @classmethod
+    def of(cls, flows, indicators=None) -> _Index:
+        if isinstance(flows, _Index):
+            return flows
+        df = flows.data if hasattr(flows, "data") else flows
+        if indicators is not None:
+            df = df[df["indicator"].isin([i for i in indicators if i is not None])]
+        out = cls()
+        for r in _records(df):
+            out.setdefault((r["reporter"], r["indicator"]), []).append(r)
+        return out
+
+    def rows(self, reporter: str, indicator: str, year: int | None) -> list[dict]:
+        got = self.get((reporter, indicator), [])
+        return got if year is None else [r for r in got if r["year"] <= year]
+
+
+def side_share(flows, reporter: str, partner: str, indicator: str | None, *,
                year: int | None = None) -> dict:
     """``partner``'s share of ``reporter``'s total in ``indicator``: the latest year (at most
     ``year``) with a row for ``partner``, divided by the reporter's WLD row of that year.
+    ``flows``: a flows table (or the measure's own index of it).
 
     Returns ``share`` (None when unknown), ``year``, ``value``, ``total``, ``unit``,
     ``reason`` (why unknown) and ``rows`` (the evidence: the canonical rows used)."""
@@ -91,24 +118,22 @@ def side_share(flows: pd.DataFrame, reporter: str, partner: str, indicator: str 
     if indicator is None:
         out["reason"] = "no indicator in the data for this side of the flow"
         return out
-    df = flows[(flows["reporter"] == reporter) & (flows["indicator"] == indicator)]
-    if year is not None:
-        df = df[df["year"] <= year]
-    mine = df[df["partner"] == partner]
-    if mine.empty:
+    df = _Index.of(flows, [indicator]).rows(reporter, indicator, year)
+    mine = [r for r in df if r["partner"] == partner]
+    if not mine:
         out["reason"] = f"no {indicator} row of {reporter} with {partner}" + (
             f" up to {year}" if year is not None else "")
         return out
-    y = int(mine["year"].max())
-    row = mine[mine["year"] == y]
-    value = float(row["value"].sum())
-    tot = df[(df["year"] == y) & (df["partner"] == "WLD")]
-    out.update(year=y, value=value, unit=str(row["unit"].iat[0]), rows=_records(row))
-    if tot.empty:
+    y = max(r["year"] for r in mine)
+    row = [r for r in mine if r["year"] == y]
+    value = sum(r["value"] for r in row)
+    tot = [r for r in df if r["year"] == y and r["partner"] == "WLD"]
+    out.update(year=y, value=value, unit=str(row[0]["unit"]), rows=[dict(r) for r in row])
+    if not tot:
         out["reason"] = f"{reporter}'s total (WLD row) of {indicator} in {y} is not in the data"
         return out
-    total = float(tot["value"].sum())
-    out["rows"] += _records(tot)
+    total = sum(r["value"] for r in tot)
+    out["rows"] += [dict(r) for r in tot]
     out["total"] = total
     if total <= 0:
         out["reason"] = f"{reporter}'s total of {indicator} in {y} is {total:g}"
@@ -118,8 +143,7 @@ def side_share(flows: pd.DataFrame, reporter: str, partner: str, indicator: str 
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    cols = [c for c in ("year", "reporter", "partner", "domain", "indicator", "product", "value",
-                        "unit", "source") if c in df.columns]
+    cols = [c for c in _COLS if c in df.columns]
     recs = df[cols].to_dict("records")
     for r in recs:
         r["year"] = int(r["year"])
@@ -129,25 +153,25 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return recs
 
 
-def _years(flows: pd.DataFrame, reporter: str, partner: str, indicators,
+def _years(flows: _Index, reporter: str, partner: str, indicators,
            year: int | None) -> set[int]:
     """Years (at most ``year``) in which ``partner``'s share of ``reporter``'s total is known
     in any of ``indicators``: a partner row and a positive WLD row of the same indicator."""
-    df = flows[(flows["reporter"] == reporter) & flows["indicator"].isin(list(indicators))]
-    if year is not None:
-        df = df[df["year"] <= year]
-    have = set(zip(df.loc[df["partner"] == partner, "indicator"],
-                   df.loc[df["partner"] == partner, "year"], strict=True))
-    wld = df[(df["partner"] == "WLD") & (df["value"] > 0)]
-    return {int(y) for i, y in zip(wld["indicator"], wld["year"], strict=True) if (i, y) in have}
+    out: set[int] = set()
+    for ind in indicators:
+        rows = flows.rows(reporter, ind, year)
+        have = {r["year"] for r in rows if r["partner"] == partner}
+        out |= {r["year"] for r in rows if r["partner"] == "WLD" and r["value"] > 0} & have
+    return out
 
 
-def focal_side(flows: pd.DataFrame, focal: str, pole: str, pair: Pair, *,
+def focal_side(flows, focal: str, pole: str, pair: Pair, *,
                year: int | None = None) -> dict:
     """:func:`side_share` over the pair's focal-side indicators: the known share with the
     latest year (the first indicator winning a tie), else the first indicator's answer (its
     reason). ``indicator`` names the indicator used."""
     best = None
+    flows = _Index.of(flows, pair.focal_indicators)
     for ind in pair.focal_indicators or (None,):
         got = {**side_share(flows, focal, pole, ind, year=year), "indicator": ind}
         if best is None or (got["share"] is not None
@@ -156,7 +180,7 @@ def focal_side(flows: pd.DataFrame, focal: str, pole: str, pair: Pair, *,
     return best
 
 
-def _sides(pair: Pair, pole: str, focal: str, flows: pd.DataFrame,
+def _sides(pair: Pair, pole: str, focal: str, flows: _Index,
            year: int | None) -> tuple[dict, dict, str | None]:
     """Both sides of one (pole, flow); when their latest years differ, both are taken in the
     latest year they share (the ratio is never a quotient of two years), else the ratio is
@@ -178,7 +202,7 @@ def _sides(pair: Pair, pole: str, focal: str, flows: pd.DataFrame,
             f"both sides in {y}, the latest year with both; {latest}")
 
 
-def _row(pair: Pair, pole: str, focal: str, flows: pd.DataFrame, year: int | None) -> dict:
+def _row(pair: Pair, pole: str, focal: str, flows: _Index, year: int | None) -> dict:
     note = None
     if pole == "WLD":
         mine = {"share": None, "year": None, "reason": None, "rows": [], "indicator": None}
@@ -207,29 +231,25 @@ def _row(pair: Pair, pole: str, focal: str, flows: pd.DataFrame, year: int | Non
             "evidence": rows}
 
 
-def _world(flows: pd.DataFrame, focal: str, indicator: str | None, year: int | None) -> dict:
+def _world(flows: _Index, focal: str, indicator: str | None, year: int | None) -> dict:
     """The focal state's share of a world market, from its row with partner WLD in % (the
     world as the 'pole' of :func:`asymmetry`)."""
     out = {"share": None, "year": None, "reason": "no world-market indicator", "rows": []}
     if indicator is None:
         return out
-    df = flows[(flows["reporter"] == focal) & (flows["indicator"] == indicator)
-               & (flows["partner"] == "WLD")]
-    if year is not None:
-        df = df[df["year"] <= year]
-    if df.empty:
+    df = [r for r in flows.rows(focal, indicator, year) if r["partner"] == "WLD"]
+    if not df:
         out["reason"] = f"no {indicator} row of {focal}"
         return out
-    y = int(df["year"].max())
-    row = df[df["year"] == y]
-    unit = str(row["unit"].iat[0])
+    y = max(r["year"] for r in df)
+    row = [dict(r) for r in df if r["year"] == y]
+    unit = str(row[0]["unit"])
     scale = {"%": 0.01, "share": 1.0}.get(unit)
     if scale is None:
-        out.update(year=y, reason=f"{indicator} is in {unit}, not a share or %",
-                   rows=_records(row))
+        out.update(year=y, reason=f"{indicator} is in {unit}, not a share or %", rows=row)
         return out
-    return {"share": float(row["value"].sum()) * scale, "year": y, "reason": None,
-            "rows": _records(row)}
+    return {"share": sum(r["value"] for r in row) * scale, "year": y, "reason": None,
+            "rows": row}
 
 
 def asymmetry(flows: pd.DataFrame, focal: str, poles, *, year: int | None = None) -> dict:
@@ -248,15 +268,18 @@ def asymmetry(flows: pd.DataFrame, focal: str, poles, *, year: int | None = None
             dom = str(df.loc[inds == ind, "domain"].iat[0])
             pairs[ind] = Pair(dom, ind.removeprefix("asymmetry."), ind, None)
     poles = list(poles)
+    index = _Index.of(df, {i for p in pairs.values() for i in (
+        p.pole_indicator, p.world_indicator, *p.focal_indicators)})
     rows: list[dict] = []
     for pair in pairs.values():
         cand = list(poles)
-        pole_side = df[(df["indicator"] == pair.pole_indicator) & (df["partner"] == focal)]
-        cand += sorted(set(pole_side["reporter"]) - set(cand))
+        pole_side = {rep for (rep, ind), got in index.items() if ind == pair.pole_indicator
+                     and any(r["partner"] == focal for r in got)}
+        cand += sorted(pole_side - set(cand))
         if pair.world_indicator is not None:
             cand.append("WLD")
         for pole in cand:
-            r = _row(pair, pole, focal, df, year)
+            r = _row(pair, pole, focal, index, year)
             if r["evidence"]:
                 rows.append(r)
     known = [r for r in rows if r["ratio"] is not None]

@@ -478,7 +478,7 @@ def asymmetry_table(asym: dict, src_prefix: str = "#src-") -> dict:
                   "n/a" if r["pole"] == "WLD" else
                   f"{pct(r['pole_share_in_focal'])} ({r['pole_share_year'] or '-'})",
                   f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'})",
-                  "unknown" if r["ratio"] is None else
+                  "n/a" if r["pole"] == "WLD" else "unknown" if r["ratio"] is None else
                   f"{r['ratio']:.2f} ({r.get('ratio_year') or '-'})",
                   f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>',
                   html.escape("; ".join([*r["unknown"], *([r["note"]] if r.get("note")

@@ -613,7 +613,8 @@ class Assessment(RichSummary):
         c = verdict_counts(self.rules)
         out.append(f"Verdicts: {c['pass']} pass, {c['fail']} fail, {c['insufficient']} "
                    f"insufficient (evidence too weak to judge) of {c['total']} rules. "
-                   f"cov. = share of the WLD total the partner rows cover (- = no total); "
+                   f"cov. = share of the total the partner rows are shown to cover (no WLD total: 0;"
+                   f" - = none has one); "
                    f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
                    f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
                    "gr. = weakest source grade (A official statistic, B dataset, C press or "

@@ -38,6 +38,7 @@ they stay in the evidence.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
@@ -209,10 +210,11 @@ def single_partner_years(ishares: pd.DataFrame) -> set[tuple[str, int]]:
     single-partner (:func:`is_single_partner`): supporting evidence, never a share."""
     if ishares.empty or "basis" not in ishares.columns:
         return set()
-    g = ishares.groupby(["indicator", "year"], sort=False).agg(
-        basis=("basis", "first"), n=("partner", "size"))
-    return {(str(i), int(y)) for (i, y), b, n in zip(g.index, g["basis"], g["n"], strict=True)
-            if is_single_partner(b, int(n))}
+    # the basis is one per (indicator, year): count the rows of the partner-sum ones
+    on_sum = ishares["basis"].to_numpy() == "sum"
+    n = Counter(zip(ishares["indicator"].to_numpy()[on_sum], ishares["year"].to_numpy()[on_sum],
+                    strict=True))
+    return {(str(i), int(y)) for (i, y), k in n.items() if is_single_partner("sum", k)}
 
 
 def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,

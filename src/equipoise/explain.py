@@ -100,7 +100,7 @@ class DomainExplanation:
         for col in ("indicator", "year", "window", "partner", "value", "share", "basis"):
             t.add_column(col)
         for x in self.indicator_shares.to_dict("records"):
-            t.add_row(x["indicator"] + (" (supporting)" if x.get("role") == "supporting" else ""),
+            t.add_row(x["indicator"] + _role_note(r, x),
                       str(x["year"]), str(x["window"]), x["partner"],
                       f"{x['value']:,.4g}", f"{x['share']:.1%}", x["basis"])
         out.append(t)
@@ -120,10 +120,21 @@ class DomainExplanation:
         return out
 
 
+def _role_note(r, x: dict) -> str:
+    """`` (supporting)`` beside a supporting indicator's name, with why when it has one partner."""
+    if x.get("role") != "supporting":
+        return ""
+    why = (getattr(r, "supporting_reasons", None) or {}).get(x["indicator"])
+    return " (supporting: one partner, no total)" if why == "single_partner" else " (supporting)"
+
+
 def _quality_line(r, weak: list[str], bounds: tuple[float, int]) -> str:
     """Coverage, grade and the weak-evidence markers of a domain, in one sentence."""
     cov = ("no WLD total" if r.coverage is None
-           else f"partner rows cover {r.coverage:.1%} of the WLD total")
+           else f"partner rows shown to cover {r.coverage:.1%} of the domain's total"
+           + (f" ({r.coverage_of_totals:.1%} over the indicators with a WLD total)"
+              if getattr(r, "coverage_of_totals", None) is not None
+              and abs(r.coverage_of_totals - r.coverage) > 1e-9 else ""))
     return (f"Evidence: {cov}; grade {r.grade or '?'} (A official statistic, B dataset, C press "
             f"or aggregator); newest figure {r.recency} year(s) behind the assessment year"
             + "".join(f" ◦ {m}" for m in weak)

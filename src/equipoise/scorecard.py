@@ -245,9 +245,17 @@ class DomainResult:
     #: supporting indicators (role ``supporting`` in reference/indicators.csv) -> their year:
     #: evidence beside the domain, never part of its shares
     supporting: dict[str, int] = field(default_factory=dict)
-    #: share of the WLD total the partner rows account for (weighted over the indicators with
-    #: a total; None when none has one), docs/methods.md "Coverage, grade and the third verdict"
+    #: share of the domain's total its partner rows are shown to account for: weighted over
+    #: the part-of-whole share indicators, a partner-sum one counting 0 (a lower bound); None
+    #: when none has a WLD total. docs/methods.md "Coverage, grade and the third verdict"
     coverage: float | None = None
+    #: the same mean over the indicators with a WLD total only (partner-sum ones left out)
+    coverage_of_totals: float | None = None
+    #: the share of the part-of-whole weight on indicators with a WLD total
+    coverage_weight: float | None = None
+    #: supporting indicator -> why it is left out of the shares: ``"role"`` (indicators.csv)
+    #: or ``"single_partner"`` (one partner row on a partner-sum basis in that year)
+    supporting_reasons: dict[str, str] = field(default_factory=dict)
     #: weakest source grade among the share indicators (A official, B dataset, C press)
     grade: str | None = None
     #: years between the assessment year and the newest share indicator's year
@@ -260,8 +268,9 @@ class DomainResult:
 
     def quality_summary(self) -> dict:
         """The domain's own quality numbers (coverage, grade, recency, single_partner_only)."""
-        return {"coverage": self.coverage, "grade": self.grade, "recency": self.recency,
-                "single_partner_only": self.single_partner_only}
+        return {"coverage": self.coverage, "coverage_of_totals": self.coverage_of_totals,
+                "coverage_weight": self.coverage_weight, "grade": self.grade,
+                "recency": self.recency, "single_partner_only": self.single_partner_only}
 
     def weak_markers(self, min_coverage: float | None = None,
                      max_age: int | None = None) -> list[str]:
@@ -291,7 +300,8 @@ class DomainResult:
                 "dominant": self.dominant,
                 "indicator_years": self.indicator_years, "sources": self.sources,
                 "rows": self.rows, "stale_indicators": self.stale_indicators,
-                "supporting": self.supporting, **self.quality_summary()}
+                "supporting": self.supporting, "supporting_reasons": self.supporting_reasons,
+                **self.quality_summary()}
 
     def to_dict(self) -> dict:
         return {
@@ -307,8 +317,8 @@ class DomainResult:
             "screen_share": self.screen_share, "screen": self.screen,
             "margins": self.margins, "sources": self.sources,
             "rows": self.rows, "stale_indicators": self.stale_indicators,
-            "supporting": self.supporting, **self.quality_summary(),
-            "quality": self.quality,
+            "supporting": self.supporting, "supporting_reasons": self.supporting_reasons,
+            **self.quality_summary(), "quality": self.quality,
         }
 
 
@@ -610,7 +620,8 @@ class Assessment(RichSummary):
         c = verdict_counts(self.rules)
         out.append(f"Verdicts: {c['pass']} pass, {c['fail']} fail, {c['insufficient']} "
                    f"insufficient (evidence too weak to judge) of {c['total']} rules. "
-                   f"cov. = share of the WLD total the partner rows cover (- = no total); "
+                   f"cov. = share of the total the partner rows are shown to cover (no WLD total: 0;"
+                   f" - = none has one); "
                    f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
                    f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
                    "gr. = weakest source grade (A official statistic, B dataset, C press or "
@@ -800,7 +811,9 @@ def _domain_note(r: DomainResult, *, requested: bool) -> str:
     st = set(r.stale_indicators)
     inds = ", ".join(f"{k} ({v}" + (", stale)" if k in st else ")")
                      for k, v in r.indicator_years.items())
-    sup = ", ".join(f"{k} ({v})" for k, v in r.supporting.items())
+    why = {"single_partner": ", one partner"}
+    sup = ", ".join(f"{k} ({v}{why.get(r.supporting_reasons.get(k), '')})"
+                    for k, v in r.supporting.items())
     return (f"{r.domain}: year {r.year} ({'as requested' if requested else 'latest with data'}); "
             f"indicators {inds}" + (f"; supporting (not in the shares): {sup}" if sup else ""))
 
@@ -848,7 +861,16 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
                    weights),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
+        supporting_reasons=_supporting_reasons(g),
         **_share_numbers(shares, screened, subst, year, basis))
+
+
+def _supporting_reasons(g: pd.DataFrame) -> dict[str, str]:
+    """Supporting indicator -> ``single_partner`` (left out for one partner row on a
+    partner-sum basis) or ``role`` (the indicators table's role)."""
+    lone = {x.split(":")[0] for x in _listed(g, "single_partner")}
+    return {k.split(":")[0]: "single_partner" if k.split(":")[0] in lone else "role"
+            for k in _listed(g, "supporting")}
 
 
 #: Domains whose substitutability is read from the number of viable alternative partners in the
@@ -918,7 +940,9 @@ def _quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
     inds = pd.Series(sorted(ind_years), dtype=object)
     w = dict(zip(inds, _weights(inds, weights), strict=True)) if len(inds) else {}
     dq = domain_quality(q, w)
-    return {"quality": q, "coverage": dq["coverage"], "grade": dq["grade"],
+    return {"quality": q, "coverage": dq["coverage"],
+            "coverage_of_totals": dq["coverage_of_totals"],
+            "coverage_weight": dq["coverage_weight"], "grade": dq["grade"],
             "recency": dq["recency"], "single_partner_only": dq["single_partner_only"]}
 
 

@@ -62,7 +62,10 @@ def test_equidistance_and_rules(mng):
     assert rules["role:CHN:trade"].passed
     assert rules["role:CHN:trade"].margin == pytest.approx(9 / 14 - 2 / 14)
     assert not rules["role:RUS:energy"].passed
-    assert rules["max_domains_led"].passed and rules["max_domains_led"].margin == 1
+    # corridors, technology and society (functional in the default doctrine) have no MNG rows:
+    # who leads them is unknown, and they could take the leading pole past the bound
+    assert (rules["max_domains_led"].status, rules["max_domains_led"].reason) == (
+        "insufficient", "no_data")
     for r in mng.rules:
         if r.margin == r.margin and r.name.startswith(("concentration", "equidistance")):
             assert r.passed == (r.margin >= 0)

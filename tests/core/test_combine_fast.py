@@ -9,28 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from equipoise.measures import exposure
-from equipoise.measures.exposure import LOOKBACK, STALE_MAX_AGE, _pick, _weights
+from equipoise.measures.exposure import LOOKBACK, STALE_MAX_AGE, _weights
 
 
 def _pivot_combine(ishares, weights, lookback=LOOKBACK):
     """The former implementation (pivot_table, mul, sum per domain-year), with the same choice
-    of each indicator's year (``_pick``: in the lookback, else a stale figure) and supporting
-    indicators left out."""
+    of each indicator's year (``exposure._choose``: in the lookback, else a stale figure;
+    supporting and single-partner indicators left out)."""
     rows = []
+    lone = exposure.single_partner_years(ishares)
     for domain, gd in ishares.groupby("domain", sort=True):
         ind_years = {i: np.array(sorted(g["year"].unique())) for i, g in gd.groupby("indicator")}
         for year in sorted(gd["year"].unique()):
-            picked, stale, support = {}, [], []
-            for ind, ys in ind_years.items():
-                got = _pick(ys, int(year), lookback, STALE_MAX_AGE)
-                if got is None:
-                    continue
-                if exposure.indicator_role(ind) == "supporting":
-                    support.append(f"{ind}:{got[0]}")
-                    continue
-                picked[ind] = got[0]
-                if got[1]:
-                    stale.append(f"{ind}:{got[0]}")
+            picked, stale, support, alone = exposure._choose(ind_years, int(year), lone,
+                                                             lookback, STALE_MAX_AGE)
+            if not picked:
+                continue
             g = gd[[picked.get(i) == y for i, y in zip(gd["indicator"], gd["year"], strict=True)]]
             inds = pd.Series(sorted(picked))
             w = _weights(inds, weights)
@@ -44,9 +38,11 @@ def _pivot_combine(ishares, weights, lookback=LOOKBACK):
             iy = ";".join(f"{i}:{picked[i]}" for i in inds)
             for partner, sh in combined.items():
                 rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy,
-                             ";".join(sorted(stale)), ";".join(sorted(support))))
+                             ";".join(sorted(stale)), ";".join(sorted(support)),
+                             ";".join(sorted(alone))))
     return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators",
-                                       "indicator_years", "stale", "supporting"])
+                                       "indicator_years", "stale", "supporting",
+                                       "single_partner"])
 
 
 def test_default_data_identical():

@@ -77,9 +77,11 @@ def test_arms_window_sums_five_years():
 def test_domain_share_is_weighted_mean_of_indicators():
     fs = flows([(2022, "MNG", "CHN", "trade", "trade.goods.export", 3, "USD bn"),
                 (2022, "MNG", "RUS", "trade", "trade.goods.export", 1, "USD bn"),
-                (2022, "MNG", "RUS", "trade", "trade.goods.import", 1, "USD bn")])
+                (2022, "MNG", "RUS", "trade", "trade.goods.import", 1, "USD bn"),
+                (2022, "MNG", "WLD", "trade", "trade.goods.import", 1, "USD bn")])
     d = domain_shares(fs, "MNG").set_index("partner")
-    # equal weights: CHN (0.75 + 0) / 2, RUS (0.25 + 1) / 2
+    # equal weights: CHN (0.75 + 0) / 2, RUS (0.25 + 1) / 2 (imports: RUS the whole WLD
+    # total, a measured 1; without the total it would be single-partner, left out)
     assert d.loc["CHN", "share"] == pytest.approx(0.375)
     assert d.loc["RUS", "share"] == pytest.approx(0.625)
     w = domain_shares(fs, "MNG", weights={"trade.goods.export": 3.0}).set_index("partner")

@@ -2,7 +2,8 @@
 
 Trade of MNG. X = trade.goods.turnover, in 2021 and 2022 (shares against the partner sum):
 2021 CHN 6 / RUS 4 -> (0.6, 0.4); 2022 CHN 4 / RUS 6 -> (0.4, 0.6); TV = 0.5 * (0.2 + 0.2) = 0.2.
-Y = trade.goods.export, 2022 only, all to CHN. Comparing the published 2022 domain shares (X and
+Y = trade.goods.export, 2022 only, all to CHN (of a WLD total of 3: a measured share, not a
+single partner by construction, which would be supporting evidence and not enter). Comparing the published 2022 domain shares (X and
 Y at weight 1/2: CHN 0.7, RUS 0.3) with 2021's would give TV 0.1; the same-basket volatility is
 X's 0.2 alone.
 """
@@ -38,7 +39,7 @@ def _rows(year, indicator, values):
 @pytest.fixture
 def entering(tmp_path):
     rows = (_rows(2021, X, {"CHN": 6, "RUS": 4}) + _rows(2022, X, {"CHN": 4, "RUS": 6})
-            + _rows(2022, Y, {"CHN": 3}))
+            + _rows(2022, Y, {"CHN": 3, "WLD": 3}))
     return read_flows(_write(tmp_path, rows))
 
 

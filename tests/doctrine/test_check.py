@@ -45,7 +45,7 @@ def test_to_dict_is_json_with_rule_records(mng_flows, mng_doctrine):
     for rec in back["rules"]:
         assert {"name", "passed", "margin", "evidence"} <= set(rec)
         assert "source_rows" in rec["evidence"]
-    assert back["passed"] + back["failed"] == len(back["rules"])
+    assert back["passed"] + back["failed"] + back["insufficient"] == len(back["rules"])
 
 
 def test_summary_and_html(mng_flows, mng_doctrine):

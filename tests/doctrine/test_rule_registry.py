@@ -66,8 +66,7 @@ def registered():
 @pytest.fixture
 def cap_doctrine(tmp_path):
     """The shipped doctrine with the test rule's threshold set to 0.29 (the default's energy
-    top partner, RUS, holds 0.395 of energy: it fails there; USA holds 0.5 of technology, which
-    the plan without the cap brings down to about 0.31 only)."""
+    top partner, RUS, holds 0.355 of energy: it fails there)."""
     text = default_doctrine_path().read_text(encoding="utf-8")
     assert "[thresholds]\n" in text
     p = tmp_path / "cap.toml"
@@ -122,9 +121,10 @@ def test_registered_rule_in_plan(registered, cap_doctrine):
     # RUS holds 0.82 of security: capping it at 0.29 needs more than the 0.25 that can move,
     # so the rule's group there is relaxed (named), while energy's cap holds in the targets
     assert "top_share_cap:security" in pl.relaxed
-    t = pl.shifts.set_index(["domain", "partner"])["target"]
-    assert t[("technology", "USA")] <= 0.29 + 1e-9
-    assert base.shifts.set_index(["domain", "partner"])["target"][("technology", "USA")] > 0.29
+    # every named partner of a domain whose cap group was not relaxed is held at the cap
+    # (technology's USA 0.5 came from the 2025 summit deals, a single-partner indicator that is
+    # supporting evidence now: the cap has no technology partner above it left to bring down)
+    assert (kept["target"] <= 0.29 + 1e-9).all()
     # USA's cap is active in the targets; whether the LP gives it the dual value or the
     # technology shift budget that binds with it depends on the data (degenerate vertex), so
     # the rule's explain hook is checked on its own row, and on the binding list when there

@@ -106,12 +106,15 @@ def test_indicator_quality_by_hand(tmp_path):
     assert s.recency == 2  # 2023 (the newest domain year) - 2021
 
 
-def test_domain_coverage_is_weighted_over_indicators_with_a_total():
+def test_domain_coverage_counts_partner_sum_indicators_as_nothing_shown():
     q = {"a": {"coverage": 0.9, "grade": "A", "recency": 1, "single_partner": False},
          "b": {"coverage": 0.3, "grade": "C", "recency": 0, "single_partner": False},
          "c": {"coverage": None, "grade": "B", "recency": 2, "single_partner": True}}
     d = domain_quality(q, {"a": 1.0, "b": 2.0, "c": 1.0})
-    assert d["coverage"] == pytest.approx((0.9 * 1 + 0.3 * 2) / 3)  # 0.5; c has no total
+    # c has no total: none of its share of the real total is shown (a lower bound)
+    assert d["coverage"] == pytest.approx((0.9 * 1 + 0.3 * 2 + 0 * 1) / 4)  # 0.375
+    assert d["coverage_of_totals"] == pytest.approx((0.9 * 1 + 0.3 * 2) / 3)  # 0.5
+    assert d["coverage_weight"] == pytest.approx(3 / 4)
     assert d["total_weight"] == pytest.approx(3 / 4)
     assert (d["grade"], d["recency"], d["single_partner_only"]) == ("C", 0, False)
 
@@ -207,13 +210,21 @@ def test_absent_partner_is_unknown_not_zero(tmp_path):
     assert v["role:USA:technology"].margin == pytest.approx(-4 / 6)
 
 
-def test_role_resting_on_a_single_partner_indicator_is_insufficient(tmp_path):
-    # USA appears only in the deals indicator (one partner by construction)
+def test_role_never_rests_on_a_single_partner_indicator(tmp_path):
+    # USA appears only in the deals indicator (one partner, no total): supporting evidence,
+    # not a share; in vehicles (the whole total covered) USA's 0 is measured: a fail by
+    # 0 - CHN's 0.4 (DEU is no pole)
     rows = [_r(2023, "CHN", "technology", "technology.vehicles.import", 4, "units"),
             _r(2023, "DEU", "technology", "technology.vehicles.import", 6, "units"),
             _r(2023, "WLD", "technology", "technology.vehicles.import", 10, "units"),
             _r(2023, "USA", "technology", "technology.deals.value", 3, "USD bn", "deal:a")]
-    _, v = _verdicts(tmp_path, rows)
+    res, v = _verdicts(tmp_path, rows)
+    assert res.assessment.domains["technology"].supporting_reasons == {
+        "technology.deals.value": "single_partner"}
+    assert (v["role:USA:technology"].status, v["role:USA:technology"].margin) == (
+        "fail", pytest.approx(-0.4))
+    # with the deals alone, they make the shares, flagged: the role is insufficient
+    _, v = _verdicts(tmp_path, rows[-1:])
     assert (v["role:USA:technology"].status, v["role:USA:technology"].reason) == (
         "insufficient", "single_partner")
 

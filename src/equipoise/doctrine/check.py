@@ -154,26 +154,11 @@ class DoctrineCheck(RichSummary):
         return check_payload(self.focal, self.doctrine, self.rules, self.source_rows)
 
     def renderables(self) -> list:
-        from rich.table import Table
-
-        t = Table(title=f"Doctrine check: {self.focal} ({self.doctrine.name})")
-        t.add_column("rule", no_wrap=True)
-        t.add_column("passed", no_wrap=True)
-        t.add_column("margin", no_wrap=True, justify="right")
-        t.add_column("value", overflow="fold", max_width=36)
-        t.add_column("threshold", overflow="fold", max_width=24)
-        t.add_column("sources", overflow="fold", max_width=28)
-        for r in self.rules:
-            srcs = sorted({str(x.get("source")) for x in self.source_rows.get(r.name, [])})
-            t.add_row(r.name, _label(r), _fmt(r.margin), _brief(r.value),
-                      _brief(r.threshold),
-                      ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
         n_fail, n_ins = len(self.failed), len(self.insufficient)
-        return [t, f"{len(self.rules) - n_fail - n_ins} of {len(self.rules)} rules hold; "
-                   f"{n_fail} fail; {n_ins} insufficient (evidence too weak to judge). Margins: "
-                   "positive = room to spare, negative = how far the rule is broken. "
-                   "`equipoise explain --domain D` lists the rows."]
-
+        return [_CheckTable(self), f"{len(self.rules) - n_fail - n_ins} of {len(self.rules)} "
+                f"rules hold; {n_fail} fail; {n_ins} insufficient (evidence too weak to judge). "
+                "Margins: positive = room to spare, negative = how far the rule is broken. "
+                "`equipoise explain --domain D` lists the rows."]
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -184,6 +169,58 @@ class DoctrineCheck(RichSummary):
         return (f"<h4>Doctrine check: {html.escape(self.focal)} "
                 f"({html.escape(self.doctrine.name)})</h4><table><tr><th>rule</th><th>passed</th>"
                 f"<th>margin</th><th>value</th><th>sources</th></tr>{rows}</table>")
+
+
+class _CheckTable:
+    """The rule table, laid out for the width it is printed in: every column from
+    :data:`WIDE` characters on; below it (a pipe, an 80-column terminal) the rule name wrapped
+    after its kind, the verdict and its reason on two lines, the margin in full and the value
+    with its threshold, without the sources (``--json`` and ``explain`` have them)."""
+
+    #: the narrowest width that holds every column
+    WIDE = 120
+
+    def __init__(self, result: DoctrineCheck) -> None:
+        self.result = result
+
+    def __rich_console__(self, console, options):
+        yield self.table(options.max_width)
+
+    def table(self, width: int):
+        from rich.table import Table
+
+        res = self.result
+        t = Table(title=f"Doctrine check: {res.focal} ({res.doctrine.name})")
+        if width >= self.WIDE:
+            t.add_column("rule", no_wrap=True)
+            t.add_column("passed", no_wrap=True)
+            t.add_column("margin", no_wrap=True, justify="right")
+            t.add_column("value", overflow="fold", max_width=36)
+            t.add_column("threshold", overflow="fold", max_width=24)
+            t.add_column("sources", overflow="fold", max_width=28)
+            for r in res.rules:
+                srcs = sorted({str(x.get("source")) for x in res.source_rows.get(r.name, [])})
+                t.add_row(r.name, _label(r), _fmt(r.margin), _brief(r.value),
+                          _brief(r.threshold),
+                          ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
+            return t
+        t.add_column("rule", no_wrap=True)
+        t.add_column("verdict", no_wrap=True)
+        t.add_column("margin", no_wrap=True, justify="right", min_width=6)
+        t.add_column("value (threshold)", overflow="fold")
+        for r in res.rules:
+            t.add_row(_wrapped_name(r.name), _label(r).replace(" (", "\n("), _fmt(r.margin),
+                      f"{_brief(r.value, 40)} ({_brief(r.threshold, 30)})")
+        return t
+
+
+def _wrapped_name(name: str, limit: int = 20) -> str:
+    """A rule name for a narrow column: a long one broken after its kind (``kind:`` then the
+    rest on the next line)."""
+    if len(name) <= limit or ":" not in name:
+        return name
+    kind, rest = name.split(":", 1)
+    return f"{kind}:\n{rest}"
 
 
 def _label(r) -> str:

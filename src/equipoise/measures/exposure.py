@@ -19,15 +19,26 @@ older than that, but at most ``STALE_MAX_AGE`` years behind ``Y``, still contrib
 and is flagged stale (column ``stale``). Without an explicit year, each domain uses the latest
 year in which any of its indicators has data, and says so.
 
-Indicators whose ``role`` in the indicators table is ``supporting`` (an event or a figure with
-one partner by construction) never enter a domain's shares; the ones a domain-year would have
-picked are listed in the column ``supporting`` (``indicator:year;...``) so they stay in the
-evidence.
+Supporting evidence never enters a domain's shares (docs/methods.md, "Single-partner
+indicators are supporting evidence"). An indicator is supporting in a domain-year when
+
+* its ``role`` in the indicators table is ``supporting`` (an event, a pole-side figure, one
+  corridor per partner: reasons the rows alone do not show), or
+* the year it would contribute is a *single-partner* year: on a partner-sum basis (no ``WLD``
+  total) with one partner row, so that partner's share is 1 by construction, whatever the world
+  looks like (:func:`single_partner_years`). Only when a domain-year has nothing else do such
+  indicators make its shares, and the domain is then flagged single-partner only (every verdict
+  on it is insufficient).
+
+The ones a domain-year left out are listed in the column ``supporting``
+(``indicator:year;...``), the single-partner ones among them also in ``single_partner``, so
+they stay in the evidence.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
@@ -38,7 +49,8 @@ from .. import reference
 from ..errors import InconsistentTotalWarning, NoDataError
 
 __all__ = ["domain_share_series", "domain_shares", "exposure_matrix", "indicator_role",
-           "indicator_shares", "pole_share", "supporting_years"]
+           "indicator_shares", "is_single_partner", "pole_share", "single_partner_years",
+           "supporting_years"]
 
 
 def _frame(flows) -> pd.DataFrame:
@@ -177,14 +189,32 @@ def supporting_years(ishares: pd.DataFrame, domain: str, year: int, *, lookback:
     """The supporting indicators of ``domain`` and the year each would contribute to domain-year
     ``year`` (the same choice as for share indicators): evidence shown beside the shares."""
     d = ishares[ishares["domain"] == domain]
+    lone = single_partner_years(d)
     out = {}
     for ind, g in d.groupby("indicator", sort=True):
-        if indicator_role(ind) != "supporting":
-            continue
         got = _pick(np.array(sorted(g["year"].unique())), int(year), lookback, max_age)
-        if got is not None:
+        if got is not None and (indicator_role(ind) == "supporting"
+                                or (ind, got[0]) in lone):
             out[ind] = got[0]
     return out
+
+
+def is_single_partner(basis: str, n_rows: int) -> bool:
+    """One indicator-year's shares have one partner by construction: a partner-sum basis (no
+    WLD total) and a single partner row (``OTH`` included), whose share is then 1."""
+    return basis == "sum" and n_rows <= 1
+
+
+def single_partner_years(ishares: pd.DataFrame) -> set[tuple[str, int]]:
+    """The (indicator, year) pairs of ``ishares`` (:func:`indicator_shares`) that are
+    single-partner (:func:`is_single_partner`): supporting evidence, never a share."""
+    if ishares.empty or "basis" not in ishares.columns:
+        return set()
+    # the basis is one per (indicator, year): count the rows of the partner-sum ones
+    on_sum = ishares["basis"].to_numpy() == "sum"
+    n = Counter(zip(ishares["indicator"].to_numpy()[on_sum], ishares["year"].to_numpy()[on_sum],
+                    strict=True))
+    return {(str(i), int(y)) for (i, y), k in n.items() if is_single_partner("sum", k)}
 
 
 def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
@@ -194,10 +224,12 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
     For a domain-year ``Y`` each indicator enters with its latest year in ``Y-lookback .. Y``
     (so a domain is not judged on the one indicator that happens to have the newest figure),
     or, flagged stale, with its latest figure up to ``max_age`` years behind ``Y``;
-    ``indicator_years`` records which year each indicator contributed, ``stale`` the stale ones
-    and ``supporting`` the supporting indicators (role ``supporting``) left out of the shares.
+    ``indicator_years`` records which year each indicator contributed, ``stale`` the stale ones,
+    ``supporting`` the supporting indicators left out of the shares (role ``supporting``, or a
+    single-partner year) and ``single_partner`` the single-partner ones among them.
     """
     rows = []
+    lone = single_partner_years(ishares)
     for domain, gd in ishares.groupby("domain", sort=True):
         ind_years = {i: np.array(sorted(g["year"].unique())) for i, g in gd.groupby("indicator")}
         g_ind = gd["indicator"].to_numpy()
@@ -205,17 +237,8 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
         g_partner = gd["partner"].to_numpy()
         g_share = gd["share"].to_numpy(dtype=float)
         for year in sorted(np.unique(g_year)):
-            picked, stale, support = {}, [], []
-            for ind, ys in ind_years.items():
-                got = _pick(ys, int(year), lookback, max_age)
-                if got is None:
-                    continue
-                if indicator_role(ind) == "supporting":
-                    support.append(f"{ind}:{got[0]}")
-                    continue
-                picked[ind] = got[0]
-                if got[1]:
-                    stale.append(f"{ind}:{got[0]}")
+            picked, stale, support, alone = _choose(ind_years, int(year), lone, lookback,
+                                                    max_age)
             if not picked:
                 continue
             inds = pd.Series(sorted(picked))
@@ -234,11 +257,40 @@ def _combine(ishares: pd.DataFrame, weights: Mapping[str, float] | None,
                                     aggfunc="sum", fill_value=0.0)
                 combined = mat.mul(pd.Series(wmap)[mat.columns], axis=1).sum(axis=1).items()
             iy = ";".join(f"{i}:{picked[i]}" for i in inds)
-            extra = (";".join(sorted(stale)), ";".join(sorted(support)))
+            extra = (";".join(sorted(stale)), ";".join(sorted(support)),
+                     ";".join(sorted(alone)))
             for partner, sh in combined:
                 rows.append((domain, int(year), partner, float(sh), ";".join(inds), iy, *extra))
     return pd.DataFrame(rows, columns=["domain", "year", "partner", "share", "indicators",
-                                       "indicator_years", "stale", "supporting"])
+                                       "indicator_years", "stale", "supporting",
+                                       "single_partner"])
+
+
+def _choose(ind_years: Mapping[str, np.ndarray], year: int, lone: set, lookback: int,
+            max_age: int) -> tuple[dict[str, int], list[str], list[str], list[str]]:
+    """The indicators of one domain-year: ``picked`` (indicator -> the year it contributes to
+    the shares), the stale ones, the supporting ones left out and the single-partner ones among
+    them (all as ``indicator:year``). Single-partner indicator-years (``lone``) are left out
+    unless nothing else is there; they then make the shares (module docstring)."""
+    picked, stale, support, alone = {}, [], [], {}
+    for ind, ys in ind_years.items():
+        got = _pick(ys, year, lookback, max_age)
+        if got is None:
+            continue
+        if indicator_role(ind) == "supporting":
+            support.append(f"{ind}:{got[0]}")
+        elif (ind, got[0]) in lone:
+            alone[ind] = got
+        else:
+            picked[ind] = got[0]
+            if got[1]:
+                stale.append(f"{ind}:{got[0]}")
+    if not picked:  # single-partner evidence only: it makes the shares, flagged downstream
+        picked = {i: g[0] for i, g in alone.items()}
+        stale += [f"{i}:{g[0]}" for i, g in alone.items() if g[1]]
+        return picked, stale, support, []
+    single = [f"{i}:{g[0]}" for i, g in alone.items()]
+    return picked, stale, support + single, single
 
 
 def _weighted_rows(partners: np.ndarray, indicators: np.ndarray, shares: np.ndarray,
@@ -273,8 +325,9 @@ def domain_share_series(flows, focal: str, *, weights: Mapping[str, float] | Non
                         lookback: int = LOOKBACK, max_age: int = STALE_MAX_AGE) -> pd.DataFrame:
     """Domain shares for every (domain, year) with data: columns domain, year, partner, share,
     indicators (the indicators combined, ';'-separated), indicator_years
-    (``indicator:year;...``), stale (the stale ones among them, same form) and supporting (the
-    supporting indicators left out of the shares, same form)."""
+    (``indicator:year;...``), stale (the stale ones among them, same form), supporting (the
+    supporting indicators left out of the shares, same form) and single_partner (the
+    single-partner ones among those, same form)."""
     return _combine(indicator_shares(flows, focal), weights, lookback, max_age)
 
 

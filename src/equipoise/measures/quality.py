@@ -9,15 +9,25 @@ year it contributes to its domain):
   account for (``OTH``, the remainder, is not a partner); ``None`` on a partner-sum basis,
   where no total says how much is missing (``n_partners`` says how many partners there are);
 * ``recency``: years behind the assessment year;
-* ``single_partner``: one partner by construction (partner-sum basis, one partner: its share
-  is 1 whatever the world looks like);
+* ``single_partner``: one partner by construction (partner-sum basis, one partner row: its
+  share is 1 whatever the world looks like;
+  :func:`equipoise.measures.exposure.is_single_partner`);
 * ``grade``: the weakest grade of the sources of its rows (A official statistic, B research
-  dataset, C press or aggregator; ``None`` for a source the register does not know).
+  dataset, C press or aggregator; ``None`` for a source the register does not know);
+* ``kind``: ``flow`` (a part of a whole) or ``score`` (a level, e.g. vote agreement: no total,
+  no coverage).
 
-A domain's ``coverage`` is the weighted mean (the domain's indicator weights) of the coverage
-of its indicators that have a WLD total (``None`` when none has one); its ``grade`` is the
-weakest grade among its share indicators; ``single_partner_only`` says every share indicator
-is single-partner; ``recency`` is that of its newest share indicator.
+A domain's ``coverage`` is the share of its total that its partner rows are *shown* to account
+for: the weighted mean (the domain's indicator weights) over its part-of-whole share indicators
+(kind ``flow``), a partner-sum indicator counting 0 (its rows' share of the real total is
+unknown, so none of it is shown; the partner-sum shares themselves treat the named partners as
+the whole). This is a lower bound; ``coverage_of_totals`` is the same mean over the indicators
+with a total only (the partner-sum ones left out) and ``coverage_weight`` the share of the
+weight those carry. When no part-of-whole indicator has a total the coverage is ``None``: the
+number of partners stands for it (``n_partners``; one partner is the single-partner case).
+Its ``grade`` is the weakest grade among its share indicators (partner-sum ones included);
+``single_partner_only`` says every share indicator is single-partner; ``recency`` is that of
+its newest share indicator.
 """
 
 from __future__ import annotations
@@ -137,6 +147,10 @@ def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
                       ind_years: Mapping[str, int], ref_year: int) -> dict[str, dict]:
     """The quality block of each indicator in ``ind_years`` (indicator -> the year it
     contributes): basis, coverage, n_partners, recency, single_partner, grade, sources, partners."""
+    from .. import reference
+    from .exposure import is_single_partner
+
+    kinds = reference.indicator_table()["kind"].to_dict()
     out = {}
     mine = flows[flows["reporter"] == focal] if len(flows) else flows
     for ind, iy in ind_years.items():
@@ -152,22 +166,29 @@ def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
         out[ind] = {"year": int(iy), "basis": basis,
                     "coverage": None if cov is None else min(1.0, cov),
                     "n_partners": n, "recency": int(ref_year) - int(iy),
-                    "single_partner": basis == "sum" and n <= 1,
+                    "single_partner": is_single_partner(basis, len(x)),
                     "grade": _weakest(source_grade(s) for s in sources),
-                    "sources": sources, "partners": sorted(map(str, named["partner"]))}
+                    "sources": sources, "partners": sorted(map(str, named["partner"])),
+                    "kind": str(kinds.get(ind, "flow"))}
     return out
 
 
 def domain_quality(quality: Mapping[str, dict], weights: Mapping[str, float]) -> dict:
-    """A domain's coverage, grade, recency and single_partner_only from its indicators'
-    quality blocks and weights (see the module docstring)."""
-    covered = {i: q["coverage"] for i, q in quality.items() if q["coverage"] is not None}
-    wsum = sum(float(weights.get(i, 1.0)) for i in covered)
-    cov = (sum(float(weights.get(i, 1.0)) * c for i, c in covered.items()) / wsum
-           if covered and wsum > 0 else None)
-    total = sum(float(weights.get(i, 1.0)) for i in quality)
-    return {"coverage": cov,
-            "total_weight": (wsum / total) if total > 0 else 0.0,
+    """A domain's coverage (a lower bound), coverage_of_totals, coverage_weight, grade, recency
+    and single_partner_only from its indicators' quality blocks and weights (module
+    docstring)."""
+    def w(i: str) -> float:
+        return float(weights.get(i, 1.0))
+
+    parts = {i: q for i, q in quality.items() if q.get("kind", "flow") != "score"}
+    covered = {i: q["coverage"] for i, q in parts.items() if q["coverage"] is not None}
+    wcov, wparts = sum(w(i) for i in covered), sum(w(i) for i in parts)
+    shown = sum(w(i) * c for i, c in covered.items())
+    total = sum(w(i) for i in quality)
+    return {"coverage": shown / wparts if covered and wparts > 0 else None,
+            "coverage_of_totals": shown / wcov if covered and wcov > 0 else None,
+            "coverage_weight": wcov / wparts if wparts > 0 else None,
+            "total_weight": (wcov / total) if total > 0 else 0.0,
             "grade": _weakest(q["grade"] for q in quality.values()),
             "recency": min((q["recency"] for q in quality.values()), default=None),
             "single_partner_only": bool(quality) and all(q["single_partner"]

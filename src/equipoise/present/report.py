@@ -95,8 +95,9 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
             "fail" if r["critical"] else None))
     return _table(["domain", "year", "top partner", "top share", "HHI", "eff. partners",
                    "lead pole", "role (doctrine)", "critical", "coverage", "grade", "sources"],
-                  rows, "Coverage: the share of the WLD total the partner rows account for "
-                        "(- where no indicator has a total). ◦ marks weak evidence: low coverage "
+                  rows, "Coverage: the share of the domain's total the partner rows are shown "
+                        "to account for (an indicator without a WLD total counts 0; - where no "
+                        "indicator has a total). ◦ marks weak evidence: low coverage "
                         "(below the doctrine's min_coverage), single-partner indicators only, "
                         "stale (older than max_age). Grade: the weakest source, A official "
                         "statistic, B research dataset, C press or aggregator.")

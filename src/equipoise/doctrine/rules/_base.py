@@ -28,7 +28,9 @@ __all__ = [
     "RuleResult",
     "Threshold",
     "bounds",
+    "commonest_reason",
     "evidence_gate",
+    "functional_gates",
     "insufficient",
 ]
 
@@ -117,8 +119,9 @@ def evidence_gate(a, domain: str, *, single_partner: bool = True) -> tuple[str, 
     min_cov, max_age = bounds(a.doctrine)
     cov = getattr(r, "coverage", None)
     if cov is not None and cov < min_cov:
-        return "low_coverage", (f"{domain}: the partner rows cover {cov:.1%} of the WLD total, "
-                                f"below the doctrine's min_coverage {min_cov:g}")
+        return "low_coverage", (f"{domain}: the partner rows are shown to cover {cov:.1%} of "
+                                f"the domain's total (indicators without a WLD total count "
+                                f"0), below the doctrine's min_coverage {min_cov:g}")
     if single_partner and getattr(r, "single_partner_only", False):
         return "single_partner", (f"{domain}: every share indicator has one partner by "
                                   f"construction ({', '.join(r.indicators)})")
@@ -127,6 +130,24 @@ def evidence_gate(a, domain: str, *, single_partner: bool = True) -> tuple[str, 
         return "stale", (f"{domain}: the newest figure ({r.year}) is {age} years behind the "
                          f"assessment year, more than the doctrine's max_age {max_age}")
     return None
+
+
+def functional_gates(a) -> dict[str, tuple[str, str]]:
+    """The doctrine's functional domains whose evidence is too weak to say who leads them:
+    domain -> ``(reason, detail)`` (:func:`evidence_gate`; a domain without data is
+    ``no_data``). The domain-wide rules on leaders and squeezes judge the others only."""
+    out = {}
+    for d in a.doctrine.domains.functional:
+        gate = evidence_gate(a, d)
+        if gate:
+            out[d] = gate
+    return out
+
+
+def commonest_reason(gates: dict[str, tuple[str, str]]) -> str:
+    """The reason most of ``gates`` share (the first one listed on a tie)."""
+    reasons = [g[0] for g in gates.values()]
+    return max(dict.fromkeys(reasons), key=reasons.count)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
 """``no_camp``: no membership of a bloc of a forbidden kind aimed at a pole. Its evidence rows
-are the focal state's rows of the shipped memberships table."""
+are the focal state's rows of the shipped memberships table.
+
+Insufficient (``no_data``) when there are no membership data for the focal state: no
+organisations table, or no membership row of the focal state (every state is a member of
+something, the UN at least, so an empty list is missing data, not a state outside every bloc).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from ... import reference
-from ._base import Rule, RuleResult
+from ._base import Rule, RuleResult, insufficient
 
 
 class NoCamp(Rule):
@@ -16,10 +21,15 @@ class NoCamp(Rule):
 
     def check(self, a, domain=None) -> RuleResult:
         camp = dict(a.blocs)  # the record's dict shape, as the evidence
+        desc = "No membership of a bloc of a forbidden kind aimed at a pole"
+        kinds = a.doctrine.memberships.forbidden_kinds
+        if not camp.get("memberships") and not camp.get("violations"):
+            why = camp.get("note") or (f"no membership of {a.focal} in the memberships table: "
+                                        "membership data absent, not a state outside every bloc")
+            return insufficient(self.kind, "no_data", kinds, desc, camp, why)
         return RuleResult(
             self.kind, not camp["violations"], 0.0 - len(camp["violations"]),
-            camp["violations"], a.doctrine.memberships.forbidden_kinds,
-            "No membership of a bloc of a forbidden kind aimed at a pole", camp)
+            camp["violations"], kinds, desc, camp)
 
     def source_rows(self, a, frame, verdict) -> list[dict]:
         return membership_rows(a.focal)

@@ -1,22 +1,41 @@
 """``max_domains_led``: no pole leads more than ``max_domains_led`` domains (directions do not
-converge on one focal point)."""
+converge on one focal point).
+
+Leaders are counted in the functional domains whose evidence is strong enough
+(:func:`~equipoise.doctrine.rules._base.functional_gates`: data, coverage, more than one
+partner, current). A pole leading more than the bound among those fails the rule whatever the
+others show. Otherwise the rule passes only when it would hold even if every domain too weakly
+evidenced were led by the pole that leads most (``most + unknown <= max_domains_led``); when
+it would not, who leads is not known well enough and the verdict is insufficient (the reason
+most of those domains share). The margin of a pass is that worst case's room.
+"""
 
 from __future__ import annotations
 
-from ._base import Rule, RuleResult
+from ._base import Rule, RuleResult, commonest_reason, functional_gates, insufficient
 
 
 class MaxDomainsLed(Rule):
     kind = "max_domains_led"
     order = 40
-    reads = ("distinctness", "doctrine")
+    reads = ("distinctness", "domains", "doctrine")
 
     def check(self, a, domain=None) -> RuleResult:
-        t = a.doctrine.thresholds
-        led = a.distinctness["domains_led"]
+        cap = a.doctrine.thresholds.max_domains_led
+        leaders = a.distinctness["leaders"]
+        weak = functional_gates(a)
+        judged = {d: p for d, p in leaders.items() if d not in weak}
+        led = {p: sum(1 for v in judged.values() if v == p)
+               for p in a.distinctness["domains_led"]}
         most = max(led.values(), default=0)
-        return RuleResult(
-            self.kind, most <= t.max_domains_led, float(t.max_domains_led - most), led,
-            t.max_domains_led,
-            f"No pole leads more than {t.max_domains_led} domains (directions do not converge "
-            f"on one focal point)", {"leaders": a.distinctness["leaders"]})
+        desc = (f"No pole leads more than {cap} domains (directions do not converge on one "
+                f"focal point); counted in the domains with enough evidence")
+        ev = {"leaders": leaders, "judged": judged,
+              "insufficient_domains": {d: g[1] for d, g in weak.items()}}
+        if most <= cap < most + len(weak):
+            return insufficient(
+                self.kind, commonest_reason(weak), cap, desc, {**ev, "domains_led": led},
+                f"a pole leads {most} of the domains judged; the {len(weak)} domain(s) whose "
+                f"evidence is too weak ({', '.join(weak)}) could take it past {cap}")
+        margin = float(cap - most - (len(weak) if most <= cap else 0))
+        return RuleResult(self.kind, most <= cap, margin, led, cap, desc, ev)

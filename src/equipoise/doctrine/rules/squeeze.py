@@ -1,15 +1,36 @@
 """``no_squeeze``: no domain where two poles each hold at least ``squeeze_share``. Plan rows:
-every pole other than a functional domain's leader held below the threshold."""
+every pole other than a functional domain's leader held below the threshold.
+
+Judged on the functional domains whose evidence is strong enough
+(:func:`~equipoise.doctrine.rules._base.functional_gates`). A squeeze there fails the rule. A
+domain too weakly evidenced *could* hide a squeeze when its second pole's measured share plus
+the part of the total its rows do not show (``1 - coverage``) reaches the threshold, or when its
+coverage says nothing (no data, one partner, stale); with such a domain and no squeeze among
+the judged ones the verdict is insufficient. A weak domain that cannot reach the threshold even
+so does not stop a pass.
+"""
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult
+from ._base import (
+    PlanContext,
+    PlanRow,
+    Rule,
+    RuleResult,
+    commonest_reason,
+    functional_gates,
+    insufficient,
+)
+
+
+def _second(ps: dict) -> float:
+    return sorted(ps.values(), reverse=True)[1] if len(ps) > 1 else 0.0
 
 
 class NoSqueeze(Rule):
     kind = "no_squeeze"
     order = 50
-    reads = ("distinctness", "doctrine")
+    reads = ("distinctness", "domains", "doctrine")
     plan_kind = "no_squeeze"
     plan_order = 40
     priority = 1
@@ -18,15 +39,36 @@ class NoSqueeze(Rule):
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
         pm = a.distinctness["pole_shares"]
-        seconds = {dom: sorted(ps.values(), reverse=True)[1] if len(ps) > 1 else 0.0
-                   for dom, ps in pm.items()}
-        worst = min(seconds, key=lambda k: t.squeeze_share - seconds[k], default=None)
+        seconds = {dom: _second(ps) for dom, ps in pm.items()}
+        weak = functional_gates(a)
+        judged = {d: v for d, v in seconds.items() if d not in weak}
+        squeezed = [s for s in a.distinctness["squeezed"] if s["domain"] not in weak]
+        hidden = {d: g for d, g in weak.items() if self._could(a, d, g, seconds, t)}
+        worst = min(judged, key=lambda k: t.squeeze_share - judged[k], default=None)
+        desc = (f"No domain where two poles each hold >= {t.squeeze_share:g}; margin = threshold "
+                f"minus the largest second-pole share (in {worst}), among the domains with "
+                f"enough evidence")
+        ev = {"second_pole_share": seconds, "judged": sorted(judged),
+              "insufficient_domains": {d: g[1] for d, g in weak.items()}}
+        if not squeezed and hidden:
+            return insufficient(
+                self.kind, commonest_reason(hidden), t.squeeze_share, desc, ev,
+                f"no squeeze among the domains judged, but {', '.join(hidden)} could hide one: "
+                f"the evidence there is too weak")
         return RuleResult(
-            self.kind, not a.distinctness["squeezed"],
-            (t.squeeze_share - seconds[worst]) if worst else float("nan"),
-            a.distinctness["squeezed"], t.squeeze_share,
-            f"No domain where two poles each hold >= {t.squeeze_share:g}; margin = threshold "
-            f"minus the largest second-pole share (in {worst})", {"second_pole_share": seconds})
+            self.kind, not squeezed,
+            (t.squeeze_share - judged[worst]) if worst else float("nan"),
+            squeezed, t.squeeze_share, desc, ev)
+
+    @staticmethod
+    def _could(a, d: str, gate: tuple[str, str], seconds: dict, t) -> bool:
+        """Whether weakly evidenced domain ``d`` could hold a squeeze: its second pole plus the
+        part of its total not shown reaches the threshold (low coverage), or nothing bounds it."""
+        r = a.domains.get(d) if hasattr(a.domains, "get") else None
+        cov = getattr(r, "coverage", None)
+        if gate[0] != "low_coverage" or cov is None:
+            return True
+        return seconds.get(d, 0.0) + (1.0 - cov) >= t.squeeze_share
 
     def plan_spec(self, ctx: PlanContext) -> dict:
         a = ctx.assessment

@@ -172,7 +172,11 @@ def place(a, verdict, measure: str, domain: str, year: int | None, value: Any,
     if dist is None:
         return replace(verdict, evidence={**verdict.evidence, "peers": why})
     pct = round(dist.percentile(float(value)), 1)
+    own = panel.value(measure, domain, a.focal, dist.year)
     peers = {"group": label, "n": len(dist.values), "states": sorted(dist.values),
              "measure": measure, "domain": domain}
     return replace(verdict, percentile=pct, peers=peers, peer_year=dist.year,
-                   evidence={**verdict.evidence, "peer_values": dist.evidence()["values"]})
+                   evidence={**verdict.evidence, "peer_values": dist.evidence()["values"],
+                             # the focal state's own value in the panel, to judge how far its
+                             # flows and the panel measure the same thing
+                             "focal_in_panel": own})

@@ -118,6 +118,13 @@ class PeerPanel:
     def measures(self) -> list[tuple[str, str]]:
         return sorted(set(zip(self.frame["measure"], self.frame["domain"], strict=True)))
 
+    def value(self, measure: str, domain: str, state: str, year: int) -> float | None:
+        """The panel's value of ``measure`` in ``domain`` for ``state`` in ``year``, or None."""
+        f = self.frame
+        v = f.loc[(f["measure"] == measure) & (f["domain"] == domain) & (f["state"] == state)
+                  & (f["year"] == int(year)), "value"]
+        return float(v.iloc[0]) if len(v) else None
+
     def distribution(self, measure: str, domain: str, year: int, *,
                      members: tuple[str, ...] | None = None, exclude: str | None = None,
                      group: str = "all states") -> tuple[PeerDistribution | None, str]:
@@ -150,6 +157,7 @@ def read_peer_panel(con, poles, *, source: str = "") -> PeerPanel:
     connection ``con`` (see the module docstring), spreads over ``poles``."""
     from .. import reference
 
+    con.execute("SET enable_progress_bar = false")  # it would print into --json on stdout
     con.register("_pp_codes", pd.DataFrame({"code": sorted(reference.country_codes())}))
     con.register("_pp_poles", pd.DataFrame({"pole": list(poles)}))
     shares = con.execute(f"""

@@ -253,3 +253,16 @@ def test_report_rules_table_shows_percentile_column():
     assert placed["columns"][5] == "among peers"
     assert placed["rows"][0]["cells"][5] == "p62.5 of 8 (all states, 2019)"
     assert placed["rows"][1]["cells"][5] == "-"
+
+
+def test_report_with_panel_has_the_column(panel_db, tmp_path):
+    from equipoise._cli.main import app
+
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["report", "--db", str(panel_db), "--out", str(out),
+                                   "--reps", "10"])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "<th>among peers</th>" in text
+    # no_critical_dependency:trade: KAZ's top share among the four peers' 2024 top shares
+    assert "(peers (EURASIA_HEDGERS), 2024)" in text

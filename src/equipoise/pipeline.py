@@ -68,7 +68,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .doctrine.actions import evaluate
 
         evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
-                                     year=year) for x in actions)
+                                     year=year, peers=peers) for x in actions)
     if the_plan is not None or evaluations:
         from .doctrine.check import attach
 

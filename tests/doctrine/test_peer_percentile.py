@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from panel.layouts import build_panel
 from typer.testing import CliRunner
 
@@ -266,3 +268,14 @@ def test_report_with_panel_has_the_column(panel_db, tmp_path):
     assert "<th>among peers</th>" in text
     # no_critical_dependency:trade: KAZ's top share among the four peers' 2024 top shares
     assert "(peers (EURASIA_HEDGERS), 2024)" in text
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=40, unique=True),
+       st.floats(0, 100))
+def test_percentile_of_a_quantile_is_near_it(values, p):
+    """The percentile of the p-th quantile is p within one step (100 / n); the median's is 50."""
+    q = quantile(values, p)
+    assert min(values) <= q <= max(values)
+    assert abs(percentile_rank(q, values) - p) <= 100 / len(values) + 1e-9
+    assert percentile_rank(quantile(values, 50), values) == pytest.approx(50)

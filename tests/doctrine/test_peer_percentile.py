@@ -279,3 +279,23 @@ def test_percentile_of_a_quantile_is_near_it(values, p):
     assert min(values) <= q <= max(values)
     assert abs(percentile_rank(q, values) - p) <= 100 / len(values) + 1e-9
     assert percentile_rank(quantile(values, 50), values) == pytest.approx(50)
+
+
+def test_split_db(tmp_path):
+    """--db gives the flows when it holds a flows table, the peers when it holds a panel."""
+    def make(name, *tables):
+        p = tmp_path / name
+        con = duckdb.connect(str(p))
+        for t in tables:
+            con.execute(f"CREATE TABLE {t} (x INTEGER)")
+        con.close()
+        return p
+
+    neither, panel, both = make("n.duckdb"), make("p.duckdb", "panel"), \
+        make("b.duckdb", "flows", "panel")
+    assert context.split_db(None) == (None, None)
+    assert context.split_db(neither) == (neither, None)   # the flows reader says what it lacks
+    assert context.split_db(panel) == (None, panel)
+    assert context.split_db(both) == (both, both)
+    assert context.split_db(both, panel) == (both, panel)
+    assert context.split_db(None, panel) == (None, panel)

@@ -51,7 +51,7 @@ def test_malformed_percentile_threshold_is_located(tmp_path, new, seen):
     assert p.returncode == 2
     assert f"{doc} line {line}, thresholds.hhi:" in p.stderr
     assert seen in p.stderr
-    assert 'expecting a number in 0..1 or a percentile among peers: "pNN of all states"' \
+    assert 'expecting a valid number in 0..1 or a percentile among peers: "pNN of all states"' \
         in p.stderr
 
 

@@ -201,7 +201,7 @@ def test_parse_threshold(value, expected):
 @pytest.mark.parametrize("value", ["p101 of peers", "median of peers", "p50 of friends",
                                    "p50", True, 1.5, float("nan"), [0.5]])
 def test_parse_threshold_refuses(value):
-    with pytest.raises(ValueError, match=r"expecting a number in 0\.\.1 or a percentile"):
+    with pytest.raises(ValueError, match=r"expecting a valid number in 0\.\.1 or a percentile"):
         parse_threshold(value, 0, 1)
 
 

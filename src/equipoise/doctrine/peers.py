@@ -48,7 +48,7 @@ class PeerPercentile:
 
 
 def _expected(low: float, high: float) -> str:
-    return (f"expecting a number in {low:g}..{high:g} or a percentile among peers: "
+    return (f"expecting a valid number in {low:g}..{high:g} or a percentile among peers: "
             f"\"pNN of all states\", \"pNN of peers\" (the doctrine's peer_group) or "
             f"\"pNN of GROUP\" (GROUP one of {', '.join(peer_groups())} in "
             f"reference/peer_groups.csv), NN a number in 0..100, e.g. \"p50 of all states\"")

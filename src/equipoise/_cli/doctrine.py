@@ -113,6 +113,8 @@ def evaluate(
                                   help="Monte Carlo scenarios for VaR/CVaR."),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
                              help="Monte Carlo seed (same scenarios before and after)."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -138,10 +140,13 @@ def evaluate(
             a = load_action(name)
             typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
         return
+    from ._common import inputs_with_peers
+
     act = load_action(action)
-    the_doctrine, flows = _inputs(data, focal or act.focal, doctrine)
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
+                                                      panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
-                      n_scenarios=scenarios, seed=seed)
+                      n_scenarios=scenarios, seed=seed, peers=peers)
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:

@@ -72,9 +72,11 @@ __all__ = [
     "resolve_flows",
     "resolve_focal",
     "resolve_inputs",
+    "resolve_peer_panel",
     "resolve_poles",
     "shared_data",
     "shared_data_root",
+    "split_db",
     "token",
     "votes_or_none",
     "votes_source",
@@ -158,6 +160,62 @@ def resolve_inputs(data=None, focal: str | None = None, doctrine=None, *, db=Non
         return resolve_doctrine(doctrine, focal), flows
     d = resolve_doctrine(doctrine, focal)
     return d, load_default(d.focal, lenient=lenient)
+
+
+def _tables(db: str | Path) -> set[str]:
+    """The tables of the warehouse ``db`` (opened read-only; the warehouse's open errors)."""
+    from .warehouse import connect_duckdb
+
+    con = connect_duckdb(db)
+    try:
+        return {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+    finally:
+        con.close()
+
+
+def split_db(db: str | Path | None, panel: str | Path | None = None
+             ) -> tuple[Path | None, Path | None]:
+    """What ``--db`` (and ``--panel``) give a run: ``(flows_db, panel_db)``. The flows come
+    from ``db`` when it holds a ``flows`` table; the world panel from ``panel``, else from
+    ``db`` when it holds a ``panel`` table (``equipoise panel build --db W``). A ``db`` with a
+    panel and no flows gives the panel only (the flows are then ``--data`` or the embedded
+    dataset); a ``db`` with neither is left as the flows warehouse, whose reader says what it
+    lacks."""
+    if db is None:
+        return None, None if panel is None else Path(panel)
+    tables = _tables(db)
+    flows_db = Path(db) if "flows" in tables or "panel" not in tables else None
+    panel_db = Path(panel) if panel is not None else (Path(db) if "panel" in tables else None)
+    return flows_db, panel_db
+
+
+def resolve_peer_panel(panel: str | Path | None, doctrine: Doctrine):
+    """The world panel's rule measures of every state
+    (:class:`~equipoise.measures.peer_panel.PeerPanel`, spreads over the doctrine's poles) from
+    the warehouse ``panel``, or None when ``panel`` is None.
+
+    Raises
+    ------
+    WarehouseError
+        The warehouse does not exist, cannot be opened or holds no ``panel`` table.
+    """
+    if panel is None:
+        return None
+    from .errors import WarehouseError
+    from .measures.peer_panel import read_peer_panel
+    from .warehouse import connect_duckdb
+
+    con = connect_duckdb(panel)
+    try:
+        has = con.execute("SELECT count(*) FROM information_schema.tables "
+                          "WHERE table_name = 'panel'").fetchall()[0][0]
+        if not has:
+            raise WarehouseError(f"warehouse {panel} holds no panel; build it first with "
+                                 f"`equipoise panel build --db {panel}`")
+        return read_peer_panel(con, doctrine.poles, source=str(panel))
+    finally:
+        con.close()
 
 
 # ------------------------------------------------------------------------------ environment

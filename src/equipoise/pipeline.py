@@ -37,11 +37,12 @@ class AssessRun:
 
 def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
                votes=None, idealpoints=None, events=None, plan: bool = False,
-               actions: Sequence[Any] = (), narrative: bool = False) -> AssessRun:
+               actions: Sequence[Any] = (), narrative: bool = False, peers=None) -> AssessRun:
     """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
     diversification plan, with ``actions`` the before/after evaluation of each action (a file,
     a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
-    to the doctrine check; with ``narrative`` a paragraph per domain.
+    to the doctrine check; with ``narrative`` a paragraph per domain; ``peers`` the world
+    panel's peer measures (:func:`equipoise.context.resolve_peer_panel`).
 
     ``flows``/``doctrine``/``focal`` left as None are resolved by
     :func:`equipoise.context.resolve_inputs`.
@@ -54,7 +55,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         doctrine, flows = resolve_inputs(None, focal, doctrine)
         focal = None
     result = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes, events=events,
-                    idealpoints=idealpoints)
+                    idealpoints=idealpoints, peers=peers)
     the_plan = None
     evaluations: tuple = ()
     if plan:
@@ -67,7 +68,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .doctrine.actions import evaluate
 
         evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
-                                     year=year) for x in actions)
+                                     year=year, peers=peers) for x in actions)
     if the_plan is not None or evaluations:
         from .doctrine.check import attach
 
@@ -90,14 +91,17 @@ def _write_json(path: Path, obj) -> Path:
 
 def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "equipoise-output", runs: int = 100_000, seed: int = 0,
-                 report: bool = True, pdf: bool = False) -> dict:
+                 report: bool = True, pdf: bool = False, peers=None,
+                 panel_db: str | Path | None = None) -> dict:
     """Run the assessment, a full cut-off shock for each pole, the Monte Carlo, and the report.
 
     Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` (with
     its ``sensitivity`` table over the disruption probabilities and correlations) and
     ``report.html`` (``report.pdf`` with ``pdf=True``) into ``out``. Returns
     ``{"focal": ..., "files": {name: path}, "assessment": Assessment}``. ``flows`` None: the
-    embedded dataset of the focal state (:func:`equipoise.context.resolve_inputs`).
+    embedded dataset of the focal state (:func:`equipoise.context.resolve_inputs`). ``peers``:
+    the world panel's peer measures (percentile thresholds, verdicts among peers); ``panel_db``
+    the warehouse they come from (the report's "Trend and peers" section).
     """
     from .assessment import assess
     from .errors import CorridorError
@@ -114,7 +118,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         focal = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    a = assess(flows, focal=focal, doctrine=doctrine)
+    a = assess(flows, focal=focal, doctrine=doctrine, peers=peers)
     files: dict[str, Path] = {}
     files["assessment"] = _write_json(out / "assessment.json", a.to_dict())
     p = out / "assessment.txt"
@@ -144,7 +148,8 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         from .present.report import build_report
 
         written = build_report(flows, focal=a.focal, doctrine=a.doctrine,
-                               out=out / "report.html", pdf=pdf)
+                               out=out / "report.html", pdf=pdf, peers=peers,
+                               panel_db=panel_db)
         files.update({f"report{'' if k == 'html' else '_' + k}": Path(v)
                       for k, v in written.items()})
     return {"focal": a.focal, "files": files, "assessment": a}

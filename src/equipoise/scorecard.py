@@ -36,7 +36,7 @@ from .measures.concentration import effective_partners, hhi, hhi_normalised
 
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Asymmetry", "Basis", "Blocs", "Check", "Distinctness",
            "DomainResult", "Engagement", "Equidistance", "build", "check_payload",
-           "display_path", "reference_evidence"]
+           "display_path", "peer_cell", "reference_evidence"]
 
 COMPOSITE = "(domain composite)"
 
@@ -375,9 +375,29 @@ def check_payload(focal: str, doctrine, rules, source_rows: Mapping[str, list]) 
                    "passed": r.passed, "margin": r.margin,
                    "value": r.value, "threshold": r.threshold,
                    "description": r.description,
+                   **_peer_keys(r),
                    "evidence": {**r.evidence, "source_rows": source_rows.get(r.name, [])}}
                   for r in rules],
     }
+
+
+def _peer_keys(r) -> dict:
+    """``percentile``, ``peers`` and ``peer_year`` of a verdict placed among peers (none when
+    it is not)."""
+    keys = ("percentile", "peers", "peer_year")
+    if all(getattr(r, k, None) is None for k in keys):
+        return {}
+    return {k: getattr(r, k, None) for k in keys}
+
+
+def peer_cell(r) -> str:
+    """A verdict's place among peers for a table cell: ``p62.5 peers (EURASIA_HEDGERS) n=11
+    2019``, ``-`` when it has none."""
+    pct = getattr(r, "percentile", None)
+    if pct is None:
+        return "-"
+    peers = getattr(r, "peers", None) or {}
+    return f"p{pct:g} {peers.get('group', 'peers')} n={peers.get('n', '?')} {r.peer_year}"
 
 
 def _status(r) -> str:
@@ -463,6 +483,10 @@ class Assessment(RichSummary):
     basis: Basis | None = field(default=None, compare=False)
     inputs: _Inputs = field(default_factory=_Inputs, compare=False)
     checker: Callable[[Assessment], Check] | None = field(default=None, compare=False)
+    #: the world panel's rule measures of every state (a
+    #: :class:`~equipoise.measures.peer_panel.PeerPanel`), read when ``--db`` holds a panel:
+    #: percentile thresholds are resolved from it and verdicts placed among peers
+    peers: Any = field(default=None, compare=False)
 
     # -- views ---------------------------------------------------------------------------------
     @property
@@ -612,10 +636,12 @@ class Assessment(RichSummary):
                                    "total / focal state's share in the pole's):",
                                    *self.asymmetry.lines(self.focal)]))
         r = Table(title="Doctrine rules")
-        for col in ("rule", "verdict", "margin", "value"):
+        placed = any(getattr(x, "percentile", None) is not None for x in self.rules)
+        for col in ("rule", "verdict", "margin", "value", *(("among peers",) if placed else ())):
             r.add_column(col)
         for rule in self.rules:
-            r.add_row(rule.name, _label(rule), _fmt(rule.margin), _short(rule.value))
+            r.add_row(rule.name, _label(rule), _fmt(rule.margin), _short(rule.value),
+                      *((peer_cell(rule),) if placed else ()))
         out.append(r)
         c = verdict_counts(self.rules)
         out.append(f"Verdicts: {c['pass']} pass, {c['fail']} fail, {c['insufficient']} "
@@ -695,7 +721,7 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
           weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
           events=None, blocs: Mapping | None = None,
           checker: Callable[[Assessment], Check] | None = None,
-          idealpoints=None) -> Assessment:
+          idealpoints=None, peers=None) -> Assessment:
     """The assessment of ``frame`` (canonical flows) for ``basis.focal``, checked by
     ``checker`` (None: no rules). ``doctrine`` is carried for the output (its name, poles,
     roles and thresholds); the measures read ``basis`` only. See :func:`equipoise.assess`."""
@@ -725,7 +751,7 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
         asymmetry=_asymmetry(frame, basis, year),
         inputs=_Inputs(frame=frame, year=year, weights=weights, from_votes=votes is not None,
                        other_notes=tuple(other)),
-        checker=checker)
+        checker=checker, peers=peers)
     return a._checked(a)
 
 

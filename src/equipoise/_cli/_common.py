@@ -266,3 +266,29 @@ def write_exports(result: Any, *, kind: str, csv: Path | None = None,
     from ..present.exports import export
 
     export(result, kind=kind, csv=csv, xlsx=xlsx, sources=sources)
+
+
+# ---------------------------------------------------------------- the world panel's peers
+DB_PEERS = typer.Option(None, "--db", help="Warehouse (DuckDB file): flows from it when it "
+                        "holds a flows table; when it holds the world panel (`equipoise panel "
+                        "build --db W`), percentile thresholds are resolved from it and each "
+                        "rule is placed among peers.")
+PANEL = typer.Option(None, "--panel", metavar="FILE", help="Warehouse holding the world panel "
+                     "for percentile thresholds and each rule's percentile among peers "
+                     "(default: --db when it holds one).")
+
+
+def inputs_with_peers(data, focal, doctrine, *, db=None, panel=None, lenient: bool = False):
+    """The doctrine, the flows and the world panel's peer measures (None without a panel) of
+    one run (:func:`equipoise.context.split_db`); says on stderr when ``--db`` gives the panel
+    only."""
+    from .. import context
+
+    flows_db, panel_db = context.split_db(db, panel)
+    the_doctrine, flows = context.resolve_inputs(data, focal, doctrine, db=flows_db,
+                                                 lenient=lenient)
+    if db is not None and flows_db is None:
+        typer.echo(f"--db {safe_text(db)} holds the world panel and no flows table: the "
+                   "flows are " + ("--data" if data else "the embedded dataset") + ", the "
+                   "panel gives the peers", err=True)
+    return the_doctrine, flows, context.resolve_peer_panel(panel_db, the_doctrine), panel_db

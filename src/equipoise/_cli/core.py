@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    DB_PEERS,
     FOCAL,
+    PANEL,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -49,7 +51,8 @@ def assess(
                                   "domain)."),
     data: list[Path] = DATA,
     doctrine: Path = DOCTRINE,
-    db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file)."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     lenient: bool = LENIENT,
     quarantine: Path = typer.Option(None, "--quarantine", help="Write quarantined rows to "
                                     "this CSV (its folder must exist)."),
@@ -75,10 +78,13 @@ def assess(
       equipoise assess --explain
 
       equipoise assess --focal MNG --data mongolia.csv --json
+
+      equipoise assess --db w.duckdb   (a warehouse with the world panel: rules among peers)
     """
     check_exports(csv, xlsx)
     from .. import context
     from ..pipeline import assess_run
+    from ._common import inputs_with_peers
 
     output_path(quarantine, option="--quarantine", create=False,
                 what="quarantine file")
@@ -86,11 +92,12 @@ def assess(
         from ..measures.engagement import read_events
 
         events = read_events(events)  # the ledger's validation: a bad row stops here
-    the_doctrine, flows = context.resolve_inputs(data, focal, doctrine, db=db, lenient=lenient)
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
+                                                      lenient=lenient)
     _report_quarantine(flows, quarantine)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
-                     plan=with_plan, actions=actions or (), narrative=explain)
+                     plan=with_plan, actions=actions or (), narrative=explain, peers=peers)
     payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
     if as_json:
@@ -209,15 +216,19 @@ def run(
     doctrine: Path = DOCTRINE,
     out: Path = typer.Option(Path("equipoise-output"), "--out",
                              help="Output folder (created if missing)."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
 ) -> None:
     """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
-    from ..context import resolve_inputs
     from ..pipeline import run_main_job
+    from ._common import inputs_with_peers
 
     output_path(out, option="--out", folder=True)
-    the_doctrine, flows = resolve_inputs(data, focal, doctrine)
+    the_doctrine, flows, peers, panel_db = inputs_with_peers(data, focal, doctrine, db=db,
+                                                             panel=panel)
     try:
-        written = run_main_job(flows, doctrine=the_doctrine, out=out)
+        written = run_main_job(flows, doctrine=the_doctrine, out=out, peers=peers,
+                               panel_db=panel_db)
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc}")
     c = console()

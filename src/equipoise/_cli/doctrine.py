@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    DB_PEERS,
     FOCAL,
     HORIZON_MAX,
+    PANEL,
     PLAN_SCENARIOS_MAX,
     SCENARIOS_MAX,
     SCENARIOS_MIN,
@@ -57,6 +59,8 @@ def check(
     votes: Path = typer.Option(None, "--votes", help="UN roll calls (unvotes or Voeten layout, "
                                "file or folder) for equidistance in the doctrine's measure, in "
                                "the --year asked for."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -72,18 +76,22 @@ def check(
       equipoise check
 
       equipoise check --doctrine my.toml --focal MNG --data mongolia.csv --json
+
+      equipoise check --db w.duckdb   (with the world panel: thresholds such as
+      hhi = "p50 of all states" resolved, and each rule's percentile among peers)
     """
     check_exports(csv, xlsx)
     from ..doctrine.check import check as run_check
+    from ._common import inputs_with_peers
 
-    the_doctrine, flows = _inputs(data, focal, doctrine)
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
     idealpoints = None
     if votes is not None:
         from .. import context
 
         idealpoints = context.idealpoints_or_none()
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
-                       idealpoints=idealpoints)
+                       idealpoints=idealpoints, peers=peers)
     if failed:
         result.rules = result.failed
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -105,6 +113,8 @@ def evaluate(
                                   help="Monte Carlo scenarios for VaR/CVaR."),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX,
                              help="Monte Carlo seed (same scenarios before and after)."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -130,10 +140,13 @@ def evaluate(
             a = load_action(name)
             typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
         return
+    from ._common import inputs_with_peers
+
     act = load_action(action)
-    the_doctrine, flows = _inputs(data, focal or act.focal, doctrine)
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
+                                                      panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
-                      n_scenarios=scenarios, seed=seed)
+                      n_scenarios=scenarios, seed=seed, peers=peers)
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:

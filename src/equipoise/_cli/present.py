@@ -45,22 +45,21 @@ def report(
 
       equipoise report --xlsx tables.xlsx
     """
-    from ..context import resolve_inputs
     from ..present.report import build_report
-    from ._common import console, esc, output_path
+    from ._common import console, esc, inputs_with_peers, output_path
 
     output_path(out, option="--out", what="report")
     output_path(xlsx, option="--xlsx", what="workbook")
-    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
-    panel_db = _panel_db(panel_db, db)
+    the_doctrine, flows, peers, panel_db = inputs_with_peers(data, focal, doctrine, db=db,
+                                                             panel=panel_db)
     written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
-                           alignment_reps=reps, panel_db=panel_db)
+                           alignment_reps=reps, panel_db=panel_db, peers=peers)
     if xlsx is not None:
         from ..assessment import assess
         from ..explain import source_table
         from ..present.exports import export
 
-        export(assess(flows, doctrine=the_doctrine), kind="assess", xlsx=xlsx,
+        export(assess(flows, doctrine=the_doctrine, peers=peers), kind="assess", xlsx=xlsx,
                sources=source_table(flows))
         written = {**written, "xlsx": str(xlsx)}
     c = console()

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import reference
 from .._results import RichSummary
-from ..scorecard import Assessment, Basis, Check, build, check_payload
+from ..scorecard import Assessment, Basis, Check, build, check_payload, peer_cell
 
 __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
            "check_rules_of", "rule_source_rows", "source_rows"]
@@ -136,11 +136,15 @@ class DoctrineCheck(RichSummary):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per rule: name, passed, margin, value, threshold, description."""
+        """One row per rule: name, passed, margin, value, threshold, description (and
+        percentile and peer_year when a verdict is placed among peers)."""
+        placed = any(getattr(r, "percentile", None) is not None for r in self.rules)
         return pd.DataFrame([{"name": r.name, "status": getattr(r, "status", None),
                               "reason": getattr(r, "reason", None),
                               "passed": r.passed, "margin": r.margin,
                               "value": r.value, "threshold": r.threshold,
+                              **({"percentile": r.percentile, "peer_year": r.peer_year}
+                                 if placed else {}),
                               "description": r.description} for r in self.rules])
 
     def evidence(self, name: str) -> dict:
@@ -191,26 +195,31 @@ class _CheckTable:
 
         res = self.result
         t = Table(title=f"Doctrine check: {res.focal} ({res.doctrine.name})")
+        placed = any(getattr(r, "percentile", None) is not None for r in res.rules)
         if width >= self.WIDE:
             t.add_column("rule", no_wrap=True)
             t.add_column("passed", no_wrap=True)
             t.add_column("margin", no_wrap=True, justify="right")
             t.add_column("value", overflow="fold", max_width=36)
             t.add_column("threshold", overflow="fold", max_width=24)
+            if placed:
+                t.add_column("among peers", overflow="fold", max_width=30)
             t.add_column("sources", overflow="fold", max_width=28)
             for r in res.rules:
                 srcs = sorted({str(x.get("source")) for x in res.source_rows.get(r.name, [])})
                 t.add_row(r.name, _label(r), _fmt(r.margin), _brief(r.value),
-                          _brief(r.threshold),
+                          _brief(r.threshold), *((peer_cell(r),) if placed else ()),
                           ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
             return t
         t.add_column("rule", no_wrap=True)
         t.add_column("verdict", no_wrap=True)
         t.add_column("margin", no_wrap=True, justify="right", min_width=6)
-        t.add_column("value (threshold)", overflow="fold")
+        t.add_column("value (threshold)" + ("; among peers" if placed else ""), overflow="fold")
         for r in res.rules:
+            peer = (f"\namong peers: {peer_cell(r)}"
+                    if placed and getattr(r, "percentile", None) is not None else "")
             t.add_row(_wrapped_name(r.name), _label(r).replace(" (", "\n("), _fmt(r.margin),
-                      f"{_brief(r.value, 40)} ({_brief(r.threshold, 30)})")
+                      f"{_brief(r.value, 40)} ({_brief(r.threshold, 30)}){peer}")
         return t
 
 
@@ -326,7 +335,9 @@ def basis_of(doctrine) -> Basis:
                  functional=tuple(doctrine.domains.functional),
                  substitutability={d: doctrine.substitutability(d) for d in known},
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
-                 hhi=t.hhi, squeeze_share=t.squeeze_share, **_substitution(doctrine))
+                 # a percentile among peers is resolved per domain by the rule, not here
+                 hhi=t.hhi if isinstance(t.hhi, float) else float("nan"),
+                 squeeze_share=t.squeeze_share, **_substitution(doctrine))
 
 
 def _substitution(doctrine) -> dict:
@@ -345,7 +356,7 @@ def _substitution(doctrine) -> dict:
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None, idealpoints=None) -> Assessment:
+           events=None, idealpoints=None, peers=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -372,6 +383,13 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         Add the engagement balance across poles (visits, agreements, agreement value) from
         ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
         where one exists).
+    peers
+        The world panel's rule measures of every state
+        (:class:`~equipoise.measures.peer_panel.PeerPanel`, from
+        :func:`equipoise.context.resolve_peer_panel`): percentile thresholds
+        (``hhi = "p50 of all states"``) are resolved from it and verdicts placed among peers
+        (``percentile``, ``peers``, ``peer_year``); without it a percentile threshold gives an
+        insufficient verdict (``no_peer_data``).
 
     Returns
     -------
@@ -394,11 +412,11 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
-                 idealpoints=idealpoints)
+                 idealpoints=idealpoints, peers=peers)
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
-          assessment=None, votes=None, idealpoints=None) -> DoctrineCheck:
+          assessment=None, votes=None, idealpoints=None, peers=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -416,6 +434,8 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         An existing :class:`~equipoise.assessment.Assessment` to check instead of computing one.
     votes, idealpoints
         UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
+    peers
+        The world panel's peer measures, as in :func:`assess`.
 
     Returns
     -------
@@ -440,5 +460,5 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
         assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
-                            idealpoints=idealpoints)
+                            idealpoints=idealpoints, peers=peers)
     return check_assessment(assessment, frame)

@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StrictBool,
     ValidationError,
     field_validator,
@@ -20,6 +22,7 @@ from pydantic import (
 from .. import reference
 from ..errors import DoctrineError
 from ._text import MAX_SHOWN, cut, few, load_toml, read_text, short
+from .peers import PeerPercentile, parse_threshold
 
 __all__ = ["MAX_POLES", "MAX_WEIGHT", "Doctrine", "Thresholds", "default_doctrine_path",
            "load_doctrine", "with_focal"]
@@ -39,6 +42,15 @@ Code = Annotated[str, Field(strict=True, min_length=1, max_length=16)]
 Name = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 
+def _among_peers(low: float, high: float):
+    """A threshold that may also be written as a percentile among peers
+    (:mod:`equipoise.doctrine.peers`): a finite number in ``low..high``, or a
+    :class:`~equipoise.doctrine.peers.PeerPercentile` (shown in JSON as it was written)."""
+    return Annotated[float | PeerPercentile,
+                     BeforeValidator(lambda v: parse_threshold(v, low, high)),
+                     PlainSerializer(lambda v: v if isinstance(v, float) else str(v))]
+
+
 class Thresholds(BaseModel):
     """Every threshold a rule reads: the built-in rules' below, and the thresholds a registered
     rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`). A :class:`Doctrine`
@@ -48,11 +60,12 @@ class Thresholds(BaseModel):
 
     critical_share: Share = 0.5
     low_substitutability: Share = 0.3
-    hhi: Share = 0.4
+    #: a number, or a percentile among peers (``"p50 of all states"``, resolved per domain)
+    hhi: _among_peers(0, 1) = 0.4
     squeeze_share: Share = 0.25
     max_domains_led: Annotated[int, Field(strict=True, ge=0, le=100)] = 3
-    equidistance_spread: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0,
-                                                le=2)] = 0.3
+    #: a number, or a percentile among peers (``"p75 of peers"``)
+    equidistance_spread: _among_peers(0, 2) = 0.3
     min_viable_partners: Annotated[int, Field(strict=True, ge=1, le=1000)] = 2
     viable_share: Share = 0.05
     max_volatility: Share = 0.2
@@ -112,6 +125,19 @@ class Doctrine(BaseModel):
     #: Haege 2011), ``ipd`` (ideal-point distance, BSV 2017), ``s``, ``coincidence``
     equidistance_measure: Literal["agree", "coincidence", "s", "kappa", "ipd"] = "agree"
     memberships: Memberships = Field(default_factory=Memberships)
+    #: the peer group of ``"pNN of peers"`` thresholds and of each verdict's percentile among
+    #: peers: a group of reference/peer_groups.csv (None: the shipped EURASIA_HEDGERS)
+    peer_group: Annotated[str, Field(strict=True, max_length=64)] | None = None
+
+    @field_validator("peer_group")
+    @classmethod
+    def _peer_group_known(cls, v: str | None) -> str | None:
+        from ..measures.peer_panel import peer_groups
+
+        if v is not None and v not in peer_groups():
+            raise ValueError(f"peer group {short(v)} unknown; expected one of "
+                             f"{', '.join(peer_groups())} (reference/peer_groups.csv)")
+        return v
 
     @field_validator("focal")
     @classmethod

@@ -187,7 +187,10 @@ def critical_table(a: dict) -> dict:
 
 
 def rules_table(a: dict) -> dict:
+    """The doctrine's verdicts; with a ``among peers`` column when a verdict is placed among
+    peers (the world panel: its percentile, the peer set and the peer year)."""
     rows = []
+    placed = any(r.get("percentile") is not None for r in a["rules"])
     for r in a["rules"]:
         m = r.get("margin")
         status = r.get("status") or ("na" if _missing(m) else "pass" if r["passed"] else "fail")
@@ -198,10 +201,20 @@ def rules_table(a: dict) -> dict:
             badge = {"pass": "pass", "fail": "FAIL", "na": "no data"}[status]
         rows.append(_row([
             html.escape(r["name"]), f'<span class="badge {status}">{badge}</span>', fmt_num(m),
-            short(r.get("value")), short(r.get("threshold"), 40), html.escape(r["description"])],
+            short(r.get("value")), short(r.get("threshold"), 40),
+            *((html.escape(_among_peers(r)),) if placed else ()), html.escape(r["description"])],
             "fail" if status == "fail" else None))
-    return _table(["rule", "result", "margin", "value", "threshold", "what it checks"], rows,
-                  cls="rules")
+    return _table(["rule", "result", "margin", "value", "threshold",
+                   *(("among peers",) if placed else ()), "what it checks"], rows, cls="rules")
+
+
+def _among_peers(r: dict) -> str:
+    """``p62.5 of 11 (peers (EURASIA_HEDGERS), 2019)``, or ``-``."""
+    if r.get("percentile") is None:
+        return "-"
+    peers = r.get("peers") or {}
+    return (f"p{r['percentile']:g} of {peers.get('n', '?')} ({peers.get('group', 'peers')}, "
+            f"{r.get('peer_year')})")
 
 
 def findings(a: dict, extra: list[dict]) -> list[dict]:
@@ -332,10 +345,11 @@ def _alignment_section(b: _Build) -> dict:
         if e:
             last = e[-1]
             thr = al["threshold"]["equidistance_spread"]
-            b.extra.append({"kind": "pass" if last["value"] <= thr else "fail",
-                            "text": f"Equidistance (UN votes, {last['period']}): spread "
-                                    f"{last['value']:.2f}{_interval(last)}"
-                                    f" against a bound of {thr:g}."})
+            if thr is not None:  # None: a percentile among peers (the rules table has it)
+                b.extra.append({"kind": "pass" if last["value"] <= thr else "fail",
+                                "text": f"Equidistance (UN votes, {last['period']}): spread "
+                                        f"{last['value']:.2f}{_interval(last)}"
+                                        f" against a bound of {thr:g}."})
             rows = [_row([str(r["period"]), html.escape(r["pole"]), fmt_num(r["value"]),
                           f"[{fmt_num(r['lower'])}, {fmt_num(r['upper'])}]", str(r["n_rollcalls"])])
                     for r in al["series"] if str(r["period"]) == str(last["period"])]
@@ -595,7 +609,8 @@ def render_report(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> 
 
 def build_report(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "report.html", pdf: bool = False,
-                 alignment_reps: int = 300, panel_db: str | Path | None = None) -> dict:
+                 alignment_reps: int = 300, panel_db: str | Path | None = None,
+                 peers=None) -> dict:
     """Write the report for ``focal`` and return the paths written.
 
     Parameters
@@ -613,13 +628,17 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
     panel_db
         A warehouse holding the world panel, for the "Trend and peers" section (without it
         the section says how to build one).
+    peers
+        The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`):
+        percentile thresholds resolved and each rule's percentile among peers in its table.
 
     Returns
     -------
     dict
         ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
     """
-    ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine)
+    ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine,
+                                                           peers=peers)
     text = render_report(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -96,9 +96,12 @@ class Context:
         ISO3 code; the doctrine's when None.
     doctrine
         A Doctrine, a TOML path, or None for the shipped default.
+    peers
+        The world panel's peer measures for the assessment
+        (:func:`equipoise.context.resolve_peer_panel`), or None.
     """
 
-    def __init__(self, flows=None, *, focal: str | None = None, doctrine=None):
+    def __init__(self, flows=None, *, focal: str | None = None, doctrine=None, peers=None):
         from .. import context
 
         self.doctrine = context.resolve_doctrine(doctrine, focal)
@@ -106,6 +109,7 @@ class Context:
         self.flows = flows if flows is not None else context.resolve_flows(None, self.focal)
         self.frame: pd.DataFrame = (self.flows.data if hasattr(self.flows, "data")
                                     else self.flows)
+        self.peers = peers
         self._memo: dict[tuple, Any] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -157,7 +161,7 @@ class Context:
         from ..assessment import assess
 
         return self._cached(("assess", year), lambda: assess(
-            self.flows, focal=self.focal, year=year, doctrine=self.doctrine))
+            self.flows, focal=self.focal, year=year, doctrine=self.doctrine, peers=self.peers))
 
     def assess_json(self, year: int | None = None) -> dict:
         """What ``equipoise assess --json`` prints."""
@@ -429,7 +433,9 @@ class Context:
                             seed=seed, min_rollcalls=min_rollcalls,
                             idealpoints=context.idealpoints_source)
             out = res.to_dict()
-            out["threshold"] = {"equidistance_spread": self.doctrine.thresholds.equidistance_spread}
+            thr = self.doctrine.thresholds.equidistance_spread
+            # a percentile among peers has no fixed number here (the check resolves it)
+            out["threshold"] = {"equidistance_spread": thr if isinstance(thr, float) else None}
             return clean(out)
 
         return self._cached(("alignment", measure, by, start, end, reps, seed, min_rollcalls,

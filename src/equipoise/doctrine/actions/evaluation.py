@@ -262,7 +262,7 @@ def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
 
 def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: str | None = None,
              year: int | None = None, n_scenarios: int = 2000, seed: int = 0,
-             corridors=None) -> Evaluation:
+             corridors=None, peers=None) -> Evaluation:
     """Evaluate a proposed initiative before it is taken.
 
     Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
@@ -290,6 +290,9 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
         scenarios before and after, so the difference is the action's alone).
     corridors
         A corridor graph (default: the shipped graph when the focal state has one).
+    peers
+        The world panel's peer measures (percentile thresholds, verdicts among peers), as for
+        :func:`equipoise.doctrine.check.assess`; the same before and after.
 
     Returns
     -------
@@ -313,8 +316,9 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     applied.log[:0] = base_log
     # the evaluation counts engagement itself (with the action's events), so the assessment's
     # own engagement summary is skipped
-    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
-    a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
+    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False, peers=peers)
+    a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False,
+                peers=peers)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,
             "sim_n": n_scenarios, "seed": seed}

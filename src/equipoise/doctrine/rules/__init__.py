@@ -38,9 +38,10 @@ __all__ = ["FAIL", "INSUFFICIENT", "PASS", "PlanContext", "PlanRow", "Rule", "Ru
 
 #: What a rule may read from an assessment: the plan's "rules after" (``Assessment.with_shares``)
 #: recomputes ``domains`` and ``distinctness`` from the planned shares and keeps the rest (none of
-#: it moves with shares). A rule reading anything else must first be taught to ``with_shares``.
+#: it moves with shares; ``peers``, the world panel's peer measures, is other states' data).
+#: A rule reading anything else must first be taught to ``with_shares``.
 READABLE = frozenset({"domains", "distinctness", "equidistance", "predictability", "blocs",
-                      "doctrine"})
+                      "doctrine", "peers"})
 
 # The verdicts come in ``Rule.order`` (then registration) order; neighbouring
 # per-critical-domain rules are interleaved domain by domain (no_critical_dependency:trade,

@@ -40,7 +40,9 @@ __all__ = [
 PASS = "pass"
 FAIL = "fail"
 INSUFFICIENT = "insufficient"
-REASONS = ("no_data", "low_coverage", "single_partner", "stale")
+REASONS = ("no_data", "low_coverage", "single_partner", "stale", "no_peer_data")
+#: the keys a verdict placed among peers adds (``to_dict`` leaves them out when it is not)
+PEER_KEYS = ("percentile", "peers", "peer_year")
 
 
 
@@ -60,6 +62,12 @@ class RuleResult:
     status: str = ""
     #: why a verdict is insufficient (one of :data:`REASONS`), else None
     reason: str | None = None
+    #: where ``value`` falls among peers, 0..100 (the world panel's distribution of the
+    #: rule's measure in ``peer_year``; :mod:`equipoise.doctrine.peers`), else None
+    percentile: float | None = None
+    #: the peer set: ``group``, ``n``, ``states``, ``measure``, ``domain``
+    peers: dict | None = None
+    peer_year: int | None = None
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -93,7 +101,11 @@ class RuleResult:
         return self.name.split(":", 1)[0]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if self.percentile is None and self.peers is None and self.peer_year is None:
+            for k in PEER_KEYS:
+                d.pop(k)
+        return d
 
 
 def insufficient(name: str, reason: str, threshold: Any, description: str,

@@ -2,10 +2,15 @@
 doctrine's ``hhi`` (EU 2021 / CEPII GeoDep 0.4). Insufficient when the domain's evidence is
 (no data, coverage below ``min_coverage``, single-partner indicators only, older than
 ``max_age``). This rule declares the two evidence bounds every domain rule reads
-(:func:`~equipoise.doctrine.rules._base.evidence_gate`)."""
+(:func:`~equipoise.doctrine.rules._base.evidence_gate`).
+
+``hhi`` may be a percentile among peers (``"p50 of all states"``): resolved for each domain
+from the world panel's HHI of that domain in the assessed year (:mod:`equipoise.doctrine.peers`);
+with a panel the verdict also places the domain's HHI among peers."""
 
 from __future__ import annotations
 
+from ..peers import place, resolve
 from ._base import (
     DEFAULT_MAX_AGE,
     DEFAULT_MIN_COVERAGE,
@@ -20,7 +25,7 @@ from ._base import (
 class Concentration(Rule):
     kind = "concentration"
     order = 20
-    reads = ("domains", "doctrine")
+    reads = ("domains", "doctrine", "peers")
     per_critical_domain = True
     thresholds = {
         "min_coverage": Threshold(
@@ -34,13 +39,23 @@ class Concentration(Rule):
     }
 
     def check(self, a, domain=None) -> RuleResult:
-        t = a.doctrine.thresholds
+        r = a.domains.get(domain) if domain in a.domains else None
+        cap = resolve(a, "hhi", "hhi", domain, None if r is None else r.year)
+        written = a.doctrine.thresholds.hhi
+        desc = f"HHI of partner shares in {domain} at most " + (
+            f"{written:g}" if cap.spec is None else
+            f"{written} ({'-' if cap.value is None else f'{cap.value:.3f}'})")
         gate = evidence_gate(a, domain)
-        if gate:
-            return insufficient(f"{self.kind}:{domain}", gate[0], t.hhi,
-                                f"HHI of partner shares in {domain} at most {t.hhi:g}",
-                                a.domains[domain].evidence() if domain in a.domains else {},
-                                gate[1])
-        r = a.domains[domain]
-        return RuleResult(f"{self.kind}:{domain}", r.hhi <= t.hhi, t.hhi - r.hhi, r.hhi, t.hhi,
-                          f"HHI of partner shares in {domain} at most {t.hhi:g}", r.evidence())
+        if gate or cap.value is None:
+            reason, detail = gate or (cap.reason, cap.detail)
+            return insufficient(f"{self.kind}:{domain}", reason, cap.shown, desc,
+                                {**(r.evidence() if r is not None else {}),
+                                 **({"threshold_among_peers": cap.evidence} if cap.spec else {})},
+                                detail)
+        ev = r.evidence()
+        if cap.spec is not None:
+            ev = {**ev, "threshold_among_peers": cap.evidence}
+        verdict = RuleResult(f"{self.kind}:{domain}", r.hhi <= cap.value, cap.value - r.hhi,
+                             r.hhi, cap.value, desc, ev)
+        return place(a, verdict, "hhi", domain, r.year, r.hhi,
+                     None if cap.spec is None else cap.spec.group)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..peers import place
 from ._base import (
     PlanContext,
     PlanRow,
@@ -107,7 +108,7 @@ def measured_for(focal: str) -> Callable[[str, str], tuple[float | None, dict] |
 class NoCriticalDependency(Rule):
     kind = "no_critical_dependency"
     order = 10
-    reads = ("domains", "doctrine")
+    reads = ("domains", "doctrine", "peers")
     per_critical_domain = True
     thresholds = {"dominant_share": DOMINANT_SHARE}
     plan_kind = "critical_share"
@@ -132,7 +133,7 @@ class NoCriticalDependency(Rule):
                          r.substitutability - t.low_substitutability))
         worst = max(r.screen, key=lambda x: x["share"]) if r.screen else {}
         basis = getattr(r, "substitutability_basis", "default")
-        return RuleResult(
+        verdict = RuleResult(
             f"{self.kind}:{domain}", not r.critical, margin,
             {"top_partner": worst.get("partner"), "top_share": r.screen_share,
              "indicator": worst.get("indicator"), "substitutability": r.substitutability,
@@ -145,6 +146,8 @@ class NoCriticalDependency(Rule):
             "substitutability",
             {**r.evidence(), "critical_items": r.critical_items,
              "dominant": bool(r.screen_share >= dom)})
+        # with the world panel: the top partner's share placed among the peers'
+        return place(a, verdict, "top_share", domain, r.year, r.screen_share)
 
     def plan_spec(self, ctx: PlanContext) -> dict:
         a = ctx.assessment

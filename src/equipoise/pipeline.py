@@ -62,7 +62,8 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .doctrine.plan import plan as run_plan
 
         the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
-                            assessment=result, supply=plan_supply_source())
+                            assessment=result,
+                            supply=plan_supply_source(result.focal, flows=flows))
     if actions:
         from .doctrine.actions import evaluate
 

@@ -395,3 +395,14 @@ def test_cli_plan_json_energy_and_trade_evidence(world_db, shared_data):
     moved = {(s["domain"], s["partner"]) for s in d["shifts"] if s["shift"] > 0}
     assert ("energy", "EU27") in moved and ("energy", "AZE") not in moved
     _no_growth_without_measured_capacity(d)
+
+
+def test_assess_run_plan_takes_the_warehouse(world_db, kaz_flows, monkeypatch, tmp_path):
+    """`assess --db W --plan` hands W down: the plan's trade capacity is the warehouse's."""
+    from equipoise.pipeline import assess_run
+
+    monkeypatch.setenv(context.SHARED_DATA, str(tmp_path / "missing"))
+    job = assess_run(kaz_flows, plan=True, db=world_db)
+    ev = job.plan.capacity_evidence["trade"]["CHN"]
+    assert ev["source"] == "baci in warehouse w.duckdb"
+    assert ev["share"] == pytest.approx(WANT["CHN"])

@@ -348,8 +348,11 @@ def _fdi_supply(shared: Path, focal: str, flows):
     f = f[(f["COUNTERPART_COUNTRY.ID"] == "G001") & (f["DV_TYPE.ID"] == "O")].dropna()
     f = pd.DataFrame({"year": f["TIME_PERIOD"].astype(int), "partner": f["COUNTRY.ID"],
                       "value": f["OBS_VALUE"].astype(float)})
+    # the file's reporters are CHN, DEU, JPN, SGP and USA; SGP has no position against the
+    # World, so the sum is over those that have one (named in the evidence)
+    who = ", ".join(sorted(f["partner"].unique()))
     return Supply("finance", f, "IMF DIP", "outward FDI position",
-                  "the five IMF DIP reporters' (CHN, DEU, JPN, SGP, USA) sum", "USD mn",
+                  f"the IMF DIP reporters' sum ({who}; not the world)", "USD mn",
                   absent_is_zero=False)
 
 

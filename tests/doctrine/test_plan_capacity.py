@@ -133,7 +133,8 @@ def test_supply_source_reads_the_shared_data(shared_data):
     fin = capacity_table(s["finance"], 2025, ["USA", "GBR", "BMU"])
     # not IMF DIP reporters: unknown, not zero (no measured capacity either way)
     assert fin["BMU"].basis == "none" and fin["GBR"].share is None
-    assert "five IMF DIP reporters" in fin["USA"].text and fin["USA"].period == "2024"
+    assert "of the IMF DIP reporters' sum (CHN, DEU, JPN, USA; not the world)" in \
+        fin["USA"].text and fin["USA"].period == "2024"
 
 
 @pytest.mark.shared_data

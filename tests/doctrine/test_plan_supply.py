@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 
 from equipoise import context, reference, warehouse
 from equipoise.doctrine.plan import plan
-from equipoise.doctrine.plan.capacity import Supply, capacity_table, headroom
+from equipoise.doctrine.plan.capacity import (
+    Evidence,
+    Supply,
+    capacity_table,
+    evidence_of,
+    headroom,
+)
 from equipoise.doctrine.plan.constraints import explain
 from equipoise.doctrine.rules import PlanRow
 from equipoise.errors import EquipoiseWarning
@@ -314,9 +320,19 @@ def test_binding_capacity_row_quotes_its_evidence():
     text = explain(row, 0.0, -0.5, evidence={"security": ev})
     assert text == ("USA cannot absorb more of security: 0.01 more capacity for USA would "
                     "lower the CVaR by about 0.00500. Capacity evidence (basis measured; "
-                    "SIPRI, 2023; value 60 TIV mn): USA arms exports 60.0% of world TIV "
+                    "SIPRI, 2019-23; value 60 TIV mn): USA arms exports 60.0% of world TIV "
                     "2019-23 (SIPRI).")
     assert explain(row, 0.0, -0.5).endswith("about 0.00500.")   # without evidence
+    big = Evidence("energy", "EU27", "measured", 0.27, 27821.1, "TWh", "2018-20", "bp", "t",
+                   2020)
+    erow = PlanRow("capacity:energy:EU27", "capacity:energy", "capacity", "energy", {0: 1.0}, 0.2)
+    assert "(basis measured; bp, 2018-20; value 27,821 TWh): t." in explain(
+        erow, 0.0, -0.1, evidence={"energy": {"EU27": big}})
+    pres = evidence_of("society", {"TUR": 0.038, "OTH": 0.1}, 2023, None, True)
+    trow = PlanRow("capacity:society:TUR", "capacity:society", "capacity", "society", {0: 1.0},
+                   0.2)
+    assert "(basis present; flows, 2023; value a 3.8% share): TUR already holds 3.8% of " \
+           "society" in explain(trow, 0.0, -0.1, evidence={"society": pres})
 
 
 def test_plan_with_warehouse_trade(world_db, kaz_flows, monkeypatch, tmp_path):

@@ -15,7 +15,8 @@ world (:class:`Supply`) and turns it into the supplier's share of world supply `
   net imports: the buyers' side) from the bp Statistical Review, as a share of all countries'
   net exports (imports) of oil and gas, three years up to the latest year (2018-20);
 * finance: the outward direct investment position (IMF DIP, position against the World), as a
-  share of the reporters' sum (the file has five reporters only: the basis says so).
+  share of the reporters' sum (the file has five reporters, four of them with a position
+  against the World: the basis names them).
 
 A group pole (EU27) supplies what its member states supply. The growth of a partner's share is
 

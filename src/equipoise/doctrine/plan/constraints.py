@@ -115,7 +115,7 @@ class Capacity(ConstraintKind):
         why = ""
         if evidence is not None:
             why = (f" Capacity evidence (basis {evidence.basis}; {evidence.source}, "
-                   f"{evidence.year}; value {_value(evidence)}): {evidence.text}.")
+                   f"{evidence.period}; value {_value(evidence)}): {evidence.text}.")
         return (f"{p} cannot absorb more of {row.domain}: 0.01 more capacity for {p} would "
                 f"lower the CVaR by about {gain}.{why}")
 
@@ -168,9 +168,13 @@ def structural_rows(x0: dict, idx: dict, nx: int, budget: float,
 
 
 def _value(ev) -> str:
-    if ev.value is None:
+    """An evidence's value in words: unknown, a share in per cent, or the figure and unit."""
+    v = ev.value
+    if v is None:
         return "unknown"
-    return f"{ev.value:.3g} {ev.unit}".strip()
+    if ev.unit == "share":
+        return f"a {v:.1%} share"
+    return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}") + (f" {ev.unit}" if ev.unit else "")
 
 
 def explain(row: PlanRow, slack: float, marginal: float, *,

@@ -267,15 +267,15 @@ def icews_source() -> Path | None:
 
 
 def plan_supply_source(focal: str | None = None, *, flows: FlowSet | None = None,
-                       db: str | Path | None = None) -> dict:
+                       db: str | Path | None = None, year: int | None = None) -> dict:
     """The plan's supply tables (:class:`~equipoise.doctrine.plan.capacity.Supply`) by domain,
     for the focal state ``focal`` (:data:`DEFAULT_FOCAL` when None):
 
     * ``trade``: with ``db`` (a warehouse holding product-level trade: BACI or Comtrade as
       ingested), each exporter's product-weighted share of world exports of the goods
-      ``focal`` imports (:func:`equipoise.measures.supply.basket_supply`); else, or when the
-      warehouse has no world table of ``focal``'s imports (said in the table's note), COW
-      National Trade (goods exports, USD bn; ends in 2014);
+      ``focal`` imports (:func:`equipoise.measures.supply.basket_supply`) in the newest
+      year (at most ``year``) that is a world table; else, or when the warehouse has none
+      (said in the table's note), COW National Trade (goods exports, USD bn; ends in 2014);
     * ``security``: SIPRI trade register, TIV delivered by each supplier, five-year window;
     * ``energy``: bp Statistical Review 2021, net oil and gas exports per country (net
       imports where ``focal``'s energy flows are its exports: the buyers' side), 2018-20;
@@ -296,7 +296,7 @@ def plan_supply_source(focal: str | None = None, *, flows: FlowSet | None = None
             if got is not None:
                 out[domain] = got
     if db is not None:
-        out.update(_warehouse_trade_supply(db, focal, fallback=out.get("trade")))
+        out.update(_warehouse_trade_supply(db, focal, fallback=out.get("trade"), year=year))
     return out
 
 
@@ -429,18 +429,41 @@ def _bp_supply(shared: Path, focal: str, flows):
                        f"transit), so a partner's capacity is a buyer's: its net imports")
 
 
-def _warehouse_trade_supply(db: str | Path, focal: str, *, fallback=None) -> dict:
+def _newest_basket(con, focal: str, year: int | None, tries: int = 3):
+    """:func:`~equipoise.measures.supply.basket_supply` of the newest year (at most ``year``)
+    that is a world table, trying the ``tries`` newest years one at a time (each is a scan of
+    ~11 million BACI rows); None without ``trade_products``."""
+    from .measures.supply import BasketSupply, basket_supply, import_years
+
+    has = con.execute("SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'trade_products'").fetchall()[0][0]
+    if not has:
+        return None
+    notes: list[str] = []
+    for y in import_years(con, focal, up_to=year)[:tries]:
+        got = basket_supply(con, focal, years=[y])
+        if got.years:
+            return BasketSupply(focal, got.frame, got.years, (*notes, *got.notes))
+        notes += got.notes
+    return BasketSupply(focal, _empty_supply_frame(), {}, tuple(notes))
+
+
+def _empty_supply_frame():
+    import pandas as pd
+
+    return pd.DataFrame(columns=["year", "partner", "value", "share"])
+
+
+def _warehouse_trade_supply(db: str | Path, focal: str, *, fallback=None,
+                            year: int | None = None) -> dict:
     """``{"trade": Supply}`` from the warehouse's product-level trade, or the ``fallback``
     (COW) with a note saying why the warehouse was not used (``{}`` without a fallback)."""
     from .doctrine.plan.capacity import Supply
-    from .measures.supply import basket_supply
     from .warehouse import connect_duckdb
 
     con = connect_duckdb(db)
     try:
-        has = con.execute("SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'trade_products'").fetchall()[0][0]
-        got = basket_supply(con, focal) if has else None
+        got = _newest_basket(con, focal, year)
     finally:
         con.close()
     name = Path(db).name

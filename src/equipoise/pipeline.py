@@ -66,7 +66,8 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
 
         the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
                             assessment=result,
-                            supply=plan_supply_source(result.focal, flows=flows, db=db))
+                            supply=plan_supply_source(result.focal, flows=flows, db=db,
+                                                      year=year))
     if actions:
         from .doctrine.actions import evaluate
 

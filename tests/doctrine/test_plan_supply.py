@@ -290,8 +290,9 @@ def test_warehouse_without_a_world_table_falls_back(tmp_path, monkeypatch):
     db = tmp_path / "own.duckdb"
     warehouse.ingest("baci", write_baci(tmp_path / "b"), db=db)
     monkeypatch.setenv(context.SHARED_DATA, str(tmp_path / "missing"))
+    # newest year first; 2021 has KAZ and CHE (IND -> CHE) as importers
     with pytest.warns(EquipoiseWarning, match=r"warehouse own.duckdb has no world table of "
-                      r"KAZ's imports \(2020: 1 importer\(s\)"):
+                      r"KAZ's imports \(2021: 2 importer\(s\) .*; 2020: 1 importer\(s\)"):
         assert context.plan_supply_source("KAZ", db=db) == {}
     assert MIN_IMPORTERS == 20
 
@@ -422,3 +423,30 @@ def test_assess_run_plan_takes_the_warehouse(world_db, kaz_flows, monkeypatch, t
     ev = job.plan.capacity_evidence["trade"]["CHN"]
     assert ev["source"] == "baci in warehouse w.duckdb"
     assert ev["share"] == pytest.approx(WANT["CHN"])
+
+
+def test_newest_world_year_is_used(tmp_path, monkeypatch):
+    """2023 holds only KAZ's imports (not a world table): the 2022 world table is used and the
+    note says why 2023 was not; ``year`` caps the years looked at."""
+    folder = write_world_baci(tmp_path / "baci", 2022)
+    with (folder / "BACI_HS17_Y2023_V202401b.csv").open("w", newline="") as fh:
+        fh.write("t,i,j,k,v,q\n2023,156,398,850110,99.000,1.000\n")
+    db = tmp_path / "two.duckdb"
+    warehouse.ingest("baci", folder, db=db)
+    monkeypatch.setenv(context.SHARED_DATA, str(tmp_path / "missing"))
+    t = context.plan_supply_source("KAZ", db=db)["trade"]
+    assert sorted(set(t.frame["year"])) == [2022]
+    assert "2023: 1 importer(s) besides KAZ's export destinations" in t.note
+    with pytest.warns(EquipoiseWarning, match="no rows with KAZ as importer"):
+        assert context.plan_supply_source("KAZ", db=db, year=2021) == {}
+    con = warehouse.connect_duckdb(db)
+    try:
+        from equipoise.measures.supply import import_years
+
+        assert import_years(con, "KAZ") == [2023, 2022]
+        assert import_years(con, "KAZ", up_to=2022) == [2022]
+        only = basket_supply(con, "KAZ", years=[2022])
+        assert set(only.years) == {2022}
+        assert only.frame.set_index("partner")["share"].to_dict() == pytest.approx(WANT)
+    finally:
+        con.close()

@@ -208,7 +208,7 @@ def plan(
     from ..context import plan_supply_source
 
     the_doctrine, flows = _inputs(data, focal, doctrine)
-    supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db)
+    supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
     result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
                       horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,

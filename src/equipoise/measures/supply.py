@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["MIN_IMPORTERS", "BasketSupply", "basket_supply"]
+__all__ = ["MIN_IMPORTERS", "BasketSupply", "basket_supply", "import_years"]
 
 #: fewest importers (besides the focal state's own export destinations) for a world table
 MIN_IMPORTERS = 20
@@ -84,12 +84,14 @@ class BasketSupply:
 
 
 def basket_supply(data: Any, focal: str, *, source: str | None = None,
+                  years: list[int] | None = None,
                   min_importers: int = MIN_IMPORTERS) -> BasketSupply:
     """The product-weighted world-supply share of every exporter of ``focal``'s import basket,
     per year (see the module docstring).
 
     ``data``: a DuckDB connection holding ``trade_products`` (the warehouse) or a DataFrame
-    with its columns (``source`` optional). ``source``: only rows of this source.
+    with its columns (``source`` optional). ``source``: only rows of this source; ``years``:
+    only these years (a full BACI year is ~11 million rows: ask for the years you need).
     """
     import duckdb
 
@@ -100,10 +102,22 @@ def basket_supply(data: Any, focal: str, *, source: str | None = None,
         con.register(table, df)
     where = "AND source = $source" if source else ""
     params: dict[str, Any] = {"focal": focal, **({"source": source} if source else {})}
+    if years is not None:
+        where += " AND year IN (SELECT unnest($years))"
+        params["years"] = [int(y) for y in years]
     raw = con.execute(_SQL.format(table=table, where=where), params).df()
     if isinstance(data, pd.DataFrame):
         con.close()
     return _choose(raw, focal, min_importers)
+
+
+def import_years(con: Any, focal: str, *, up_to: int | None = None) -> list[int]:
+    """The years in which ``focal`` imports something in ``trade_products`` on DuckDB
+    connection ``con`` (at most ``up_to``), newest first."""
+    rows = con.execute("SELECT DISTINCT year FROM trade_products WHERE importer = $focal AND "
+                       "value > 0 AND year IS NOT NULL AND ($up_to IS NULL OR year <= $up_to) "
+                       "ORDER BY year DESC", {"focal": focal, "up_to": up_to}).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def _choose(raw: pd.DataFrame, focal: str, min_importers: int) -> BasketSupply:

@@ -61,6 +61,8 @@ __all__ = [
     "VOTES",
     "cow_igo_source",
     "debug",
+    "energy_balance",
+    "energy_side",
     "icews_source",
     "idealpoints_or_none",
     "idealpoints_source",
@@ -322,51 +324,233 @@ def icews_source() -> Path | None:
     return hits[0] if hits else None
 
 
-def plan_supply_source() -> dict:
-    """The plan's supply tables (:class:`~equipoise.doctrine.plan.capacity.Supply`) from the
-    shared data, by domain: ``security`` (SIPRI trade register: TIV delivered by each supplier,
-    five-year window), ``trade`` (COW National Trade: goods exports, USD bn) and ``finance``
-    (IMF DIP: each reporter's outward direct investment position against the World, USD
-    million, reported data). A domain whose file is missing is left out; ``{}`` when there is
-    no shared data (the plan then lets only present partners grow, and says so)."""
+def plan_supply_source(focal: str | None = None, *, flows: FlowSet | None = None,
+                       db: str | Path | None = None, year: int | None = None) -> dict:
+    """The plan's supply tables (:class:`~equipoise.doctrine.plan.capacity.Supply`) by domain,
+    for the focal state ``focal`` (:data:`DEFAULT_FOCAL` when None):
+
+    * ``trade``: with ``db`` (a warehouse holding product-level trade: BACI or Comtrade as
+      ingested), each exporter's product-weighted share of world exports of the goods
+      ``focal`` imports (:func:`equipoise.measures.supply.basket_supply`) in the newest
+      year (at most ``year``) that is a world table; else, or when the warehouse has none
+      (said in the table's note), COW National Trade (goods exports, USD bn; ends in 2014);
+    * ``security``: SIPRI trade register, TIV delivered by each supplier, five-year window;
+    * ``energy``: bp Statistical Review 2021, net oil and gas exports per country (net
+      imports where ``focal``'s energy flows are its exports: the buyers' side), 2018-20;
+    * ``finance``: IMF DIP, each reporter's outward direct investment position against the
+      World (USD million, reported data).
+
+    A domain whose file is missing is left out; without shared data only the warehouse's
+    trade table (if any) is given, and ``{}`` without either (the plan then lets only present
+    partners grow, and says so). The national trade and Eurostat tables in the shared data
+    are not used: they give a few reporters' trade, not any partner's world exports."""
+    focal = resolve_focal(focal)
+    shared = shared_data()
+    out: dict = {}
+    if shared is not None:
+        for domain, build in (("security", _sipri_supply), ("trade", _cow_supply),
+                              ("energy", _bp_supply), ("finance", _fdi_supply)):
+            got = build(shared, focal, flows)
+            if got is not None:
+                out[domain] = got
+    if db is not None:
+        out.update(_warehouse_trade_supply(db, focal, fallback=out.get("trade"), year=year))
+    return out
+
+
+def _reader_flows(reader, path: Path):
+    import pandas as pd
+
+    from .sources._common import SourceFile
+
+    return pd.concat([c.data for c in reader.read(SourceFile(path=path, version=""))
+                      if c.table == "flows" and len(c.data)], ignore_index=True)
+
+
+def _sipri_supply(shared: Path, focal: str, flows):
+    from .doctrine.plan.capacity import Supply
+    from .sources import sipri
+
+    arms = shared / "sipri-arms-transfers" / "trade_register_1995_2024.csv.gz"
+    if not arms.exists():
+        return None
+    f = _reader_flows(sipri, arms)
+    return Supply("security", f[["year", "partner", "value"]], "SIPRI", "arms exports",
+                  "world TIV", "TIV mn", window=5)
+
+
+def _cow_supply(shared: Path, focal: str, flows):
+    from .doctrine.plan.capacity import Supply
+    from .sources import cow
+
+    trade = shared / "cow-atop-peacesciencer" / "cow_trade_sy.csv.gz"
+    if not trade.exists():
+        return None
+    f = _reader_flows(cow, trade)
+    f = f[f["indicator"] == "trade.goods.export"]
+    return Supply("trade", f[["year", "reporter", "value"]].rename(
+        columns={"reporter": "partner"}), "COW National Trade v4.0", "goods exports",
+        "world exports", "USD bn", absent_is_zero=False)
+
+
+def _fdi_supply(shared: Path, focal: str, flows):
     import pandas as pd
 
     from .doctrine.plan.capacity import Supply
-    from .sources import cow, sipri
-    from .sources._common import SourceFile
 
-    shared = shared_data()
-    out: dict = {}
-    if shared is None:
-        return out
-
-    def flows(reader, path):
-        return pd.concat([c.data for c in reader.read(SourceFile(path=path, version=""))
-                          if c.table == "flows" and len(c.data)], ignore_index=True)
-
-    arms = shared / "sipri-arms-transfers" / "trade_register_1995_2024.csv.gz"
-    if arms.exists():
-        f = flows(sipri, arms)
-        out["security"] = Supply("security", f[["year", "partner", "value"]], "SIPRI",
-                                 "arms exports", "world TIV", "TIV mn", window=5)
-    trade = shared / "cow-atop-peacesciencer" / "cow_trade_sy.csv.gz"
-    if trade.exists():
-        f = flows(cow, trade)
-        f = f[f["indicator"] == "trade.goods.export"]
-        out["trade"] = Supply("trade", f[["year", "reporter", "value"]].rename(
-            columns={"reporter": "partner"}), "COW National Trade v4.0", "goods exports",
-            "world exports", "USD bn")
     fdi = shared / "imf-dip-fdi" / "imf_dip_outward_positions_5reporters_2014_2024.csv.gz"
-    if fdi.exists():
-        f = pd.read_csv(fdi, usecols=["COUNTRY.ID", "DV_TYPE.ID", "COUNTERPART_COUNTRY.ID",
-                                      "TIME_PERIOD", "OBS_VALUE"])
-        f = f[(f["COUNTERPART_COUNTRY.ID"] == "G001") & (f["DV_TYPE.ID"] == "O")].dropna()
-        f = pd.DataFrame({"year": f["TIME_PERIOD"].astype(int), "partner": f["COUNTRY.ID"],
-                          "value": f["OBS_VALUE"].astype(float)})
-        out["finance"] = Supply("finance", f, "IMF DIP", "outward FDI position",
-                                "the five IMF DIP reporters' (CHN, DEU, JPN, SGP, USA) sum",
-                                "USD mn")
-    return out
+    if not fdi.exists():
+        return None
+    f = pd.read_csv(fdi, usecols=["COUNTRY.ID", "DV_TYPE.ID", "COUNTERPART_COUNTRY.ID",
+                                  "TIME_PERIOD", "OBS_VALUE"])
+    f = f[(f["COUNTERPART_COUNTRY.ID"] == "G001") & (f["DV_TYPE.ID"] == "O")].dropna()
+    f = pd.DataFrame({"year": f["TIME_PERIOD"].astype(int), "partner": f["COUNTRY.ID"],
+                      "value": f["OBS_VALUE"].astype(float)})
+    # the file's reporters are CHN, DEU, JPN, SGP and USA; SGP has no position against the
+    # World, so the sum is over those that have one (named in the evidence)
+    who = ", ".join(sorted(f["partner"].unique()))
+    return Supply("finance", f, "IMF DIP", "outward FDI position",
+                  f"the IMF DIP reporters' sum ({who}; not the world)", "USD mn",
+                  absent_is_zero=False)
+
+
+#: bp panel entity names the countries table does not spell the same way
+_BP_NAMES = {"Congo": "COG", "Democratic Republic of Congo": "COD", "Hong Kong": "HKG"}
+_BP_COLUMNS = ("Oil Production - TWh", "Oil Consumption - TWh", "Gas Production - TWh",
+               "Gas Consumption - TWh")
+
+
+def energy_balance(path: Path):
+    """The bp Statistical Review panel (``bp_statistical_review_2021_panel.csv.gz``) as
+    ``year, partner, oil, gas``: net exports (production minus consumption, TWh; negative:
+    net imports) per country. bp names every producer it does not fold into a regional
+    remainder, so a missing production beside a reported consumption counts as none; a
+    missing consumption leaves the fuel's net unknown (NaN), and rows with neither fuel known
+    are left out. Regions, price series and remainders ("Other Europe") have no ISO3 and are
+    left out."""
+    import pandas as pd
+
+    from .sources._common import CodeMapper
+
+    f = pd.read_csv(path, usecols=["Entity", "Year", *_BP_COLUMNS])
+    iso, _ = CodeMapper("bp", extra=_BP_NAMES).map(f["Entity"])
+    f = f.assign(partner=iso)[iso != ""]
+    out = pd.DataFrame({"year": f["Year"].astype(int), "partner": f["partner"],
+                        "oil": f[_BP_COLUMNS[0]].fillna(0.0) - f[_BP_COLUMNS[1]],
+                        "gas": f[_BP_COLUMNS[2]].fillna(0.0) - f[_BP_COLUMNS[3]]})
+    return out.dropna(subset=["oil", "gas"], how="all").reset_index(drop=True)
+
+
+def energy_side(focal: str, flows=None, balance=None) -> str:
+    """``"exports"`` when the partners of ``focal``'s energy domain supply it (its energy
+    flows are imports), ``"imports"`` when they buy or carry its energy (its flows are
+    exports, routes or transit). From the indicators of ``flows`` where ``focal`` reports
+    energy rows; else from ``focal``'s bp balance (a net exporter of oil and gas: imports);
+    else exports."""
+    if flows is not None and len(flows.data):
+        d = flows.data
+        ind = d.loc[(d["reporter"] == focal) & (d["domain"] == "energy"), "indicator"]
+        buy = ind.str.contains(r"\.import", regex=True).sum()
+        sell = ind.str.contains(r"\.(?:export|transit)", regex=True).sum()
+        if buy or sell:
+            return "exports" if buy >= sell else "imports"
+    if balance is not None:
+        mine = balance[balance["partner"] == focal]
+        if len(mine):
+            last = mine[mine["year"] == mine["year"].max()]
+            return "imports" if float((last["oil"] + last["gas"]).sum()) > 0 else "exports"
+    return "exports"
+
+
+def _bp_supply(shared: Path, focal: str, flows):
+    from .doctrine.plan.capacity import Supply
+
+    path = shared / "energy-statistical-review" / "bp_statistical_review_2021_panel.csv.gz"
+    if not path.exists():
+        return None
+    bal = energy_balance(path)
+    side = energy_side(focal, flows, bal)
+    sign = 1.0 if side == "exports" else -1.0
+    # per fuel, the positive part: a net importer of oil that exports gas supplies gas (a
+    # fuel whose net is unknown adds nothing; a country with neither is not in the table)
+    value = (sign * bal["oil"]).clip(lower=0).fillna(0.0) \
+        + (sign * bal["gas"]).clip(lower=0).fillna(0.0)
+    f = bal.assign(value=value)[["year", "partner", "value"]]
+    if side == "exports":
+        return Supply("energy", f, "bp Statistical Review 2021", "net oil and gas exports",
+                      "all countries' net oil and gas exports", "TWh", window=3,
+                      absent_is_zero=False)
+    return Supply("energy", f, "bp Statistical Review 2021", "net oil and gas imports",
+                  "all countries' net oil and gas imports", "TWh", window=3,
+                  absent_is_zero=False,
+                  note=f"{focal}'s energy flows are its exports (destinations, routes, "
+                       f"transit), so a partner's capacity is a buyer's: its net imports")
+
+
+def _newest_basket(con, focal: str, year: int | None, tries: int = 3):
+    """:func:`~equipoise.measures.supply.basket_supply` of the newest year (at most ``year``)
+    that is a world table, trying the ``tries`` newest years one at a time (each is a scan of
+    ~11 million BACI rows); None without ``trade_products``."""
+    from .measures.supply import BasketSupply, basket_supply, import_years
+
+    has = con.execute("SELECT count(*) FROM information_schema.tables "
+                      "WHERE table_name = 'trade_products'").fetchall()[0][0]
+    if not has:
+        return None
+    notes: list[str] = []
+    for y in import_years(con, focal, up_to=year)[:tries]:
+        got = basket_supply(con, focal, years=[y])
+        if got.years:
+            return BasketSupply(focal, got.frame, got.years, (*notes, *got.notes))
+        notes += got.notes
+    return BasketSupply(focal, _empty_supply_frame(), {}, tuple(notes))
+
+
+def _empty_supply_frame():
+    import pandas as pd
+
+    return pd.DataFrame(columns=["year", "partner", "value", "share"])
+
+
+def _warehouse_trade_supply(db: str | Path, focal: str, *, fallback=None,
+                            year: int | None = None) -> dict:
+    """``{"trade": Supply}`` from the warehouse's product-level trade, or the ``fallback``
+    (COW) with a note saying why the warehouse was not used (``{}`` without a fallback)."""
+    from .doctrine.plan.capacity import Supply
+    from .warehouse import connect_duckdb
+
+    con = connect_duckdb(db)
+    try:
+        got = _newest_basket(con, focal, year)
+    finally:
+        con.close()
+    name = Path(db).name
+    if got is not None and got.years:
+        y = max(got.years)
+        m = got.years[y]
+        note = "; ".join(got.notes)
+        f = got.frame.assign(value=got.frame["value"] / 1e6)
+        return {"trade": Supply(
+            "trade", f, f"{m['source']} in warehouse {name}", "exports",
+            f"world exports of the {m['products']:,} products {focal} imports "
+            f"(weighted by {focal}'s imports; {m['importers']} importers)", "USD bn",
+            note=f"product-level trade from warehouse {name}" + (f" ({note})" if note else ""))}
+    why = (f"warehouse {name} holds no product-level trade" if got is None else
+           f"warehouse {name} has no world table of {focal}'s imports"
+           + (f" ({'; '.join(got.notes)})" if got.notes else f" (no rows with {focal} as "
+              f"importer)"))
+    if fallback is None:
+        import warnings
+
+        from .errors import EquipoiseWarning
+
+        warnings.warn(f"{why}; no other trade capacity data (no shared data)",
+                      EquipoiseWarning, stacklevel=3)
+        return {}
+    from dataclasses import replace
+
+    return {"trade": replace(fallback, note=f"{why}; trade capacity from "
+                                            f"{fallback.source}")}
 
 
 def idealpoints_or_none():

@@ -37,12 +37,15 @@ class AssessRun:
 
 def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
                votes=None, idealpoints=None, events=None, plan: bool = False,
-               actions: Sequence[Any] = (), narrative: bool = False, peers=None) -> AssessRun:
+               actions: Sequence[Any] = (), narrative: bool = False, peers=None,
+               db: str | Path | None = None) -> AssessRun:
     """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
     diversification plan, with ``actions`` the before/after evaluation of each action (a file,
     a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
     to the doctrine check; with ``narrative`` a paragraph per domain; ``peers`` the world
-    panel's peer measures (:func:`equipoise.context.resolve_peer_panel`).
+    panel's peer measures (:func:`equipoise.context.resolve_peer_panel`). ``db``: a warehouse
+    whose product-level trade gives the plan's trade capacity
+    (:func:`equipoise.context.plan_supply_source`).
 
     ``flows``/``doctrine``/``focal`` left as None are resolved by
     :func:`equipoise.context.resolve_inputs`.
@@ -63,7 +66,9 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .doctrine.plan import plan as run_plan
 
         the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
-                            assessment=result, supply=plan_supply_source())
+                            assessment=result,
+                            supply=plan_supply_source(result.focal, flows=flows, db=db,
+                                                      year=year))
     if actions:
         from .doctrine.actions import evaluate
 

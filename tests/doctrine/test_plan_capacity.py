@@ -126,13 +126,15 @@ def test_supply_source_reads_the_shared_data(shared_data):
     from equipoise import context
 
     s = context.plan_supply_source()
-    assert set(s) == {"security", "trade", "finance"}
+    assert set(s) == {"security", "trade", "finance", "energy"}
     ev = capacity_table(s["security"], 2024, ["USA", "CAN", "BMU"])
     assert ev["CAN"].period == "2020-24" and 0 < ev["CAN"].share < 0.02
     assert 0.3 < ev["USA"].share < 0.6 and ev["BMU"].share == 0.0
     fin = capacity_table(s["finance"], 2025, ["USA", "GBR", "BMU"])
-    assert fin["BMU"].share == 0.0 and fin["GBR"].share == 0.0   # not IMF DIP reporters
-    assert "five IMF DIP reporters" in fin["USA"].text and fin["USA"].period == "2024"
+    # not IMF DIP reporters: unknown, not zero (no measured capacity either way)
+    assert fin["BMU"].basis == "none" and fin["GBR"].share is None
+    assert "of the IMF DIP reporters' sum (CHN, DEU, JPN, USA; not the world)" in \
+        fin["USA"].text and fin["USA"].period == "2024"
 
 
 @pytest.mark.shared_data

@@ -97,7 +97,8 @@ def assess(
     _report_quarantine(flows, quarantine)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
-                     plan=with_plan, actions=actions or (), narrative=explain, peers=peers)
+                     plan=with_plan, actions=actions or (), narrative=explain, peers=peers,
+                     db=db)
     payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
     if as_json:

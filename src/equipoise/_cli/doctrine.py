@@ -183,6 +183,10 @@ def plan(
                                      help="Leave out the critical-share caps."),
     strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
                                 "cannot hold, instead of relaxing it."),
+    db: Path = typer.Option(None, "--db", help="Warehouse (DuckDB file) with product-level "
+                            "trade (BACI/Comtrade ingested): trade capacity from partners' "
+                            "world exports of the goods the focal state imports. The flows "
+                            "still come from --data or the embedded dataset."),
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -197,6 +201,8 @@ def plan(
       equipoise plan
 
       equipoise plan --horizon 10 --max-shift 0.03 --json
+
+      equipoise plan --db warehouse.duckdb --json
     """
     check_exports(csv, xlsx)
     import re
@@ -215,8 +221,9 @@ def plan(
     from ..context import plan_supply_source
 
     the_doctrine, flows = _inputs(data, focal, doctrine)
-    result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=plan_supply_source(),
-                      year=year, horizon=horizon, max_shift=max_shift, capacity=capacity,
+    supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
+    result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
+                      horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), roles=not no_roles,
                       critical_share=not no_critical, strict=strict)

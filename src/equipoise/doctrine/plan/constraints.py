@@ -30,7 +30,9 @@ class ConstraintKind:
              capacity: dict) -> list[PlanRow]:
         return []
 
-    def explain(self, row: PlanRow, gain: str, marginal: float) -> str:
+    def explain(self, row: PlanRow, gain: str, marginal: float, evidence=None) -> str:
+        """``evidence``: the capacity evidence of the row's (domain, partner) where the kind
+        uses it (:class:`Capacity`), else None."""
         return f"dual value {marginal:+.5f}"
 
     def diagnose(self, group: str, rows: list[PlanRow], x0: dict, budget: float,
@@ -63,7 +65,7 @@ class SumToOne(ConstraintKind):
                         {idx[(d, p)]: 1.0 for p in x0[d]}, float(sum(x0[d].values())),
                         eq=True)]
 
-    def explain(self, row, gain, marginal):
+    def explain(self, row, gain, marginal, evidence=None):
         return (f"Shares of {row.domain} add up to one; the dual value {marginal:+.5f} is the "
                 f"CVaR price of a unit of {row.domain} share at the margin.")
 
@@ -82,7 +84,7 @@ class ShiftBudget(ConstraintKind):
         return [PlanRow(f"shift_budget:{d}", f"shift_budget:{d}", "shift_budget", d, co,
                         budget)]
 
-    def explain(self, row, gain, marginal):
+    def explain(self, row, gain, marginal, evidence=None):
         return (f"The shift budget of {row.domain} is used up: allowing 0.01 more of "
                 f"{row.domain} to move over the horizon would lower the CVaR by about {gain}.")
 
@@ -101,14 +103,21 @@ class Capacity(ConstraintKind):
                                    {idx[(d, p)]: 1.0}, cap))
         return out
 
-    def explain(self, row, gain, marginal):
+    def explain(self, row, gain, marginal, evidence=None):
+        """The binding cap in words, with the evidence behind it: ``evidence`` is the
+        partner's :class:`~equipoise.doctrine.plan.capacity.Evidence` (source, year, value,
+        basis) or None."""
         if row.name.endswith(":OTH"):
             return (f"The unnamed rest of the world (OTH) cannot be targeted by policy, so its "
                     f"share of {row.domain} cannot grow; if it could take 0.01 more, the CVaR "
                     f"would fall by about {gain}.")
         p = row.name.split(":")[2]
+        why = ""
+        if evidence is not None:
+            why = (f" Capacity evidence (basis {evidence.basis}; {evidence.source}, "
+                   f"{evidence.period}; value {_value(evidence)}): {evidence.text}.")
         return (f"{p} cannot absorb more of {row.domain}: 0.01 more capacity for {p} would "
-                f"lower the CVaR by about {gain}.")
+                f"lower the CVaR by about {gain}.{why}")
 
     def diagnose(self, group, rows, x0, budget, capacity):
         d = group.rsplit(":", 1)[-1]
@@ -128,7 +137,7 @@ class RuleRows(ConstraintKind):
     def rows_of(self, spec, x0: dict, idx: dict) -> list[PlanRow]:
         return self.rule.plan_rows(spec, x0, idx)
 
-    def explain(self, row, gain, marginal):
+    def explain(self, row, gain, marginal, evidence=None):
         return self.rule.explain(row, gain, marginal)
 
     def diagnose(self, group, rows, x0, budget, capacity):
@@ -158,13 +167,28 @@ def structural_rows(x0: dict, idx: dict, nx: int, budget: float,
             for row in k.rows(d, x0, idx, nx, budget, capacity)]
 
 
-def explain(row: PlanRow, slack: float, marginal: float) -> str:
-    """A sentence on a binding row, from its kind."""
+def _value(ev) -> str:
+    """An evidence's value in words: unknown, a share in per cent, or the figure and unit."""
+    v = ev.value
+    if v is None:
+        return "unknown"
+    if ev.unit == "share":
+        return f"a {v:.1%} share"
+    return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}") + (f" {ev.unit}" if ev.unit else "")
+
+
+def explain(row: PlanRow, slack: float, marginal: float, *,
+            evidence: dict | None = None) -> str:
+    """A sentence on a binding row, from its kind; ``evidence`` (domain -> partner ->
+    capacity evidence) lets a capacity row quote what its cap rests on."""
     per = -marginal * 0.01
     gain = f"{abs(per):.5f}"
+    ev = None
+    if evidence is not None and row.kind == "capacity":
+        ev = evidence.get(row.domain, {}).get(row.name.split(":")[-1])
     for k in kinds():
         if k.kind == row.kind:
-            return k.explain(row, gain, marginal)
+            return k.explain(row, gain, marginal, ev)
     return f"dual value {marginal:+.5f}"
 
 

@@ -172,11 +172,13 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
         x0, disruption, weights={d: doctrine.weight(d) for d in ds},
         substitutability={d: doctrine.substitutability(d) for d in ds}, budget=B,
         capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
-    return _result(a, req, ds, x0, caps, sol, scenarios, evidence)
+    notes = {d: s.note for d, s in (supply or {}).items() if d in ds and s.note}
+    return _result(a, req, ds, x0, caps, sol, scenarios, evidence, notes)
 
 
 def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
-            scenarios: Scenarios, evidence: dict[str, dict[str, Evidence]]) -> Plan:
+            scenarios: Scenarios, evidence: dict[str, dict[str, Evidence]],
+            notes: dict[str, str]) -> Plan:
     """The :class:`Plan` of a solved program: shifts, VaR and CVaR before and after, binding
     rows explained, and the rules after (the assessment ``with_shares`` the targets)."""
     doctrine = a.doctrine
@@ -188,7 +190,7 @@ def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
     var0, cvar0 = cvar(sol["losses_before"], req.alpha)
     var1, cvar1 = cvar(sol["losses"], req.alpha)
     binding = sorted((Constraint(r.name, r.group, r.kind, r.domain, slack, m, True,
-                                 explain(r, slack, m))
+                                 explain(r, slack, m, evidence=evidence))
                       for r, slack, m in sol["rows"]
                       if abs(m) > 1e-7 and (r.kind == "sum_to_one" or slack <= 1e-7)),
                      key=lambda c: (c.kind == "sum_to_one", -abs(c.marginal)))
@@ -199,7 +201,7 @@ def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
                 binding=binding, conflicts=sol["conflicts"], relaxed=sol["relaxed"],
                 capacity_evidence={d: {p: e.to_dict() for p, e in evidence[d].items()}
                                    for d in ds},
-                capacity_notes=_notes(ds, evidence),
+                capacity_notes=_notes(ds, evidence, notes),
                 conflict_reasons=sol["conflict_reasons"],
                 rules_before=list(a.rules), rules_after=list(after), scenarios=scenarios,
                 solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
@@ -232,16 +234,19 @@ def _text(ev: Evidence | None, p: str, d: str) -> str:
     return ev.text if ev is not None else f"{p}: no capacity evidence in {d}"
 
 
-def _notes(ds: list[str], evidence: dict[str, dict[str, Evidence]]) -> list[str]:
-    """One line per planned domain: where its capacities come from."""
+def _notes(ds: list[str], evidence: dict[str, dict[str, Evidence]],
+           notes: dict[str, str] | None = None) -> list[str]:
+    """One line per planned domain: where its capacities come from (and the supply table's
+    own note: why a warehouse was not used, which side of the energy market counts)."""
     out = []
     for d in ds:
         evs = list(evidence[d].values())
         m = next((e for e in evs if e.basis == "measured"), None)
+        extra = f" ({notes[d]})" if notes and notes.get(d) else ""
         if m is not None:
             out.append(f"{d}: capacity measured ({m.source}, {m.period}; each partner's "
-                       f"basis beside its move); a partner without measured supply is not "
-                       f"proposed")
+                       f"basis beside its move){extra}; a partner without measured supply is "
+                       f"not proposed")
         else:
             why = next((e.text.split("(", 1)[-1].rstrip(")") for e in evs), "")
             out.append(f"{d}: {why or 'no capacity data'}")

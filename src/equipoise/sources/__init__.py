@@ -14,6 +14,12 @@ source name     format                                                     canon
 ``memberships`` organisation memberships (long or canonical layout)        memberships
 ``unvotes``     UN GA votes (unvotes or Voeten layout, with issues)        votes, vote_issues
 ``idealpoints`` Bailey-Strezhnev-Voeten ideal points                       ideal_points
+``undl``        UN Digital Library GA votes stacked by year (1992-2022)    votes
+``national``    national trade statistics by partner (KAZ, UZB, KGZ, ARM,  flows (trade)
+                RUS files of ``national-trade-by-partner``)
+``eurostat``    Eurostat Comext EU-27 exports by partner (EUR)             flows (EU27 mirror)
+``gem-oil``     GEM oil pipelines (GOIT), operating cross-border units     corridor_edges
+``gdelt``       GDELT composite score by country-pair year                 flows (events score)
 ==============  =========================================================  ====================
 
 Each reader module has ``files(path) -> list[SourceFile]`` and ``read(SourceFile) ->
@@ -43,6 +49,11 @@ _MODULES = {
     "gem": "gem",
     "icews": "icews",
     "memberships": "memberships",
+    "undl": "undl",
+    "national": "national",
+    "eurostat": "eurostat",
+    "gem-oil": "gemoil",
+    "gdelt": "gdelt",
 }
 _ADAPTED = ("unvotes", "idealpoints")
 SOURCES = (*_MODULES, *_ADAPTED)

@@ -63,8 +63,8 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     "Всего", KGZ "Total"); UZB's total is the sum of its rows (its country rows and the
     "Other countries" row add up to the published total), ARM and RUS give no total (RUS
     lists 29 main partners; ARM's 2023 row is January only) so their shares are among the
-    partners listed (``basis`` ``partner_sum``). RUS months are summed to years; a year with
-    fewer than 12 months is dropped into the quarantine. ARM's imports are by country of
+    partners listed (``basis`` ``partner_sum``). RUS months are summed to years; the rows of a
+    year with fewer than 12 months are quarantined (``bad_year``, column ``month``). ARM's imports are by country of
     origin (as COW's).
     """
     df = read_csv_text(path)
@@ -98,6 +98,16 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     year = pd.to_numeric(df["year"], errors="coerce").to_numpy()
     out = []
     use = ok & (~agg | total)
+    if rep == "RUS":  # months -> years: the months of a year with fewer than 12 are quarantined
+        month = pd.to_numeric(df["month"], errors="coerce").to_numpy()
+        nm = pd.Series(month[use]).groupby(year[use]).nunique()
+        short = use & np.isin(year, nm[nm < 12].index.to_numpy())
+        qs.append(quarantine_rows(short, source="national", file=path.name, lines=lines,
+                                  column="month", values=df["month"], reason=Reason.BAD_YEAR,
+                                  notes=[f"{int(nm.get(y, 0))} of the 12 months of {y:.0f} in "
+                                         f"the file: not a full year" if s else ""
+                                         for y, s in zip(year, short, strict=True)]))
+        use &= ~short
     for ind, col in (("trade.goods.import", imp_col), ("trade.goods.export", exp_col)):
         v, q, good = numeric(df, col, source="national", file=path.name, lines=lines, ok=use)
         qs.extend(q)
@@ -109,11 +119,9 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
             "month": (pd.to_numeric(df["month"]).to_numpy()[sel] if "month" in df.columns
                       else 0)}))
     f = pd.concat(out, ignore_index=True)
-    if rep == "RUS":  # months -> years; keep full years only
-        nm = f.groupby("year")["month"].nunique()
-        full = nm[nm == 12].index
-        short = ~f["year"].isin(full)
-        f = f[~short]
+    if rep == "RUS":  # months -> years (full years only, above); a year left short by the
+        nm = f.groupby("year")["month"].nunique()  # value checks is dropped, as before
+        f = f[f["year"].isin(nm[nm == 12].index)]
     f = (f.groupby(["year", "reporter", "partner", "indicator"], as_index=False)["value"]
          .sum().sort_values(["year", "indicator", "partner"]).reset_index(drop=True))
     if rep == "UZB":  # the total is the sum of all rows (countries + "Other countries")

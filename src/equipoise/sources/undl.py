@@ -3,8 +3,8 @@
 "Voting Data", 1992 to May 2022).
 
 Layout: one row per member state and recorded vote, columns ``year`` (calendar year of the
-vote), ``res_seq`` (0-based order of the resolution within that year's scrape; not a UN
-symbol), ``country_un`` (the UN's English name), ``iso3`` and ``vote`` (``Y`` yes, ``N`` no,
+vote), ``res_seq`` (0-based order of the resolution within that year's scrape, the Digital
+Library's page order, not chronological; not a UN symbol), ``country_un`` (the UN's English name), ``iso3`` and ``vote`` (``Y`` yes, ``N`` no,
 ``A`` abstain, ``X`` non-voting or absent).
 
 Canonical frame (the ``votes`` table): rcid, year, session, country, vote, as

@@ -79,13 +79,19 @@ def _bad(path: Path, lines: np.ndarray, column: str, values, reason: Reason,
         "message": [f"{reason}: saw {column} {v!r}, expected {expected}" for v in values]})
 
 
+def _numbers(col: pd.Series) -> np.ndarray:
+    """A text column as floats (NaN where not a number), each distinct text parsed once."""
+    code, uniq = pd.factorize(col)
+    vals = pd.to_numeric(pd.Series(uniq, dtype=object).str.strip(), errors="coerce")
+    return np.append(vals.to_numpy(dtype="float64"), np.nan)[code]
+
+
 def _countries(df: pd.DataFrame) -> np.ndarray:
     """ISO3 per row: the file's code when known, else the UN name mapped; '' when neither."""
     from .. import reference
 
-    known = set(reference.known_codes())
     iso = df["iso3"].str.strip().to_numpy(dtype=object)
-    ok = np.array([c in known for c in iso], dtype=bool)
+    ok = pd.Series(iso).isin(set(reference.known_codes())).to_numpy()
     if not ok.all():
         mapper = CodeMapper("name")
         names = df["country_un"].to_numpy(dtype=object)
@@ -112,9 +118,11 @@ def read_undl(path: str | Path, *, lenient: bool = True):
                           f"{list(df.columns)}")
     n = len(df)
     lines = np.arange(n) + 2
-    year = pd.to_numeric(df["year"].str.strip(), errors="coerce").to_numpy()
-    seq = pd.to_numeric(df["res_seq"].str.strip(), errors="coerce").to_numpy()
-    vote = df["vote"].str.strip().str.upper().map(VOTES).to_numpy(dtype=object)
+    year = _numbers(df["year"])
+    seq = _numbers(df["res_seq"])
+    code, uniq = pd.factorize(df["vote"])
+    vote = np.array([VOTES.get(str(u).strip().upper()) for u in uniq] + [None],
+                    dtype=object)[code]
     qs = []
     bad_year = ~((year == np.floor(year)) & (year >= 1946) & (year <= 2100))
     qs.append(_bad(path, lines[bad_year], "year", df["year"][bad_year], Reason.BAD_YEAR,
@@ -135,7 +143,7 @@ def read_undl(path: str | Path, *, lenient: bool = True):
                    "ISO3 in column iso3)"))
     ok &= ~bad_c
     rcid = np.where(ok, RCID_BASE + np.nan_to_num(year) * 1000 + np.nan_to_num(seq), -1)
-    dup = ok & pd.Series(list(zip(rcid, iso, strict=True))).duplicated().to_numpy()
+    dup = ok & pd.DataFrame({"r": rcid, "c": pd.factorize(iso)[0]}).duplicated().to_numpy()
     qs.append(_bad(path, lines[dup], "iso3", iso[dup], Reason.DUPLICATE_KEY,
                    "one row per year, res_seq and country (the first is kept)"))
     ok &= ~dup

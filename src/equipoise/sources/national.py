@@ -55,6 +55,20 @@ TOTAL_LABELS = {"KAZ": ("partner_ru", ("Всего в том числе", "Вс�
                 "KGZ": ("partner_en", ("Total",))}
 
 
+def _short_years(df: pd.DataFrame, year: np.ndarray, use: np.ndarray, lines: np.ndarray,
+                 path: Path) -> tuple[np.ndarray, pd.DataFrame]:
+    """The monthly rows of a year the file gives fewer than 12 months of, and their
+    quarantine (``bad_year``, column ``month``)."""
+    month = pd.to_numeric(df["month"], errors="coerce").to_numpy()
+    nm = pd.Series(month[use]).groupby(year[use]).nunique()
+    short = use & np.isin(year, nm[nm < 12].index.to_numpy())
+    notes = [f"{int(nm.get(y, 0))} of the 12 months of {y:.0f} in the file: not a full year"
+             if s else "" for y, s in zip(year, short, strict=True)]
+    return short, quarantine_rows(short, source="national", file=path.name, lines=lines,
+                                  column="month", values=df["month"], reason=Reason.BAD_YEAR,
+                                  notes=notes)
+
+
 def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """One national-statistics file (KAZ BNS, UZB stat.uz, KGZ NSC, ARM armstat, RUS FTS).
 
@@ -99,14 +113,8 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     out = []
     use = ok & (~agg | total)
     if rep == "RUS":  # months -> years: the months of a year with fewer than 12 are quarantined
-        month = pd.to_numeric(df["month"], errors="coerce").to_numpy()
-        nm = pd.Series(month[use]).groupby(year[use]).nunique()
-        short = use & np.isin(year, nm[nm < 12].index.to_numpy())
-        qs.append(quarantine_rows(short, source="national", file=path.name, lines=lines,
-                                  column="month", values=df["month"], reason=Reason.BAD_YEAR,
-                                  notes=[f"{int(nm.get(y, 0))} of the 12 months of {y:.0f} in "
-                                         f"the file: not a full year" if s else ""
-                                         for y, s in zip(year, short, strict=True)]))
+        short, q = _short_years(df, year, use, lines, path)
+        qs.append(q)
         use &= ~short
     for ind, col in (("trade.goods.import", imp_col), ("trade.goods.export", exp_col)):
         v, q, good = numeric(df, col, source="national", file=path.name, lines=lines, ok=use)

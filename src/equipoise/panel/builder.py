@@ -39,7 +39,11 @@ gives each basis): national trade by partner (``trade.goods.*``, basis ``wld`` o
 the national row is ``superseded``), Eurostat's EU-27 exports as each partner's imports from
 the EU27 (``trade.goods.import.eu27_mirror``), GEM oil pipeline routes
 (``energy.oil.routes``, ``energy.oil.route_capacity``), COW IGO memberships shared with each
-pole (``institutions.igo.shared``) and the GDELT score (``events.gdelt.net_score``).
+pole (``institutions.igo.shared``), the GDELT score (``events.gdelt.net_score``), the
+ideal-point distance to each pole (``political.unga.ideal_distance``, :func:`_ideal`), GEM gas
+routes out of and into each state (``energy.gas.export_routes`` ..., :func:`_energy_gas`) and
+the UN Digital Library's votes for the years Voeten's data do not cover
+(:func:`reconcile_votes`: one source per year).
 
 ``status``: ``ok``; ``superseded``; ``partial`` (a SIPRI window reaching before the file's first delivery
 year); ``inconsistent`` (partner rows add up to more than 110 % of the WLD total,

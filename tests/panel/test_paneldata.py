@@ -43,7 +43,8 @@ def _undl_rows():
 # EU27 2010 = mean(DEU 1.0, FRA 1.5) = 1.25 over 2 of its 26 members of 2010.
 IDEAL = [(705, 65, -0.5, "KAZ"), (2, 65, 2.5, "USA"), (710, 65, -1.0, "CHN"),
          (365, 65, -0.2, "RUS"), (255, 65, 1.0, "DEU"), (220, 65, 1.5, "FRA"),
-         (325, 65, "", "ITA"), (999, 65, 0.0, "")]
+         (325, 65, "", "ITA"), (999, 65, 0.0, ""),  # line 9: unmapped
+         (705, 65, 9.9, "KAZ")]  # line 10: a second KAZ row of session 65 (the first is kept)
 
 # GEM GGIT gas pipelines (semicolon-separated); KAZ: out to CHN (P1, 55 bcm/y), to RUS (P2 no
 # capacity, P3 10 bcm/y); in from UZB (P1). P4 proposed, P5 domestic, P6 unknown country.
@@ -160,7 +161,10 @@ def test_ideal_point_distance(built):
     assert not len(_q(db, "SELECT * FROM panel WHERE focal = 'ITA' AND "
                           "indicator = 'political.unga.ideal_distance'"))
     s = _q(db, "SELECT * FROM panel_sources WHERE dataset = 'political_ideal'").iloc[0]
-    assert (s.rows_read, s.rows_quarantined) == (8, 1)
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined) == (9, 7, 2)
+    q = _q(db, "SELECT line, value, reason FROM panel_quarantine WHERE dataset = "
+               "'political_ideal' ORDER BY line")
+    assert q.values.tolist() == [[9, "999", "unmapped_code"], [10, "705", "duplicate_key"]]
 
 
 def pd_isna(x) -> bool:

@@ -67,12 +67,16 @@ def test_coverage_of_each_source(real):
         cow = con.execute("SELECT min(year), max(year) FROM panel WHERE status = 'ok' AND "
                           "domain = 'trade' AND source LIKE 'COW Dyadic%'").fetchall()[0]
         src = con.execute("SELECT * FROM panel_sources").df()
+        votes = con.execute("SELECT min(year), max(year) FROM panel WHERE status = 'ok' AND "
+                            "indicator = 'political.unga.agreement'").fetchall()[0]
     finally:
         con.close()
     assert tuple(cow) == (1992, 2014)              # COW trade stops in 2014
     assert span["trade"] == (1992, 2023)          # then national statistics and Eurostat
     assert span["security"] == (1999, 2024)       # full windows from 1995 + 4
-    assert span["political"] == (1992, 2019)      # unvotes: to January 2020 (too few)
+    assert span["political"] == (1992, 2023)      # ideal points: to session 78 (2023)
+    assert tuple(votes) == (1992, 2021)           # unvotes to 2019, then the UNDL votes
+    # (2022: three votes, too few)
     assert span["finance"] == (2014, 2024)
     assert (src.rows_read == src.rows_loaded + src.rows_quarantined).all()
     assert report.rows > 1_000_000

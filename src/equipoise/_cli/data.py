@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     source: str = typer.Argument(..., help="baci | comtrade | sipri | cow | imf-dip | gem | "
-                                 "icews | memberships | unvotes | idealpoints"),
+                                 "icews | memberships | unvotes | idealpoints | undl | "
+                                 "national | eurostat | gem-oil | gdelt"),
     path: Path = typer.Argument(..., help="The file or folder as the producer distributes it."),
     db: Path | None = DB,
     wait: float = typer.Option(0.0, "--wait", min=0.0, max=WAIT_MAX,

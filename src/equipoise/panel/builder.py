@@ -39,7 +39,11 @@ gives each basis): national trade by partner (``trade.goods.*``, basis ``wld`` o
 the national row is ``superseded``), Eurostat's EU-27 exports as each partner's imports from
 the EU27 (``trade.goods.import.eu27_mirror``), GEM oil pipeline routes
 (``energy.oil.routes``, ``energy.oil.route_capacity``), COW IGO memberships shared with each
-pole (``institutions.igo.shared``) and the GDELT score (``events.gdelt.net_score``).
+pole (``institutions.igo.shared``), the GDELT score (``events.gdelt.net_score``), the
+ideal-point distance to each pole (``political.unga.ideal_distance``, :func:`_ideal`), GEM gas
+routes out of and into each state (``energy.gas.export_routes`` ..., :func:`_energy_gas`) and
+the UN Digital Library's votes for the years Voeten's data do not cover
+(:func:`reconcile_votes`: one source per year).
 
 ``status``: ``ok``; ``superseded``; ``partial`` (a SIPRI window reaching before the file's first delivery
 year); ``inconsistent`` (partner rows add up to more than 110 % of the WLD total,
@@ -308,8 +312,8 @@ def _political_rows(counts: str, votes: pd.DataFrame, poles: list[str]) -> str:
 
     groups = [p for p in poles if reference.is_group(p)]
     src = votes.attrs.get("source", "UN General Assembly votes")
-    src_group = src + ("; the EU27 vote: the plurality of the EU member states voting"
-                       if groups else "")
+    suffix = "; the EU27 vote: the plurality of the EU member states voting" if groups else ""
+    by_year = votes.attrs.get("source_by_year", {})
     return f"""
 WITH r AS (SELECT *, a / n AS po, (fy * py + fa * pa + fn * pn) / (n::DOUBLE * n) AS pe
       FROM ({counts})),
@@ -321,13 +325,105 @@ m AS (SELECT 'political.unga.agreement' AS indicator, focal, year, pole, n, nrc,
 SELECT focal, year, 'political' AS domain, indicator, pole AS partner, value,
        NULL::DOUBLE AS share, 'common_rollcalls' AS basis, n / nrc AS coverage,
        CASE WHEN n < {MIN_ROLLCALLS} OR degenerate THEN 'insufficient' ELSE 'ok' END,
-       CASE WHEN pole IN ({", ".join(_q(g) for g in groups) or "NULL"}) THEN {_q(src_group)}
-            ELSE {_q(src)} END,
+       CASE WHEN pole IN ({", ".join(_q(g) for g in groups) or "NULL"})
+            THEN {_source_by_year(src, by_year, suffix)}
+            ELSE {_source_by_year(src, by_year, "")} END,
        CASE WHEN n < {MIN_ROLLCALLS}
               THEN 'only ' || n || ' common roll calls (fewer than {MIN_ROLLCALLS})'
             WHEN degenerate THEN 'no variation in the votes: kappa undefined'
             ELSE n || ' common roll calls of ' || nrc END
 FROM m
+"""
+
+
+def _source_by_year(src: str, by_year: dict[int, str], suffix: str) -> str:
+    """The SQL of the rows' source: ``src``, or ``by_year[year]`` for the years another vote
+    source gives (:func:`reconcile_votes`), each with ``suffix``."""
+    expr = _q(src + suffix)
+    for other in sorted(set(by_year.values())):
+        years = ", ".join(str(y) for y, t in sorted(by_year.items()) if t == other)
+        expr = f"CASE WHEN year IN ({years}) THEN {_q(other + suffix)} ELSE {expr} END"
+    return expr
+
+
+def reconcile_votes(reads: dict[str, Read]) -> list[int]:
+    """Put the UN Digital Library's votes (``political_undl``) into the ``political`` votes for
+    the years Voeten's data do not cover; the years taken from it (returned).
+
+    A year comes from one source only (the two cannot be linked roll call by roll call: the
+    UNDL file has no resolution symbols): from Voeten's data when they have at least
+    :data:`MIN_ROLLCALLS` roll calls in that year (every year to 2019), else from the UNDL
+    file when it has the year (2020, 2021, 2022; Voeten's single roll call of January 2020
+    is then left out). The rows of those years name the UNDL source. With only one of the two
+    datasets in the build, nothing changes; the UNDL dataset's own step then adds nothing
+    (its files and quarantine are still recorded)."""
+    if "political" not in reads or "political_undl" not in reads:
+        return []
+    from .agreement import CHOICES
+
+    v = reads["political"].frames["votes"]
+    u = reads["political_undl"].frames["votes"]
+    per = v[v["vote"].isin(CHOICES)].groupby("year")["rcid"].nunique()
+    own = set(per[per >= MIN_ROLLCALLS].index.astype(int))
+    years = sorted(set(u["year"].astype(int)) - own)
+    take = u["year"].isin(years).to_numpy()
+    drop = v["year"].isin(years).to_numpy()
+    merged = pd.concat([v[~drop], u[take]], ignore_index=True)
+    merged.attrs["source"] = v.attrs.get("source", "UN General Assembly votes")
+    merged.attrs["source_by_year"] = {y: u.attrs.get("source", "UN Digital Library")
+                                      for y in years}
+    reads["political"].frames["votes"] = merged
+    reads["political_undl"].frames["votes"] = u.iloc[0:0]
+    for f in reads["political"].files:
+        f["rows_in_years"] = int((~drop).sum())
+    for f in reads["political_undl"].files:
+        f["rows_in_years"] = int(take.sum())
+    return years
+
+
+def _ideal(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """``political.unga.ideal_distance``: |the state's ideal point - the pole's| in the
+    Bailey-Strezhnev-Voeten estimates of the session opening in the year (basis
+    ``ideal_points``; not a share). A group pole (EU27) has the mean ideal point of its
+    members of that year that have one; coverage = those members / the members (1 for a
+    country pole). A state without an ideal point, or a pole without one, gives no row."""
+    from .. import reference
+
+    f = rd.frames["ideal"]
+    f = f[f["ideal"].notna()]
+    if not len(f):
+        return None
+    members = reference.load("group_members")
+    groups = [p for p in poles if reference.is_group(p)]
+    members = members[members["group"].isin(groups)]
+    _register(con, "_p_gm2", pd.DataFrame({
+        "grp": members["group"].astype(str).to_numpy(),
+        "member": members["member"].astype(str).to_numpy(),
+        "y0": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
+        "y1": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    _register(con, "_p_ip", pd.DataFrame({
+        "year": f["year"].astype("int64").to_numpy(), "session": f["session"].astype(
+            "int64").to_numpy(), "country": f["country"].astype(str).to_numpy(),
+        "ideal": f["ideal"].astype("float64").to_numpy(),
+        "source": f["source"].astype(str).to_numpy()}))
+    singles = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
+    return f"""
+WITH ys AS (SELECT DISTINCT year FROM _p_ip),
+gm AS (SELECT m.grp, ys.year, count(*) AS nm FROM ys JOIN _p_gm2 m
+       ON ys.year BETWEEN m.y0 AND m.y1 GROUP BY ALL),
+pole AS (SELECT country AS pole, year, ideal, 1.0 AS coverage, NULL AS k FROM _p_ip
+         WHERE country IN ({singles})
+         UNION ALL
+         SELECT m.grp, i.year, sum(i.ideal ORDER BY i.country) / count(*),
+                count(*) / any_value(gm.nm), count(*)
+         FROM _p_ip i JOIN _p_gm2 m ON i.country = m.member AND i.year BETWEEN m.y0 AND m.y1
+         JOIN gm ON gm.grp = m.grp AND gm.year = i.year GROUP BY m.grp, i.year)
+SELECT i.country, i.year, 'political', 'political.unga.ideal_distance', pole.pole,
+       abs(i.ideal - pole.ideal), NULL::DOUBLE, 'ideal_points', pole.coverage, 'ok', i.source,
+       'distance between the ideal points of session ' || i.session ||
+       CASE WHEN pole.k IS NULL THEN ''
+            ELSE ' (the pole: the mean of ' || pole.k || ' members'' ideal points)' END
+FROM _p_ip i JOIN pole USING (year) WHERE i.country <> pole.pole
 """
 
 
@@ -465,6 +561,50 @@ FROM p JOIN u USING (focal) WHERE p.cap IS NOT NULL OR u.cap IS NULL
 """
 
 
+#: the year of the GEM gas tracker copy (the 2022 release)
+GAS_YEAR = 2022
+
+
+def _energy_gas(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """Gas pipeline routes out of and into each state (GEM GGIT, operating pipelines, the
+    2022 release), from the ``gem`` reader's directed edges (consecutive countries along a
+    pipeline, in GEM's order): ``energy.gas.export_routes`` / ``energy.gas.import_routes``
+    (share of the state's operating cross-border pipelines leaving / entering it that run
+    to / come from the partner, ``route_count``) and ``energy.gas.export_capacity`` /
+    ``energy.gas.import_capacity`` (share of their capacity in bcm/y, ``capacity_sum``;
+    coverage = pipelines with a capacity / pipelines). An edge out of a state is an export
+    route whether the gas is the state's own or in transit."""
+    f = rd.frames["rows"]
+    if not len(f) or not lo <= GAS_YEAR <= hi:
+        return None
+    _register(con, "_p_gas", f[["reporter", "partner", "unit", "capacity", "source"]])
+    cap = "CASE WHEN isnan(capacity) THEN NULL ELSE capacity END"
+    return f"""
+WITH e AS (SELECT DISTINCT reporter, partner, unit, capacity, source FROM _p_gas),
+x AS (SELECT 'export' AS dir, reporter AS focal, partner, unit, capacity, source FROM e
+      UNION ALL SELECT 'import', partner, reporter, unit, capacity, source FROM e),
+u AS (SELECT dir, focal, count(*) AS nu,
+             count(*) FILTER (WHERE capacity IS NOT NULL AND NOT isnan(capacity)) AS nc,
+             sum({cap} ORDER BY unit) AS cap
+      FROM (SELECT DISTINCT dir, focal, unit, capacity FROM x) GROUP BY ALL),
+p AS (SELECT dir, focal, partner, count(*) AS n, sum({cap} ORDER BY unit) AS cap,
+             any_value(source) AS source
+      FROM (SELECT DISTINCT dir, focal, partner, unit, capacity, source FROM x) GROUP BY ALL)
+SELECT focal, {GAS_YEAR} AS year, 'energy', 'energy.gas.' || dir || '_routes', partner,
+       n::DOUBLE, n / u.nu, 'route_count', 1.0, 'ok', source,
+       'operating gas pipelines running ' || CASE WHEN dir = 'export' THEN 'from the state to'
+       ELSE 'into the state from' END || ' the partner (GEM GGIT 2022; own or transit gas)'
+FROM p JOIN u USING (dir, focal)
+UNION ALL
+SELECT focal, {GAS_YEAR}, 'energy', 'energy.gas.' || dir || '_capacity', partner, p.cap,
+       CASE WHEN u.cap > 0 THEN p.cap / u.cap END, 'capacity_sum', u.nc / u.nu,
+       CASE WHEN u.cap > 0 THEN 'ok' ELSE 'insufficient' END, source,
+       CASE WHEN u.cap > 0 THEN 'capacity (bcm/y) of the pipelines with a capacity in GEM'
+            ELSE 'GEM gives no capacity for these pipelines' END
+FROM p JOIN u USING (dir, focal) WHERE p.cap IS NOT NULL OR u.cap IS NULL
+"""
+
+
 def _institutions(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     """Shared full IGO memberships with each pole (COW IGO v3, to 2014): value = the count;
     share = the count / the sum over the poles (``pole_sum``). A group pole (EU27) counts
@@ -519,7 +659,8 @@ FROM _p_ev"""
 #: one SQL builder per domain (tests replace one to make a build fail midway)
 STEPS = {"trade": _trade, "security": _security, "political": _political,
          "finance": _finance, "trade_national": _trade_national, "trade_eu": _trade_eu,
-         "energy": _energy, "institutions": _institutions, "events": _events}
+         "energy": _energy, "institutions": _institutions, "events": _events,
+         "political_undl": _political, "political_ideal": _ideal, "energy_gas": _energy_gas}
 
 
 def _domains(only: list[str] | None, root: Path) -> list[str]:
@@ -662,6 +803,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
         if announce is not None:
             announce(f"reading {d}: {DATASETS[d].producer} ({root / DATASETS[d].folder})")
         reads[d] = read_dataset(root, d, start=lo, end=hi)
+    reconcile_votes(reads)
     if announce is not None:
         announce(f"writing the panel into {path}")
     t_read = time.perf_counter() - t0

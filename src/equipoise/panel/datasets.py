@@ -15,6 +15,13 @@ finance    ``imf-dip-fdi``                  ``imf_dip_outward_positions*.csv[.gz
                                             ``imf_dip_inward_positions*.csv[.gz]`` (IMF DIP)
 =========  ===============================  ==============================================
 
+Optional datasets (a default build skips an absent folder; ``--only`` NAME requires it):
+``trade_national``, ``trade_eu``, ``energy`` (GEM oil), ``institutions`` (COW IGO),
+``events`` (GDELT), ``political_undl`` (``unga-votes-undl-1992-2022``: UN Digital Library
+votes, reader ``undl``), ``political_ideal`` (``unga-ideal-points``: Bailey-Strezhnev-Voeten
+ideal points, reader ``idealpoints``) and ``energy_gas`` (``gem-gas-pipelines``: GEM gas
+pipelines, reader ``gem``).
+
 Every dataset yields its rows as a DataFrame plus the reader's counts (read, loaded,
 quarantined) and quarantine rows, so the build can say what it used and what it rejected.
 """
@@ -46,7 +53,8 @@ class Dataset:
 
 #: the datasets read by :mod:`equipoise.panel.extra` (name -> reader function name)
 EXTRA_READERS = {"trade_national": "read_national", "trade_eu": "read_eurostat",
-                 "energy": "read_oil", "institutions": "read_igo", "events": "read_gdelt"}
+                 "energy": "read_oil", "institutions": "read_igo", "events": "read_gdelt",
+                 "energy_gas": "read_gas"}
 
 DATASETS: dict[str, Dataset] = {
     "trade": Dataset("trade", "trade", "cow-atop-peacesciencer",
@@ -76,6 +84,16 @@ DATASETS: dict[str, Dataset] = {
                             optional=True),
     "events": Dataset("events", "events", "gdelt-dyad-composite", ("gdelt_composite_*.csv*",),
                       "GDELT 2.0 composite score by country-pair year", optional=True),
+    "political_undl": Dataset("political_undl", "political", "unga-votes-undl-1992-2022",
+                              ("unga_votes_by_year*.csv*",),
+                              "UN Digital Library, General Assembly voting data (1992-2022)",
+                              optional=True),
+    "political_ideal": Dataset("political_ideal", "political", "unga-ideal-points",
+                               ("Idealpointestimates*.csv*",),
+                               "UNGA ideal points (Bailey, Strezhnev & Voeten)", optional=True),
+    "energy_gas": Dataset("energy_gas", "energy", "gem-gas-pipelines", ("gem_ggit_*.csv*",),
+                          "Global Energy Monitor, Global Gas Infrastructure Tracker",
+                          optional=True),
 }
 
 
@@ -144,6 +162,40 @@ def _flows(source: str, path: Path, rd_name: str | None = None) -> tuple[pd.Data
     return df, counts, q
 
 
+def _votes(name: str, paths: list[Path], start: int, end: int
+           ) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The votes of ``start..end`` (rcid, year, country, vote; ``attrs['source']``), the
+    file's counts and quarantine: Voeten's (``political``, reader ``unvotes``) or the UN
+    Digital Library's (``political_undl``, reader ``undl``)."""
+    if name == "political":
+        from ..sources.unvotes import CITATION, read_unvotes
+
+        vs = read_unvotes(paths[0], paths[1], lenient=True)
+        src, role, tag = CITATION, "votes", "unvotes"
+    else:
+        from ..sources.undl import CITATION as UNDL
+        from ..sources.undl import read_undl
+
+        vs = read_undl(paths[0], lenient=True)
+        src, role, tag = UNDL, "votes (UN Digital Library)", "undl"
+    v = vs.votes
+    v = v[(v["year"] >= start) & (v["year"] <= end)]
+    votes = pd.DataFrame({
+        "rcid": v["rcid"].astype("int64").to_numpy(),
+        "year": v["year"].astype("int64").to_numpy(),
+        "country": v["country"].astype(str).to_numpy(),
+        "vote": v["vote"].astype(str).to_numpy()})
+    votes.attrs["source"] = f"{src}; {paths[0].name}"
+    c = vs.counts
+    f = {"file": paths[0].name, "role": role, "rows_read": int(c["read"]),
+         "rows_loaded": int(c["loaded"]), "rows_quarantined": int(c["quarantined"]),
+         "rows_out": int(c["loaded"]), "rows_in_years": len(votes)}
+    q = vs.quarantine.copy()
+    q["file"] = q.get("source", paths[0].name)
+    q["source"] = tag
+    return votes, f, q
+
+
 def read_dataset(data_dir: str | Path, name: str, *, start: int, end: int) -> Read:
     """Read dataset ``name`` (a key of :data:`DATASETS`) from ``data_dir`` through the
     readers, keeping the years ``start - 4 .. end`` (SIPRI's window needs four years before)."""
@@ -176,25 +228,14 @@ def read_dataset(data_dir: str | Path, name: str, *, start: int, end: int) -> Re
             files.append({**c, "role": role, "rows_in_years": len(parts[-1])})
             qs.append(q)
         frames["fdi"] = pd.concat(parts, ignore_index=True)
-    elif name == "political":
-        from ..sources.unvotes import CITATION, read_unvotes
-
-        vs = read_unvotes(paths[0], paths[1], lenient=True)
-        v = vs.votes
-        v = v[(v["year"] >= start) & (v["year"] <= end)]
-        frames["votes"] = pd.DataFrame({
-            "rcid": v["rcid"].astype("int64").to_numpy(),
-            "year": v["year"].astype("int64").to_numpy(),
-            "country": v["country"].astype(str).to_numpy(),
-            "vote": v["vote"].astype(str).to_numpy()})
-        frames["votes"].attrs["source"] = f"{CITATION}; {paths[0].name}"
-        c = vs.counts
-        files.append({"file": paths[0].name, "role": "votes", "rows_read": int(c["read"]),
-                      "rows_loaded": int(c["loaded"]), "rows_quarantined": int(c["quarantined"]),
-                      "rows_out": int(c["loaded"]), "rows_in_years": len(frames["votes"])})
-        q = vs.quarantine.copy()
-        q["file"] = q.get("source", paths[0].name)
-        q["source"] = "unvotes"
+    elif name in ("political", "political_undl"):
+        frames["votes"], f, q = _votes(name, paths, start, end)
+        files.append(f)
+        qs.append(q)
+    elif name == "political_ideal":
+        df, c, q = _flows("idealpoints", paths[0])
+        frames["ideal"] = keep(df)
+        files.append({**c, "role": "ideal points", "rows_in_years": len(frames["ideal"])})
         qs.append(q)
     elif name in EXTRA_READERS:
         from . import extra

@@ -14,6 +14,12 @@ source name     format                                                     canon
 ``memberships`` organisation memberships (long or canonical layout)        memberships
 ``unvotes``     UN GA votes (unvotes or Voeten layout, with issues)        votes, vote_issues
 ``idealpoints`` Bailey-Strezhnev-Voeten ideal points                       ideal_points
+``undl``        UN Digital Library GA votes stacked by year (1992-2022)    votes
+``national``    national trade statistics by partner (KAZ, UZB, KGZ, ARM,  flows (trade)
+                RUS files of ``national-trade-by-partner``)
+``eurostat``    Eurostat Comext EU-27 exports by partner (EUR)             flows (EU27 mirror)
+``gem-oil``     GEM oil pipelines (GOIT), operating cross-border units     corridor_edges
+``gdelt``       GDELT composite score by country-pair year                 flows (events score)
 ==============  =========================================================  ====================
 
 Each reader module has ``files(path) -> list[SourceFile]`` and ``read(SourceFile) ->
@@ -43,6 +49,11 @@ _MODULES = {
     "gem": "gem",
     "icews": "icews",
     "memberships": "memberships",
+    "undl": "undl",
+    "national": "national",
+    "eurostat": "eurostat",
+    "gem-oil": "gemoil",
+    "gdelt": "gdelt",
 }
 _ADAPTED = ("unvotes", "idealpoints")
 SOURCES = (*_MODULES, *_ADAPTED)
@@ -92,13 +103,16 @@ def _read_idealpoints(sf: SourceFile, *, source: str = "idealpoints") -> Iterato
     from .idealpoints import CITATION, read_idealpoints
 
     frame = read_idealpoints(sf.path)
-    unmapped = frame.attrs.get("unmapped", []) or []
-    q = quarantine_frame([{"source": source, "file": str(sf.path), "line": 0, "column": "ccode",
-                           "value": str(code), "reason": str(Reason.UNMAPPED_CODE),
-                           "message": f"unmapped_code: saw {code!r} ({name}), expected a COW "
-                                      f"code with an ISO3 country"}
-                          for code, name in (tuple(u)[:2] if len(tuple(u)) >= 2 else (u, "")
-                                             for u in unmapped)])
+    # one quarantine row per file row left out, with its line
+    q = quarantine_frame([
+        {"source": source, "file": str(sf.path), "line": line, "column": "ccode",
+         "value": str(code),
+         "reason": str(Reason.UNMAPPED_CODE if why == "unmapped" else Reason.DUPLICATE_KEY),
+         "message": (f"unmapped_code: saw {code!r} ({name}), expected a COW code with an ISO3 "
+                     f"country" if why == "unmapped" else
+                     f"duplicate_key: saw a second row of {name} ({code}) in one session, "
+                     f"expected one row per session and country (the first is kept)")}
+        for line, code, name, why in frame.attrs.get("dropped_rows", [])])
     data = frame.copy()
     data["source"] = CITATION
     yield Chunk(table="ideal_points", data=data, quarantine=q, rows_read=len(data) + len(q),

@@ -406,3 +406,25 @@ def numeric(df: pd.DataFrame, col: str, *, source: str, file: str, lines: np.nda
                                   values=raw.to_numpy(), reason=Reason.NEGATIVE_VALUE))
         ok = ok & ~neg
     return num, qs, ok
+
+
+def file_counts(path: Path, role: str, read: int, q: pd.DataFrame, out: int,
+                agg: int = 0) -> dict:
+    """The counts of one file for a build's ``panel_sources``: ``rows_read = rows_loaded +
+    rows_quarantined``; ``rows_out`` the frame's rows; ``rows_aggregate`` rows counted as
+    aggregates (a total, a region, a unit outside the frame's scope), loaded but not output."""
+    return {"file": path.name, "role": role, "rows_read": int(read),
+            "rows_quarantined": len(q), "rows_loaded": int(read - len(q)), "rows_out": int(out),
+            "rows_aggregate": int(agg)}
+
+
+def flag(df: pd.DataFrame, col: str) -> np.ndarray:
+    """A text column of booleans (``True``/``1``) as a bool array."""
+    return df[col].astype(str).str.strip().str.lower().isin(["true", "1"]).to_numpy()
+
+
+def chunk_of(table: str, frame: pd.DataFrame, counts: dict, q: pd.DataFrame,
+             path: Path) -> Chunk:
+    """A reader's :class:`Chunk` from a ``read_frame`` result (rows read from its counts)."""
+    return Chunk(table=table, data=frame.reset_index(drop=True), quarantine=quarantine_frame(q),
+                 rows_read=int(counts["rows_read"]), file=str(path))

@@ -44,8 +44,10 @@ def read_idealpoints(path) -> pd.DataFrame:
     """Read the BSV ideal-point file (CSV, optionally gzipped) into the canonical frame.
 
     Countries are mapped from ``ccode`` through the countries table (``cow``), falling back to
-    the file's ``iso3c`` column; rows mapping to neither are dropped with their count in
-    ``frame.attrs['unmapped']`` (a list of (ccode, name)).
+    the file's ``iso3c`` column; rows mapping to neither are dropped, their distinct codes in
+    ``frame.attrs['unmapped']`` (a list of (ccode, name)); ``frame.attrs['dropped_rows']``
+    lists every row left out, (line, ccode, name, ``unmapped`` | ``duplicate``), a duplicate
+    being a second row of one session and country.
     """
     from .. import reference
 
@@ -75,14 +77,23 @@ def read_idealpoints(path) -> pd.DataFrame:
     for col, code in AGREE_COLUMNS.items():
         out[f"agree_{code}"] = pd.to_numeric(df[col], errors="coerce") if col in df else np.nan
     bad = out["country"].isna() | out["session"].isna()
+    names = df["Countryname"] if "Countryname" in df else df["ccode"]
     unmapped = sorted({(str(a), str(b)) for a, b in zip(
-        df.loc[bad, "ccode"], df.loc[bad, "Countryname"] if "Countryname" in df else df.loc[
-            bad, "ccode"], strict=True)})
+        df.loc[bad, "ccode"], names[bad], strict=True)})
+    # every row left out, with its line (header = line 1): unmapped, then duplicates
+    dropped = [(int(i) + 2, str(c), str(n), "unmapped")
+               for i, c, n in zip(np.flatnonzero(bad.to_numpy()), df.loc[bad, "ccode"],
+                                  names[bad], strict=True)]
     out = out[~bad].copy()
     out["session"] = out["session"].astype("int64")
     out.insert(1, "year", out["session"] + 1945)
-    out = out.drop_duplicates(["session", "country"]).reset_index(drop=True)
+    dup = out.duplicated(["session", "country"]).to_numpy()
+    dropped += [(int(i) + 2, str(c), str(n), "duplicate")
+                for i, c, n in zip(out.index[dup], df.loc[out.index[dup], "ccode"],
+                                   names[out.index[dup]], strict=True)]
+    out = out[~dup].reset_index(drop=True)
     out.attrs["unmapped"] = unmapped
+    out.attrs["dropped_rows"] = sorted(dropped)
     out.attrs["source"] = f"{CITATION}; file {path.name}"
     return out
 

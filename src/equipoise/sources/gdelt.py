@@ -1,0 +1,93 @@
+"""GDELT 2.0 composite cooperation-conflict score summed to undirected country-pair years
+(``gdelt-dyad-composite``) -> ``flows`` (domain ``events``).
+
+Layout: ``year, iso3_a, iso3_b, days_in_year_covered, active_days, net_score_sum, ...``.
+:func:`read_frame` gives each pair in both directions: ``year, reporter, partner, value,
+coverage, source`` (``value`` the summed net score, which may be negative; ``coverage`` the
+days of the year the file covers / the days of the year). A row pairing a state with itself
+or with no code is quarantined (``self_partner``), as are blank or non-numeric scores and
+days. :func:`read` gives the same rows as ``flows`` (indicator ``events.gdelt.net_score``,
+unit ``score``; a score, not a count, so not ``event_counts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SchemaError
+from ..schema import Reason
+from ._common import (
+    Chunk,
+    SourceFile,
+    chunk_of,
+    file_counts,
+    flows_frame,
+    numeric,
+    quarantine_frame,
+    quarantine_rows,
+    read_csv_text,
+    require_columns,
+)
+
+NAME = "gdelt"
+REQUIRED = ("year", "iso3_a", "iso3_b", "days_in_year_covered", "net_score_sum")
+PATTERN = "gdelt_composite_*.csv*"
+
+__all__ = ["NAME", "PATTERN", "files", "read", "read_frame"]
+
+
+def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """GDELT 2.0 composite score summed to undirected country-pair years: each pair gives the
+    row in both directions (``events.gdelt.net_score``; coverage = days covered / days)."""
+    df = read_csv_text(path)
+    require_columns(df, REQUIRED, path, "GDELT composite dyad-year")
+    lines = np.arange(2, len(df) + 2)
+    ok = np.ones(len(df), bool)
+    a = df["iso3_a"].astype(str).str.strip().to_numpy()
+    b = df["iso3_b"].astype(str).str.strip().to_numpy()
+    self_ = (a == b) | (a == "") | (b == "")
+    qs = [quarantine_rows(self_, source="gdelt", file=path.name, lines=lines, column="iso3_b",
+                          values=b, reason=Reason.SELF_PARTNER)]
+    ok &= ~self_
+    v, q, ok = numeric(df, "net_score_sum", source="gdelt", file=path.name, lines=lines,
+                       ok=ok, allow_negative=True)
+    qs.extend(q)
+    days, q, ok = numeric(df, "days_in_year_covered", source="gdelt", file=path.name,
+                          lines=lines, ok=ok)
+    qs.extend(q)
+    year = pd.to_numeric(df["year"]).to_numpy().astype("int64")
+    ndays = np.where(year % 4 == 0, 366, 365)
+    one = pd.DataFrame({"year": year[ok], "reporter": a[ok], "partner": b[ok],
+                        "value": v[ok], "coverage": days[ok] / ndays[ok]})
+    f = pd.concat([one, one.rename(columns={"reporter": "partner", "partner": "reporter"})],
+                  ignore_index=True)
+    f["source"] = f"GDELT 2.0 composite cooperation-conflict score, dyad-years; {path.name}"
+    q = pd.concat([quarantine_frame(x) for x in qs], ignore_index=True)
+    return f, file_counts(path, "pair-years", len(df), q, len(f)), q
+
+
+def files(path: str | Path) -> list[SourceFile]:
+    """One file, or the first file of a folder matching :data:`PATTERN`."""
+    p = Path(path)
+    if p.is_dir():
+        hits = sorted(h for h in p.glob(PATTERN) if h.name.endswith((".csv", ".csv.gz")))
+        if not hits:
+            raise SchemaError(f"{p}: no file matching {PATTERN!r} here")
+        p = hits[0]
+    if not p.exists():
+        raise SchemaError(f"{p}: no such file")
+    return [SourceFile(path=p)]
+
+
+def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
+    """The pair-years (both directions) as ``flows`` (unit ``score``)."""
+    f, c, q = read_frame(Path(sf.path))
+    fl = flows_frame(year=f["year"], reporter=f["reporter"], partner=f["partner"],
+                     domain="events", indicator="events.gdelt.net_score", value=f["value"],
+                     unit="score", source="")
+    fl["source"] = f["source"].to_numpy()
+    yield chunk_of("flows", fl, c, q.assign(source=source), Path(sf.path))

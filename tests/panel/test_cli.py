@@ -37,7 +37,8 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     data = write_all(root / "data")
     db = root / "w.duckdb"
-    run_ = [str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")]
+    run_ = [str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json",
+                             "--no-embedded")]
     try:
         run(run_)
     except SystemExit as exc:
@@ -48,7 +49,7 @@ def built(tmp_path_factory):
 def test_build_json_and_warehouse_list(built, capsys):
     data, db = built
     out = json.loads(_ok(capsys, "panel", "build", "--data-dir", str(data), "--db", str(db),
-                         "--json"))
+                         "--json", "--no-embedded"))
     assert out["rows_by_domain"]["political"] > 0 and out["year_from"] == 2004
     listing = json.loads(_ok(capsys, "warehouse", "list", "--db", str(db), "--json"))
     tables = {t["table"]: t["rows"] for t in listing["tables"]}

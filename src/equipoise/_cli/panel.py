@@ -53,6 +53,9 @@ def panel_build(
                                "and security shares (Ibis expressions); the rows are the same."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, max=86_400.0,
                                help="Seconds to wait for another ingest or build."),
+    embedded: bool | None = typer.Option(None, "--embedded/--no-embedded", help="Add the "
+                                         "embedded Kazakhstan rows as their own indicators "
+                                         "(embedded.*; default: yes unless --only is given)."),
     json: bool = JSON,
 ) -> None:
     """Build the warehouse table `panel` (partner shares per state, year and indicator).
@@ -70,7 +73,7 @@ def panel_build(
             typer.echo(safe_text(line), err=True)
 
     report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
-                   announce=announce, engine=engine)
+                   announce=announce, engine=engine, embedded=embedded)
     if json:
         emit_json(report.to_dict())
         return

@@ -642,7 +642,8 @@ def _read_panel(db, poles: list[str], lo: int, hi: int, reps: int):
         kap = _kappas(con, poles, lo - 1, hi)
         rc_votes = _rollcall_votes(con, lo, hi) if reps > 0 else None
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
-                         f"AND {hi}").fetchall()[0]
+                         f"AND {hi} AND indicator NOT LIKE '{EXCLUDED_PREFIX}%'"
+                         ).fetchall()[0]
     finally:
         con.close()
     return shares, kap, rc_votes, yr

@@ -342,20 +342,40 @@ def _slot_tv(tv: np.ndarray, x: np.ndarray, ind: pd.DataFrame, ii: np.ndarray,
     tv[c[0], c[1], c[2]] = 0.5 * (np.abs(c0 - p0).sum(-1) + np.abs(c0.sum(-1) - p0.sum(-1)))
 
 
-def _pred(tv: np.ndarray, wd: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
-    """Predictability ``1 - sum_d w_d TV_d / sum_d w_d`` over the domains with an indicator
-    of the year before; ``TV_d`` the mean of the slots' ``tv`` [..., D, I] (weighted by
-    ``frac`` [..., D, I], how often the bootstrap drew each slot, when given); ``wd``
-    broadcasts against [..., D]. NaN without any indicator of the year before."""
+def _dom_tv(tv: np.ndarray, frac: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per domain [..., D]: the mean of the slots' ``tv`` [..., D, I] that have a year
+    before (weighted by ``frac``, how often the bootstrap drew each slot, when given) and
+    whether there is one."""
     valid = ~np.isnan(tv)
     f = valid.astype(float) if frac is None else np.where(valid, frac, 0.0)
     den = f.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         dom = (f * np.nan_to_num(tv)).sum(-1) / den
-        has = den > 0
+    return dom, den > 0
+
+
+def _pred_of(dom: np.ndarray, has: np.ndarray, wd: np.ndarray) -> np.ndarray:
+    """``1 - sum_d w_d TV_d / sum_d w_d`` over the domains that ``has`` (NaN without one)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
         w = np.where(has, wd, 0.0)
         out = 1.0 - (np.where(has, dom, 0.0) * w).sum(-1) / w.sum(-1)
     return np.where(has.any(-1) & (w.sum(-1) > 0), out, np.nan)
+
+
+def _pred(tv: np.ndarray, wd: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
+    """Predictability ``1 - sum_d w_d TV_d / sum_d w_d`` over the domains with an indicator
+    of the year before; ``TV_d`` the mean of the slots' ``tv`` [..., D, I] (weighted by
+    ``frac`` [..., D, I], how often the bootstrap drew each slot, when given); ``wd``
+    broadcasts against [..., D]. NaN without any indicator of the year before."""
+    return _pred_of(*_dom_tv(tv, frac), wd)
+
+
+def _max_lead(dom_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest pole share [...] of domain pole shares [..., P] (NaN where no pole) and
+    the pole that holds it."""
+    filled = np.where(np.isnan(dom_share), -1.0, dom_share)
+    return filled.max(axis=-1), filled.argmax(axis=-1)
 
 
 def _components(dom_share: np.ndarray, present: np.ndarray, wd: np.ndarray,
@@ -365,19 +385,24 @@ def _components(dom_share: np.ndarray, present: np.ndarray, wd: np.ndarray,
     domains present [..., D], domain weights [..., D] (broadcast), the components not
     resampled [..., 2] (equal distance, predictability), the number of poles available to
     each state [...] and the domains whose leader counts for distinctness [D] (None: all)."""
+    m, lead = _max_lead(dom_share)
+    return _components_ml(m, lead, present, wd, fixed, n_poles, leads)
+
+
+def _components_ml(m: np.ndarray, lead: np.ndarray, present: np.ndarray, wd: np.ndarray,
+                   fixed: np.ndarray, n_poles: np.ndarray,
+                   leads: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_components` from each domain's largest pole share ``m`` [..., D] and its
+    pole ``lead`` [..., D]; the distinct leaders are counted as set bits (one per pole)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        filled = np.where(np.isnan(dom_share), -1.0, dom_share)
-        m = filled.max(axis=-1)
-        lead = filled.argmax(axis=-1)
         has = present & (m > 0)
         if leads is not None:  # only the functional domains' leaders count for distinctness
             has = has & leads
         w = np.where(present, wd, 0.0)
         dep = 1.0 - (np.where(present, m, 0.0) * w).sum(-1) / w.sum(-1)
         dep = np.where(present.any(-1), dep, np.nan)
-        n_poles_all = dom_share.shape[-1]
-        onehot = (lead[..., None] == np.arange(n_poles_all)) & has[..., None]
-        k = onehot.any(axis=-2).sum(-1)
+        bits = np.where(has, np.left_shift(np.int64(1), lead.astype(np.int64)), 0)
+        k = np.bitwise_count(np.bitwise_or.reduce(bits, axis=-1))
         nd = has.sum(-1)
         denom = np.minimum(nd, n_poles) - 1
         dist = np.where((nd >= 2) & (denom >= 1), (k - 1) / np.maximum(denom, 1), np.nan)
@@ -559,27 +584,50 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
     block = max(1, _BLOCK // max(1, reps * D * n_i * P))
     for b0 in range(0, S, block):
         sl = slice(b0, min(S, b0 + block))
-        xb, nb = x[sl], n[sl]
-        own = np.isnan(xb).all(axis=(1, 2)) & (nb.sum(1) > 0)[:, None]  # [Sb, P]
-        u = rng.random((reps, xb.shape[0], D, n_i))
-        idx = np.floor(u * np.maximum(nb, 1)[None, :, :, None]).astype(np.int64)
-        valid = np.arange(n_i)[None, None, None, :] < nb[None, :, :, None]
-        # how often each indicator is drawn, as a fraction of the domain's draws
-        frac = np.stack([((idx == i) & valid).sum(-1) for i in range(n_i)], axis=-1)
-        frac = frac / np.maximum(nb, 1)[None, :, :, None]
-        x0 = np.nan_to_num(xb)
-        dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
-        dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
+        m, lead, dtv, dhas = _block_draw(x[sl], n[sl], tv[sl], rng, reps)
         # predictability on the same draw of indicators (the year before: the same
         # indicators), with the replicate's domain weights; the point value when no
         # indicator drawn has a year before
-        pred = _pred(tv[sl][None], wd[:, None, :], frac)
+        pred = _pred_of(dtv, dhas, wd[:, None, :])
         pred = np.where(np.isnan(pred), pred0[sl][None], pred)
         fixed = np.stack([equal[:, sl], pred], axis=-1)  # [reps, Sb, 2]
-        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed,
-                           n_pol[sl][None], a.lead)
+        comp = _components_ml(m, lead, (n[sl] > 0)[None], wd[:, None, :], fixed,
+                              n_pol[sl][None], a.lead)
         out[:, sl] = _combine(comp, wc[:, None, :])
     return out
+
+
+def _block_draw(xb: np.ndarray, nb: np.ndarray, tvb: np.ndarray, rng: np.random.Generator,
+                reps: int) -> tuple[np.ndarray, ...]:
+    """One block's draw of indicators within each domain: per replicate, state-year and
+    domain [reps, Sb, D], the largest pole share, its pole, the mean change against the year
+    before and whether there is one. Only the domains with two indicators or more in some
+    row are resampled (the others give the point values, the same as a draw of their one
+    indicator); the uniform draws are those of every domain, so the stream does not depend
+    on which."""
+    Sb, D, n_i, _ = xb.shape
+    own = np.isnan(xb).all(axis=(1, 2)) & (nb.sum(1) > 0)[:, None]  # [Sb, P]
+    u = rng.random((reps, Sb, D, n_i))
+    x0 = np.nan_to_num(xb)
+    m0, l0 = _max_lead(np.where(own[:, None, :], np.nan, x0[:, :, 0, :]))  # [Sb, D]
+    f0 = ((np.arange(n_i) == 0)[None, None, :] & (nb > 0)[:, :, None]).astype(float)
+    t0, h0 = _dom_tv(tvb, f0)
+    m, lead = np.repeat(m0[None], reps, 0), np.repeat(l0[None], reps, 0)
+    dtv, dhas = np.repeat(t0[None], reps, 0), np.repeat(h0[None], reps, 0)
+    v = np.flatnonzero((nb >= 2).any(0))
+    if len(v):
+        nv = nb[:, v]
+        idx = np.floor(u[:, :, v, :] * np.maximum(nv, 1)[None, :, :, None]).astype(np.int64)
+        valid = np.arange(n_i)[None, None, None, :] < nv[None, :, :, None]
+        # how often each indicator is drawn, as a fraction of the domain's draws
+        frac = np.stack([((idx == i) & valid).sum(-1) for i in range(n_i)], axis=-1)
+        frac = frac / np.maximum(nv, 1)[None, :, :, None]
+        xv = x0[:, v]
+        ds = sum(frac[..., i, None] * xv[None, :, :, i, :] for i in range(n_i))
+        ds = np.where(own[None, :, None, :], np.nan, ds)  # never its own pole
+        m[:, :, v], lead[:, :, v] = _max_lead(ds)
+        dtv[:, :, v], dhas[:, :, v] = _dom_tv(tvb[:, v][None], frac)
+    return m, lead, dtv, dhas
 
 
 def balance_index(db: str | Path | None = None, *, states: list[str] | None = None,
@@ -713,9 +761,9 @@ def _add_interval(frame: pd.DataFrame, a: _Arrays, rc_votes, poles: list[str], r
 
 def _result_notes(reps: int, rc_votes) -> list[str]:
     """The notes on the interval that go with the result."""
-    notes = ["the interval resamples indicators within domains, the roll calls of each year "
-             "(equal distance) and draws Dirichlet weights; predictability is fixed in the "
-             "replicates"]
+    notes = ["the interval resamples indicators within domains (the shares and, on the same "
+             "draw, predictability), the roll calls of each year (equal distance) and draws "
+             "Dirichlet weights of the domains and the components around the doctrine's"]
     if reps > 0 and rc_votes is None:
         notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
                      "with `equipoise panel build`): equal distance is fixed in the replicates")

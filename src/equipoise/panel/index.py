@@ -4,17 +4,21 @@ interval, and ranks among the states whose coverage passes the bound.
 Components (each in 0..1, 1 = balanced; docs/methods.md, "The balance index"):
 
 ``dependency``
-    ``1 - sum_d w_d m_d / sum_d w_d`` over the functional domains with pole data (trade,
-    security, finance), where ``m_d`` is the largest pole share of domain ``d`` (a domain's
-    pole share is the mean over its indicators of the pole's share; EU27 sums its members of
-    the year; the focal state is never its own pole) and ``w_d`` the doctrine's domain weight.
-    The doctrine's rule "no critical dependency" (IW Koeln's 50 % line, CEPII GeoDep's
+    ``1 - sum_d w_d m_d / sum_d w_d`` over the domains with pole data (:data:`DOMAINS`:
+    trade, security, finance, energy, institutions, events), where ``m_d`` is the largest pole
+    share of domain ``d`` (a domain's pole share is the mean over its indicators of the pole's
+    share; EU27 sums its members of the year; the focal state is never its own pole; events
+    turn the GDELT score into a share: its positive part over the sum of the positive parts
+    of all the state's partners) and ``w_d`` the doctrine's domain weight
+    (:func:`domain_weights`: institutions and events share the political domain's). The
+    doctrine's rule "no critical dependency" (IW Koeln's 50 % line, CEPII GeoDep's
     concentration screen) read as a continuous score.
 ``distinctness``
-    ``(k - 1) / (min(n, P) - 1)`` with ``n`` the domains that have a leading pole, ``k`` the
-    distinct poles leading them and ``P`` the poles: 1 when different poles lead different
-    domains, 0 when one pole leads all (Kuik's hedging: no convergence on one focal point).
-    Needs two domains with a leader.
+    ``(k - 1) / (min(n, P) - 1)`` with ``n`` the doctrine's functional domains
+    (:func:`functional_domains`) that have a leading pole, ``k`` the distinct poles leading
+    them and ``P`` the poles: 1 when different poles lead different domains, 0 when one pole
+    leads all (Kuik's hedging: no convergence on one focal point). Needs two domains with a
+    leader.
 ``equal_distance``
     ``1 - (max_p kappa_p - min_p kappa_p) / 2``: the spread of chance-corrected UN agreement
     (Cohen's kappa, Haege 2011) across the poles, on kappa's range [-1, 1] (Bailey, Strezhnev &
@@ -33,16 +37,21 @@ each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
 the replicates are the 90 % interval. The roll calls of each year are resampled too (a
 multinomial count per roll call and replicate; kappa from the weighted 3 x 3 tables), so equal
-distance varies across replicates; predictability is not resampled. Vectorised over
-replicates and state-years, in blocks.
+distance varies across replicates; predictability is recomputed on the same draw of
+indicators with the replicate's domain weights. Vectorised over replicates and state-years,
+in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
 ``100 (N - rank) / (N - 1)``.
 
 Sensitivity (``sensitivity=True``): the rank of each state and year under each alternative
-weighting of the components (:func:`weightings`: equal, each dropped in turn, each doubled),
-among the same ranked states, and the largest change against the doctrine's weighting.
+weighting (:func:`weightings`: of the components equal, each dropped in turn, each doubled;
+of the domains each dropped in turn, each doubled), among the same ranked states, and the
+largest change against the doctrine's weighting.
+
+The embedded rows of one state (``embedded.*``, :mod:`equipoise.panel.embedded`) are left
+out: the index compares states measured alike.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def no_panel_db(tmp_path):
     (["trend", "--focal", "K\u202eAZ"], 2, "is not an ISO3 country code"),
     (["trend", "--focal", "KAZ", "--reps", "-1"], 2, "--reps"),
     (["trend", "--focal", "KAZ", "--from", "99999"], 2, "--from"),
-    (["trend", "--focal", "KAZ", "--domain", "energy"], 2, "trend covers the functional"),
+    (["trend", "--focal", "KAZ", "--domain", "political"], 2, "trend covers the domains"),
 ])
 def test_trend_bad_options(capsys, tmp_path, args, code, text):
     got, out, err = _run(capsys, *args, "--db", tmp_path / "none.duckdb")

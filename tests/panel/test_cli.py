@@ -37,7 +37,8 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     data = write_all(root / "data")
     db = root / "w.duckdb"
-    run_ = [str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json")]
+    run_ = [str(x) for x in ("panel", "build", "--data-dir", data, "--db", db, "--json",
+                             "--no-embedded")]
     try:
         run(run_)
     except SystemExit as exc:
@@ -48,7 +49,7 @@ def built(tmp_path_factory):
 def test_build_json_and_warehouse_list(built, capsys):
     data, db = built
     out = json.loads(_ok(capsys, "panel", "build", "--data-dir", str(data), "--db", str(db),
-                         "--json"))
+                         "--json", "--no-embedded"))
     assert out["rows_by_domain"]["political"] > 0 and out["year_from"] == 2004
     listing = json.loads(_ok(capsys, "warehouse", "list", "--db", str(db), "--json"))
     tables = {t["table"]: t["rows"] for t in listing["tables"]}
@@ -158,7 +159,11 @@ def test_index_sensitivity_json_csv_and_table(built, capsys, tmp_path):
     assert [w["name"] for w in out["weightings"]] == [
         "doctrine", "equal", "without_dependency", "without_distinctness",
         "without_equal_distance", "without_predictability", "double_dependency",
-        "double_distinctness", "double_equal_distance", "double_predictability"]
+        "double_distinctness", "double_equal_distance", "double_predictability",
+        *[f"{k}_domain_{d}" for d in ("trade", "security", "finance", "energy",
+                                      "institutions", "events")
+          for k in ("without", "double")]]
+    assert out["weightings"][-1]["domain_weights"]["events"] == pytest.approx(1 / 5.5)
     (rec,) = out["sensitivity"]
     assert rec["state"] == "KAZ" and rec["year"] == 2010 and rec["ranked"] == 1
     assert rec["rank_without_dependency"] == 1 and rec["max_change"] == 0
@@ -186,4 +191,4 @@ def test_index_xlsx_has_the_tables(built, capsys, tmp_path):
     kaz = t["components"][t["components"]["state"] == "KAZ"].set_index("component")
     assert kaz.loc["distinctness", "value"] == 1.0
     assert t["sensitivity"].set_index("state").loc["KAZ", "rank_doctrine"] == 1
-    assert len(t["weightings"]) == 10
+    assert len(t["weightings"]) == 22  # 10 of the components, 2 per domain

@@ -98,26 +98,29 @@ def test_interval_collapses_without_resampling_variation(db, monkeypatch):
 
 
 def test_bootstrap_matches_a_loop_over_replicates(db):
-    """The vectorised replicates equal a replicate-by-replicate computation on the same draws."""
-    from equipoise.panel.index import _arrays, _bootstrap, _kappas, _pole_shares
+    """The vectorised replicates equal a replicate-by-replicate computation on the same draws,
+    predictability included (resampled on the same draw of indicators as the shares)."""
+    from equipoise.panel.index import DOMAINS, _arrays, _bootstrap, _kappas, _pole_shares
     from equipoise.panel.show import open_panel
 
     con = open_panel(db)
     poles = ["CHN", "USA", "RUS", "EU27"]
-    a = _arrays(_pole_shares(con, poles, 2010, 2010), _kappas(con, poles, 2010, 2010), poles)
+    a = _arrays(_pole_shares(con, poles, 2009, 2010), _kappas(con, poles, 2009, 2010), poles)
     con.close()
     rows = np.arange(len(a.keys))
-    wd0, wc0 = np.ones(3), np.ones(4)
+    D = len(DOMAINS)
+    wd0, wc0 = np.ones(D), np.ones(4)
     vec = _bootstrap(a, rows, 50, np.random.default_rng(3), wd0, wc0)
     rng = np.random.default_rng(3)
-    wd = rng.dirichlet(index_mod.CONCENTRATION * wd0 / 3, size=50)
+    wd = rng.dirichlet(index_mod.CONCENTRATION * wd0 / D, size=50)
     wc = rng.dirichlet(index_mod.CONCENTRATION * wc0 / 4, size=50)
-    u = rng.random((50, len(rows), 3, a.x.shape[2]))
+    u = rng.random((50, len(rows), D, a.x.shape[2]))
+    assert (~np.isnan(a.tv)).any()  # KAZ 2010 has security of 2009: predictability resampled
     for r in range(50):
         for s in rows:
             comps = []
-            shares, leaders = [], []
-            for d in range(3):
+            shares, leaders, tvs = [], [], []
+            for d in range(D):
                 n = a.n[s, d]
                 if n == 0:
                     continue
@@ -127,6 +130,9 @@ def test_bootstrap_matches_a_loop_over_replicates(db):
                 shares.append((wd[r, d], m))
                 if m > 0:
                     leaders.append(int(np.nanargmax(dom)))
+                tv = [a.tv[s, d, i] for i in pick if a.tv[s, d, i] == a.tv[s, d, i]]
+                if tv:
+                    tvs.append((wd[r, d], np.mean(tv)))
             if shares:
                 comps.append((wc[r, 0], 1 - sum(w * m for w, m in shares)
                               / sum(w for w, _ in shares)))
@@ -137,7 +143,10 @@ def test_bootstrap_matches_a_loop_over_replicates(db):
             k = a.kappa[s][~np.isnan(a.kappa[s])]
             if len(k) >= 2:
                 comps.append((wc[r, 2], 1 - (k.max() - k.min()) / 2))
-            if a.pred[s] == a.pred[s]:
+            if tvs:
+                comps.append((wc[r, 3], 1 - sum(w * t for w, t in tvs)
+                              / sum(w for w, _ in tvs)))
+            elif a.pred[s] == a.pred[s]:
                 comps.append((wc[r, 3], a.pred[s]))
             want = sum(w * x for w, x in comps) / sum(w for w, _ in comps)
             assert vec[r, s] == pytest.approx(want)
@@ -319,4 +328,4 @@ def test_index_tables_for_the_workbook(db):
     assert list(t) == ["index", "components", "sensitivity", "weightings", "about"]
     assert t["components"].set_index("component").loc["distinctness", "value"] == 1.0
     assert t["sensitivity"].iloc[0]["rank_doctrine"] == 1  # the only ranked state of 2010
-    assert len(t["weightings"]) == 10
+    assert len(t["weightings"]) == 22  # 10 of the components, 2 per domain

@@ -104,7 +104,7 @@ def test_trend_series_and_shift_from_shares():
     assert res.shifts[0]["after"] == pytest.approx(0.3)
     # the domains without rows are insufficient with the reason, not absent
     bad = {r["domain"]: r["note"] for r in res.series if r["status"] == "insufficient"}
-    assert set(bad) == {"security", "finance"}
+    assert set(bad) == {"security", "finance", "energy", "institutions", "events"}
     assert "no panel rows with pole shares for KAZ in security" in bad["security"]
     assert res.status == "ok"
 
@@ -166,7 +166,7 @@ def test_cli_trend_table(built, capsys):
 
 @pytest.mark.parametrize(("args", "code", "text"), [
     (["--focal", "QQQ"], 2, "'QQQ' is not an ISO3"),
-    (["--focal", "KAZ", "--domain", "political"], 2, "trend covers the functional domains"),
+    (["--focal", "KAZ", "--domain", "political"], 2, "trend covers the domains with a share"),
     (["--focal", "KAZ", "--from", "2012", "--to", "2010"], 2, "--from 2012 is after --to 2010"),
     (["--focal", "MNG"], 1, "insufficient: no panel rows with pole shares for MNG"),
     (["--focal", "KAZ", "--from", "2030"], 1, "in 2030-..."),

@@ -53,6 +53,9 @@ def panel_build(
                                "and security shares (Ibis expressions); the rows are the same."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, max=86_400.0,
                                help="Seconds to wait for another ingest or build."),
+    embedded: bool | None = typer.Option(None, "--embedded/--no-embedded", help="Add the "
+                                         "embedded Kazakhstan rows as their own indicators "
+                                         "(embedded.*; default: yes unless --only is given)."),
     json: bool = JSON,
 ) -> None:
     """Build the warehouse table `panel` (partner shares per state, year and indicator).
@@ -70,7 +73,7 @@ def panel_build(
             typer.echo(safe_text(line), err=True)
 
     report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
-                   announce=announce, engine=engine)
+                   announce=announce, engine=engine, embedded=embedded)
     if json:
         emit_json(report.to_dict())
         return
@@ -155,6 +158,7 @@ def index(
                                      "(ranks under each alternative weighting), weightings."),
     sensitivity: bool = typer.Option(False, "--sensitivity", help="Ranks under each "
                                      "alternative weighting of the components (equal, each "
+                                     "dropped, each doubled) and of the domains (each "
                                      "dropped, each doubled) and the largest change; --csv "
                                      "then writes this table."),
 ) -> None:
@@ -246,21 +250,31 @@ def _print_index(records) -> None:
 
 
 def _print_sensitivity(res) -> None:
+    """Per state and year: the rank under the doctrine's weights, the best and the worst rank
+    under the alternative weightings (and which) and the largest change; then the weightings.
+    Every rank is in --json, --csv and --xlsx."""
     from rich.table import Table
 
     from ._common import console
 
     names = [w["name"] for w in res.weightings]
-    t = Table(title=esc("rank under each weighting of the components (among the states "
-                        "with enough coverage; doctrine = the index's own)"))
-    for c in ("state", "year", "ranked", *[n.replace("_", " ") for n in names], "max change"):
-        t.add_column(c, justify="left" if c == "state" else "right")
+    t = Table(title=esc("rank under each alternative weighting of the components and the "
+                        "domains (among the states with enough coverage; doctrine = the "
+                        "index's own; every rank: --json, --csv, --xlsx)"))
+    for c in ("state", "year", "ranked", "doctrine", "best", "worst", "max change"):
+        t.add_column(c, justify="left" if c in ("state", "best", "worst") else "right")
     for r in res.sensitivity_records():
+        ranks = [(r[f"rank_{n}"], n) for n in names[1:] if r[f"rank_{n}"] is not None]
+        best = f"{min(ranks)[0]} ({min(ranks)[1]})" if ranks else ""
+        worst = f"{max(ranks)[0]} ({max(ranks)[1]})" if ranks else ""
         t.add_row(esc(r["state"]), str(r["year"]), "" if r["ranked"] is None else
-                  str(r["ranked"]), *["" if r[f"rank_{n}"] is None else str(r[f"rank_{n}"])
-                                      for n in names],
+                  str(r["ranked"]), "" if r["rank_doctrine"] is None else
+                  str(r["rank_doctrine"]), esc(best), esc(worst),
                   "" if r["max_change"] is None else str(r["max_change"]))
     console().print(t)
     for w in res.weightings:
+        dw = w.get("domain_weights")
         console().print(f"{esc(w['name'])}: " + ", ".join(
-            f"{c} {v:.3g}" for c, v in w["weights"].items()))
+            f"{c} {v:.3g}" for c, v in w["weights"].items())
+            + ("" if dw is None else "; domains " + ", ".join(
+                f"{d} {v:.3g}" for d, v in dw.items())))

@@ -30,8 +30,8 @@ def register(app: typer.Typer) -> None:
 
 def trend(
     focal: str = FOCAL,
-    domain: str | None = typer.Option(None, "--domain", help="trade, security or finance "
-                                      "(default: all three)."),
+    domain: str | None = typer.Option(None, "--domain", help="trade, security, finance, "
+                                      "energy, institutions or events (default: all)."),
     start: int | None = typer.Option(None, "--from", min=YEAR_MIN, max=YEAR_MAX,
                                      help="First year."),
     end: int | None = typer.Option(None, "--to", min=YEAR_MIN, max=YEAR_MAX, help="Last year."),

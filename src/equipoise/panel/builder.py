@@ -752,7 +752,8 @@ def _open(db):
 def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
           start: int | None = None, end: int | None = None, only: list[str] | None = None,
           poles: list[str] | None = None, lock_timeout: float = 0.0,
-          announce=None, engine: str = "duckdb") -> BuildReport:
+          announce=None, engine: str = "duckdb",
+          embedded: bool | None = None) -> BuildReport:
     """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
 
     The table (and ``panel_sources``, ``panel_quarantine``, ``panel_builds``) is replaced in one
@@ -771,6 +772,8 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
         in-memory DuckDB) or ``spark`` (or a Spark master URL): with the last two the
         trade and security shares are then computed by the Ibis expressions of
         :mod:`equipoise.panel.ibis_shares` on that engine (the warehouse stays DuckDB).
+    embedded : add the embedded Kazakhstan rows as their own indicators (``embedded.*``,
+        :mod:`equipoise.panel.embedded`); default: yes unless ``only`` is given.
 
     Raises
     ------
@@ -816,7 +819,8 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     try:
         con = warehouse._raw_connect(path, config={"memory_limit": warehouse.memory_limit()})
         try:
-            report = _write(con, reads, domains, lo, hi, poles, root, path, ibis_con)
+            report = _write(con, reads, domains, lo, hi, poles, root, path, ibis_con,
+                            embedded=only is None if embedded is None else embedded)
         except duckdb.OutOfMemoryException as exc:
             raise warehouse._open_error(path, exc, write=True) from exc
         finally:
@@ -829,7 +833,8 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
 
 
 def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
-           poles: list[str], root: Path, path: Path, ibis_con=None) -> BuildReport:
+           poles: list[str], root: Path, path: Path, ibis_con=None, *,
+           embedded: bool = False) -> BuildReport:
     t0 = time.perf_counter()
     con.execute("SET enable_progress_bar = false").fetchall()
     con.execute("BEGIN TRANSACTION").fetchall()
@@ -859,6 +864,12 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
                 con.execute('INSERT INTO panel_quarantine SELECT dataset, source, file, line, '
                             '"column", value, reason, message FROM _p_q').fetchall()
                 con.unregister("_p_q")
+        # the embedded Kazakhstan rows, their own indicators (panel.embedded)
+        if embedded:
+            from .embedded import insert_embedded
+
+            by["embedded"], emb_files = insert_embedded(con, lo, hi)
+            files.extend(emb_files)
         if files:
             fr = pd.DataFrame(files)[["dataset", "role", "file", "rows_read", "rows_loaded",
                                       "rows_quarantined", "rows_out", "rows_in_years"]]

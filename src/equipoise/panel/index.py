@@ -4,17 +4,21 @@ interval, and ranks among the states whose coverage passes the bound.
 Components (each in 0..1, 1 = balanced; docs/methods.md, "The balance index"):
 
 ``dependency``
-    ``1 - sum_d w_d m_d / sum_d w_d`` over the functional domains with pole data (trade,
-    security, finance), where ``m_d`` is the largest pole share of domain ``d`` (a domain's
-    pole share is the mean over its indicators of the pole's share; EU27 sums its members of
-    the year; the focal state is never its own pole) and ``w_d`` the doctrine's domain weight.
-    The doctrine's rule "no critical dependency" (IW Koeln's 50 % line, CEPII GeoDep's
+    ``1 - sum_d w_d m_d / sum_d w_d`` over the domains with pole data (:data:`DOMAINS`:
+    trade, security, finance, energy, institutions, events), where ``m_d`` is the largest pole
+    share of domain ``d`` (a domain's pole share is the mean over its indicators of the pole's
+    share; EU27 sums its members of the year; the focal state is never its own pole; events
+    turn the GDELT score into a share: its positive part over the sum of the positive parts
+    of all the state's partners) and ``w_d`` the doctrine's domain weight
+    (:func:`domain_weights`: institutions and events share the political domain's). The
+    doctrine's rule "no critical dependency" (IW Koeln's 50 % line, CEPII GeoDep's
     concentration screen) read as a continuous score.
 ``distinctness``
-    ``(k - 1) / (min(n, P) - 1)`` with ``n`` the domains that have a leading pole, ``k`` the
-    distinct poles leading them and ``P`` the poles: 1 when different poles lead different
-    domains, 0 when one pole leads all (Kuik's hedging: no convergence on one focal point).
-    Needs two domains with a leader.
+    ``(k - 1) / (min(n, P) - 1)`` with ``n`` the doctrine's functional domains
+    (:func:`functional_domains`) that have a leading pole, ``k`` the distinct poles leading
+    them and ``P`` the poles: 1 when different poles lead different domains, 0 when one pole
+    leads all (Kuik's hedging: no convergence on one focal point). Needs two domains with a
+    leader.
 ``equal_distance``
     ``1 - (max_p kappa_p - min_p kappa_p) / 2``: the spread of chance-corrected UN agreement
     (Cohen's kappa, Haege 2011) across the poles, on kappa's range [-1, 1] (Bailey, Strezhnev &
@@ -33,16 +37,21 @@ each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
 the replicates are the 90 % interval. The roll calls of each year are resampled too (a
 multinomial count per roll call and replicate; kappa from the weighted 3 x 3 tables), so equal
-distance varies across replicates; predictability is not resampled. Vectorised over
-replicates and state-years, in blocks.
+distance varies across replicates; predictability is recomputed on the same draw of
+indicators with the replicate's domain weights. Vectorised over replicates and state-years,
+in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
 ``100 (N - rank) / (N - 1)``.
 
 Sensitivity (``sensitivity=True``): the rank of each state and year under each alternative
-weighting of the components (:func:`weightings`: equal, each dropped in turn, each doubled),
-among the same ranked states, and the largest change against the doctrine's weighting.
+weighting (:func:`weightings`: of the components equal, each dropped in turn, each doubled;
+of the domains each dropped in turn, each doubled), among the same ranked states, and the
+largest change against the doctrine's weighting.
+
+The embedded rows of one state (``embedded.*``, :mod:`equipoise.panel.embedded`) are left
+out: the index compares states measured alike.
 """
 
 from __future__ import annotations
@@ -61,7 +70,22 @@ from .show import open_panel
 __all__ = ["COMPONENTS", "CONCENTRATION", "IndexResult", "balance_index", "weightings"]
 
 COMPONENTS = ("dependency", "distinctness", "equal_distance", "predictability")
-DOMAINS = ("trade", "security", "finance")
+#: the functional domains of the first index (trade, security, finance); the FBIC comparison
+#: (:mod:`equipoise.panel.validate`) keeps to them
+BASE_DOMAINS = ("trade", "security", "finance")
+#: the panel domains with a share per pole that the index reads
+DOMAINS = (*BASE_DOMAINS, "energy", "institutions", "events")
+#: a panel domain without a domain of its own in the doctrine takes the weight of the
+#: doctrine's domain it belongs to, split between the panel domains that share it
+#: (domains.csv: political = "UN General Assembly alignment, shared memberships and
+#: diplomatic ties"): (doctrine domain, fraction of its weight)
+DOCTRINE_DOMAIN = {"institutions": ("political", 0.5), "events": ("political", 0.5)}
+#: the GDELT score, turned into a share per partner by the index (its positive part over the
+#: sum of the positive parts of all the state's partners in the year)
+EVENTS = "events.gdelt.net_score"
+#: indicators the index leaves out: the embedded rows of one state (``embedded.*``) are not
+#: measured alike for every state
+EXCLUDED_PREFIX = "embedded."
 #: Dirichlet concentration around the doctrine's weights (sd of a weight of 1/3: about 0.10)
 CONCENTRATION = 20.0
 #: an indicator against a WLD total counts only when its partner rows explain this much of it
@@ -94,6 +118,10 @@ class IndexResult:
     #: per state and year: the rank under each alternative weighting (see :func:`weightings`)
     sensitivity: pd.DataFrame | None = None
     weightings: list[dict[str, Any]] = field(default_factory=list)
+
+    def _wd_norm(self) -> dict[str, float]:
+        tot = sum(self.domain_weights.values())
+        return {d: v / tot for d, v in self.domain_weights.items()}
 
     def sensitivity_records(self) -> list[dict[str, Any]]:
         if self.sensitivity is None:
@@ -147,7 +175,9 @@ class IndexResult:
                                                  columns=list(self.sensitivity.columns))
             tables["weightings"] = pd.DataFrame([
                 {"weighting": w["name"], "description": w["description"],
-                 **{c: w["weights"][c] for c in COMPONENTS}} for w in self.weightings])
+                 **{c: w["weights"][c] for c in COMPONENTS},
+                 **{f"domain_{d}": (w["domain_weights"] or self._wd_norm())[d]
+                    for d in DOMAINS}} for w in self.weightings])
         tables["about"] = pd.DataFrame([
             {"poles": ",".join(self.poles), "replicates": self.reps, "seed": self.seed,
              "interval": "90 % bootstrap percentile interval",
@@ -161,6 +191,26 @@ def _f(v):
     return None if v is None or v != v else float(v)
 
 
+def domain_weights(doc) -> np.ndarray:
+    """The doctrine's weight of each of :data:`DOMAINS` (``doc.weight``); a panel domain
+    that is part of a doctrine domain (:data:`DOCTRINE_DOMAIN`) takes its share of that
+    domain's weight."""
+    out = []
+    for d in DOMAINS:
+        base, frac = DOCTRINE_DOMAIN.get(d, (d, 1.0))
+        out.append(doc.weight(base) * frac)
+    return np.array(out, dtype=float)
+
+
+def functional_domains(doc) -> np.ndarray:
+    """[D]: which of :data:`DOMAINS` are functional domains of the doctrine
+    (``domains.functional``: a pole has a function there, so its lead counts for
+    distinctness); institutions and events belong to the political domain, which the
+    doctrine judges by equidistance, not by functions."""
+    func = set(doc.domains.functional)
+    return np.array([DOCTRINE_DOMAIN.get(d, (d, 1.0))[0] in func for d in DOMAINS])
+
+
 def _pole_shares(con, poles: list[str], lo: int, hi: int) -> pd.DataFrame:
     from .. import reference
 
@@ -168,6 +218,8 @@ def _pole_shares(con, poles: list[str], lo: int, hi: int) -> pd.DataFrame:
     for p in poles:
         for m in (reference.expand_group(p) if reference.is_group(p) else [p]):
             rows.append((p, m))
+        if reference.is_group(p):  # a row with the group itself as partner (IGO, EU27)
+            rows.append((p, p))
     gm = reference.load("group_members")
     span = {(g, m): (s, e) for g, m, s, e in zip(gm["group"], gm["member"], gm["start_year"],
                                                  gm["end_year"], strict=True)}
@@ -178,16 +230,27 @@ def _pole_shares(con, poles: list[str], lo: int, hi: int) -> pd.DataFrame:
     con.register("_i_pm", pm)
     con.register("_i_poles", pd.DataFrame({"pole": poles}))
     dom = ", ".join(f"'{d}'" for d in DOMAINS)
+    years = f"year BETWEEN {lo} AND {hi}"
     ok = (f"status = 'ok' AND share IS NOT NULL AND partner <> 'WLD' AND domain IN ({dom}) "
-          f"AND (basis <> 'wld' OR coverage >= {MIN_WLD_COVERAGE}) AND year BETWEEN {lo} "
-          f"AND {hi}")
+          f"AND (basis <> 'wld' OR coverage >= {MIN_WLD_COVERAGE}) AND {years} "
+          f"AND indicator NOT LIKE '{EXCLUDED_PREFIX}%'")
+    # events: the positive part of the net score over the sum of the positive parts of the
+    # state's partners of the year (no share without a positive score)
     return con.execute(f"""
-WITH ind AS (SELECT DISTINCT focal, year, domain, indicator FROM panel WHERE {ok}),
+WITH ev AS (SELECT focal, year, domain, indicator, partner, greatest(value, 0) AS pos
+            FROM panel WHERE indicator = '{EVENTS}' AND status = 'ok' AND value IS NOT NULL
+                 AND partner <> 'WLD' AND {years}),
+evt AS (SELECT focal, year, sum(pos ORDER BY partner) AS tot FROM ev GROUP BY ALL),
+base AS (SELECT focal, year, domain, indicator, partner, share FROM panel WHERE {ok}
+         UNION ALL
+         SELECT ev.focal, ev.year, ev.domain, ev.indicator, ev.partner, ev.pos / evt.tot
+         FROM ev JOIN evt USING (focal, year) WHERE evt.tot > 0),
+ind AS (SELECT DISTINCT focal, year, domain, indicator FROM base),
 ps AS (SELECT p.focal, p.year, p.domain, p.indicator, m.pole,
               sum(p.share ORDER BY p.partner) AS share
-       FROM panel p JOIN _i_pm m ON p.partner = m.member
+       FROM base p JOIN _i_pm m ON p.partner = m.member
             AND p.year BETWEEN m.start_year AND m.end_year
-       WHERE {ok} AND p.partner <> p.focal GROUP BY ALL)
+       WHERE p.partner <> p.focal GROUP BY ALL)
 SELECT ind.focal, ind.year, ind.domain, ind.indicator, q.pole,
        coalesce(ps.share, 0) AS share
 FROM ind CROSS JOIN _i_poles q
@@ -212,12 +275,20 @@ class _Arrays:
     x: np.ndarray             # [S, D, I, P] pole shares, NaN where absent
     n: np.ndarray             # [S, D] indicators per domain
     kappa: np.ndarray         # [S, P] NaN where absent
-    pred: np.ndarray          # [S] predictability (NaN without the year before)
+    tv: np.ndarray            # [S, D, I] total variation of indicator slot i against the year
+    #                           before (same indicator), NaN where either year lacks it
     indicators: list[list[list[str]]]
+    #: [D] the domains whose leading pole counts for distinctness (the doctrine's functional
+    #: domains); None: every domain
+    lead: np.ndarray | None = None
+
+    @property
+    def pred(self) -> np.ndarray:
+        """Predictability with equal domain weights (see :func:`_pred`)."""
+        return _pred(self.tv, np.ones(self.tv.shape[1]))
 
 
-def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str],
-            wd: np.ndarray | None = None) -> _Arrays:
+def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str]) -> _Arrays:
     keys = pd.concat([shares[["focal", "year"]], kap[["focal", "year"]]]).drop_duplicates()
     keys = keys.sort_values(["focal", "year"]).reset_index(drop=True)
     s_of = {(f, int(y)): i for i, (f, y) in enumerate(zip(keys["focal"], keys["year"],
@@ -230,6 +301,7 @@ def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str],
     n_i = int(ind["slot"].max()) + 1 if len(ind) else 1
     x = np.full((S, D, n_i, P), np.nan)
     n = np.zeros((S, D), dtype=np.int64)
+    tv = np.full((S, D, n_i), np.nan)
     names: list[list[list[str]]] = [[[] for _ in DOMAINS] for _ in range(S)]
     if len(shares):
         sh = shares.merge(ind, on=["focal", "year", "domain", "indicator"])
@@ -243,65 +315,103 @@ def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str],
         np.add.at(n, (ii, ind["domain"].map(d_of).to_numpy()), 1)
         for s, d, name in zip(ii, ind["domain"].map(d_of), ind["indicator"], strict=True):
             names[s][d].append(name)
+        _slot_tv(tv, x, ind, ii, s_of)
     kappa = np.full((S, P), np.nan)
     if len(kap):
         si = np.array([s_of[(f, int(y))] for f, y in zip(kap["focal"], kap["year"],
                                                         strict=True)])
         kappa[si, kap["pole"].map(p_of).to_numpy()] = kap["kappa"]
-    pred = _predictability(shares, keys, s_of, poles, wd)
-    return _Arrays(keys, x, n, kappa, pred, names)
+    return _Arrays(keys, x, n, kappa, tv, names)
 
 
-def _predictability(shares: pd.DataFrame, keys: pd.DataFrame, s_of: dict, poles: list[str],
-                    wd: np.ndarray | None = None) -> np.ndarray:
-    """Predictability per state-year: 1 - the weighted mean over domains of the mean total
-    variation distance between this year's and last year's pole shares on the indicators
-    both years have (the same basket)."""
-    S, D, P = len(keys), len(DOMAINS), len(poles)
-    names = {d: sorted(set(shares.loc[shares["domain"] == d, "indicator"])) for d in DOMAINS}
-    J = max(1, *(len(v) for v in names.values()))
-    xa = np.full((S, D, J, P), np.nan)
-    if len(shares):
-        si = np.array([s_of[(f, int(y))] for f, y in zip(shares["focal"], shares["year"],
-                                                        strict=True)])
-        di = shares["domain"].map({d: i for i, d in enumerate(DOMAINS)}).to_numpy()
-        ji = np.array([names[d].index(i) for d, i in zip(shares["domain"],
-                                                         shares["indicator"], strict=True)])
-        xa[si, di, ji, shares["pole"].map({p: i for i, p in enumerate(poles)}).to_numpy()] = \
-            shares["share"].to_numpy()
-    prev = np.array([s_of.get((f, int(y) - 1), -1) for f, y in zip(keys["focal"], keys["year"],
-                                                                   strict=True)], dtype=int)
-    if S == 0:
-        return np.empty(0)
-    cur, prv = xa, xa[np.maximum(prev, 0)]
-    valid = (~np.isnan(cur).all(-1)) & (~np.isnan(prv).all(-1)) & (prev >= 0)[:, None, None]
-    c0, p0 = np.nan_to_num(cur), np.nan_to_num(prv)
-    tv = 0.5 * (np.abs(c0 - p0).sum(-1) + np.abs(c0.sum(-1) - p0.sum(-1)))  # [S, D, J]
-    cnt = valid.sum(-1)
+def _slot_tv(tv: np.ndarray, x: np.ndarray, ind: pd.DataFrame, ii: np.ndarray,
+             s_of: dict) -> None:
+    """Fill ``tv`` [S, D, I] in place: for each indicator slot of a state-year, the total
+    variation distance ``0.5 (sum_p |s_t - s_t-1| + |r_t - r_t-1|)`` (``r`` the rest, ``1 -
+    sum of the pole shares``) between its pole shares and those of the same indicator in the
+    year before (the same basket); NaN when the year before lacks that indicator."""
+    d_of = {d: i for i, d in enumerate(DOMAINS)}
+    di = ind["domain"].map(d_of).to_numpy()
+    slot = ind["slot"].to_numpy()
+    where = {(s, d, name): k for s, d, name, k in zip(ii, di, ind["indicator"], slot,
+                                                     strict=True)}
+    cur, prv = [], []
+    for s, d, name, k, f, y in zip(ii, di, ind["indicator"], slot, ind["focal"], ind["year"],
+                                   strict=True):
+        sp = s_of.get((f, int(y) - 1))
+        kp = None if sp is None else where.get((sp, d, name))
+        if kp is not None:
+            cur.append((s, d, k))
+            prv.append((sp, d, kp))
+    if not cur:
+        return
+    c, p = np.array(cur).T, np.array(prv).T
+    xc, xp = x[c[0], c[1], c[2]], x[p[0], p[1], p[2]]  # [M, P]; NaN = the focal's own pole
+    c0, p0 = np.nan_to_num(xc), np.nan_to_num(xp)
+    tv[c[0], c[1], c[2]] = 0.5 * (np.abs(c0 - p0).sum(-1) + np.abs(c0.sum(-1) - p0.sum(-1)))
+
+
+def _dom_tv(tv: np.ndarray, frac: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per domain [..., D]: the mean of the slots' ``tv`` [..., D, I] that have a year
+    before (weighted by ``frac``, how often the bootstrap drew each slot, when given) and
+    whether there is one."""
+    valid = ~np.isnan(tv)
+    f = valid.astype(float) if frac is None else np.where(valid, frac, 0.0)
+    den = f.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dom_tv = np.where(valid, tv, 0.0).sum(-1) / cnt
-        w = np.where(cnt > 0, np.ones(D) if wd is None else wd, 0.0)
-        out = 1.0 - (np.where(cnt > 0, dom_tv, 0.0) * w).sum(-1) / w.sum(-1)
-    return np.where((cnt > 0).any(-1), out, np.nan)
+        dom = (f * np.nan_to_num(tv)).sum(-1) / den
+    return dom, den > 0
+
+
+def _pred_of(dom: np.ndarray, has: np.ndarray, wd: np.ndarray) -> np.ndarray:
+    """``1 - sum_d w_d TV_d / sum_d w_d`` over the domains that ``has`` (NaN without one)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(has, wd, 0.0)
+        out = 1.0 - (np.where(has, dom, 0.0) * w).sum(-1) / w.sum(-1)
+    return np.where(has.any(-1) & (w.sum(-1) > 0), out, np.nan)
+
+
+def _pred(tv: np.ndarray, wd: np.ndarray, frac: np.ndarray | None = None) -> np.ndarray:
+    """Predictability ``1 - sum_d w_d TV_d / sum_d w_d`` over the domains with an indicator
+    of the year before; ``TV_d`` the mean of the slots' ``tv`` [..., D, I] (weighted by
+    ``frac`` [..., D, I], how often the bootstrap drew each slot, when given); ``wd``
+    broadcasts against [..., D]. NaN without any indicator of the year before."""
+    return _pred_of(*_dom_tv(tv, frac), wd)
+
+
+def _max_lead(dom_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest pole share [...] of domain pole shares [..., P] (NaN where no pole) and
+    the pole that holds it."""
+    filled = np.where(np.isnan(dom_share), -1.0, dom_share)
+    return filled.max(axis=-1), filled.argmax(axis=-1)
 
 
 def _components(dom_share: np.ndarray, present: np.ndarray, wd: np.ndarray,
-                fixed: np.ndarray, n_poles: np.ndarray) -> np.ndarray:
+                fixed: np.ndarray, n_poles: np.ndarray,
+                leads: np.ndarray | None = None) -> np.ndarray:
     """Components [..., C] from domain pole shares [..., D, P] (NaN where no pole),
     domains present [..., D], domain weights [..., D] (broadcast), the components not
-    resampled [..., 2] (equal distance, predictability) and the number of poles available to
-    each state [...]."""
+    resampled [..., 2] (equal distance, predictability), the number of poles available to
+    each state [...] and the domains whose leader counts for distinctness [D] (None: all)."""
+    m, lead = _max_lead(dom_share)
+    return _components_ml(m, lead, present, wd, fixed, n_poles, leads)
+
+
+def _components_ml(m: np.ndarray, lead: np.ndarray, present: np.ndarray, wd: np.ndarray,
+                   fixed: np.ndarray, n_poles: np.ndarray,
+                   leads: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_components` from each domain's largest pole share ``m`` [..., D] and its
+    pole ``lead`` [..., D]; the distinct leaders are counted as set bits (one per pole)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        filled = np.where(np.isnan(dom_share), -1.0, dom_share)
-        m = filled.max(axis=-1)
-        lead = filled.argmax(axis=-1)
         has = present & (m > 0)
+        if leads is not None:  # only the functional domains' leaders count for distinctness
+            has = has & leads
         w = np.where(present, wd, 0.0)
         dep = 1.0 - (np.where(present, m, 0.0) * w).sum(-1) / w.sum(-1)
         dep = np.where(present.any(-1), dep, np.nan)
-        n_poles_all = dom_share.shape[-1]
-        onehot = (lead[..., None] == np.arange(n_poles_all)) & has[..., None]
-        k = onehot.any(axis=-2).sum(-1)
+        bits = np.where(has, np.left_shift(np.int64(1), lead.astype(np.int64)), 0)
+        k = np.bitwise_count(np.bitwise_or.reduce(bits, axis=-1))
         nd = has.sum(-1)
         denom = np.minimum(nd, n_poles) - 1
         dist = np.where((nd >= 2) & (denom >= 1), (k - 1) / np.maximum(denom, 1), np.nan)
@@ -321,9 +431,9 @@ def _point(a: _Arrays, wd: np.ndarray, wc: np.ndarray) -> tuple[np.ndarray, np.n
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         dom_share = np.nanmean(a.x, axis=2)  # [S, D, P]
-    present = a.n > 0
-    fixed = np.stack([_equal(a.kappa), a.pred], axis=-1)
-    comp = _components(dom_share, present, wd, fixed, _n_poles(a))
+    present = (a.n > 0) & (wd > 0)  # a domain of weight 0 is left out (sensitivity)
+    fixed = np.stack([_equal(a.kappa), _pred(a.tv, wd)], axis=-1)
+    comp = _components(dom_share, present, wd, fixed, _n_poles(a), a.lead)
     return comp, _combine(comp, wc)
 
 
@@ -389,42 +499,74 @@ def _equal_replicates(a: _Arrays, rows: np.ndarray, votes: pd.DataFrame, poles: 
     return out
 
 
-def weightings(wc0: np.ndarray) -> list[dict[str, Any]]:
-    """The alternative component weightings of the sensitivity analysis (as the Lowy Asia
-    Power Index reports its ranks under alternative weights): the doctrine's, equal weights,
-    each component dropped in turn and each doubled (weights normalised to sum 1)."""
-    out = [("doctrine", "the doctrine's component weights", wc0),
-           ("equal", "equal weights", np.ones_like(wc0))]
+def weightings(wc0: np.ndarray, wd0: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The alternative weightings of the sensitivity analysis (as the Lowy Asia Power Index
+    reports its ranks under alternative weights): the doctrine's, equal component weights,
+    each component dropped in turn and each doubled; with ``wd0`` (the doctrine's domain
+    weights) also each domain dropped in turn and each doubled, the components at the
+    doctrine's weights. Weights are normalised to sum 1; ``domain_weights`` is None where
+    the doctrine's are kept."""
+    out = [("doctrine", "the doctrine's component and domain weights", wc0, None),
+           ("equal", "equal component weights", np.ones_like(wc0), None)]
     for i, c in enumerate(COMPONENTS):
         w = wc0.astype(float).copy()
         w[i] = 0.0
-        out.append((f"without_{c}", f"{c.replace('_', ' ')} dropped", w))
+        out.append((f"without_{c}", f"{c.replace('_', ' ')} dropped", w, None))
     for i, c in enumerate(COMPONENTS):
         w = wc0.astype(float).copy()
         w[i] *= 2.0
-        out.append((f"double_{c}", f"{c.replace('_', ' ')} doubled", w))
+        out.append((f"double_{c}", f"{c.replace('_', ' ')} doubled", w, None))
+    if wd0 is not None:
+        for i, d in enumerate(DOMAINS):
+            if wd0[i] <= 0:
+                continue
+            w = wd0.astype(float).copy()
+            w[i] = 0.0
+            out.append((f"without_domain_{d}", f"domain {d} dropped", wc0, w))
+            w = wd0.astype(float).copy()
+            w[i] *= 2.0
+            out.append((f"double_domain_{d}", f"domain {d} doubled", wc0, w))
     return [{"name": n, "description": d,
-             "weights": dict(zip(COMPONENTS, (w / w.sum()).tolist(), strict=True))}
-            for n, d, w in out]
+             "weights": dict(zip(COMPONENTS, (w / w.sum()).tolist(), strict=True)),
+             "domain_weights": (None if v is None else
+                                dict(zip(DOMAINS, (v / v.sum()).tolist(), strict=True)))}
+            for n, d, w, v in out]
 
 
-def _sensitivity(keys: pd.DataFrame, comp: np.ndarray, ok: np.ndarray,
-                 wc0: np.ndarray) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _sensitivity(keys: pd.DataFrame, comp: np.ndarray, ok: np.ndarray, wc0: np.ndarray,
+                 a: _Arrays | None = None,
+                 wd0: np.ndarray | None = None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Rank of every state-year under each weighting, among the states of the year whose
     coverage passes the bound (``ok``: the same set under every weighting), and the largest
-    change of rank against the doctrine's weighting (``max_change``)."""
-    ws = weightings(wc0)
+    change of rank against the doctrine's weighting (``max_change``). ``comp`` are the
+    components under the doctrine's domain weights; a domain weighting recomputes them
+    (dependency, distinctness and predictability depend on the domains) from ``a``; without
+    ``a`` and ``wd0`` only the component weightings are ranked."""
+    ws = weightings(wc0, wd0 if a is not None else None)
     out = keys[["focal", "year"]].rename(columns={"focal": "state"}).reset_index(drop=True)
     year = out["year"].to_numpy()
     out["ranked"] = pd.Series(ok).groupby(year).transform("sum").where(ok).to_numpy()
     for w in ws:
-        idx = _combine(comp, np.array([w["weights"][c] for c in COMPONENTS]))
+        wc = np.array([w["weights"][c] for c in COMPONENTS])
+        if w["domain_weights"] is None:
+            idx = _combine(comp, wc)
+        else:
+            _, idx = _point(a, np.array([w["domain_weights"][d] for d in DOMAINS]), wc)
         f = pd.DataFrame({"year": year, "index": np.where(ok, idx, np.nan)})
         out[f"rank_{w['name']}"] = f.groupby("year")["index"].rank(ascending=False,
                                                                    method="min")
     ranks = out[[f"rank_{w['name']}" for w in ws]].to_numpy()
     out["max_change"] = np.where(ok, np.abs(ranks - ranks[:, :1]).max(1), np.nan)
     return out, ws
+
+
+def _dirichlet(rng: np.random.Generator, w0: np.ndarray, reps: int) -> np.ndarray:
+    """[reps, len(w0)] weights from ``Dirichlet(C * w0 / sum w0)`` (``C`` =
+    :data:`CONCENTRATION`), summing to 1; a weight of 0 stays 0 (the domain is left out)."""
+    out = np.zeros((reps, len(w0)))
+    pos = w0 > 0
+    out[:, pos] = rng.dirichlet(CONCENTRATION * w0[pos] / w0[pos].sum(), size=reps)
+    return out
 
 
 def _multinomial_counts(rng: np.random.Generator, n: int, reps: int) -> np.ndarray:
@@ -439,34 +581,62 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
                equal: np.ndarray | None = None) -> np.ndarray:
     """Replicates of the index [reps, len(rows)] for the state-years ``rows``; ``equal``
     [reps, len(rows)] the replicates of equal distance (fixed at the point value when None)."""
-    wd = rng.dirichlet(CONCENTRATION * wd0 / wd0.sum(), size=reps)  # [R, D]
-    wc = rng.dirichlet(CONCENTRATION * wc0 / wc0.sum(), size=reps)  # [R, C]
-    x, n = a.x[rows], a.n[rows]
+    wd = _dirichlet(rng, wd0, reps)  # [R, D]
+    wc = _dirichlet(rng, wc0, reps)  # [R, C]
+    x, n, tv = a.x[rows], a.n[rows] * (wd0 > 0), a.tv[rows]
     S, D, n_i, P = x.shape
     if equal is None:
         equal = np.broadcast_to(_equal(a.kappa[rows]), (reps, S))
-    pred = np.broadcast_to(a.pred[rows], (reps, S))
+    pred0 = _pred(tv, wd0)
     n_pol = _n_poles(a)[rows]
     out = np.empty((reps, S))
     block = max(1, _BLOCK // max(1, reps * D * n_i * P))
     for b0 in range(0, S, block):
         sl = slice(b0, min(S, b0 + block))
-        xb, nb = x[sl], n[sl]
-        own = np.isnan(xb).all(axis=(1, 2)) & (nb.sum(1) > 0)[:, None]  # [Sb, P]
-        u = rng.random((reps, xb.shape[0], D, n_i))
-        idx = np.floor(u * np.maximum(nb, 1)[None, :, :, None]).astype(np.int64)
-        valid = np.arange(n_i)[None, None, None, :] < nb[None, :, :, None]
-        # how often each indicator is drawn, as a fraction of the domain's draws
-        frac = np.stack([((idx == i) & valid).sum(-1) for i in range(n_i)], axis=-1)
-        frac = frac / np.maximum(nb, 1)[None, :, :, None]
-        x0 = np.nan_to_num(xb)
-        dom_share = sum(frac[..., i, None] * x0[None, :, :, i, :] for i in range(n_i))
-        dom_share = np.where(own[None, :, None, :], np.nan, dom_share)  # never its own pole
-        fixed = np.stack([equal[:, sl], pred[:, sl]], axis=-1)  # [reps, Sb, 2]
-        comp = _components(dom_share, (nb > 0)[None], wd[:, None, :], fixed,
-                           n_pol[sl][None])
+        m, lead, dtv, dhas = _block_draw(x[sl], n[sl], tv[sl], rng, reps)
+        # predictability on the same draw of indicators (the year before: the same
+        # indicators), with the replicate's domain weights; the point value when no
+        # indicator drawn has a year before
+        pred = _pred_of(dtv, dhas, wd[:, None, :])
+        pred = np.where(np.isnan(pred), pred0[sl][None], pred)
+        fixed = np.stack([equal[:, sl], pred], axis=-1)  # [reps, Sb, 2]
+        comp = _components_ml(m, lead, (n[sl] > 0)[None], wd[:, None, :], fixed,
+                              n_pol[sl][None], a.lead)
         out[:, sl] = _combine(comp, wc[:, None, :])
     return out
+
+
+def _block_draw(xb: np.ndarray, nb: np.ndarray, tvb: np.ndarray, rng: np.random.Generator,
+                reps: int) -> tuple[np.ndarray, ...]:
+    """One block's draw of indicators within each domain: per replicate, state-year and
+    domain [reps, Sb, D], the largest pole share, its pole, the mean change against the year
+    before and whether there is one. Only the domains with two indicators or more in some
+    row are resampled (the others give the point values, the same as a draw of their one
+    indicator); the uniform draws are those of every domain, so the stream does not depend
+    on which."""
+    Sb, D, n_i, _ = xb.shape
+    own = np.isnan(xb).all(axis=(1, 2)) & (nb.sum(1) > 0)[:, None]  # [Sb, P]
+    u = rng.random((reps, Sb, D, n_i))
+    x0 = np.nan_to_num(xb)
+    m0, l0 = _max_lead(np.where(own[:, None, :], np.nan, x0[:, :, 0, :]))  # [Sb, D]
+    f0 = ((np.arange(n_i) == 0)[None, None, :] & (nb > 0)[:, :, None]).astype(float)
+    t0, h0 = _dom_tv(tvb, f0)
+    m, lead = np.repeat(m0[None], reps, 0), np.repeat(l0[None], reps, 0)
+    dtv, dhas = np.repeat(t0[None], reps, 0), np.repeat(h0[None], reps, 0)
+    v = np.flatnonzero((nb >= 2).any(0))
+    if len(v):
+        nv = nb[:, v]
+        idx = np.floor(u[:, :, v, :] * np.maximum(nv, 1)[None, :, :, None]).astype(np.int64)
+        valid = np.arange(n_i)[None, None, None, :] < nv[None, :, :, None]
+        # how often each indicator is drawn, as a fraction of the domain's draws
+        frac = np.stack([((idx == i) & valid).sum(-1) for i in range(n_i)], axis=-1)
+        frac = frac / np.maximum(nv, 1)[None, :, :, None]
+        xv = x0[:, v]
+        ds = sum(frac[..., i, None] * xv[None, :, :, i, :] for i in range(n_i))
+        ds = np.where(own[None, :, None, :], np.nan, ds)  # never its own pole
+        m[:, :, v], lead[:, :, v] = _max_lead(ds)
+        dtv[:, :, v], dhas[:, :, v] = _dom_tv(tvb[:, v][None], frac)
+    return m, lead, dtv, dhas
 
 
 def balance_index(db: str | Path | None = None, *, states: list[str] | None = None,
@@ -485,7 +655,7 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         raise OptionError(f"--from {start} is after --to {end}; expecting --from <= --to")
     doc = doctrine if doctrine is not None else load_doctrine()
     poles = list(poles or doc.poles)
-    wd0 = np.array([doc.weight(d) for d in DOMAINS], dtype=float)
+    wd0 = domain_weights(doc)
     wc0 = np.ones(len(COMPONENTS))
     lo = -9999 if start is None else int(start)
     hi = 9999 if end is None else int(end)
@@ -493,12 +663,14 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     if yr[0] is None:
         raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
                           f"{'...' if end is None else end}")
-    a = _arrays(shares, kap, poles, wd0)
+    a = _arrays(shares, kap, poles)
+    a.lead = functional_domains(doc)
     comp, idx = _point(a, wd0, wc0)
     frame = _ranked_frame(a, comp, idx)
     sens = ws = None
     if sensitivity:
-        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0)
+        sens, ws = _sensitivity(a.keys, comp, (frame["status"] == "ok").to_numpy(), wc0,
+                                a, wd0)
         sens = sens[sens["year"] >= lo]
         if states is not None:
             sens = sens[sens["state"].isin(states)]
@@ -527,7 +699,8 @@ def _read_panel(db, poles: list[str], lo: int, hi: int, reps: int):
         kap = _kappas(con, poles, lo - 1, hi)
         rc_votes = _rollcall_votes(con, lo, hi) if reps > 0 else None
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
-                         f"AND {hi}").fetchall()[0]
+                         f"AND {hi} AND indicator NOT LIKE '{EXCLUDED_PREFIX}%'"
+                         ).fetchall()[0]
     finally:
         con.close()
     return shares, kap, rc_votes, yr
@@ -597,9 +770,9 @@ def _add_interval(frame: pd.DataFrame, a: _Arrays, rc_votes, poles: list[str], r
 
 def _result_notes(reps: int, rc_votes) -> list[str]:
     """The notes on the interval that go with the result."""
-    notes = ["the interval resamples indicators within domains, the roll calls of each year "
-             "(equal distance) and draws Dirichlet weights; predictability is fixed in the "
-             "replicates"]
+    notes = ["the interval resamples indicators within domains (the shares and, on the same "
+             "draw, predictability), the roll calls of each year (equal distance) and draws "
+             "Dirichlet weights of the domains and the components around the doctrine's"]
     if reps > 0 and rc_votes is None:
         notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
                      "with `equipoise panel build`): equal distance is fixed in the replicates")

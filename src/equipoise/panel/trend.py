@@ -2,8 +2,10 @@
 band, and the level shifts in them (``equipoise trend``).
 
 ``series``
-    For each functional domain (trade, security, finance), year and pole: the pole's share,
-    the mean over the domain's indicators of the pole's share of each indicator (the same
+    For each domain with a share per pole (trade, security, finance, energy, institutions,
+    events: the balance index's :data:`~equipoise.panel.index.DOMAINS`), year and pole: the
+    pole's share, the mean over the domain's indicators of the pole's share of each
+    indicator (the same
     pole shares as the balance index: :func:`equipoise.panel.index._pole_shares`, EU27 summed
     over its members of the year, an indicator against a WLD total only when its partner rows
     explain at least half of it). The band is the 5th-95th percentile of
@@ -39,7 +41,9 @@ from ..errors import MissingDependencyError, OptionError
 __all__ = ["ALPHA", "MIN_DELTA", "MIN_SIZE", "PERMUTATIONS", "REPS", "TrendResult",
            "detect_shifts", "permutation_p", "share_band", "trend"]
 
-DOMAINS = ("trade", "security", "finance")
+#: the domains with a share per pole (the balance index's): trade, security, finance, energy,
+#: institutions, events
+DOMAINS = ("trade", "security", "finance", "energy", "institutions", "events")
 REPS = 1000
 MIN_SIZE = 4
 PERMUTATIONS = 9999
@@ -188,8 +192,8 @@ def trend(focal: str, db: str | Path | None = None, *, domain: str | None = None
 
     focal = check_focal(focal)
     if domain is not None and domain not in DOMAINS:
-        raise OptionError(f"--domain {domain!r}: trend covers the functional domains "
-                          f"{', '.join(DOMAINS)} (the political rows are agreement, not "
+        raise OptionError(f"--domain {domain!r}: trend covers the domains with a share per "
+                          f"pole, {', '.join(DOMAINS)} (the political rows are agreement, not "
                           f"shares; see `equipoise index`)")
     if start is not None and end is not None and start > end:
         raise OptionError(f"--from {start} is after --to {end}; expecting --from <= --to")

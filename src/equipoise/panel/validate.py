@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NoDataError, SchemaError
-from .index import DOMAINS, KAPPA, MIN_WLD_COVERAGE
+from .index import BASE_DOMAINS as DOMAINS
+from .index import KAPPA, MIN_WLD_COVERAGE
 from .show import open_panel
 
 __all__ = ["fbic_comparison", "read_fbic"]

@@ -300,8 +300,19 @@ def test_middle_corridor_moves_the_corridor_shares(kaz_flows):
 
 # -- 5. an indicator without rows is not shipped -----------------------------------------------
 
-def test_import_share_indicator_is_gone():
-    assert "trade.goods.import_share" not in reference.indicator_table().index
+def test_import_share_has_no_embedded_rows_but_stays_known_for_the_panel():
+    """trade.goods.import_share has no rows in the embedded default (so it shapes no verdict)
+    but stays in the table: the panel's press rows (kz-facts P6, P9) use it."""
+    from importlib.resources import files
+
+    import pandas as pd
+
+    from equipoise import context
+
+    assert "trade.goods.import_share" not in set(context.resolve_flows().data["indicator"])
+    press = pd.read_csv(files("equipoise.panel") / "kaz_press_trade.csv")
+    assert "trade.goods.import_share" in set(press["indicator"])
+    assert "trade.goods.import_share" in reference.indicator_table().index
 
 
 # -- 6. the check table at 80 columns ----------------------------------------------------------

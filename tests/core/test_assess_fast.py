@@ -115,3 +115,27 @@ def test_default_indicator_shares_unchanged_by_the_batched_windows(monkeypatch):
     old = exposure.indicator_shares(flows, "KAZ")
     assert (old["window"] > 1).any() and len(new) > 500
     pd.testing.assert_frame_equal(new, old, check_exact=True)
+
+
+def test_assess_process_loads_no_scipy_networkx_or_monte_carlo():
+    """``equipoise assess`` on the embedded default measures the corridor graph's
+    substitutability without scipy or networkx (plain-Python max flow on the shipped graph) and
+    does not import the Monte Carlo: each cost 0.05-0.3 s of the process (docs/performance.md)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: sys.stderr.write('LOADED %r\\n' % sorted(m for m in "
+             "('scipy', 'networkx', 'equipoise.risk.montecarlo', 'ibis', 'duckdb') "
+             "if m in sys.modules)))\n"
+             "from equipoise._cli.main import run\n"
+             "run()\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.run([sys.executable, "-c", probe, "assess", "--json"], capture_output=True,
+                       text=True, env=env, check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert '"focal": "KAZ"' in p.stdout
+    assert "LOADED []" in p.stderr, p.stderr[-500:]

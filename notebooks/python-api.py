@@ -128,9 +128,9 @@ print(cut.summary())
 # conditional value at risk (CVaR) with standard errors. The seed makes it reproducible.
 
 # %%
-sim = eq.simulate(shares, eq.SimulationRequest(focal="KAZ", runs=50_000, seed=1,
-                                               loss_model="max"),
-                  graph=graph, doctrine=a.doctrine)
+sim = eq.run_simulation(shares, eq.SimulationRequest(focal="KAZ", runs=50_000, seed=1,
+                                                     loss_model="max"),
+                        graph=graph, doctrine=a.doctrine)
 sim.risk[["mean", "p_loss", "var_95", "cvar_95", "cvar_95_se"]]
 
 # %%

@@ -85,12 +85,11 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
         end_years = sorted(g["year"].unique()) if years is None else [y for y in years]
         mine = a_ind == indicator
         bp, byr, bsum, bsize = a_partner[mine], a_year[mine], a_sum[mine], a_size[mine]
+        windows = _window_sums(end_years, window, bp, byr, bsum, bsize)
         for y in end_years:
-            lo = y - window + 1
-            inwin = (byr >= lo) & (byr <= y)
-            if not inwin.any():
+            per = windows.get(y)
+            if per is None:
                 continue
-            per = _per_partner(inwin, bp, bsum, bsize)
             wld = per["WLD"][0] if "WLD" in per else None
             # an explicit OTH row is kept as a partner; the WLD remainder is added to it below
             partners = [(k, v) for k, v in per.items() if k != "WLD"]
@@ -119,6 +118,36 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
     cols = ["indicator", "domain", "year", "window", "partner", "value", "share", "basis",
             "denominator", "n_rows"]
     return pd.DataFrame(out, columns=cols)
+
+
+def _window_sums(end_years, window: int, bp: np.ndarray, byr: np.ndarray, bsum: np.ndarray,
+                 bsize: np.ndarray) -> dict:
+    """``{end year: _per_partner(...)}`` for the windows ``end - window + 1 .. end`` that hold
+    rows. The windows where a partner has several years (pandas adds them up) are summed in one
+    grouping over (end year, partner) instead of one per window: each cell's rows come in the
+    same order as in the window's own grouping, so the sums are the same floats
+    (tests/core/test_assess_fast.py)."""
+    out: dict = {}
+    batch: list[tuple] = []
+    for y in end_years:
+        inwin = (byr >= y - window + 1) & (byr <= y)
+        if not inwin.any():
+            continue
+        ps = bp[inwin]
+        if len(set(ps)) == len(ps) or not all(isinstance(p, str) for p in ps):
+            out[y] = _per_partner(inwin, bp, bsum, bsize)
+        else:
+            batch.append((y, ps, bsum[inwin], bsize[inwin]))
+    if batch:
+        agg = pd.DataFrame({
+            "end": np.concatenate([np.full(len(b[1]), i) for i, b in enumerate(batch)]),
+            "partner": np.concatenate([b[1] for b in batch]),
+            "sum": np.concatenate([b[2] for b in batch]),
+            "size": np.concatenate([b[3] for b in batch])}).groupby(["end", "partner"]).sum()
+        cells = agg[["sum", "size"]].to_numpy(dtype=object)
+        for (i, p), r in zip(agg.index.tolist(), cells, strict=True):
+            out.setdefault(batch[i][0], {})[p] = (r[0], r[1])
+    return out
 
 
 def _per_partner(inwin: np.ndarray, bp: np.ndarray, bsum: np.ndarray,

@@ -112,19 +112,44 @@ def share_volatility(series: pd.DataFrame, ishares: pd.DataFrame | None = None, 
     """
     if ishares is None or "indicator_years" not in series.columns:
         return _plain(series)
-    by_iy = {(str(i), int(y)): g.groupby("partner")["share"].sum().to_dict()
-             for (i, y), g in ishares.groupby(["indicator", "year"], sort=False)}
+    by_iy = _by_indicator_year(ishares)
     out: dict[str, dict] = {}
     for domain, g in series.groupby("domain"):
-        wide = g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
-                             fill_value=0.0).sort_index()
-        rows = dict(zip(wide.index.tolist(), wide.to_numpy(dtype=float), strict=True))
+        rows = _year_rows(g)
         picked = {int(y): _parse_years(t) for y, t in
                   g.groupby("year")["indicator_years"].first().items()}
         years = sorted(picked)
         changes = [_pair_change(a, b, picked[a], picked[b], rows, by_iy, weights)
                    for a, b in itertools.pairwise(years)]
         out[str(domain)] = _domain_record(years, changes)
+    return out
+
+
+def _year_rows(g: pd.DataFrame) -> dict[int, np.ndarray]:
+    """year -> the domain's shares summed per partner, over all its partners in sorted order
+    (0 where a partner has no row that year): the rows of
+    ``g.pivot_table(index="year", columns="partner", values="share", aggfunc="sum",
+    fill_value=0.0)``, from one grouped sum (the same cells, in a tenth of the time)."""
+    sums = g.groupby(["year", "partner"], sort=True)["share"].sum()
+    years = sums.index.get_level_values(0).tolist()
+    partners = sums.index.get_level_values(1).tolist()
+    col = {p: i for i, p in enumerate(sorted(set(partners)))}
+    rows: dict[int, np.ndarray] = {}
+    for y, p, v in zip(years, partners, sums.tolist(), strict=True):
+        if y not in rows:
+            rows[y] = np.zeros(len(col))
+        rows[y][col[p]] = v
+    return rows
+
+
+def _by_indicator_year(ishares: pd.DataFrame) -> dict[tuple[str, int], dict[str, float]]:
+    """(indicator, year) -> {partner: summed share}, partners in sorted order: one grouped sum
+    over the three keys (each cell adds the same rows in the same order as a sum per
+    (indicator, year) group would, so the floats are the same), not one groupby per group."""
+    sums = ishares.groupby(["indicator", "year", "partner"], sort=True)["share"].sum()
+    out: dict[tuple[str, int], dict[str, float]] = {}
+    for (i, y, p), v in zip(sums.index.tolist(), sums.tolist(), strict=True):
+        out.setdefault((str(i), int(y)), {})[p] = v
     return out
 
 

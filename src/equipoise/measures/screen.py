@@ -504,8 +504,10 @@ def _notes(seen: int, year: int, th: Thresholds, persistence: bool) -> list[str]
 #: The SQL of the screen on DuckDB summaries, compiled by Ibis from :func:`_records_expr` /
 #: :func:`ibis_measures.sensitivity` over tables named by the placeholders below, with
 #: sentinel inputs replaced by ``$name`` placeholders (see :func:`compile_sql`). The records
-#: query is wrapped in :data:`_RECORDS_WRAP` (column types as :func:`_finish` gives them, and
-#: the order).
+#: query is wrapped in :data:`_RECORDS_WRAP` (column types as :func:`_finish` gives them) and
+#: ordered by :data:`_RECORDS_ORDER` where the order is needed: written to Parquet, or read
+#: back as records. The counts and the largest critical products need no order, and the
+#: sort is about half the work of the records query (0.3 of 0.65 CPU s at 9M rows).
 _PRODUCTS, _WORLD = "__equipoise_products__", "__equipoise_world__"
 #: Ibis schemas of the summary tables as the warehouse declares them (a test checks them)
 SUMMARY_SCHEMA = {"year": "int32", "reporter": "string", "product": "string",
@@ -528,7 +530,9 @@ _RECORDS_WRAP = (
     'BIGINT) AS "years_observed", "persistent", COALESCE("critical", FALSE) AS "critical", '
     '"top_supplier", "top_share", "imports", "exports", CAST("n_suppliers" AS BIGINT) AS '
     '"n_suppliers", "import_hhi_margin", "world_export_hhi_margin", "ratio_margin", '
-    '"world_exports" FROM ({sql}) ORDER BY "reporter", "product"')
+    '"world_exports" FROM ({sql})')
+#: the records' order (one row per reporter and product, so a total order)
+_RECORDS_ORDER = ' ORDER BY "reporter", "product"'
 _TEMP = count()
 
 
@@ -715,8 +719,9 @@ def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
         sens = sensitivity_rows(row, th)
         timings["sensitivity"] = time.perf_counter() - t1
 
-    def load() -> pd.DataFrame:
-        return _finish(raw.sql(f"SELECT * FROM {src}").to_arrow_table().to_pandas())
+    def load() -> pd.DataFrame:  # a Parquet file holds them in order; a temporary table not
+        order = "" if parquet is not None else _RECORDS_ORDER
+        return _finish(raw.sql(f"SELECT * FROM {src}{order}").to_arrow_table().to_pandas())
 
     def top(k: int) -> list[dict]:
         cur = raw.execute(f'SELECT * FROM {src} WHERE "critical" ORDER BY "imports" DESC, '
@@ -739,13 +744,15 @@ def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
 def _materialise(raw: Any, sql: str,
                  parquet: str | Path | None) -> tuple[str, Callable, Path | None]:
     """Run the records query once: into a temporary Parquet file beside ``parquet`` (DuckDB's
-    writer; renamed into place by the caller once the records are known not to be empty), or
-    into a temporary table. Returns the SQL to read them, a function that removes them and
-    the temporary file."""
+    writer, rows ordered by reporter and product; renamed into place by the caller once the
+    records are known not to be empty), or into a temporary table (unordered: ordered when
+    read back as records). Returns the SQL to read them, a function that removes them and the
+    temporary file."""
     if parquet is not None:
         tmp = Path(parquet).with_name(f".{Path(parquet).name}.{os.getpid()}.tmp")
         try:
-            raw.execute(f"COPY ({sql}) TO {_literal(str(tmp))} (FORMAT parquet)").fetchall()
+            raw.execute(f"COPY ({sql}{_RECORDS_ORDER}) TO {_literal(str(tmp))} "
+                        "(FORMAT parquet)").fetchall()
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

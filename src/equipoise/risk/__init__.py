@@ -23,40 +23,24 @@ How a domain's shares-model and corridor-model losses combine is written once, i
 
 from __future__ import annotations
 
-from .corridors import (
-    CorridorGraph,
-    CorridorLossTable,
-    CorridorResult,
-    analyse,
-    analyse_corridors,
-    corridor_loss,
-    load_corridors,
-    load_systems,
-    max_flow,
-)
-from .lossmodel import DEFAULT_LOSS_MODEL, combine_losses
-from .montecarlo import (
-    SimulationRequest,
-    SimulationResult,
-    correlation_matrix,
-    draw_disruptions,
-    probability_table,
-    run_request,
-    run_simulation,
-    sensitivity_table,
-    simulate,
-    simulate_loop,
-    simulate_losses,
-)
-from .shocks import (
-    ShockRequest,
-    ShockResult,
-    default_substitutability,
-    default_weights,
-    loss_matrix,
-    shock,
-    substitutability_from_screen,
-)
+import importlib
+from typing import Any
+
+# The names load on first use (PEP 562): ``assess`` reads only ``risk.corridors`` (the corridor
+# graph's substitutability) and need not import the Monte Carlo and the shocks with it.
+_WHERE = {
+    **dict.fromkeys(("CorridorGraph", "CorridorLossTable", "CorridorResult", "analyse",
+                     "analyse_corridors", "corridor_loss", "load_corridors", "load_systems",
+                     "max_flow"), "corridors"),
+    **dict.fromkeys(("DEFAULT_LOSS_MODEL", "combine_losses"), "lossmodel"),
+    **dict.fromkeys(("SimulationRequest", "SimulationResult", "correlation_matrix",
+                     "draw_disruptions", "probability_table", "run_request", "run_simulation",
+                     "sensitivity_table", "simulate", "simulate_loop", "simulate_losses"),
+                    "montecarlo"),
+    **dict.fromkeys(("ShockRequest", "ShockResult", "default_substitutability",
+                     "default_weights", "loss_matrix", "shock", "substitutability_from_screen"),
+                    "shocks"),
+}
 
 __all__ = [
     "DEFAULT_LOSS_MODEL",
@@ -89,3 +73,18 @@ __all__ = [
     "simulate_losses",
     "substitutability_from_screen",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("corridors", "lossmodel", "montecarlo", "shocks"):  # the submodules themselves
+        return importlib.import_module(f"{__name__}.{name}")
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -49,14 +49,15 @@ def _engagement(events: pd.DataFrame | None, poles: list[str]) -> dict:
 
 def _simulation(a, doctrine, corridors, partners: list[str], n: int, seed: int) -> dict:
     """VaR and CVaR (95 %) of the total loss from :func:`equipoise.risk.montecarlo.run_request`
-    (shares and corridor models, ``loss_model="max"`` with a graph), on fixed partners and seed
-    so that before and after see the same scenarios."""
+    (the one default loss model, :data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`: the
+    shares model where there is no corridor graph), on fixed partners and seed so that before
+    and after see the same scenarios."""
+    from ...risk.lossmodel import DEFAULT_LOSS_MODEL
     from ...risk.montecarlo import MAX_PARTNERS, SimulationRequest, run_request
 
     req = SimulationRequest(focal=doctrine.focal, runs=int(n), seed=int(seed),
                             partners=tuple(partners[:MAX_PARTNERS]), levels=(0.95,),
-                            loss_model="max" if corridors is not None else "shares",
-                            batches=10)
+                            loss_model=DEFAULT_LOSS_MODEL, batches=10)
     res = run_request(_shares_frame(a), req, graph=corridors, doctrine=doctrine)
     tot = res.risk.loc["total"]
     return {"level": 0.95, "var": float(tot["var_95"]), "cvar": float(tot["cvar_95"]),
@@ -73,11 +74,13 @@ def _with_blocs(a, doctrine, *, year, memberships):
 
 
 def _shocks(shares: pd.DataFrame, doctrine, corridors) -> dict:
-    """Each pole's shock: total loss, loss per domain, corridor losses."""
+    """Each pole's shock: total loss, loss per domain, corridor losses, under the one default
+    loss model (:data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`)."""
+    from ...risk.lossmodel import DEFAULT_LOSS_MODEL
     from ...risk.shocks import ShockRequest, shock
 
     out = {}
-    model = "max" if corridors is not None else "shares"
+    model = DEFAULT_LOSS_MODEL
     for p in doctrine.poles:
         r = shock(shares, ShockRequest(doctrine.focal, p, loss_model=model), doctrine=doctrine,
                   corridors=corridors)

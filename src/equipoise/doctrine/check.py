@@ -308,7 +308,7 @@ def _substitution(doctrine) -> dict:
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None, idealpoints=None) -> Assessment:
+           events=None, idealpoints=None, products=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -335,6 +335,12 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         Add the engagement balance across poles (visits, agreements, agreement value) from
         ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
         where one exists).
+    products
+        The focal state's product screen records (:func:`equipoise.measures.screen.screen`,
+        e.g. from a warehouse: :func:`equipoise.context.product_screen_source`): the trade
+        domain's substitutability is then read from them (the import-weighted share outside
+        critical products); without them, the number of viable alternative partners, labelled
+        as the fallback.
 
     Returns
     -------
@@ -357,7 +363,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
-                 idealpoints=idealpoints)
+                 idealpoints=idealpoints, products=products)
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,

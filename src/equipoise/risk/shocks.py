@@ -66,12 +66,15 @@ __all__ = [
     "LossModel",
     "ShockRequest",
     "ShockResult",
+    "assessed_substitutability",
+    "basis_kind",
     "default_substitutability",
     "default_weights",
     "loss_matrix",
     "partner_codes",
     "shock",
     "substitutability_from_screen",
+    "substitutability_table",
 ]
 
 NON_PARTNERS = frozenset({"WLD", "OTH"})
@@ -289,6 +292,66 @@ def default_substitutability(doctrine=None) -> dict[str, tuple[float, str]]:
     return out
 
 
+def assessed_substitutability(assessment) -> dict[str, tuple[float, str]]:
+    """Domain -> (substitutability, basis) as an assessment measured it (its domains'
+    ``substitutability`` and ``substitutability_basis``; :mod:`equipoise.scorecard`): the value
+    the critical-dependency rule judged, for the domain's worst partner. Domains on the
+    ``data`` basis are labelled ``assessment data: <method>, partner P``; domains on the
+    ``default`` basis are left out, so that the documented default keeps its own label
+    (the same number: the doctrine's or the domains table's).
+
+    Shocks and the Monte Carlo read it through :func:`substitutability_table` (``measured``),
+    one mechanism for both."""
+    out: dict[str, tuple[float, str]] = {}
+    for d, r in getattr(assessment, "domains", {}).items():
+        if getattr(r, "substitutability_basis", "default") != "data":
+            continue
+        ev = dict(getattr(r, "substitutability_evidence", None) or {})
+        who = f", partner {ev['partner']}" if ev.get("partner") else ""
+        out[d] = (float(r.substitutability),
+                  f"assessment data: {ev.get('method', 'measured')}{who}")
+    return out
+
+
+#: the kind of a substitutability basis, by the start of its label: ``data`` (measured by the
+#: assessment or read from a product screen), ``default`` (the domains table or the doctrine's
+#: stated value) or ``override`` (given with the request or the call)
+_KINDS = (("assessment data", "data"), ("product screen", "data"), ("domains.csv", "default"),
+          ("doctrine", "default"), ("fallback", "default"), ("override", "override"),
+          ("request override", "override"))
+
+
+def basis_kind(basis: str) -> str:
+    """``data``, ``default`` or ``override`` for a substitutability basis label (see
+    :func:`substitutability_table`)."""
+    for prefix, kind in _KINDS:
+        if str(basis).startswith(prefix):
+            return kind
+    return "default"
+
+
+def substitutability_table(doctrine=None, *, measured: Mapping[str, Any] | None = None,
+                           screen: pd.DataFrame | None = None,
+                           overrides: Mapping[str, Any] | None = None,
+                           label: str = "override") -> dict[str, tuple[float, str]]:
+    """The substitutability of every domain as ``(value, basis)``, the one table that
+    :func:`shock`, :func:`loss_matrix` and the Monte Carlo read. In order of precedence (later
+    wins): the documented default (the domains table, or the doctrine's stated value:
+    :func:`default_substitutability`), the assessment's measure (``measured``: domain ->
+    ``(value, basis)``, from :func:`assessed_substitutability`), a product screen
+    (:func:`substitutability_from_screen`), then ``overrides`` (numbers, labelled ``label``, or
+    ``(value, basis)`` pairs). Every value is checked to lie in 0..1."""
+    sub: dict[str, Any] = dict(default_substitutability(doctrine))
+    for d, v in (measured or {}).items():
+        sub[d] = v if isinstance(v, tuple) else (v, "assessment data")
+    if screen is not None:
+        sub.update(substitutability_from_screen(screen))
+    for d, v in (overrides or {}).items():
+        sub[d] = v if isinstance(v, tuple) else (v, label)
+    check_substitutability(sub)
+    return {d: (float(v), str(b)) for d, (v, b) in sub.items()}
+
+
 def _screen_products(screen: pd.DataFrame, label: str, cols: set, problems: list[str]):
     """A product screen of HS6 products (``product, world_export_hhi[, imports]``) as
     ``domain, world_hhi, value`` rows (domains from the shipped ``hs_domains`` table by HS
@@ -462,16 +525,16 @@ def partner_codes(partner: str, year: int | None = None) -> set[str]:
     return {partner}
 
 
-def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | None = None, *,
+def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, Any] | None = None, *,
                 partners: Iterable[str] | None = None) -> pd.DataFrame:
     """Partner x domain loss at full intensity: ``s_{p,d} * (1 - sigma_d)`` (0 where absent).
+    ``substitutability``: domain -> value or ``(value, basis)`` over the shipped defaults
+    (:func:`substitutability_table`).
 
     Group partners (``EU27``) collect their members' shares. ``OTH`` and ``WLD`` are not partners.
     """
     s = _check_shares(shares)
-    sub = {d: v for d, (v, _) in default_substitutability().items()}
-    sub.update(dict(substitutability or {}))
-    check_substitutability(sub)
+    sub = {d: v for d, (v, _) in substitutability_table(overrides=substitutability).items()}
     domains = sorted(s["domain"].unique())
     if partners is None:
         partners = sorted(set(s["partner"]) - NON_PARTNERS)
@@ -524,7 +587,7 @@ class ShockResult(Result):
             "losses": dict(self.losses),
             "total": self.total,
             "weights": dict(self.weights),
-            "substitutability": {d: {"value": v, "basis": b}
+            "substitutability": {d: {"value": v, "basis": b, "kind": basis_kind(b)}
                                  for d, (v, b) in self.substitutability.items() if d in self.losses},
             "corridor_losses": dict(self.corridor_losses),
             "model_used": dict(self.model_used),
@@ -554,6 +617,10 @@ class ShockResult(Result):
             if d in self.corridor_losses:
                 lines.append(f"  {'':<11} corridor model: {self.corridor_losses[d]:.1%} of max flow "
                              f"lost; used: {self.model_used.get(d, 'shares')}")
+        shown_sub = [f"{d} {v:.2f} ({b})" for d, (v, b)
+                     in self.substitutability.items() if d in self.losses]
+        if shown_sub:
+            lines.append("  substitutability basis: " + "; ".join(shown_sub))
         lines.append(f"  total (weighted mean over {sum(1 for v in self.losses.values() if not math.isnan(v))}"
                      f" domains with data): {self.total:.1%}")
         return "\n".join(lines)
@@ -592,7 +659,8 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
           weights: Mapping[str, float] | None = None,
           doctrine=None,
           screen: pd.DataFrame | None = None,
-          corridors=None) -> ShockResult:
+          corridors=None,
+          measured: Mapping[str, tuple[float, str]] | None = None) -> ShockResult:
     """Loss per domain and in total when ``request.partner`` is cut off.
 
     Parameters
@@ -612,6 +680,10 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
         A product screen (``domain, world_hhi, value``) for data-based substitutability.
     corridors
         A :class:`~equipoise.risk.corridors.CorridorGraph` for the corridor-based loss.
+    measured
+        Domain -> ``(value, basis)``: the substitutability an assessment measured
+        (:func:`assessed_substitutability`), over the documented defaults and below a screen
+        and the overrides (:func:`substitutability_table`).
 
     Notes
     -----
@@ -622,7 +694,7 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if s.empty:
         raise NoDataError(f"no shares for {request.focal}")
     r = request
-    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights)
+    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights, measured)
     present = sorted(s["domain"].unique())
     hit = list(r.domains) if r.domains else present
     if r.year is not None and s["year"].notna().any():
@@ -652,18 +724,14 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
                        {d: w.get(d, 1.0) for d in tot_domains}, sub, closs, crows, used)
 
 
-def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights):
-    """Substitutability per domain as ``(value, basis)`` (shipped or doctrine, then a product
-    screen, then the overrides, then the request's) and the domain weights, checked."""
-    sub = default_substitutability(doctrine)
-    if screen is not None:
-        sub.update(substitutability_from_screen(screen))
-    for d, v in (substitutability or {}).items():
-        sub[d] = (v, "override")
-    for d, v in r.substitutability:
-        sub[d] = (float(v), "request override")
-    check_substitutability(sub)
-    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
+def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights,
+                    measured=None):
+    """Substitutability per domain as ``(value, basis)`` (:func:`substitutability_table`:
+    shipped or doctrine, the assessment's measure, a product screen, the overrides, then the
+    request's) and the domain weights, checked."""
+    over = {d: (v, "override") for d, v in (substitutability or {}).items()}
+    over.update({d: (float(v), "request override") for d, v in r.substitutability})
+    sub = substitutability_table(doctrine, measured=measured, screen=screen, overrides=over)
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)

@@ -522,6 +522,16 @@ class Assessment(RichSummary):
             inputs=replace(inp, frame=frame),
             asymmetry=_asymmetry(frame, self.basis, inp.year)))
 
+    def partner_substitutability(self, domain: str, partner: str) -> tuple[float, dict]:
+        """The substitutability of ``domain`` for ``partner`` (any partner, not only the one the
+        critical-dependency rule judges), measured the same way as the domain's own
+        (``substitutability_evidence``): the product screen, the corridor graph, the viable
+        alternatives other than ``partner``, or the default. For the shocks and the Monte
+        Carlo, which cut each partner off in turn."""
+        r = self.domains[domain]
+        return _substitutability(domain, r.shares, [], self.basis,
+                                 getattr(self.inputs, "products", None), partner=partner)
+
     def with_blocs(self, blocs: Mapping) -> Assessment:
         """A new assessment with these bloc memberships (the shape of
         :func:`equipoise.doctrine.rules.membership_check`) and the rules checked again."""
@@ -884,12 +894,12 @@ def _distinct_partners(codes: list[str], partner: str) -> list[str]:
 
 
 def _substitutability(domain: str, shares: Mapping[str, float], screened: list[dict],
-                      basis: Basis, products: pd.DataFrame | None = None
-                      ) -> tuple[float, dict]:
+                      basis: Basis, products: pd.DataFrame | None = None,
+                      partner: str | None = None) -> tuple[float, dict]:
     """A domain's substitutability and how it was found (``basis``: data | default).
 
-    The partner judged is the screen's worst one (the largest top-partner share in the domain
-    composite or one of its indicators). A value the doctrine states for the domain is kept.
+    The partner judged is ``partner``, else the screen's worst one (the largest top-partner
+    share in the domain composite or one of its indicators). A value the doctrine states for the domain is kept.
     Otherwise, for :data:`PRODUCT_DOMAINS` with product records: the product screen's share of
     the partner's goods outside critical products
     (:func:`equipoise.measures.screen.supplier_substitutability`); the doctrine layer's measure
@@ -901,7 +911,8 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
     default = basis.sigma(domain)
     named = {p: s for p, s in shares.items() if p != "OTH" and s > 0}
     rows = [{"partner": p, "share": s} for p, s in named.items()] + list(screened)
-    partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
+    if partner is None:
+        partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
     if domain in basis.stated:
         return default, {"basis": "default", "method": "stated by the doctrine",
                          "value": default}

@@ -4,13 +4,13 @@ shocks.json use the same default loss model (``max``) and name it.
 Hand-made KAZ flows, two partners, 2023:
 trade.goods.turnover RUS 6, CHN 4 -> trade shares RUS 0.6, CHN 0.4;
 energy.crude.export_route RUS 8, CHN 2 mt -> energy shares RUS 0.8, CHN 0.2.
-Substitutability: the assessment's, measured for each domain's worst partner (RUS in both;
-issue 13 point 3, the same in ``shock`` and ``run``): trade has one viable alternative (CHN 0.4
->= 0.05), so 1 / (1 + 1) = 0.5; energy from the shipped graph, the least over the oil and gas
-export systems of max flow without Russia's nodes over max flow, s_e = min(1 - c_oil, 1 - c_gas)
-(3.8 / 85.476 = 0.044, oil). Weights 1.
-Shares model: RUS trade 0.6 x 0.5 = 0.30, energy 0.8 x (1 - s_e);
-CHN trade 0.4 x 0.5 = 0.20, energy 0.2 x (1 - s_e).
+Substitutability: the assessment's, measured for the partner cut off (issue 13 point 3, the
+same in ``shock`` and ``run``): trade has one viable alternative to each (CHN 0.4 for RUS, RUS
+0.6 for CHN), so 1 / (1 + 1) = 0.5; energy from the shipped graph, the least over the oil and
+gas export systems of max flow without the partner's nodes over max flow,
+s_p = min(1 - c_oil(p), 1 - c_gas(p)) (RUS: 3.8 / 85.476 = 0.044, oil). Weights 1.
+Shares model: RUS trade 0.6 x 0.5 = 0.30, energy 0.8 x (1 - s_RUS);
+CHN trade 0.4 x 0.5 = 0.20, energy 0.2 x (1 - s_CHN).
 Corridor model (shipped graph): energy = mean over the oil and gas systems of the max flow lost
 without the partner's nodes. Max model: energy = max(shares model, corridor model);
 total = (trade + energy) / 2.
@@ -54,12 +54,14 @@ def expected():
         return (corridor_loss(g, "KZ_OIL", "OIL_MARKETS", [p])
                 + corridor_loss(g, "KZ_GAS", "GAS_MARKETS", [p])) / 2
 
-    s_e = min(1 - corridor_loss(g, "KZ_OIL", "OIL_MARKETS", ["RUS"]),
-              1 - corridor_loss(g, "KZ_GAS", "GAS_MARKETS", ["RUS"]))
-    assert s_e == pytest.approx(3.8 / 85.476, abs=1e-6)
+    def sub(p):
+        return min(1 - corridor_loss(g, "KZ_OIL", "OIL_MARKETS", [p]),
+                   1 - corridor_loss(g, "KZ_GAS", "GAS_MARKETS", [p]))
+
+    assert sub("RUS") == pytest.approx(3.8 / 85.476, abs=1e-6)
     out = {}
-    for p, (trade, energy) in {"RUS": (0.30, 0.8 * (1 - s_e)),
-                               "CHN": (0.20, 0.2 * (1 - s_e))}.items():
+    for p, (trade, energy) in {"RUS": (0.30, 0.8 * (1 - sub("RUS"))),
+                               "CHN": (0.20, 0.2 * (1 - sub("CHN")))}.items():
         e = max(energy, corr(p))
         out[p] = {"trade": trade, "energy": e, "total": (trade + e) / 2}
     return out

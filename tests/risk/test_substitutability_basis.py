@@ -64,11 +64,38 @@ def measured(files):
 
 
 def test_assessed_substitutability_keeps_the_data_domains(measured):
-    assert set(measured) == {"trade"}  # security is on the default basis: left to its label
+    # security is on the default basis: left to its label; trade per domain (judged: CHN) and
+    # per partner cut off (each has the other as its one viable alternative: 1/2)
+    assert set(measured) == {"trade", ("trade", "CHN"), ("trade", "RUS")}
     v, basis = measured["trade"]
     assert v == pytest.approx(0.5)
     assert basis == "assessment data: viable alternative partners, partner CHN"
     assert basis_kind(basis) == "data"
+    assert measured[("trade", "RUS")] == (
+        0.5, "assessment data: viable alternative partners, partner RUS")
+
+
+def test_per_partner_measure_by_hand(tmp_path):
+    # trade CHN 0.6, RUS 0.2, KOR 0.1 of 10: for CHN two alternatives (2/3), for KOR two
+    # (CHN, RUS: 2/3), for USA (absent) three (3/4); the shock of USA reads its own
+    f = tmp_path / "f.csv"
+    f.write_text(FLOWS.splitlines()[0] + "\n"
+                 "2023,MNG,CHN,trade,trade.goods.turnover,,6,USD bn,test:c\n"
+                 "2023,MNG,RUS,trade,trade.goods.turnover,,2,USD bn,test:c\n"
+                 "2023,MNG,KOR,trade,trade.goods.turnover,,1,USD bn,test:c\n"
+                 "2023,MNG,WLD,trade,trade.goods.turnover,,10,USD bn,test:c\n", encoding="utf-8")
+    d = tmp_path / "d.toml"
+    d.write_text(DOCTRINE, encoding="utf-8")
+    a = assess(read_flows([f]), doctrine=load_doctrine(d), engagement=False)
+    m = assessed_substitutability(a, partners=["CHN", "KOR", "USA"])
+    assert m[("trade", "CHN")][0] == pytest.approx(2 / 3)
+    assert m[("trade", "KOR")][0] == pytest.approx(2 / 3)
+    assert m[("trade", "USA")][0] == pytest.approx(3 / 4)
+    t = substitutability_table(measured=m, partner="USA")
+    assert t["trade"] == m[("trade", "USA")]
+    # an override still wins over the per-partner value
+    t = substitutability_table(measured=m, partner="USA", overrides={"trade": 0.1})
+    assert t["trade"] == (0.1, "override")
 
 
 def test_one_table_in_order_of_precedence(measured):
@@ -113,6 +140,15 @@ def test_monte_carlo_names_the_basis_and_uses_the_value(measured):
     sub = res.to_dict()["assumptions"]["substitutability"]
     assert sub["trade"] == {"value": 0.5, "basis": measured["trade"][1], "kind": "data"}
     assert "substitutability: trade 0.50 (data)" in res.summary()
+    # a per-partner value is used for that partner's row only, and named
+    mine = {**measured, ("trade", "RUS"): (0.25, "assessment data: test, partner RUS")}
+    res = run_simulation(shares, SimulationRequest(focal="MNG", runs=2_000, seed=3,
+                                                   loss_model="shares"), measured=mine)
+    assert res.loss_matrix.loc["RUS", "trade"] == pytest.approx(0.3 * 0.75)
+    assert res.loss_matrix.loc["CHN", "trade"] == pytest.approx(0.6 * 0.5)
+    by = res.to_dict()["assumptions"]["substitutability_by_partner"]["trade"]
+    assert by["RUS"] == {"value": 0.25, "basis": "assessment data: test, partner RUS",
+                         "kind": "data"}
     # without the measure: the shipped default 0.6, labelled a default
     res = run_simulation(shares, SimulationRequest(focal="MNG", runs=2_000, seed=3,
                                                    loss_model="shares"))

@@ -292,31 +292,57 @@ def default_substitutability(doctrine=None) -> dict[str, tuple[float, str]]:
     return out
 
 
-def assessed_substitutability(assessment) -> dict[str, tuple[float, str]]:
-    """Domain -> (substitutability, basis) as an assessment measured it (its domains'
-    ``substitutability`` and ``substitutability_basis``; :mod:`equipoise.scorecard`): the value
-    the critical-dependency rule judged, for the domain's worst partner. Domains on the
-    ``data`` basis are labelled ``assessment data: <method>, partner P``; domains on the
-    ``default`` basis are left out, so that the documented default keeps its own label
-    (the same number: the doctrine's or the domains table's).
+def _assessed_label(ev: Mapping[str, Any], basis: str) -> str:
+    who = f", partner {ev['partner']}" if ev.get("partner") else ""
+    what = ev.get("method", "measured")
+    if basis != "data" and ev.get("note"):
+        what = f"{what} ({ev['note']})"
+    return f"assessment {basis}: {what}{who}"
+
+
+def assessed_substitutability(assessment, partners: Iterable[str] | None = None
+                              ) -> dict[Any, tuple[float, str]]:
+    """The substitutability an assessment measured, as ``(value, basis)``:
+
+    * ``domain`` -> the domain's own (``substitutability`` and ``substitutability_basis`` of
+      :mod:`equipoise.scorecard`: the value the critical-dependency rule judged, for the
+      domain's worst partner), for the domains on the ``data`` basis, labelled ``assessment
+      data: <method>, partner P``; domains on the ``default`` basis are left out, so that the
+      documented default keeps its own label (the same number);
+    * ``(domain, partner)`` -> the same measure for each partner of ``partners`` (default:
+      every partner named in any domain measured from the data) when the assessment measures
+      per partner (``partner_substitutability``: the product screen, the corridor graph and the
+      viable alternatives all depend on who is cut off), labelled ``assessment data: ...`` or
+      ``assessment default: ...`` (the graph says nothing of a partner that is only its sink).
 
     Shocks and the Monte Carlo read it through :func:`substitutability_table` (``measured``),
     one mechanism for both."""
-    out: dict[str, tuple[float, str]] = {}
-    for d, r in getattr(assessment, "domains", {}).items():
-        if getattr(r, "substitutability_basis", "default") != "data":
-            continue
-        ev = dict(getattr(r, "substitutability_evidence", None) or {})
-        who = f", partner {ev['partner']}" if ev.get("partner") else ""
+    out: dict[Any, tuple[float, str]] = {}
+    doms = getattr(assessment, "domains", {})
+    data = [d for d, r in doms.items() if getattr(r, "substitutability_basis", "") == "data"]
+    for d in data:
+        r = doms[d]
         out[d] = (float(r.substitutability),
-                  f"assessment data: {ev.get('method', 'measured')}{who}")
+                  _assessed_label(dict(r.substitutability_evidence or {}), "data"))
+    each = getattr(assessment, "partner_substitutability", None)
+    if each is None:
+        return out
+    if partners is None:  # every partner named in a measured domain, in each of them
+        partners = sorted({p for d in data for p, v in doms[d].shares.items()
+                           if p not in NON_PARTNERS and v > 0})
+    for d in data:
+        for p in partners:
+            v, ev = each(d, p)
+            out[(d, p)] = (float(v), _assessed_label(ev, ev.get("basis", "default")))
     return out
 
 
 #: the kind of a substitutability basis, by the start of its label: ``data`` (measured by the
-#: assessment or read from a product screen), ``default`` (the domains table or the doctrine's
-#: stated value) or ``override`` (given with the request or the call)
-_KINDS = (("assessment data", "data"), ("product screen", "data"), ("domains.csv", "default"),
+#: assessment or read from a product screen), ``default`` (the domains table, the doctrine's
+#: stated value, or the assessment's fallback) or ``override`` (given with the request or the
+#: call)
+_KINDS = (("assessment data", "data"), ("product screen", "data"),
+          ("assessment default", "default"), ("domains.csv", "default"),
           ("doctrine", "default"), ("fallback", "default"), ("override", "override"),
           ("request override", "override"))
 
@@ -330,20 +356,28 @@ def basis_kind(basis: str) -> str:
     return "default"
 
 
-def substitutability_table(doctrine=None, *, measured: Mapping[str, Any] | None = None,
+def substitutability_table(doctrine=None, *, measured: Mapping[Any, Any] | None = None,
                            screen: pd.DataFrame | None = None,
                            overrides: Mapping[str, Any] | None = None,
-                           label: str = "override") -> dict[str, tuple[float, str]]:
+                           label: str = "override",
+                           partner: str | None = None) -> dict[str, tuple[float, str]]:
     """The substitutability of every domain as ``(value, basis)``, the one table that
     :func:`shock`, :func:`loss_matrix` and the Monte Carlo read. In order of precedence (later
     wins): the documented default (the domains table, or the doctrine's stated value:
-    :func:`default_substitutability`), the assessment's measure (``measured``: domain ->
-    ``(value, basis)``, from :func:`assessed_substitutability`), a product screen
-    (:func:`substitutability_from_screen`), then ``overrides`` (numbers, labelled ``label``, or
-    ``(value, basis)`` pairs). Every value is checked to lie in 0..1."""
+    :func:`default_substitutability`), the assessment's measure (``measured``, from
+    :func:`assessed_substitutability`: its ``domain`` entries, then its ``(domain, partner)``
+    entries for ``partner``), a product screen (:func:`substitutability_from_screen`), then
+    ``overrides`` (numbers, labelled ``label``, or ``(value, basis)`` pairs). Every value is
+    checked to lie in 0..1."""
     sub: dict[str, Any] = dict(default_substitutability(doctrine))
-    for d, v in (measured or {}).items():
-        sub[d] = v if isinstance(v, tuple) else (v, "assessment data")
+    meas = dict(measured or {})
+    for d, v in meas.items():
+        if isinstance(d, str):
+            sub[d] = v if isinstance(v, tuple) else (v, "assessment data")
+    if partner is not None:
+        for k, v in meas.items():
+            if isinstance(k, tuple) and k[1] == partner:
+                sub[k[0]] = v if isinstance(v, tuple) else (v, "assessment data")
     if screen is not None:
         sub.update(substitutability_from_screen(screen))
     for d, v in (overrides or {}).items():
@@ -526,10 +560,12 @@ def partner_codes(partner: str, year: int | None = None) -> set[str]:
 
 
 def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, Any] | None = None, *,
-                partners: Iterable[str] | None = None) -> pd.DataFrame:
-    """Partner x domain loss at full intensity: ``s_{p,d} * (1 - sigma_d)`` (0 where absent).
-    ``substitutability``: domain -> value or ``(value, basis)`` over the shipped defaults
-    (:func:`substitutability_table`).
+                partners: Iterable[str] | None = None,
+                by_partner: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
+    """Partner x domain loss at full intensity: ``s_{p,d} * (1 - sigma_{p,d})`` (0 where
+    absent). ``substitutability``: domain -> value or ``(value, basis)`` over the shipped
+    defaults (:func:`substitutability_table`); ``by_partner``: ``(domain, partner) -> value``
+    where the substitutability depends on who is cut off (the assessment's measure).
 
     Group partners (``EU27``) collect their members' shares. ``OTH`` and ``WLD`` are not partners.
     """
@@ -546,7 +582,8 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, Any] | None
             yr = g["year"].dropna()
             year = int(yr.iloc[0]) if len(yr) else None
             share = float(g.loc[g["partner"].isin(partner_codes(p, year)), "share"].sum())
-            out.append(min(1.0, share) * (1.0 - float(sub.get(d, 0.5))))
+            sig = (by_partner or {}).get((d, p), sub.get(d, 0.5))
+            out.append(min(1.0, share) * (1.0 - float(sig)))
         rows[p] = out
     return pd.DataFrame.from_dict(rows, orient="index", columns=domains).rename_axis("partner")
 
@@ -731,7 +768,8 @@ def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights
     request's) and the domain weights, checked."""
     over = {d: (v, "override") for d, v in (substitutability or {}).items()}
     over.update({d: (float(v), "request override") for d, v in r.substitutability})
-    sub = substitutability_table(doctrine, measured=measured, screen=screen, overrides=over)
+    sub = substitutability_table(doctrine, measured=measured, screen=screen, overrides=over,
+                                 partner=r.partner)
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)

@@ -63,6 +63,8 @@ class SimulationResult(Result):
     #: domain -> (substitutability, basis) of the loss matrix
     #: (:func:`~equipoise.risk.shocks.substitutability_table`)
     substitutability: dict = field(default_factory=dict)
+    #: ``(domain, partner) -> (value, basis)`` where the measure depends on the partner cut off
+    substitutability_by_partner: dict = field(default_factory=dict)
 
     @property
     def runs(self) -> int:
@@ -115,6 +117,7 @@ class SimulationResult(Result):
                 "corridor_domains": list(self.corridor_domains),
                 "weights": dict(self.weights),
                 "substitutability": self._substitutability_dict(),
+                "substitutability_by_partner": self._by_partner_dict(),
             },
             "elapsed_seconds": self.elapsed,
         }
@@ -124,6 +127,14 @@ class SimulationResult(Result):
 
         return {d: {"value": float(v), "basis": b, "kind": basis_kind(b)}
                 for d, (v, b) in self.substitutability.items()}
+
+    def _by_partner_dict(self) -> dict:
+        from ..shocks import basis_kind
+
+        out: dict = {}
+        for (d, p), (v, b) in sorted(self.substitutability_by_partner.items()):
+            out.setdefault(d, {})[p] = {"value": float(v), "basis": b, "kind": basis_kind(b)}
+        return out
 
     @property
     def loss_model_description(self) -> str:

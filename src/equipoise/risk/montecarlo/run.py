@@ -70,7 +70,11 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
     if not partners:
         raise InputError(f"{request.focal}: no partners in the shares table to simulate")
     sub = substitutability_table(doctrine, measured=measured, overrides=substitutability)
-    L = loss_matrix(s, sub, partners=partners)
+    # where the measure depends on who is cut off: each partner's own (overrides still win)
+    each = {k: substitutability_table(doctrine, measured=measured, overrides=substitutability,
+                                      partner=k[1])[k[0]]
+            for k in (measured or {}) if isinstance(k, tuple) and k[1] in partners}
+    L = loss_matrix(s, sub, partners=partners, by_partner={k: v for k, (v, _) in each.items()})
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)
@@ -91,6 +95,7 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
                            correlation_reasons=reasons, focal=request.focal)
     res.substitutability = {d: sub.get(d, (0.5, "fallback 0.5: domain not in the domains table"))
                             for d in L.columns}
+    res.substitutability_by_partner = {k: v for k, v in each.items() if k[0] in L.columns}
     return res
 
 

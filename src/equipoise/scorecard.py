@@ -580,13 +580,14 @@ class Assessment(RichSummary):
                     "lead pole", "role", "critical", "subst.", "cov.", "gr."):
             t.add_column(col, justify="right" if col not in ("domain", "top partner", "lead pole",
                                                               "role", "subst.", "cov.")
-                         else "left")
+                         else "left", no_wrap=col == "subst.")
         leaders = self.distinctness.leaders
         for d, r in self.domains.items():
             t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
                       f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
                       str(self.doctrine.role_of(d) or "-"), _critical_cell(r),
-                      f"{r.substitutability:.2f} {r.substitutability_basis}",
+                      f"{r.substitutability:.2f} "
+                      f"{'m' if r.substitutability_basis == 'data' else 'd'}",
                       self._coverage_cell(r), r.grade or "?")
         out.append(t)
         dz = self.distinctness
@@ -622,8 +623,8 @@ class Assessment(RichSummary):
                    f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
                    f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
                    "gr. = weakest source grade (A official statistic, B dataset, C press or "
-                   "aggregator); subst. = substitutability and its basis (data: measured; "
-                   "default: the documented fallback; `explain --domain D` says how).")
+                   "aggregator); subst. = substitutability, m measured from the data, d the "
+                   "documented default (`explain --domain D` says how).")
         out.extend(self.notes)
         return out
 

@@ -70,6 +70,7 @@ __all__ = [
     "load_events",
     "load_sources",
     "plan_supply_source",
+    "product_screen_source",
     "resolve_doctrine",
     "resolve_flows",
     "resolve_focal",
@@ -551,6 +552,31 @@ def _warehouse_trade_supply(db: str | Path, focal: str, *, fallback=None,
 
     return {"trade": replace(fallback, note=f"{why}; trade capacity from "
                                             f"{fallback.source}")}
+
+
+def product_screen_source(db, focal: str, year: int | None = None) -> pd.DataFrame | None:
+    """The product screen records of ``focal`` (CEPII GeoDep, :func:`equipoise.measures.screen.
+    screen`, as ``equipoise screen --reporter FOCAL --db DB`` gives them) from the warehouse
+    ``db``, for ``year`` (default: the latest year of its product data). None when the warehouse
+    holds no product rows of ``focal`` in that year: the goods substitutability then falls back
+    to the viable alternative partners, labelled so. ``attrs["source"]`` names the warehouse."""
+    from .errors import NoDataError
+    from .measures.screen import screen
+    from .warehouse import connect_duckdb
+
+    con = connect_duckdb(db)
+    try:
+        try:
+            res = screen(con, year=year, reporters=[focal.upper()], sensitivity=False)
+        except NoDataError:
+            return None
+        records = res.records.copy()
+    finally:
+        con.close()
+    if records.empty:
+        return None
+    records.attrs["source"] = f"warehouse {db}: product screen {res.year}"
+    return records
 
 
 def idealpoints_or_none():

@@ -91,7 +91,8 @@ class DomainExplanation:
         out: list = [f"[bold]{self.focal} / {self.domain}[/bold], year {r.year}: top partner "
                      f"{r.top_partner} {r.top_share:.1%}, HHI {r.hhi:.3f}, critical "
                      f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})",
-                     _quality_line(r, self.markers(), self.bounds)]
+                     _quality_line(r, self.markers(), self.bounds),
+                     substitutability_line(r)]
         out.append(_quality_table(r, self.indicator_markers()))
         for v in self.verdicts:
             out.append(f"rule {v['name']}: {v['status']}"
@@ -128,6 +129,28 @@ def _role_note(r, x: dict) -> str:
     return " (supporting: one partner, no total)" if why == "single_partner" else " (supporting)"
 
 
+def substitutability_line(r) -> str:
+    """A domain's substitutability with its basis (``data``: measured, with the method, the
+    partner judged and the numbers; ``default``: the documented fallback) in one sentence."""
+    ev = dict(getattr(r, "substitutability_evidence", None) or {})
+    basis = getattr(r, "substitutability_basis", "default")
+    parts = [f"Substitutability {r.substitutability:.3f} ({basis}"
+             + (": the documented fallback" if basis == "default" else ": measured") + ")"]
+    if ev.get("method"):
+        parts.append(str(ev["method"]))
+    if ev.get("partner"):
+        parts.append(f"partner judged {ev['partner']}")
+    for key in ("alternatives", "alternative_capacity", "scope", "year"):
+        v = ev.get(key)
+        if v not in (None, [], {}):
+            shown = ", ".join(f"{k} {x:.3f}" for k, x in v.items()) if isinstance(v, dict) \
+                else ", ".join(map(str, v)) if isinstance(v, list) else v
+            parts.append(f"{key.replace('_', ' ')} {shown}")
+    if ev.get("note"):
+        parts.append(f"note: {ev['note']}")
+    return "; ".join(parts)
+
+
 def _quality_line(r, weak: list[str], bounds: tuple[float, int]) -> str:
     """Coverage, grade and the weak-evidence markers of a domain, in one sentence."""
     cov = ("no WLD total" if r.coverage is None
@@ -157,14 +180,16 @@ def _quality_table(r, marks: dict[str, list[str]]):
 
 
 def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
-                   doctrine=None) -> DomainExplanation:
-    """The rows, indicator shares and sources behind one domain's assessment."""
+                   doctrine=None, products=None) -> DomainExplanation:
+    """The rows, indicator shares and sources behind one domain's assessment (``products``:
+    the focal state's product screen records, for the goods substitutability, as in
+    :func:`equipoise.assess`)."""
     from .assessment import assess
     from .errors import NoDataError
     from .measures.exposure import indicator_shares, supporting_years
     from .measures.quality import bounds
 
-    a = assess(flows, focal=focal, year=year, doctrine=doctrine)
+    a = assess(flows, focal=focal, year=year, doctrine=doctrine, products=products)
     if domain not in a.domains:
         raise NoDataError(f"{focal}: no data for domain {domain!r}; domains with data: "
                           f"{sorted(a.domains)}")

@@ -38,14 +38,16 @@ class AssessRun:
 def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
                votes=None, idealpoints=None, events=None, plan: bool = False,
                actions: Sequence[Any] = (), narrative: bool = False, peers=None,
-               db: str | Path | None = None) -> AssessRun:
+               db: str | Path | None = None, products=None) -> AssessRun:
     """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
     diversification plan, with ``actions`` the before/after evaluation of each action (a file,
     a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
     to the doctrine check; with ``narrative`` a paragraph per domain; ``peers`` the world
     panel's peer measures (:func:`equipoise.context.resolve_peer_panel`). ``db``: a warehouse
     whose product-level trade gives the plan's trade capacity
-    (:func:`equipoise.context.plan_supply_source`).
+    (:func:`equipoise.context.plan_supply_source`). ``products``: the focal state's product
+    screen records (:func:`equipoise.context.product_screen_source`), from which the goods
+    domain's substitutability is read.
 
     ``flows``/``doctrine``/``focal`` left as None are resolved by
     :func:`equipoise.context.resolve_inputs`.
@@ -58,7 +60,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         doctrine, flows = resolve_inputs(None, focal, doctrine)
         focal = None
     result = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes, events=events,
-                    idealpoints=idealpoints, peers=peers)
+                    idealpoints=idealpoints, peers=peers, products=products)
     the_plan = None
     evaluations: tuple = ()
     if plan:
@@ -114,7 +116,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     from .risk.corridors import load_corridors
     from .risk.lossmodel import DEFAULT_LOSS_MODEL
     from .risk.montecarlo import SimulationRequest, run_request, sensitivity_table
-    from .risk.shocks import ShockRequest, shock
+    from .risk.shocks import ShockRequest, assessed_substitutability, shock
 
     if flows is None:
         from .context import resolve_inputs
@@ -136,18 +138,19 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     except CorridorError:
         graph = None  # no shipped corridor graph for this state: shares-only losses
     model = DEFAULT_LOSS_MODEL  # the same as `equipoise shock` and `simulate` (named in each)
+    measured = assessed_substitutability(a)  # the assessment's substitutability, as in `shock`
     shocks = {pole: shock(shares, ShockRequest(focal=a.focal, partner=pole, loss_model=model),
-                          doctrine=a.doctrine, corridors=graph).to_dict()
+                          doctrine=a.doctrine, corridors=graph, measured=measured).to_dict()
               for pole in a.doctrine.poles}
     files["shocks"] = _write_json(out / "shocks.json", shocks)
     sim = run_request(shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed,
                                                 loss_model=model),
-                      graph=graph, doctrine=a.doctrine)
+                      graph=graph, doctrine=a.doctrine, measured=measured)
     simulation = sim.to_dict()
     # the total's VaR/CVaR over the disruption probabilities x correlations (same runs, seed)
     simulation["sensitivity"] = sensitivity_table(
         shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed, loss_model=model),
-        graph=graph, doctrine=a.doctrine).to_dict("records")
+        graph=graph, doctrine=a.doctrine, measured=measured).to_dict("records")
     files["simulation"] = _write_json(out / "simulation.json", simulation)
     if report:
         from .present.report import build_report

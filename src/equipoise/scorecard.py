@@ -458,6 +458,8 @@ class _Inputs:
     weights: Mapping[str, float] | None = None
     from_votes: bool = False
     other_notes: tuple[str, ...] = ()
+    #: the focal state's product screen records (goods substitutability), None without one
+    products: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- the assessment
@@ -550,7 +552,8 @@ class Assessment(RichSummary):
         doctrine, year, weights, roll calls, engagement and memberships."""
         frame = flows.data if hasattr(flows, "data") else flows
         inp = self.inputs
-        m = _measure_flows(frame, self.basis, year=inp.year, weights=inp.weights)
+        m = _measure_flows(frame, self.basis, year=inp.year, weights=inp.weights,
+                           products=inp.products)
         equi = self.equidistance if inp.from_votes else \
             Equidistance.from_dict(_equidistance(frame, self.focal, list(self.basis.poles),
                                                  year=inp.year))
@@ -559,6 +562,16 @@ class Assessment(RichSummary):
             predictability=m["predictability"], notes=(*m["notes"], *inp.other_notes),
             inputs=replace(inp, frame=frame),
             asymmetry=_asymmetry(frame, self.basis, inp.year)))
+
+    def partner_substitutability(self, domain: str, partner: str) -> tuple[float, dict]:
+        """The substitutability of ``domain`` for ``partner`` (any partner, not only the one the
+        critical-dependency rule judges), measured the same way as the domain's own
+        (``substitutability_evidence``): the product screen, the corridor graph, the viable
+        alternatives other than ``partner``, or the default. For the shocks and the Monte
+        Carlo, which cut each partner off in turn."""
+        r = self.domains[domain]
+        return _substitutability(domain, r.shares, [], self.basis,
+                                 getattr(self.inputs, "products", None), partner=partner)
 
     def with_blocs(self, blocs: Mapping) -> Assessment:
         """A new assessment with these bloc memberships (the shape of
@@ -605,14 +618,17 @@ class Assessment(RichSummary):
         out: list = []
         t = Table(title=f"equipoise assessment: {self.focal} ({self.doctrine.name})")
         for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
-                    "lead pole", "role", "critical", "cov.", "gr."):
+                    "lead pole", "role", "critical", "subst.", "cov.", "gr."):
             t.add_column(col, justify="right" if col not in ("domain", "top partner", "lead pole",
-                                                              "role", "cov.") else "left")
+                                                              "role", "subst.", "cov.")
+                         else "left", no_wrap=col == "subst.")
         leaders = self.distinctness.leaders
         for d, r in self.domains.items():
             t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
                       f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
                       str(self.doctrine.role_of(d) or "-"), _critical_cell(r),
+                      f"{r.substitutability:.2f} "
+                      f"{'m' if r.substitutability_basis == 'data' else 'd'}",
                       self._coverage_cell(r), r.grade or "?")
         out.append(t)
         dz = self.distinctness
@@ -651,7 +667,8 @@ class Assessment(RichSummary):
                    f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
                    f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
                    "gr. = weakest source grade (A official statistic, B dataset, C press or "
-                   "aggregator).")
+                   "aggregator); subst. = substitutability, m measured from the data, d the "
+                   "documented default (`explain --domain D` says how).")
         out.extend(self.notes)
         return out
 
@@ -721,11 +738,14 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
           weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
           events=None, blocs: Mapping | None = None,
           checker: Callable[[Assessment], Check] | None = None,
-          idealpoints=None, peers=None) -> Assessment:
+          idealpoints=None, peers=None,
+          products: pd.DataFrame | None = None) -> Assessment:
     """The assessment of ``frame`` (canonical flows) for ``basis.focal``, checked by
     ``checker`` (None: no rules). ``doctrine`` is carried for the output (its name, poles,
-    roles and thresholds); the measures read ``basis`` only. See :func:`equipoise.assess`."""
-    m = _measure_flows(frame, basis, year=year, weights=weights)
+    roles and thresholds); the measures read ``basis`` only. ``products``: the focal state's
+    product screen records (:func:`equipoise.measures.screen.screen`), the goods domains'
+    substitutability from them (:data:`PRODUCT_DOMAINS`). See :func:`equipoise.assess`."""
+    m = _measure_flows(frame, basis, year=year, weights=weights, products=products)
     focal, poles = basis.focal, list(basis.poles)
     if votes is not None:
         from .measures.alignment import assessment_equidistance
@@ -750,13 +770,14 @@ def build(frame: pd.DataFrame, basis: Basis, *, doctrine, year: int | None = Non
         notes=(*m["notes"], *other), engagement=eng, basis=basis,
         asymmetry=_asymmetry(frame, basis, year),
         inputs=_Inputs(frame=frame, year=year, weights=weights, from_votes=votes is not None,
-                       other_notes=tuple(other)),
+                       other_notes=tuple(other), products=products),
         checker=checker, peers=peers)
     return a._checked(a)
 
 
 def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
-                   weights: Mapping[str, float] | None) -> dict:
+                   weights: Mapping[str, float] | None,
+                   products: pd.DataFrame | None = None) -> dict:
     """Everything the flows alone give: domains, distinctness, predictability and the notes on
     the years used."""
     from .measures.exposure import _combine, domain_shares, indicator_shares
@@ -774,7 +795,7 @@ def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
     for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
         y = int(g["year"].iat[0])
         domains[domain] = _domain_result(domain, y, g, basis, ishares, frame,
-                                         ref_year=ref_year, weights=weights)
+                                         ref_year=ref_year, weights=weights, products=products)
         notes.append(_domain_note(domains[domain], requested=year is not None))
     missing = [d for d in order if d not in domains]
     if missing:
@@ -851,7 +872,8 @@ def _listed(g: pd.DataFrame, column: str) -> list[str]:
 
 def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
                    ishares: pd.DataFrame, flows: pd.DataFrame, *, ref_year: int | None = None,
-                   weights: Mapping[str, float] | None = None) -> DomainResult:
+                   weights: Mapping[str, float] | None = None,
+                   products: pd.DataFrame | None = None) -> DomainResult:
     focal = basis.focal
     shares = {p: float(s) for p, s in zip(g["partner"], g["share"], strict=True) if s > 0}
     ind_years = {k: int(v) for k, v in (x.split(":") for x in g["indicator_years"].iat[0].split(";"))}
@@ -877,7 +899,7 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
         best = x.loc[x["share"].idxmax()]
         screened.append({"indicator": ind, "year": iy, "partner": best["partner"],
                          "share": float(best["share"]), "basis": best["basis"]})
-    subst, how = _substitutability(domain, shares, screened, basis)
+    subst, how = _substitutability(domain, shares, screened, basis, products)
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
         substitutability=subst, substitutability_basis=how["basis"],
@@ -903,6 +925,14 @@ def _supporting_reasons(g: pd.DataFrame) -> dict[str, str]:
 #: domain's own data (goods and capital: any partner with a viable share can be asked for more).
 ALTERNATIVES_DOMAINS = ("trade", "technology", "finance")
 
+#: Goods domains whose substitutability the product screen gives when the focal state's product
+#: records are at hand (a warehouse with product data: ``assess --db``); the viable-alternatives
+#: count is their fallback, labelled so.
+PRODUCT_DOMAINS = ("trade",)
+
+_NO_SCREEN = ("no product screen (give a warehouse with product data: assess --db FILE); "
+              "fallback: the number of viable alternative partners")
+
 
 def alternatives_substitutability(n: int) -> float:
     """Substitutability from ``n`` viable alternative partners: ``n / (n + 1)``, that is
@@ -921,22 +951,39 @@ def _distinct_partners(codes: list[str], partner: str) -> list[str]:
 
 
 def _substitutability(domain: str, shares: Mapping[str, float], screened: list[dict],
-                      basis: Basis) -> tuple[float, dict]:
+                      basis: Basis, products: pd.DataFrame | None = None,
+                      partner: str | None = None) -> tuple[float, dict]:
     """A domain's substitutability and how it was found (``basis``: data | default).
 
-    The partner judged is the screen's worst one (the largest top-partner share in the domain
-    composite or one of its indicators). A value the doctrine states for the domain is kept.
-    Otherwise: the doctrine layer's measure (``basis.measured``: the corridor graph's alternative
-    capacity without that partner); for :data:`ALTERNATIVES_DOMAINS` the number of other
-    partners with at least ``basis.viable_share`` of the domain; else the domains table's default.
+    The partner judged is ``partner``, else the screen's worst one (the largest top-partner
+    share in the domain composite or one of its indicators). A value the doctrine states for the domain is kept.
+    Otherwise, for :data:`PRODUCT_DOMAINS` with product records: the product screen's share of
+    the partner's goods outside critical products
+    (:func:`equipoise.measures.screen.supplier_substitutability`); the doctrine layer's measure
+    (``basis.measured``: the corridor graph's alternative capacity without that partner); for
+    :data:`ALTERNATIVES_DOMAINS` the number of other partners with at least
+    ``basis.viable_share`` of the domain (for goods: the fallback without a product screen,
+    said so in ``note``); else the domains table's default.
     """
     default = basis.sigma(domain)
     named = {p: s for p, s in shares.items() if p != "OTH" and s > 0}
     rows = [{"partner": p, "share": s} for p, s in named.items()] + list(screened)
-    partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
+    if partner is None:
+        partner = max(rows, key=lambda r: r["share"])["partner"] if rows else None
     if domain in basis.stated:
         return default, {"basis": "default", "method": "stated by the doctrine",
                          "value": default}
+    note = None
+    if partner is not None and domain in PRODUCT_DOMAINS:
+        note = _NO_SCREEN
+        if products is not None:
+            from .measures.screen import supplier_substitutability
+
+            members = [m for m in reference.expand_group(partner) if m != partner]
+            value, ev = supplier_substitutability(products, partner, domain, members=members)
+            if value is not None:
+                return float(value), {"basis": "data", **ev}
+            note = f"product screen: {ev.get('note')}; fallback: viable alternative partners"
     if partner is not None and basis.measured is not None:
         got = basis.measured(domain, partner)
         if got is not None and got[0] is not None:
@@ -950,7 +997,8 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
         return value, {"basis": "data", "method": "viable alternative partners",
                        "partner": partner, "viable_share": basis.viable_share,
                        "alternatives": alts, "n_alternatives": len(alts),
-                       "formula": "n / (n + 1)", "value": value}
+                       "formula": "n / (n + 1)", "value": value,
+                       **({"note": note} if note else {})}
     return default, {"basis": "default", "method": "domains table default (no data measure "
                      "for this domain)", "partner": partner, "value": default}
 

@@ -4,11 +4,15 @@ shocks.json use the same default loss model (``max``) and name it.
 Hand-made KAZ flows, two partners, 2023:
 trade.goods.turnover RUS 6, CHN 4 -> trade shares RUS 0.6, CHN 0.4;
 energy.crude.export_route RUS 8, CHN 2 mt -> energy shares RUS 0.8, CHN 0.2.
-Substitutability (shipped domains table, stated assumptions): trade 0.6, energy 0.2; weights 1.
-Shares model: RUS trade 0.6 x 0.4 = 0.24, energy 0.8 x 0.8 = 0.64;
-CHN trade 0.4 x 0.4 = 0.16, energy 0.2 x 0.8 = 0.16.
+Substitutability: the assessment's, measured for the partner cut off (issue 13 point 3, the
+same in ``shock`` and ``run``): trade has one viable alternative to each (CHN 0.4 for RUS, RUS
+0.6 for CHN), so 1 / (1 + 1) = 0.5; energy from the shipped graph, the least over the oil and
+gas export systems of max flow without the partner's nodes over max flow,
+s_p = min(1 - c_oil(p), 1 - c_gas(p)) (RUS: 3.8 / 85.476 = 0.044, oil). Weights 1.
+Shares model: RUS trade 0.6 x 0.5 = 0.30, energy 0.8 x (1 - s_RUS);
+CHN trade 0.4 x 0.5 = 0.20, energy 0.2 x (1 - s_CHN).
 Corridor model (shipped graph): energy = mean over the oil and gas systems of the max flow lost
-without the partner's nodes. Max model: energy RUS = max(0.64, c_RUS), CHN = max(0.16, c_CHN);
+without the partner's nodes. Max model: energy = max(shares model, corridor model);
 total = (trade + energy) / 2.
 """
 
@@ -50,8 +54,14 @@ def expected():
         return (corridor_loss(g, "KZ_OIL", "OIL_MARKETS", [p])
                 + corridor_loss(g, "KZ_GAS", "GAS_MARKETS", [p])) / 2
 
+    def sub(p):
+        return min(1 - corridor_loss(g, "KZ_OIL", "OIL_MARKETS", [p]),
+                   1 - corridor_loss(g, "KZ_GAS", "GAS_MARKETS", [p]))
+
+    assert sub("RUS") == pytest.approx(3.8 / 85.476, abs=1e-6)
     out = {}
-    for p, (trade, energy) in {"RUS": (0.24, 0.64), "CHN": (0.16, 0.16)}.items():
+    for p, (trade, energy) in {"RUS": (0.30, 0.8 * (1 - sub("RUS"))),
+                               "CHN": (0.20, 0.2 * (1 - sub("CHN")))}.items():
         e = max(energy, corr(p))
         out[p] = {"trade": trade, "energy": e, "total": (trade + e) / 2}
     return out
@@ -67,9 +77,9 @@ def run_shocks(flows_csv, tmp_path_factory):
 
 def test_default_is_max_and_corridor_wins_for_russia(expected):
     assert DEFAULT_LOSS_MODEL == "max"
-    # the corridor model is what makes the two old defaults differ: 0.906 vs 0.64
-    assert expected["RUS"]["energy"] > 0.64
-    assert expected["RUS"]["total"] == pytest.approx(0.5731714833904923)
+    # the corridor model is what makes the two old defaults differ: 0.906 vs 0.764
+    assert expected["RUS"]["energy"] > 0.8 * (1 - 3.8 / 85.476)
+    assert expected["RUS"]["total"] == pytest.approx((0.30 + 0.9063429667809846) / 2)
 
 
 @pytest.mark.parametrize("partner", ["RUS", "CHN"])

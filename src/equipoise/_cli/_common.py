@@ -270,7 +270,9 @@ def write_exports(result: Any, *, kind: str, csv: Path | None = None,
 
 # ---------------------------------------------------------------- the world panel's peers
 DB_PEERS = typer.Option(None, "--db", help="Warehouse (DuckDB file): flows from it when it "
-                        "holds a flows table; when it holds the world panel (`equipoise panel "
+                        "holds a flows table; its product data, where it holds the focal state's, "
+                        "give the trade domain's substitutability (the product screen); when it "
+                        "holds the world panel (`equipoise panel "
                         "build --db W`), percentile thresholds are resolved from it and each "
                         "rule is placed among peers.")
 PANEL = typer.Option(None, "--panel", metavar="FILE", help="Warehouse holding the world panel "

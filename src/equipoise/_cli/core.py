@@ -95,10 +95,12 @@ def assess(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
                                                       lenient=lenient)
     _report_quarantine(flows, quarantine)
+    products = None if db is None else context.product_screen_source(db, the_doctrine.focal,
+                                                                     year)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
                      plan=with_plan, actions=actions or (), narrative=explain, peers=peers,
-                     db=db)
+                     db=db, products=products)
     payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
     if as_json:
@@ -120,6 +122,9 @@ def explain(
     year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX),
     data: list[Path] = DATA,
     doctrine: Path = DOCTRINE,
+    db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file) "
+                            "and the trade substitutability from its product data, as assess "
+                            "--db does."),
     as_json: bool = typer.Option(False, "--json"),
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -129,12 +134,13 @@ def explain(
     Example: equipoise explain --focal KAZ --domain security
     """
     check_exports(csv, xlsx)
-    from ..context import resolve_inputs
+    from ..context import product_screen_source, resolve_inputs
     from ..explain import explain_domain
 
-    the_doctrine, flows = resolve_inputs(data, focal, doctrine)
+    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    products = None if db is None else product_screen_source(db, the_doctrine.focal, year)
     ex = explain_domain(flows, focal=the_doctrine.focal, domain=domain, year=year,
-                        doctrine=the_doctrine)
+                        doctrine=the_doctrine, products=products)
     payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
     if as_json:

@@ -73,14 +73,28 @@ def _doctrine(path: Path | None, focal: str):
 
 
 def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int | None):
+    """The shares table and the flows it came from (None for a ``--shares`` table)."""
     if shares is not None:
         # kind, size and encoding here (located); every row is checked by risk.shocks
-        return read_csv(shares, what="shares file", dtype={"domain": str, "partner": str})
+        return read_csv(shares, what="shares file", dtype={"domain": str, "partner": str}), None
     from ..context import resolve_flows
     from ..measures.exposure import domain_shares
 
     flows = resolve_flows(data, focal)
-    return domain_shares(flows, focal, year=year)
+    return domain_shares(flows, focal, year=year), flows
+
+
+def _measured(flows, focal: str, year: int | None, doctrine):
+    """The substitutability the assessment of ``flows`` measured
+    (``risk.shocks.assessed_substitutability``), as ``equipoise run`` uses it; None with a
+    ``--shares`` table (no flows) or without a doctrine: the documented defaults, labelled so."""
+    if flows is None or doctrine is None:
+        return None
+    from ..assessment import assess
+    from ..risk.shocks import assessed_substitutability
+
+    a = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
+    return assessed_substitutability(a)
 
 
 def _graph(focal: str, nodes: Path | None = None, edges: Path | None = None):
@@ -148,15 +162,17 @@ def shock(
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
                            year=year, **({"loss_model": loss_model} if loss_model else {}))
-    table = _shares(req.focal, data, shares, req.year)
+    table, flows = _shares(req.focal, data, shares, req.year)
     doc = _doctrine(doctrine, req.focal)
+    measured = _measured(flows, req.focal, req.year, doc)
     graph = _graph(req.focal)
     scr = None if screen is None else read_csv(screen, what="product screen file",
                                                dtype={"product": str})
     from ..errors import InputError
 
     try:
-        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr)
+        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr,
+                        measured=measured)
     except InputError as exc:  # name the file the table came from (rows are 1 = header)
         msg = str(exc)
         for prefix, path in (("shares table", shares), ("product screen", screen)):
@@ -281,17 +297,18 @@ def simulate(
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
     req = _simulation_request(given, _kv(prob, "--prob"), config)
-    table = _shares(req.focal, data, shares, year)
+    table, flows = _shares(req.focal, data, shares, year)
     doc = _doctrine(doctrine, req.focal)
+    measured = _measured(flows, req.focal, year, doc)
     graph = _graph(req.focal)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
-    res = run_request(table, req, graph=graph, doctrine=doc, progress=show)
+    res = run_request(table, req, graph=graph, doctrine=doc, progress=show, measured=measured)
     sens = None
     if sensitivity:
         from ..risk.montecarlo import sensitivity_table
 
         sens = sensitivity_table(table, dataclasses.replace(req, seed=res.seed), graph=graph,
-                                 doctrine=doc)
+                                 doctrine=doc, measured=measured)
     payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
     if payload is not None and sens is not None:
         payload["sensitivity"] = sens.to_dict("records")

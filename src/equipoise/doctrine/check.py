@@ -356,7 +356,8 @@ def _substitution(doctrine) -> dict:
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None, idealpoints=None, peers=None) -> Assessment:
+           events=None, idealpoints=None, peers=None,
+           products=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -390,6 +391,12 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         (``hhi = "p50 of all states"``) are resolved from it and verdicts placed among peers
         (``percentile``, ``peers``, ``peer_year``); without it a percentile threshold gives an
         insufficient verdict (``no_peer_data``).
+    products
+        The focal state's product screen records (:func:`equipoise.measures.screen.screen`,
+        e.g. from a warehouse: :func:`equipoise.context.product_screen_source`): the trade
+        domain's substitutability is then read from them (the import-weighted share outside
+        critical products); without them, the number of viable alternative partners, labelled
+        as the fallback.
 
     Returns
     -------
@@ -412,7 +419,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
-                 idealpoints=idealpoints, peers=peers)
+                 idealpoints=idealpoints, peers=peers, products=products)
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,

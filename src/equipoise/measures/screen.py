@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["RECORD_FIELDS", "ScreenResult", "Thresholds", "domain_rollup", "screen",
-           "sensitivity_table"]
+           "sensitivity_table", "supplier_substitutability"]
 
 #: fields of every JSON record (``equipoise screen --json``)
 RECORD_FIELDS = ("year", "reporter", "product", "domain", "import_hhi", "world_export_hhi",
@@ -243,6 +243,53 @@ def domain_rollup(records: pd.DataFrame, *, hs_map: pd.DataFrame | None = None,
     return pd.DataFrame(out, columns=["year", "reporter", "domain", "n_products", "n_critical",
                                       "critical_import_share", "critical", "products",
                                       "top_suppliers"])
+
+
+def supplier_substitutability(records: pd.DataFrame, partner: str, domain: str = "trade", *,
+                              members: Sequence[str] = (), cite: int = 5
+                              ) -> tuple[float | None, dict]:
+    """A domain's substitutability for ``partner`` from the product screen's records (one row
+    per HS6 product of the focal state: ``domain``, ``imports``, ``critical``,
+    ``world_export_hhi``, ``top_supplier``; :data:`RECORD_FIELDS`).
+
+    ``sigma = 1 - sum_k m_k [critical_k] / sum_k m_k`` over the products ``k`` of ``domain``
+    whose top supplier is the partner (or one of ``members``, for a group), ``m_k`` the focal
+    state's imports of ``k``: the share of those imports that are *not* in products the screen
+    flags critical (import HHI > 0.4, world-export HHI > 0.4 -- world supply concentrated, hard
+    to substitute --, imports > exports, in 2 of 3 years: CEPII GeoDep, Lefebvre & Wibaux 2024;
+    European Commission 2021, SWD(2021) 352). Where the partner is the top supplier of no
+    product, every product of the domain is used (said so in ``scope``). Products without a
+    world-export HHI (no world data) are left out and counted: unknown, not substitutable.
+
+    Returns ``(value, evidence)``; the value is None (with the reason in the evidence) when no
+    product of the domain has imports and a world-export HHI.
+    """
+    import pandas as pd
+
+    who = {partner, *members}
+    r = records[records["domain"] == domain] if "domain" in records else records.iloc[:0]
+    known = r[r["world_export_hhi"].notna() & (pd.to_numeric(r["imports"]) > 0)]
+    ev: dict[str, Any] = {
+        "method": "product screen: 1 - import-weighted share of critical products (CEPII "
+                  "GeoDep: import HHI, world-export HHI, imports/exports, persistence)",
+        "partner": partner, "domain": domain,
+        "year": int(r["year"].max()) if len(r) else None,
+        "products_without_world_data": int(len(r) - len(known))}
+    mine = known[known["top_supplier"].isin(who)]
+    scope, use = ((f"products whose top supplier is {partner}", mine) if len(mine)
+                  else ("all products of the domain (the partner is the top supplier of none)",
+                        known))
+    if not len(use) or float(use["imports"].sum()) <= 0:
+        return None, {**ev, "note": f"the product screen has no {domain} product with imports "
+                      "and a world-export HHI"}
+    crit = use[use["critical"].fillna(False).astype(bool)]
+    total, flagged = float(use["imports"].sum()), float(crit["imports"].sum())
+    value = 1.0 - flagged / total
+    top = crit.sort_values(["imports", "product"], ascending=[False, True]).head(cite)
+    return value, {**ev, "scope": scope, "n_products": len(use),
+                   "n_critical": len(crit), "imports": total, "critical_imports": flagged,
+                   "critical_products": list(top["product"]),
+                   "formula": "1 - critical imports / imports", "value": value}
 
 
 def _normalise_frame(df: pd.DataFrame) -> pd.DataFrame:

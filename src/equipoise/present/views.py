@@ -163,6 +163,14 @@ class Context:
         return self._cached(("assess", year), lambda: assess(
             self.flows, focal=self.focal, year=year, doctrine=self.doctrine, peers=self.peers))
 
+    def measured_substitutability(self) -> dict:
+        """The substitutability the assessment measured (domain -> (value, basis)), handed to
+        the shocks and the Monte Carlo as ``equipoise shock``, ``simulate`` and ``run`` do."""
+        from ..risk.shocks import assessed_substitutability
+
+        return self._cached(("measured_substitutability",),
+                            lambda: assessed_substitutability(self.assessment()))
+
     def assess_json(self, year: int | None = None) -> dict:
         """What ``equipoise assess --json`` prints."""
         return self._cached(("assess_json", year), lambda: clean(self.assessment(year).to_dict()))
@@ -323,7 +331,8 @@ class Context:
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                res = shock(shares, req, doctrine=self.doctrine, corridors=graph)
+                res = shock(shares, req, doctrine=self.doctrine, corridors=graph,
+                            measured=self.measured_substitutability())
             out = res.to_dict()
             out["warnings"] = [str(w.message) for w in caught]
             return clean(out)
@@ -461,7 +470,8 @@ def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
     except EquipoiseError:
         graph = None
     req = SimulationRequest(focal=ctx.focal, runs=runs, seed=seed, intensity=intensity)
-    res = run_request(shares, req, graph=graph, doctrine=ctx.doctrine)
+    res = run_request(shares, req, graph=graph, doctrine=ctx.doctrine,
+                      measured=ctx.measured_substitutability())
     out = res.to_dict()
     totals = np.asarray(res.totals, dtype=float)
     counts, edges = np.histogram(totals, bins=40, range=(0.0, max(float(totals.max()), 1e-9)))

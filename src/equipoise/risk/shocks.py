@@ -66,12 +66,15 @@ __all__ = [
     "LossModel",
     "ShockRequest",
     "ShockResult",
+    "assessed_substitutability",
+    "basis_kind",
     "default_substitutability",
     "default_weights",
     "loss_matrix",
     "partner_codes",
     "shock",
     "substitutability_from_screen",
+    "substitutability_table",
 ]
 
 NON_PARTNERS = frozenset({"WLD", "OTH"})
@@ -289,6 +292,100 @@ def default_substitutability(doctrine=None) -> dict[str, tuple[float, str]]:
     return out
 
 
+def _assessed_label(ev: Mapping[str, Any], basis: str) -> str:
+    who = f", partner {ev['partner']}" if ev.get("partner") else ""
+    what = ev.get("method", "measured")
+    if basis != "data" and ev.get("note"):
+        what = f"{what} ({ev['note']})"
+    return f"assessment {basis}: {what}{who}"
+
+
+def assessed_substitutability(assessment, partners: Iterable[str] | None = None
+                              ) -> dict[Any, tuple[float, str]]:
+    """The substitutability an assessment measured, as ``(value, basis)``:
+
+    * ``domain`` -> the domain's own (``substitutability`` and ``substitutability_basis`` of
+      :mod:`equipoise.scorecard`: the value the critical-dependency rule judged, for the
+      domain's worst partner), for the domains on the ``data`` basis, labelled ``assessment
+      data: <method>, partner P``; domains on the ``default`` basis are left out, so that the
+      documented default keeps its own label (the same number);
+    * ``(domain, partner)`` -> the same measure for each partner of ``partners`` (default:
+      every partner named in any domain measured from the data) when the assessment measures
+      per partner (``partner_substitutability``: the product screen, the corridor graph and the
+      viable alternatives all depend on who is cut off), labelled ``assessment data: ...`` or
+      ``assessment default: ...`` (the graph says nothing of a partner that is only its sink).
+
+    Shocks and the Monte Carlo read it through :func:`substitutability_table` (``measured``),
+    one mechanism for both."""
+    out: dict[Any, tuple[float, str]] = {}
+    doms = getattr(assessment, "domains", {})
+    data = [d for d, r in doms.items() if getattr(r, "substitutability_basis", "") == "data"]
+    for d in data:
+        r = doms[d]
+        out[d] = (float(r.substitutability),
+                  _assessed_label(dict(r.substitutability_evidence or {}), "data"))
+    each = getattr(assessment, "partner_substitutability", None)
+    if each is None:
+        return out
+    if partners is None:  # every partner named in a measured domain, in each of them
+        partners = sorted({p for d in data for p, v in doms[d].shares.items()
+                           if p not in NON_PARTNERS and v > 0})
+    for d in data:
+        for p in partners:
+            v, ev = each(d, p)
+            out[(d, p)] = (float(v), _assessed_label(ev, ev.get("basis", "default")))
+    return out
+
+
+#: the kind of a substitutability basis, by the start of its label: ``data`` (measured by the
+#: assessment or read from a product screen), ``default`` (the domains table, the doctrine's
+#: stated value, or the assessment's fallback) or ``override`` (given with the request or the
+#: call)
+_KINDS = (("assessment data", "data"), ("product screen", "data"),
+          ("assessment default", "default"), ("domains.csv", "default"),
+          ("doctrine", "default"), ("fallback", "default"), ("override", "override"),
+          ("request override", "override"))
+
+
+def basis_kind(basis: str) -> str:
+    """``data``, ``default`` or ``override`` for a substitutability basis label (see
+    :func:`substitutability_table`)."""
+    for prefix, kind in _KINDS:
+        if str(basis).startswith(prefix):
+            return kind
+    return "default"
+
+
+def substitutability_table(doctrine=None, *, measured: Mapping[Any, Any] | None = None,
+                           screen: pd.DataFrame | None = None,
+                           overrides: Mapping[str, Any] | None = None,
+                           label: str = "override",
+                           partner: str | None = None) -> dict[str, tuple[float, str]]:
+    """The substitutability of every domain as ``(value, basis)``, the one table that
+    :func:`shock`, :func:`loss_matrix` and the Monte Carlo read. In order of precedence (later
+    wins): the documented default (the domains table, or the doctrine's stated value:
+    :func:`default_substitutability`), the assessment's measure (``measured``, from
+    :func:`assessed_substitutability`: its ``domain`` entries, then its ``(domain, partner)``
+    entries for ``partner``), a product screen (:func:`substitutability_from_screen`), then
+    ``overrides`` (numbers, labelled ``label``, or ``(value, basis)`` pairs). Every value is
+    checked to lie in 0..1."""
+    sub: dict[str, Any] = dict(default_substitutability(doctrine))
+    meas = dict(measured or {})
+    for d, v in meas.items():
+        if isinstance(d, str):
+            sub[d] = v if isinstance(v, tuple) else (v, "assessment data")
+    if partner is not None:
+        for k, v in meas.items():
+            if isinstance(k, tuple) and k[1] == partner:
+                sub[k[0]] = v if isinstance(v, tuple) else (v, "assessment data")
+    if screen is not None:
+        sub.update(substitutability_from_screen(screen))
+    for d, v in (overrides or {}).items():
+        sub[d] = v if isinstance(v, tuple) else (v, label)
+    check_substitutability(sub)
+    return {d: (float(v), str(b)) for d, (v, b) in sub.items()}
+
+
 def _screen_products(screen: pd.DataFrame, label: str, cols: set, problems: list[str]):
     """A product screen of HS6 products (``product, world_export_hhi[, imports]``) as
     ``domain, world_hhi, value`` rows (domains from the shipped ``hs_domains`` table by HS
@@ -462,16 +559,18 @@ def partner_codes(partner: str, year: int | None = None) -> set[str]:
     return {partner}
 
 
-def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | None = None, *,
-                partners: Iterable[str] | None = None) -> pd.DataFrame:
-    """Partner x domain loss at full intensity: ``s_{p,d} * (1 - sigma_d)`` (0 where absent).
+def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, Any] | None = None, *,
+                partners: Iterable[str] | None = None,
+                by_partner: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
+    """Partner x domain loss at full intensity: ``s_{p,d} * (1 - sigma_{p,d})`` (0 where
+    absent). ``substitutability``: domain -> value or ``(value, basis)`` over the shipped
+    defaults (:func:`substitutability_table`); ``by_partner``: ``(domain, partner) -> value``
+    where the substitutability depends on who is cut off (the assessment's measure).
 
     Group partners (``EU27``) collect their members' shares. ``OTH`` and ``WLD`` are not partners.
     """
     s = _check_shares(shares)
-    sub = {d: v for d, (v, _) in default_substitutability().items()}
-    sub.update(dict(substitutability or {}))
-    check_substitutability(sub)
+    sub = {d: v for d, (v, _) in substitutability_table(overrides=substitutability).items()}
     domains = sorted(s["domain"].unique())
     if partners is None:
         partners = sorted(set(s["partner"]) - NON_PARTNERS)
@@ -483,7 +582,8 @@ def loss_matrix(shares: pd.DataFrame, substitutability: Mapping[str, float] | No
             yr = g["year"].dropna()
             year = int(yr.iloc[0]) if len(yr) else None
             share = float(g.loc[g["partner"].isin(partner_codes(p, year)), "share"].sum())
-            out.append(min(1.0, share) * (1.0 - float(sub.get(d, 0.5))))
+            sig = (by_partner or {}).get((d, p), sub.get(d, 0.5))
+            out.append(min(1.0, share) * (1.0 - float(sig)))
         rows[p] = out
     return pd.DataFrame.from_dict(rows, orient="index", columns=domains).rename_axis("partner")
 
@@ -524,7 +624,7 @@ class ShockResult(Result):
             "losses": dict(self.losses),
             "total": self.total,
             "weights": dict(self.weights),
-            "substitutability": {d: {"value": v, "basis": b}
+            "substitutability": {d: {"value": v, "basis": b, "kind": basis_kind(b)}
                                  for d, (v, b) in self.substitutability.items() if d in self.losses},
             "corridor_losses": dict(self.corridor_losses),
             "model_used": dict(self.model_used),
@@ -554,6 +654,10 @@ class ShockResult(Result):
             if d in self.corridor_losses:
                 lines.append(f"  {'':<11} corridor model: {self.corridor_losses[d]:.1%} of max flow "
                              f"lost; used: {self.model_used.get(d, 'shares')}")
+        shown_sub = [f"{d} {v:.2f} ({b})" for d, (v, b)
+                     in self.substitutability.items() if d in self.losses]
+        if shown_sub:
+            lines.append("  substitutability basis: " + "; ".join(shown_sub))
         lines.append(f"  total (weighted mean over {sum(1 for v in self.losses.values() if not math.isnan(v))}"
                      f" domains with data): {self.total:.1%}")
         return "\n".join(lines)
@@ -592,7 +696,8 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
           weights: Mapping[str, float] | None = None,
           doctrine=None,
           screen: pd.DataFrame | None = None,
-          corridors=None) -> ShockResult:
+          corridors=None,
+          measured: Mapping[str, tuple[float, str]] | None = None) -> ShockResult:
     """Loss per domain and in total when ``request.partner`` is cut off.
 
     Parameters
@@ -612,6 +717,10 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
         A product screen (``domain, world_hhi, value``) for data-based substitutability.
     corridors
         A :class:`~equipoise.risk.corridors.CorridorGraph` for the corridor-based loss.
+    measured
+        Domain -> ``(value, basis)``: the substitutability an assessment measured
+        (:func:`assessed_substitutability`), over the documented defaults and below a screen
+        and the overrides (:func:`substitutability_table`).
 
     Notes
     -----
@@ -622,7 +731,7 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
     if s.empty:
         raise NoDataError(f"no shares for {request.focal}")
     r = request
-    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights)
+    sub, w = _shock_settings(r, doctrine, screen, substitutability, weights, measured)
     present = sorted(s["domain"].unique())
     hit = list(r.domains) if r.domains else present
     if r.year is not None and s["year"].notna().any():
@@ -652,18 +761,15 @@ def shock(shares: pd.DataFrame, request: ShockRequest, *,
                        {d: w.get(d, 1.0) for d in tot_domains}, sub, closs, crows, used)
 
 
-def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights):
-    """Substitutability per domain as ``(value, basis)`` (shipped or doctrine, then a product
-    screen, then the overrides, then the request's) and the domain weights, checked."""
-    sub = default_substitutability(doctrine)
-    if screen is not None:
-        sub.update(substitutability_from_screen(screen))
-    for d, v in (substitutability or {}).items():
-        sub[d] = (v, "override")
-    for d, v in r.substitutability:
-        sub[d] = (float(v), "request override")
-    check_substitutability(sub)
-    sub = {d: (float(v), b) for d, (v, b) in sub.items()}
+def _shock_settings(r: ShockRequest, doctrine, screen, substitutability, weights,
+                    measured=None):
+    """Substitutability per domain as ``(value, basis)`` (:func:`substitutability_table`:
+    shipped or doctrine, the assessment's measure, a product screen, the overrides, then the
+    request's) and the domain weights, checked."""
+    over = {d: (v, "override") for d, v in (substitutability or {}).items()}
+    over.update({d: (float(v), "request override") for d, v in r.substitutability})
+    sub = substitutability_table(doctrine, measured=measured, screen=screen, overrides=over,
+                                 partner=r.partner)
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)

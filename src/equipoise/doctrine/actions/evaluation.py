@@ -58,7 +58,10 @@ def _simulation(a, doctrine, corridors, partners: list[str], n: int, seed: int) 
     req = SimulationRequest(focal=doctrine.focal, runs=int(n), seed=int(seed),
                             partners=tuple(partners[:MAX_PARTNERS]), levels=(0.95,),
                             loss_model=DEFAULT_LOSS_MODEL, batches=10)
-    res = run_request(_shares_frame(a), req, graph=corridors, doctrine=doctrine)
+    from ...risk.shocks import assessed_substitutability
+
+    res = run_request(_shares_frame(a), req, graph=corridors, doctrine=doctrine,
+                      measured=assessed_substitutability(a))
     tot = res.risk.loc["total"]
     return {"level": 0.95, "var": float(tot["var_95"]), "cvar": float(tot["cvar_95"]),
             "mean": float(tot["mean"]), "runs": int(n), "seed": int(seed),
@@ -73,9 +76,10 @@ def _with_blocs(a, doctrine, *, year, memberships):
     return a.with_blocs(membership_check(doctrine, year=year, memberships=memberships))
 
 
-def _shocks(shares: pd.DataFrame, doctrine, corridors) -> dict:
+def _shocks(shares: pd.DataFrame, doctrine, corridors, measured=None) -> dict:
     """Each pole's shock: total loss, loss per domain, corridor losses, under the one default
-    loss model (:data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`)."""
+    loss model (:data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`); substitutability: the
+    assessment's, ``measured``."""
     from ...risk.lossmodel import DEFAULT_LOSS_MODEL
     from ...risk.shocks import ShockRequest, shock
 
@@ -83,7 +87,7 @@ def _shocks(shares: pd.DataFrame, doctrine, corridors) -> dict:
     model = DEFAULT_LOSS_MODEL
     for p in doctrine.poles:
         r = shock(shares, ShockRequest(doctrine.focal, p, loss_model=model), doctrine=doctrine,
-                  corridors=corridors)
+                  corridors=corridors, measured=measured)
         out[p] = {"total": r.total, "loss_model": model,
                   "losses": {d: v for d, v in r.losses.items() if not math.isnan(v)},
                   "corridor_losses": dict(r.corridor_losses)}
@@ -114,10 +118,11 @@ def _corridor_state(doctrine, corridors) -> dict:
 
 def _state(a, doctrine, *, corridors, memberships, events, eval_year, scenarios,
            sim_partners=(), sim_n: int = 0, seed: int = 0) -> State:
+    from ...risk.shocks import assessed_substitutability
     from ..plan import portfolio_risk
 
     a = _with_blocs(a, doctrine, year=eval_year, memberships=memberships)
-    shocks = _shocks(_shares_frame(a), doctrine, corridors)
+    shocks = _shocks(_shares_frame(a), doctrine, corridors, assessed_substitutability(a))
     risk = portfolio_risk(a, scenarios)
     cor = _corridor_state(doctrine, corridors)
     sim = _simulation(a, doctrine, corridors, list(sim_partners), sim_n, seed) \

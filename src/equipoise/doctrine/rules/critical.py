@@ -5,7 +5,7 @@ dominant share whatever the substitutability. Plan rows: ``critical_share`` caps
 Substitutability comes from the data where they allow it (the domain's
 ``substitutability_basis`` says ``data`` or ``default``):
 
-* corridors: the corridor graph's alternative capacity, ``maxflow(G - V_p) / maxflow(G)`` for
+* corridors and energy: the corridor graph's alternative capacity, ``maxflow(G - V_p) / maxflow(G)`` for
   the partner ``p`` judged (the screen's worst partner), the least over the domain's flow systems
   (``reference/corridors/<focal>_systems.csv``) in which ``p`` has a node other than the source
   and the sinks (Keohane & Nye's vulnerability: the cost of re-routing; shared/METHODS.md,
@@ -38,8 +38,9 @@ from ._base import (
     insufficient,
 )
 
-#: Domains whose substitutability the corridor graph gives (their systems in ``*_systems.csv``).
-GRAPH_DOMAINS = ("corridors",)
+#: Domains whose substitutability the corridor graph gives (their systems in ``*_systems.csv``):
+#: the transit routes (corridors) and the oil and gas export systems (energy).
+GRAPH_DOMAINS = ("corridors", "energy")
 
 DOMINANT_SHARE = Threshold(
     0.8, doc="a partner at or above this share of a critical domain (or of one of its "
@@ -67,7 +68,7 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     members = set(reference.expand_group(partner))
     per: dict[str, float] = {}
     for r in rows.itertuples():
-        sinks = [x.strip() for x in str(r.sinks).split(",") if x.strip()]
+        sinks = [x.strip() for x in str(r.sinks).replace(";", ",").split(",") if x.strip()]
         nodes = graph.nodes_of(members) - {r.source, *sinks}
         if nodes:
             per[r.system] = 1.0 - corridor_loss(graph, r.source, sinks, sorted(members))

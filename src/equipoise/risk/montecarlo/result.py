@@ -60,6 +60,11 @@ class SimulationResult(Result):
     _losses: np.ndarray | None = field(default=None, repr=False)
     _lut: np.ndarray | None = field(default=None, repr=False)
     _tot_lut: np.ndarray | None = field(default=None, repr=False)
+    #: domain -> (substitutability, basis) of the loss matrix
+    #: (:func:`~equipoise.risk.shocks.substitutability_table`)
+    substitutability: dict = field(default_factory=dict)
+    #: ``(domain, partner) -> (value, basis)`` where the measure depends on the partner cut off
+    substitutability_by_partner: dict = field(default_factory=dict)
 
     @property
     def runs(self) -> int:
@@ -111,9 +116,25 @@ class SimulationResult(Result):
                 "loss_model": r.loss_model,
                 "corridor_domains": list(self.corridor_domains),
                 "weights": dict(self.weights),
+                "substitutability": self._substitutability_dict(),
+                "substitutability_by_partner": self._by_partner_dict(),
             },
             "elapsed_seconds": self.elapsed,
         }
+
+    def _substitutability_dict(self) -> dict:
+        from ..shocks import basis_kind
+
+        return {d: {"value": float(v), "basis": b, "kind": basis_kind(b)}
+                for d, (v, b) in self.substitutability.items()}
+
+    def _by_partner_dict(self) -> dict:
+        from ..shocks import basis_kind
+
+        out: dict = {}
+        for (d, p), (v, b) in sorted(self.substitutability_by_partner.items()):
+            out.setdefault(d, {})[p] = {"value": float(v), "basis": b, "kind": basis_kind(b)}
+        return out
 
     @property
     def loss_model_description(self) -> str:
@@ -201,6 +222,10 @@ class SimulationResult(Result):
                  f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
                  f"{self.elapsed:.2f} s",
                  f"  loss model {self.loss_model_description}"]
+        if self.substitutability:
+            lines.append("  substitutability: " + ", ".join(
+                f"{d} {v['value']:.2f} ({v['kind']})"
+                for d, v in self._substitutability_dict().items()))
         head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
             f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
         lines.append(head)

@@ -40,21 +40,28 @@ def build_tables(graph, focal: str, partners: Iterable[str], domains: Iterable[s
 def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=None,
                    doctrine=None, substitutability: Mapping[str, float] | None = None,
                    weights: Mapping[str, float] | None = None,
-                   progress: bool = False) -> SimulationResult:
+                   progress: bool = False,
+                   measured: Mapping[str, tuple[float, str]] | None = None
+                   ) -> SimulationResult:
     """Run a :class:`SimulationRequest` on a shares table (and a corridor graph).
 
     Builds the loss matrix (:func:`~equipoise.risk.shocks.loss_matrix`), picks the partners,
     builds the correlation from ``graph`` routes and blocs, the corridor loss tables of the
     focal state's flow systems, and calls the engine
     (:func:`~.engine.simulate_losses`). Also available under its former name ``run_request``.
+
+    Substitutability per domain comes from :func:`~equipoise.risk.shocks.substitutability_table`
+    (the same as :func:`~equipoise.risk.shocks.shock`): the documented default, the
+    assessment's measure (``measured``: :func:`~equipoise.risk.shocks.assessed_substitutability`)
+    and the ``substitutability`` overrides; the result names the basis of each domain
+    (``assumptions.substitutability`` in ``to_dict``).
     """
     from ..shocks import (
         _check_shares,
-        check_substitutability,
         check_weights,
-        default_substitutability,
         default_weights,
         loss_matrix,
+        substitutability_table,
     )
 
     s = _check_shares(shares)
@@ -62,10 +69,12 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
         s, request.max_partners)
     if not partners:
         raise InputError(f"{request.focal}: no partners in the shares table to simulate")
-    sub = {d: v for d, (v, _) in default_substitutability(doctrine).items()}
-    sub.update(dict(substitutability or {}))
-    check_substitutability(sub)
-    L = loss_matrix(s, sub, partners=partners)
+    sub = substitutability_table(doctrine, measured=measured, overrides=substitutability)
+    # where the measure depends on who is cut off: each partner's own (overrides still win)
+    each = {k: substitutability_table(doctrine, measured=measured, overrides=substitutability,
+                                      partner=k[1])[k[0]]
+            for k in (measured or {}) if isinstance(k, tuple) and k[1] in partners}
+    L = loss_matrix(s, sub, partners=partners, by_partner={k: v for k, (v, _) in each.items()})
     w = default_weights(doctrine)
     w.update(dict(weights or {}))
     check_weights(w)
@@ -76,7 +85,7 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
     tables = None
     if graph is not None and request.loss_model != "shares":
         tables = build_tables(graph, request.focal, partners, L.columns)
-    return simulate_losses(L, runs=int(request.runs), seed=request.seed,
+    res = simulate_losses(L, runs=int(request.runs), seed=request.seed,
                            probabilities=dict(request.probabilities), correlation=R, weights=w,
                            corridor_tables=tables, intensity=request.intensity,
                            loss_model=request.loss_model,
@@ -84,6 +93,10 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
                            levels=request.levels, chunk_size=request.chunk_size,
                            batches=request.batches, progress=progress, request=request,
                            correlation_reasons=reasons, focal=request.focal)
+    res.substitutability = {d: sub.get(d, (0.5, "fallback 0.5: domain not in the domains table"))
+                            for d in L.columns}
+    res.substitutability_by_partner = {k: v for k, v in each.items() if k[0] in L.columns}
+    return res
 
 
 #: Former name of :func:`run_simulation` (kept working; ``eq.simulate`` is this function too).

@@ -109,6 +109,7 @@ def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest | None = 
                       graph=None, doctrine=None,
                       substitutability: Mapping[str, float] | None = None,
                       weights: Mapping[str, float] | None = None,
+                      measured: Mapping[str, tuple[float, str]] | None = None,
                       probability_scales: Sequence[float] = PROBABILITY_SCALES,
                       correlations: Sequence[str] = CORRELATIONS) -> pd.DataFrame:
     """The total's risk measures over the disruption probabilities and the correlations.
@@ -141,7 +142,8 @@ def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest | None = 
         for s in scales:
             v = _variant(req, partners, s, corr)
             res = run_simulation(shares, v, graph=graph, doctrine=doctrine,
-                                 substitutability=substitutability, weights=weights)
+                                 substitutability=substitutability, weights=weights,
+                                 measured=measured)
             t = res.risk.loc["total"]
             row = {"probability_scale": s, "correlation": corr,
                    "rho_corridor": v.rho_corridor if v.correlation == "copula" else 0.0,

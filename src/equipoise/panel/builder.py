@@ -782,7 +782,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     WarehouseError : the warehouse cannot be written or is in use.
     """
     import duckdb
-    from filelock import FileLock, Timeout
+    from filelock import FileLock
 
     from .. import warehouse
 
@@ -811,11 +811,7 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
         announce(f"writing the panel into {path}")
     t_read = time.perf_counter() - t0
     lock = FileLock(str(path) + ".lock")
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout as exc:
-        raise WarehouseError(f"warehouse {path} is busy: another ingest or build holds the "
-                             f"lock {path}.lock; retry when it has finished") from exc
+    _acquire(lock, path, lock_timeout)
     try:
         con = warehouse._raw_connect(path, config={"memory_limit": warehouse.memory_limit()})
         try:
@@ -830,6 +826,17 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     report.read_seconds = round(t_read, 3)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _acquire(lock, path: Path, timeout: float) -> None:
+    """Take the warehouse's build lock, or a WarehouseError naming who holds it."""
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise WarehouseError(f"warehouse {path} is busy: another ingest or build holds the "
+                             f"lock {path}.lock; retry when it has finished") from exc
 
 
 def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,

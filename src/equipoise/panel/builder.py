@@ -39,7 +39,8 @@ gives each basis): national trade by partner (``trade.goods.*``, basis ``wld`` o
 the national row is ``superseded``), Eurostat's EU-27 exports as each partner's imports from
 the EU27 (``trade.goods.import.eu27_mirror``), GEM oil pipeline routes
 (``energy.oil.routes``, ``energy.oil.route_capacity``), COW IGO memberships shared with each
-pole (``institutions.igo.shared``), the GDELT score (``events.gdelt.net_score``), the
+pole (``institutions.igo.shared``), the GDELT score (``events.gdelt.net_score``), ICEWS net
+cooperation to 2014 (``events.icews.net_cooperation``, :func:`_events_icews`), the
 ideal-point distance to each pole (``political.unga.ideal_distance``, :func:`_ideal`), GEM gas
 routes out of and into each state (``energy.gas.export_routes`` ..., :func:`_energy_gas`) and
 the UN Digital Library's votes for the years Voeten's data do not cover
@@ -656,11 +657,56 @@ SELECT reporter, year, 'events', 'events.gdelt.net_score', partner, value, NULL:
 FROM _p_ev"""
 
 
+#: the ICEWS indicator (:func:`_events_icews`)
+ICEWS = "events.icews.net_cooperation"
+
+
+def _events_icews(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
+    """ICEWS net cooperation per state, partner and year (``events.icews.net_cooperation``):
+    value = the pair's cooperation events minus its conflict events in the year, both
+    directions (CAMEO quad classes: verbal + material cooperation, verbal + material conflict;
+    Duval & Thompson 1980, Gerner et al. 2002); share = ``max(value, 0) / sum_j max(value_j,
+    0)`` over all the state's partners ``j`` of the year (basis ``positive_net``: the partner's
+    share of the state's positive net cooperation, as the index reads the GDELT score).
+    A pair with no event in either direction gives no row (its share would be 0); a state with
+    events but no partner in positive net cooperation gives its rows ``insufficient``; a state
+    of the file with no event at all in the year gives one ``insufficient`` row per pole."""
+    f = rd.frames["rows"]
+    if not len(f):
+        return None
+    _register(con, "_p_icews", f[["year", "reporter", "partner", "coop", "conflict", "source"]])
+    src = _q(_sources(f) + "; quad-class net cooperation (Duval & Thompson 1980; CAMEO, "
+             "Gerner et al. 2002)")
+    _register(con, "_p_icews_poles", pd.DataFrame({"pole": poles}))
+    return f"""
+WITH d AS (SELECT year, reporter AS focal, partner, coop, conflict FROM _p_icews
+           UNION ALL SELECT year, partner, reporter, coop, conflict FROM _p_icews),
+p AS (SELECT year, focal, partner, sum(coop)::BIGINT AS coop, sum(conflict)::BIGINT AS conflict
+      FROM d GROUP BY ALL),
+n AS (SELECT *, coop - conflict AS net FROM p WHERE coop + conflict > 0),
+t AS (SELECT year, focal, sum(greatest(net, 0)) AS tot FROM n GROUP BY ALL),
+none AS (SELECT DISTINCT year, focal FROM p ANTI JOIN n USING (year, focal))
+SELECT n.focal, n.year, 'events', '{ICEWS}', n.partner, n.net::DOUBLE,
+       CASE WHEN t.tot > 0 THEN greatest(n.net, 0) / t.tot END, 'positive_net', 1.0,
+       CASE WHEN t.tot > 0 THEN 'ok' ELSE 'insufficient' END, {src},
+       CASE WHEN t.tot > 0 THEN n.coop || ' cooperation and ' || n.conflict ||
+                 ' conflict events, both directions; share of the state''s positive net '
+                 || 'cooperation (' || t.tot || ')'
+            ELSE 'no partner in positive net cooperation with the state this year' END
+FROM n JOIN t USING (year, focal)
+UNION ALL
+SELECT none.focal, none.year, 'events', '{ICEWS}', q.pole, NULL, NULL, 'positive_net', 1.0,
+       'insufficient', {src}, 'no ICEWS event of the state with any partner this year'
+FROM none CROSS JOIN _p_icews_poles q WHERE q.pole <> none.focal
+"""
+
+
 #: one SQL builder per domain (tests replace one to make a build fail midway)
 STEPS = {"trade": _trade, "security": _security, "political": _political,
          "finance": _finance, "trade_national": _trade_national, "trade_eu": _trade_eu,
          "energy": _energy, "institutions": _institutions, "events": _events,
-         "political_undl": _political, "political_ideal": _ideal, "energy_gas": _energy_gas}
+         "political_undl": _political, "political_ideal": _ideal, "energy_gas": _energy_gas,
+         "events_icews": _events_icews}
 
 
 def _domains(only: list[str] | None, root: Path) -> list[str]:

@@ -19,8 +19,9 @@ Optional datasets (a default build skips an absent folder; ``--only`` NAME requi
 ``trade_national``, ``trade_eu``, ``energy`` (GEM oil), ``institutions`` (COW IGO),
 ``events`` (GDELT), ``political_undl`` (``unga-votes-undl-1992-2022``: UN Digital Library
 votes, reader ``undl``), ``political_ideal`` (``unga-ideal-points``: Bailey-Strezhnev-Voeten
-ideal points, reader ``idealpoints``) and ``energy_gas`` (``gem-gas-pipelines``: GEM gas
-pipelines, reader ``gem``).
+ideal points, reader ``idealpoints``), ``energy_gas`` (``gem-gas-pipelines``: GEM gas
+pipelines, reader ``gem``) and ``events_icews`` (``icews-dyadic-netify``: ICEWS dyad-year
+event counts by quad class, reader ``icews``).
 
 Every dataset yields its rows as a DataFrame plus the reader's counts (read, loaded,
 quarantined) and quarantine rows, so the build can say what it used and what it rejected.
@@ -54,7 +55,7 @@ class Dataset:
 #: the datasets read by :mod:`equipoise.panel.extra` (name -> reader function name)
 EXTRA_READERS = {"trade_national": "read_national", "trade_eu": "read_eurostat",
                  "energy": "read_oil", "institutions": "read_igo", "events": "read_gdelt",
-                 "energy_gas": "read_gas"}
+                 "energy_gas": "read_gas", "events_icews": "read_icews"}
 
 DATASETS: dict[str, Dataset] = {
     "trade": Dataset("trade", "trade", "cow-atop-peacesciencer",
@@ -94,6 +95,11 @@ DATASETS: dict[str, Dataset] = {
     "energy_gas": Dataset("energy_gas", "energy", "gem-gas-pipelines", ("gem_ggit_*.csv*",),
                           "Global Energy Monitor, Global Gas Infrastructure Tracker",
                           optional=True),
+    "events_icews": Dataset("events_icews", "events", "icews-dyadic-netify",
+                            ("icews_dyad_year*.csv*",),
+                            "ICEWS coded event data, dyad-year counts by quad class (Boschee et "
+                            "al., doi:10.7910/DVN/28075; via the R package netify)",
+                            optional=True),
 }
 
 

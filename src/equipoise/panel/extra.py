@@ -1,9 +1,10 @@
 """The panel's further sources: national trade by partner, the EU side from Eurostat, GEM oil
-and gas pipelines, COW IGO shared memberships and the GDELT dyad-year score.
+and gas pipelines, COW IGO shared memberships, the GDELT dyad-year score and the ICEWS
+dyad-year event counts.
 
 Each ``read_*`` returns ``(frame, counts, quarantine)``; the layouts are read by the
 registered readers of :mod:`equipoise.sources` (``national``, ``eurostat``, ``gem-oil``,
-``gem``, ``cow``, ``gdelt``: their ``read_frame`` gives the panel's long frame, their ``read``
+``gem``, ``cow``, ``gdelt``, ``icews``: their ``read_frame`` gives the panel's long frame, their ``read``
 the canonical tables that ``equipoise ingest`` loads). ``rows_read = rows_loaded +
 rows_quarantined`` for every file; an aggregate row (a total, a region) is not quarantined: it
 is either the WLD total or counted as ``rows_aggregate``.
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..sources import eurostat, gdelt, gemoil, national
+from ..sources import eurostat, gdelt, gemoil, icews, national
 from ..sources._common import file_counts
 
-__all__ = ["read_eurostat", "read_gas", "read_gdelt", "read_igo", "read_national", "read_oil"]
+__all__ = ["read_eurostat", "read_gas", "read_gdelt", "read_icews", "read_igo", "read_national",
+           "read_oil"]
 
 NATIONAL = national.NATIONAL
 
@@ -44,6 +46,12 @@ def read_oil(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
 def read_gdelt(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """GDELT pair-years in both directions (:func:`equipoise.sources.gdelt.read_frame`)."""
     return gdelt.read_frame(path)
+
+
+def read_icews(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """ICEWS directed dyad-years: cooperation and conflict event counts
+    (:func:`equipoise.sources.icews.read_frame`)."""
+    return icews.read_frame(path)
 
 
 def read_igo(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:

@@ -6,6 +6,18 @@ from actor ``i`` to ``j`` in a year by CAMEO quad class (verbal/material coopera
 Countries map from ``i_iso3c``/``j_iso3c`` (falling back to the names). Counts are media-volume
 driven: normalise per source and window before comparing years (METHODS.md, Events).
 
+Quarantined, each with its file, line and column: an unknown country (``unknown_name``), a
+blank or non-numeric year or count, a count that is negative or not a whole number
+(``bad_value``), a row pairing a state with itself (``self_partner``) and a second row of the
+same year and directed pair (``duplicate_key``: the first is kept). ``rows_read = rows_loaded +
+rows_quarantined``.
+
+:func:`read` gives the canonical ``event_counts`` (``equipoise ingest icews``);
+:func:`read_frame` the panel's frame (:func:`equipoise.panel.extra.read_icews`): ``year,
+reporter, partner, coop, conflict, source`` per directed row (coop = verbal + material
+cooperation, conflict = verbal + material conflict: the quad classes of Duval & Thompson 1980
+as CAMEO codes them, Gerner et al. 2002).
+
 Source: Boschee, E. et al., ICEWS Coded Event Data, Harvard Dataverse doi:10.7910/DVN/28075;
 dyad-year aggregation from the ``netify`` R package (Minhas et al.).
 """
@@ -24,27 +36,54 @@ from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
+    file_counts,
     map_column,
     numeric,
+    quarantine_frame,
+    quarantine_rows,
     read_csv_text,
     require_columns,
     single,
 )
 
 NAME = "icews"
+PATTERN = "icews_dyad_year*.csv*"
 COUNTS = {"verbCoop": "verbal_coop", "matlCoop": "material_coop", "verbConf": "verbal_conflict",
           "matlConf": "material_conflict"}
+CITATION = "ICEWS dyad-year event counts (Boschee et al.; via netify)"
+
+__all__ = ["COUNTS", "NAME", "PATTERN", "files", "read", "read_frame"]
 
 
 def files(path: str | Path) -> list[SourceFile]:
+    """One file, or the first file of a folder matching :data:`PATTERN`."""
     p = Path(path)
+    if p.is_dir():
+        hits = sorted(h for h in p.glob(PATTERN) if h.name.endswith((".csv", ".csv.gz")))
+        if not hits:
+            raise SchemaError(f"{p}: no file matching {PATTERN!r} here")
+        p = hits[0]
     if not p.exists():
         raise SchemaError(f"{p}: no such file")
     return [SourceFile(path=p)]
 
 
-def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
-    path = Path(sf.path)
+def _counts(df: pd.DataFrame, ok: np.ndarray, qs: list, kw: dict
+            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The four quad-class counts; a negative or fractional count is ``bad_value``."""
+    vals = {}
+    for c in COUNTS:
+        v, q, ok = numeric(df, c, ok=ok, **kw)
+        qs += q
+        bad = ok & ((v < 0) | (v != np.floor(v)))
+        qs.append(quarantine_rows(bad, column=c, values=df[c].astype(str).to_numpy(),
+                                  reason=Reason.BAD_VALUE, **kw))
+        vals[c], ok = v, ok & ~bad
+    return vals, ok
+
+
+def _parse(path: Path, source: str) -> tuple[pd.DataFrame, list[pd.DataFrame], int]:
+    """The kept rows as ``event_counts`` columns, the quarantine frames and the rows read."""
     df = read_csv_text(path)
     require_columns(df, ("i", "j", "year", *COUNTS), path, "ICEWS dyad-year")
     n = len(df)
@@ -61,12 +100,41 @@ def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
                                   reason=Reason.UNKNOWN_NAME, prefer=by_code, **kw)
     year, q, ok = numeric(df, "year", ok=ok, **kw)
     qs += q
-    vals = {}
-    for c in COUNTS:
-        vals[c], q, ok = numeric(df, c, ok=ok, **kw)
-        qs += q
+    vals, ok = _counts(df, ok, qs, kw)
+    self_ = ok & (iso["i"] == iso["j"])
+    qs.append(quarantine_rows(self_, column="j", values=df["j"].astype(str).to_numpy(),
+                              reason=Reason.SELF_PARTNER, **kw))
+    ok &= ~self_
+    key = pd.DataFrame({"y": np.where(ok, year, np.nan), "i": iso["i"], "j": iso["j"]})
+    dup = ok & key.duplicated(keep="first").to_numpy()
+    qs.append(quarantine_rows(dup, column="year", values=df["year"].astype(str).to_numpy(),
+                              reason=Reason.DUPLICATE_KEY, **kw))
+    ok &= ~dup
     data = pd.DataFrame({"year": year[ok].astype("int64"), "actor": iso["i"][ok],
                          "counterpart": iso["j"][ok],
                          **{COUNTS[c]: vals[c][ok].astype("int64") for c in COUNTS}})
-    data["source"] = f"ICEWS dyad-year event counts (Boschee et al.; via netify), {path.name}"
+    data["source"] = f"{CITATION}, {path.name}"
+    return data, qs, n
+
+
+def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:
+    path = Path(sf.path)
+    data, qs, n = _parse(path, source)
     yield from single("event_counts", data, qs, n, str(path))
+
+
+def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """The panel's frame: one row per kept directed row, ``year, reporter, partner, coop,
+    conflict, source`` (coop = ``verbCoop + matlCoop``, conflict = ``verbConf + matlConf``),
+    the file's counts (``rows_read = rows_loaded + rows_quarantined``) and the quarantine."""
+    path = Path(path)
+    d, qs, n = _parse(path, NAME)
+    f = pd.DataFrame({
+        "year": d["year"].to_numpy(), "reporter": d["actor"].to_numpy(),
+        "partner": d["counterpart"].to_numpy(),
+        "coop": (d["verbal_coop"] + d["material_coop"]).to_numpy(),
+        "conflict": (d["verbal_conflict"] + d["material_conflict"]).to_numpy(),
+        "source": d["source"].to_numpy()})
+    q = [quarantine_frame(x) for x in qs if len(x)]
+    qf = pd.concat(q, ignore_index=True) if q else quarantine_frame([])
+    return f, file_counts(path, "directed dyad-years", n, qf, len(f)), qf

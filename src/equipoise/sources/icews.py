@@ -7,8 +7,8 @@ Countries map from ``i_iso3c``/``j_iso3c`` (falling back to the names). Counts a
 driven: normalise per source and window before comparing years (METHODS.md, Events).
 
 Quarantined, each with its file, line and column: an unknown country (``unknown_name``), a
-blank or non-numeric year or count, a count that is negative or not a whole number
-(``bad_value``), a row pairing a state with itself (``self_partner``) and a second row of the
+blank (``missing_value``), non-numeric (``bad_value``) or negative (``negative_value``) year or
+count, a count that is not a whole number (``bad_value``), a row pairing a state with itself (``self_partner``) and a second row of the
 same year and directed pair (``duplicate_key``: the first is kept). ``rows_read = rows_loaded +
 rows_quarantined``.
 
@@ -70,12 +70,13 @@ def files(path: str | Path) -> list[SourceFile]:
 
 def _counts(df: pd.DataFrame, ok: np.ndarray, qs: list, kw: dict
             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The four quad-class counts; a negative or fractional count is ``bad_value``."""
+    """The four quad-class counts; a fractional count is ``bad_value`` (a negative one is
+    quarantined by :func:`numeric` as ``negative_value``)."""
     vals = {}
     for c in COUNTS:
         v, q, ok = numeric(df, c, ok=ok, **kw)
         qs += q
-        bad = ok & ((v < 0) | (v != np.floor(v)))
+        bad = ok & (v != np.floor(v))
         qs.append(quarantine_rows(bad, column=c, values=df[c].astype(str).to_numpy(),
                                   reason=Reason.BAD_VALUE, **kw))
         vals[c], ok = v, ok & ~bad

@@ -46,8 +46,9 @@ def panel_build(
     end: int | None = TO,
     only: str | None = typer.Option(None, "--only", help="Comma-separated domains to build "
                                     "(trade, security, political, finance, trade_national, "
-                                    "trade_eu, energy, institutions, events; default all "
-                                    "present)."),
+                                    "trade_eu, energy, institutions, events, "
+                                    "political_undl, political_ideal, energy_gas, "
+                                    "events_icews; default all present)."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb, or spark (PySpark local[2]; "
                                "or a Spark master URL): the engine that computes the trade "
                                "and security shares (Ibis expressions); the rows are the same."),

@@ -68,6 +68,15 @@ def files(path: str | Path) -> list[SourceFile]:
     return [SourceFile(path=p)]
 
 
+def _quarantine(qs: list, mask: np.ndarray, df: pd.DataFrame, col: str, reason: str,
+                kw: dict) -> None:
+    """Quarantine the rows of ``mask`` with their value of ``col`` (only read when a row is
+    bad: the text column of 300,000 rows is not copied for nothing)."""
+    if mask.any():
+        qs.append(quarantine_rows(mask, column=col, values=df[col].astype(str).to_numpy(),
+                                  reason=reason, **kw))
+
+
 def _counts(df: pd.DataFrame, ok: np.ndarray, qs: list, kw: dict
             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The four quad-class counts; a fractional count is ``bad_value`` (a negative one is
@@ -77,8 +86,7 @@ def _counts(df: pd.DataFrame, ok: np.ndarray, qs: list, kw: dict
         v, q, ok = numeric(df, c, ok=ok, **kw)
         qs += q
         bad = ok & (v != np.floor(v))
-        qs.append(quarantine_rows(bad, column=c, values=df[c].astype(str).to_numpy(),
-                                  reason=Reason.BAD_VALUE, **kw))
+        _quarantine(qs, bad, df, c, Reason.BAD_VALUE, kw)
         vals[c], ok = v, ok & ~bad
     return vals, ok
 
@@ -103,13 +111,11 @@ def _parse(path: Path, source: str) -> tuple[pd.DataFrame, list[pd.DataFrame], i
     qs += q
     vals, ok = _counts(df, ok, qs, kw)
     self_ = ok & (iso["i"] == iso["j"])
-    qs.append(quarantine_rows(self_, column="j", values=df["j"].astype(str).to_numpy(),
-                              reason=Reason.SELF_PARTNER, **kw))
+    _quarantine(qs, self_, df, "j", Reason.SELF_PARTNER, kw)
     ok &= ~self_
     key = pd.DataFrame({"y": np.where(ok, year, np.nan), "i": iso["i"], "j": iso["j"]})
     dup = ok & key.duplicated(keep="first").to_numpy()
-    qs.append(quarantine_rows(dup, column="year", values=df["year"].astype(str).to_numpy(),
-                              reason=Reason.DUPLICATE_KEY, **kw))
+    _quarantine(qs, dup, df, "year", Reason.DUPLICATE_KEY, kw)
     ok &= ~dup
     data = pd.DataFrame({"year": year[ok].astype("int64"), "actor": iso["i"][ok],
                          "counterpart": iso["j"][ok],

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from equipoise import panel
 from equipoise.errors import DatasetMissingError, SchemaError
@@ -205,3 +208,56 @@ def test_the_index_reads_icews_and_averages_it_with_gdelt(built, tmp_path):
     panel.build(data, db2, only=["events", "events_icews"])
     both = balance_index(db2, states=["KAZ"], start=2010, end=2010, reps=0).frame.iloc[0]
     assert both["dependency"] == pytest.approx(0.45)
+
+
+# ------------------------------------------------------------------ property: the shares by hand
+
+STATES = ("KAZ", "CHN", "RUS", "USA", "DEU", "UZB")
+count = st.integers(min_value=0, max_value=4)
+rows_st = st.dictionaries(
+    st.tuples(st.sampled_from([2003, 2010]), st.sampled_from(STATES), st.sampled_from(STATES))
+    .filter(lambda k: k[1] != k[2]),
+    st.tuples(count, count), min_size=1, max_size=25)
+
+
+def _by_hand(rows):
+    """(focal, year, partner) -> (net, share or None, status) by direct summing."""
+    net, events = {}, {}
+    for (y, i, j), (coop, conf) in rows.items():
+        for a, b in ((i, j), (j, i)):
+            net[(a, y, b)] = net.get((a, y, b), 0) + coop - conf
+            events[(a, y, b)] = events.get((a, y, b), 0) + coop + conf
+    pos = {}
+    for (a, y, b), n in net.items():
+        if events[(a, y, b)]:
+            pos[(a, y)] = pos.get((a, y), 0) + max(n, 0)
+    out = {}
+    for (a, y, b), n in net.items():
+        if events[(a, y, b)]:
+            tot = pos[(a, y)]
+            out[(a, y, b)] = (n, max(n, 0) / tot if tot else None,
+                              "ok" if tot else "insufficient")
+    return out, {k for k in pos} | {(a, y) for (a, y, _b) in net}
+
+
+@given(rows_st)
+def test_shares_equal_a_direct_sum(rows):
+    from equipoise.panel.datasets import Read
+
+    f = pd.DataFrame([(y, i, j, c, k, "s") for (y, i, j), (c, k) in rows.items()],
+                     columns=["year", "reporter", "partner", "coop", "conflict", "source"])
+    con = duckdb.connect()
+    poles = ["CHN", "USA", "RUS", "EU27"]
+    sql = build_mod._events_icews(con, Read("events_icews", {"rows": f}), 2000, 2020, poles)
+    got = con.execute(f"SELECT * FROM ({sql})").fetchall()
+    con.close()
+    want, state_years = _by_hand(rows)
+    have = {(r[0], r[1], r[4]): (r[5], r[6], r[9]) for r in got if r[5] is not None}
+    assert set(have) == set(want)
+    for k, (n, share, status) in want.items():
+        assert have[k][0] == n and have[k][2] == status
+        assert (have[k][1] is None) if share is None else have[k][1] == pytest.approx(share)
+    # a state of the file with no event at all: one insufficient row per other pole, value NULL
+    silent = {(r[0], r[1]) for r in got if r[5] is None}
+    assert silent == {sy for sy in state_years if not any(k[:2] == sy for k in want)}
+    assert all(r[9] == "insufficient" and r[4] != r[0] for r in got if r[5] is None)

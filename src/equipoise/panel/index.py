@@ -853,8 +853,8 @@ def _select(frame: pd.DataFrame, states: list[str] | None, lo: int, yr) -> pd.Da
             frame = pd.concat([frame, pd.DataFrame({
                 "focal": [s for s, _ in missing], "year": [y for _, y in missing],
                 "status": "insufficient", "domains": "",
-                "note": "no panel rows with pole data, kappa or ideal points for this state "
-                        "and year"})],
+                "note": "no panel rows with pole data or kappa (nor ideal points) for this "
+                        "state and year"})],
                 ignore_index=True)
     return frame.sort_values(["focal", "year"]).reset_index(drop=True)
 

@@ -245,8 +245,12 @@ def _print_index(records) -> None:
         t.add_row(esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
                   _num(r["upper"]), "" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
                   _num(r["percentile"]), esc(r["status"]), _num(comp["dependency"]),
-                  _num(comp["distinctness"]), _num(comp["equal_distance"]),
+                  _num(comp["distinctness"]), _num(comp["equal_distance"]) + (
+                      " (ip)" if r.get("equal_distance_measure") == "ideal_distance" else ""),
                   _num(comp["predictability"]))
+    if any(r.get("equal_distance_measure") == "ideal_distance" for r in records):
+        t.caption = esc("(ip): equal distance from the ideal-point spread (too few roll calls "
+                        "for kappa in the year; docs/methods.md)")
     console().print(t)
 
 

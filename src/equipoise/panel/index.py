@@ -23,6 +23,13 @@ Components (each in 0..1, 1 = balanced; docs/methods.md, "The balance index"):
     ``1 - (max_p kappa_p - min_p kappa_p) / 2``: the spread of chance-corrected UN agreement
     (Cohen's kappa, Haege 2011) across the poles, on kappa's range [-1, 1] (Bailey, Strezhnev &
     Voeten 2017 for the vote data; equipoise's equidistance). Needs two poles with kappa.
+    In a year with too few roll calls for kappa (no state has an ``ok`` kappa: fewer than
+    ``MIN_ROLLCALLS`` common roll calls, as in 2022, or none, as in 2023), the spread of the
+    Bailey-Strezhnev-Voeten ideal-point distances to the poles stands in, in kappa's units
+    (:func:`_ideal_equal`): ``1 - min(2, s_i D_t) / 2`` with ``D_t = max_p d_p - min_p d_p``
+    and ``s_i`` the state's ratio of its kappa spread to its ideal-point spread summed over
+    its :data:`IDEAL_CAL_YEARS` latest earlier years with both. Each state-year records the
+    measure (``equal_distance_measure``: ``kappa`` or ``ideal_distance``).
 ``predictability``
     ``1 - sum_d w_d TV_d / sum_d w_d``: ``TV_d`` is the mean, over the indicators of domain
     ``d`` present in both the year and the year before (the same basket), of the total
@@ -37,13 +44,15 @@ each domain are resampled with replacement, the domain weights are drawn from
 ``Dirichlet(C * W / sum W)`` (``C`` = :data:`CONCENTRATION`); the 5th and 95th percentiles of
 the replicates are the 90 % interval. The roll calls of each year are resampled too (a
 multinomial count per roll call and replicate; kappa from the weighted 3 x 3 tables), so equal
-distance varies across replicates; predictability is recomputed on the same draw of
+distance varies across replicates (not where it comes from ideal points: no roll calls to
+resample, so it keeps its point value and the interval has the other sources only); predictability is recomputed on the same draw of
 indicators with the replicate's domain weights. Vectorised over replicates and state-years,
 in blocks.
 
 Ranks and percentiles: among the states of the same year whose coverage passes the bound (all
 four components present: status ``ok``); rank 1 is the most balanced; percentile
-``100 (N - rank) / (N - 1)``.
+``100 (N - rank) / (N - 1)``. A year whose equal distance comes from ideal points is ranked
+too: the measure is the same for every state of that year (the fallback is decided per year).
 
 Sensitivity (``sensitivity=True``): the rank of each state and year under each alternative
 weighting (:func:`weightings`: of the components equal, each dropped in turn, each doubled;
@@ -91,6 +100,18 @@ CONCENTRATION = 20.0
 #: an indicator against a WLD total counts only when its partner rows explain this much of it
 MIN_WLD_COVERAGE = 0.5
 KAPPA = "political.unga.kappa"
+#: the Bailey-Strezhnev-Voeten ideal-point distance to each pole (equal distance in a year
+#: with too few roll calls for kappa)
+IDEAL = "political.unga.ideal_distance"
+#: the calibration of the ideal-point spread into kappa's units: at most this many of the
+#: state's latest years before the year with both measures
+IDEAL_CAL_YEARS = 5
+#: the energy indicators the index reads: the export routes (and transit) the doctrine's
+#: energy domain names (domains.csv: "crude oil export routes, gas exports and transit"):
+#: GEM's oil links (no direction given) and the gas pipelines leaving the state, each as a
+#: share of routes and of capacity; the gas import routes are left out
+ENERGY_INDICATORS = ("energy.oil.routes", "energy.oil.route_capacity",
+                     "energy.gas.export_routes", "energy.gas.export_capacity")
 _BLOCK = 4_000_000  # array cells per bootstrap block
 CITATIONS = (
     "Moyer, J. D. et al. (2021) Formal Bilateral Influence Capacity (FBIC) index, Pardee "
@@ -163,7 +184,7 @@ class IndexResult:
         (when computed), ``about`` (poles, weights, replicates, seed, method)."""
         recs = self.records()
         cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
-                "status", "domains", "note"]
+                "status", "equal_distance_measure", "domains", "note"]
         tables = {"index": pd.DataFrame([{k: r[k] for k in cols} for r in recs],
                                         columns=cols),
                   "components": pd.DataFrame(
@@ -233,7 +254,8 @@ def _pole_shares(con, poles: list[str], lo: int, hi: int) -> pd.DataFrame:
     years = f"year BETWEEN {lo} AND {hi}"
     ok = (f"status = 'ok' AND share IS NOT NULL AND partner <> 'WLD' AND domain IN ({dom}) "
           f"AND (basis <> 'wld' OR coverage >= {MIN_WLD_COVERAGE}) AND {years} "
-          f"AND indicator NOT LIKE '{EXCLUDED_PREFIX}%'")
+          f"AND indicator NOT LIKE '{EXCLUDED_PREFIX}%' AND (domain <> 'energy' OR "
+          f"indicator IN ({', '.join(repr(i) for i in ENERGY_INDICATORS)}))")
     # events: the positive part of the net score over the sum of the positive parts of the
     # state's partners of the year (no share without a positive score)
     return con.execute(f"""
@@ -269,6 +291,54 @@ WHERE indicator = '{KAPPA}' AND status = 'ok' AND value IS NOT NULL
   AND year BETWEEN {lo} AND {hi}""").df()
 
 
+def _spreads(con, poles: list[str], hi: int) -> pd.DataFrame:
+    """Per state and year to ``hi``: the spread across the poles of its ``ok`` kappas
+    (``k``, from ``nk`` poles) and of its ideal-point distances (``d``, from ``nd`` poles)."""
+    con.register("_i_poles", pd.DataFrame({"pole": poles}))
+    k, i = f"indicator = '{KAPPA}'", f"indicator = '{IDEAL}'"
+    return con.execute(f"""
+SELECT focal, year, max(value) FILTER (WHERE {k}) - min(value) FILTER (WHERE {k}) AS k,
+       count(*) FILTER (WHERE {k}) AS nk,
+       max(value) FILTER (WHERE {i}) - min(value) FILTER (WHERE {i}) AS d,
+       count(*) FILTER (WHERE {i}) AS nd
+FROM panel WHERE indicator IN ('{KAPPA}', '{IDEAL}') AND status = 'ok' AND value IS NOT NULL
+  AND partner IN (SELECT pole FROM _i_poles) AND partner <> focal AND year <= {hi}
+GROUP BY ALL ORDER BY focal, year""").df()
+
+
+def _ideal_equal(sp: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """Equal distance from the ideal points (``focal, year, equal, cal``) for the state-years
+    of ``lo..hi`` in a year with too few roll calls for kappa (no state of the year has an
+    ``ok`` kappa with a pole) and ideal-point distances to two poles or more.
+
+    ``equal = 1 - min(2, s D_t) / 2``: ``D_t`` the spread of the distances (Bailey,
+    Strezhnev & Voeten 2017: ideal points from a dynamic model bridged by identical
+    resolutions, so a state's position is comparable across years where raw agreement and
+    kappa follow the agenda); ``s = sum K / sum D`` over the state's latest
+    :data:`IDEAL_CAL_YEARS` years before ``t`` with both spreads (``cal`` of them; ``K`` the
+    kappa spread), which puts ``D_t`` in kappa's units: the state's recent kappa spread, moved
+    by how much its ideal-point spread has changed since. A state without such a year (or
+    with ``sum D = 0``) gets no value. ``sp`` as :func:`_spreads` returns."""
+    cols = ["focal", "year", "equal", "cal"]
+    kappa_years = set(sp.loc[sp["nk"] > 0, "year"].astype(int))
+    fb = sp[(sp["nd"] >= 2) & sp["year"].between(lo, hi)
+            & ~sp["year"].astype(int).isin(kappa_years)]
+    if not len(fb):
+        return pd.DataFrame(columns=cols)
+    both = sp[(sp["nk"] >= 2) & (sp["nd"] >= 2)]
+    cal = {f: (g["year"].to_numpy(), g["k"].to_numpy(), g["d"].to_numpy())
+           for f, g in both.groupby("focal", sort=False)}
+    out = []
+    for f, y, d in zip(fb["focal"], fb["year"], fb["d"], strict=True):
+        yrs, k, dd = cal.get(f, (np.zeros(0), np.zeros(0), np.zeros(0)))
+        pick = np.flatnonzero(yrs < y)[-IDEAL_CAL_YEARS:]
+        if not len(pick) or dd[pick].sum() <= 0:
+            continue
+        scale = k[pick].sum() / dd[pick].sum()
+        out.append((f, int(y), 1.0 - min(2.0, scale * float(d)) / 2.0, len(pick)))
+    return pd.DataFrame(out, columns=cols)
+
+
 @dataclass
 class _Arrays:
     keys: pd.DataFrame        # focal, year per state-year s
@@ -281,6 +351,26 @@ class _Arrays:
     #: [D] the domains whose leading pole counts for distinctness (the doctrine's functional
     #: domains); None: every domain
     lead: np.ndarray | None = None
+    #: [S] equal distance from the ideal points (:func:`_ideal_equal`), NaN where kappa's
+    #: year or no value; None: none
+    eq_ideal: np.ndarray | None = None
+    #: [S] the calibration years behind ``eq_ideal`` (0 where none)
+    cal: np.ndarray | None = None
+
+    @property
+    def equal(self) -> np.ndarray:
+        """[S] equal distance: from kappa, else (a year without roll calls for kappa) from
+        the ideal points."""
+        eq = _equal(self.kappa)
+        return eq if self.eq_ideal is None else np.where(np.isnan(eq), self.eq_ideal, eq)
+
+    @property
+    def measure(self) -> np.ndarray:
+        """[S] the measure of equal distance: ``kappa``, ``ideal_distance`` or None."""
+        eq = _equal(self.kappa)
+        ip = np.full(len(eq), np.nan) if self.eq_ideal is None else self.eq_ideal
+        return np.where(~np.isnan(eq), "kappa", np.where(~np.isnan(ip), "ideal_distance",
+                                                          None)).astype(object)
 
     @property
     def pred(self) -> np.ndarray:
@@ -288,8 +378,14 @@ class _Arrays:
         return _pred(self.tv, np.ones(self.tv.shape[1]))
 
 
-def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str]) -> _Arrays:
-    keys = pd.concat([shares[["focal", "year"]], kap[["focal", "year"]]]).drop_duplicates()
+def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str],
+            ideal: pd.DataFrame | None = None) -> _Arrays:
+    """The arrays of the pole shares, kappas and (``ideal``, :func:`_ideal_equal`) equal
+    distance from the ideal points."""
+    parts = [shares[["focal", "year"]], kap[["focal", "year"]]]
+    if ideal is not None and len(ideal):
+        parts.append(ideal[["focal", "year"]])
+    keys = pd.concat(parts).drop_duplicates()
     keys = keys.sort_values(["focal", "year"]).reset_index(drop=True)
     s_of = {(f, int(y)): i for i, (f, y) in enumerate(zip(keys["focal"], keys["year"],
                                                           strict=True))}
@@ -321,7 +417,13 @@ def _arrays(shares: pd.DataFrame, kap: pd.DataFrame, poles: list[str]) -> _Array
         si = np.array([s_of[(f, int(y))] for f, y in zip(kap["focal"], kap["year"],
                                                         strict=True)])
         kappa[si, kap["pole"].map(p_of).to_numpy()] = kap["kappa"]
-    return _Arrays(keys, x, n, kappa, tv, names)
+    eq_ideal, cal = np.full(S, np.nan), np.zeros(S, dtype=np.int64)
+    if ideal is not None and len(ideal):
+        si = np.array([s_of[(f, int(y))] for f, y in zip(ideal["focal"], ideal["year"],
+                                                        strict=True)])
+        eq_ideal[si] = ideal["equal"].to_numpy(dtype=float)
+        cal[si] = ideal["cal"].to_numpy(dtype=np.int64)
+    return _Arrays(keys, x, n, kappa, tv, names, eq_ideal=eq_ideal, cal=cal)
 
 
 def _slot_tv(tv: np.ndarray, x: np.ndarray, ind: pd.DataFrame, ii: np.ndarray,
@@ -432,7 +534,7 @@ def _point(a: _Arrays, wd: np.ndarray, wc: np.ndarray) -> tuple[np.ndarray, np.n
         warnings.simplefilter("ignore", RuntimeWarning)
         dom_share = np.nanmean(a.x, axis=2)  # [S, D, P]
     present = (a.n > 0) & (wd > 0)  # a domain of weight 0 is left out (sensitivity)
-    fixed = np.stack([_equal(a.kappa), _pred(a.tv, wd)], axis=-1)
+    fixed = np.stack([a.equal, _pred(a.tv, wd)], axis=-1)
     comp = _components(dom_share, present, wd, fixed, _n_poles(a), a.lead)
     return comp, _combine(comp, wc)
 
@@ -469,11 +571,12 @@ def _equal_replicates(a: _Arrays, rows: np.ndarray, votes: pd.DataFrame, poles: 
     a multinomial count vector over its roll calls per replicate (a bootstrap sample of the
     same size), the weighted 3 x 3 tables and kappas of every state with every pole in one
     matrix product (:func:`equipoise.panel.agreement.replicate_kappas`). Only the kappas the
-    panel has (``ok``) take part; a replicate without two of them keeps the point value."""
+    panel has (``ok``) take part; a replicate without two of them keeps the point value, and
+    so does equal distance from the ideal points (no roll calls to resample)."""
     from .agreement import replicate_kappas
 
     point = _equal(a.kappa[rows])
-    out = np.broadcast_to(point, (reps, len(rows))).copy()
+    out = np.broadcast_to(a.equal[rows], (reps, len(rows))).copy()
     keys = a.keys.iloc[rows]
     years = keys["year"].to_numpy()
     by_year = {int(y): g for y, g in votes.groupby("year", sort=True)}
@@ -586,7 +689,7 @@ def _bootstrap(a: _Arrays, rows: np.ndarray, reps: int, rng: np.random.Generator
     x, n, tv = a.x[rows], a.n[rows] * (wd0 > 0), a.tv[rows]
     S, D, n_i, P = x.shape
     if equal is None:
-        equal = np.broadcast_to(_equal(a.kappa[rows]), (reps, S))
+        equal = np.broadcast_to(a.equal[rows], (reps, S))
     pred0 = _pred(tv, wd0)
     n_pol = _n_poles(a)[rows]
     out = np.empty((reps, S))
@@ -659,11 +762,11 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
     wc0 = np.ones(len(COMPONENTS))
     lo = -9999 if start is None else int(start)
     hi = 9999 if end is None else int(end)
-    shares, kap, rc_votes, yr = _read_panel(db, poles, lo, hi, reps)
+    shares, kap, ideal, rc_votes, yr = _read_panel(db, poles, lo, hi, reps)
     if yr[0] is None:
         raise NoDataError(f"panel: no rows in the years {'...' if start is None else start}-"
                           f"{'...' if end is None else end}")
-    a = _arrays(shares, kap, poles)
+    a = _arrays(shares, kap, poles, ideal)
     a.lead = functional_domains(doc)
     comp, idx = _point(a, wd0, wc0)
     frame = _ranked_frame(a, comp, idx)
@@ -682,28 +785,33 @@ def balance_index(db: str | Path | None = None, *, states: list[str] | None = No
         _add_interval(frame, a, rc_votes, poles, reps, seed, wd0, wc0)
     frame = frame.rename(columns={"focal": "state"})
     cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "percentile",
-            "status", *COMPONENTS, "domains", "note"]
+            "status", *COMPONENTS, "equal_distance_measure", "domains", "note"]
+    ip_years = sorted(set(frame.loc[frame["equal_distance_measure"] == "ideal_distance",
+                                    "year"].astype(int)))
     return IndexResult(frame[cols], poles, dict(zip(DOMAINS, wd0.tolist(), strict=True)),
                        dict(zip(COMPONENTS, wc0.tolist(), strict=True)), reps, seed,
-                       _result_notes(reps, rc_votes), sens, ws or [])
+                       _result_notes(reps, rc_votes, ip_years), sens, ws or [])
 
 
 def _read_panel(db, poles: list[str], lo: int, hi: int, reps: int):
     """Pole shares and kappas of the years ``lo - 1..hi`` (predictability compares with the
-    year before), the roll-call votes of ``lo..hi`` (only with ``reps``) and the first and
-    last panel year in ``lo..hi`` (``(None, None)`` without rows)."""
+    year before), equal distance from the ideal points in ``lo..hi`` (:func:`_ideal_equal`,
+    calibrated on the years before, whatever ``lo``), the roll-call votes of ``lo..hi``
+    (only with ``reps``) and the first and last panel year in ``lo..hi`` (``(None, None)``
+    without rows)."""
     con = open_panel(db)
     try:
         # one year more before the first: predictability compares with the year before
         shares = _pole_shares(con, poles, lo - 1, hi)
         kap = _kappas(con, poles, lo - 1, hi)
+        ideal = _ideal_equal(_spreads(con, poles, hi), lo, hi)
         rc_votes = _rollcall_votes(con, lo, hi) if reps > 0 else None
         yr = con.execute(f"SELECT min(year), max(year) FROM panel WHERE year BETWEEN {lo} "
                          f"AND {hi} AND indicator NOT LIKE '{EXCLUDED_PREFIX}%'"
                          ).fetchall()[0]
     finally:
         con.close()
-    return shares, kap, rc_votes, yr
+    return shares, kap, ideal, rc_votes, yr
 
 
 def _ranked_frame(a: _Arrays, comp: np.ndarray, idx: np.ndarray) -> pd.DataFrame:
@@ -718,7 +826,11 @@ def _ranked_frame(a: _Arrays, comp: np.ndarray, idx: np.ndarray) -> pd.DataFrame
                                np.where(n_comp > 0, "partial", "insufficient"))
     frame["domains"] = [",".join(d for j, d in enumerate(DOMAINS) if a.n[s, j] > 0)
                         for s in range(len(frame))]
-    frame["note"] = [_note(r) for r in frame[list(COMPONENTS)].to_numpy()]
+    frame["equal_distance_measure"] = a.measure
+    cal = a.cal if a.cal is not None else np.zeros(len(frame), dtype=np.int64)
+    frame["note"] = [_note(r, m, c) for r, m, c in zip(frame[list(COMPONENTS)].to_numpy(),
+                                                       frame["equal_distance_measure"], cal,
+                                                       strict=True)]
     ranked = frame[frame["status"] == "ok"]
     rank = ranked.groupby("year")["index"].rank(ascending=False, method="min")
     frame["rank"] = rank.reindex(frame.index)
@@ -741,7 +853,8 @@ def _select(frame: pd.DataFrame, states: list[str] | None, lo: int, yr) -> pd.Da
             frame = pd.concat([frame, pd.DataFrame({
                 "focal": [s for s, _ in missing], "year": [y for _, y in missing],
                 "status": "insufficient", "domains": "",
-                "note": "no panel rows with pole data or kappa for this state and year"})],
+                "note": "no panel rows with pole data or kappa (nor ideal points) for this "
+                        "state and year"})],
                 ignore_index=True)
     return frame.sort_values(["focal", "year"]).reset_index(drop=True)
 
@@ -768,7 +881,7 @@ def _add_interval(frame: pd.DataFrame, a: _Arrays, rc_votes, poles: list[str], r
         frame.loc[have, "upper"] = q[1]
 
 
-def _result_notes(reps: int, rc_votes) -> list[str]:
+def _result_notes(reps: int, rc_votes, ip_years: list[int] | None = None) -> list[str]:
     """The notes on the interval that go with the result."""
     notes = ["the interval resamples indicators within domains (the shares and, on the same "
              "draw, predictability), the roll calls of each year (equal distance) and draws "
@@ -776,13 +889,26 @@ def _result_notes(reps: int, rc_votes) -> list[str]:
     if reps > 0 and rc_votes is None:
         notes.append("this panel has no roll-call votes (table panel_rollcalls; rebuild it "
                      "with `equipoise panel build`): equal distance is fixed in the replicates")
+    if ip_years:
+        notes.append(
+            f"equal distance in {', '.join(map(str, ip_years))} (too few roll calls for "
+            "kappa) is the spread of the Bailey-Strezhnev-Voeten ideal-point distances to the "
+            "poles in kappa's units (docs/methods.md); no roll calls to resample: its interval "
+            "comes from the indicators and the weights only")
     return notes
 
 
-def _note(values) -> str:
+def _note(values, measure=None, cal: int = 0) -> str:
     miss = [c for c, v in zip(COMPONENTS, values, strict=True) if v != v]
     why = {"dependency": "no functional domain with pole shares",
            "distinctness": "fewer than two domains with a leading pole",
-           "equal_distance": "fewer than two poles with kappa",
+           "equal_distance": "fewer than two poles with kappa (or, in a year with too few "
+                             "roll calls for kappa, with ideal points and an earlier year "
+                             "with both to scale them)",
            "predictability": "no indicator of the year before to compare with"}
-    return "; ".join(f"{c}: {why[c]}" for c in miss)
+    out = [f"{c}: {why[c]}" for c in miss]
+    if measure == "ideal_distance":
+        out.append(f"equal_distance: from the ideal-point spread (too few roll calls for "
+                   f"kappa in the year; scaled by {cal} earlier year{'' if cal == 1 else 's'} with "
+                   "both; no roll-call resampling in the interval)")
+    return "; ".join(out)

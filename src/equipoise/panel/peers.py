@@ -79,7 +79,7 @@ def peer_table(focal: str, db: str | Path | None = None, *, peers: list[str] | N
                     ("focal" if s == focal else "given by the user") for s in df["state"]]
     df = df.sort_values(["year", "peer_rank", "state"], na_position="last")
     cols = ["state", "year", "index", "lower", "upper", "peer_rank", "peers_ranked", "rank",
-            "ranked", "percentile", "status", "note", "source"]
+            "ranked", "percentile", "status", "equal_distance_measure", "note", "source"]
     records = []
     for r in df[cols].to_dict("records"):
         rec = {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}

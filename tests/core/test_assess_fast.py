@@ -204,3 +204,36 @@ def test_assess_process_loads_no_scipy_networkx_or_monte_carlo():
     assert p.returncode == 0, p.stderr[-2000:]
     assert '"focal": "KAZ"' in p.stdout
     assert "LOADED []" in p.stderr, p.stderr[-500:]
+
+
+def test_engagement_summary_equals_the_two_full_balances():
+    """The summary builds the focal table once and the latest view without its per-domain
+    detail; its blocks are those of the two full :func:`engagement_balance` views."""
+    from equipoise.measures.engagement import (
+        default_events,
+        engagement_balance,
+        engagement_summary,
+    )
+
+    ev = default_events()
+    got = engagement_summary("KAZ", events=ev)
+    for label, by in (("window", "all"), ("latest", "year")):
+        b = engagement_balance(ev, focal="KAZ", by=by)
+        last = b.by_pole["period"].max()
+        cur = b.by_pole[b.by_pole["period"] == last]
+        assert got[label]["period"] == last
+        for metric, col in (("visits", "visits_share"), ("agreements", "agreements_share"),
+                            ("value_usd", "value_share")):
+            sp = b.spread[(b.spread["period"] == last) & (b.spread["metric"] == metric)]
+            want = {"shares": {r.pole: None if pd.isna(getattr(r, col)) else
+                               float(getattr(r, col)) for r in cur.itertuples()},
+                    "totals": {r.pole: float(getattr(r, metric)) for r in cur.itertuples()},
+                    "spread": float(sp["value"].iat[0]) if len(sp) else None,
+                    "top": sp["top"].iat[0] if len(sp) else None}
+            assert got[label][metric] == want, (label, metric)
+        if by == "all":
+            assert got["multilateral"] == b.multilateral.to_dict("records") != []
+            assert got["by_domain"] == {
+                p: dict(zip(g["domain"], g["events"].astype(int), strict=True))
+                for p, g in b.by_domain.groupby("pole")} != {}
+            assert got["sources"] == b.sources

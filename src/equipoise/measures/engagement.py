@@ -338,13 +338,18 @@ def _focal_events(events, focal: str, poles: list[str], start: int | None,
     return d
 
 
-def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str) -> EngagementBalance:
-    """:func:`engagement_balance` of the focal table ``d`` (:func:`_focal_events`)."""
+def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str, *,
+             detail: bool = True) -> EngagementBalance:
+    """:func:`engagement_balance` of the focal table ``d`` (:func:`_focal_events`); without
+    ``detail``, ``by_domain`` and ``multilateral`` are left empty (a view that does not show
+    them)."""
     d = d.copy()
     d["period"] = d["year"] if by == "year" else f"{d['year'].min()}-{d['year'].max()}"
-    orgs = organisation_codes()
-    multi = d[d["partner"].isin(orgs)][["period", "date", "partner", "kind", "domains",
-                                        "source"]].rename(columns={"partner": "counterpart"})
+    multi = pd.DataFrame(columns=["period", "date", "counterpart", "kind", "domains", "source"])
+    if detail:
+        multi = d[d["partner"].isin(organisation_codes())][
+            ["period", "date", "partner", "kind", "domains", "source"]].rename(
+            columns={"partner": "counterpart"})
     pd_ = d[d["pole"].notna()].copy()
     pd_["is_visit"] = pd_["kind"].isin(VISIT_KINDS).astype(int)
     pd_["is_agreement"] = (pd_["kind"] == "agreement").astype(int)
@@ -365,7 +370,7 @@ def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str) -> Engageme
                                     "value": float(g["_s"].max() - g["_s"].min()),
                                     "top": g.loc[g["_s"].idxmax(), "pole"]})
     rows = []
-    for r in pd_.itertuples():
+    for r in pd_.itertuples() if detail else ():
         doms = [x for x in str(r.domains).split(";") if x]
         for dom in doms:
             v = r.value_usd / len(doms) if not pd.isna(r.value_usd) else 0.0
@@ -392,7 +397,7 @@ def engagement_summary(focal: str, poles: Sequence[str] | str | None = None, *,
     poles = as_list(poles) or list(DEFAULT_POLES)
     d = _focal_events(events, focal, poles, None, None)  # read, validated and joined once
     for label, by in (("window", "all"), ("latest", "year")):
-        b = _balance(d, focal, poles, by)
+        b = _balance(d, focal, poles, by, detail=by == "all")  # only the window's detail shown
         last = b.by_pole["period"].max()
         cur = b.by_pole[b.by_pole["period"] == last]
         block: dict = {"period": last}

@@ -782,9 +782,11 @@ def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
     the years used."""
     from .measures.exposure import _combine, domain_shares, indicator_shares
     from .measures.predictability import share_volatility
+    from .measures.quality import FlowIndex
 
     focal = basis.focal
     ishares = indicator_shares(frame, focal)
+    index = FlowIndex(frame, focal, ishares)  # grouped once for every domain
     series = _combine(ishares, weights)
     current = domain_shares(frame, focal, year=year, series=series)
     notes = []
@@ -795,7 +797,8 @@ def _measure_flows(frame: pd.DataFrame, basis: Basis, *, year: int | None,
     for domain, g in sorted(current.groupby("domain"), key=lambda kv: order.get(kv[0], 99)):
         y = int(g["year"].iat[0])
         domains[domain] = _domain_result(domain, y, g, basis, ishares, frame,
-                                         ref_year=ref_year, weights=weights, products=products)
+                                         ref_year=ref_year, weights=weights, products=products,
+                                         index=index)
         notes.append(_domain_note(domains[domain], requested=year is not None))
     missing = [d for d in order if d not in domains]
     if missing:
@@ -873,27 +876,33 @@ def _listed(g: pd.DataFrame, column: str) -> list[str]:
 def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
                    ishares: pd.DataFrame, flows: pd.DataFrame, *, ref_year: int | None = None,
                    weights: Mapping[str, float] | None = None,
-                   products: pd.DataFrame | None = None) -> DomainResult:
+                   products: pd.DataFrame | None = None, index=None) -> DomainResult:
+    """One domain's result. ``index``: ``flows`` and ``ishares`` grouped once
+    (:class:`equipoise.measures.quality.FlowIndex`; built here when not given)."""
+    from .measures.quality import FlowIndex
+
     focal = basis.focal
+    index = FlowIndex(flows, focal, ishares) if index is None else index
     shares = {p: float(s) for p, s in zip(g["partner"], g["share"], strict=True) if s > 0}
     ind_years = {k: int(v) for k, v in (x.split(":") for x in g["indicator_years"].iat[0].split(";"))}
     inds = sorted(ind_years)
     used = ishares[ishares["domain"] == domain]
     windows = dict(zip(used["indicator"], used["window"], strict=False))
-    mask = (flows["reporter"] == focal) & flows["indicator"].isin(inds)
-    yrs = flows["year"]
-    win_mask = np.zeros(len(flows), dtype=bool)
+    # the focal state's rows of each indicator inside its window (only their sources and
+    # their count are used, so the order of the parts does not matter)
+    n_rows, sources = 0, set()
     for ind, iy in ind_years.items():
-        w = int(windows.get(ind, 1))
-        win_mask |= ((flows["indicator"] == ind) & (yrs > iy - w) & (yrs <= iy)).to_numpy()
-    rows = flows[mask.to_numpy() & win_mask]
+        w, mine = int(windows.get(ind, 1)), index.rows(ind)
+        sel = mine["source"][(mine["year"] > iy - w) & (mine["year"] <= iy)]
+        n_rows += len(sel)
+        sources.update(sel.unique().tolist())
     # Screen each indicator as well as the composite (as the EU/CEPII screen works per product
     # and rolls up): an indicator counts when its shares are against a known WLD total or have
     # at least two partners (one partner against their own sum is 100 % by construction).
     screened = []
     for ind, iy in ind_years.items():
-        x = ishares[(ishares["indicator"] == ind) & (ishares["year"] == iy)
-                    & (ishares["partner"] != "OTH")]
+        x = index.shares(ind, iy)
+        x = x[x["partner"] != "OTH"]
         if x.empty or (x["basis"].iat[0] != "WLD" and len(x) < 2):
             continue
         best = x.loc[x["share"].idxmax()]
@@ -903,10 +912,9 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
     return DomainResult(
         domain=domain, year=int(year), indicators=inds, indicator_years=ind_years,
         substitutability=subst, substitutability_basis=how["basis"],
-        substitutability_evidence=how, sources=sorted(rows["source"].unique().tolist()),
-        rows=len(rows),
+        substitutability_evidence=how, sources=sorted(sources), rows=n_rows,
         **_quality(ishares, flows, focal, ind_years, year if ref_year is None else ref_year,
-                   weights),
+                   weights, index=index),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         supporting_reasons=_supporting_reasons(g),
@@ -1005,12 +1013,12 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
 
 def _quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
              ind_years: Mapping[str, int], ref_year: int,
-             weights: Mapping[str, float] | None) -> dict:
+             weights: Mapping[str, float] | None, index=None) -> dict:
     """The quality fields of a :class:`DomainResult` (:mod:`equipoise.measures.quality`)."""
     from .measures.exposure import _weights
     from .measures.quality import domain_quality, indicator_quality
 
-    q = indicator_quality(ishares, flows, focal, ind_years, int(ref_year))
+    q = indicator_quality(ishares, flows, focal, ind_years, int(ref_year), index=index)
     inds = pd.Series(sorted(ind_years), dtype=object)
     w = dict(zip(inds, _weights(inds, weights), strict=True)) if len(inds) else {}
     dq = domain_quality(q, w)

@@ -1,7 +1,8 @@
 """The faster paths of the assessment (issue 11 point 7) give the same numbers, bit for bit, as
 the pandas formulations they replaced: predictability's per-year rows (one grouped sum for
 ``pivot_table``) and (indicator, year) partner sums (one grouping for one per group), and the
-indicator shares' multi-year windows (one grouping over all windows for one per window)."""
+indicator shares' multi-year windows (one grouping over all windows for one per window); and the
+flows grouped once per assessment (``FlowIndex``) for the filters of the whole frame per domain."""
 
 from __future__ import annotations
 
@@ -117,6 +118,70 @@ def test_default_indicator_shares_unchanged_by_the_batched_windows(monkeypatch):
     pd.testing.assert_frame_equal(new, old, check_exact=True)
 
 
+flow_rows = st.lists(st.tuples(st.sampled_from(["KAZ", "RUS", "CHN"]), st.integers(0, 3),
+                               st.integers(2015, 2021), st.sampled_from(["s1", "s2"])),
+                     max_size=60)
+
+
+@given(flow_rows, st.sampled_from(["KAZ", "RUS", "USA"]))
+def test_flow_index_parts_equal_the_full_frame_filters(rs, focal):
+    """Each part of the index is the full-frame filter it replaces: the same rows, order,
+    index labels and dtypes; an absent key gives the filter's empty frame."""
+    from equipoise.measures.quality import FlowIndex
+
+    flows = pd.DataFrame({"reporter": [r for r, _, _, _ in rs],
+                          "indicator": [f"i{i}" for _, i, _, _ in rs],
+                          "year": np.array([y for _, _, y, _ in rs], dtype="int64"),
+                          "source": [s for _, _, _, s in rs]})
+    ish = _frame([(i, y, 0, 0.5) for _, i, y, _ in rs])
+    idx = FlowIndex(flows, focal, ish)
+    for ind in ["i0", "i1", "i2", "i3", "none"]:
+        want = flows[(flows["reporter"] == focal) & (flows["indicator"] == ind)]
+        pd.testing.assert_frame_equal(idx.rows(ind), want, check_exact=True)
+        for y in range(2014, 2023):
+            want = ish[(ish["indicator"] == ind) & (ish["year"] == y)]
+            pd.testing.assert_frame_equal(idx.shares(ind, y), want, check_exact=True)
+
+
+def test_default_domain_rows_and_sources_unchanged_by_the_index():
+    """On the embedded default: every domain's rows and sources, and the rows behind each
+    domain's rules, are what the full-frame filters gave before the index; the quality blocks
+    are the same with the assessment's shared index as with one built for the call."""
+    import equipoise as eq
+    from equipoise import reference
+    from equipoise.doctrine.check import rule_source_rows
+    from equipoise.measures.quality import indicator_quality
+
+    flows = eq.load_default()
+    frame = flows.data if hasattr(flows, "data") else flows
+    a = eq.assess(flows)
+    ish = exposure.indicator_shares(frame, "KAZ")
+    ind_table = reference.indicator_table()
+    for d, r in a.domains.items():
+        used = ish[ish["domain"] == d]
+        windows = dict(zip(used["indicator"], used["window"], strict=False))
+        mask = (frame["reporter"] == "KAZ") & frame["indicator"].isin(r.indicators)
+        win = np.zeros(len(frame), dtype=bool)
+        for ind, iy in r.indicator_years.items():
+            w = int(windows.get(ind, 1))
+            win |= ((frame["indicator"] == ind) & (frame["year"] > iy - w)
+                    & (frame["year"] <= iy)).to_numpy()
+        rows = frame[mask.to_numpy() & win]
+        assert r.rows == len(rows) > 0 and r.sources == sorted(rows["source"].unique().tolist())
+        assert r.quality == indicator_quality(ish, frame, "KAZ", r.indicator_years,
+                                              int(max(x.year for x in a.domains.values())))
+        parts = []
+        for ind in r.indicators:
+            w = int(ind_table.at[ind, "window"]) if ind in ind_table.index else 1
+            y = int(r.indicator_years.get(ind, r.year))
+            parts.append(frame[(frame["reporter"] == "KAZ") & (frame["indicator"] == ind)
+                               & (frame["year"] > y - w) & (frame["year"] <= y)])
+        old = pd.concat(parts, ignore_index=True)
+        old = old[[c for c in rule_source_rows(frame, "KAZ", r).columns]]
+        old = old.sort_values(["indicator", "year", "partner"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(rule_source_rows(frame, "KAZ", r), old, check_exact=True)
+
+
 def test_assess_process_loads_no_scipy_networkx_or_monte_carlo():
     """``equipoise assess`` on the embedded default measures the corridor graph's
     substitutability without scipy or networkx (plain-Python max flow on the shipped graph) and
@@ -139,3 +204,36 @@ def test_assess_process_loads_no_scipy_networkx_or_monte_carlo():
     assert p.returncode == 0, p.stderr[-2000:]
     assert '"focal": "KAZ"' in p.stdout
     assert "LOADED []" in p.stderr, p.stderr[-500:]
+
+
+def test_engagement_summary_equals_the_two_full_balances():
+    """The summary builds the focal table once and the latest view without its per-domain
+    detail; its blocks are those of the two full :func:`engagement_balance` views."""
+    from equipoise.measures.engagement import (
+        default_events,
+        engagement_balance,
+        engagement_summary,
+    )
+
+    ev = default_events()
+    got = engagement_summary("KAZ", events=ev)
+    for label, by in (("window", "all"), ("latest", "year")):
+        b = engagement_balance(ev, focal="KAZ", by=by)
+        last = b.by_pole["period"].max()
+        cur = b.by_pole[b.by_pole["period"] == last]
+        assert got[label]["period"] == last
+        for metric, col in (("visits", "visits_share"), ("agreements", "agreements_share"),
+                            ("value_usd", "value_share")):
+            sp = b.spread[(b.spread["period"] == last) & (b.spread["metric"] == metric)]
+            want = {"shares": {r.pole: None if pd.isna(getattr(r, col)) else
+                               float(getattr(r, col)) for r in cur.itertuples()},
+                    "totals": {r.pole: float(getattr(r, metric)) for r in cur.itertuples()},
+                    "spread": float(sp["value"].iat[0]) if len(sp) else None,
+                    "top": sp["top"].iat[0] if len(sp) else None}
+            assert got[label][metric] == want, (label, metric)
+        if by == "all":
+            assert got["multilateral"] == b.multilateral.to_dict("records") != []
+            assert got["by_domain"] == {
+                p: dict(zip(g["domain"], g["events"].astype(int), strict=True))
+                for p, g in b.by_domain.groupby("pole")} != {}
+            assert got["sources"] == b.sources

@@ -57,19 +57,23 @@ def _rule_domains(name: str, evidence: dict) -> list[str]:
     return []
 
 
-def rule_source_rows(frame: pd.DataFrame, focal: str, domain_result) -> pd.DataFrame:
+def rule_source_rows(frame: pd.DataFrame, focal: str, domain_result, *,
+                     index=None) -> pd.DataFrame:
     """The flow rows behind one domain's shares: the focal state's rows of the domain's
     indicators inside each indicator's window ending in the year used for that indicator
-    (``indicator_years``; the domain's year where not given)."""
+    (``indicator_years``; the domain's year where not given). ``index``: ``frame`` grouped
+    once (:class:`equipoise.measures.quality.FlowIndex` of ``frame`` and ``focal``)."""
+    from ..measures.quality import FlowIndex
+
     ind = reference.indicator_table()
+    index = FlowIndex(frame, focal) if index is None else index
     rows = []
     own_years = getattr(domain_result, "indicator_years", None) or {}
     for indicator in domain_result.indicators:
         w = int(ind.at[indicator, "window"]) if indicator in ind.index else 1
         y = int(own_years.get(indicator, domain_result.year))
-        sel = frame[(frame["reporter"] == focal) & (frame["indicator"] == indicator)
-                    & (frame["year"] > y - w) & (frame["year"] <= y)]
-        rows.append(sel)
+        mine = index.rows(indicator)
+        rows.append(mine[(mine["year"] > y - w) & (mine["year"] <= y)])
     if not rows:
         return pd.DataFrame(columns=list(ROW_COLUMNS))
     out = pd.concat(rows, ignore_index=True)
@@ -282,7 +286,12 @@ def _domain_rows(a, frame: pd.DataFrame, r, cache: dict) -> list[dict]:
         if d not in a.domains:
             continue
         if d not in cache:
-            cache[d] = _records(rule_source_rows(frame, a.focal, a.domains[d]))
+            if "" not in cache:  # the flows grouped once, on the first domain asked for
+                from ..measures.quality import FlowIndex
+
+                cache[""] = FlowIndex(frame, a.focal)
+            cache[d] = _records(rule_source_rows(frame, a.focal, a.domains[d],
+                                                 index=cache[""]))
         recs.extend(cache[d])
     return recs
 

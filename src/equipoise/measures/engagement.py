@@ -309,6 +309,14 @@ def engagement_balance(events=None, *, focal: str,
 
     check_option("by", by, ("year", "all"))
     poles = as_list(poles) or list(DEFAULT_POLES)
+    return _balance(_focal_events(events, focal, poles, start, end), focal, poles, by)
+
+
+def _focal_events(events, focal: str, poles: list[str], start: int | None,
+                  end: int | None) -> pd.DataFrame:
+    """The ledger's events of ``focal`` (in ``start .. end``) with their ``partner`` and the
+    ``pole`` it belongs to (None for none): the table both views of
+    :func:`engagement_summary` share."""
     if events is None:
         ev = default_events()
     elif isinstance(events, EventSet):
@@ -327,10 +335,21 @@ def engagement_balance(events=None, *, focal: str,
         raise NoDataError(f"no events of {focal} in the ledger for the years asked")
     d["partner"] = np.where(d["actor"] == focal, d["counterpart"], d["actor"])
     d["pole"] = [_pole_of(p, y, poles) for p, y in zip(d["partner"], d["year"], strict=True)]
+    return d
+
+
+def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str, *,
+             detail: bool = True) -> EngagementBalance:
+    """:func:`engagement_balance` of the focal table ``d`` (:func:`_focal_events`); without
+    ``detail``, ``by_domain`` and ``multilateral`` are left empty (a view that does not show
+    them)."""
+    d = d.copy()
     d["period"] = d["year"] if by == "year" else f"{d['year'].min()}-{d['year'].max()}"
-    orgs = organisation_codes()
-    multi = d[d["partner"].isin(orgs)][["period", "date", "partner", "kind", "domains",
-                                        "source"]].rename(columns={"partner": "counterpart"})
+    multi = pd.DataFrame(columns=["period", "date", "counterpart", "kind", "domains", "source"])
+    if detail:
+        multi = d[d["partner"].isin(organisation_codes())][
+            ["period", "date", "partner", "kind", "domains", "source"]].rename(
+            columns={"partner": "counterpart"})
     pd_ = d[d["pole"].notna()].copy()
     pd_["is_visit"] = pd_["kind"].isin(VISIT_KINDS).astype(int)
     pd_["is_agreement"] = (pd_["kind"] == "agreement").astype(int)
@@ -351,7 +370,7 @@ def engagement_balance(events=None, *, focal: str,
                                     "value": float(g["_s"].max() - g["_s"].min()),
                                     "top": g.loc[g["_s"].idxmax(), "pole"]})
     rows = []
-    for r in pd_.itertuples():
+    for r in pd_.itertuples() if detail else ():
         doms = [x for x in str(r.domains).split(";") if x]
         for dom in doms:
             v = r.value_usd / len(doms) if not pd.isna(r.value_usd) else 0.0
@@ -375,21 +394,23 @@ def engagement_summary(focal: str, poles: Sequence[str] | str | None = None, *,
     ``multilateral`` (events with organisations); ``sources``.
     """
     out: dict = {}
-    if events is None:  # read and validated once for both views
-        events = default_events()
+    poles = as_list(poles) or list(DEFAULT_POLES)
+    d = _focal_events(events, focal, poles, None, None)  # read, validated and joined once
     for label, by in (("window", "all"), ("latest", "year")):
-        b = engagement_balance(events, focal=focal, poles=poles, by=by)
+        b = _balance(d, focal, poles, by, detail=by == "all")  # only the window's detail shown
         last = b.by_pole["period"].max()
         cur = b.by_pole[b.by_pole["period"] == last]
         block: dict = {"period": last}
+        poles_now = cur["pole"].tolist()
+        spread = b.spread[b.spread["period"] == last]
         for metric, col in (("visits", "visits_share"), ("agreements", "agreements_share"),
                             ("value_usd", "value_share")):
-            shares = {r.pole: (None if pd.isna(getattr(r, col)) else float(getattr(r, col)))
-                      for r in cur.itertuples()}
-            sp = b.spread[(b.spread["period"] == last) & (b.spread["metric"] == metric)]
+            shares = {p: (None if pd.isna(v) else float(v))
+                      for p, v in zip(poles_now, cur[col], strict=True)}
+            sp = spread[spread["metric"] == metric]
             block[metric] = {"shares": shares,
-                             "totals": {r.pole: float(getattr(r, metric))
-                                        for r in cur.itertuples()},
+                             "totals": {p: float(v)
+                                        for p, v in zip(poles_now, cur[metric], strict=True)},
                              "spread": float(sp["value"].iat[0]) if len(sp) else None,
                              "top": sp["top"].iat[0] if len(sp) else None}
         out[label] = block

@@ -143,25 +143,55 @@ def _weakest(grades: Iterable[str | None]) -> str | None:
     return max(known) if known else None
 
 
+class FlowIndex:
+    """One assessment's lookups, grouped once instead of filtering the whole frame per call:
+    the focal state's flow rows by indicator (:meth:`rows`) and the indicator shares by
+    (indicator, year) (:meth:`shares`). Each part keeps the rows of the full-frame filter, in
+    the same order and with the same index labels, so every result built from it is the
+    same (``tests/core/test_assess_fast.py``)."""
+
+    def __init__(self, flows: pd.DataFrame, focal: str, ishares: pd.DataFrame | None = None):
+        mine = flows[flows["reporter"] == focal] if len(flows) else flows
+        self._mine = mine
+        self._rows = dict(iter(mine.groupby("indicator", sort=False))) if len(mine) else {}
+        self._ishares = ishares
+        self._shares = ({} if ishares is None or not len(ishares) else
+                        dict(iter(ishares.groupby(["indicator", "year"], sort=False))))
+
+    def rows(self, indicator: str) -> pd.DataFrame:
+        """The focal state's rows of ``indicator`` (``flows[(reporter == focal) &
+        (indicator == indicator)]``)."""
+        got = self._rows.get(indicator)
+        return self._mine.iloc[:0] if got is None else got
+
+    def shares(self, indicator: str, year: int) -> pd.DataFrame:
+        """``ishares[(indicator == indicator) & (year == year)]``."""
+        got = self._shares.get((indicator, year))
+        return self._ishares.iloc[:0] if got is None else got
+
+
 def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
-                      ind_years: Mapping[str, int], ref_year: int) -> dict[str, dict]:
+                      ind_years: Mapping[str, int], ref_year: int, *,
+                      index: FlowIndex | None = None) -> dict[str, dict]:
     """The quality block of each indicator in ``ind_years`` (indicator -> the year it
-    contributes): basis, coverage, n_partners, recency, single_partner, grade, sources, partners."""
+    contributes): basis, coverage, n_partners, recency, single_partner, grade, sources, partners.
+    ``index``: the same flows and shares grouped once (:class:`FlowIndex`), for speed."""
     from .. import reference
     from .exposure import is_single_partner
 
     kinds = reference.indicator_table()["kind"].to_dict()
     out = {}
-    mine = flows[flows["reporter"] == focal] if len(flows) else flows
+    if index is None:
+        index = FlowIndex(flows, focal, ishares)
     for ind, iy in ind_years.items():
-        x = ishares[(ishares["indicator"] == ind) & (ishares["year"] == iy)]
+        x = index.shares(ind, iy)
         named = x[x["partner"] != "OTH"]
         basis = str(x["basis"].iat[0]) if len(x) else "sum"
         n = len(named)
         cov = float(named["share"].fillna(0).sum()) if basis == "WLD" else None
         window = int(x["window"].iat[0]) if len(x) else 1
-        rows = mine[(mine["indicator"] == ind) & (mine["year"] > iy - window)
-                    & (mine["year"] <= iy)] if len(mine) else mine
+        mine = index.rows(ind)
+        rows = mine[(mine["year"] > iy - window) & (mine["year"] <= iy)] if len(mine) else mine
         sources = sorted({str(s) for s in rows["source"]}) if "source" in rows else []
         out[ind] = {"year": int(iy), "basis": basis,
                     "coverage": None if cov is None else min(1.0, cov),

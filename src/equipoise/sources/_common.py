@@ -428,3 +428,24 @@ def chunk_of(table: str, frame: pd.DataFrame, counts: dict, q: pd.DataFrame,
     """A reader's :class:`Chunk` from a ``read_frame`` result (rows read from its counts)."""
     return Chunk(table=table, data=frame.reset_index(drop=True), quarantine=quarantine_frame(q),
                  rows_read=int(counts["rows_read"]), file=str(path))
+
+
+def first_file(path: str | Path, pattern: str) -> list[SourceFile]:
+    """``path`` itself, or the first ``.csv``/``.csv.gz`` file of the folder ``path`` matching
+    ``pattern`` (sorted by name), as a one-element list of :class:`SourceFile`.
+
+    Raises
+    ------
+    SchemaError : no file matches in the folder, or ``path`` does not exist.
+    """
+    from ..errors import SchemaError
+
+    p = Path(path)
+    if p.is_dir():
+        hits = sorted(h for h in p.glob(pattern) if h.name.endswith((".csv", ".csv.gz")))
+        if not hits:
+            raise SchemaError(f"{p}: no file matching {pattern!r} here")
+        p = hits[0]
+    if not p.exists():
+        raise SchemaError(f"{p}: no such file")
+    return [SourceFile(path=p)]

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError
 from ..schema import Reason
 from ._common import (
     Chunk,
     SourceFile,
     chunk_of,
     file_counts,
+    first_file,
     flows_frame,
     numeric,
     quarantine_frame,
@@ -72,15 +72,7 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
 
 def files(path: str | Path) -> list[SourceFile]:
     """One file, or the first file of a folder matching :data:`PATTERN`."""
-    p = Path(path)
-    if p.is_dir():
-        hits = sorted(h for h in p.glob(PATTERN) if h.name.endswith((".csv", ".csv.gz")))
-        if not hits:
-            raise SchemaError(f"{p}: no file matching {PATTERN!r} here")
-        p = hits[0]
-    if not p.exists():
-        raise SchemaError(f"{p}: no such file")
-    return [SourceFile(path=p)]
+    return first_file(path, PATTERN)
 
 
 def read(sf: SourceFile, *, source: str = NAME) -> Iterator[Chunk]:

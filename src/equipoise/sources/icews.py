@@ -30,13 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import SchemaError
 from ..schema import Reason
 from ._common import (
     Chunk,
     CodeMapper,
     SourceFile,
     file_counts,
+    first_file,
     map_column,
     numeric,
     quarantine_frame,
@@ -57,15 +57,7 @@ __all__ = ["COUNTS", "NAME", "PATTERN", "files", "read", "read_frame"]
 
 def files(path: str | Path) -> list[SourceFile]:
     """One file, or the first file of a folder matching :data:`PATTERN`."""
-    p = Path(path)
-    if p.is_dir():
-        hits = sorted(h for h in p.glob(PATTERN) if h.name.endswith((".csv", ".csv.gz")))
-        if not hits:
-            raise SchemaError(f"{p}: no file matching {PATTERN!r} here")
-        p = hits[0]
-    if not p.exists():
-        raise SchemaError(f"{p}: no such file")
-    return [SourceFile(path=p)]
+    return first_file(path, PATTERN)
 
 
 def _quarantine(qs: list, mask: np.ndarray, df: pd.DataFrame, col: str, reason: str,

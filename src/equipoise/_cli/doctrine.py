@@ -82,7 +82,7 @@ def check(
     """
     check_exports(csv, xlsx)
     from ..doctrine.check import check as run_check
-    from ._common import inputs_with_peers
+    from ._common import inputs_with_peers, product_screen
 
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
     idealpoints = None
@@ -91,7 +91,8 @@ def check(
 
         idealpoints = context.idealpoints_or_none()
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
-                       idealpoints=idealpoints, peers=peers)
+                       idealpoints=idealpoints, peers=peers,
+                       products=product_screen(db, the_doctrine, year))
     if failed:
         result.rules = result.failed
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both

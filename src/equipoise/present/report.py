@@ -610,7 +610,7 @@ def render_report(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> 
 def build_report(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "report.html", pdf: bool = False,
                  alignment_reps: int = 300, panel_db: str | Path | None = None,
-                 peers=None) -> dict:
+                 peers=None, products=None) -> dict:
     """Write the report for ``focal`` and return the paths written.
 
     Parameters
@@ -631,6 +631,9 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
     peers
         The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`):
         percentile thresholds resolved and each rule's percentile among peers in its table.
+    products
+        The warehouse's product screen of the focal state (the goods substitutability, as
+        ``assess --db``).
 
     Returns
     -------
@@ -638,7 +641,7 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
         ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
     """
     ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine,
-                                                           peers=peers)
+                                                           peers=peers, products=products)
     text = render_report(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

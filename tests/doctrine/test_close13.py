@@ -158,3 +158,146 @@ def test_serve_db_shows_rules_among_peers_as_check_does(panel_db, tmp_path, monk
             assert served[name].get(key) == checked[name].get(key), (name, key)
     assert served["equidistance"]["threshold"] == pytest.approx(0.3)
     assert served["concentration:trade"]["threshold"] == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- the plan's substitutability
+
+PLAN_ROWS = """year,reporter,partner,domain,indicator,product,value,unit,source
+2023,MNG,CHN,trade,trade.goods.turnover,,5,USD bn,test:customs
+2023,MNG,RUS,trade,trade.goods.turnover,,3,USD bn,test:customs
+2023,MNG,USA,trade,trade.goods.turnover,,1.6,USD bn,test:customs
+2023,MNG,KOR,trade,trade.goods.turnover,,0.4,USD bn,test:customs
+2023,MNG,WLD,trade,trade.goods.turnover,,10,USD bn,test:customs
+"""
+PLAN_DOCTRINE = """
+name = "test doctrine (made up)"
+focal = "MNG"
+poles = ["CHN", "RUS", "USA"]
+
+[domains]
+critical = ["trade"]
+functional = ["trade"]
+"""
+
+
+def test_plan_reads_the_assessments_measured_substitutability(tmp_path):
+    """Shares CHN .5, RUS .3, USA .16, KOR .04 (viable: >= 5 %). The viable alternatives give
+    CHN, RUS, USA each 2 alternatives: 2/3; KOR 3 (CHN, RUS, USA): 3/4; the domain (its worst
+    partner, CHN) 2/3 -- not the domains table's default 0.6. The plan's loss before is
+    ``sum_p D_p x_p (1 - sigma_p)`` over its own scenarios."""
+    import numpy as np
+
+    from equipoise.doctrine.plan import plan
+    from equipoise.doctrine.plan.lp import cvar
+    from equipoise.io.flows import read_flows
+    from equipoise.risk.shocks import default_substitutability
+
+    (tmp_path / "f.csv").write_text(PLAN_ROWS, encoding="utf-8")
+    (tmp_path / "d.toml").write_text(PLAN_DOCTRINE, encoding="utf-8")
+    fs = read_flows([tmp_path / "f.csv"])
+    assert default_substitutability()["trade"][0] == pytest.approx(0.6)
+    p = plan(fs, doctrine=tmp_path / "d.toml", n_scenarios=400, seed=3)
+    dom = p.domains["trade"]
+    assert dom["substitutability"] == pytest.approx(2 / 3)
+    assert dom["substitutability_kind"] == "data"
+    assert dom["substitutability_basis"].startswith("assessment data: viable alternative")
+    assert set(dom["substitutability_by_partner"]) == {"KOR"}
+    assert dom["substitutability_by_partner"]["KOR"]["value"] == pytest.approx(0.75)
+    x0 = {"CHN": 0.5, "RUS": 0.3, "USA": 0.16, "KOR": 0.04, "OTH": 0.0}
+    sigma = {"CHN": 2 / 3, "RUS": 2 / 3, "USA": 2 / 3, "KOR": 0.75, "OTH": 2 / 3}
+    D = p.scenarios.for_codes(list(x0), 2023)
+    hand = D @ np.array([x0[c] * (1 - sigma[c]) for c in x0])
+    assert p.cvar_before == pytest.approx(cvar(hand, 0.95)[1])
+    default = D @ np.array([x0[c] * (1 - 0.6) for c in x0])
+    assert abs(cvar(default, 0.95)[1] - p.cvar_before) > 1e-3  # the default would differ
+    # named in plan --json and in the text
+    res = runner.invoke(app, ["plan", "--data", str(tmp_path / "f.csv"), "--doctrine",
+                              str(tmp_path / "d.toml"), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)["domains"]["trade"]
+    assert d["substitutability"] == pytest.approx(2 / 3) and d["substitutability_kind"] == "data"
+    res = runner.invoke(app, ["plan", "--data", str(tmp_path / "f.csv"), "--doctrine",
+                              str(tmp_path / "d.toml")], env={"COLUMNS": "200"})
+    assert "Substitutability in the loss" in res.stdout and "trade 0.67 (data)" in res.stdout
+
+
+# ---------------------------------------------------------------- role decided by bounds
+
+def _role(tmp_path, rows, extra=""):
+    from .test_verdicts import _verdicts
+
+    return _verdicts(tmp_path, rows, extra)[1]["role:USA:technology"]
+
+
+def _tech(partner, value):
+    from .test_verdicts import _r
+
+    return _r(2023, partner, "technology", "technology.vehicles.import", value, "units")
+
+
+def test_absent_pole_that_cannot_lead_fails(tmp_path):
+    # CHN 5, DEU 3.5 of WLD 10: coverage 0.85, unshown 0.15; USA absent: at most 0.15 < CHN's
+    # shown 0.5 (a lower bound against a WLD total): FAIL by 0.15 - 0.5 = -0.35
+    r = _role(tmp_path, [_tech("CHN", 5), _tech("DEU", 3.5), _tech("WLD", 10)])
+    assert (r.status, r.reason) == ("fail", None)
+    assert r.margin == pytest.approx(-0.35)
+    assert r.value["unshown"] == pytest.approx(0.15)
+    assert r.value["pole_share_at_most"] == pytest.approx(0.15)
+    assert r.evidence["bounds_reason"] == "no_data"
+
+
+def test_absent_pole_that_could_lead_stays_insufficient(tmp_path):
+    # CHN 3, DEU 3 of 10: unshown 0.4 >= CHN 0.3: the USA could lead; unknown
+    r = _role(tmp_path, [_tech("CHN", 3), _tech("DEU", 3), _tech("WLD", 10)])
+    assert (r.status, r.reason) == ("insufficient", "no_data")
+
+
+def test_pole_leading_in_the_worst_case_passes_below_min_coverage(tmp_path):
+    # USA 3.5, CHN 0.5 of 10: coverage 0.4 < min_coverage 0.5 (insufficient before); unshown
+    # 0.6; CHN at most 0.5 + 0.6 = 1.1 > 0.35: undecided -> insufficient (low_coverage)
+    r = _role(tmp_path, [_tech("USA", 3.5), _tech("CHN", 0.5), _tech("WLD", 10)])
+    assert (r.status, r.reason) == ("insufficient", "low_coverage")
+    # with min_coverage 0.9: USA 7, CHN 1 of 10 (coverage 0.8 < 0.9), unshown 0.2; CHN at
+    # most 0.1 + 0.2 = 0.3 < USA's 0.7: PASS by 0.7 - 0.3 = 0.4
+    rows = [_tech("USA", 7), _tech("CHN", 1), _tech("WLD", 10)]
+    r = _role(tmp_path, rows, "min_coverage = 0.9")
+    assert (r.status, r.passed) == ("pass", True)
+    assert r.margin == pytest.approx(0.4)
+    assert r.evidence["bounds_reason"] == "low_coverage"
+
+
+def test_pole_behind_in_its_best_case_fails_below_min_coverage(tmp_path):
+    # USA 0.5, CHN 7 of 10 with min_coverage 0.9 (coverage 0.75): USA at most 0.05 + 0.25 =
+    # 0.30 < CHN's 0.7: FAIL by 0.3 - 0.7 = -0.4
+    rows = [_tech("USA", 0.5), _tech("CHN", 7), _tech("WLD", 10)]
+    r = _role(tmp_path, rows, "min_coverage = 0.9")
+    assert (r.status, r.margin) == ("fail", pytest.approx(-0.4))
+
+
+def test_partner_sum_or_stale_evidence_is_not_bounded(tmp_path):
+    # no WLD total: the shares are of the partners' sum, a partner added would shrink them;
+    # no bound, the USA is unknown
+    from .test_verdicts import _r
+
+    r = _role(tmp_path, [_tech("CHN", 5), _tech("DEU", 3.5)])
+    assert r.status == "insufficient"
+    # stale (2015, 8 years behind 2023 with another domain current): no bound either
+    rows = [_r(2015, "CHN", "technology", "technology.vehicles.import", 5, "units"),
+            _r(2015, "DEU", "technology", "technology.vehicles.import", 3.5, "units"),
+            _r(2015, "WLD", "technology", "technology.vehicles.import", 10, "units"),
+            _r(2023, "RUS", "security", "security.arms.import", 30, "TIV mn"),
+            _r(2023, "USA", "security", "security.arms.import", 10, "TIV mn")]
+    r = _role(tmp_path, rows)
+    assert r.status == "insufficient"
+
+
+def test_kaz_role_usa_technology_fails_by_bounds():
+    # the embedded default: vehicle imports 2023 cover 88.99 % of the total; USA absent: at most
+    # 0.1101 < CHN's 0.3086 (evid.md)
+    from equipoise.doctrine.check import check
+
+    r = {x.name: x for x in check().rules}["role:USA:technology"]
+    assert r.status == "fail"
+    assert r.value["pole_share_at_most"] == pytest.approx(0.1101, abs=1e-4)
+    assert r.value["best_other_pole_share"] == pytest.approx(0.3086, abs=1e-4)
+    assert r.margin == pytest.approx(0.1101 - 0.3086, abs=1e-4)

@@ -301,3 +301,26 @@ def test_kaz_role_usa_technology_fails_by_bounds():
     assert r.value["pole_share_at_most"] == pytest.approx(0.1101, abs=1e-4)
     assert r.value["best_other_pole_share"] == pytest.approx(0.3086, abs=1e-4)
     assert r.margin == pytest.approx(0.1101 - 0.3086, abs=1e-4)
+
+
+# ---------------------------------------------------------------- assess at 80 columns
+
+def test_assess_is_readable_at_80_columns():
+    """`equipoise assess | cat` (Rich lays a pipe out at 80 columns): no line longer than 80,
+    no cell cut with an ellipsis in the domain table, every domain, year, share and marker in
+    full; at 160 columns the one-line table with the long critical cell."""
+    res = runner.invoke(app, ["assess"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    table = "\n".join(lines[:lines.index(next(x for x in lines if x.startswith("Domains led")))])
+    assert "…" not in table
+    for cell in ("technology", "corridors", "2025", "35.5%", "0.04 m", "0.20 d", "◦low",
+                 "RUS 96%", "YES"):
+        assert cell in table, cell
+    # rule names whole, broken after the kind; the verdict's reason on its own line
+    assert "│ no_critical_dependency: │" in res.stdout
+    assert "(low_coverage)" in res.stdout
+    wide = runner.invoke(app, ["assess"], env={"COLUMNS": "160"})
+    assert "YES: RUS 96% in energy.crude.export_route" in wide.stdout
+    assert "no_critical_dependency:trade" in wide.stdout

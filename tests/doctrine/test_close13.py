@@ -324,3 +324,56 @@ def test_assess_is_readable_at_80_columns():
     wide = runner.invoke(app, ["assess"], env={"COLUMNS": "160"})
     assert "YES: RUS 96% in energy.crude.export_route" in wide.stdout
     assert "no_critical_dependency:trade" in wide.stdout
+
+
+# ---------------------------------------------------------------- substitutability shown with its basis
+
+def test_report_and_dashboard_show_substitutability_with_its_basis(tmp_path):
+    """The report's domain matrix and critical table, and the dashboard's domain page, show
+    each domain's substitutability with its basis beside it: trade 0.67 measured (2
+    alternatives: 2/3; the method in the title), security 0.20 ◦ default (the domains table)."""
+    from fastapi.testclient import TestClient
+
+    from equipoise.present.report import (
+        critical_table,
+        scorecard_table,
+        substitutability_cell,
+        substitutability_text,
+    )
+    from equipoise.present.views import Context
+    from equipoise.present.web.app import create_app
+
+    rec = {"substitutability": 2 / 3, "substitutability_basis": "data",
+           "substitutability_evidence": {"method": "viable alternative partners",
+                                         "partner": "CHN"}}
+    assert substitutability_text(rec) == (
+        "measured", "measured: viable alternative partners, partner judged CHN")
+    assert substitutability_cell(rec).startswith('0.67 <span class="basis"')
+    dflt = {"substitutability": 0.2, "substitutability_basis": "default",
+            "substitutability_evidence": {"method": "domains table default"}}
+    assert substitutability_cell(dflt) == (
+        '0.20 <span class="weak" title="the documented fallback: domains table default">'
+        "◦ default</span>")
+
+    ctx = Context()
+    a = ctx.assess_json()
+    table = scorecard_table(a)
+    col = table["columns"].index("substitutability")
+    cells = {row["cells"][0]: row["cells"][col] for row in table["rows"]}
+    assert cells["trade"].startswith("0.67 ") and ">measured<" in cells["trade"]
+    assert cells["security"].startswith("0.20 ") and "◦ default" in cells["security"]
+    crit = critical_table(a)
+    assert any("◦ default" in c for row in crit["rows"] for c in row["cells"])
+
+    client = TestClient(create_app(context=ctx, alignment_reps=10))
+    page = client.get("/domain/security").text
+    assert 'id="substitutability"' in page and "0.20" in page and "◦ default" in page
+    page = client.get("/domain/energy").text
+    assert "0.04" in page and ">measured<" in page and "corridor graph" in page
+    assert ">substitutability<" in client.get("/").text  # the overview's matrix column
+
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", "--out", str(out), "--reps", "10"])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "<th>substitutability</th>" in text and "◦ default</span>" in text

@@ -377,3 +377,44 @@ def test_report_and_dashboard_show_substitutability_with_its_basis(tmp_path):
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
     assert "<th>substitutability</th>" in text and "◦ default</span>" in text
+
+
+def _kaz_file(tmp_path):
+    f = tmp_path / "kaz.csv"
+    f.write_text("year,reporter,partner,domain,indicator,product,value,unit,source\n"
+                 "2021,KAZ,CHN,trade,trade.goods.turnover,,6,USD bn,test:hand\n"
+                 "2021,KAZ,RUS,trade,trade.goods.turnover,,3,USD bn,test:hand\n"
+                 "2021,KAZ,WLD,trade,trade.goods.turnover,,10,USD bn,test:hand\n",
+                 encoding="utf-8")
+    return f
+
+
+def test_plan_db_reads_the_product_screen(warehouse, tmp_path):
+    # the plan's loss weighs trade by the screen's 3/13 for CHN (the domain's judged partner),
+    # as assess --db measures it; without --db the viable alternatives give 1/(1+1) = 0.5
+    f = _kaz_file(tmp_path)
+    res = runner.invoke(app, ["plan", "--data", str(f), "--focal", "KAZ", "--db",
+                              str(warehouse), "--scenarios", "200", "--json"])
+    assert res.exit_code == 0, res.output
+    trade = json.loads(res.stdout)["domains"]["trade"]
+    assert trade["substitutability"] == pytest.approx(TRADE_SUBST)
+    assert trade["substitutability_basis"].startswith("assessment data: product screen")
+    res = runner.invoke(app, ["plan", "--data", str(f), "--focal", "KAZ", "--scenarios", "200",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["domains"]["trade"]["substitutability"] == pytest.approx(0.5)
+
+
+def test_evaluate_passes_the_product_screen(warehouse, tmp_path):
+    """`evaluate --db W`: the rules before and after read the product screen (CHN 0.6 with
+    substitutability 3/13: no_critical_dependency:trade FAIL both times; a membership action
+    leaves trade alone)."""
+    f = _kaz_file(tmp_path)
+    res = runner.invoke(app, ["evaluate", "abraham-accords-2025", "--data", str(f), "--focal",
+                              "KAZ", "--db", str(warehouse), "--scenarios", "200", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    for side in ("before", "after"):
+        rules = {r["name"]: r for r in d[side]["rules"]}
+        rule = rules["no_critical_dependency:trade"]
+        assert (rule["status"], rule["margin"]) == ("fail", pytest.approx(TRADE_MARGIN)), side

@@ -701,7 +701,7 @@ class Assessment(RichSummary):
         wide = width >= WIDE
         r.add_column("rule", no_wrap=True)
         r.add_column("verdict", no_wrap=True)
-        r.add_column("margin", no_wrap=True, justify="right", min_width=6)
+        r.add_column("margin", no_wrap=True, **({} if wide else {"justify": "right"}))
         r.add_column("value", overflow="fold")
         if placed:
             r.add_column("among peers", overflow="fold")

@@ -39,6 +39,11 @@ def _pole_unknown(a, pole: str, dom: str) -> tuple[str, str] | None:
     return None
 
 
+#: a bound decides only when it clears the other side by more than rounding (a tie, e.g. 0.6
+#: shown and 0.4 unshown against 0.4, stays undecided)
+_EPS = 1e-9
+
+
 def _unshown(a, dom: str) -> float | None:
     """The part of ``dom``'s total its partner rows do not show (``1 - coverage``) when every
     share indicator of the domain's composite is measured against a WLD total, the domain is
@@ -73,9 +78,9 @@ def _bounded(a, pole: str, dom: str, pm: dict, gate: tuple[str, str]) -> RuleRes
     own = pm[dom].get(pole, 0.0)
     other_pole, other = max(((p, v) for p, v in pm[dom].items() if p != pole),
                             key=lambda x: x[1], default=(None, 0.0))
-    if own + u < other:
+    if own + u < other - _EPS:
         passed, margin = False, own + u - other
-    elif own > other + u:
+    elif own > other + u + _EPS:
         passed, margin = True, own - (other + u)
     else:
         return None

@@ -558,12 +558,14 @@ def product_screen_source(db, focal: str, year: int | None = None) -> pd.DataFra
     """The product screen records of ``focal`` (CEPII GeoDep, :func:`equipoise.measures.screen.
     screen`, as ``equipoise screen --reporter FOCAL --db DB`` gives them) from the warehouse
     ``db``, for ``year`` (default: the latest year of its product data). None when the warehouse
-    holds no product rows of ``focal`` in that year: the goods substitutability then falls back
-    to the viable alternative partners, labelled so. ``attrs["source"]`` names the warehouse."""
+    holds no product rows of ``focal`` in that year (or no ``trade_products`` table): the goods
+    substitutability then falls back to the viable alternative partners, labelled so. ``attrs["source"]`` names the warehouse."""
     from .errors import NoDataError
     from .measures.screen import screen
     from .warehouse import connect_duckdb
 
+    if "trade_products" not in _tables(db):  # a flows-only or panel-only warehouse
+        return None
     con = connect_duckdb(db)
     try:
         try:

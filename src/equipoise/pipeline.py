@@ -99,7 +99,7 @@ def _write_json(path: Path, obj) -> Path:
 def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "equipoise-output", runs: int = 100_000, seed: int = 0,
                  report: bool = True, pdf: bool = False, peers=None,
-                 panel_db: str | Path | None = None) -> dict:
+                 panel_db: str | Path | None = None, products=None) -> dict:
     """Run the assessment, a full cut-off shock for each pole, the Monte Carlo, and the report.
 
     Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` (with
@@ -108,7 +108,9 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     ``{"focal": ..., "files": {name: path}, "assessment": Assessment}``. ``flows`` None: the
     embedded dataset of the focal state (:func:`equipoise.context.resolve_inputs`). ``peers``:
     the world panel's peer measures (percentile thresholds, verdicts among peers); ``panel_db``
-    the warehouse they come from (the report's "Trend and peers" section).
+    the warehouse they come from (the report's "Trend and peers" section). ``products``: the
+    warehouse's product screen of the focal state (the goods substitutability, as ``assess
+    --db``), for the assessment, the shocks and the report alike.
     """
     from .assessment import assess
     from .errors import CorridorError
@@ -125,7 +127,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         focal = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    a = assess(flows, focal=focal, doctrine=doctrine, peers=peers)
+    a = assess(flows, focal=focal, doctrine=doctrine, peers=peers, products=products)
     files: dict[str, Path] = {}
     files["assessment"] = _write_json(out / "assessment.json", a.to_dict())
     p = out / "assessment.txt"
@@ -157,7 +159,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
 
         written = build_report(flows, focal=a.focal, doctrine=a.doctrine,
                                out=out / "report.html", pdf=pdf, peers=peers,
-                               panel_db=panel_db)
+                               panel_db=panel_db, products=products)
         files.update({f"report{'' if k == 'html' else '_' + k}": Path(v)
                       for k, v in written.items()})
     return {"focal": a.focal, "files": files, "assessment": a}

@@ -613,24 +613,8 @@ class Assessment(RichSummary):
         return reference_evidence(out)
 
     def renderables(self) -> list:
-        from rich.table import Table
 
-        out: list = []
-        t = Table(title=f"equipoise assessment: {self.focal} ({self.doctrine.name})")
-        for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
-                    "lead pole", "role", "critical", "subst.", "cov.", "gr."):
-            t.add_column(col, justify="right" if col not in ("domain", "top partner", "lead pole",
-                                                              "role", "subst.", "cov.")
-                         else "left", no_wrap=col == "subst.")
-        leaders = self.distinctness.leaders
-        for d, r in self.domains.items():
-            t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}", f"{r.hhi:.3f}",
-                      f"{r.effective_partners:.2f}", str(leaders.get(d) or "-"),
-                      str(self.doctrine.role_of(d) or "-"), _critical_cell(r),
-                      f"{r.substitutability:.2f} "
-                      f"{'m' if r.substitutability_basis == 'data' else 'd'}",
-                      self._coverage_cell(r), r.grade or "?")
-        out.append(t)
+        out: list = [_Sized(self._domain_table)]
         dz = self.distinctness
         out.append(f"Domains led: {dz.domains_led}; squeezed: "
                    f"{[s['domain'] for s in dz.squeezed] or 'none'}; specialisation (NMI): "
@@ -651,14 +635,7 @@ class Assessment(RichSummary):
             out.append("\n".join(["Two-way dependence (pole's share in the focal state's "
                                    "total / focal state's share in the pole's):",
                                    *self.asymmetry.lines(self.focal)]))
-        r = Table(title="Doctrine rules")
-        placed = any(getattr(x, "percentile", None) is not None for x in self.rules)
-        for col in ("rule", "verdict", "margin", "value", *(("among peers",) if placed else ())):
-            r.add_column(col)
-        for rule in self.rules:
-            r.add_row(rule.name, _label(rule), _fmt(rule.margin), _short(rule.value),
-                      *((peer_cell(rule),) if placed else ()))
-        out.append(r)
+        out.append(_Sized(self._rules_table))
         c = verdict_counts(self.rules)
         out.append(f"Verdicts: {c['pass']} pass, {c['fail']} fail, {c['insufficient']} "
                    f"insufficient (evidence too weak to judge) of {c['total']} rules. "
@@ -676,6 +653,64 @@ class Assessment(RichSummary):
         from .measures.quality import bounds
 
         return bounds(self.doctrine)
+
+    def _domain_table(self, width: int):
+        """The domain table for ``width`` columns: every column from :data:`WIDE` on; below it
+        (a pipe, an 80-column terminal) paired cells on two lines (domain and year, HHI and
+        effective partners, lead pole and role, coverage and grade) and the critical flag with
+        its partner only (``--json`` and ``explain`` have the indicator)."""
+        from rich.table import Table
+
+        t = Table(title=f"equipoise assessment: {self.focal} ({self.doctrine.name})")
+        leaders = self.distinctness.leaders
+
+        def subst(r):
+            return f"{r.substitutability:.2f} {'m' if r.substitutability_basis == 'data' else 'd'}"
+
+        if width >= WIDE:
+            for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
+                        "lead pole", "role", "critical", "subst.", "cov.", "gr."):
+                t.add_column(col, justify="left" if col in (
+                    "domain", "top partner", "lead pole", "role", "subst.", "cov.") else "right",
+                    no_wrap=col == "subst.")
+            for d, r in self.domains.items():
+                t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}",
+                          f"{r.hhi:.3f}", f"{r.effective_partners:.2f}",
+                          str(leaders.get(d) or "-"), str(self.doctrine.role_of(d) or "-"),
+                          _critical_cell(r), subst(r), self._coverage_cell(r), r.grade or "?")
+            return t
+        for col, just in (("domain\nyear", "left"), ("top\npartner", "left"),
+                          ("HHI\neff.", "right"), ("lead\nrole", "left"),
+                          ("critical", "left"), ("subst.", "left"), ("cov.\ngrade", "left")):
+            t.add_column(col, justify=just, no_wrap=True)
+        for d, r in self.domains.items():
+            t.add_row(f"{d}\n{r.year}", f"{r.top_partner}\n{r.top_share:.1%}",
+                      f"{r.hhi:.3f}\n{r.effective_partners:.2f}",
+                      f"{leaders.get(d) or '-'}\n{self.doctrine.role_of(d) or '-'}",
+                      _critical_short(r), subst(r),
+                      self._coverage_cell(r).replace(" ", "\n", 1) + f"\n{r.grade or '?'}")
+        return t
+
+    def _rules_table(self, width: int):
+        """The rule table for ``width`` columns (as ``check``'s): below :data:`WIDE` the rule
+        name wrapped after its kind and the verdict's reason on its own line."""
+        from rich.table import Table
+
+        r = Table(title="Doctrine rules")
+        placed = any(getattr(x, "percentile", None) is not None for x in self.rules)
+        wide = width >= WIDE
+        r.add_column("rule", no_wrap=True)
+        r.add_column("verdict", no_wrap=True)
+        r.add_column("margin", no_wrap=True, **({} if wide else {"justify": "right"}))
+        r.add_column("value", overflow="fold")
+        if placed:
+            r.add_column("among peers", overflow="fold")
+        for rule in self.rules:
+            r.add_row(rule.name if wide else _wrapped(rule.name),
+                      _label(rule) if wide else _label(rule).replace(" (", "\n("),
+                      _fmt(rule.margin), _short(rule.value, sep="=" if wide else " "),
+                      *((peer_cell(rule),) if placed else ()))
+        return r
 
     def _coverage_cell(self, r: DomainResult) -> str:
         """Coverage of the WLD total ("no total" without one) and ◦ markers on weak evidence."""
@@ -716,6 +751,37 @@ def _label(r) -> str:
     return getattr(r, "label", None) or ("pass" if r.passed else "FAIL")
 
 
+#: the narrowest width at which the assessment's tables show every column on one line each
+WIDE = 120
+
+
+class _Sized:
+    """A table that lays itself out for the width it is printed in (``__rich_console__``):
+    ``build(width)`` returns the Rich table."""
+
+    def __init__(self, build) -> None:
+        self.build = build
+
+    def __rich_console__(self, console, options):
+        yield self.build(options.max_width)
+
+
+def _wrapped(name: str, limit: int = 20) -> str:
+    """A rule name for a narrow column: a long one broken after its kind."""
+    if len(name) <= limit or ":" not in name:
+        return name
+    kind, rest = name.split(":", 1)
+    return f"{kind}:\n{rest}"
+
+
+def _critical_short(r: DomainResult) -> str:
+    """``no``, or ``YES`` and the partner with its share on the next line."""
+    if not r.critical:
+        return "no"
+    worst = max(r.critical_items, key=lambda x: x["share"])
+    return f"YES\n{worst['partner']} {worst['share']:.0%}"
+
+
 def _critical_cell(r: DomainResult) -> str:
     if not r.critical:
         return "no"
@@ -723,11 +789,13 @@ def _critical_cell(r: DomainResult) -> str:
     return f"YES: {worst['partner']} {worst['share']:.0%} in {worst['indicator']}"
 
 
-def _short(v) -> str:
+def _short(v, sep: str = "=") -> str:
+    """A value for a table cell (``sep`` between a key and its value: a space lets a narrow
+    column break there)."""
     if isinstance(v, float):
         return _fmt(v)
     if isinstance(v, dict):
-        v = ", ".join(f"{k}={_fmt(x) if isinstance(x, float) else x}" for k, x in v.items())
+        v = ", ".join(f"{k}{sep}{_fmt(x) if isinstance(x, float) else x}" for k, x in v.items())
     s = str(v)
     return s if len(s) <= 60 else s[:57] + "..."
 

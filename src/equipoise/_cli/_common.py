@@ -294,3 +294,15 @@ def inputs_with_peers(data, focal, doctrine, *, db=None, panel=None, lenient: bo
                    "flows are " + ("--data" if data else "the embedded dataset") + ", the "
                    "panel gives the peers", err=True)
     return the_doctrine, flows, context.resolve_peer_panel(panel_db, the_doctrine), panel_db
+
+
+def product_screen(db, doctrine, year=None):
+    """The warehouse's product screen of the doctrine's focal state for ``year``
+    (:func:`equipoise.context.product_screen_source`), or None without ``--db``: the one way
+    assess, explain, check, run, report and serve hand the goods substitutability down, so every
+    command gives the same verdict for the same inputs."""
+    if db is None:
+        return None
+    from .. import context
+
+    return context.product_screen_source(db, doctrine.focal, year)

@@ -84,7 +84,7 @@ def assess(
     check_exports(csv, xlsx)
     from .. import context
     from ..pipeline import assess_run
-    from ._common import inputs_with_peers
+    from ._common import inputs_with_peers, product_screen
 
     output_path(quarantine, option="--quarantine", create=False,
                 what="quarantine file")
@@ -95,8 +95,7 @@ def assess(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
                                                       lenient=lenient)
     _report_quarantine(flows, quarantine)
-    products = None if db is None else context.product_screen_source(db, the_doctrine.focal,
-                                                                     year)
+    products = product_screen(db, the_doctrine, year)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
                      plan=with_plan, actions=actions or (), narrative=explain, peers=peers,
@@ -134,11 +133,12 @@ def explain(
     Example: equipoise explain --focal KAZ --domain security
     """
     check_exports(csv, xlsx)
-    from ..context import product_screen_source, resolve_inputs
+    from ..context import resolve_inputs
     from ..explain import explain_domain
+    from ._common import product_screen
 
     the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
-    products = None if db is None else product_screen_source(db, the_doctrine.focal, year)
+    products = product_screen(db, the_doctrine, year)
     ex = explain_domain(flows, focal=the_doctrine.focal, domain=domain, year=year,
                         doctrine=the_doctrine, products=products)
     payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -228,14 +228,14 @@ def run(
 ) -> None:
     """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
     from ..pipeline import run_main_job
-    from ._common import inputs_with_peers
+    from ._common import inputs_with_peers, product_screen
 
     output_path(out, option="--out", folder=True)
     the_doctrine, flows, peers, panel_db = inputs_with_peers(data, focal, doctrine, db=db,
                                                              panel=panel)
     try:
         written = run_main_job(flows, doctrine=the_doctrine, out=out, peers=peers,
-                               panel_db=panel_db)
+                               panel_db=panel_db, products=product_screen(db, the_doctrine))
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc}")
     c = console()

@@ -82,7 +82,7 @@ def check(
     """
     check_exports(csv, xlsx)
     from ..doctrine.check import check as run_check
-    from ._common import inputs_with_peers
+    from ._common import inputs_with_peers, product_screen
 
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
     idealpoints = None
@@ -91,7 +91,8 @@ def check(
 
         idealpoints = context.idealpoints_or_none()
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
-                       idealpoints=idealpoints, peers=peers)
+                       idealpoints=idealpoints, peers=peers,
+                       products=product_screen(db, the_doctrine, year))
     if failed:
         result.rules = result.failed
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -140,13 +141,14 @@ def evaluate(
             a = load_action(name)
             typer.echo(safe_text(f"{name}: {a.title} ({a.date}; {', '.join(a.sources)})"))
         return
-    from ._common import inputs_with_peers
+    from ._common import inputs_with_peers, product_screen
 
     act = load_action(action)
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
-                      n_scenarios=scenarios, seed=seed, peers=peers)
+                      n_scenarios=scenarios, seed=seed, peers=peers,
+                      products=product_screen(db, the_doctrine, year))
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:
@@ -185,8 +187,9 @@ def plan(
                                 "cannot hold, instead of relaxing it."),
     db: Path = typer.Option(None, "--db", help="Warehouse (DuckDB file) with product-level "
                             "trade (BACI/Comtrade ingested): trade capacity from partners' "
-                            "world exports of the goods the focal state imports. The flows "
-                            "still come from --data or the embedded dataset."),
+                            "world exports of the goods the focal state imports, and the trade "
+                            "substitutability from its product screen (as assess --db). The "
+                            "flows still come from --data or the embedded dataset."),
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -205,24 +208,15 @@ def plan(
       equipoise plan --db warehouse.duckdb --json
     """
     check_exports(csv, xlsx)
-    import re
-
     from .._options import as_list
-    from ..doctrine.plan import plan as run_plan
-    from ..errors import OptionError
-
-    caps = {}
-    for item in cap or []:
-        m = re.fullmatch(r"\s*([a-z]+):([A-Z0-9]+)\s*=\s*([0-9.]+)\s*", item)
-        if not m or not 0 <= float(m.group(3)) <= 1:
-            raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
-                              f"e.g. energy:CHN=0.3. Got {item!r}.")
-        caps[(m.group(1), m.group(2))] = float(m.group(3))
     from ..context import plan_supply_source
+    from ..doctrine.plan import plan as run_plan
 
+    caps = _caps(cap)
     the_doctrine, flows = _inputs(data, focal, doctrine)
     supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
     result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
+                      assessment=_screened(db, the_doctrine, flows, year),
                       horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), roles=not no_roles,
@@ -233,6 +227,36 @@ def plan(
         emit_json(payload)
         return
     _print(result)
+
+
+def _caps(cap: list[str] | None) -> dict[tuple[str, str], float]:
+    """``--cap DOMAIN:PARTNER=SHARE`` options as ``{(domain, partner): share}``."""
+    import re
+
+    from ..errors import OptionError
+
+    caps = {}
+    for item in cap or []:
+        m = re.fullmatch(r"\s*([a-z]+):([A-Z0-9]+)\s*=\s*([0-9.]+)\s*", item)
+        if not m or not 0 <= float(m.group(3)) <= 1:
+            raise OptionError(f"--cap: expecting DOMAIN:PARTNER=SHARE with a share in 0..1, "
+                              f"e.g. energy:CHN=0.3. Got {item!r}.")
+        caps[(m.group(1), m.group(2))] = float(m.group(3))
+    return caps
+
+
+def _screened(db, the_doctrine, flows, year):
+    """The assessment to plan from when ``--db`` holds the focal state's product data (the goods
+    substitutability from its product screen, as ``assess --db``); None otherwise (the plan
+    assesses the flows itself)."""
+    from ._common import product_screen
+
+    products = product_screen(db, the_doctrine, year)
+    if products is None:
+        return None
+    from ..doctrine.check import assess
+
+    return assess(flows, doctrine=the_doctrine, year=year, products=products)
 
 
 def register(app: typer.Typer) -> None:

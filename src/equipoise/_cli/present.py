@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..context import TOKEN
-from ._common import FOCAL
+from ._common import DB_PEERS, FOCAL
 from .core import DATA, DOCTRINE
 
 DB = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file, opened "
@@ -46,20 +46,23 @@ def report(
       equipoise report --xlsx tables.xlsx
     """
     from ..present.report import build_report
-    from ._common import console, esc, inputs_with_peers, output_path
+    from ._common import console, esc, inputs_with_peers, output_path, product_screen
 
     output_path(out, option="--out", what="report")
     output_path(xlsx, option="--xlsx", what="workbook")
     the_doctrine, flows, peers, panel_db = inputs_with_peers(data, focal, doctrine, db=db,
                                                              panel=panel_db)
+    products = product_screen(db, the_doctrine)
     written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
-                           alignment_reps=reps, panel_db=panel_db, peers=peers)
+                           alignment_reps=reps, panel_db=panel_db, peers=peers,
+                           products=products)
     if xlsx is not None:
         from ..assessment import assess
         from ..explain import source_table
         from ..present.exports import export
 
-        export(assess(flows, doctrine=the_doctrine, peers=peers), kind="assess", xlsx=xlsx,
+        export(assess(flows, doctrine=the_doctrine, peers=peers, products=products),
+               kind="assess", xlsx=xlsx,
                sources=source_table(flows))
         written = {**written, "xlsx": str(xlsx)}
     c = console()
@@ -77,10 +80,11 @@ def serve(
     focal: str = FOCAL,
     data: list[Path] = DATA,
     doctrine: Path = DOCTRINE,
-    db: Path = DB,
+    db: Path = DB_PEERS,
     panel_db: Path = typer.Option(None, "--panel", metavar="FILE", help="Warehouse "
-                                  "holding the world panel for the trend and peers pages "
-                                  "(default: --db when it holds one)."),
+                                  "holding the world panel for the trend and peers pages, "
+                                  "percentile thresholds and each rule's percentile among "
+                                  "peers (default: --db when it holds one)."),
 ) -> None:
     """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
 
@@ -89,22 +93,16 @@ def serve(
       equipoise serve                      # http://127.0.0.1:8000/
 
       equipoise serve --host 0.0.0.0 --port 8080 --token s3cret
+
+      equipoise serve --db w.duckdb        # rules among peers, as check --db shows them
     """
-    from ..context import resolve_inputs
     from ..present.web import serve as run_serve
+    from ._common import inputs_with_peers, product_screen
 
-    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    the_doctrine, flows, peers, panel = inputs_with_peers(data, focal, doctrine, db=db,
+                                                          panel=panel_db)
     run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine,
-              panel_db=_panel_db(panel_db, db))
-
-
-def _panel_db(panel_db: Path | None, db: Path | None) -> Path | None:
-    """--panel, else --db when that warehouse holds a world panel."""
-    if panel_db is None and db is not None:
-        from ..present.panel_section import has_panel
-
-        return db if has_panel(db) else None
-    return panel_db
+              panel_db=panel, peers=peers, products=product_screen(db, the_doctrine))
 
 
 def register(app: typer.Typer) -> None:

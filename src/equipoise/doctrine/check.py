@@ -432,7 +432,8 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
-          assessment=None, votes=None, idealpoints=None, peers=None) -> DoctrineCheck:
+          assessment=None, votes=None, idealpoints=None, peers=None,
+          products=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -452,6 +453,9 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
     peers
         The world panel's peer measures, as in :func:`assess`.
+    products
+        The product screen's records of the focal state (the goods substitutability), as in
+        :func:`assess`.
 
     Returns
     -------
@@ -476,5 +480,5 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
         assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
-                            idealpoints=idealpoints, peers=peers)
+                            idealpoints=idealpoints, peers=peers, products=products)
     return check_assessment(assessment, frame)

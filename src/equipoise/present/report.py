@@ -90,17 +90,45 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
             f"{r['effective_partners']:.2f}" if not _missing(r["effective_partners"]) else "-",
             html.escape(str(leaders.get(d) or "-")), html.escape(roles.get(d, "-")),
             '<span class="badge fail">YES</span>' if r["critical"] else "no",
-            coverage_cell(r, a), html.escape(str(r.get("grade") or "?")),
+            substitutability_cell(r), coverage_cell(r, a),
+            html.escape(str(r.get("grade") or "?")),
             f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>'],
             "fail" if r["critical"] else None))
     return _table(["domain", "year", "top partner", "top share", "HHI", "eff. partners",
-                   "lead pole", "role (doctrine)", "critical", "coverage", "grade", "sources"],
-                  rows, "Coverage: the share of the domain's total the partner rows are shown "
-                        "to account for (an indicator without a WLD total counts 0; - where no "
-                        "indicator has a total). ◦ marks weak evidence: low coverage "
+                   "lead pole", "role (doctrine)", "critical", "substitutability", "coverage",
+                   "grade", "sources"],
+                  rows, "Substitutability: measured from the data (the product screen, the "
+                        "corridor graph or the number of viable alternative partners; hover "
+                        "for the method) or ◦ default, the documented fallback of the domains "
+                        "table. Coverage: the share of the domain's total the partner rows are "
+                        "shown to account for (an indicator without a WLD total counts 0; - "
+                        "where no indicator has a total). ◦ marks weak evidence: low coverage "
                         "(below the doctrine's min_coverage), single-partner indicators only, "
                         "stale (older than max_age). Grade: the weakest source, A official "
                         "statistic, B research dataset, C press or aggregator.")
+
+
+def substitutability_text(r: dict) -> tuple[str, str]:
+    """A domain record's (``assess --json``'s ``domains[d]``) substitutability basis as a short
+    label (``measured`` or ``default``) and its explanation: the method and the partner judged,
+    or the documented fallback (docs/methods.md, "Critical dependency per domain")."""
+    ev = r.get("substitutability_evidence") or {}
+    if r.get("substitutability_basis") == "data":
+        who = f", partner judged {ev['partner']}" if ev.get("partner") else ""
+        return "measured", f"measured: {ev.get('method', 'from the data')}{who}"
+    return "default", ("the documented fallback: " + str(ev.get("method") or
+                                                          "the domains table's value"))
+
+
+def substitutability_cell(r: dict) -> str:
+    """A domain's substitutability with its basis beside it (HTML): ``measured`` (the method in
+    the title) or a ◦ ``default`` marker, as the coverage cell marks weak numbers."""
+    v = r.get("substitutability")
+    text = "-" if _missing(v) else f"{v:.2f}"
+    label, why = substitutability_text(r)
+    cls = "basis" if label == "measured" else "weak"
+    mark = "" if label == "measured" else "◦ "
+    return f'{text} <span class="{cls}" title="{html.escape(why)}">{mark}{label}</span>'
 
 
 def _bounds(a: dict) -> tuple[float, int]:
@@ -175,7 +203,7 @@ def critical_table(a: dict) -> dict:
         rows.append(_row([
             html.escape(d), html.escape(str(worst["partner"])), fmt_pct(worst["share"]),
             html.escape(worst["indicator"]),
-            f"{m['critical_share']:+.3f}", f"{r['substitutability']:g}",
+            f"{m['critical_share']:+.3f}", substitutability_cell(r),
             f"{m['low_substitutability']:+.3f}",
             '<span class="badge fail">critical</span>' if r["critical"] else "no"],
             "fail" if r["critical"] else None))
@@ -610,7 +638,7 @@ def render_report(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> 
 def build_report(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "report.html", pdf: bool = False,
                  alignment_reps: int = 300, panel_db: str | Path | None = None,
-                 peers=None) -> dict:
+                 peers=None, products=None) -> dict:
     """Write the report for ``focal`` and return the paths written.
 
     Parameters
@@ -631,6 +659,9 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
     peers
         The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`):
         percentile thresholds resolved and each rule's percentile among peers in its table.
+    products
+        The warehouse's product screen of the focal state (the goods substitutability, as
+        ``assess --db``).
 
     Returns
     -------
@@ -638,7 +669,7 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
         ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
     """
     ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine,
-                                                           peers=peers)
+                                                           peers=peers, products=products)
     text = render_report(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -99,9 +99,14 @@ class Context:
     peers
         The world panel's peer measures for the assessment
         (:func:`equipoise.context.resolve_peer_panel`), or None.
+    products
+        The warehouse's product screen of the focal state
+        (:func:`equipoise.context.product_screen_source`): the goods substitutability of the
+        assessment and the explanations, as ``assess --db`` has it; None: the fallback.
     """
 
-    def __init__(self, flows=None, *, focal: str | None = None, doctrine=None, peers=None):
+    def __init__(self, flows=None, *, focal: str | None = None, doctrine=None, peers=None,
+                 products=None):
         from .. import context
 
         self.doctrine = context.resolve_doctrine(doctrine, focal)
@@ -110,6 +115,7 @@ class Context:
         self.frame: pd.DataFrame = (self.flows.data if hasattr(self.flows, "data")
                                     else self.flows)
         self.peers = peers
+        self.products = products
         self._memo: dict[tuple, Any] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -161,7 +167,8 @@ class Context:
         from ..assessment import assess
 
         return self._cached(("assess", year), lambda: assess(
-            self.flows, focal=self.focal, year=year, doctrine=self.doctrine, peers=self.peers))
+            self.flows, focal=self.focal, year=year, doctrine=self.doctrine, peers=self.peers,
+            products=self.products))
 
     def measured_substitutability(self) -> dict:
         """The substitutability the assessment measured (domain -> (value, basis)), handed to
@@ -192,7 +199,7 @@ class Context:
         self.check_domain(domain)
         return self._cached(("explain", domain, year), lambda: clean(explain_domain(
             self.flows, focal=self.focal, domain=domain, year=year,
-            doctrine=self.doctrine).to_dict()))
+            doctrine=self.doctrine, products=self.products).to_dict()))
 
     def sources_json(self, domain: str | None = None) -> list[dict]:
         """What ``equipoise sources --json`` prints."""

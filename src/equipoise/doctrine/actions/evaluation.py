@@ -270,7 +270,7 @@ def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
 
 def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: str | None = None,
              year: int | None = None, n_scenarios: int = 2000, seed: int = 0,
-             corridors=None, peers=None) -> Evaluation:
+             corridors=None, peers=None, products=None) -> Evaluation:
     """Evaluate a proposed initiative before it is taken.
 
     Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
@@ -324,9 +324,12 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     applied.log[:0] = base_log
     # the evaluation counts engagement itself (with the action's events), so the assessment's
     # own engagement summary is skipped
-    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False, peers=peers)
+    # the warehouse's product screen (``products``: the goods substitutability) is the same
+    # before and after: an action changes flows, not the product-level trade behind the screen
+    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False, peers=peers,
+                products=products)
     a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False,
-                peers=peers)
+                peers=peers, products=products)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,
             "sim_n": n_scenarios, "seed": seed}

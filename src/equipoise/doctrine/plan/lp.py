@@ -74,7 +74,8 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
     disruption
         domain -> S x P matrix of disruption intensities, columns in ``x0[d]``'s order.
     weights, substitutability
-        Per domain; weights are normalised to sum to one.
+        Per domain; weights are normalised to sum to one. A domain's substitutability is one
+        number or partner -> number (the loss of a partner's share is ``1 - sigma_{d,p}``).
     budget
         Largest total-variation shift per domain.
     capacity
@@ -125,8 +126,9 @@ def assemble(x0: dict, disruption: dict, *, weights: dict, substitutability: dic
     wsum = sum(weights[d] for d in x0) or 1.0
     coef = np.zeros((S, nx))
     for d in x0:
-        k = weights[d] / wsum * (1.0 - substitutability[d])
-        coef[:, [idx[(d, p)] for p in x0[d]]] += k * disruption[d]
+        sig = substitutability[d]  # one number for the domain, or partner -> number
+        keep = np.array([1.0 - (sig[p] if isinstance(sig, dict) else sig) for p in x0[d]])
+        coef[:, [idx[(d, p)] for p in x0[d]]] += weights[d] / wsum * disruption[d] * keep
     scen = sp.hstack([sp.csr_matrix(coef), sp.csr_matrix((S, 2 * nx)),
                       sp.csr_matrix(-np.ones((S, 1))), -sp.identity(S, format="csr")],
                      format="csr") if S else sp.csr_matrix((0, nvar))

@@ -224,6 +224,7 @@ class Plan(RichSummary):
             t.add_row("(no shift lowers the CVaR)", "", "", "", "", "")
         out.append(t)
         out += self._capacity_lines()
+        out += self._substitutability_lines()
         b = Table(title="Binding constraints and shadow prices")
         b.add_column("constraint")
         b.add_column("shadow price", justify="right")
@@ -258,6 +259,15 @@ class Plan(RichSummary):
         if self.capacity_notes:
             out.append("Capacity: " + "; ".join(self.capacity_notes) + ".")
         return out
+
+    def _substitutability_lines(self) -> list[str]:
+        """The substitutability each domain's loss reads, with its basis (as ``shock``)."""
+        parts = [f"{d} {v['substitutability']:.2f} ({v['substitutability_kind']})"
+                 + (f", by partner {len(v['substitutability_by_partner'])}"
+                    if v.get("substitutability_by_partner") else "")
+                 for d, v in self.domains.items() if "substitutability_kind" in v]
+        return ["Substitutability in the loss (data = the assessment's measure, default = the "
+                "documented fallback): " + "; ".join(parts) + "."] if parts else []
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(x['domain'])}</td><td>{html.escape(x['partner'])}"

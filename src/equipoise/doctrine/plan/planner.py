@@ -53,15 +53,34 @@ def portfolio_risk(a, scenarios: Scenarios, *, alpha: float = 0.95,
         return {}
     wsum = sum(doctrine.weight(d) for d in ds) or 1.0
     loss = np.zeros(scenarios.n)
+    sub = plan_substitutability(a, ds, {d: dict(a.domains[d].shares) for d in ds})
     for d in ds:
         r = a.domains[d]
         codes = list(r.shares)
         D = scenarios.for_codes(codes, r.year)
-        k = doctrine.weight(d) / wsum * (1 - doctrine.substitutability(d))
-        loss += k * (D @ np.array([r.shares[c] for c in codes]))
+        keep = np.array([r.shares[c] * (1 - sub[d]["partners"][c][0]) for c in codes])
+        loss += doctrine.weight(d) / wsum * (D @ keep)
     var, cv = cvar(loss, alpha)
     return {"alpha": alpha, "var": var, "cvar": cv, "mean": float(loss.mean()),
             "scenarios": scenarios.n, "domains": ds}
+
+
+def plan_substitutability(a, ds: list[str], x0: dict[str, dict[str, float]]) -> dict:
+    """Domain -> ``{"value", "basis", "partners": {partner: (value, basis)}}``: the
+    substitutability the plan's loss reads, from the same table as ``equipoise shock`` and the
+    Monte Carlo (:func:`equipoise.risk.shocks.substitutability_table` over
+    :func:`~equipoise.risk.shocks.assessed_substitutability`): the assessment's measure where it
+    has one (the product screen, the corridor graph, the viable alternatives; per partner cut
+    off), else the documented default, labelled. ``OTH`` takes the domain's value."""
+    from ...risk.shocks import NON_PARTNERS, assessed_substitutability, substitutability_table
+
+    partners = sorted({p for d in ds for p in x0[d]} - NON_PARTNERS)
+    measured = assessed_substitutability(a, partners=partners)
+    whole = substitutability_table(a.doctrine, measured=measured)
+    each = {p: substitutability_table(a.doctrine, measured=measured, partner=p)
+            for p in partners}
+    return {d: {"value": whole[d][0], "basis": whole[d][1],
+                "partners": {p: each.get(p, whole)[d] for p in x0[d]}} for d in ds}
 
 
 def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
@@ -168,20 +187,20 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
                        budget=B, evidence=evidence)
     ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
     specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
+    sub = plan_substitutability(a, ds, x0)
     sol = solve_cvar_plan(
         x0, disruption, weights={d: doctrine.weight(d) for d in ds},
-        substitutability={d: doctrine.substitutability(d) for d in ds}, budget=B,
-        capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
+        substitutability={d: {p: v for p, (v, _) in sub[d]["partners"].items()} for d in ds},
+        budget=B, capacity=caps, alpha=req.alpha, strict=req.strict, specs=specs)
     notes = {d: s.note for d, s in (supply or {}).items() if d in ds and s.note}
-    return _result(a, req, ds, x0, caps, sol, scenarios, evidence, notes)
+    return _result(a, req, ds, x0, caps, sol, scenarios, evidence, notes, sub)
 
 
 def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
             scenarios: Scenarios, evidence: dict[str, dict[str, Evidence]],
-            notes: dict[str, str]) -> Plan:
+            notes: dict[str, str], sub: dict) -> Plan:
     """The :class:`Plan` of a solved program: shifts, VaR and CVaR before and after, binding
     rows explained, and the rules after (the assessment ``with_shares`` the targets)."""
-    doctrine = a.doctrine
     recs = [{"domain": d, "partner": p, "current": s0, "target": sol["x"][d][p],
              "shift": sol["x"][d][p] - s0, "capacity": caps[d][p],
              "capacity_basis": _basis(evidence[d].get(p)),
@@ -205,8 +224,22 @@ def _result(a, req: PlanRequest, ds: list[str], x0: dict, caps: dict, sol: dict,
                 conflict_reasons=sol["conflict_reasons"],
                 rules_before=list(a.rules), rules_after=list(after), scenarios=scenarios,
                 solver={**sol["solver"], "objective": sol["objective"], "zeta": sol["zeta"]},
-                domains={d: {"year": a.domains[d].year, "weight": doctrine.weight(d),
-                             "substitutability": doctrine.substitutability(d)} for d in ds})
+                domains={d: _domain_entry(a, d, sub[d]) for d in ds})
+
+
+def _domain_entry(a, d: str, sub: dict) -> dict:
+    """A planned domain in ``plan --json``: year, weight and the substitutability its loss
+    reads, with its basis (``data``: the assessment's measure; ``default``: the documented
+    fallback) and, where it differs from the domain's, each partner's."""
+    from ...risk.shocks import basis_kind
+
+    own = {p: {"value": v, "basis": b, "kind": basis_kind(b)}
+           for p, (v, b) in sub["partners"].items()
+           if p != "OTH" and abs(v - sub["value"]) > 1e-12}
+    return {"year": a.domains[d].year, "weight": a.doctrine.weight(d),
+            "substitutability": sub["value"], "substitutability_basis": sub["basis"],
+            "substitutability_kind": basis_kind(sub["basis"]),
+            "substitutability_by_partner": own}
 
 
 def _current_shares(a, ds: list[str]) -> dict[str, dict[str, float]]:

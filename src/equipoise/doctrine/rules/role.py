@@ -4,6 +4,7 @@ the role pole's share at least every other pole's."""
 from __future__ import annotations
 
 from ... import reference
+from ...measures.quality import bounds
 from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
 
 #: The role pole must be strictly ahead by this much in the plan: a tie goes to the pole listed
@@ -38,6 +39,65 @@ def _pole_unknown(a, pole: str, dom: str) -> tuple[str, str] | None:
     return None
 
 
+#: a bound decides only when it clears the other side by more than rounding (a tie, e.g. 0.6
+#: shown and 0.4 unshown against 0.4, stays undecided)
+_EPS = 1e-9
+
+
+def _unshown(a, dom: str) -> float | None:
+    """The part of ``dom``'s total its partner rows do not show (``1 - coverage``) when every
+    share indicator of the domain's composite is measured against a WLD total, the domain is
+    current (not older than ``max_age``) and not single-partner only: each shown share is then
+    a lower bound of the partner's true share and nobody absent can hold more than the unshown
+    part. None otherwise (a partner-sum share would shrink if a partner were added: no bound)."""
+    r = a.domains.get(dom)
+    quality = getattr(r, "quality", None) or {}
+    cov = getattr(r, "coverage", None)
+    if not quality or cov is None or getattr(r, "single_partner_only", False):
+        return None
+    if any(q.get("kind", "flow") != "flow" or q.get("coverage") is None
+           for q in quality.values()):
+        return None
+    age = getattr(r, "recency", None)
+    if age is not None and age > bounds(a.doctrine)[1]:
+        return None
+    return max(0.0, 1.0 - float(cov))
+
+
+def _bounded(a, pole: str, dom: str, pm: dict, gate: tuple[str, str]) -> RuleResult | None:
+    """The verdict the bounds decide although the evidence is short of a measured share
+    (``gate``: low coverage, or the pole absent from indicators that do not cover their total),
+    or None when they do not decide. With ``u`` the unshown part: the role pole at best
+    ``own + u`` and the others at least their shown shares -- below the largest of them, the
+    pole cannot lead whatever the unshown part holds: FAIL, margin ``own + u - other``; the pole
+    at least ``own`` and every other at most ``its share + u`` -- above the largest, it leads
+    whatever the unshown part holds: PASS, margin ``own - (other + u)``."""
+    u = _unshown(a, dom)
+    if u is None or gate[0] not in ("low_coverage", "no_data"):
+        return None
+    own = pm[dom].get(pole, 0.0)
+    other_pole, other = max(((p, v) for p, v in pm[dom].items() if p != pole),
+                            key=lambda x: x[1], default=(None, 0.0))
+    if own + u < other - _EPS:
+        passed, margin = False, own + u - other
+    elif own > other + u + _EPS:
+        passed, margin = True, own - (other + u)
+    else:
+        return None
+    return RuleResult(
+        f"role:{pole}:{dom}", passed, margin,
+        {"leader": a.distinctness["leaders"].get(dom), "pole_share": own,
+         "best_other_pole_share": other, "unshown": u, "pole_share_at_most": own + u,
+         "best_other_pole": other_pole, "best_other_at_most": other + u},
+        pole, f"{pole} leads {dom} (its role in the doctrine); decided by bounds: the "
+        f"partner rows show {1 - u:.1%} of the total, the rest ({u:.1%}) could be anyone's; "
+        f"margin = " + ("the pole's best case minus the largest other pole's shown "
+                                   "share" if not passed else "the pole's shown share minus the "
+                                   "largest other pole's best case"),
+        {"pole_shares": pm[dom], "bounds_reason": gate[0], "bounds_detail": gate[1],
+         **a.domains[dom].evidence()})
+
+
 class Role(Rule):
     kind = "role"
     order = 30
@@ -54,6 +114,10 @@ class Role(Rule):
             for dom in doms:
                 gate = (("no_data", f"no data for domain {dom}") if dom not in pm
                         else evidence_gate(a, dom) or _pole_unknown(a, pole, dom))
+                decided = gate and dom in pm and _bounded(a, pole, dom, pm, gate)
+                if decided:
+                    out.append(decided)
+                    continue
                 if gate:
                     out.append(insufficient(
                         f"role:{pole}:{dom}", gate[0], pole,

@@ -49,6 +49,10 @@ class _App(FastAPI):
         return Guard(super().build_middleware_stack(), **self._guard_options)
 
 
+DESCRIPTION = ("Operational functional balance, in numbers: the JSON served here is what the "
+               "CLI's --json prints.")
+
+
 def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: str | None = None,
                allowed_hosts: list[str] | None = None,
                max_upload_bytes: int = MAX_UPLOAD_BYTES, context: Context | None = None,
@@ -56,7 +60,8 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                max_upload_rows: int = MAX_UPLOAD_ROWS,
                max_action_changes: int = MAX_ACTION_CHANGES, workers: int = WORKERS,
                queue: int = QUEUE, time_budget: float = TIME_BUDGET,
-               processes: bool | None = None, panel_db: Any = None):
+               processes: bool | None = None, panel_db: Any = None, peers: Any = None,
+               products: Any = None):
     """The dashboard as a FastAPI app.
 
     Parameters
@@ -88,8 +93,13 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     panel_db
         A warehouse holding the world panel, for the trend and peers pages
         (:mod:`equipoise.present.web_panel`); without it those pages say how to build one.
+    peers, products
+        The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`: rules
+        among peers, percentile thresholds) and the warehouse's product screen of the focal
+        state (the goods substitutability), as ``check --db`` reads them.
     """
-    ctx = context or Context(flows, focal=focal, doctrine=doctrine)
+    ctx = context or Context(flows, focal=focal, doctrine=doctrine, peers=peers,
+                             products=products)
     settings = Settings(max_upload_bytes=max_upload_bytes, max_upload_rows=max_upload_rows,
                         max_action_changes=max_action_changes, alignment_reps=alignment_reps,
                         mc_runs=mc_runs)
@@ -101,9 +111,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     guard = {"token": token, "allowed_hosts": allowed_hosts, "max_body": max_upload_bytes,
              "csrf_secret": secrets.token_bytes(32)}
     app = _App(guard=guard, title="equipoise", version=__version__,
-               default_response_class=ScrubbedJSON,
-               description="Operational functional balance, in numbers: the JSON served here "
-                           "is what the CLI's --json prints.",
+               default_response_class=ScrubbedJSON, description=DESCRIPTION,
                docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     static_dir = resources.files("equipoise.present").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
@@ -119,16 +127,22 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     add_panel_routes(app, ctx=ctx, page=dash.page, svg=dash.svg,
                      download=partial(download, dash), panel_db=panel_db)
     if warm:
-        from .. import charts as C
-
-        a = ctx.assess_json()
-        dash.svg(("heatmap",), lambda: C.heatmap(a))
-        dash.svg(("shares",), lambda: C.shares_chart(a))
-        dash.svg(("rules",), lambda: C.rules_chart(a))
+        _warm(ctx, dash)
     app.state.dashboard = dash
     app.state.context = ctx
     app.state.pool = pool
     return app
+
+
+def _warm(ctx: Context, dash) -> None:
+    """The overview's assessment and charts computed before serving (the chart renderer's first
+    call is slow), so the first visitor does not wait."""
+    from .. import charts as C
+
+    a = ctx.assess_json()
+    dash.svg(("heatmap",), lambda: C.heatmap(a))
+    dash.svg(("shares",), lambda: C.shares_chart(a))
+    dash.svg(("rules",), lambda: C.rules_chart(a))
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -177,7 +191,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     ``limits`` go to :func:`create_app` (``max_upload_bytes``, ``max_upload_rows``,
     ``max_action_changes``, ``workers``, ``queue``, ``time_budget``)."""
     allowed_limits = {"max_upload_bytes", "max_upload_rows", "max_action_changes", "workers",
-                      "queue", "time_budget", "panel_db"}
+                      "queue", "time_budget", "panel_db", "peers", "products"}
     unknown = sorted(set(limits) - allowed_limits)
     if unknown:
         raise TypeError(f"serve() got unknown options {unknown}; expecting some of "

@@ -47,7 +47,9 @@ def domain_page(domain: str, dash: Dash):
                           f"{dash.domains}")
     ex = ctx.explain_json(domain)
     sub = {**a, "domains": {domain: a["domains"][domain]}}
+    basis, why = R.substitutability_text(a["domains"][domain])
     return dash.page("domain.html", active=domain, d=domain, ex=ex, r=a["domains"][domain],
+                     subst_basis=basis, subst_why=why,
                      role=ctx.doctrine.role_of(domain),
                      leader=a["distinctness"]["leaders"].get(domain),
                      chart=dash.svg(("shares", domain), lambda: C.shares_chart(sub, top=8)),

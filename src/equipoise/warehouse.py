@@ -298,7 +298,12 @@ def _raw_connect(path: Path, *, read_only: bool = False, config: dict | None = N
     if not read_only:
         _check_writable(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+        # DuckDB draws its progress bar on stdout during long queries, which would corrupt a
+        # command's --json or --csv - output: off on every warehouse connection (a session
+        # setting, so connections opened with other settings are not affected)
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.Error as exc:
         if "different configuration" in str(exc):
             raise WarehouseError(

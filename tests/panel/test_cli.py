@@ -96,6 +96,21 @@ def test_index_json_and_csv(built, capsys, tmp_path):
     assert "KAZ" in table
 
 
+def test_index_table_is_readable_at_80_columns(built, monkeypatch, capsys):
+    """Piped or in an 80-column terminal the index table keeps every line within 80 characters
+    and cuts no cell ("…"): the index and its interval share one cell, components to two
+    decimals; from 120 columns on, every column as before."""
+    _, db = built
+    args = ("index", "--focal", "KAZ", "--peers", "USA", "--reps", "20", "--db", str(db))
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = _ok(capsys, *args)
+    assert "index [90 %]" in narrow and "KAZ" in narrow and "…" not in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    monkeypatch.setenv("COLUMNS", "160")
+    wide = _ok(capsys, *args)
+    assert "percentile" in wide and "predictability" in wide and "…" not in wide
+
+
 @pytest.mark.parametrize(("args", "text"), [
     (["panel", "show", "--focal", "XYZ"], "'XYZ' is not an ISO3 country code"),
     (["panel", "show", "--focal", "KAZ", "--year", "1999"], "no rows for KAZ"),

@@ -231,3 +231,21 @@ def test_two_ingests_at_once(tmp_path, big_baci):
     out, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
     assert json.loads(out)["totals"]["rows_read"] == 13
+
+
+def test_warehouse_connections_have_duckdb_progress_bar_off(tmp_path):
+    """DuckDB's progress bar draws on stdout during long queries and would corrupt a command's
+    ``--json``: every connection the warehouse opens has it off (read-only and writable)."""
+    import duckdb
+
+    from equipoise.warehouse import _raw_connect, connect_duckdb
+
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).close()
+    for open_it in (connect_duckdb, _raw_connect):
+        con = open_it(path)
+        try:
+            bar = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()
+        finally:
+            con.close()
+        assert bar == [(False,)], open_it.__name__

@@ -230,28 +230,66 @@ def _write_index_exports(res, records, sensitivity: bool, csv: Path | None,
 
 
 def _print_index(records) -> None:
-    """The index records as a rich table."""
+    """The index records as a rich table: every column from :data:`_WIDE` characters on; below
+    it (a pipe, an 80-column terminal) the index with its interval in one cell, the rank, the
+    status and the four components to two decimals (the percentile and full precision stay in
+    --json/--csv)."""
+    from rich import box
     from rich.table import Table
 
     from ._common import console
 
+    out = console()
+    wide = out.width >= _WIDE
     t = Table(title=esc("balance index (90 % bootstrap interval; rank among states with "
-                        "enough coverage)"))
-    for c in ("state", "year", "index", "lower", "upper", "rank", "percentile", "status",
-              "dependency", "distinctness", "equal distance", "predictability"):
-        t.add_column(c, justify="left" if c in ("state", "status") else "right")
+                        "enough coverage)"), box=None if not wide else box.HEAVY_HEAD)
+    cols = (("state", "year", "index", "lower", "upper", "rank", "percentile", "status",
+             "dependency", "distinctness", "equal distance", "predictability") if wide else
+            ("state", "year", "index [90 %]", "rank", "status", "dep.", "dist.", "equal",
+             "pred."))
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("state", "status") else "right",
+                     no_wrap=not wide)
     for r in records:
-        comp = r["components"]
-        t.add_row(esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
-                  _num(r["upper"]), "" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
-                  _num(r["percentile"]), esc(r["status"]), _num(comp["dependency"]),
-                  _num(comp["distinctness"]), _num(comp["equal_distance"]) + (
-                      " (ip)" if r.get("equal_distance_measure") == "ideal_distance" else ""),
-                  _num(comp["predictability"]))
+        t.add_row(*(_index_cells(r) if wide else _index_cells_narrow(r)))
     if any(r.get("equal_distance_measure") == "ideal_distance" for r in records):
         t.caption = esc("(ip): equal distance from the ideal-point spread (too few roll calls "
                         "for kappa in the year; docs/methods.md)")
-    console().print(t)
+    out.print(t)
+
+
+#: the narrowest terminal that holds every column of the index table
+_WIDE = 120
+
+
+def _rank(r) -> str:
+    return "" if r["rank"] is None else f"{r['rank']}/{r['ranked']}"
+
+
+def _ip(r) -> str:
+    return " (ip)" if r.get("equal_distance_measure") == "ideal_distance" else ""
+
+
+def _index_cells(r) -> tuple[str, ...]:
+    comp = r["components"]
+    return (esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
+            _num(r["upper"]), _rank(r), _num(r["percentile"]), esc(r["status"]),
+            _num(comp["dependency"]), _num(comp["distinctness"]),
+            _num(comp["equal_distance"]) + _ip(r), _num(comp["predictability"]))
+
+
+def _index_cells_narrow(r) -> tuple[str, ...]:
+    comp = r["components"]
+
+    def two(v) -> str:
+        return "" if v is None or v != v else f"{v:.2f}"
+
+    interval = (two(r["index"]) + (f" [{two(r['lower'])}, {two(r['upper'])}]"
+                                   if r["lower"] is not None and r["lower"] == r["lower"]
+                                   else ""))
+    return (esc(r["state"]), str(r["year"]), interval, _rank(r), esc(r["status"]),
+            two(comp["dependency"]), two(comp["distinctness"]),
+            two(comp["equal_distance"]) + _ip(r), two(comp["predictability"]))
 
 
 def _print_sensitivity(res) -> None:

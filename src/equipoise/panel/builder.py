@@ -264,20 +264,12 @@ def _political(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
 def _political_sql(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     """The political rows counted by one grouped DuckDB query (the reference of the matrix
     counts; used when a state voted twice on a roll call or a roll call spans two years)."""
-    from .. import reference
 
     votes = rd.frames["votes"]
     if not len(votes):
         return None
     _register(con, "_p_votes", votes)
-    groups = [p for p in poles if reference.is_group(p)]
-    members = reference.load("group_members")
-    members = members[members["group"].isin(groups)]
-    _register(con, "_p_members", pd.DataFrame({
-        "grp": members["group"].astype(str).to_numpy(),
-        "member": members["member"].astype(str).to_numpy(),
-        "start_year": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
-        "end_year": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    groups = _register_members(con, "_p_members", poles, years=("start_year", "end_year"))
     countries = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
     counts = f"""
 WITH v AS (SELECT rcid, year, country, vote FROM _p_votes
@@ -388,20 +380,12 @@ def _ideal(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | None:
     ``ideal_points``; not a share). A group pole (EU27) has the mean ideal point of its
     members of that year that have one; coverage = those members / the members (1 for a
     country pole). A state without an ideal point, or a pole without one, gives no row."""
-    from .. import reference
 
     f = rd.frames["ideal"]
     f = f[f["ideal"].notna()]
     if not len(f):
         return None
-    members = reference.load("group_members")
-    groups = [p for p in poles if reference.is_group(p)]
-    members = members[members["group"].isin(groups)]
-    _register(con, "_p_gm2", pd.DataFrame({
-        "grp": members["group"].astype(str).to_numpy(),
-        "member": members["member"].astype(str).to_numpy(),
-        "y0": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
-        "y1": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    groups = _register_members(con, "_p_gm2", poles)
     _register(con, "_p_ip", pd.DataFrame({
         "year": f["year"].astype("int64").to_numpy(), "session": f["session"].astype(
             "int64").to_numpy(), "country": f["country"].astype(str).to_numpy(),
@@ -610,19 +594,11 @@ def _institutions(con, rd: Read, lo: int, hi: int, poles: list[str]) -> str | No
     """Shared full IGO memberships with each pole (COW IGO v3, to 2014): value = the count;
     share = the count / the sum over the poles (``pole_sum``). A group pole (EU27) counts
     the mean over the group's members of that year."""
-    from .. import reference
 
     f = rd.frames["rows"]
     if not len(f):
         return None
-    members = reference.load("group_members")
-    groups = [p for p in poles if reference.is_group(p)]
-    members = members[members["group"].isin(groups)]
-    _register(con, "_p_gm", pd.DataFrame({
-        "grp": members["group"].astype(str).to_numpy(),
-        "member": members["member"].astype(str).to_numpy(),
-        "y0": members["start_year"].fillna(-9999).astype("int64").to_numpy(),
-        "y1": members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    groups = _register_members(con, "_p_gm", poles)
     _register(con, "_p_igo", f[["year", "reporter", "partner", "value", "source"]])
     singles = ", ".join(_q(p) for p in poles if p not in groups) or "NULL"
     return f"""
@@ -872,6 +848,24 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     report.read_seconds = round(t_read, 3)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _register_members(con, name: str, poles, *, years: tuple[str, str] = ("y0", "y1")
+                      ) -> list[str]:
+    """Register the members of the group poles among ``poles`` (EU27) as the view ``name``
+    (``grp``, ``member`` and the first and last year, open ends as -9999 and 9999, named
+    ``years``); returns the group poles."""
+    from .. import reference
+
+    groups = [p for p in poles if reference.is_group(p)]
+    members = reference.load("group_members")
+    members = members[members["group"].isin(groups)]
+    _register(con, name, pd.DataFrame({
+        "grp": members["group"].astype(str).to_numpy(),
+        "member": members["member"].astype(str).to_numpy(),
+        years[0]: members["start_year"].fillna(-9999).astype("int64").to_numpy(),
+        years[1]: members["end_year"].fillna(9999).astype("int64").to_numpy()}))
+    return groups
 
 
 def _acquire(lock, path: Path, timeout: float) -> None:

@@ -59,6 +59,7 @@ class Reason(StrEnum):
     DOMAIN_MISMATCH = "domain_mismatch"
     UNIT_MISMATCH = "unit_mismatch"
     UNKNOWN_KIND = "unknown_kind"
+    UNKNOWN_SOURCE = "unknown_source"
     BAD_VOTE = "bad_vote"
     UNKNOWN_ROLLCALL = "unknown_rollcall"
     # keys and scope

@@ -36,10 +36,12 @@ import pandas as pd
 
 from .. import reference
 from ..errors import InputError, NoDataError, SchemaError, UnknownCountryError
+from ..io.events import EventSet, check_events
 from ..io.flows import FlowSet, read_flows
-from ..schema import EVENT_COLUMNS, EVENT_KINDS, event_date_ok
+from ..schema import EVENT_COLUMNS, EVENT_KINDS  # noqa: F401 - datasets.EVENT_KINDS, as before
 
-__all__ = ["available", "default_path", "load_default", "load_events", "load_sources"]
+__all__ = ["available", "default_path", "load_default", "load_event_set", "load_events",
+           "load_sources"]
 
 #: focal state (ISO3) -> folder of its embedded dataset
 _EMBEDDED = {"KAZ": "kazakhstan"}
@@ -123,8 +125,25 @@ def load_sources(focal: str) -> pd.DataFrame:
     return df
 
 
+def load_event_set(focal: str) -> EventSet:
+    """The diplomatic events ledger of the embedded data as an :class:`EventSet`, checked once
+    by the one events validator (:func:`equipoise.io.events.check_events`) with the shipped
+    ledger's stricter options: the month of every date, at least one domain, every source an
+    id of ``sources.csv``. ``file`` is ``kazakhstan/events.csv``, ``line`` its line.
+
+    Raises
+    ------
+    InputError
+        Every bad cell, naming file, line, column, the value seen and what was expected.
+    """
+    path = default_path(focal) / "events.csv"
+    df = _read_csv(path, EVENT_COLUMNS)
+    return check_events(df, source=_name(path), month=True, domains_required=True,
+                        sources=frozenset(load_sources(focal)["id"]))
+
+
 def load_events(focal: str) -> pd.DataFrame:
-    """The diplomatic events ledger of the embedded data, checked.
+    """The diplomatic events ledger of the embedded data, checked (:func:`load_event_set`).
 
     Returns
     -------
@@ -138,43 +157,7 @@ def load_events(focal: str) -> pd.DataFrame:
     InputError
         Every bad cell, naming file, line, column, the value seen and what was expected.
     """
-    path = default_path(focal) / "events.csv"
-    df = _read_csv(path, EVENT_COLUMNS)
-    orgs = set(reference.load("organisations")["org"])
-    parties = reference.known_codes() | orgs
-    domains = set(reference.domain_list())
-    sources = set(load_sources(focal)["id"])
-    problems: list[str] = []
-
-    def bad(i: int, col: str, expected: str) -> None:
-        problems.append(f"{_name(path)} line {i + 2}, column {col!r}: saw {df[col].iat[i]!r}, "
-                        f"expected {expected}")
-
-    for i in range(len(df)):
-        if not event_date_ok(df["date"].iat[i], month=True):
-            bad(i, "date", "a date YYYY-MM-DD or YYYY-MM")
-        for col in ("actor", "counterpart"):
-            if df[col].iat[i] not in parties:
-                bad(i, col, "an ISO3 code, a group or an organisation in organisations.csv")
-        if df["kind"].iat[i] not in EVENT_KINDS:
-            bad(i, "kind", f"one of {EVENT_KINDS}")
-        doms = [d for d in df["domains"].iat[i].split(";") if d]
-        if not doms or any(d not in domains for d in doms):
-            bad(i, "domains", f"';'-separated domains from {sorted(domains)}")
-        v = df["value_usd"].iat[i]
-        if v:
-            try:
-                ok = float(v) >= 0
-            except ValueError:
-                ok = False
-            if not ok:
-                bad(i, "value_usd", "an amount in US dollars >= 0, or empty")
-        if df["source"].iat[i] not in sources:
-            bad(i, "source", "an id listed in sources.csv")
-    if problems:
-        raise InputError(f"{len(problems)} problem(s) in {_name(path)}:\n  " + "\n  ".join(problems),
-                         issues=problems)
-    out = df.copy()
-    out.insert(1, "year", out["date"].str[:4].astype("int64"))
-    out["value_usd"] = pd.to_numeric(out["value_usd"].replace("", None)).astype("float64")
+    data = load_event_set(focal).data
+    out = data[list(EVENT_COLUMNS)].astype({c: "str" for c in EVENT_COLUMNS if c != "value_usd"})
+    out.insert(1, "year", data["year"].astype("int64"))
     return out

@@ -15,8 +15,10 @@ value_usd       agreements' value in USD, empty when not reported
 source          where the row comes from (URL or a kz-facts id); required
 ==============  ==============================================================================
 
-Reason codes of rejected rows: ``missing_value``, ``bad_date``, ``unknown_code``,
-``unknown_kind``, ``unknown_domain``, ``bad_value``, ``self_counterpart``.
+The rows are checked by the one events validator, :func:`equipoise.io.events.check_events`
+(also the embedded ledger's, with stricter options); reason codes of rejected rows:
+``missing_value``, ``bad_date``, ``unknown_code``, ``unknown_kind``, ``unknown_domain``,
+``bad_value``, ``self_counterpart``.
 
 Engagement balance (equipoise's own): for the focal state, per period and pole, the number of
 visits (``visit`` + ``state_visit``, either direction), of agreements (``agreement`` rows), the
@@ -35,8 +37,6 @@ counts follow media volume, so only shares are comparable across years (shared/M
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,18 +47,10 @@ import pandas as pd
 from .._defaults import DEFAULT_FOCAL, DEFAULT_POLES
 from .._options import as_list
 from ..errors import InputError, NoDataError, SchemaError
-from ..schema import (
-    EVENT_COLUMNS,
-    EVENT_KINDS,
-    SET_QUARANTINE_COLUMNS,
-    CountedSet,
-    Reason,
-    event_date_ok,
-)
+from ..io.events import EventSet, check_events
+from ..schema import EVENT_COLUMNS, EVENT_KINDS, SET_QUARANTINE_COLUMNS
 
 VISIT_KINDS = ("visit", "state_visit")
-_KIND_ALIASES = {"official_visit": "visit", "working_visit": "visit", "meeting": "talks",
-                 "phone_call": "call", "telephone_call": "call", "negotiations": "talks"}
 QUARANTINE_COLUMNS = SET_QUARANTINE_COLUMNS
 
 __all__ = [
@@ -76,107 +68,25 @@ __all__ = [
 ]
 
 
-class EventSet(CountedSet):
-    """Validated events with quarantine and counts (``read == loaded + quarantined``)."""
-
-    WHAT = "event"
-
-
 def organisation_codes() -> frozenset[str]:
-    """Organisation codes an event's counterpart may be (organisations table + gazetteer)."""
+    """Organisation codes an event's counterpart may be
+    (:func:`equipoise.reference.organisation_codes`: the organisations table and the
+    extractor's gazetteer)."""
     from .. import reference
 
-    codes: set[str] = set()
-    with contextlib.suppress(KeyError, FileNotFoundError, OSError):
-        codes |= set(reference.load("organisations")["org"])
-    try:
-        from ..extract.gazetteer import load_gazetteer
-
-        g = load_gazetteer()
-        codes |= set(g.loc[g["type"] == "organisation", "code"])
-    except (ImportError, FileNotFoundError, OSError):  # pragma: no cover - package data
-        pass
-    return frozenset(codes)
-
-
-def _norm_kind(k: str) -> str:
-    k = re.sub(r"[\s\-]+", "_", str(k).strip().lower())
-    return _KIND_ALIASES.get(k, k)
+    return reference.organisation_codes()
 
 
 def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool = False,
                     first_line: int = 2) -> EventSet:
-    """Check every row of an events frame; collect every problem.
+    """Check every row of an events frame; collect every problem
+    (:func:`equipoise.io.events.check_events`, the one events validator, with a user's
+    ledger's options: a date may give the year only, domains may be empty, any source).
 
     Strict mode raises :class:`~equipoise.errors.InputError` naming the file, line, column, the
     value seen and what was expected (all problems in ``issues``); lenient mode quarantines.
     """
-    from .. import reference
-
-    missing = [c for c in EVENT_COLUMNS if c not in df.columns]
-    if missing:
-        raise SchemaError(f"{source}: missing column(s) {missing}; expecting {list(EVENT_COLUMNS)}")
-    df = df.reset_index(drop=True).copy()
-    for c in EVENT_COLUMNS:
-        df[c] = df[c].astype("string").str.strip()
-    countries = reference.known_codes()
-    orgs = organisation_codes()
-    domains = set(reference.domain_list())
-    problems = []
-
-    def bad(i, col, val, reason, expected):
-        problems.append({"source": source, "line": i + first_line, "column": col,
-                         "value": "" if pd.isna(val) else str(val), "reason": str(reason),
-                         "message": f"{col} {val!r}: expecting {expected}"})
-
-    kinds = df["kind"].map(lambda k: _norm_kind(k) if not pd.isna(k) else k)
-    for i, r in enumerate(df.itertuples(index=False)):
-        for col in ("date", "actor", "counterpart", "kind", "source"):
-            if pd.isna(getattr(r, col)) or getattr(r, col) == "":
-                bad(i, col, "", Reason.MISSING_VALUE, "a non-empty value")
-        if not pd.isna(r.date) and r.date and not event_date_ok(r.date):
-            bad(i, "date", r.date, Reason.BAD_DATE, "a date as YYYY-MM-DD, YYYY-MM or YYYY")
-        if not pd.isna(r.actor) and r.actor and r.actor not in countries:
-            bad(i, "actor", r.actor, Reason.UNKNOWN_CODE, "an ISO3 country code")
-        if not pd.isna(r.counterpart) and r.counterpart and r.counterpart not in countries | orgs:
-            bad(i, "counterpart", r.counterpart, Reason.UNKNOWN_CODE,
-                "an ISO3 code, a partner group (EU27) or an organisation code (SCO, CSTO, ...)")
-        if not pd.isna(r.counterpart) and r.counterpart == r.actor:
-            bad(i, "counterpart", r.counterpart, Reason.SELF_COUNTERPART, "a counterpart other than "
-                "the actor")
-        k = kinds.iat[i]
-        if not pd.isna(k) and k and k not in EVENT_KINDS:
-            bad(i, "kind", r.kind, Reason.UNKNOWN_KIND, f"one of {EVENT_KINDS}")
-        if not pd.isna(r.domains) and r.domains:
-            for d in str(r.domains).split(";"):
-                if d.strip() not in domains:
-                    bad(i, "domains", d.strip(), Reason.UNKNOWN_DOMAIN,
-                        f"';'-separated domains from {sorted(domains)}")
-        if not pd.isna(r.value_usd) and r.value_usd:
-            try:
-                v = float(r.value_usd)
-                ok = np.isfinite(v) and v >= 0
-            except ValueError:
-                ok = False
-            if not ok:
-                bad(i, "value_usd", r.value_usd, Reason.BAD_VALUE, "a number >= 0 (USD) or empty")
-    q = pd.DataFrame(problems, columns=list(QUARANTINE_COLUMNS))
-    if problems and not lenient:
-        p = problems[0]
-        raise InputError(f"{p['source']} line {p['line']}, column {p['column']!r}: "
-                         f"{p['message']} ({len(problems)} problem(s) in all)", issues=problems)
-    bad_rows = set(q["line"] - first_line) if len(q) else set()
-    keep = [i for i in range(len(df)) if i not in bad_rows]
-    out = df.iloc[keep].copy()
-    out["kind"] = kinds.iloc[keep]
-    out["domains"] = out["domains"].fillna("")
-    out["value_usd"] = pd.to_numeric(out["value_usd"], errors="coerce")
-    out["year"] = out["date"].str.slice(0, 4).astype("int64")
-    out["line"] = np.array(keep, dtype="int64") + first_line
-    out["file"] = source
-    qrows = q.drop_duplicates("line") if len(q) else q
-    counts = {"read": len(df), "loaded": len(out), "quarantined": len(qrows)}
-    return EventSet(out.reset_index(drop=True), q, counts)
+    return check_events(df, source=source, lenient=lenient, first_line=first_line)
 
 
 EVENTS_MAX_BYTES = 256 * 2**20  # an events ledger is KBs; 256 MiB is generous
@@ -209,26 +119,11 @@ def _read_text(path: Path, *, what: str) -> str:
 
 
 def default_events() -> EventSet:
-    """The embedded ledger (Kazakhstan 2023-2025, sourced to shared/reference/kz-facts.md)."""
-    try:
-        from .. import datasets
+    """The embedded ledger (Kazakhstan 2023-2025, sourced to shared/reference/kz-facts.md),
+    checked once (:func:`equipoise.datasets.load_event_set`)."""
+    from ..datasets import load_event_set
 
-        loader = getattr(datasets, "load_events", None)
-    except ImportError:
-        loader = None
-    if loader is not None:
-        ev = loader(DEFAULT_FOCAL)  # the one embedded ledger, whatever the focal state
-        if isinstance(ev, EventSet):
-            return ev
-        frame = ev.data if hasattr(ev, "data") else ev
-        return validate_events(frame[list(EVENT_COLUMNS)], source="equipoise:datasets/events")
-    from importlib import resources
-
-    ref = resources.files("equipoise").joinpath("datasets/kazakhstan/events.csv")
-    if not ref.is_file():
-        raise NoDataError("no embedded events table; pass an events CSV")
-    with resources.as_file(ref) as p:
-        return read_events(p)
+    return load_event_set(DEFAULT_FOCAL)  # the one embedded ledger, whatever the focal state
 
 
 # --------------------------------------------------------------------------------- balance
@@ -347,7 +242,7 @@ def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str, *,
     d["period"] = d["year"] if by == "year" else f"{d['year'].min()}-{d['year'].max()}"
     multi = pd.DataFrame(columns=["period", "date", "counterpart", "kind", "domains", "source"])
     if detail:
-        multi = d[d["partner"].isin(organisation_codes())][
+        multi = d[d["partner"].isin(list(organisation_codes()))][
             ["period", "date", "partner", "kind", "domains", "source"]].rename(
             columns={"partner": "counterpart"})
     pd_ = d[d["pole"].notna()].copy()

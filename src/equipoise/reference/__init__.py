@@ -51,6 +51,7 @@ __all__ = [
     "is_group",
     "known_codes",
     "load",
+    "organisation_codes",
     "path",
     "unit_table",
 ]
@@ -98,6 +99,26 @@ def group_codes() -> frozenset[str]:
 def known_codes() -> frozenset[str]:
     """ISO3 codes and group codes: everything a flow's reporter or partner may be."""
     return country_codes() | group_codes()
+
+
+#: the extractor's gazetteer, package data of ``equipoise.extract``, read as a file (the shared
+#: base imports no part): its ``organisation`` rows name organisations the organisations table
+#: does not describe (ADB, AIIB, CAREC, EBRD, ECO, IFAS, IMF, WBG)
+_GAZETTEER = ("extract", "gazetteer.csv")
+
+
+@cache
+def organisation_codes() -> frozenset[str]:
+    """Every organisation code an event's counterpart may be: the organisations table's and
+    the organisation rows of the extractor's gazetteer (so that a ledger may hold what
+    ``equipoise extract`` finds)."""
+    codes = set(_load("organisations")["org"])
+    ref = resources.files(__name__.rpartition(".")[0])
+    for part in _GAZETTEER:
+        ref = ref.joinpath(part)
+    with ref.open("r", encoding="utf-8") as fh:
+        g = pd.read_csv(fh, dtype=str, keep_default_na=False, usecols=["code", "type"])
+    return frozenset(codes | set(g.loc[g["type"] == "organisation", "code"]))
 
 
 def is_group(code: str) -> bool:

@@ -185,8 +185,10 @@ def _problems(cells: dict[str, pd.Series], kinds: pd.Series, *, source: str,
     add(np.flatnonzero(dblank), "domains", Reason.MISSING_VALUE,
         np.full(int(dblank.sum()), "", dtype=object))
     idx = np.concatenate(rows).astype(np.int64)
+    if not len(idx):
+        return pd.DataFrame(columns=list(SET_QUARANTINE_COLUMNS))
     p = pd.DataFrame({"source": source, "line": lines[idx], "column": columns,
-                      "value": np.concatenate(values).astype(str) if len(idx) else [],
+                      "value": np.concatenate(values).astype(str),
                       "reason": reasons})
     p["message"] = [
         f"saw {_show(v)}, expected "

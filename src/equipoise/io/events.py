@@ -87,7 +87,8 @@ def normalise_kinds(kinds: pd.Series) -> pd.Series:
 
 
 def _expected(*, month: bool, domains: list[str]) -> dict[tuple[str, Reason], str]:
-    """What each (column, reason) expects, as the messages say it."""
+    """What each (column, reason) expects, as the messages say it (a missing required cell:
+    "a non-empty value")."""
     return {
         ("date", Reason.BAD_DATE): ("a date YYYY-MM-DD or YYYY-MM" if month
                                     else "a date as YYYY-MM-DD, YYYY-MM or YYYY"),
@@ -136,7 +137,7 @@ def _rule_masks(cells: dict[str, pd.Series], kinds: pd.Series, *, month: bool,
     blank = {c: arr(cells[c].eq("")) for c in EVENT_COLUMNS}
     out = [(c, Reason.MISSING_VALUE, blank[c]) for c in _REQUIRED]
     date = cells["date"]
-    date_ok = date.str.fullmatch(EVENT_DATE.pattern.strip("^$"))
+    date_ok = date.str.fullmatch(EVENT_DATE.pattern)
     if month:
         date_ok &= date.str.len() >= 7
     out.append(("date", Reason.BAD_DATE, ~blank["date"] & ~arr(date_ok)))
@@ -190,10 +191,8 @@ def _problems(cells: dict[str, pd.Series], kinds: pd.Series, *, source: str,
     p = pd.DataFrame({"source": source, "line": lines[idx], "column": columns,
                       "value": np.concatenate(values).astype(str),
                       "reason": reasons})
-    p["message"] = [
-        f"saw {_show(v)}, expected "
-        + (expected.get((c, r)) or "a non-empty value")
-        for c, r, v in zip(p["column"], p["reason"], p["value"], strict=True)]
+    p["message"] = [f"saw {_show(v)}, expected {expected.get((c, r), 'a non-empty value')}"
+                    for c, r, v in zip(p["column"], p["reason"], p["value"], strict=True)]
     p["_order"] = p["column"].map(_ORDER)
     p = p.sort_values(["line", "_order"], kind="stable").drop(columns="_order")
     return p.reset_index(drop=True)[list(SET_QUARANTINE_COLUMNS)]

@@ -124,7 +124,7 @@ def phase_duckdb(db: str, year: int, persistence: bool, out: str,
 
     con = warehouse.connect(db, threads=THREADS, memory_limit=MEMORY_LIMIT)
     t0 = time.perf_counter()
-    r = screen(db, con=con, year=year, persistence=persistence, sensitivity=False,
+    r = screen(con, year=year, persistence=persistence, sensitivity=False,
                summaries=summaries)
     secs = time.perf_counter() - t0
     assert r.read_from == ("summaries" if summaries else "rows"), r.read_from
@@ -140,7 +140,7 @@ def phase_sensitivity(db: str, year: int, persistence: bool) -> dict:
 
     con = warehouse.connect(db, threads=THREADS, memory_limit=MEMORY_LIMIT)
     t0 = time.perf_counter()
-    r = screen(db, con=con, year=year, persistence=persistence, sensitivity=True)
+    r = screen(con, year=year, persistence=persistence, sensitivity=True)
     return {"seconds": time.perf_counter() - t0, "sensitivity_seconds":
             r.timings.get("sensitivity"), "peak_mb": _peak_mb(),
             "sensitivity": r.sensitivity.to_dict("records")}

@@ -44,7 +44,7 @@ _LAZY: dict[str, str] = {
     "Plan": "doctrine.plan:Plan",
     "reference": "reference",
     "errors": "errors",
-    "screen": "measures.screen:screen",
+    "screen": "context:screen",
     "warehouse": "warehouse",
     "build_report": "present.report:build_report",
     "create_app": "present.web:create_app",

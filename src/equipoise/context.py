@@ -22,7 +22,7 @@ What is known here and nowhere else:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,7 @@ __all__ = [
     "load_default",
     "load_events",
     "load_sources",
+    "open_trade_products",
     "plan_supply_source",
     "product_screen_source",
     "resolve_doctrine",
@@ -77,6 +78,7 @@ __all__ = [
     "resolve_inputs",
     "resolve_peer_panel",
     "resolve_poles",
+    "screen",
     "shared_data",
     "shared_data_root",
     "split_db",
@@ -579,6 +581,49 @@ def product_screen_source(db, focal: str, year: int | None = None) -> pd.DataFra
         return None
     records.attrs["source"] = f"warehouse {db}: product screen {res.year}"
     return records
+
+
+def open_trade_products(data: Any, *, engine: str = "duckdb",
+                        con: Any | None = None) -> tuple[Any, Any, Callable[[], None]]:
+    """``trade_products`` for the product screen, opened where ``data`` is a path (the one
+    place a path becomes data; the measure takes data): a Parquet file or folder becomes an
+    Ibis table on ``con`` (default: a new backend of ``engine``), any other path a read-only
+    ``duckdb`` connection on the DuckDB file (e.g. the warehouse). Anything else is returned
+    as it is. Returns the data, the backend to hand the measure (``con``) and a function
+    that closes what was opened here."""
+    import os
+
+    if not isinstance(data, str | os.PathLike):
+        return data, con, lambda: None
+    p = Path(data)
+    if p.suffix in (".parquet", ".pq") or p.is_dir():
+        from .engine import connect
+
+        con = con or connect(engine)
+        return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, lambda: None
+    if con is not None:  # an Ibis backend on that file, given by the caller (its settings)
+        return con, None, lambda: None
+    from .warehouse import connect_duckdb
+
+    raw = connect_duckdb(p)
+    return raw, None, raw.close
+
+
+def screen(data: Any, **kw: Any):
+    """The product screen (:func:`equipoise.measures.screen.screen`, same keywords) of
+    ``data`` or of a path to it (a DuckDB file such as the warehouse, or a Parquet file or
+    folder), opened by :func:`open_trade_products` and closed after the records are read."""
+    from .measures.screen import screen as run_screen
+
+    opened, kw["con"], close = open_trade_products(data, engine=kw.get("engine", "duckdb"),
+                                                   con=kw.get("con"))
+    try:
+        result = run_screen(opened, **kw)
+        if opened is not data:
+            result.records  # noqa: B018 -- read now: what holds them closes below
+        return result
+    finally:
+        close()
 
 
 def idealpoints_or_none():

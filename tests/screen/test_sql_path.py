@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sources.layouts import write_baci, write_comtrade_legacy
 
-from equipoise import warehouse
+from equipoise import context, warehouse
 from equipoise.errors import NoDataError, OptionError
 from equipoise.measures import screen as S
 from equipoise.measures._screen_sql import SQL
@@ -111,11 +111,13 @@ def _both(db: Path, tmp_path: Path, **kw):
     try:
         fast = S.screen(raw, parquet=tmp_path / "fast.parquet", **kw)
         assert fast.via == "sql" and fast._records is None  # nothing loaded yet
-        slow = S._screen_ibis(str(db), year=kw.get("year"), reps=kw.get("reporters"),
+        other = duckdb.connect(str(db), read_only=True)  # the Ibis path on its own
+        slow = S._screen_ibis(other, year=kw.get("year"), reps=kw.get("reporters"),
                               th=kw.get("thresholds") or Thresholds(),
                               persistence=kw.get("persistence", True),
                               sensitivity=kw.get("sensitivity", True), engine="duckdb",
                               con=None, source=kw.get("source"), summaries=None)
+        other.close()
         slow.records.to_parquet(tmp_path / "slow.parquet", index=False)
         assert slow.via == "ibis" and slow.read_from == fast.read_from == "summaries"
         pd.testing.assert_frame_equal(fast.records, slow.records)
@@ -198,7 +200,9 @@ def test_sql_path_errors(wh, tmp_path):
     c.execute("CREATE TABLE trade_products (year INTEGER, source VARCHAR)").fetchall()
     c.close()
     with pytest.raises(NoDataError, match="empty"):
-        S.screen(empty)
+        context.screen(empty)  # a path: opened by context, screened by the measure
+    with pytest.raises(TypeError, match="not a path"):
+        S.screen(empty)  # the measure takes data
 
 
 def test_the_command_loads_neither_pandas_nor_ibis(wh, tmp_path):
@@ -218,23 +222,28 @@ def test_the_command_loads_neither_pandas_nor_ibis(wh, tmp_path):
     assert "LOADED False False" in p.stderr, p.stderr
     assert "Traceback" not in p.stderr and "%" not in p.stdout.splitlines()[0]
     assert "critical products" in p.stdout and "sensitivity import_hhi" in p.stdout
-    ref = S._screen_ibis(str(wh), year=2021, reps=None, th=Thresholds(), persistence=False,
+    raw = duckdb.connect(str(wh), read_only=True)
+    ref = S._screen_ibis(raw, year=2021, reps=None, th=Thresholds(), persistence=False,
                          sensitivity=True, engine="duckdb", con=None, source=None,
                          summaries=None)
+    raw.close()
     got = pd.read_parquet(out)
     pd.testing.assert_frame_equal(got, ref.records)
     assert f"{ref.n_critical:,} critical" in p.stdout
 
 
 def test_a_path_with_an_ibis_backend_uses_that_backend(wh):
-    """`screen(path, con=ibis_backend)` reads the table of the backend it is given (the
-    benchmark passes one with its threads and memory limit) instead of opening the file again."""
+    """`equipoise.screen(path, con=ibis_backend)` reads the table of the backend it is given
+    (the benchmark passes one with its threads and memory limit) instead of opening the file
+    again; the measure takes that backend as its data."""
     con = warehouse.connect(wh, threads=1, memory_limit="512MB")
     try:
-        r = S.screen(str(wh), con=con, year=2021, persistence=False, sensitivity=False)
+        r = context.screen(str(wh), con=con, year=2021, persistence=False, sensitivity=False)
         assert (r.via, r.read_from) == ("ibis", "summaries")
+        again = S.screen(con, year=2021, persistence=False, sensitivity=False)
+        pd.testing.assert_frame_equal(again.records, r.records)
     finally:
         con.disconnect()
-    fast = S.screen(str(wh), year=2021, persistence=False, sensitivity=False)
+    fast = context.screen(str(wh), year=2021, persistence=False, sensitivity=False)
     assert fast.via == "sql"
     pd.testing.assert_frame_equal(fast.records, r.records)

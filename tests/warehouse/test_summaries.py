@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 from sources.layouts import write_baci, write_comtrade_legacy
 
-from equipoise import warehouse
+from equipoise import screen, warehouse  # screen: equipoise.screen opens the path
 from equipoise.errors import OptionError
 from equipoise.measures.ibis_measures import SUMMARY_COLUMNS, product_summary
-from equipoise.measures.screen import screen
 
 KEY = ["source", "year", "reporter", "product"]
 

@@ -183,22 +183,22 @@ def screen(
 
       equipoise screen --reporter all --parquet flags.parquet --engine spark
     """
-    from .. import warehouse
+    from .. import context, warehouse
     from .._options import as_list
     from ..measures.screen import parse_thresholds
-    from ..measures.screen import screen as run_screen
 
     output_path(parquet, option="--parquet", create=False, what="Parquet file")
     check_exports(csv, xlsx)
     reps = None if reporter.strip().lower() == "all" else as_list(reporter)
     th = parse_thresholds(thresholds)
-    # the command opens the warehouse and hands the connection to the measure
+    # the command opens the warehouse and hands the connection on (its records are read
+    # lazily from it); context opens a --data Parquet file or folder
     wh = warehouse.connect_duckdb(db) if data is None else None
     try:
-        result = run_screen(data if wh is None else wh, year=year, reporters=reps,
-                            thresholds=th, persistence=not no_persistence, engine=engine,
-                            source=source, summaries=False if from_rows else None,
-                            parquet=parquet)
+        result = context.screen(data if wh is None else wh, year=year, reporters=reps,
+                                thresholds=th, persistence=not no_persistence,
+                                engine=engine, source=source,
+                                summaries=False if from_rows else None, parquet=parquet)
         _show_screen(result, json=json, parquet=parquet, limit=limit, domains=domains,
                      csv=csv, xlsx=xlsx)
     finally:

@@ -320,26 +320,17 @@ def _is_duckdb_connection(obj: Any) -> bool:
     return type(obj).__module__.split(".")[0] in ("duckdb", "_duckdb") and hasattr(obj, "sql")
 
 
-def _open_duckdb_file(p: Path) -> Any:
-    """A read-only ``duckdb`` connection on a DuckDB file (e.g. the warehouse)."""
-    import duckdb
-
-    if not p.exists():
-        raise WarehouseError(f"warehouse {p} does not exist; load data first with "
-                             f"`equipoise ingest SOURCE PATH --db {p}`")
-    if p.is_dir():
-        raise WarehouseError(f"warehouse {p} is a folder, not a DuckDB file")
-    try:
-        return duckdb.connect(str(p), read_only=True)
-    except (duckdb.Error, OSError) as exc:
-        raise WarehouseError(f"cannot open warehouse {p} for the screen: {exc}") from exc
+def _is_ibis_backend(obj: Any) -> bool:
+    """An Ibis backend (e.g. :func:`equipoise.warehouse.connect` on the warehouse)."""
+    return hasattr(obj, "list_tables") and hasattr(obj, "table") and not hasattr(obj, "op")
 
 
 def _table_from(data: Any, engine: str, con: Any | None,
                 tmpdir: list) -> tuple[Any, Any, bool]:
     """An Ibis table of trade_products on the requested engine, its backend, and whether it
-    is a DuckDB database read in place (the only input that carries product summaries).
-    ``data`` may be a plain ``duckdb`` connection on such a database (the warehouse)."""
+    is a DuckDB database read in place (the only input that carries product summaries):
+    ``data`` is an Ibis table, a pandas frame, a plain ``duckdb`` connection on such a
+    database (the warehouse) or an Ibis DuckDB backend on one."""
     import pandas as pd
 
     from ..engine import _is_spark, connect, to_table
@@ -349,22 +340,18 @@ def _table_from(data: Any, engine: str, con: Any | None,
     if isinstance(data, pd.DataFrame):
         con = con or connect(engine)
         return to_table(con, _normalise_frame(data), "trade_products"), con, False
+    if _is_ibis_backend(data):
+        if not _is_spark(engine):
+            return _warehouse_table(data), data, True
+        data = data.con  # the backend's duckdb connection, exported for Spark below
     if not _is_duckdb_connection(data):
-        p = Path(data)
-        if p.suffix in (".parquet", ".pq") or p.is_dir():
-            con = con or connect(engine)
-            return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, False
-        if con is None or _is_spark(engine):
-            data = _open_duckdb_file(p)
+        raise TypeError(f"screen: saw {type(data).__name__}; expecting an Ibis table, a pandas "
+                        f"frame or a duckdb connection (equipoise.screen opens a path)")
     if not _is_spark(engine):  # con: the given Ibis DuckDB backend on that file, if any
         import ibis
 
         con = con or ibis.duckdb.from_connection(data)
-        try:
-            return con.table("trade_products"), con, True
-        except Exception as exc:  # ibis raises backend-specific errors for a missing table
-            raise WarehouseError("the database has no trade_products table; run `equipoise "
-                                 "ingest baci FOLDER --db FILE` first") from exc
+        return _warehouse_table(con), con, True
     # Spark cannot read DuckDB files: export the table to Parquet first
     d = tempfile.mkdtemp(prefix="equipoise-screen-")
     tmpdir.append(d)
@@ -372,6 +359,15 @@ def _table_from(data: Any, engine: str, con: Any | None,
                  f"FROM trade_products) TO '{d}/tp.parquet' (FORMAT parquet)").fetchall()
     con = con or connect(engine)
     return con.read_parquet(f"{d}/tp.parquet"), con, False
+
+
+def _warehouse_table(con: Any) -> Any:
+    """The ``trade_products`` table of an Ibis DuckDB backend, with a clear error without it."""
+    try:
+        return con.table("trade_products")
+    except Exception as exc:  # ibis raises backend-specific errors for a missing table
+        raise WarehouseError("the database has no trade_products table; run `equipoise "
+                             "ingest baci FOLDER --db FILE` first") from exc
 
 
 #: the tables in which a DuckDB warehouse keeps the screen's per-year sufficient statistics
@@ -415,9 +411,10 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
     Parameters
     ----------
     data
-        ``trade_products`` as an Ibis table, a pandas frame, a Parquet file/folder, a DuckDB
-        file (e.g. the warehouse), or a plain ``duckdb`` connection on one (the caller keeps it
-        open while it uses the result's records).
+        ``trade_products`` as an Ibis table, a pandas frame, or a plain ``duckdb`` connection
+        or an Ibis DuckDB backend on a DuckDB database such as the warehouse (the caller keeps
+        it open while it uses the result's records). Data, not a path: ``equipoise.screen``
+        (:func:`equipoise.context.screen`) opens a DuckDB file or a Parquet file/folder.
     year
         The screened year; the latest in the data when None.
     reporters
@@ -444,36 +441,27 @@ def screen(data: Any, *, year: int | None = None, reporters: Sequence[str] | Non
     NoDataError
         The data hold no rows for the year or the reporters.
     """
+    import os
+
     from ..engine import _is_spark
 
+    if isinstance(data, str | os.PathLike):
+        raise TypeError(f"screen takes data, not a path: saw {str(data)!r}; open it with "
+                        f"equipoise.screen(path) (equipoise.context.open_trade_products)")
     th = thresholds or Thresholds()
     reps = [r.upper() for r in reporters] if reporters else None
-    owned = None
-    if not _is_spark(engine) and con is None and not hasattr(data, "op") \
-            and (_is_duckdb_connection(data) or _is_duckdb_file(data)):
-        raw = data if _is_duckdb_connection(data) else _open_duckdb_file(Path(data))
-        owned = None if raw is data else raw
-        fast = _screen_sql(raw, year=year, reporters=reps, th=th, persistence=persistence,
+    if not _is_spark(engine) and con is None and _is_duckdb_connection(data):
+        fast = _screen_sql(data, year=year, reporters=reps, th=th, persistence=persistence,
                            sensitivity=sensitivity, source=source, summaries=summaries,
-                           parquet=parquet, eager=owned is not None)
+                           parquet=parquet)
         if fast is not None:
-            if owned is not None:
-                owned.close()
             return fast
-        data = raw
     result = _screen_ibis(data, year=year, reps=reps, th=th, persistence=persistence,
                           sensitivity=sensitivity, engine=engine, con=con, source=source,
                           summaries=summaries)
     if parquet is not None:
         result.records.to_parquet(parquet, index=False)
     return result
-
-
-def _is_duckdb_file(data: Any) -> bool:
-    if not isinstance(data, (str, Path)):
-        return False
-    p = Path(data)
-    return not (p.suffix in (".parquet", ".pq") or p.is_dir())
 
 
 def _screen_ibis(data: Any, *, year: int | None, reps: list[str] | None, th: Thresholds,
@@ -704,8 +692,7 @@ def render_sql(shape: str, year: int, th: Thresholds, *, products: str = f'"{_PR
 
 def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: Thresholds,
                 persistence: bool, sensitivity: bool, source: str | None,
-                summaries: bool | None, parquet: str | Path | None,
-                eager: bool) -> ScreenResult | None:
+                summaries: bool | None, parquet: str | Path | None) -> ScreenResult | None:
     """The screen on a plain duckdb connection with the stored SQL; None when it does not
     apply (no usable summaries, or inputs of another SQL shape): Ibis then does it."""
     if summaries is False or not _sql_applies(th, sensitivity, reporters, source):
@@ -727,14 +714,14 @@ def _screen_sql(raw: Any, *, year: int | None, reporters: list[str] | None, th: 
     try:
         return _run_sql(raw, year=year, window=window, reporters=reporters, th=th,
                         persistence=persistence, sensitivity=sensitivity, source=source,
-                        parquet=parquet, eager=eager, t0=t0)
+                        parquet=parquet, t0=t0)
     finally:
         raw.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}").fetchall()
 
 
 def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
              th: Thresholds, persistence: bool, sensitivity: bool, source: str | None,
-             parquet: str | Path | None, eager: bool, t0: float) -> ScreenResult:
+             parquet: str | Path | None, t0: float) -> ScreenResult:
     """The records (into the Parquet file, or a temporary table), the counts and the
     sensitivity."""
     products, world = f'"{SUMMARY_TABLES[0]}"', f'"{SUMMARY_TABLES[1]}"'
@@ -776,16 +763,11 @@ def _run_sql(raw: Any, *, year: int, window: int, reporters: list[str] | None,
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
-    result = ScreenResult(None, sens, thresholds=th, year=year, persistence=persistence,
-                          engine="duckdb", reporters=reporters, timings=timings,
-                          notes=_notes(int(seen), year, th, persistence),
-                          read_from="summaries", counts=(int(n), int(n_crit)), loader=load,
-                          top=top)
-    if eager:  # the connection closes after this call: read the records now
-        result.records  # noqa: B018
-        if parquet is None:
-            drop()
-    return result
+    return ScreenResult(None, sens, thresholds=th, year=year, persistence=persistence,
+                        engine="duckdb", reporters=reporters, timings=timings,
+                        notes=_notes(int(seen), year, th, persistence),
+                        read_from="summaries", counts=(int(n), int(n_crit)), loader=load,
+                        top=top)
 
 
 def _materialise(raw: Any, sql: str,

@@ -457,6 +457,16 @@ class Context:
         return self._cached(("alignment", measure, by, start, end, reps, seed, min_rollcalls,
                              poles), run)
 
+    def panel_json(self, db, *, years: tuple[int, ...], reps: int = 200) -> dict[str, Any]:
+        """The world panel's views of the focal state from the warehouse ``db``: ``trend``,
+        ``index``, ``peers`` and ``peer_years``
+        (:func:`equipoise.present.panel_section.panel_data`; the dashboard's ``/trend`` and
+        ``/peers``), memoised per warehouse, years and replicates."""
+        from .panel_section import panel_data
+
+        return self._cached(("panel_data", str(db), tuple(years), reps),
+                            lambda: panel_data(self.focal, db, reps=reps, years=tuple(years)))
+
 
 def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
                 intensity: float = 1.0) -> dict:

@@ -3,7 +3,7 @@
 Pages: ``/`` overview, ``/domain/{domain}`` the rows and sources behind each number,
 ``/whatif`` a partner shock with the corridor results, ``/action`` an action file evaluated
 before/after, ``/alignment``, ``/risk`` (corridors and Monte Carlo), ``/sources``, ``/data``
-(assess an uploaded flows CSV).
+(assess an uploaded flows CSV), ``/trend`` and ``/peers`` (the world panel, ``serve --panel``).
 JSON under ``/api`` (schema at ``/api/openapi.json``) serves what the CLI's ``--json`` prints, by
 calling the same functions (:mod:`equipoise.present.views`). Downloads (GET, the same
 headers): ``/api/assess.csv`` and ``/api/assess.xlsx`` (with a sources sheet),
@@ -15,10 +15,12 @@ Layout
 :mod:`.app` the app factory (:func:`create_app`) and :func:`serve`; :mod:`.deps` the state
 every handler works on (:class:`~.deps.Dashboard`: the views' context, the worker pool, the
 settings, the page renderer), handed to handlers as a FastAPI dependency; :mod:`.pages` the HTML
-pages, :mod:`.api` the JSON API and :mod:`.downloads` the CSV/workbook downloads (routers);
+pages, :mod:`.api` the JSON API, :mod:`.downloads` the CSV/workbook downloads and :mod:`.panel`
+the world panel's pages, JSON and downloads (routers; the factory defines no route);
 :mod:`.guard` the ASGI guard (headers, host, origin, token, body cap, CSRF); :mod:`.pool` the
 worker pool; :mod:`.uploads` reading and assessing uploads; :mod:`.paths` the path scrubber;
-:mod:`.status` the refusals and their HTTP status; :mod:`.settings` the limits.
+:mod:`.status` the refusals and their HTTP status; :mod:`.settings` the limits and options
+(the world panel's warehouse among them).
 
 Hardening
 ---------

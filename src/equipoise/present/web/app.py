@@ -1,5 +1,7 @@
 """The app factory (:func:`create_app`: the guard, the error handlers, the static files, the
-:class:`~.deps.Dashboard` state and the routers) and :func:`serve`."""
+:class:`~.deps.Dashboard` state and the routers) and :func:`serve`. Every route is a handler of
+a router module (:mod:`.pages`, :mod:`.api` with :mod:`.downloads`, :mod:`.panel`) taking the
+dashboard as a dependency; the factory defines no route."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from starlette.formparsers import MultiPartParser
 from ... import __version__
 from ...errors import EquipoiseError
 from ..views import Context
-from . import api, pages
+from . import api, pages, panel
 from .deps import Dashboard, ScrubbedJSON
 from .guard import Guard, is_loopback
 from .pool import WorkerPool
@@ -92,7 +94,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
         serving, so the first visitor does not wait.
     panel_db
         A warehouse holding the world panel, for the trend and peers pages
-        (:mod:`equipoise.present.web_panel`); without it those pages say how to build one.
+        (:mod:`equipoise.present.web.panel`); without it those pages say how to build one.
     peers, products
         The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`: rules
         among peers, percentile thresholds) and the warehouse's product screen of the focal
@@ -102,7 +104,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                              products=products)
     settings = Settings(max_upload_bytes=max_upload_bytes, max_upload_rows=max_upload_rows,
                         max_action_changes=max_action_changes, alignment_reps=alignment_reps,
-                        mc_runs=mc_runs)
+                        mc_runs=mc_runs, panel_db=panel_db)
     pool = WorkerPool(workers, queue, time_budget, processes=processes,
                       after_fork=ctx.reset_locks)
     # uploads stay in memory: the multipart parser keeps a file part in memory up to this size
@@ -119,13 +121,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
     _add_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)
-    from functools import partial
-
-    from ..web_panel import add_routes as add_panel_routes
-    from .downloads import download
-
-    add_panel_routes(app, ctx=ctx, page=dash.page, svg=dash.svg,
-                     download=partial(download, dash), panel_db=panel_db)
+    app.include_router(panel.router)
     if warm:
         _warm(ctx, dash)
     app.state.dashboard = dash

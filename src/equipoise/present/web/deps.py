@@ -2,8 +2,9 @@
 
 A :class:`Dashboard` holds the view context (flows, focal state, doctrine:
 :class:`~equipoise.present.views.Context`), the worker pool, the settings (limits, bootstrap
-replicates, Monte Carlo runs) and the page renderer. :func:`create_app` builds one and keeps it
-in ``app.state.dashboard``; a handler asks for it with a parameter ``dash: Dash``::
+replicates, Monte Carlo runs, the world panel's warehouse) and the page renderer.
+:func:`create_app` builds one and keeps it in ``app.state.dashboard``; a handler asks for it
+with a parameter ``dash: Dash``::
 
     @router.get("/sources", response_class=HTMLResponse, include_in_schema=False)
     def sources_page(dash: Dash):

@@ -4,6 +4,7 @@ results made by hand; the renamed public names and their former names."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,15 +246,33 @@ def test_simulation_result_numbers_html_and_compare():
 
 # --------------------------------------------------------------------------- names
 
-def test_clear_names_and_their_former_aliases():
+def test_clear_names_and_the_deprecated_ambiguous_ones():
+    """``eq.simulate`` (the request runner) and ``eq.risk.simulate`` (the engine) meant different
+    things: the ambiguous names are out of ``__all__`` and ``dir()``, and each use warns with a
+    DeprecationWarning naming the clear name (and still gives the same function)."""
+    import warnings
+
     from equipoise.risk import corridors, montecarlo
 
     assert eq.run_simulation is montecarlo.run_simulation
-    assert eq.simulate is eq.run_simulation  # former name of the request runner
     assert eq.analyse_corridors is corridors.analyse_corridors
-    assert eq.corridors is eq.analyse_corridors  # former name
-    assert eq.risk.simulate is eq.risk.simulate_losses  # the engine, former name
-    assert eq.risk.run_request is eq.risk.run_simulation
-    assert eq.risk.analyse is eq.risk.analyse_corridors
-    assert montecarlo.simulate is montecarlo.engine.simulate_losses
+    assert eq.risk.simulate_losses is montecarlo.engine.simulate_losses
+    assert eq.risk.run_simulation is eq.run_simulation
+    assert eq.risk.analyse_corridors is eq.analyse_corridors
+    cases = [(eq, "simulate", "eq.run_simulation", eq.run_simulation),
+             (eq, "corridors", "eq.analyse_corridors", eq.analyse_corridors),
+             (eq.risk, "simulate", "equipoise.risk.simulate_losses", eq.risk.simulate_losses),
+             (eq.risk, "run_request", "equipoise.risk.run_simulation", eq.run_simulation),
+             (eq.risk, "analyse", "equipoise.risk.analyse_corridors", eq.analyse_corridors)]
+    for module, old, clear, target in cases:
+        assert old not in module.__all__ and old not in dir(module), (module, old)
+        for _ in range(2):  # every use warns, not only the first
+            with pytest.warns(DeprecationWarning, match=f"use {re.escape(clear)} ") as rec:
+                assert getattr(module, old) is target
+            assert rec[0].filename == __file__  # the warning points at the caller
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from equipoise.risk import analyse_corridors, run_simulation, simulate_losses  # noqa: F401
+    with pytest.raises(AttributeError, match="no attribute 'simulatee'"):
+        eq.simulatee  # noqa: B018
     assert callable(eq.risk.draw_disruptions)

@@ -244,6 +244,16 @@ def test_simulation_result_numbers_html_and_compare():
         a.compare(_shock("RUS", 0.1, 0.1, None))
 
 
+def test_html_table_shows_years_and_periods_as_plain_whole_numbers():
+    t = pd.DataFrame({"year": [2019, None], "period": [2010.0, 2011.0], "value": [1234.0, 5.0]})
+    h = html_table(t)
+    assert "<td>2019</td><td>2010</td><td>1,234</td>" in h  # not "2,019"
+    assert "<td>n/a</td><td>2011</td><td>5.000</td>" in h
+    rows = html_table([("trade.year", 2020.0), ("period", 1999), ("total", 2020.0)])
+    assert "<td>trade.year</td><td>2020</td>" in rows and "<td>period</td><td>1999</td>" in rows
+    assert "<td>total</td><td>2,020</td>" in rows
+
+
 # --------------------------------------------------------------------------- names
 
 def test_clear_names_and_the_deprecated_ambiguous_ones():

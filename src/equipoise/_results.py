@@ -1,7 +1,8 @@
 """What every result object shares, and the one number formatter.
 
 :class:`Result` gives every result (assessment, doctrine check, evaluation, plan, shock,
-corridors, Monte Carlo) the same four things:
+corridors, Monte Carlo, product screen, alignment, blocs, engagement, domain explanation, panel
+trend and index) the same four things:
 
 * ``summary()``: plain text (and ``str()``);
 * ``_repr_html_()``: HTML tables for notebooks, every value escaped;
@@ -101,7 +102,8 @@ def _cell(x: Any, plain: bool = False) -> str:
 
 def html_table(table, caption: str = "") -> str:
     """A :class:`pandas.DataFrame` (or a list of ``(name, value)`` rows) as an HTML table,
-    every header and cell escaped, numbers through :func:`fmt_number`."""
+    every header and cell escaped, numbers through :func:`fmt_number` (a year, period or line
+    number, :data:`PLAIN_WHOLE`, as a plain whole number: 2019, not 2,019)."""
     if isinstance(table, list):
         head = ["", "value"]
         body = [[name, value] for name, value in table]

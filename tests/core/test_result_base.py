@@ -42,3 +42,26 @@ def test_domain_explanation_compare_by_hand(mng_csv):
     assert h.startswith("<div><b>MNG / security, year 2022</b>")
     assert "<caption>Rows behind the numbers (2)</caption>" in h and "<td>2020</td>" in h
     assert "<caption>Sources</caption>" in h and "<td>test:sipri</td>" in h
+
+
+def test_every_result_class_is_on_the_one_base():
+    from equipoise._results import Result
+    from equipoise.assessment import Assessment
+    from equipoise.doctrine.actions import Evaluation
+    from equipoise.doctrine.check import DoctrineCheck
+    from equipoise.doctrine.plan import Plan
+    from equipoise.measures.alignment import AlignmentResult
+    from equipoise.measures.blocs import BlocReport
+    from equipoise.measures.engagement import EngagementBalance
+    from equipoise.measures.screen import ScreenResult
+    from equipoise.panel.index import IndexResult
+    from equipoise.panel.trend import TrendResult
+    from equipoise.risk import CorridorResult, ShockResult, SimulationResult
+
+    classes = (Assessment, DoctrineCheck, Evaluation, Plan, ShockResult, CorridorResult,
+               SimulationResult, ScreenResult, AlignmentResult, BlocReport, EngagementBalance,
+               DomainExplanation, TrendResult, IndexResult)
+    for cls in classes:
+        assert issubclass(cls, Result), cls
+        for name in ("summary", "_repr_html_", "to_dict", "compare", "summary_numbers"):
+            assert callable(getattr(cls, name)), (cls, name)

@@ -62,17 +62,29 @@ _LAZY: dict[str, str] = {
     "analyse_corridors": "risk.corridors:analyse_corridors",
     "SimulationRequest": "risk.montecarlo:SimulationRequest",
     "run_simulation": "risk.montecarlo:run_simulation",
-    # former names, kept working: eq.corridors = eq.analyse_corridors, eq.simulate =
-    # eq.run_simulation (the request runner; the engine is eq.risk.simulate_losses)
-    "corridors": "risk.corridors:analyse_corridors",
-    "simulate": "risk.montecarlo:run_simulation",
     "risk": "risk",
+}
+
+# deprecated name -> its clear name. They meant other things than the same names in eq.risk
+# (eq.simulate was the request runner, eq.risk.simulate the engine), so they are not public:
+# not in __all__ or dir(), and each use warns (DeprecationWarning) naming the clear name.
+_DEPRECATED: dict[str, tuple[str, str]] = {
+    "simulate": ("run_simulation", "the request runner; the Monte Carlo engine is "
+                                   "eq.risk.simulate_losses"),
+    "corridors": ("analyse_corridors", "max flow, min cut, removals, contingencies"),
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:  # not cached in globals(): every use warns
+        import warnings
+
+        new, what = _DEPRECATED[name]
+        warnings.warn(f"eq.{name} is deprecated; use eq.{new} ({what})", DeprecationWarning,
+                      stacklevel=2)
+        return __getattr__(new)
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'equipoise' has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """What every result object shares, and the one number formatter.
 
 :class:`Result` gives every result (assessment, doctrine check, evaluation, plan, shock,
-corridors, Monte Carlo) the same four things:
+corridors, Monte Carlo, product screen, alignment, blocs, engagement, domain explanation, panel
+trend and index) the same four things:
 
 * ``summary()``: plain text (and ``str()``);
 * ``_repr_html_()``: HTML tables for notebooks, every value escaped;
@@ -71,26 +72,53 @@ def fmt_share(x: Any, digits: int = 1) -> str:
     return f"{float(x):.{digits}%}"
 
 
-def _cell(x: Any) -> str:
-    return html.escape(fmt_number(x) if isinstance(x, (int, float)) or hasattr(x, "dtype")
-                       else "" if x is None else str(x))
+#: columns (and summary numbers named so, or ending in ``.year``) holding a year, a period or a
+#: line number: shown as a plain whole number (2019, not 2,019)
+PLAIN_WHOLE = ("year", "period", "start_year", "end_year", "line")
+
+
+def _plain(name: Any) -> bool:
+    name = str(name)
+    return name in PLAIN_WHOLE or name.endswith(".year")
+
+
+def _shown(x: Any, plain: bool = False) -> str:
+    """A table cell as text: numbers through :func:`fmt_number`, a whole number in a
+    :data:`PLAIN_WHOLE` column (``plain``) as is, None empty."""
+    if plain and not _is_missing(x) and not isinstance(x, bool):
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            v = math.nan
+        if v.is_integer():
+            return str(int(v))
+    return (fmt_number(x) if isinstance(x, (int, float)) or hasattr(x, "dtype")
+            else "" if x is None else str(x))
+
+
+def _cell(x: Any, plain: bool = False) -> str:
+    return html.escape(_shown(x, plain))
 
 
 def html_table(table, caption: str = "") -> str:
     """A :class:`pandas.DataFrame` (or a list of ``(name, value)`` rows) as an HTML table,
-    every header and cell escaped, numbers through :func:`fmt_number`."""
+    every header and cell escaped, numbers through :func:`fmt_number` (a year, period or line
+    number, :data:`PLAIN_WHOLE`, as a plain whole number: 2019, not 2,019)."""
     if isinstance(table, list):
         head = ["", "value"]
         body = [[name, value] for name, value in table]
-        index = False
+        plain = [[False, _plain(name)] for name, _ in table]
     else:
         index = table.index.name is not None or not _is_range(table.index)
         head = ([table.index.name or ""] if index else []) + [str(c) for c in table.columns]
         body = [([i] if index else []) + list(row)
                 for i, row in zip(table.index, table.itertuples(index=False), strict=True)]
+        cols = ([table.index.name] if index else []) + list(table.columns)
+        plain = [[_plain(c) for c in cols]] * len(body)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     th = "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
-    rows = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in r) + "</tr>" for r in body)
+    rows = "".join("<tr>" + "".join(f"<td>{_cell(c, p)}</td>" for c, p in zip(r, ps, strict=True))
+                   + "</tr>" for r, ps in zip(body, plain, strict=True))
     return f"<table>{cap}<thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -140,7 +168,7 @@ class Result:
         """Plain-text summary. Default: the heading and the summary numbers, one a line."""
         nums = self.summary_numbers()
         width = max((len(k) for k in nums), default=0)
-        return "\n".join([self.heading(), *(f"  {k:<{width}}  {fmt_number(v)}"
+        return "\n".join([self.heading(), *(f"  {k:<{width}}  {_shown(v, True) if _plain(k) else fmt_number(v)}"
                                           for k, v in nums.items())])
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._results import RichSummary
+
 __all__ = ["DomainExplanation", "explain_domain", "source_table"]
 
 
@@ -44,7 +46,12 @@ def source_table(flows, *, domain: str | None = None) -> pd.DataFrame:
 
 
 @dataclass
-class DomainExplanation:
+class DomainExplanation(RichSummary):
+    """The rows, indicator shares, sources and verdicts behind one domain's numbers; a
+    :class:`~equipoise._results.Result` (``summary()`` from :meth:`renderables`, as ``equipoise
+    explain`` prints it; ``_repr_html_()``, ``to_dict()`` as ``explain --json``, ``compare()``).
+    """
+
     focal: str
     domain: str
     result: object  # DomainResult
@@ -83,6 +90,46 @@ class DomainExplanation:
                 "indicator_shares": self.indicator_shares.to_dict("records"),
                 "flows": self.rows.to_dict("records"),
                 "source_register": self.sources.to_dict("records")}
+
+    def heading(self) -> str:
+        return f"{self.focal} / {self.domain}, year {self.result.year}"
+
+    def compare_label(self) -> str:
+        return f"{self.focal} {self.domain} {self.result.year}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The domain's year, concentration (``hhi``, ``hhi_upper``, ``top_share``,
+        ``effective_partners``, ``n_partners``), ``substitutability``, ``critical`` and
+        ``dominant`` (1 or 0), ``coverage`` and ``recency`` (when known), each partner's share
+        (``shares.CHN``), each margin (``margins.top_share``) and the rows behind them."""
+        r = self.result
+        out = {k: float(getattr(r, k)) for k in (
+            "year", "hhi", "hhi_upper", "top_share", "effective_partners", "n_partners",
+            "substitutability", "screen_share")}
+        out.update(critical=float(bool(r.critical)), dominant=float(bool(r.dominant)))
+        out.update({k: float(getattr(r, k)) for k in ("coverage", "recency")
+                    if getattr(r, k, None) is not None})
+        out.update({f"shares.{p}": float(v) for p, v in r.shares.items() if v is not None})
+        out.update({f"margins.{k}": float(v) for k, v in r.margins.items() if v is not None})
+        out["rows"] = float(len(self.rows))
+        return out
+
+    def html_tables(self) -> list:
+        def cols(df, *names):
+            return df[[c for c in names if c in df.columns]]
+
+        tables: list = [("", list(self.summary_numbers().items()))]
+        if self.verdicts:
+            tables.append(("Verdicts", pd.DataFrame(self.verdicts)))
+        tables += [
+            ("Indicator shares (window summed, denominator basis)", cols(
+                self.indicator_shares, "indicator", "role", "year", "window", "partner",
+                "value", "share", "basis")),
+            (f"Rows behind the numbers ({len(self.rows)})", cols(
+                self.rows, "file", "line", "year", "partner", "indicator", "value", "unit",
+                "source")),
+            ("Sources", cols(self.sources, "source", "producer", "title", "url"))]
+        return tables
 
     def renderables(self) -> list:
         from rich.table import Table

@@ -48,8 +48,8 @@ def test_notebook_uses_only_public_names():
     text = (ROOT / "notebooks" / "python-api.py").read_text(encoding="utf-8")
     used = set(re.findall(r"\beq\.(\w+)", text))
     assert used and used <= set(equipoise.__all__), used - set(equipoise.__all__)
-    # the public names, not the former ones kept working (eq.simulate = eq.run_simulation,
-    # eq.corridors = eq.analyse_corridors; equipoise/__init__.py)
+    # the clear names, not the deprecated ones (eq.simulate -> eq.run_simulation,
+    # eq.corridors -> eq.analyse_corridors; equipoise/__init__.py)
     former = {"simulate", "corridors"}
     assert not used & former, used & former
     assert "equipoise." not in text.replace("import equipoise as eq", "")

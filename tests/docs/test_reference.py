@@ -64,6 +64,11 @@ def test_api_page_documents_every_public_name():
     page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     missing = [n for n in equipoise.__all__ if n != "__version__" and f"`eq.{n}`" not in page]
     assert missing == []
+    # the deprecated ambiguous names are neither public nor on the page
+    for name in ("simulate", "corridors"):
+        assert name not in equipoise.__all__ and f"`eq.{name}`" not in page
+    for name in ("simulate", "analyse", "run_request"):
+        assert name not in equipoise.risk.__all__ and f"`eq.risk.{name}`" not in page
 
 
 def test_version_matches_pyproject_and_the_cli_prints_it():

@@ -11,7 +11,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from equipoise.errors import CorridorError
-from equipoise.risk import CorridorGraph, analyse, load_corridors, max_flow
+from equipoise.risk import CorridorGraph, analyse_corridors, load_corridors, max_flow
 from equipoise.risk.corridors import CorridorLossTable, corridor_loss
 
 COUNTRIES = ["RUS", "CHN", "AZE", "GEO", "TUR", "IRN"]
@@ -34,7 +34,7 @@ def small() -> CorridorGraph:
 
 
 def test_hand_example(small):
-    r = analyse(small, "S", "T", without=["RUS"], contingencies=2)
+    r = analyse_corridors(small, "S", "T", without=["RUS"], contingencies=2)
     assert r.max_flow == 6  # 4 via A, 2 via B (node capacity)
     assert sorted(r.min_cut) == [("A", "T"), ("B", "B")]
     assert r.min_cut_capacity == pytest.approx(6)
@@ -109,7 +109,7 @@ def random_graphs(draw):
 @settings(max_examples=60)
 @given(random_graphs())
 def test_max_flow_equals_min_cut(g):
-    r = analyse(g, "N0", g.nodes["id"].iat[-1])
+    r = analyse_corridors(g, "N0", g.nodes["id"].iat[-1])
     assert r.min_cut_capacity == pytest.approx(r.max_flow)
 
 
@@ -153,7 +153,7 @@ def _scipy_reference(g: CorridorGraph, source: str, sink: str) -> float:
 @given(random_graphs())
 def test_against_scipy_reference(g):
     sink = g.nodes["id"].iat[-1]
-    r = analyse(g, "N0", sink)  # networkx preflow-push
+    r = analyse_corridors(g, "N0", sink)  # networkx preflow-push
     assert r.max_flow == pytest.approx(_scipy_reference(g, "N0", sink))
 
 
@@ -208,7 +208,7 @@ def test_routes_through_russia_published_figure():
 
 def test_shipped_contingencies_rail():
     g = load_corridors()
-    r = analyse(g, "CHN_RAIL", "EUROPE", contingencies=2, focal="KAZ")
+    r = analyse_corridors(g, "CHN_RAIL", "EUROPE", contingencies=2, focal="KAZ")
     assert r.unknown_capacity  # the southern route has no sourced capacity
     assert "KAZ" not in {c for rec in r.contingencies for c in rec["removed"]}
     worst_single = min((c for c in r.contingencies if len(c["removed"]) == 1),
@@ -276,7 +276,7 @@ def test_wide_range_hand_examples():
     g = graph(nodes, [("S", "A", "1", "x"), ("A", "T", "1e9", "x"), ("S", "B", "0.4", "x"),
                       ("B", "T", "1e9", "x")])
     assert max_flow(g, "S", "T") == 1.4
-    r = analyse(g, "S", "T", contingencies=1)
+    r = analyse_corridors(g, "S", "T", contingencies=1)
     assert r.max_flow == 1.4 and r.min_cut_capacity == 1.4
     assert sorted(r.min_cut) == [("S", "A"), ("S", "B")]
     assert {tuple(c["removed"]): c["max_flow"] for c in r.contingencies} == \
@@ -299,7 +299,7 @@ def test_extreme_range_is_exact_on_python_integers():
     g = graph(nodes, [("S", "A", "1e-300", "x"), ("A", "T", "1e300", "x"),
                       ("S", "B", "2.5e-300", "x"), ("B", "T", "inf", "connector")])
     assert not _network(g, "S", ["T"]).fits_int32
-    r = analyse(g, "S", "T", contingencies=1)
+    r = analyse_corridors(g, "S", "T", contingencies=1)
     assert r.max_flow == 3.5e-300 and r.min_cut_capacity == 3.5e-300
     assert {tuple(c["removed"]): c["max_flow"] for c in r.contingencies} == \
         {("RUS",): 2.5e-300, ("CHN",): 1e-300}
@@ -315,7 +315,7 @@ def test_extreme_range_is_exact_on_python_integers():
 @given(wide_graphs())
 def test_wide_range_exact_equals_lp_and_min_cut(g):
     sink = g.nodes["id"].iat[-1]
-    r = analyse(g, "N0", sink)
+    r = analyse_corridors(g, "N0", sink)
     lp = _lp_max_flow(g, "N0", sink)
     assert abs(r.max_flow - lp) <= 1e-9 * max(r.max_flow, lp) + 1e-300
     assert r.max_flow == r.min_cut_capacity  # both exact, rounded once

@@ -4,6 +4,7 @@ results made by hand; the renamed public names and their former names."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,17 +244,45 @@ def test_simulation_result_numbers_html_and_compare():
         a.compare(_shock("RUS", 0.1, 0.1, None))
 
 
+def test_html_table_shows_years_and_periods_as_plain_whole_numbers():
+    t = pd.DataFrame({"year": [2019, None], "period": [2010.0, 2011.0], "value": [1234.0, 5.0]})
+    h = html_table(t)
+    assert "<td>2019</td><td>2010</td><td>1,234</td>" in h  # not "2,019"
+    assert "<td>n/a</td><td>2011</td><td>5.000</td>" in h
+    rows = html_table([("trade.year", 2020.0), ("period", 1999), ("total", 2020.0)])
+    assert "<td>trade.year</td><td>2020</td>" in rows and "<td>period</td><td>1999</td>" in rows
+    assert "<td>total</td><td>2,020</td>" in rows
+
+
 # --------------------------------------------------------------------------- names
 
-def test_clear_names_and_their_former_aliases():
+def test_clear_names_and_the_deprecated_ambiguous_ones():
+    """``eq.simulate`` (the request runner) and ``eq.risk.simulate`` (the engine) meant different
+    things: the ambiguous names are out of ``__all__`` and ``dir()``, and each use warns with a
+    DeprecationWarning naming the clear name (and still gives the same function)."""
+    import warnings
+
     from equipoise.risk import corridors, montecarlo
 
     assert eq.run_simulation is montecarlo.run_simulation
-    assert eq.simulate is eq.run_simulation  # former name of the request runner
     assert eq.analyse_corridors is corridors.analyse_corridors
-    assert eq.corridors is eq.analyse_corridors  # former name
-    assert eq.risk.simulate is eq.risk.simulate_losses  # the engine, former name
-    assert eq.risk.run_request is eq.risk.run_simulation
-    assert eq.risk.analyse is eq.risk.analyse_corridors
-    assert montecarlo.simulate is montecarlo.engine.simulate_losses
+    assert eq.risk.simulate_losses is montecarlo.engine.simulate_losses
+    assert eq.risk.run_simulation is eq.run_simulation
+    assert eq.risk.analyse_corridors is eq.analyse_corridors
+    cases = [(eq, "simulate", "eq.run_simulation", eq.run_simulation),
+             (eq, "corridors", "eq.analyse_corridors", eq.analyse_corridors),
+             (eq.risk, "simulate", "equipoise.risk.simulate_losses", eq.risk.simulate_losses),
+             (eq.risk, "run_request", "equipoise.risk.run_simulation", eq.run_simulation),
+             (eq.risk, "analyse", "equipoise.risk.analyse_corridors", eq.analyse_corridors)]
+    for module, old, clear, target in cases:
+        assert old not in module.__all__ and old not in dir(module), (module, old)
+        for _ in range(2):  # every use warns, not only the first
+            with pytest.warns(DeprecationWarning, match=f"use {re.escape(clear)} ") as rec:
+                assert getattr(module, old) is target
+            assert rec[0].filename == __file__  # the warning points at the caller
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from equipoise.risk import analyse_corridors, run_simulation, simulate_losses  # noqa: F401
+    with pytest.raises(AttributeError, match="no attribute 'simulatee'"):
+        eq.simulatee  # noqa: B018
     assert callable(eq.risk.draw_disruptions)

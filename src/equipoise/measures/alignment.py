@@ -49,6 +49,7 @@ import pandas as pd
 
 from .._defaults import DEFAULT_POLES
 from .._options import as_list, check_option
+from .._results import Result
 from ..errors import InputError, NoDataError, OptionError
 
 Measure = Literal["agree", "coincidence", "s", "kappa", "ipd"]
@@ -124,8 +125,10 @@ def measure_from_tables(t: np.ndarray, measure: str) -> np.ndarray:
 
 
 @dataclass
-class AlignmentResult:
-    """Alignment of ``focal`` with each pole per period, and equidistance.
+class AlignmentResult(Result):
+    """Alignment of ``focal`` with each pole per period, and equidistance; a
+    :class:`~equipoise._results.Result` (``summary()``, ``_repr_html_()``, ``to_dict()``,
+    ``compare()``).
 
     Attributes
     ----------
@@ -177,9 +180,38 @@ class AlignmentResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self) -> str:
-        return (f"<p>Alignment of {self.focal}: {MEASURE_NAMES[self.measure]}</p>"
-                + self.wide().round(3).to_html())
+    def heading(self) -> str:
+        return f"Alignment of {self.focal}: {MEASURE_NAMES[self.measure]}, by {self.by}"
+
+    def compare_label(self) -> str:
+        return f"{self.focal} {self.measure}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Each pole's value (``RUS``) with its bootstrap interval (``RUS.lower``,
+        ``RUS.upper``; left out when not computed) and the equidistance (``equidistance``,
+        ``equidistance.lower``, ...) of the latest period (its number as ``period``; by
+        ``all`` the one period), or by ``issue`` of every issue (``hr.RUS``)."""
+        out: dict[str, float] = {}
+        periods = list(dict.fromkeys(self.equidistance["period"]))
+        if self.by == "issue":
+            chosen = [(p, f"{p}.") for p in periods]
+        else:
+            last = max(periods) if periods else None
+            chosen = [] if last is None else [(last, "")]
+            if isinstance(last, (int, float, np.integer, np.floating)):
+                out["period"] = float(last)
+        for period, prefix in chosen:
+            s = self.series[self.series["period"] == period].set_index("pole")
+            e = self.equidistance[self.equidistance["period"] == period].iloc[0]
+            rows = [(pole, s.loc[pole]) for pole in self.poles if pole in s.index]
+            for name, r in [*rows, ("equidistance", e)]:
+                out[f"{prefix}{name}"] = float(r["value"])
+                out.update({f"{prefix}{name}.{b}": float(r[b]) for b in ("lower", "upper")
+                            if pd.notna(r[b])})
+        return out
+
+    def html_tables(self) -> list:
+        return [("Value per period and pole, and the equidistance", self.wide())]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .._defaults import DEFAULT_POLES
 from .._options import as_list
+from .._results import Result
 from ..errors import NoDataError
 
 BLOC_KINDS = ("military alliance", "collective security", "alliance", "bloc")
@@ -51,8 +52,10 @@ def _active(mem: pd.DataFrame, year: int) -> pd.Series:
 
 
 @dataclass
-class BlocReport:
-    """Memberships of ``focal`` judged against the poles (see the module docstring)."""
+class BlocReport(Result):
+    """Memberships of ``focal`` judged against the poles (see the module docstring); a
+    :class:`~equipoise._results.Result` (``summary()``, ``_repr_html_()``, ``to_dict()``,
+    ``compare()``)."""
 
     focal: str
     poles: list[str]
@@ -106,6 +109,55 @@ class BlocReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def heading(self) -> str:
+        return f"Blocs and platforms of {self.focal} in {self.year}"
+
+    def compare_label(self) -> str:
+        return f"{self.focal} {self.year}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The no-camp rule (``no_camp.passed`` 1 or 0, its violations), the blocs and
+        platforms counted, the shared full memberships with each pole in the report's year
+        (``co_membership.RUS``) and the COW IGO shared memberships of its latest year
+        (``cow_igo.RUS``; with the year as ``cow_igo.year``)."""
+        nc = self.no_camp
+        out = {"no_camp.passed": float(bool(nc["passed"])),
+               "no_camp.violations": float(len(nc["violations"])),
+               "blocs": float(len(self.blocs)), "platforms": float(len(self.platforms))}
+        cm = self.co_membership
+        if len(cm):
+            out.update({f"co_membership.{p}": float(v) for p, v in
+                        zip(*_at_year(cm, self.year, "shared"), strict=True)})
+        if self.cow_igo is not None and len(self.cow_igo):
+            y = int(self.cow_igo["year"].max())
+            out["cow_igo.year"] = float(y)
+            out.update({f"cow_igo.{p}": float(v) for p, v in
+                        zip(*_at_year(self.cow_igo, y, "shared_igos"), strict=True)})
+        return out
+
+    def html_tables(self) -> list:
+        tables: list = [("", list(self.summary_numbers().items()))]
+        if self.no_camp["violations"]:
+            tables.append(("No-camp violations", pd.DataFrame(self.no_camp["violations"])))
+        if len(self.blocs):
+            tables.append(("Alliances and blocs", _cols(
+                self.blocs, "org", "kind", "led_by_pole", "aimed_at_pole")))
+        if len(self.platforms):
+            tables.append(("Platforms", _cols(self.platforms, "org", "kind", "status")))
+        if self.notes:
+            tables.append(("Notes", [(str(i), n) for i, n in enumerate(self.notes, 1)]))
+        return tables
+
+
+def _cols(table: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    return table[[c for c in cols if c in table.columns]]
+
+
+def _at_year(table: pd.DataFrame, year: int, col: str) -> tuple[list, list]:
+    """The poles and their ``col`` in ``year`` of a (year, pole, ...) table."""
+    t = table[table["year"] == year]
+    return t["pole"].tolist(), t[col].tolist()
 
 
 def co_membership(memberships: pd.DataFrame, *, focal: str, poles: Sequence[str],

@@ -46,6 +46,7 @@ import pandas as pd
 
 from .._defaults import DEFAULT_FOCAL, DEFAULT_POLES
 from .._options import as_list
+from .._results import Result
 from ..errors import InputError, NoDataError, SchemaError
 from ..io.events import EventSet, check_events
 from ..schema import EVENT_COLUMNS, EVENT_KINDS, SET_QUARANTINE_COLUMNS
@@ -130,8 +131,9 @@ def default_events() -> EventSet:
 
 
 @dataclass
-class EngagementBalance:
-    """Engagement of ``focal`` with each pole.
+class EngagementBalance(Result):
+    """Engagement of ``focal`` with each pole; a :class:`~equipoise._results.Result`
+    (``summary()``, ``_repr_html_()``, ``to_dict()``, ``compare()``).
 
     Attributes
     ----------
@@ -178,6 +180,37 @@ class EngagementBalance:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def heading(self) -> str:
+        return f"Engagement of {self.focal} with {', '.join(self.poles)} (by {self.by})"
+
+    def compare_label(self) -> str:
+        return f"{self.focal} by {self.by}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Each pole's visits, agreements, agreement value and events summed over the
+        periods (``visits.CHN``, ``value_usd.CHN``), and the spread of the shares across the
+        poles in the latest period (``spread.visits``; its number as ``period``; a metric
+        no pole has in that period is left out)."""
+        tot = self.by_pole.groupby("pole")[["visits", "agreements", "value_usd", "events"]].sum()
+        out = {f"{m}.{p}": float(tot.loc[p, m]) for m in tot.columns for p in self.poles
+               if p in tot.index}
+        if len(self.spread):
+            last = max(self.spread["period"])
+            if isinstance(last, (int, float, np.integer, np.floating)):
+                out["period"] = float(last)
+            s = self.spread[self.spread["period"] == last]
+            out.update({f"spread.{m}": float(v) for m, v in zip(s["metric"], s["value"],
+                                                                 strict=True)})
+        return out
+
+    def html_tables(self) -> list:
+        tables: list = [("", list(self.summary_numbers().items())),
+                        ("Per period and pole", self.by_pole),
+                        ("Spread of the shares across the poles", self.spread)]
+        if len(self.by_domain):
+            tables.append(("Events per pole and domain", self.by_domain))
+        return tables
 
 
 def _pole_of(partner: str, year: int, poles: Sequence[str]) -> str | None:

@@ -39,6 +39,7 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._results import Result
 from ..errors import NoDataError, OptionError, WarehouseError
 from .ibis_measures import Thresholds, sensitivity_variants
 
@@ -55,8 +56,9 @@ RECORD_FIELDS = ("year", "reporter", "product", "domain", "import_hhi", "world_e
                  "n_suppliers", "import_hhi_margin", "world_export_hhi_margin", "ratio_margin")
 
 
-class ScreenResult:
-    """Result of :func:`screen`.
+class ScreenResult(Result):
+    """Result of :func:`screen` (a :class:`~equipoise._results.Result`: ``summary()``,
+    ``_repr_html_()``, ``to_dict()``, ``compare()``).
 
     Attributes
     ----------
@@ -181,6 +183,41 @@ class ScreenResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def heading(self) -> str:
+        return f"Product screen {self.year} ({self.engine})"
+
+    def compare_label(self) -> str:
+        return f"{self.year} {self.engine}" + (" persistent" if self.persistence else "")
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Pairs screened and critical, the critical share of them (NaN with none screened)
+        and the thresholds (``threshold.import_hhi``). Known without loading the records.
+        (The sensitivity table is in ``_repr_html_`` and ``summary()``: its values move with
+        the thresholds, so they are no quantity two screens share.)"""
+        n, k = self.n_products, self.n_critical
+        out = {"n_products": float(n), "n_critical": float(k),
+               "critical_share": k / n if n else math.nan}
+        th = self.thresholds
+        for name in ("import_hhi", "world_export_hhi", "import_export_ratio"):
+            out[f"threshold.{name}"] = float(getattr(th, name))
+        if self.persistence:
+            out.update({"threshold.window": float(th.window),
+                        "threshold.min_years": float(th.min_years)})
+        return out
+
+    def html_tables(self) -> list[tuple[str, Any]]:
+        sens = [{"parameter": r["parameter"], "value": r["value"],
+                 "critical pairs": r["n_critical"], "current": "yes" if r["current"] else ""}
+                for r in self._sensitivity_rows()]
+        tables: list[tuple[str, Any]] = [("", list(self.summary_numbers().items()))]
+        if sens:
+            import pandas as pd
+
+            tables.append(("Critical pairs when one threshold moves", pd.DataFrame(sens)))
+        if self.notes:
+            tables.append(("Notes", [(str(i), n) for i, n in enumerate(self.notes, 1)]))
+        return tables
 
 
 def sensitivity_rows(values: Sequence[Any], th: Thresholds, **kw) -> list[dict]:

@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import Result, fmt_number
 from ..errors import NoDataError, OptionError
 from .show import open_panel
 
@@ -126,8 +127,10 @@ CITATIONS = (
 
 
 @dataclass
-class IndexResult:
-    """The index records and what produced them."""
+class IndexResult(Result):
+    """The index records and what produced them; a :class:`~equipoise._results.Result`
+    (``summary()``, ``_repr_html_()``, ``to_dict()`` as ``equipoise index --json``,
+    ``compare()``)."""
 
     frame: pd.DataFrame
     poles: list[str]
@@ -205,6 +208,68 @@ class IndexResult:
              "domain_weights": ", ".join(f"{k} {v:g}" for k, v in self.domain_weights.items()),
              "method": "docs/methods.md, 'The balance index'",
              "notes": "; ".join(self.notes)}])
+        return tables
+
+    def heading(self) -> str:
+        n = self.frame[["state", "year"]].drop_duplicates()
+        return (f"Balance index: {n['state'].nunique()} state(s), {len(n)} state-year(s), poles "
+                f"{', '.join(self.poles)}")
+
+    def compare_label(self) -> str:
+        return f"seed {self.seed}, {self.reps} reps"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """Per state and year its index (``KAZ.2020.index``) with the interval
+        (``KAZ.2020.lower``, ``.upper``) and its rank among the covered states
+        (``KAZ.2020.rank``); a value the record lacks (not ranked, no interval) is left out."""
+        out: dict[str, float] = {}
+        for r in self.frame.to_dict("records"):
+            key = f"{r['state']}.{int(r['year'])}"
+            for k in ("index", "lower", "upper", "rank"):
+                v = _f(r[k])
+                if v is not None:
+                    out[f"{key}.{k}"] = v
+        return out
+
+    #: records shown by :meth:`summary` and ``_repr_html_`` (the rest are counted)
+    SHOWN = 50
+
+    def _shown_frame(self) -> pd.DataFrame:
+        cols = ["state", "year", "index", "lower", "upper", "rank", "ranked", "status"]
+        f = self.frame[cols].sort_values(["year", "rank", "state"], ascending=[False, True, True],
+                                         na_position="last", kind="stable")
+        return f.head(self.SHOWN).reset_index(drop=True)
+
+    def summary(self) -> str:
+        """The heading, the weights, the records (latest year first, by rank; at most
+        :attr:`SHOWN`) and the notes."""
+        lines = [self.heading(),
+                 "  domain weights: " + ", ".join(f"{k} {v:g}"
+                                                  for k, v in self.domain_weights.items()),
+                 "  component weights: " + ", ".join(f"{k} {v:g}"
+                                                     for k, v in self.component_weights.items()),
+                 f"  90 % bootstrap interval, {self.reps} replicates, seed {self.seed}"]
+        for r in self._shown_frame().to_dict("records"):
+            band = ("" if _f(r["lower"]) is None else
+                    f" [{fmt_number(r['lower'])}, {fmt_number(r['upper'])}]")
+            rank = "" if _f(r["rank"]) is None else f", rank {int(r['rank'])} of {int(r['ranked'])}"
+            lines.append(f"  {r['state']} {int(r['year'])}: {fmt_number(r['index'])}{band}{rank}"
+                         f" ({r['status']})")
+        if len(self.frame) > self.SHOWN:
+            lines.append(f"  ... and {len(self.frame) - self.SHOWN} more record(s)")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def html_tables(self) -> list:
+        more = len(self.frame) - self.SHOWN
+        tables: list = [("", [("poles", ", ".join(self.poles)), ("replicates", self.reps),
+                              ("seed", self.seed)]
+                         + [(f"weight.{k}", v) for k, v in self.component_weights.items()]),
+                        ("Index, latest year first" + (f" (first {self.SHOWN}; {more} more)"
+                                                       if more > 0 else ""),
+                         self._shown_frame())]
+        if self.notes:
+            tables.append(("Notes", [(str(i), n) for i, n in enumerate(self.notes, 1)]))
         return tables
 
 

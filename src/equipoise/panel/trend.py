@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from ..errors import MissingDependencyError, OptionError
 
 __all__ = ["ALPHA", "MIN_DELTA", "MIN_SIZE", "PERMUTATIONS", "REPS", "TrendResult",
@@ -62,7 +63,11 @@ CITATIONS = (
 
 
 @dataclass
-class TrendResult:
+class TrendResult(Result):
+    """The series and shifts of :func:`trend`; a :class:`~equipoise._results.Result`
+    (``summary()``, ``_repr_html_()``, ``to_dict()`` as ``equipoise trend --json``,
+    ``compare()``)."""
+
     focal: str
     poles: list[str]
     series: list[dict[str, Any]]
@@ -83,6 +88,50 @@ class TrendResult:
                                  f"|after - before| >= {MIN_DELTA})"),
                 "candidates": self.candidates, "citations": list(CITATIONS),
                 "notes": self.notes, "series": self.series, "shifts": self.shifts}
+
+    def heading(self) -> str:
+        return (f"Trend of {self.focal}'s pole shares ({self.status}; {len(self.shifts)} "
+                f"shift(s) of {self.candidates} candidate(s))")
+
+    def compare_label(self) -> str:
+        return f"{self.focal} seed {self.seed}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        """The change-point candidates and the shifts kept; per domain its latest year with
+        shares (``trade.year``) and each pole's share then (``trade.CHN``) with its band
+        (``trade.CHN.lower``, ``.upper``; left out with one indicator); each shift's change
+        (``shift.trade.CHN.2008``: after - before)."""
+        out = {"candidates": float(self.candidates), "shifts": float(len(self.shifts))}
+        ok = [r for r in self.series if r["status"] == "ok" and r["share"] is not None]
+        for d in dict.fromkeys(r["domain"] for r in ok):
+            year = max(r["year"] for r in ok if r["domain"] == d)
+            out[f"{d}.year"] = float(year)
+            for r in ok:
+                if r["domain"] == d and r["year"] == year:
+                    out[f"{d}.{r['pole']}"] = float(r["share"])
+                    out.update({f"{d}.{r['pole']}.{b}": float(r[b]) for b in ("lower", "upper")
+                                if r[b] is not None})
+        for sh in self.shifts:
+            out[f"shift.{sh['domain']}.{sh['pole']}.{sh['year']}"] = float(sh["after"]
+                                                                           - sh["before"])
+        return out
+
+    def summary(self) -> str:
+        """The heading, the summary numbers one a line, and the notes."""
+        return "\n".join([super().summary(), *(f"note: {n}" for n in self.notes)])
+
+    def html_tables(self) -> list:
+        tables: list = [("", list(self.summary_numbers().items()))]
+        if self.shifts:
+            tables.append(("Level shifts", pd.DataFrame(self.shifts)[
+                ["domain", "pole", "year", "before", "after", "before_years", "after_years",
+                 "p_value"]]))
+        tables.append(("Pole shares per domain and year (90 % band)", pd.DataFrame(
+            self.series, columns=["domain", "year", "pole", "share", "lower", "upper",
+                                  "indicators", "status", "note"])))
+        if self.notes:
+            tables.append(("Notes", [(str(i), n) for i, n in enumerate(self.notes, 1)]))
+        return tables
 
 
 def share_band(x: np.ndarray, reps: int, rng: np.random.Generator,

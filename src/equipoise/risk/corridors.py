@@ -774,7 +774,8 @@ def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[s
                       countries: Iterable[str] | None = None,
                       focal: str | None = None) -> CorridorResult:
     """Max flow, a minimum cut, loss without some countries, and n-1 / n-2 contingencies.
-    Also available under its former name ``analyse`` (and as ``eq.corridors``).
+    Public as ``eq.analyse_corridors``; the deprecated ``eq.corridors`` and
+    ``eq.risk.analyse`` warn and give this function.
 
     Parameters
     ----------

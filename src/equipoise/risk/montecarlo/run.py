@@ -99,5 +99,6 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
     return res
 
 
-#: Former name of :func:`run_simulation` (kept working; ``eq.simulate`` is this function too).
+#: Former name of :func:`run_simulation` (``eq.simulate`` and ``eq.risk.run_request``, both
+#: deprecated, warn and give this function).
 run_request = run_simulation

@@ -1,0 +1,67 @@
+"""DomainExplanation is a result on the one base class (``equipoise._results.Result``):
+``compare()`` of two domains side by side (numbers checked by hand on the Mongolia rows of
+tests/conftest.py), ``_repr_html_()`` renders, ``to_dict()`` is plain JSON."""
+
+import json
+import math
+
+import pytest
+
+from equipoise._results import RichSummary
+from equipoise.explain import DomainExplanation, explain_domain
+from equipoise.io.flows import read_flows
+
+
+def test_domain_explanation_compare_by_hand(mng_csv):
+    flows = read_flows(mng_csv)
+    trade = explain_domain(flows, focal="MNG", domain="trade")
+    sec = explain_domain(flows, focal="MNG", domain="security")
+    assert isinstance(trade, DomainExplanation) and isinstance(trade, RichSummary)
+    df = trade.compare(sec)
+    assert df.columns.tolist() == ["MNG trade 2023", "MNG security 2022"]
+    # trade 2023: CHN 9, RUS 2 of a WLD total 14 (OTH 3); security 2022 (SIPRI window): RUS
+    # 10, USA 5
+    assert df.loc["year"].tolist() == [2023, 2022]
+    assert df.loc["shares.CHN"].tolist()[0] == pytest.approx(9 / 14)
+    assert df.loc["shares.OTH"].tolist()[0] == pytest.approx(3 / 14)
+    assert df.loc["shares.RUS"].tolist() == pytest.approx([2 / 14, 2 / 3])
+    assert math.isnan(df.loc["shares.USA", "MNG trade 2023"])
+    assert df.loc["shares.USA", "MNG security 2022"] == pytest.approx(1 / 3)
+    assert df.loc["hhi"].tolist() == pytest.approx([(81 + 4) / 196, 4 / 9 + 1 / 9])
+    assert df.loc["hhi_upper"].tolist()[0] == pytest.approx((81 + 4 + 9) / 196)
+    assert df.loc["top_share"].tolist() == pytest.approx([9 / 14, 2 / 3])
+    assert df.loc["critical"].tolist() == [0, 1]  # security: 0.667 >= 0.5, substitutability low
+    assert df.loc["margins.critical_share"].tolist()[1] == pytest.approx(2 / 3 - 0.5)
+    assert df.loc["rows"].tolist() == [len(trade.rows), len(sec.rows)] == [3, 2]
+    # summary() is what `equipoise explain` prints (its rich renderables)
+    text = sec.summary()
+    assert text.startswith("MNG / security, year 2022: top partner RUS 66.7%") and str(sec) == text
+    d = json.loads(json.dumps(trade.to_dict()))
+    assert d["domain"] == "trade" and d["top_partner"] == "CHN" and len(d["flows"]) == 3
+    h = sec._repr_html_()
+    assert h.startswith("<div><b>MNG / security, year 2022</b>")
+    assert "<caption>Rows behind the numbers (2)</caption>" in h and "<td>2020</td>" in h
+    assert "<caption>Sources</caption>" in h and "<td>test:sipri</td>" in h
+
+
+def test_every_result_class_is_on_the_one_base():
+    from equipoise._results import Result
+    from equipoise.assessment import Assessment
+    from equipoise.doctrine.actions import Evaluation
+    from equipoise.doctrine.check import DoctrineCheck
+    from equipoise.doctrine.plan import Plan
+    from equipoise.measures.alignment import AlignmentResult
+    from equipoise.measures.blocs import BlocReport
+    from equipoise.measures.engagement import EngagementBalance
+    from equipoise.measures.screen import ScreenResult
+    from equipoise.panel.index import IndexResult
+    from equipoise.panel.trend import TrendResult
+    from equipoise.risk import CorridorResult, ShockResult, SimulationResult
+
+    classes = (Assessment, DoctrineCheck, Evaluation, Plan, ShockResult, CorridorResult,
+               SimulationResult, ScreenResult, AlignmentResult, BlocReport, EngagementBalance,
+               DomainExplanation, TrendResult, IndexResult)
+    for cls in classes:
+        assert issubclass(cls, Result), cls
+        for name in ("summary", "_repr_html_", "to_dict", "compare", "summary_numbers"):
+            assert callable(getattr(cls, name)), (cls, name)

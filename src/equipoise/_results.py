@@ -15,7 +15,10 @@ A result says which numbers sum it up in ``summary_numbers()`` (by default every
 ``html_tables()`` (by default one table of the summary numbers). :class:`RichSummary` renders
 ``summary()`` from rich renderables instead.
 
-Numbers shown to people go through :func:`fmt_number` and :func:`fmt_share`.
+It is also the one number formatter: :func:`fmt_number` (general), :func:`fmt_share`
+(percentages), :func:`fmt_signed` (margins and changes), :func:`fmt_fixed` (fixed decimals) and
+:func:`fmt_sig` (significant digits), each with a ``missing=`` text for None and NaN. No other
+module defines a number formatter of its own (tests/core/test_formatting.py).
 """
 
 from __future__ import annotations
@@ -25,13 +28,19 @@ import io
 import math
 from typing import Any
 
-__all__ = ["Result", "RichSummary", "fmt_number", "fmt_share", "html_table"]
+__all__ = ["Result", "RichSummary", "fmt_fixed", "fmt_number", "fmt_share", "fmt_sig", "fmt_signed",
+           "html_table"]
 
 
 # --------------------------------------------------------------------------- formatting
+#
+# The one place numbers are formatted for people. Every formatter takes ``missing``: what None,
+# NaN and ``pandas.NA`` are shown as (missing is unknown, never zero); ``True``/``False`` are
+# shown as words and anything that is not a number as ``str(x)``. tests/core/test_formatting.py
+# fixes every case by hand and fails if another module defines a number formatter of its own.
 
 def _is_missing(x: Any) -> bool:
-    if x is None:
+    if x is None or type(x).__name__ == "NAType":  # pandas.NA, without importing pandas
         return True
     try:
         return (isinstance(x, float) and math.isnan(x)) or (
@@ -40,13 +49,28 @@ def _is_missing(x: Any) -> bool:
         return False
 
 
-def fmt_number(x: Any, digits: int = 3) -> str:
+def _number(x: Any, missing: str) -> str | float | int:
+    """``x`` as a float or an int ready to format, or the text to show instead (``missing``,
+    a boolean's word, or ``str(x)`` for a non-number)."""
+    if _is_missing(x):
+        return missing
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
+        return str(bool(x))
+    if isinstance(x, int) or type(x).__name__.startswith(("int", "uint")):
+        return int(x)
+    if isinstance(x, float) or type(x).__name__.startswith("float"):
+        return float(x)
+    return str(x)
+
+
+def fmt_number(x: Any, digits: int = 3, *, missing: str = "n/a") -> str:
     """A number as shown to people: whole numbers with thousands separators (``1,000,000``),
     other numbers with ``digits`` decimals (``0.123``), from 1,000 up without decimals
     (``12,346``), tiny non-zero numbers with ``digits`` significant digits (``0.000123``);
-    ``n/a`` for None and NaN. Anything that is not a number is returned as ``str(x)``."""
+    ``missing`` (``n/a``) for None and NaN. Anything that is not a number is returned as
+    ``str(x)``."""
     if _is_missing(x):
-        return "n/a"
+        return missing
     if isinstance(x, bool) or type(x).__name__ == "bool_":
         return str(bool(x))
     if isinstance(x, int) or type(x).__name__.startswith(("int", "uint")):
@@ -64,12 +88,46 @@ def fmt_number(x: Any, digits: int = 3) -> str:
     return f"{v:.{digits}f}"
 
 
-def fmt_share(x: Any, digits: int = 1) -> str:
+def fmt_share(x: Any, digits: int = 1, *, missing: str = "n/a", signed: bool = False,
+              small_digits: int | None = None) -> str:
     """A share (0..1) as a percentage with ``digits`` decimals (``0.1234`` -> ``12.3%``);
-    ``n/a`` for None and NaN."""
-    if _is_missing(x):
-        return "n/a"
-    return f"{float(x):.{digits}%}"
+    ``signed`` puts ``+`` before a positive one (a change: ``+12.3%``); ``small_digits``
+    decimals for a share under 1 % (``0.0042`` -> ``0.42%`` with 2); ``missing`` (``n/a``)
+    for None and NaN."""
+    v = _number(x, missing)
+    if isinstance(v, str):
+        return v
+    if small_digits is not None and abs(v) < 0.01:
+        digits = small_digits
+    return f"{v:{'+' if signed else ''}.{digits}%}"
+
+
+def fmt_signed(x: Any, digits: int = 3, missing: str = "-", *,
+               whole_from: float | None = 100) -> str:
+    """A signed number, as a rule's margin is shown: ``+0.064``, ``-0.043``, ``+0.000``;
+    from ``whole_from`` up (in absolute value) without sign or decimals and with thousands
+    separators (``1,234``; ``None``: never); ``missing`` (``-``) for None and NaN."""
+    v = _number(x, missing)
+    if isinstance(v, str):
+        return v
+    if whole_from is not None and abs(v) >= whole_from:
+        return f"{v:,.0f}"
+    return f"{v:+.{digits}f}"
+
+
+def fmt_fixed(x: Any, digits: int = 3, missing: str = "-") -> str:
+    """A number with exactly ``digits`` decimals (``0.958``, ``12345.000``), as an index and
+    its interval are shown in a column; ``missing`` (``-``) for None and NaN."""
+    v = _number(x, missing)
+    return v if isinstance(v, str) else f"{v:.{digits}f}"
+
+
+def fmt_sig(x: Any, digits: int = 4, missing: str = "-") -> str:
+    """A number with ``digits`` significant digits and thousands separators (``600``,
+    ``0.1235``, ``1.235e+06``), as raw values of many sizes are shown side by side;
+    ``missing`` (``-``) for None and NaN."""
+    v = _number(x, missing)
+    return v if isinstance(v, str) else f"{v:,.{digits}g}"
 
 
 #: columns (and summary numbers named so, or ending in ``.year``) holding a year, a period or a

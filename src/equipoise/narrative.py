@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ._results import fmt_share
+
 __all__ = ["CBS_BANDS", "concentration_band", "domain_paragraph", "narrative",
            "previous_domains"]
 
@@ -67,10 +69,6 @@ def _names() -> Mapping[str, str]:
 def _who(code: str, names: Mapping[str, str]) -> str:
     name = names.get(code)
     return f"{name} ({code})" if name and name != code else str(code)
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
 
 
 def _rule_label(name: str, domain: str) -> str:
@@ -116,7 +114,7 @@ def _lead_sentence(r, names) -> str:
     if r.top_partner is None:
         return title + "no named partner holds a share."
     n = r.n_partners
-    return (title + f"{_who(r.top_partner, names)} leads with {_pct(r.top_share)} of the "
+    return (title + f"{_who(r.top_partner, names)} leads with {fmt_share(r.top_share)} of the "
             f"total, among {n} named partner{'s' if n != 1 else ''}.")
 
 
@@ -173,7 +171,7 @@ def _change_sentence(r, prev, names) -> str:
         return f"Since {before}: no comparable concentration."
     was = float(prev.shares.get(r.top_partner, 0.0))
     text = (f"Since {before}, {r.top_partner}'s share {_moved(r.top_share - was, 100, 1, ' points')}"
-            f" (from {_pct(was)}) and the HHI {_moved(r.hhi - prev.hhi, 1, 3)} "
+            f" (from {fmt_share(was)}) and the HHI {_moved(r.hhi - prev.hhi, 1, 3)} "
             f"(from {prev.hhi:.3f})")
     if prev.top_partner is not None and prev.top_partner != r.top_partner:
         text += f"; in {before} {_who(prev.top_partner, names)} led"

@@ -22,16 +22,16 @@ The records read like the dicts they replace (``a.distinctness["leaders"]``,
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import reference
-from ._results import RichSummary
+from ._results import RichSummary, fmt_share, fmt_signed
 from .measures.concentration import effective_partners, hhi, hhi_normalised
 
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Asymmetry", "Basis", "Blocs", "Check", "Distinctness",
@@ -169,8 +169,8 @@ class Asymmetry(_Record):
 
     def lines(self, focal: str = "focal") -> list[str]:
         """The "Two-way dependence" block of ``assess``: one line per pole and flow."""
-        def pct(x):  # the focal state's weight in a pole is often under 1 %: two decimals
-            return "unknown" if x is None else f"{x:.{2 if x < 0.01 else 1}%}"
+        # the focal state's weight in a pole is often under 1 %: two decimals
+        pct = partial(fmt_share, small_digits=2, missing="unknown")
 
         out = []
         for r in self.rows:
@@ -618,12 +618,12 @@ class Assessment(RichSummary):
         dz = self.distinctness
         out.append(f"Domains led: {dz.domains_led}; squeezed: "
                    f"{[s['domain'] for s in dz.squeezed] or 'none'}; specialisation (NMI): "
-                   f"{_fmt(dz.specialisation_nmi)}")
+                   f"{fmt_signed(dz.specialisation_nmi)}")
         eq = self.equidistance
         if eq.get("agreement"):
             agree = ", ".join(f"{p} {v:.2f}" for p, v in eq["agreement"].items())
             out.append(f"Equidistance ({eq.get('measure')}, {eq.get('period')}): {agree}; "
-                       f"spread {_fmt(eq.get('spread'))}"
+                       f"spread {fmt_signed(eq.get('spread'))}"
                        + (f" [{eq['spread_lower']:.2f}, {eq['spread_upper']:.2f}]"
                           if eq.get("spread_lower") is not None else ""))
         eng = self.engagement.get("window") if self.engagement is not None else None
@@ -708,7 +708,7 @@ class Assessment(RichSummary):
         for rule in self.rules:
             r.add_row(rule.name if wide else _wrapped(rule.name),
                       _label(rule) if wide else _label(rule).replace(" (", "\n("),
-                      _fmt(rule.margin), _short(rule.value, sep="=" if wide else " "),
+                      fmt_signed(rule.margin), _short(rule.value, sep="=" if wide else " "),
                       *((peer_cell(rule),) if placed else ()))
         return r
 
@@ -730,20 +730,12 @@ class Assessment(RichSummary):
             for d, r in self.domains.items())
         rules = "".join(
             f"<tr><td>{html.escape(x.name)}</td><td>{html.escape(_label(x))}</td>"
-            f"<td>{_fmt(x.margin)}</td></tr>" for x in self.rules)
+            f"<td>{fmt_signed(x.margin)}</td></tr>" for x in self.rules)
         return (f"<h4>equipoise assessment: {html.escape(self.focal)}</h4><table><tr><th>domain"
                 f"</th><th>year</th><th>top partner</th><th>top share</th><th>HHI</th><th>critical"
                 f"</th></tr>{rows}</table><table><tr><th>rule</th><th>passed</th><th>margin</th>"
                 f"</tr>{rules}</table>")
 
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        return "-" if math.isnan(x) else f"{x:+.3f}" if abs(x) < 100 else f"{x:,.0f}"
-    return str(x)
 
 
 def _label(r) -> str:
@@ -793,9 +785,9 @@ def _short(v, sep: str = "=") -> str:
     """A value for a table cell (``sep`` between a key and its value: a space lets a narrow
     column break there)."""
     if isinstance(v, float):
-        return _fmt(v)
+        return fmt_signed(v)
     if isinstance(v, dict):
-        v = ", ".join(f"{k}{sep}{_fmt(x) if isinstance(x, float) else x}" for k, x in v.items())
+        v = ", ".join(f"{k}{sep}{fmt_signed(x) if isinstance(x, float) else x}" for k, x in v.items())
     s = str(v)
     return s if len(s) <= 60 else s[:57] + "..."
 

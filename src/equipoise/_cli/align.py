@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from .._results import fmt_fixed
 from ..context import DEFAULT_POLES
 from ._common import (
     FOCAL,
@@ -237,21 +238,21 @@ def _print_alignment(res) -> None:
     s = res.series.set_index(["period", "pole"])
     e = res.equidistance.set_index("period")
 
-    def fmt(v, lo, hi):
+    def cell(v, lo, hi):  # the value and its interval
         if v != v:  # NaN
             return "-"
-        return f"{v:.3f}" + ("" if lo != lo else f" [{lo:.2f},{hi:.2f}]")
+        return fmt_fixed(v) + ("" if lo != lo else f" [{fmt_fixed(lo, 2)},{fmt_fixed(hi, 2)}]")
 
     for period in e.index:
         row = [str(period)]
         for p in res.poles:
             if (period, p) in s.index:
                 r = s.loc[(period, p)]
-                row.append(fmt(r["value"], r["lower"], r["upper"]))
+                row.append(cell(r["value"], r["lower"], r["upper"]))
             else:
                 row.append("-")
         er = e.loc[period]
-        row.append(fmt(er["value"], er["lower"], er["upper"]))
+        row.append(cell(er["value"], er["lower"], er["upper"]))
         t.add_row(*row)
     c.print(t)
     for n in res.notes:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from .._results import fmt_sig
 from ._common import FOCAL, YEAR_MAX, YEAR_MIN, emit_json, esc, output_path, safe_text
 
 DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
@@ -130,14 +131,10 @@ def panel_show(
         t.add_column(c, justify="right" if c in ("year", "value", "share", "coverage")
                      else "left")
     for r in records:
+        value, share, coverage = (fmt_sig(r[k], missing="") for k in ("value", "share", "coverage"))
         t.add_row(str(r["year"]), esc(r["domain"]), esc(r["indicator"]), esc(r["partner"]),
-                  _num(r["value"]), _num(r["share"]), esc(r["basis"]), _num(r["coverage"]),
-                  esc(r["status"]))
+                  value, share, esc(r["basis"]), coverage, esc(r["status"]))
     console().print(t)
-
-
-def _num(v) -> str:
-    return "" if v is None or v != v else f"{v:,.4g}"
 
 
 def index(
@@ -271,11 +268,12 @@ def _ip(r) -> str:
 
 
 def _index_cells(r) -> tuple[str, ...]:
-    comp = r["components"]
-    return (esc(r["state"]), str(r["year"]), _num(r["index"]), _num(r["lower"]),
-            _num(r["upper"]), _rank(r), _num(r["percentile"]), esc(r["status"]),
-            _num(comp["dependency"]), _num(comp["distinctness"]),
-            _num(comp["equal_distance"]) + _ip(r), _num(comp["predictability"]))
+    index, lower, upper, pct = (fmt_sig(r[k], missing="")
+                                for k in ("index", "lower", "upper", "percentile"))
+    dep, dist, eqd, pred = (fmt_sig(r["components"][k], missing="") for k in (
+        "dependency", "distinctness", "equal_distance", "predictability"))
+    return (esc(r["state"]), str(r["year"]), index, lower, upper, _rank(r), pct,
+            esc(r["status"]), dep, dist, eqd + _ip(r), pred)
 
 
 def _index_cells_narrow(r) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .. import reference
-from .._results import RichSummary
+from .._results import RichSummary, fmt_fixed, fmt_signed
 from ..scorecard import Assessment, Basis, Check, build, check_payload, peer_cell
 
 __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
@@ -32,14 +32,6 @@ __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_asse
 
 ROW_COLUMNS = ("file", "line", "year", "partner", "indicator", "product", "value", "unit",
                "source")
-
-
-def _fmt(x: Any) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        return "-" if math.isnan(x) else f"{x:+.3f}"
-    return str(x)
 
 
 def _rule_domains(name: str, evidence: dict) -> list[str]:
@@ -171,7 +163,8 @@ class DoctrineCheck(RichSummary):
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(r.name)}</td><td>{'pass' if r.passed else '<b>' + html.escape(_label(r)) + '</b>'}</td>"
-            f"<td>{html.escape(_fmt(r.margin))}</td><td>{html.escape(_short(r.value))}</td>"
+            f"<td>{html.escape(fmt_signed(r.margin, whole_from=None))}</td>"
+            f"<td>{html.escape(_short(r.value))}</td>"
             f"<td>{html.escape(', '.join(sorted({x['source'] for x in self.source_rows.get(r.name, [])})))}"
             f"</td></tr>" for r in self.rules)
         return (f"<h4>Doctrine check: {html.escape(self.focal)} "
@@ -211,8 +204,8 @@ class _CheckTable:
             t.add_column("sources", overflow="fold", max_width=28)
             for r in res.rules:
                 srcs = sorted({str(x.get("source")) for x in res.source_rows.get(r.name, [])})
-                t.add_row(r.name, _label(r), _fmt(r.margin), _brief(r.value),
-                          _brief(r.threshold), *((peer_cell(r),) if placed else ()),
+                t.add_row(r.name, _label(r), fmt_signed(r.margin, whole_from=None),
+                          _brief(r.value), _brief(r.threshold), *((peer_cell(r),) if placed else ()),
                           ", ".join(srcs[:4]) + (f" +{len(srcs) - 4}" if len(srcs) > 4 else ""))
             return t
         t.add_column("rule", no_wrap=True)
@@ -222,7 +215,8 @@ class _CheckTable:
         for r in res.rules:
             peer = (f"\namong peers: {peer_cell(r)}"
                     if placed and getattr(r, "percentile", None) is not None else "")
-            t.add_row(_wrapped_name(r.name), _label(r).replace(" (", "\n("), _fmt(r.margin),
+            t.add_row(_wrapped_name(r.name), _label(r).replace(" (", "\n("),
+                      fmt_signed(r.margin, whole_from=None),
                       f"{_brief(r.value, 40)} ({_brief(r.threshold, 30)}){peer}")
         return t
 
@@ -246,7 +240,7 @@ def _brief(v: Any, limit: int = 60) -> str:
     if isinstance(v, bool) or v is None:
         return "-" if v is None else str(v)
     if isinstance(v, float):
-        return "-" if math.isnan(v) else f"{v:.3f}"
+        return fmt_fixed(v)
     if isinstance(v, dict):
         s = ", ".join(f"{k} {_brief(x, 20)}" for k, x in v.items())
     elif isinstance(v, (list, tuple)):
@@ -258,7 +252,7 @@ def _brief(v: Any, limit: int = 60) -> str:
 
 def _short(v: Any) -> str:
     if isinstance(v, float):
-        return _fmt(v)
+        return fmt_signed(v, whole_from=None)
     s = str(v)
     return s if len(s) <= 50 else s[:47] + "..."
 

@@ -9,7 +9,10 @@ JavaScript charting library. No chart invents a number: each plots fields of its
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
+
+from .._results import fmt_share
 
 __all__ = [
     "alignment_chart",
@@ -75,10 +78,6 @@ def _pole_scale(poles: list[str], others: list[str]):
     return alt.Scale(domain=dom, range=rng)
 
 
-def _pct(x: float | None) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
-
-
 # ------------------------------------------------------------------------------ assessment
 
 def heatmap(assess: dict, *, max_others: int = 10):
@@ -117,7 +116,7 @@ def heatmap(assess: dict, *, max_others: int = 10):
             v = assess["domains"][d]["shares"].get(p)
             rows.append({"partner": p, "domain": d, "share": v, "kind": "other", "role": False})
     df = pd.DataFrame(rows)
-    df["label"] = df["share"].map(_pct)
+    df["label"] = df["share"].map(partial(fmt_share, digits=0, missing=""))
     df["share"] = df["share"].fillna(0.0)
     order = [*poles, *others, "OTH"]
     base = alt.Chart(df).encode(
@@ -374,7 +373,7 @@ def contingency_chart(corr: dict):
         for c in s.get("contingencies", []):
             if len(c["removed"]) == 1:
                 rows.append({"system": s["system"], "country": c["removed"][0],
-                             "lost_share": c["lost_share"], "label": _pct(c["lost_share"])})
+                             "lost_share": c["lost_share"], "label": fmt_share(c["lost_share"], 0, missing="")})
     if not rows:
         return None
     df = pd.DataFrame(rows)
@@ -446,7 +445,7 @@ def whatif_chart(sh: dict):
     for d, v in sh["losses"].items():
         if v is None:
             continue
-        rows.append({"domain": d, "loss": v, "label": _pct(v) if v >= 0.005 else
+        rows.append({"domain": d, "loss": v, "label": fmt_share(v, 0, missing="") if v >= 0.005 else
                      ("<1%" if v > 0 else "0%")})
     df = pd.DataFrame(rows)
     if df.empty:

@@ -13,6 +13,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from .._results import fmt_fixed
+
 __all__ = ["PEER_YEARS", "has_panel", "index_chart", "panel_data", "trend_chart", "trend_section"]
 
 #: the years of the peer table when the panel covers them (else its latest years)
@@ -105,10 +107,6 @@ def index_chart(records: list[dict], focal: str):
                  "(not ranked)"))
 
 
-def _num(v) -> str:
-    return "-" if v is None or v != v else f"{v:.3f}"
-
-
 def trend_section(focal: str, db: str | Path | None, *, reps: int = 200,
                   seed: int = 12345) -> dict:
     """The report section (the shape of :func:`equipoise.present.report._section`)."""
@@ -136,8 +134,8 @@ def trend_section(focal: str, db: str | Path | None, *, reps: int = 200,
             for r in tr["shifts"]]
     sec["tables"].append(_table(["domain", "pole", "year", "before", "after", "p"], rows,
                                 f"Level shifts ({tr['shift_method']})"))
-    rows = [_row([str(r["year"]), html.escape(r["state"]), _num(r["index"]),
-                  f"[{_num(r['lower'])}, {_num(r['upper'])}]",
+    rows = [_row([str(r["year"]), html.escape(r["state"]), fmt_fixed(r["index"]),
+                  f"[{fmt_fixed(r['lower'])}, {fmt_fixed(r['upper'])}]",
                   "-" if r["peer_rank"] is None else f"{r['peer_rank']}/{r['peers_ranked']}",
                   "-" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
                   html.escape(r["status"])], cls="focal" if r["state"] == focal else None)

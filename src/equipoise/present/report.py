@@ -15,10 +15,12 @@ import math
 import re
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._results import fmt_fixed, fmt_share, fmt_signed
 from ..errors import EquipoiseError
 from .views import Context, Unavailable
 
@@ -26,20 +28,7 @@ __all__ = ["build_report", "render_report"]
 
 
 # ------------------------------------------------------------------------------ formatting
-
-def fmt_pct(x, digits: int = 1) -> str:
-    return "-" if _missing(x) else f"{x:.{digits}%}"
-
-
-def fmt_num(x, digits: int = 3) -> str:
-    if _missing(x):
-        return "-"
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, (int, float)):
-        return f"{x:+.{digits}f}" if abs(x) < 100 else f"{x:,.0f}"
-    return html.escape(str(x))
-
+# numbers go through equipoise._results (fmt_share, fmt_signed, fmt_fixed), missing shown as "-"
 
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
@@ -55,9 +44,9 @@ def source_links(ids, prefix: str = "#src-") -> str:
 
 def short(v: Any, n: int = 90) -> str:
     if isinstance(v, float):
-        return fmt_num(v)
+        return fmt_signed(v)
     if isinstance(v, dict):
-        s = ", ".join(f"{k}: {fmt_num(x) if isinstance(x, float) else x}" for k, x in v.items())
+        s = ", ".join(f"{k}: {fmt_signed(x) if isinstance(x, float) else x}" for k, x in v.items())
     elif isinstance(v, list):
         s = ", ".join(str(x) for x in v)
     else:
@@ -85,9 +74,8 @@ def scorecard_table(a: dict, link=None, src_prefix: str = "#src-") -> dict:
     for d, r in a["domains"].items():
         name = f'<a href="{link(d)}">{html.escape(d)}</a>' if link else html.escape(d)
         rows.append(_row([
-            name, str(r["year"]), html.escape(str(r["top_partner"])), fmt_pct(r["top_share"]),
-            f"{r['hhi']:.3f}" if not _missing(r["hhi"]) else "-",
-            f"{r['effective_partners']:.2f}" if not _missing(r["effective_partners"]) else "-",
+            name, str(r["year"]), html.escape(str(r["top_partner"])), fmt_share(r["top_share"], missing="-"),
+            fmt_fixed(r["hhi"]), fmt_fixed(r["effective_partners"], 2),
             html.escape(str(leaders.get(d) or "-")), html.escape(roles.get(d, "-")),
             '<span class="badge fail">YES</span>' if r["critical"] else "no",
             substitutability_cell(r), coverage_cell(r, a),
@@ -124,7 +112,7 @@ def substitutability_cell(r: dict) -> str:
     """A domain's substitutability with its basis beside it (HTML): ``measured`` (the method in
     the title) or a ◦ ``default`` marker, as the coverage cell marks weak numbers."""
     v = r.get("substitutability")
-    text = "-" if _missing(v) else f"{v:.2f}"
+    text = fmt_fixed(v, 2)
     label, why = substitutability_text(r)
     cls = "basis" if label == "measured" else "weak"
     mark = "" if label == "measured" else "◦ "
@@ -155,7 +143,7 @@ def weak_markers(r: dict, a: dict) -> list[str]:
 def coverage_cell(r: dict, a: dict) -> str:
     """A domain's coverage with a visible ◦ marker beside weak numbers (HTML)."""
     cov = r.get("coverage")
-    text = "-" if cov is None else fmt_pct(cov, 0)
+    text = fmt_share(cov, 0, missing="-")
     marks = "".join(f' <span class="weak" title="weak evidence">◦ {html.escape(m)}</span>'
                     for m in weak_markers(r, a))
     return text + marks
@@ -171,7 +159,7 @@ def quality_table(a: dict) -> dict:
     for d, r in a["domains"].items():
         for ind, q in (r.get("quality") or {}).items():
             marks = indicator_markers(q, a.get("doctrine"))
-            cov = "-" if q.get("coverage") is None else fmt_pct(q["coverage"], 0)
+            cov = fmt_share(q.get("coverage"), 0, missing="-")
             rows.append(_row([html.escape(d), html.escape(ind), str(q.get("year")),
                               html.escape(str(q.get("basis"))), cov, str(q.get("n_partners")),
                               str(q.get("recency")), html.escape(str(q.get("grade") or "?")),
@@ -201,7 +189,7 @@ def critical_table(a: dict) -> dict:
         m = r["margins"]
         worst = _screen_worst(r)
         rows.append(_row([
-            html.escape(d), html.escape(str(worst["partner"])), fmt_pct(worst["share"]),
+            html.escape(d), html.escape(str(worst["partner"])), fmt_share(worst["share"], missing="-"),
             html.escape(worst["indicator"]),
             f"{m['critical_share']:+.3f}", substitutability_cell(r),
             f"{m['low_substitutability']:+.3f}",
@@ -228,7 +216,7 @@ def rules_table(a: dict) -> dict:
         else:
             badge = {"pass": "pass", "fail": "FAIL", "na": "no data"}[status]
         rows.append(_row([
-            html.escape(r["name"]), f'<span class="badge {status}">{badge}</span>', fmt_num(m),
+            html.escape(r["name"]), f'<span class="badge {status}">{badge}</span>', html.escape(fmt_signed(m)),
             short(r.get("value")), short(r.get("threshold"), 40),
             *((html.escape(_among_peers(r)),) if placed else ()), html.escape(r["description"])],
             "fail" if status == "fail" else None))
@@ -310,12 +298,12 @@ def _point_mass_rows(mc: dict) -> list:
         key=lambda d: d["mass"], default=pm)
     big = [d for d in pm["reported_values"] if d["probability"] >= 0.05]
     rest = 1.0 - sum(d["probability"] for d in big)
-    vals = ", ".join(f"{fmt_pct(d['value'])} (p {d['probability']:.2f})" for d in big) + (
+    vals = ", ".join(f"{fmt_share(d['value'], missing='-')} (p {d['probability']:.2f})" for d in big) + (
         f", other values (p {rest:.2f})" if rest >= 0.005 else "")
     return [_row([f"VaR {mc['level']:.0%} point mass",
-                  html.escape(f"VaR {where} a point mass (P(loss = {fmt_pct(atom['var'])}) = "
+                  html.escape(f"VaR {where} a point mass (P(loss = {fmt_share(atom['var'], missing='-')}) = "
                               f"{atom['mass']:.4f}); runs of this size report {vals or 'it'}; "
-                              f"bootstrap SE {fmt_pct(pm['se'])}")])]
+                              f"bootstrap SE {fmt_share(pm['se'], missing='-')}")])]
 
 
 @dataclass
@@ -378,8 +366,8 @@ def _alignment_section(b: _Build) -> dict:
                                 "text": f"Equidistance (UN votes, {last['period']}): spread "
                                         f"{last['value']:.2f}{_interval(last)}"
                                         f" against a bound of {thr:g}."})
-            rows = [_row([str(r["period"]), html.escape(r["pole"]), fmt_num(r["value"]),
-                          f"[{fmt_num(r['lower'])}, {fmt_num(r['upper'])}]", str(r["n_rollcalls"])])
+            rows = [_row([str(r["period"]), html.escape(r["pole"]), html.escape(fmt_signed(r["value"])),
+                          html.escape(f"[{fmt_signed(r['lower'])}, {fmt_signed(r['upper'])}]"), str(r["n_rollcalls"])])
                     for r in al["series"] if str(r["period"]) == str(last["period"])]
             sec["tables"].append(_table(["period", "pole", "value", "interval", "roll calls"],
                                         rows, "Latest period"))
@@ -441,8 +429,8 @@ def _shocks_section(b: _Build) -> dict:
         ch = C.shock_chart(by)
         if ch is not None:
             sec["charts"].append(C.to_svg(ch))
-        rows = [_row([html.escape(r["partner"]), fmt_pct(r["total"]),
-                      ", ".join(f"{d} {fmt_pct(v)}" for d, v in r["losses"].items()
+        rows = [_row([html.escape(r["partner"]), fmt_share(r["total"], missing="-"),
+                      ", ".join(f"{d} {fmt_share(v, missing='-')}" for d, v in r["losses"].items()
                                 if not _missing(v) and v > 0.0005)]) for r in by]
         sec["tables"].append(_table(["partner cut off", "total loss", "by domain"], rows))
         if by:
@@ -482,8 +470,8 @@ def _montecarlo_section(b: _Build) -> dict:
         mc = b.ctx.montecarlo_json()
         sec["charts"].append(C.to_svg(C.montecarlo_chart(mc)))
         sec["tables"].append(_table(["measure", "value"], [
-            _row([f"VaR {mc['level']:.0%}", fmt_pct(mc["var"])]),
-            _row([f"CVaR {mc['level']:.0%}", fmt_pct(mc["cvar"])]),
+            _row([f"VaR {mc['level']:.0%}", fmt_share(mc["var"], missing="-")]),
+            _row([f"CVaR {mc['level']:.0%}", fmt_share(mc["cvar"], missing="-")]),
             *_point_mass_rows(mc),
             _row(["scenarios", str(mc.get("n", ""))])]))
         sec["notes"] = [f"Loss model {mc.get('loss_model_description', '')}."]
@@ -512,10 +500,8 @@ def asymmetry_table(asym: dict, src_prefix: str = "#src-") -> dict:
     pole's share of the focal state's total and the focal state's share of the pole's, each with
     its year, the ratio with the year both sides share, the sources (linked), and the note or
     why a side is unknown. Unknown is shown as unknown, never as 0."""
-    def pct(x):
-        # the focal state's weight in a pole is often well under 1 %: two decimals there
-        return "unknown" if x is None else fmt_pct(x, 2 if x < 0.01 else 1)
-
+    # the focal state's weight in a pole is often well under 1 %: two decimals there
+    pct = partial(fmt_share, small_digits=2, missing="unknown")
     rows = [_row([html.escape("world market" if r["pole"] == "WLD" else r["pole"]),
                   html.escape(r["flow"]),
                   "n/a" if r["pole"] == "WLD" else

@@ -5,13 +5,12 @@ their ``to_dict()`` (``equipoise evaluate --json``), ``summary()`` and ``_repr_h
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..._results import RichSummary
+from ..._results import RichSummary, fmt_sig
 
 if TYPE_CHECKING:
     from .schema import Action
@@ -132,15 +131,15 @@ class Evaluation(RichSummary):
             what = x.get("indicator") or x.get("edge") or x.get("org") or x.get("counterpart")
             if x.get("partner"):
                 what = f"{x['partner']} {what} {x.get('year', '')}"
-            t.add_row(x["table"], x["op"], str(what), _num(x.get("before")),
-                      _num(x.get("after")), str(x.get("source_after") or x.get("source") or ""))
+            t.add_row(x["table"], x["op"], str(what), fmt_sig(x.get("before")),
+                      fmt_sig(x.get("after")), str(x.get("source_after") or x.get("source") or ""))
         out.append(t)
         r = Table(title="Rules that change state")
         for c in ("rule", "before", "after", "margin before", "margin after"):
             r.add_column(c)
         for x in self.changed_rules:
-            r.add_row(x["name"], _state(x, "before"), _state(x, "after"), _num(x["margin_before"]),
-                      _num(x["margin_after"]))
+            r.add_row(x["name"], _state(x, "before"), _state(x, "after"), fmt_sig(x["margin_before"]),
+                      fmt_sig(x["margin_after"]))
         if not self.changed_rules:
             r.add_row("(none)", "", "", "", "")
         out.append(r)
@@ -150,7 +149,7 @@ class Evaluation(RichSummary):
             for c in ("measure", "before", "after", "change"):
                 t2.add_column(c)
             for x in rows[:25]:
-                t2.add_row(x["measure"], _num(x["before"]), _num(x["after"]), _num(x["delta"]))
+                t2.add_row(x["measure"], fmt_sig(x["before"]), fmt_sig(x["after"]), fmt_sig(x["delta"]))
             if not rows:
                 t2.add_row("(nothing)", "", "", "")
             out.append(t2)
@@ -159,8 +158,8 @@ class Evaluation(RichSummary):
 
     def _repr_html_(self) -> str:
         def rows(xs):
-            return "".join(f"<tr><td>{html.escape(x['measure'])}</td><td>{_num(x['before'])}</td>"
-                           f"<td>{_num(x['after'])}</td></tr>" for x in xs)
+            return "".join(f"<tr><td>{html.escape(x['measure'])}</td><td>{fmt_sig(x['before'])}</td>"
+                           f"<td>{fmt_sig(x['after'])}</td></tr>" for x in xs)
 
         ch = "".join(f"<tr><td>{html.escape(x['name'])}</td><td>"
                      f"{html.escape(_state(x, 'before'))} &rarr; "
@@ -170,16 +169,6 @@ class Evaluation(RichSummary):
                 f"<p>Rules that change state</p><table>{ch}</table>"
                 f"<p>Improves</p><table>{rows(self.improves)}</table>"
                 f"<p>Worsens</p><table>{rows(self.worsens)}</table>")
-
-
-def _num(x) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, bool):
-        return str(x)
-    if isinstance(x, (int, float)):
-        return "-" if isinstance(x, float) and math.isnan(x) else f"{x:,.4g}"
-    return str(x)
 
 
 def _state(x: dict, side: str) -> str:

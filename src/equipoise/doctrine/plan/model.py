@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ... import reference
-from ..._results import RichSummary
+from ..._results import RichSummary, fmt_share
 from ...errors import OptionError
 
 __all__ = ["MAX_HORIZON", "MAX_SCENARIOS", "MAX_SEED", "MIN_SCENARIOS", "Constraint", "Plan",
@@ -211,7 +211,7 @@ class Plan(RichSummary):
             f"{r.max_shift:.0%} of a domain per year (budget {r.budget:.0%} per domain), "
             f"CVaR at {r.alpha:.0%} over {r.scenarios:,} scenarios. Status: {self.status}.",
             f"CVaR {self.cvar_before:.4f} -> {self.cvar_after:.4f} "
-            f"({_pct(self.cvar_before, self.cvar_after)}); VaR {self.var_before:.4f} -> "
+            f"({_change(self.cvar_before, self.cvar_after)}); VaR {self.var_before:.4f} -> "
             f"{self.var_after:.4f}. (Loss = weighted share of the planned domains' flows lost "
             f"after substitution: {', '.join(self.domains)}.)"]
         t = Table(title="Recommended shifts")
@@ -283,5 +283,6 @@ class Plan(RichSummary):
                 f"<th>shadow price</th><th>meaning</th></tr>{bind}</table>")
 
 
-def _pct(a: float, b: float) -> str:
-    return "no change" if a <= 0 else f"{(b - a) / a:+.1%}"
+def _change(a: float, b: float) -> str:
+    """The relative change from ``a`` to ``b`` (``+12.3%``), or ``no change`` from nothing."""
+    return "no change" if a <= 0 else fmt_share((b - a) / a, signed=True)

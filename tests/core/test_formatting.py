@@ -132,8 +132,6 @@ FORMATTER_NAME = re.compile(r"^_?(fmt|num|number|pct|percent)(_\w+)?$|^_?\w+_(fm
 #: (module, function) pairs that match the pattern but are allowed, each with its reason
 ALLOWED = {
     # G8 moves this page to a router (another branch); route it through _results after both
-    ("present/web_panel.py", "num"): "moved by the dashboard panel router change",
-    ("present/web/panel.py", "num"): "the same, where the router change puts it",
     ("present/views.py", "_num"): "parses a value to float or None; formats nothing",
     ("measures/screen.py", "_number"): "writes an SQL literal as Ibis does, not for people",
 }

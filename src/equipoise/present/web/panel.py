@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as Path_
 from fastapi.responses import HTMLResponse, Response
 
+from ..._results import fmt_fixed
 from ...errors import NoDataError, OptionError
 from .. import report as R
 from ..panel_section import PEER_YEARS, index_chart, trend_chart
@@ -111,11 +112,8 @@ def api_peers_download(dash: Dash, fmt: str = Path_(..., pattern="^(csv|xlsx)$")
 
 def peer_table(records: list[dict], focal: str) -> dict:
     """The peer table of the ``/peers`` page (the focal state's rows marked)."""
-    def num(v):
-        return "-" if v is None else f"{v:.3f}"
-
-    rows = [R._row([str(r["year"]), escape(r["state"]), num(r["index"]),
-                    f"[{num(r['lower'])}, {num(r['upper'])}]",
+    rows = [R._row([str(r["year"]), escape(r["state"]), fmt_fixed(r["index"]),
+                    f"[{fmt_fixed(r['lower'])}, {fmt_fixed(r['upper'])}]",
                     "-" if r["peer_rank"] is None else f"{r['peer_rank']}/{r['peers_ranked']}",
                     "-" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
                     "-" if r["percentile"] is None else f"{r['percentile']:.0f}",

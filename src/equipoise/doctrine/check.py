@@ -5,11 +5,13 @@ assessment and attaches to each rule the evidence behind it: the numbers the rul
 the canonical flow rows (file, line, year, partner, indicator, value, unit, source) that produced
 those numbers, so every margin can be traced back to a published figure.
 
-:func:`assess` is the one function that builds an assessment and checks it: it resolves the
-doctrine, measures the flows (:func:`equipoise.scorecard.build`, which takes what it needs of
-the doctrine as plain data, :class:`~equipoise.scorecard.Basis`) and hands the builder the rule
-check (:func:`check_rules_of`), so that every new assessment made from it
-(``with_shares``, ``with_flows``, ``with_blocs``) is checked the same way.
+:func:`assess` is the one function that builds an assessment and checks it: given a resolved
+doctrine and flows (the front door :func:`equipoise.assess` resolves a path, None or a focal
+override through :func:`equipoise.context.resolve_analysis`), it measures the flows
+(:func:`equipoise.scorecard.build`, which takes what it needs of the doctrine as plain data,
+:class:`~equipoise.scorecard.Basis`) and hands the builder the rule check
+(:func:`check_rules_of`), so that every new assessment made from it (``with_shares``,
+``with_flows``, ``with_blocs``) is checked the same way.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from .._results import RichSummary
 from ..scorecard import Assessment, Basis, Check, build, check_payload, peer_cell
 
 __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
-           "check_rules_of", "rule_source_rows", "source_rows"]
+           "check_rules_of", "require_resolved", "rule_source_rows", "source_rows"]
 
 ROW_COLUMNS = ("file", "line", "year", "partner", "indicator", "product", "value", "unit",
                "source")
@@ -374,7 +374,7 @@ def _substitution(doctrine) -> dict:
             "equidistance_measure": doctrine.equidistance_measure}
 
 
-def _require(doctrine, flows, what: str) -> None:
+def require_resolved(doctrine, flows, what: str) -> None:
     """The doctrine layer takes a resolved doctrine and flows (:mod:`equipoise.context` resolves
     a path, None or a focal override; the front doors :func:`equipoise.assess`,
     :func:`equipoise.check`, ... go through it)."""
@@ -417,7 +417,7 @@ def assess(flows, *, doctrine, year: int | None = None,
     """
     from .rules import membership_check
 
-    _require(doctrine, flows, "assess")
+    require_resolved(doctrine, flows, "assess")
     frame = flows.data if hasattr(flows, "data") else flows
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
@@ -443,7 +443,7 @@ def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None
     """
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
-        _require(doctrine, flows, "check")
+        require_resolved(doctrine, flows, "check")
         assessment = assess(flows, year=year, doctrine=doctrine, votes=votes,
                             idealpoints=idealpoints, peers=peers, products=products)
     return check_assessment(assessment, frame)

@@ -278,14 +278,14 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     # apply_action and remove_baseline are read from the package at call time, so that what
     # equipoise.doctrine.actions exposes is what runs (the oracle test swaps in the former
     # application there)
-    from ..check import _require, assess
+    from ..check import assess, require_resolved
     from ..plan import check_scenarios
     from . import apply_action, remove_baseline
 
     check_scenarios(n_scenarios, seed)
     if not isinstance(action, Action):
         action = load_action(action)
-    _require(doctrine, flows, "evaluate")
+    require_resolved(doctrine, flows, "evaluate")
     focal = doctrine.focal
     mem = reference.load("memberships")
     flows, base_log = remove_baseline(action, flows, focal=focal)

@@ -150,9 +150,9 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
                       critical_share=critical_share, keep_viable=keep_viable,
                       no_squeeze=no_squeeze, strict=strict, without=tuple(without))
     if assessment is None:
-        from ..check import _require, assess
+        from ..check import assess, require_resolved
 
-        _require(doctrine, flows, "plan")
+        require_resolved(doctrine, flows, "plan")
         assessment = assess(flows, year=year, doctrine=doctrine)
     return plan_request(assessment, req, scenarios=scenarios, supply=supply)
 

@@ -95,8 +95,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-evaluate", action="store_true", help="skip the whole evaluations")
     args = ap.parse_args(argv)
 
+    from equipoise.assessment import evaluate
     from equipoise.datasets import load_default
-    from equipoise.doctrine.actions import apply_action, evaluate, parse_action
+    from equipoise.doctrine.actions import apply_action, parse_action
     from equipoise.doctrine.model import load_doctrine
 
     flows = load_default("KAZ")
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
             ev[n] = te
             print(f"evaluate N={n:>6,}: {te:6.2f} s", flush=True)
         lo, hi = min(args.sizes), max(args.sizes)
-        print(f"evaluate: 1 change {ev[1]:.2f} s (the fixed cost: two assessments, shocks, "
+        print(f"evaluate: 1 change {ev[1]:.2f} s (the fixed cost: an assessment and its with_flows, shocks, "
               f"Monte Carlo, corridors, rules); ratio {hi:,} / {lo:,} changes "
               f"{ev[hi] / ev[lo]:.2f}x, {hi:,} / 1 change {ev[hi] / ev[1]:.2f}x")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

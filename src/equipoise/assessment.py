@@ -1,16 +1,23 @@
-"""The functional-balance assessment of one focal state: concentration and critical dependency
-per domain, functional distinctness, equidistance, predictability, and the doctrine's rules.
+"""The front door of the analysis: :func:`assess`, :func:`check`, :func:`plan` and
+:func:`evaluate` (``eq.assess``, ``eq.check``, ``eq.plan``, ``eq.evaluate``), and the typed,
+immutable :class:`Assessment` with its records.
 
-The front door of the analysis: :func:`assess` (measure the flows and check the doctrine's
-rules, :func:`equipoise.doctrine.check.assess`) and its result, the typed, immutable
-:class:`Assessment` (:mod:`equipoise.scorecard`, which the doctrine package reads and which
-knows nothing of it). The parts import one way: ``assessment`` -> ``doctrine`` ->
+Each front door resolves its inputs in one place,
+:func:`equipoise.context.resolve_analysis` (a doctrine, a TOML path or None for the shipped
+one; a ``focal`` override, validated; the flows given or the embedded dataset of the focal
+state), and hands the doctrine layer (:mod:`equipoise.doctrine`) a
+:class:`~equipoise.doctrine.model.Doctrine` and flows: the doctrine takes data, never paths or
+defaults. The parts import one way: ``assessment`` -> ``context`` -> ``doctrine`` ->
 ``scorecard`` -> ``measures``.
 """
 
 from __future__ import annotations
 
-from .doctrine.check import assess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import context
 from .scorecard import (
     EVIDENCE_SAMPLE,
     Assessment,
@@ -25,6 +32,188 @@ from .scorecard import (
     reference_evidence,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .doctrine.actions import Action, Evaluation
+    from .doctrine.check import DoctrineCheck
+    from .doctrine.plan import Plan
+
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Basis", "Blocs", "Check", "Distinctness",
-           "DomainResult", "Engagement", "Equidistance", "assess", "display_path",
-           "reference_evidence"]
+           "DomainResult", "Engagement", "Equidistance", "assess", "check", "display_path",
+           "evaluate", "plan", "reference_evidence"]
+
+
+def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
+           weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
+           events=None, idealpoints=None, peers=None,
+           products=None) -> Assessment:
+    """Assess a focal state's relations against its doctrine of functional balance.
+
+    Parameters
+    ----------
+    flows
+        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame; the embedded
+        dataset of the focal state (Kazakhstan by default) when None.
+    focal
+        ISO3 code; the doctrine's focal state when None. Another state than the doctrine's is
+        validated (one of the doctrine's poles is refused with a
+        :class:`~equipoise.errors.DoctrineError`).
+    year
+        One year for every domain; None uses each domain's latest year with data (stated in
+        ``notes``).
+    doctrine
+        A :class:`~equipoise.doctrine.model.Doctrine`, a path to a TOML file, or None for the
+        shipped default (applied to ``focal`` if another state is given).
+    weights
+        Indicator weights overriding the indicators table.
+    votes
+        UN General Assembly roll calls (a file or folder in the unvotes or Voeten layout, or a
+        ``VoteSet``). With them, equidistance is computed from the roll calls with bootstrap
+        intervals (:func:`equipoise.measures.alignment.assessment_equidistance`); without them,
+        from the ``political.unga.agreement`` rows of the flows.
+    engagement, events
+        Add the engagement balance across poles (visits, agreements, agreement value) from
+        ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
+        where one exists).
+    peers
+        The world panel's rule measures of every state
+        (:class:`~equipoise.measures.peer_panel.PeerPanel`, from
+        :func:`equipoise.context.resolve_peer_panel`): percentile thresholds
+        (``hhi = "p50 of all states"``) are resolved from it and verdicts placed among peers
+        (``percentile``, ``peers``, ``peer_year``); without it a percentile threshold gives an
+        insufficient verdict (``no_peer_data``).
+    products
+        The focal state's product screen records (:func:`equipoise.measures.screen.screen`,
+        e.g. from a warehouse: :func:`equipoise.context.product_screen_source`): the trade
+        domain's substitutability is then read from them (the import-weighted share outside
+        critical products); without them, the number of viable alternative partners, labelled
+        as the fallback.
+
+    Returns
+    -------
+    Assessment
+        Immutable; ``with_shares``, ``with_flows`` and ``with_blocs`` give new ones, checked
+        again.
+    """
+    from .doctrine import check as _check
+
+    the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
+                         votes=votes, engagement=engagement, events=events,
+                         idealpoints=idealpoints, peers=peers, products=products)
+
+
+def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+          assessment=None, votes=None, idealpoints=None, peers=None,
+          products=None) -> DoctrineCheck:
+    """Check every rule of the doctrine against the focal state's data.
+
+    Parameters
+    ----------
+    flows
+        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame (the embedded
+        dataset of the focal state when None).
+    doctrine
+        A :class:`~equipoise.doctrine.model.Doctrine`, a TOML path, or None for the default.
+    focal
+        ISO3 code (default: the doctrine's), validated as for :func:`assess`.
+    year
+        One year for every domain (default: each domain's latest year with data).
+    assessment
+        An existing :class:`Assessment` to check instead of computing one (``flows``, when
+        given, the flows it was computed from, give the source rows).
+    votes, idealpoints
+        UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
+    peers
+        The world panel's peer measures, as in :func:`assess`.
+    products
+        The product screen's records of the focal state (the goods substitutability), as in
+        :func:`assess`.
+
+    Returns
+    -------
+    DoctrineCheck
+        Every rule with ``passed``, ``margin`` (positive = room to spare) and ``evidence``
+        (the compared numbers and the canonical source rows behind them).
+
+    Notes
+    -----
+    The rules read the doctrine of operational functional balance: no critical dependency
+    (IW Koeln >= 50 % from one supplier with low substitutability), concentration (HHI, EU 2021
+    / CEPII GeoDep 0.4), roles, convergence (most domains led by one pole), squeeze, Kuik's
+    fallback (viable partners per critical domain), equidistance, predictability and no camp.
+    """
+    from .doctrine import check as _check
+
+    if assessment is not None:
+        return _check.check(flows, assessment=assessment)
+    the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    return _check.check(flows, doctrine=the_doctrine, year=year, votes=votes,
+                        idealpoints=idealpoints, peers=peers, products=products)
+
+
+def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None,
+         **options: Any) -> Plan:
+    """Target partner shares per domain that minimise the CVaR of the disruption loss
+    (:func:`equipoise.doctrine.plan.plan`, whose parameters ``options`` are: ``year``,
+    ``horizon``, ``max_shift``, ``capacity``, ``capacities``, ``supply``, ``alpha``,
+    ``n_scenarios``, ``seed``, ``scenarios``, ``domains``, ``roles``, ``critical_share``,
+    ``keep_viable``, ``no_squeeze``, ``without``, ``strict``).
+
+    ``flows``, ``doctrine`` and ``focal`` as in :func:`assess`; with ``assessment`` (an
+    :class:`Assessment`) the plan starts from it and they are not read.
+    """
+    from .doctrine.plan import plan as _plan
+
+    if assessment is not None:
+        return _plan(assessment=assessment, **options)
+    the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    return _plan(flows, doctrine=the_doctrine, **options)
+
+
+def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
+             focal: str | None = None, year: int | None = None, n_scenarios: int = 2000,
+             seed: int = 0, corridors=None, peers=None, products=None) -> Evaluation:
+    """Evaluate a proposed initiative before it is taken: the assessment, the partner shocks,
+    the Monte Carlo VaR/CVaR, the corridor max flows and the doctrine's rules before and after
+    (:func:`equipoise.doctrine.actions.evaluate`).
+
+    Parameters
+    ----------
+    action
+        An :class:`~equipoise.doctrine.actions.Action`, or a path to an action TOML file (or a
+        shipped example's name).
+    flows
+        Flows (default: the embedded dataset of the focal state).
+    doctrine
+        A doctrine, a TOML path or None for the default.
+    focal
+        ISO3 code (default: the action's, else the doctrine's), validated as for
+        :func:`assess`.
+    year
+        One year for every domain (default: each domain's latest).
+    n_scenarios, seed
+        Monte Carlo scenarios for the VaR / CVaR (the same scenarios before and after).
+    corridors
+        A corridor graph (default: the shipped graph when the focal state has one,
+        :func:`equipoise.context.corridors_source`).
+    peers, products
+        As for :func:`assess`; the same before and after.
+
+    Returns
+    -------
+    Evaluation
+    """
+    from .doctrine.actions import Action, load_action
+    from .doctrine.actions import evaluate as _evaluate
+    from .doctrine.plan import check_scenarios
+
+    check_scenarios(n_scenarios, seed)
+    if not isinstance(action, Action):
+        action = load_action(action)
+    the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine,
+                                                   focal=focal or action.focal)
+    if corridors is None:
+        corridors = context.corridors_source(the_doctrine.focal)
+    return _evaluate(action, flows, doctrine=the_doctrine, corridors=corridors,
+                     events=context.events_or_none(the_doctrine.focal), year=year,
+                     n_scenarios=n_scenarios, seed=seed, peers=peers, products=products)

@@ -59,10 +59,12 @@ __all__ = [
     "SPARK_DRIVER_MEMORY",
     "TOKEN",
     "VOTES",
+    "corridors_source",
     "cow_igo_source",
     "debug",
     "energy_balance",
     "energy_side",
+    "events_or_none",
     "icews_source",
     "idealpoints_or_none",
     "idealpoints_source",
@@ -72,6 +74,7 @@ __all__ = [
     "open_trade_products",
     "plan_supply_source",
     "product_screen_source",
+    "resolve_analysis",
     "resolve_doctrine",
     "resolve_flows",
     "resolve_focal",
@@ -152,19 +155,64 @@ def resolve_flows(data: Sequence[str | Path] | str | Path | None = None,
     return load_default(focal, lenient=lenient)
 
 
+def resolve_analysis(flows=None, *, doctrine: Doctrine | str | Path | None = None,
+                     focal: str | None = None, lenient: bool = False) -> tuple[Doctrine, Any]:
+    """The doctrine and the flows of one analysis, the one place that turns "a doctrine, a
+    path or None, a focal override and flows or None" into data: the front doors
+    (:func:`equipoise.assess`, :func:`~equipoise.check`, :func:`~equipoise.plan`,
+    :func:`~equipoise.evaluate`) and the commands resolve here and hand the doctrine layer a
+    :class:`~equipoise.doctrine.model.Doctrine` and flows.
+
+    * the doctrine: :func:`resolve_doctrine` (the one given, a TOML path, or the shipped
+      default), applied to ``focal`` when given and validated again (a focal state that is one
+      of the doctrine's poles is a :class:`~equipoise.errors.DoctrineError`, whichever form the
+      doctrine was given in);
+    * the flows: ``flows`` as given (a ``FlowSet`` or a canonical DataFrame), else the embedded
+      dataset of the doctrine's focal state.
+
+    >>> d, flows = resolve_analysis(focal="kaz")
+    >>> d.focal, len(flows.data) > 0
+    ('KAZ', True)
+    """
+    d = resolve_doctrine(doctrine, focal)
+    return d, load_default(d.focal, lenient=lenient) if flows is None else flows
+
+
 def resolve_inputs(data=None, focal: str | None = None, doctrine=None, *, db=None,
                    lenient: bool = False) -> tuple[Doctrine, FlowSet]:
-    """The doctrine and the flows of one run.
+    """The doctrine and the flows of one run, from paths (what the commands are given).
 
     ``focal`` defaults to the doctrine's (``KAZ`` for the shipped one). Flows come from ``db``
     or ``data`` when given (read first, so a bad flow file is reported before the doctrine is
-    read, as the commands always did), else from the embedded dataset of the focal state.
+    read, as the commands always did), else from the embedded dataset of the focal state
+    (:func:`resolve_analysis`).
     """
-    if data or db is not None:
-        flows = resolve_flows(data, focal, db=db, lenient=lenient)
-        return resolve_doctrine(doctrine, focal), flows
-    d = resolve_doctrine(doctrine, focal)
-    return d, load_default(d.focal, lenient=lenient)
+    flows = resolve_flows(data, focal, db=db, lenient=lenient) \
+        if data or db is not None else None
+    return resolve_analysis(flows, doctrine=doctrine, focal=focal, lenient=lenient)
+
+
+def corridors_source(focal: str):
+    """The shipped corridor graph of ``focal`` when it has named corridor systems (only
+    ``KAZ`` ships one), else None: what an action evaluation weighs corridor changes on when
+    no graph is given."""
+    from .errors import EquipoiseError
+    from .risk.corridors import load_corridors, load_systems
+
+    try:
+        return load_corridors(focal=focal) if len(load_systems(focal)) else None
+    except (EquipoiseError, OSError):  # no shipped graph for this focal state
+        return None
+
+
+def events_or_none(focal: str | None = None) -> pd.DataFrame | None:
+    """:func:`load_events` of ``focal``, or None when there is no embedded ledger for it."""
+    from .errors import EquipoiseError
+
+    try:
+        return load_events(focal)
+    except (EquipoiseError, OSError):  # no events ledger for this focal state
+        return None
 
 
 def _tables(db: str | Path) -> set[str]:

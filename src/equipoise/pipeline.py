@@ -67,12 +67,11 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .context import plan_supply_source
         from .doctrine.plan import plan as run_plan
 
-        the_plan = run_plan(flows, doctrine=result.doctrine, focal=result.focal, year=year,
-                            assessment=result,
+        the_plan = run_plan(year=year, assessment=result,
                             supply=plan_supply_source(result.focal, flows=flows, db=db,
                                                       year=year))
     if actions:
-        from .doctrine.actions import evaluate
+        from .assessment import evaluate
 
         evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
                                      year=year, peers=peers) for x in actions)

@@ -132,7 +132,7 @@ def test_dev_zero_is_not_read(monkeypatch, capsys):
 def test_focal_given_by_the_caller_may_not_be_a_pole():
     """The default doctrine's poles include RUS: applying it to RUS is refused, through
     load_doctrine and through an explicit Doctrine handed to ``evaluate`` with ``focal``."""
-    from equipoise.doctrine.actions import evaluate
+    from equipoise.assessment import evaluate
     from equipoise.doctrine.model import load_doctrine
     from equipoise.errors import DoctrineError
 
@@ -366,8 +366,7 @@ def test_plan_request_is_bounded(kwargs, expected):
 
 
 def test_plan_and_evaluate_refuse_a_billion_scenarios_before_any_work():
-    from equipoise.doctrine.actions import evaluate
-    from equipoise.doctrine.plan import plan
+    from equipoise.assessment import evaluate, plan
     from equipoise.errors import OptionError
 
     t = time.perf_counter()
@@ -384,7 +383,8 @@ def test_plan_and_evaluate_refuse_a_billion_scenarios_before_any_work():
 def test_ten_thousand_flow_changes_evaluate_in_bounded_time(tmp_path):
     """The 10,000-flow action (1.1 MB) that took over 9 minutes: a generous bound (it takes
     about 10 s here), to catch a return of the per-change DataFrame work."""
-    from equipoise.doctrine.actions import evaluate, load_action
+    from equipoise.assessment import evaluate
+    from equipoise.doctrine.actions import load_action
 
     partners = ["USA", "CHN", "RUS", "KOR", "JPN", "TUR", "UZB", "IND", "ARE", "GBR"]
     body = "".join(

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from equipoise import reference
+from equipoise.assessment import evaluate  # the front door: resolves the defaults (context)
 from equipoise.doctrine.actions import (
     Action,
     apply_action,
-    evaluate,
     example_actions,
     load_action,
     parse_action,

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from equipoise.doctrine.check import DoctrineCheck, check
+from equipoise.assessment import check  # the front door: resolves the defaults (context)
+from equipoise.doctrine.check import DoctrineCheck
 from equipoise.errors import DoctrineError
 
 

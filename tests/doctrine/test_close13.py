@@ -187,7 +187,7 @@ def test_plan_reads_the_assessments_measured_substitutability(tmp_path):
     ``sum_p D_p x_p (1 - sigma_p)`` over its own scenarios."""
     import numpy as np
 
-    from equipoise.doctrine.plan import plan
+    from equipoise.assessment import plan
     from equipoise.doctrine.plan.lp import cvar
     from equipoise.io.flows import read_flows
     from equipoise.risk.shocks import default_substitutability
@@ -294,7 +294,7 @@ def test_partner_sum_or_stale_evidence_is_not_bounded(tmp_path):
 def test_kaz_role_usa_technology_fails_by_bounds():
     # the embedded default: vehicle imports 2023 cover 88.99 % of the total; USA absent: at most
     # 0.1101 < CHN's 0.3086 (evid.md)
-    from equipoise.doctrine.check import check
+    from equipoise.assessment import check
 
     r = {x.name: x for x in check().rules}["role:USA:technology"]
     assert r.status == "fail"

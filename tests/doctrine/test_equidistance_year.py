@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from equipoise.doctrine.check import check
+from equipoise.assessment import check
 
 
 def _votes(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from equipoise import reference
-from equipoise.doctrine.check import assess, check
+from equipoise.assessment import assess, check
 from equipoise.doctrine.model import load_doctrine
 from equipoise.io.flows import read_flows
 from equipoise.measures.quality import domain_quality
@@ -287,7 +287,7 @@ def test_no_camp_pass_fail_insufficient(tmp_path, kaz_flows):
 
 @pytest.mark.slow
 def test_middle_corridor_moves_the_corridor_shares(kaz_flows):
-    from equipoise.doctrine.actions import evaluate
+    from equipoise.assessment import evaluate
 
     ev = evaluate("middle-corridor-expansion", kaz_flows, n_scenarios=200)
     m = {c["measure"]: c for c in ev.changes}

@@ -22,7 +22,7 @@ from panel.layouts import build_panel
 from typer.testing import CliRunner
 
 from equipoise import context
-from equipoise.doctrine.check import assess, check
+from equipoise.assessment import assess, check
 from equipoise.doctrine.model import load_doctrine
 from equipoise.doctrine.peers import PeerPercentile, parse_threshold
 from equipoise.measures.peer_panel import percentile_rank, quantile

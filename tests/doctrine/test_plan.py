@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from equipoise.doctrine.plan import _cvar, plan, solve_cvar_plan
+from equipoise.assessment import plan
+from equipoise.doctrine.plan import _cvar, solve_cvar_plan
 from equipoise.errors import InfeasiblePlanError, OptionError
 
 

@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-from equipoise.doctrine.plan import plan
+from equipoise.assessment import plan
 from equipoise.doctrine.plan.capacity import Supply, capacity_table, evidence_of, headroom
 
 

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from equipoise import context, reference, warehouse
-from equipoise.doctrine.plan import plan
+from equipoise.assessment import plan
 from equipoise.doctrine.plan.capacity import (
     Evidence,
     Supply,

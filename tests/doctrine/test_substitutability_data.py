@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from equipoise._cli.main import app
-from equipoise.doctrine.check import assess
+from equipoise.assessment import assess
 from equipoise.doctrine.model import load_doctrine
 from equipoise.doctrine.rules.critical import GRAPH_DOMAINS, graph_substitutability, measured_for
 from equipoise.io.flows import read_flows

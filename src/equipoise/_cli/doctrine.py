@@ -94,7 +94,7 @@ def check(
                        idealpoints=idealpoints, peers=peers,
                        products=product_screen(db, the_doctrine, year))
     if failed:
-        result.rules = result.failed
+        result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="check", csv=csv, xlsx=xlsx)
     if as_json:
@@ -133,6 +133,7 @@ def evaluate(
       equipoise evaluate my-pipeline.toml --json
     """
     check_exports(csv, xlsx)
+    from .. import context
     from ..doctrine.actions import evaluate as run_eval
     from ..doctrine.actions import example_actions, load_action
 
@@ -146,7 +147,9 @@ def evaluate(
     act = load_action(action)
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
-    result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
+    result = run_eval(act, flows, doctrine=the_doctrine, year=year,
+                      corridors=context.corridors_source(the_doctrine.focal),
+                      events=context.events_or_none(the_doctrine.focal),
                       n_scenarios=scenarios, seed=seed, peers=peers,
                       products=product_screen(db, the_doctrine, year))
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both

@@ -5,11 +5,13 @@ assessment and attaches to each rule the evidence behind it: the numbers the rul
 the canonical flow rows (file, line, year, partner, indicator, value, unit, source) that produced
 those numbers, so every margin can be traced back to a published figure.
 
-:func:`assess` is the one function that builds an assessment and checks it: it resolves the
-doctrine, measures the flows (:func:`equipoise.scorecard.build`, which takes what it needs of
-the doctrine as plain data, :class:`~equipoise.scorecard.Basis`) and hands the builder the rule
-check (:func:`check_rules_of`), so that every new assessment made from it
-(``with_shares``, ``with_flows``, ``with_blocs``) is checked the same way.
+:func:`assess` is the one function that builds an assessment and checks it: given a resolved
+doctrine and flows (the front door :func:`equipoise.assess` resolves a path, None or a focal
+override through :func:`equipoise.context.resolve_analysis`), it measures the flows
+(:func:`equipoise.scorecard.build`, which takes what it needs of the doctrine as plain data,
+:class:`~equipoise.scorecard.Basis`) and hands the builder the rule check
+(:func:`check_rules_of`), so that every new assessment made from it (``with_shares``,
+``with_flows``, ``with_blocs``) is checked the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .._results import RichSummary, fmt_fixed, fmt_signed
 from ..scorecard import Assessment, Basis, Check, build, check_payload, peer_cell
 
 __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
-           "check_rules_of", "rule_source_rows", "source_rows"]
+           "check_rules_of", "require_resolved", "rule_source_rows", "source_rows"]
 
 ROW_COLUMNS = ("file", "line", "year", "partner", "indicator", "product", "value", "unit",
                "source")
@@ -84,9 +86,10 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return recs
 
 
-@dataclass
+@dataclass(frozen=True)
 class DoctrineCheck(RichSummary):
-    """Result of :func:`check`: each rule with passed, margin and evidence.
+    """Result of :func:`check`: each rule with passed, margin and evidence. Immutable:
+    :meth:`only_failed` gives a new check of the failing rules.
 
     Attributes
     ----------
@@ -123,6 +126,14 @@ class DoctrineCheck(RichSummary):
     def insufficient(self) -> list:
         """The rules the evidence was too weak to judge (status ``insufficient``)."""
         return [r for r in self.rules if getattr(r, "status", "") == "insufficient"]
+
+    def only_failed(self) -> DoctrineCheck:
+        """A new check holding only the rules that fail (``equipoise check --failed``), with
+        their source rows; this one is left as it is."""
+        failed = self.failed
+        names = {r.name for r in failed}
+        return replace(self, rules=failed,
+                       source_rows={k: v for k, v in self.source_rows.items() if k in names})
 
     def rule(self, name: str):
         for r in self.rules:
@@ -344,62 +355,53 @@ def basis_of(doctrine) -> Basis:
 
 
 def _substitution(doctrine) -> dict:
-    """What the measures need for data-based substitutability and the dominant share (the
-    critical-dependency rule's: :mod:`equipoise.doctrine.rules.critical`)."""
-    from .rules import get
+    """What the measures need for data-based substitutability, and what the registered rules
+    contribute (:func:`equipoise.doctrine.rules.basis_fields`: the dominant share of the
+    critical-dependency rule; without a rule giving it, :class:`Basis`'s default)."""
+    from .rules import basis_fields
     from .rules.critical import measured_for
 
-    rule = get("no_critical_dependency")
-    return {"dominant_share": 1.0 if rule is None else rule.threshold(doctrine, "dominant_share"),
+    return {**basis_fields(doctrine),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
             "measured": measured_for(doctrine.focal),
             "equidistance_measure": doctrine.equidistance_measure}
 
 
-def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
+def require_resolved(doctrine, flows, what: str) -> None:
+    """The doctrine layer takes a resolved doctrine and flows (:mod:`equipoise.context` resolves
+    a path, None or a focal override; the front doors :func:`equipoise.assess`,
+    :func:`equipoise.check`, ... go through it)."""
+    from .model import Doctrine
+
+    if not isinstance(doctrine, Doctrine):
+        raise TypeError(f"{what}: doctrine must be a Doctrine, got {type(doctrine).__name__}; "
+                        f"equipoise.{what} (or equipoise.context.resolve_analysis) resolves a "
+                        "path, None or a focal override")
+    if flows is None:
+        raise TypeError(f"{what}: flows are required; equipoise.{what} (or "
+                        "equipoise.context.resolve_analysis) gives the embedded dataset")
+
+
+def assess(flows, *, doctrine, year: int | None = None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None, idealpoints=None, peers=None,
-           products=None) -> Assessment:
-    """Assess a focal state's relations against its doctrine of functional balance.
+           events=None, idealpoints=None, peers=None, products=None) -> Assessment:
+    """Assess a focal state's relations against its doctrine of functional balance: measure
+    the flows (:func:`equipoise.scorecard.build`) and check the doctrine's rules.
+
+    The doctrine layer's assess takes resolved inputs; the front door
+    :func:`equipoise.assess` (:mod:`equipoise.assessment`) resolves a doctrine path or None, a
+    focal override and the default flows through :func:`equipoise.context.resolve_analysis`
+    first, and documents every parameter.
 
     Parameters
     ----------
     flows
-        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame; the embedded default
-        (Kazakhstan) when None.
-    focal
-        ISO3 code; the doctrine's focal state when None.
-    year
-        One year for every domain; None uses each domain's latest year with data (stated in
-        ``notes``).
+        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame.
     doctrine
-        A :class:`~equipoise.doctrine.model.Doctrine`, a path to a TOML file, or None for the
-        shipped default (applied to ``focal`` if another state is given).
-    weights
-        Indicator weights overriding the indicators table.
-    votes
-        UN General Assembly roll calls (a file or folder in the unvotes or Voeten layout, or a
-        ``VoteSet``). With them, equidistance is computed from the roll calls with bootstrap
-        intervals (:func:`equipoise.measures.alignment.assessment_equidistance`); without them,
-        from the ``political.unga.agreement`` rows of the flows.
-    engagement, events
-        Add the engagement balance across poles (visits, agreements, agreement value) from
-        ``events`` (a ledger CSV or DataFrame; default: the embedded ledger of the focal state,
-        where one exists).
-    peers
-        The world panel's rule measures of every state
-        (:class:`~equipoise.measures.peer_panel.PeerPanel`, from
-        :func:`equipoise.context.resolve_peer_panel`): percentile thresholds
-        (``hhi = "p50 of all states"``) are resolved from it and verdicts placed among peers
-        (``percentile``, ``peers``, ``peer_year``); without it a percentile threshold gives an
-        insufficient verdict (``no_peer_data``).
-    products
-        The focal state's product screen records (:func:`equipoise.measures.screen.screen`,
-        e.g. from a warehouse: :func:`equipoise.context.product_screen_source`): the trade
-        domain's substitutability is then read from them (the import-weighted share outside
-        critical products); without them, the number of viable alternative partners, labelled
-        as the fallback.
+        A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is assessed.
+    year, weights, votes, engagement, events, idealpoints, peers, products
+        As for :func:`equipoise.assess`.
 
     Returns
     -------
@@ -407,17 +409,9 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         Immutable; ``with_shares``, ``with_flows`` and ``with_blocs`` give new ones, checked
         again.
     """
-    from .model import Doctrine, load_doctrine
     from .rules import membership_check
 
-    if doctrine is None or not isinstance(doctrine, Doctrine):
-        doctrine = load_doctrine(doctrine, focal=focal)
-    elif focal is not None and focal != doctrine.focal:
-        doctrine = doctrine.model_copy(update={"focal": focal})
-    if flows is None:
-        from ..datasets import load_default
-
-        flows = load_default(doctrine.focal)
+    require_resolved(doctrine, flows, "assess")
     frame = flows.data if hasattr(flows, "data") else flows
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
@@ -425,54 +419,25 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
                  idealpoints=idealpoints, peers=peers, products=products)
 
 
-def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
-          assessment=None, votes=None, idealpoints=None, peers=None,
-          products=None) -> DoctrineCheck:
+def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None, votes=None,
+          idealpoints=None, peers=None, products=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
-    Parameters
-    ----------
-    flows
-        A :class:`~equipoise.io.flows.FlowSet` or canonical flows DataFrame (the embedded
-        Kazakhstan dataset when None).
-    doctrine
-        A :class:`~equipoise.doctrine.model.Doctrine`, a TOML path, or None for the default.
-    focal
-        ISO3 code (default: the doctrine's).
-    year
-        One year for every domain (default: each domain's latest year with data).
-    assessment
-        An existing :class:`~equipoise.assessment.Assessment` to check instead of computing one.
-    votes, idealpoints
-        UN roll calls (and BSV ideal points) for equidistance, as in :func:`assess`.
-    peers
-        The world panel's peer measures, as in :func:`assess`.
-    products
-        The product screen's records of the focal state (the goods substitutability), as in
-        :func:`assess`.
+    The doctrine layer's check takes resolved inputs: an ``assessment`` to check (``flows``,
+    the flows it was computed from, give the source rows), or ``flows`` and a
+    :class:`~equipoise.doctrine.model.Doctrine` to assess first. The front door
+    :func:`equipoise.check` resolves a doctrine path or None, a focal override and the default
+    flows through :func:`equipoise.context.resolve_analysis`, and documents every parameter.
 
     Returns
     -------
     DoctrineCheck
         Every rule with ``passed``, ``margin`` (positive = room to spare) and ``evidence``
         (the compared numbers and the canonical source rows behind them).
-
-    Notes
-    -----
-    The rules read the doctrine of operational functional balance: no critical dependency
-    (IW Koeln >= 50 % from one supplier with low substitutability), concentration (HHI, EU 2021
-    / CEPII GeoDep 0.4), roles, convergence (most domains led by one pole), squeeze, Kuik's
-    fallback (viable partners per critical domain), equidistance, predictability and no camp.
     """
-    if flows is None and assessment is None:
-        from ..datasets import load_default
-        from .model import Doctrine, load_doctrine
-
-        d = doctrine if isinstance(doctrine, Doctrine) else load_doctrine(doctrine, focal=focal)
-        flows = load_default(focal or d.focal)
-        doctrine = d
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
-        assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
+        require_resolved(doctrine, flows, "check")
+        assessment = assess(flows, year=year, doctrine=doctrine, votes=votes,
                             idealpoints=idealpoints, peers=peers, products=products)
     return check_assessment(assessment, frame)

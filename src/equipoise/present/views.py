@@ -381,7 +381,8 @@ class Context:
         executed, and no path is taken from the client. With ``max_changes``, an action with more
         changes (flows, corridors, memberships, events and baseline removals together) is refused
         with :class:`TooManyChanges` before it is evaluated."""
-        from ..doctrine.actions import evaluate, parse_action
+        from ..assessment import evaluate
+        from ..doctrine.actions import parse_action
 
         if example is not None:
             names = self.action_examples()

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from ... import reference
-from ...errors import EquipoiseError
 from .parse import load_action
 from .results import Evaluation, State
 from .schema import Action
@@ -211,46 +210,6 @@ def _year_notes(log: list[dict], after) -> list[str]:
 
 # --------------------------------------------------------------------------- evaluate
 
-def _resolve(action, doctrine, focal: str | None):
-    """The action (loaded when given as a path or an example's name) and the doctrine for the
-    focal state (the argument's, else the action's, else the doctrine's own)."""
-    from ..model import Doctrine, load_doctrine, with_focal
-
-    if not isinstance(action, Action):
-        action = load_action(action)
-    focal = focal or action.focal
-    if not isinstance(doctrine, Doctrine):
-        doctrine = load_doctrine(doctrine, focal=focal)
-    elif focal and focal != doctrine.focal:
-        doctrine = with_focal(doctrine, focal)
-    return action, doctrine
-
-
-def _inputs(focal: str, flows, corridors):
-    """Flows (default: the embedded dataset), the corridor graph (default: the shipped one when
-    the focal state has corridor systems) and the events ledger (None without one)."""
-    if flows is None:
-        from ...datasets import load_default
-
-        flows = load_default(focal)
-    if corridors is None:
-        try:
-            from ...risk.corridors import load_corridors, load_systems
-
-            if len(load_systems(focal)):
-                corridors = load_corridors()
-        except (EquipoiseError, OSError):  # no shipped graph for this focal state
-            corridors = None
-    events = None
-    try:
-        from ...datasets import load_events
-
-        events = load_events(focal)
-    except (EquipoiseError, OSError):  # no events ledger for this focal state
-        events = None
-    return flows, corridors, events
-
-
 def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
     """One set of Monte Carlo scenarios for both sides, over the partners of either side (by
     their largest share), and the partners the simulation follows (the poles first)."""
@@ -268,9 +227,9 @@ def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
     return scen, sim_partners
 
 
-def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: str | None = None,
-             year: int | None = None, n_scenarios: int = 2000, seed: int = 0,
-             corridors=None, peers=None, products=None) -> Evaluation:
+def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
+             year: int | None = None, n_scenarios: int = 2000, seed: int = 0, peers=None,
+             products=None) -> Evaluation:
     """Evaluate a proposed initiative before it is taken.
 
     Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
@@ -281,26 +240,36 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     corridor models), the corridor max flows and the doctrine's rule checks, before and after
     the action.
 
+    The doctrine layer's evaluate takes resolved inputs; the front door
+    :func:`equipoise.evaluate` resolves a doctrine path or None, a focal override (default:
+    the action's), the default flows, the shipped corridor graph and the embedded events
+    ledger through :mod:`equipoise.context`.
+
     Parameters
     ----------
     action
         An :class:`Action`, or a path to an action TOML file (or a shipped example's name).
     flows
-        Flows (default: the embedded dataset of the focal state).
+        Flows of the doctrine's focal state (a ``FlowSet`` or canonical DataFrame).
     doctrine
-        A doctrine, a TOML path or None for the default.
-    focal
-        ISO3 code (default: the action's, else the doctrine's).
+        A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is evaluated.
+    corridors
+        A corridor graph, or None for none (:func:`equipoise.context.corridors_source` gives
+        the shipped one).
+    events
+        The engagement ledger (a DataFrame), or None for none
+        (:func:`equipoise.context.events_or_none` gives the embedded one).
     year
         One year for every domain (default: each domain's latest).
     n_scenarios, seed
         Monte Carlo scenarios for the VaR / CVaR (one-year disruption probabilities, the same
         scenarios before and after, so the difference is the action's alone).
-    corridors
-        A corridor graph (default: the shipped graph when the focal state has one).
     peers
         The world panel's peer measures (percentile thresholds, verdicts among peers), as for
-        :func:`equipoise.doctrine.check.assess`; the same before and after.
+        :func:`equipoise.assess`; the same before and after.
+    products
+        The focal state's product screen records, as for :func:`equipoise.assess`; the same
+        before and after (an action changes flows, not the trade behind the screen).
 
     Returns
     -------
@@ -309,27 +278,26 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     # apply_action and remove_baseline are read from the package at call time, so that what
     # equipoise.doctrine.actions exposes is what runs (the oracle test swaps in the former
     # application there)
-    from ..check import assess
+    from ..check import assess, require_resolved
     from ..plan import check_scenarios
     from . import apply_action, remove_baseline
 
     check_scenarios(n_scenarios, seed)
-    action, doctrine = _resolve(action, doctrine, focal)
+    if not isinstance(action, Action):
+        action = load_action(action)
+    require_resolved(doctrine, flows, "evaluate")
     focal = doctrine.focal
-    flows, corridors, events = _inputs(focal, flows, corridors)
     mem = reference.load("memberships")
     flows, base_log = remove_baseline(action, flows, focal=focal)
     applied = apply_action(action, flows, focal=focal, corridors=corridors, memberships=mem,
                            events=events)
     applied.log[:0] = base_log
     # the evaluation counts engagement itself (with the action's events), so the assessment's
-    # own engagement summary is skipped
-    # the warehouse's product screen (``products``: the goods substitutability) is the same
-    # before and after: an action changes flows, not the product-level trade behind the screen
-    a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False, peers=peers,
+    # own engagement summary is skipped; the "after" assessment is the "before" one of the
+    # applied flows (same doctrine, year, peers and product screen)
+    a0 = assess(flows, year=year, doctrine=doctrine, engagement=False, peers=peers,
                 products=products)
-    a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False,
-                peers=peers, products=products)
+    a1 = a0.with_flows(applied.flows)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,
             "sim_n": n_scenarios, "seed": seed}

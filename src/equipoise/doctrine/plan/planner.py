@@ -83,7 +83,7 @@ def plan_substitutability(a, ds: list[str], x0: dict[str, dict[str, float]]) -> 
                 "partners": {p: each.get(p, whole)[d] for p in x0[d]}} for d in ds}
 
 
-def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+def plan(flows=None, *, doctrine=None, year: int | None = None,
          horizon: int = 5, max_shift: float = 0.05, capacity: float | None = None,
          capacities: dict[tuple[str, str], float] | None = None, alpha: float = 0.95,
          n_scenarios: int = 2000, seed: int = 0, domains: list[str] | None = None,
@@ -95,8 +95,13 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
 
     Parameters
     ----------
-    flows, doctrine, focal, year
-        As in :func:`equipoise.assess`.
+    flows, doctrine, year
+        The flows (a ``FlowSet`` or canonical DataFrame) and the
+        :class:`~equipoise.doctrine.model.Doctrine` to assess, and the year, as in
+        :func:`equipoise.assess`; not needed with ``assessment``. The doctrine layer takes them
+        resolved: the front door :func:`equipoise.plan` resolves a doctrine path or None, a
+        ``focal`` override and the default flows through
+        :func:`equipoise.context.resolve_analysis`.
     horizon
         Years over which the shares can move (default 5).
     max_shift
@@ -145,24 +150,11 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                       critical_share=critical_share, keep_viable=keep_viable,
                       no_squeeze=no_squeeze, strict=strict, without=tuple(without))
     if assessment is None:
-        assessment = _assessment(flows, doctrine, focal, year)
+        from ..check import assess, require_resolved
+
+        require_resolved(doctrine, flows, "plan")
+        assessment = assess(flows, year=year, doctrine=doctrine)
     return plan_request(assessment, req, scenarios=scenarios, supply=supply)
-
-
-def _assessment(flows, doctrine, focal, year):
-    """The assessment to plan from, as :func:`equipoise.assess` makes it."""
-    from ..check import assess
-    from ..model import Doctrine, load_doctrine, with_focal
-
-    if not isinstance(doctrine, Doctrine):
-        doctrine = load_doctrine(doctrine, focal=focal)
-    elif focal and focal != doctrine.focal:
-        doctrine = with_focal(doctrine, focal)
-    if flows is None:
-        from ...datasets import load_default
-
-        flows = load_default(doctrine.focal)
-    return assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine)
 
 
 def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,

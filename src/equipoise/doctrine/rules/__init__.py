@@ -33,7 +33,7 @@ from .camp import membership_check
 
 __all__ = ["FAIL", "INSUFFICIENT", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult",
            "Threshold",
-           "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
+           "basis_fields", "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
            "register", "registered", "threshold_spec", "unregister"]
 
 #: What a rule may read from an assessment: the plan's "rules after" (``Assessment.with_shares``)
@@ -86,6 +86,21 @@ def registered() -> list[Rule]:
 def get(kind: str) -> Rule | None:
     """The registered rule of ``kind`` (a verdict's ``kind``), or None."""
     return _REGISTRY.get(kind)
+
+
+def basis_fields(doctrine) -> dict:
+    """What the registered rules contribute to the measures' plain-data view of ``doctrine``
+    (:class:`~equipoise.scorecard.Basis`): each rule's :meth:`Rule.basis`, merged. Two rules
+    giving one field different values is an error (the measures would read one of them
+    silently)."""
+    out: dict = {}
+    for r in registered():
+        for k, v in r.basis(doctrine).items():
+            if k in out and out[k] != v:
+                raise ValueError(f"rules disagree on the basis field {k!r}: {out[k]!r} and "
+                                 f"{v!r} (rule {r.kind!r})")
+            out[k] = v
+    return out
 
 
 def plan_rules() -> list[Rule]:

@@ -260,6 +260,13 @@ class Rule:
         v = getattr(doctrine.thresholds, key, None)
         return self.thresholds[key].default if v is None else v
 
+    def basis(self, doctrine) -> dict:
+        """The fields of :class:`~equipoise.scorecard.Basis` (what the measures read of the
+        doctrine, as plain data) this rule contributes, e.g. a threshold the measures screen
+        with; none by default. :func:`~equipoise.doctrine.check.basis_of` merges every
+        registered rule's."""
+        return {}
+
     def source_rows(self, a, frame, verdict: RuleResult) -> list[dict] | None:
         """The canonical rows behind a verdict, or None for the default (the rows of the
         domains the verdict is about)."""

@@ -117,6 +117,11 @@ class NoCriticalDependency(Rule):
     priority = 3
     plan_toggle = "critical_share"
 
+    def basis(self, doctrine) -> dict:
+        """The measures' critical-dependency screen marks a share at or above the dominant
+        share critical whatever the substitutability."""
+        return {"dominant_share": self.threshold(doctrine, "dominant_share")}
+
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds
         gate = evidence_gate(a, domain)

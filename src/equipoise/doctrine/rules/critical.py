@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 from ..peers import place
 from ._base import (
+    EVIDENCE_BOUNDS,
     PlanContext,
     PlanRow,
     Rule,
@@ -47,6 +48,11 @@ DOMINANT_SHARE = Threshold(
     "indicators) is a critical dependency whatever the substitutability: the others hold at "
     "most a fifth and would have to grow fourfold to replace it; HHI >= 0.64 > 0.4 (EU 2021, "
     "CEPII GeoDep)")
+CRITICAL_SHARE = Threshold(
+    0.5, doc="top-partner share (of the domain or of one of its indicators) at or above which "
+    "a critical domain is a critical-dependency candidate (IW Koeln)")
+LOW_SUBSTITUTABILITY = Threshold(
+    0.3, doc="substitutability at or below which a dependency is hard to replace")
 
 
 def graph_substitutability(graph, systems, domain: str, partner: str
@@ -111,7 +117,8 @@ class NoCriticalDependency(Rule):
     order = 10
     reads = ("domains", "doctrine", "peers")
     per_critical_domain = True
-    thresholds = {"dominant_share": DOMINANT_SHARE}
+    thresholds = {"critical_share": CRITICAL_SHARE, "low_substitutability": LOW_SUBSTITUTABILITY,
+                  "dominant_share": DOMINANT_SHARE, **EVIDENCE_BOUNDS}
     plan_kind = "critical_share"
     plan_order = 20
     priority = 3

@@ -71,6 +71,7 @@ __all__ = [
     "load_sources",
     "plan_supply_source",
     "product_screen_source",
+    "resolve_corridors",
     "resolve_doctrine",
     "resolve_flows",
     "resolve_focal",
@@ -219,6 +220,27 @@ def resolve_peer_panel(panel: str | Path | None, doctrine: Doctrine):
         return read_peer_panel(con, doctrine.poles, source=str(panel))
     finally:
         con.close()
+
+
+def resolve_corridors(focal: str | None = None, nodes: str | Path | None = None,
+                      edges: str | Path | None = None):
+    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`): the
+    user's two CSV files ``nodes`` and ``edges`` (both or neither), else the shipped graph of
+    ``focal`` (:data:`DEFAULT_FOCAL` when None), or None when none ships for it. The assessment
+    measures the substitutability of corridors and energy on it and the plan draws its
+    correlated scenarios on it (``assess``/``plan --nodes N.csv --edges E.csv``).
+
+    Raises
+    ------
+    CorridorError
+        Only one of the two files given, or a file that does not validate (located).
+    """
+    from .risk.corridors import load_corridors, shipped_corridors
+
+    focal = resolve_focal(focal)
+    if nodes is not None or edges is not None:
+        return load_corridors(nodes, edges, focal=focal)
+    return shipped_corridors(focal)
 
 
 # ------------------------------------------------------------------------------ environment

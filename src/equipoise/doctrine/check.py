@@ -336,8 +336,10 @@ def check_assessment(a: Assessment, frame: pd.DataFrame | None = None) -> Doctri
                          source_rows=rows, assessment=a)
 
 
-def basis_of(doctrine) -> Basis:
-    """What the measures need of ``doctrine``, as plain data."""
+def basis_of(doctrine, corridors=None) -> Basis:
+    """What the measures need of ``doctrine``, as plain data; ``corridors``: the corridor graph
+    whose alternative capacity measures the substitutability of corridors and energy (None:
+    not measured on a graph)."""
     t = doctrine.thresholds
     known = [*reference.load("domains")["domain"], *doctrine.domains.substitutability]
     return Basis(focal=doctrine.focal, poles=tuple(doctrine.poles),
@@ -346,27 +348,34 @@ def basis_of(doctrine) -> Basis:
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
                  # a percentile among peers is resolved per domain by the rule, not here
                  hhi=t.hhi if isinstance(t.hhi, float) else float("nan"),
-                 squeeze_share=t.squeeze_share, **_substitution(doctrine))
+                 squeeze_share=t.squeeze_share, **_substitution(doctrine, corridors))
 
 
-def _substitution(doctrine) -> dict:
+def _substitution(doctrine, corridors=None) -> dict:
     """What the measures need for data-based substitutability and the dominant share (the
-    critical-dependency rule's: :mod:`equipoise.doctrine.rules.critical`)."""
+    critical-dependency rule's: :mod:`equipoise.doctrine.rules.critical`); ``corridors``: the
+    corridor graph, measured over the focal state's named flow systems."""
     from .rules import get
     from .rules.critical import measured_for
+
+    systems = None
+    if corridors is not None:
+        from ..risk.corridors import load_systems
+
+        systems = load_systems(doctrine.focal)
 
     rule = get("no_critical_dependency")
     return {"dominant_share": 1.0 if rule is None else rule.threshold(doctrine, "dominant_share"),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
-            "measured": measured_for(doctrine.focal),
+            "measured": measured_for(corridors, systems), "corridors": corridors,
             "equidistance_measure": doctrine.equidistance_measure}
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
            events=None, idealpoints=None, peers=None,
-           products=None) -> Assessment:
+           products=None, corridors=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -406,6 +415,13 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         domain's substitutability is then read from them (the import-weighted share outside
         critical products); without them, the number of viable alternative partners, labelled
         as the fallback.
+    corridors
+        The corridor graph (:class:`~equipoise.risk.corridors.CorridorGraph`, e.g.
+        :func:`equipoise.context.resolve_corridors` or ``eq.load_corridors(nodes, edges)``)
+        whose alternative capacity without a partner gives the substitutability of corridors
+        and energy (:func:`~equipoise.doctrine.rules.critical.graph_substitutability`); the
+        plan of this assessment draws its correlated scenarios on it too. None: the shipped
+        graph of the focal state, where one ships.
 
     Returns
     -------
@@ -424,8 +440,12 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         from ..datasets import load_default
 
         flows = load_default(doctrine.focal)
+    if corridors is None:  # the same default as context.resolve_corridors
+        from ..risk.corridors import shipped_corridors
+
+        corridors = shipped_corridors(doctrine.focal)
     frame = flows.data if hasattr(flows, "data") else flows
-    return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
+    return build(frame, basis_of(doctrine, corridors), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
                  idealpoints=idealpoints, peers=peers, products=products)
@@ -433,7 +453,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
           assessment=None, votes=None, idealpoints=None, peers=None,
-          products=None) -> DoctrineCheck:
+          products=None, corridors=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -455,6 +475,9 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
         The world panel's peer measures, as in :func:`assess`.
     products
         The product screen's records of the focal state (the goods substitutability), as in
+        :func:`assess`.
+    corridors
+        The corridor graph (the substitutability of corridors and energy), as in
         :func:`assess`.
 
     Returns
@@ -480,5 +503,6 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     frame = None if flows is None else (flows.data if hasattr(flows, "data") else flows)
     if assessment is None:
         assessment = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes,
-                            idealpoints=idealpoints, peers=peers, products=products)
+                            idealpoints=idealpoints, peers=peers, products=products,
+                            corridors=corridors)
     return check_assessment(assessment, frame)

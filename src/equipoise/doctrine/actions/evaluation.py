@@ -327,9 +327,9 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None, focal: s
     # the warehouse's product screen (``products``: the goods substitutability) is the same
     # before and after: an action changes flows, not the product-level trade behind the screen
     a0 = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False, peers=peers,
-                products=products)
+                products=products, corridors=corridors)
     a1 = assess(applied.flows, focal=focal, year=year, doctrine=doctrine, engagement=False,
-                peers=peers, products=products)
+                peers=peers, products=products, corridors=corridors)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,
             "sim_n": n_scenarios, "seed": seed}

@@ -90,13 +90,14 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
          roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
          no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
          assessment=None, without: tuple[str, ...] = (),
-         supply: dict[str, Supply] | None = None) -> Plan:
+         supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
     """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
     Parameters
     ----------
-    flows, doctrine, focal, year
-        As in :func:`equipoise.assess`.
+    flows, doctrine, focal, year, corridors
+        As in :func:`equipoise.assess`; the correlated scenarios are drawn on the corridor
+        graph (default: the assessment's, :attr:`equipoise.scorecard.Basis.corridors`).
     horizon
         Years over which the shares can move (default 5).
     max_shift
@@ -145,11 +146,11 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, year: int | Non
                       critical_share=critical_share, keep_viable=keep_viable,
                       no_squeeze=no_squeeze, strict=strict, without=tuple(without))
     if assessment is None:
-        assessment = _assessment(flows, doctrine, focal, year)
-    return plan_request(assessment, req, scenarios=scenarios, supply=supply)
+        assessment = _assessment(flows, doctrine, focal, year, corridors)
+    return plan_request(assessment, req, scenarios=scenarios, supply=supply, corridors=corridors)
 
 
-def _assessment(flows, doctrine, focal, year):
+def _assessment(flows, doctrine, focal, year, corridors=None):
     """The assessment to plan from, as :func:`equipoise.assess` makes it."""
     from ..check import assess
     from ..model import Doctrine, load_doctrine, with_focal
@@ -162,13 +163,14 @@ def _assessment(flows, doctrine, focal, year):
         from ...datasets import load_default
 
         flows = load_default(doctrine.focal)
-    return assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine)
+    return assess(flows, focal=doctrine.focal, year=year, doctrine=doctrine, corridors=corridors)
 
 
 def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
-                 supply: dict[str, Supply] | None = None) -> Plan:
+                 supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
     """The plan of assessment ``a`` for request ``req`` with the supply tables ``supply``
-    (see :func:`plan`)."""
+    (see :func:`plan`); the scenarios on the corridor graph ``corridors`` (default: the one
+    ``a`` was measured on)."""
     doctrine = a.doctrine
     ds = _plan_domains(a, doctrine, list(req.domains) if req.domains else None)
     if not ds:
@@ -178,8 +180,10 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
     partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
                       key=lambda p: (-max(x0[d].get(p, 0.0) for d in ds), p))
     if scenarios is None:
+        if corridors is None:
+            corridors = getattr(a.basis, "corridors", None)
         scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
-                                      horizon=req.horizon)
+                                      horizon=req.horizon, graph=corridors)
     disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
     evidence = {d: evidence_of(d, x0[d], a.domains[d].year, (supply or {}).get(d),
                                bool(supply)) for d in ds}

@@ -87,27 +87,18 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     return value, {**ev, "alternative_capacity": per, "value": value}
 
 
-def measured_for(focal: str) -> Callable[[str, str], tuple[float | None, dict] | None]:
-    """The data measure of substitutability for ``focal``'s assessment: the shipped corridor
-    graph of the focal state for :data:`GRAPH_DOMAINS` (None for other domains or without a
-    graph). Loaded once, when first asked for."""
-    memo: dict = {}
+def measured_for(graph, systems) -> Callable[[str, str], tuple[float | None, dict] | None]:
+    """The data measure of substitutability on the corridor graph ``graph`` (a
+    :class:`~equipoise.risk.corridors.CorridorGraph`) with its named flow systems ``systems``
+    (``system, domain, source, sinks``) for :data:`GRAPH_DOMAINS`: None for other domains, and
+    for every domain without a graph or systems. The graph is an input (the assessment's:
+    the shipped one of the focal state by default, :func:`equipoise.context.resolve_corridors`,
+    or the user's), never looked up here."""
 
     def measure(domain: str, partner: str):
-        if domain not in GRAPH_DOMAINS:
+        if domain not in GRAPH_DOMAINS or graph is None or systems is None or not len(systems):
             return None
-        if "g" not in memo:
-            from ...errors import CorridorError
-            from ...risk.corridors import load_corridors, load_systems
-
-            systems = load_systems(focal)
-            try:
-                memo["g"] = (load_corridors(focal=focal), systems) if len(systems) else None
-            except CorridorError:
-                memo["g"] = None
-        if memo["g"] is None:
-            return None
-        return graph_substitutability(*memo["g"], domain, partner)
+        return graph_substitutability(graph, systems, domain, partner)
 
     return measure
 

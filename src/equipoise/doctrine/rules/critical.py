@@ -63,7 +63,9 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     its members) has a node other than the source and the sinks.
 
     Returns None when no system belongs to the domain, ``(None, evidence)`` when the partner has
-    no such node (the graph says nothing of it), else ``(value, evidence)``.
+    no such node (the graph says nothing of it), else ``(value, evidence)``. A system whose
+    source or sinks are not nodes of ``graph`` (a user's graph without the shipped systems'
+    nodes) is not measured; the evidence lists it under ``systems_not_on_graph``.
     """
     from ... import reference
     from ...risk.corridors import corridor_loss
@@ -73,13 +75,22 @@ def graph_substitutability(graph, systems, domain: str, partner: str
         return None
     members = set(reference.expand_group(partner))
     per: dict[str, float] = {}
+    off: list[str] = []
     for r in rows.itertuples():
         sinks = [x.strip() for x in str(r.sinks).replace(";", ",").split(",") if x.strip()]
+        if not {r.source, *sinks} <= graph.country_of.keys():
+            off.append(r.system)
+            continue
         nodes = graph.nodes_of(members) - {r.source, *sinks}
         if nodes:
             per[r.system] = 1.0 - corridor_loss(graph, r.source, sinks, sorted(members))
     ev = {"method": "corridor graph: max flow without the partner / max flow",
           "partner": partner, "graph": graph.name, "systems": sorted(rows["system"])}
+    if off:
+        ev["systems_not_on_graph"] = sorted(off)
+    if not per and off and len(off) == len(rows):
+        return None, {**ev, "note": f"the graph lacks the source or sinks of every flow system "
+                      f"of {domain} ({', '.join(sorted(off))}): it does not measure {domain}"}
     if not per:
         return None, {**ev, "note": f"{partner} has no node on the graph's routes other than "
                       "a source or sink: the graph does not measure its substitutability"}

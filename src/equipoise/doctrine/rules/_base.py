@@ -170,7 +170,9 @@ class Threshold:
     """A threshold a rule reads from the doctrine's ``[thresholds]`` table: its default and the
     closed range a TOML value must fall in (a number, not a boolean, finite); ``peers``: it may
     also be written as a percentile among peers (``"p50 of all states"``,
-    :mod:`equipoise.doctrine.peers`).
+    :mod:`equipoise.doctrine.peers`; so far only the fields of
+    :class:`~equipoise.doctrine.model.Thresholds` parse one: :meth:`validate`, which checks a
+    threshold a rule adds, accepts numbers only).
 
     Every rule declares each threshold it reads (:attr:`Rule.thresholds`); rules reading the
     same threshold declare the same :class:`Threshold` (the registry refuses two different

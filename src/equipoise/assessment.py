@@ -45,7 +45,7 @@ __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Basis", "Blocs", "Check", "Distinct
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
            events=None, idealpoints=None, peers=None,
-           products=None) -> Assessment:
+           products=None, corridors=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance.
 
     Parameters
@@ -87,6 +87,13 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
         domain's substitutability is then read from them (the import-weighted share outside
         critical products); without them, the number of viable alternative partners, labelled
         as the fallback.
+    corridors
+        The corridor graph (:class:`~equipoise.risk.corridors.CorridorGraph`, e.g.
+        :func:`equipoise.context.resolve_corridors` or ``eq.load_corridors(nodes, edges)``)
+        whose alternative capacity without a partner gives the substitutability of corridors
+        and energy (:func:`~equipoise.doctrine.rules.critical.graph_substitutability`); the
+        plan of this assessment draws its correlated scenarios on it too. None: the shipped
+        graph of the focal state, where one ships.
 
     Returns
     -------
@@ -97,14 +104,17 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     from .doctrine import check as _check
 
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    if corridors is None:
+        corridors = context.resolve_corridors(the_doctrine.focal)
     return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
                          votes=votes, engagement=engagement, events=events,
-                         idealpoints=idealpoints, peers=peers, products=products)
+                         idealpoints=idealpoints, peers=peers, products=products,
+                         corridors=corridors)
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
           assessment=None, votes=None, idealpoints=None, peers=None,
-          products=None) -> DoctrineCheck:
+          products=None, corridors=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     Parameters
@@ -128,6 +138,9 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     products
         The product screen's records of the focal state (the goods substitutability), as in
         :func:`assess`.
+    corridors
+        The corridor graph (the substitutability of corridors and energy), as in
+        :func:`assess`.
 
     Returns
     -------
@@ -147,8 +160,11 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     if assessment is not None:
         return _check.check(flows, assessment=assessment)
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    if corridors is None:
+        corridors = context.resolve_corridors(the_doctrine.focal)
     return _check.check(flows, doctrine=the_doctrine, year=year, votes=votes,
-                        idealpoints=idealpoints, peers=peers, products=products)
+                        idealpoints=idealpoints, peers=peers, products=products,
+                        corridors=corridors)
 
 
 def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None,
@@ -157,7 +173,8 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None
     (:func:`equipoise.doctrine.plan.plan`, whose parameters ``options`` are: ``year``,
     ``horizon``, ``max_shift``, ``capacity``, ``capacities``, ``supply``, ``alpha``,
     ``n_scenarios``, ``seed``, ``scenarios``, ``domains``, ``roles``, ``critical_share``,
-    ``keep_viable``, ``no_squeeze``, ``without``, ``strict``).
+    ``keep_viable``, ``no_squeeze``, ``without``, ``strict``, ``corridors``: the corridor
+    graph, default the shipped graph of the focal state, as in :func:`assess`).
 
     ``flows``, ``doctrine`` and ``focal`` as in :func:`assess`; with ``assessment`` (an
     :class:`Assessment`) the plan starts from it and they are not read.
@@ -167,6 +184,8 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None
     if assessment is not None:
         return _plan(assessment=assessment, **options)
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    if options.get("corridors") is None:
+        options["corridors"] = context.resolve_corridors(the_doctrine.focal)
     return _plan(flows, doctrine=the_doctrine, **options)
 
 
@@ -195,7 +214,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
         Monte Carlo scenarios for the VaR / CVaR (the same scenarios before and after).
     corridors
         A corridor graph (default: the shipped graph when the focal state has one,
-        :func:`equipoise.context.corridors_source`).
+        :func:`equipoise.context.resolve_corridors`).
     peers, products
         As for :func:`assess`; the same before and after.
 
@@ -213,7 +232,7 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine,
                                                    focal=focal or action.focal)
     if corridors is None:
-        corridors = context.corridors_source(the_doctrine.focal)
+        corridors = context.resolve_corridors(the_doctrine.focal)
     return _evaluate(action, flows, doctrine=the_doctrine, corridors=corridors,
                      events=context.events_or_none(the_doctrine.focal), year=year,
                      n_scenarios=n_scenarios, seed=seed, peers=peers, products=products)

@@ -59,7 +59,6 @@ __all__ = [
     "SPARK_DRIVER_MEMORY",
     "TOKEN",
     "VOTES",
-    "corridors_source",
     "cow_igo_source",
     "debug",
     "energy_balance",
@@ -75,6 +74,7 @@ __all__ = [
     "plan_supply_source",
     "product_screen_source",
     "resolve_analysis",
+    "resolve_corridors",
     "resolve_doctrine",
     "resolve_flows",
     "resolve_focal",
@@ -192,19 +192,6 @@ def resolve_inputs(data=None, focal: str | None = None, doctrine=None, *, db=Non
     return resolve_analysis(flows, doctrine=doctrine, focal=focal, lenient=lenient)
 
 
-def corridors_source(focal: str):
-    """The shipped corridor graph of ``focal`` when it has named corridor systems (only
-    ``KAZ`` ships one), else None: what an action evaluation weighs corridor changes on when
-    no graph is given."""
-    from .errors import EquipoiseError
-    from .risk.corridors import load_corridors, load_systems
-
-    try:
-        return load_corridors(focal=focal) if len(load_systems(focal)) else None
-    except (EquipoiseError, OSError):  # no shipped graph for this focal state
-        return None
-
-
 def events_or_none(focal: str | None = None) -> pd.DataFrame | None:
     """:func:`load_events` of ``focal``, or None when there is no embedded ledger for it."""
     from .errors import EquipoiseError
@@ -269,6 +256,27 @@ def resolve_peer_panel(panel: str | Path | None, doctrine: Doctrine):
         return read_peer_panel(con, doctrine.poles, source=str(panel))
     finally:
         con.close()
+
+
+def resolve_corridors(focal: str | None = None, nodes: str | Path | None = None,
+                      edges: str | Path | None = None):
+    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`): the
+    user's two CSV files ``nodes`` and ``edges`` (both or neither), else the shipped graph of
+    ``focal`` (:data:`DEFAULT_FOCAL` when None), or None when none ships for it. The assessment
+    measures the substitutability of corridors and energy on it and the plan draws its
+    correlated scenarios on it (``assess``/``plan --nodes N.csv --edges E.csv``).
+
+    Raises
+    ------
+    CorridorError
+        Only one of the two files given, or a file that does not validate (located).
+    """
+    from .risk.corridors import load_corridors, shipped_corridors
+
+    focal = resolve_focal(focal)
+    if nodes is not None or edges is not None:
+        return load_corridors(nodes, edges, focal=focal)
+    return shipped_corridors(focal)
 
 
 # ------------------------------------------------------------------------------ environment

@@ -38,7 +38,7 @@ class AssessRun:
 def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
                votes=None, idealpoints=None, events=None, plan: bool = False,
                actions: Sequence[Any] = (), narrative: bool = False, peers=None,
-               db: str | Path | None = None, products=None) -> AssessRun:
+               db: str | Path | None = None, products=None, corridors=None) -> AssessRun:
     """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
     diversification plan, with ``actions`` the before/after evaluation of each action (a file,
     a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
@@ -47,7 +47,9 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
     whose product-level trade gives the plan's trade capacity
     (:func:`equipoise.context.plan_supply_source`). ``products``: the focal state's product
     screen records (:func:`equipoise.context.product_screen_source`), from which the goods
-    domain's substitutability is read.
+    domain's substitutability is read. ``corridors``: the corridor graph
+    (:func:`equipoise.context.resolve_corridors`) the assessment, the plan and the evaluations
+    measure on (None: the shipped graph of the focal state, where one ships).
 
     ``flows``/``doctrine``/``focal`` left as None are resolved by
     :func:`equipoise.context.resolve_inputs`.
@@ -60,21 +62,23 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         doctrine, flows = resolve_inputs(None, focal, doctrine)
         focal = None
     result = assess(flows, focal=focal, year=year, doctrine=doctrine, votes=votes, events=events,
-                    idealpoints=idealpoints, peers=peers, products=products)
+                    idealpoints=idealpoints, peers=peers, products=products,
+                    corridors=corridors)
     the_plan = None
     evaluations: tuple = ()
     if plan:
         from .context import plan_supply_source
         from .doctrine.plan import plan as run_plan
 
-        the_plan = run_plan(year=year, assessment=result,
+        the_plan = run_plan(year=year, assessment=result, corridors=corridors,
                             supply=plan_supply_source(result.focal, flows=flows, db=db,
                                                       year=year))
     if actions:
         from .assessment import evaluate
 
         evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
-                                     year=year, peers=peers) for x in actions)
+                                     year=year, peers=peers, corridors=corridors)
+                            for x in actions)
     if the_plan is not None or evaluations:
         from .doctrine.check import attach
 
@@ -98,7 +102,7 @@ def _write_json(path: Path, obj) -> Path:
 def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "equipoise-output", runs: int = 100_000, seed: int = 0,
                  report: bool = True, pdf: bool = False, peers=None,
-                 panel_db: str | Path | None = None, products=None) -> dict:
+                 panel_db: str | Path | None = None, products=None, corridors=None) -> dict:
     """Run the assessment, a full cut-off shock for each pole, the Monte Carlo, and the report.
 
     Writes ``assessment.json``, ``assessment.txt``, ``shocks.json``, ``simulation.json`` (with
@@ -109,12 +113,12 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     the world panel's peer measures (percentile thresholds, verdicts among peers); ``panel_db``
     the warehouse they come from (the report's "Trend and peers" section). ``products``: the
     warehouse's product screen of the focal state (the goods substitutability, as ``assess
-    --db``), for the assessment, the shocks and the report alike.
+    --db``), for the assessment, the shocks and the report alike. ``corridors``: the corridor
+    graph (:func:`equipoise.context.resolve_corridors`) of the assessment, the shocks and the
+    Monte Carlo (None: the shipped graph of the focal state, where one ships).
     """
     from .assessment import assess
-    from .errors import CorridorError
     from .measures.exposure import domain_shares
-    from .risk.corridors import load_corridors
     from .risk.lossmodel import DEFAULT_LOSS_MODEL
     from .risk.montecarlo import SimulationRequest, run_request, sensitivity_table
     from .risk.shocks import ShockRequest, assessed_substitutability, shock
@@ -126,7 +130,8 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
         focal = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    a = assess(flows, focal=focal, doctrine=doctrine, peers=peers, products=products)
+    a = assess(flows, focal=focal, doctrine=doctrine, peers=peers, products=products,
+               corridors=corridors)
     files: dict[str, Path] = {}
     files["assessment"] = _write_json(out / "assessment.json", a.to_dict())
     p = out / "assessment.txt"
@@ -134,10 +139,8 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     files["summary"] = p
 
     shares = domain_shares(flows, a.focal)
-    try:
-        graph = load_corridors(focal=a.focal)
-    except CorridorError:
-        graph = None  # no shipped corridor graph for this state: shares-only losses
+    # the graph the assessment measured on (None: no corridor graph, shares-only losses)
+    graph = a.basis.corridors
     model = DEFAULT_LOSS_MODEL  # the same as `equipoise shock` and `simulate` (named in each)
     measured = assessed_substitutability(a)  # the assessment's substitutability, as in `shock`
     shocks = {pole: shock(shares, ShockRequest(focal=a.focal, partner=pole, loss_model=model),

@@ -440,6 +440,10 @@ class Basis:
     equidistance_measure: str = "agree"
     measured: Callable[[str, str], tuple[float | None, dict] | None] | None = field(
         default=None, compare=False)
+    #: the corridor graph ``measured`` reads (a
+    #: :class:`~equipoise.risk.corridors.CorridorGraph`), None without one; the plan of the
+    #: assessment draws its correlated scenarios on the same graph
+    corridors: Any = field(default=None, compare=False)
 
     def sigma(self, domain: str) -> float:
         """The substitutability of ``domain`` (0.5 for a domain the doctrine and the domains

@@ -206,7 +206,9 @@ def test_energy_is_a_graph_domain_min_over_its_export_systems():
 def test_kaz_energy_substitutability_from_the_shipped_export_systems():
     # shipped graph: gas KZ_GAS -> GAS_MARKETS 105 bcm/yr (Beineu-Aleksandrov Gay 90 + Beineu-
     # Bozoi-Shymkent 15); without Russia's nodes 15 of 105. Oil: 3.8 of 85.476 mt/yr. Least: oil
-    v, ev = measured_for("KAZ")("energy", "RUS")
+    from equipoise.risk.corridors import load_corridors, load_systems
+
+    v, ev = measured_for(load_corridors(focal="KAZ"), load_systems("KAZ"))("energy", "RUS")
     assert ev["alternative_capacity"]["gas_export"] == pytest.approx(15 / 105)
     assert ev["alternative_capacity"]["oil_export"] == pytest.approx(3.8 / 85.476, abs=1e-6)
     assert v == pytest.approx(3.8 / 85.476, abs=1e-6)

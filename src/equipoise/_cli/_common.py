@@ -279,6 +279,14 @@ PANEL = typer.Option(None, "--panel", metavar="FILE", help="Warehouse holding th
                      "for percentile thresholds and each rule's percentile among peers "
                      "(default: --db when it holds one).")
 
+# ---------------------------------------------------------------- the corridor graph
+NODES = typer.Option(None, "--nodes", metavar="FILE", help="Your corridor graph's nodes CSV "
+                     "(id, country, kind[, capacity]), with --edges: the substitutability of "
+                     "corridors and energy and the plan's correlated scenarios are measured "
+                     "on it (default: the shipped graph of the focal state, where one ships).")
+EDGES = typer.Option(None, "--edges", metavar="FILE", help="Your corridor graph's edges CSV "
+                     "(source, target, capacity, mode[, unit]), with --nodes.")
+
 
 def inputs_with_peers(data, focal, doctrine, *, db=None, panel=None, lenient: bool = False):
     """The doctrine, the flows and the world panel's peer measures (None without a panel) of

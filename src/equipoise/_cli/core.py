@@ -9,7 +9,9 @@ import typer
 
 from ._common import (
     DB_PEERS,
+    EDGES,
     FOCAL,
+    NODES,
     PANEL,
     YEAR_MAX,
     YEAR_MIN,
@@ -66,6 +68,8 @@ def assess(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     explain: bool = typer.Option(False, "--explain", help="Open with a plain-language "
                                  "paragraph per domain (with --json: a `narrative` key)."),
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
 ) -> None:
@@ -80,6 +84,8 @@ def assess(
       equipoise assess --focal MNG --data mongolia.csv --json
 
       equipoise assess --db w.duckdb   (a warehouse with the world panel: rules among peers)
+
+      equipoise assess --nodes n.csv --edges e.csv   (your own corridor graph)
     """
     check_exports(csv, xlsx)
     from .. import context
@@ -95,11 +101,12 @@ def assess(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
                                                       lenient=lenient)
     _report_quarantine(flows, quarantine)
+    corridors = context.resolve_corridors(the_doctrine.focal, nodes, edges)
     products = product_screen(db, the_doctrine, year)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
                      plan=with_plan, actions=actions or (), narrative=explain, peers=peers,
-                     db=db, products=products)
+                     db=db, products=products, corridors=corridors)
     payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
     if as_json:

@@ -8,8 +8,10 @@ import typer
 
 from ._common import (
     DB_PEERS,
+    EDGES,
     FOCAL,
     HORIZON_MAX,
+    NODES,
     PANEL,
     PLAN_SCENARIOS_MAX,
     SCENARIOS_MAX,
@@ -85,14 +87,13 @@ def check(
     from ._common import inputs_with_peers, product_screen
 
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
-    idealpoints = None
-    if votes is not None:
-        from .. import context
+    from .. import context
 
-        idealpoints = context.idealpoints_or_none()
+    idealpoints = context.idealpoints_or_none() if votes is not None else None
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
                        idealpoints=idealpoints, peers=peers,
-                       products=product_screen(db, the_doctrine, year))
+                       products=product_screen(db, the_doctrine, year),
+                       corridors=context.resolve_corridors(the_doctrine.focal))
     if failed:
         result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -148,7 +149,7 @@ def evaluate(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, year=year,
-                      corridors=context.corridors_source(the_doctrine.focal),
+                      corridors=context.resolve_corridors(the_doctrine.focal),
                       events=context.events_or_none(the_doctrine.focal),
                       n_scenarios=scenarios, seed=seed, peers=peers,
                       products=product_screen(db, the_doctrine, year))
@@ -193,6 +194,8 @@ def plan(
                             "world exports of the goods the focal state imports, and the trade "
                             "substitutability from its product screen (as assess --db). The "
                             "flows still come from --data or the embedded dataset."),
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -209,17 +212,21 @@ def plan(
       equipoise plan --horizon 10 --max-shift 0.03 --json
 
       equipoise plan --db warehouse.duckdb --json
+
+      equipoise plan --nodes n.csv --edges e.csv   (your own corridor graph)
     """
     check_exports(csv, xlsx)
     from .._options import as_list
-    from ..context import plan_supply_source
+    from ..context import plan_supply_source, resolve_corridors
     from ..doctrine.plan import plan as run_plan
 
     caps = _caps(cap)
     the_doctrine, flows = _inputs(data, focal, doctrine)
+    corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
     supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
     result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
-                      assessment=_screened(db, the_doctrine, flows, year),
+                      assessment=_screened(db, the_doctrine, flows, year, corridors),
+                      corridors=corridors,
                       horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), roles=not no_roles,
@@ -248,7 +255,7 @@ def _caps(cap: list[str] | None) -> dict[tuple[str, str], float]:
     return caps
 
 
-def _screened(db, the_doctrine, flows, year):
+def _screened(db, the_doctrine, flows, year, corridors=None):
     """The assessment to plan from when ``--db`` holds the focal state's product data (the goods
     substitutability from its product screen, as ``assess --db``); None otherwise (the plan
     assesses the flows itself)."""
@@ -259,7 +266,8 @@ def _screened(db, the_doctrine, flows, year):
         return None
     from ..doctrine.check import assess
 
-    return assess(flows, doctrine=the_doctrine, year=year, products=products)
+    return assess(flows, doctrine=the_doctrine, year=year, products=products,
+                  corridors=corridors)
 
 
 def register(app: typer.Typer) -> None:

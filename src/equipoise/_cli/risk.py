@@ -98,15 +98,10 @@ def _measured(flows, focal: str, year: int | None, doctrine):
 
 
 def _graph(focal: str, nodes: Path | None = None, edges: Path | None = None):
-    from ..errors import CorridorError
-    from ..risk.corridors import load_corridors
+    """The corridor graph of the run (:func:`equipoise.context.resolve_corridors`)."""
+    from ..context import resolve_corridors
 
-    if nodes is not None or edges is not None:
-        return load_corridors(nodes, edges)
-    try:
-        return load_corridors(focal=focal)
-    except CorridorError:
-        return None
+    return resolve_corridors(focal, nodes, edges)
 
 
 def shock(

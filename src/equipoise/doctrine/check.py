@@ -341,8 +341,10 @@ def check_assessment(a: Assessment, frame: pd.DataFrame | None = None) -> Doctri
                          source_rows=rows, assessment=a)
 
 
-def basis_of(doctrine) -> Basis:
-    """What the measures need of ``doctrine``, as plain data."""
+def basis_of(doctrine, corridors=None) -> Basis:
+    """What the measures need of ``doctrine``, as plain data; ``corridors``: the corridor graph
+    whose alternative capacity measures the substitutability of corridors and energy (None:
+    not measured on a graph)."""
     t = doctrine.thresholds
     known = [*reference.load("domains")["domain"], *doctrine.domains.substitutability]
     return Basis(focal=doctrine.focal, poles=tuple(doctrine.poles),
@@ -351,20 +353,26 @@ def basis_of(doctrine) -> Basis:
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
                  # a percentile among peers is resolved per domain by the rule, not here
                  hhi=t.hhi if isinstance(t.hhi, float) else float("nan"),
-                 squeeze_share=t.squeeze_share, **_substitution(doctrine))
+                 squeeze_share=t.squeeze_share, **_substitution(doctrine, corridors))
 
 
-def _substitution(doctrine) -> dict:
+def _substitution(doctrine, corridors=None) -> dict:
     """What the measures need for data-based substitutability, and what the registered rules
     contribute (:func:`equipoise.doctrine.rules.basis_fields`: the dominant share of the
-    critical-dependency rule; without a rule giving it, :class:`Basis`'s default)."""
+    critical-dependency rule; without a rule giving it, :class:`Basis`'s default);
+    ``corridors``: the corridor graph, measured over the focal state's named flow systems."""
     from .rules import basis_fields
     from .rules.critical import measured_for
 
+    systems = None
+    if corridors is not None:
+        from ..risk.corridors import load_systems
+
+        systems = load_systems(doctrine.focal)
     return {**basis_fields(doctrine),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
-            "measured": measured_for(doctrine.focal),
+            "measured": measured_for(corridors, systems), "corridors": corridors,
             "equidistance_measure": doctrine.equidistance_measure}
 
 
@@ -385,14 +393,15 @@ def require_resolved(doctrine, flows, what: str) -> None:
 
 def assess(flows, *, doctrine, year: int | None = None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
-           events=None, idealpoints=None, peers=None, products=None) -> Assessment:
+           events=None, idealpoints=None, peers=None, products=None,
+           corridors=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance: measure
     the flows (:func:`equipoise.scorecard.build`) and check the doctrine's rules.
 
     The doctrine layer's assess takes resolved inputs; the front door
     :func:`equipoise.assess` (:mod:`equipoise.assessment`) resolves a doctrine path or None, a
-    focal override and the default flows through :func:`equipoise.context.resolve_analysis`
-    first, and documents every parameter.
+    focal override, the default flows and the default corridor graph through
+    :mod:`equipoise.context` first, and documents every parameter.
 
     Parameters
     ----------
@@ -402,6 +411,10 @@ def assess(flows, *, doctrine, year: int | None = None,
         A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is assessed.
     year, weights, votes, engagement, events, idealpoints, peers, products
         As for :func:`equipoise.assess`.
+    corridors
+        The corridor graph (:class:`~equipoise.risk.corridors.CorridorGraph`) whose alternative
+        capacity without a partner gives the substitutability of corridors and energy; None: no
+        graph (those domains keep the doctrine's stated substitutability).
 
     Returns
     -------
@@ -413,21 +426,23 @@ def assess(flows, *, doctrine, year: int | None = None,
 
     require_resolved(doctrine, flows, "assess")
     frame = flows.data if hasattr(flows, "data") else flows
-    return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
+    return build(frame, basis_of(doctrine, corridors), doctrine=doctrine, year=year,
+                 weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
                  idealpoints=idealpoints, peers=peers, products=products)
 
 
 def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None, votes=None,
-          idealpoints=None, peers=None, products=None) -> DoctrineCheck:
+          idealpoints=None, peers=None, products=None, corridors=None) -> DoctrineCheck:
     """Check every rule of the doctrine against the focal state's data.
 
     The doctrine layer's check takes resolved inputs: an ``assessment`` to check (``flows``,
     the flows it was computed from, give the source rows), or ``flows`` and a
     :class:`~equipoise.doctrine.model.Doctrine` to assess first. The front door
-    :func:`equipoise.check` resolves a doctrine path or None, a focal override and the default
-    flows through :func:`equipoise.context.resolve_analysis`, and documents every parameter.
+    :func:`equipoise.check` resolves a doctrine path or None, a focal override, the default
+    flows and the corridor graph through :mod:`equipoise.context`, and documents every
+    parameter.
 
     Returns
     -------
@@ -439,5 +454,6 @@ def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None
     if assessment is None:
         require_resolved(doctrine, flows, "check")
         assessment = assess(flows, year=year, doctrine=doctrine, votes=votes,
-                            idealpoints=idealpoints, peers=peers, products=products)
+                            idealpoints=idealpoints, peers=peers, products=products,
+                            corridors=corridors)
     return check_assessment(assessment, frame)

@@ -52,9 +52,13 @@ def _among_peers(low: float, high: float):
 
 
 class Thresholds(BaseModel):
-    """Every threshold a rule reads: the built-in rules' below, and the thresholds a registered
-    rule declares (:attr:`equipoise.doctrine.rules.Rule.thresholds`). A :class:`Doctrine`
-    refuses any other key and checks those values against the rule's declared range."""
+    """Every threshold a rule reads: the shipped rules' below, and the thresholds a registered
+    rule adds (:attr:`equipoise.doctrine.rules.Rule.thresholds`). A :class:`Doctrine`
+    refuses any other key and checks those values against the rule's declared range.
+
+    Each field below is also declared, with the same default and range, by every shipped rule
+    that reads it (``equipoise.doctrine.rules.declared_thresholds()`` lists them;
+    tests/doctrine/test_thresholds_declared.py holds the two to each other)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 

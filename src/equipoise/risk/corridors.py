@@ -72,6 +72,7 @@ __all__ = [
     "load_corridors",
     "load_systems",
     "max_flow",
+    "shipped_corridors",
 ]
 
 NODE_REQUIRED = ("id", "country", "kind")
@@ -381,6 +382,18 @@ def load_systems(focal: str) -> pd.DataFrame:
                                      "description"])
     with p.open("r", encoding="utf-8") as fh:
         return pd.DataFrame(list(csv.DictReader(fh)))
+
+
+def shipped_corridors(focal: str) -> CorridorGraph | None:
+    """The shipped corridor graph of ``focal`` when the focal state has named flow systems
+    (:func:`load_systems`), else None (no graph ships for it: the measures fall back to the
+    shares). The default :func:`equipoise.context.resolve_corridors` resolves for a run."""
+    if not len(load_systems(focal)):
+        return None
+    try:
+        return load_corridors(focal=focal)
+    except CorridorError:
+        return None
 
 
 # --------------------------------------------------------------------------- network

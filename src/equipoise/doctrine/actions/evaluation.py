@@ -254,7 +254,7 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     doctrine
         A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is evaluated.
     corridors
-        A corridor graph, or None for none (:func:`equipoise.context.corridors_source` gives
+        A corridor graph, or None for none (:func:`equipoise.context.resolve_corridors` gives
         the shipped one).
     events
         The engagement ledger (a DataFrame), or None for none
@@ -294,9 +294,9 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     applied.log[:0] = base_log
     # the evaluation counts engagement itself (with the action's events), so the assessment's
     # own engagement summary is skipped; the "after" assessment is the "before" one of the
-    # applied flows (same doctrine, year, peers and product screen)
+    # applied flows (same doctrine, year, peers, product screen and corridor graph)
     a0 = assess(flows, year=year, doctrine=doctrine, engagement=False, peers=peers,
-                products=products)
+                products=products, corridors=corridors)
     a1 = a0.with_flows(applied.flows)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,

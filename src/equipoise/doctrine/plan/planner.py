@@ -90,7 +90,7 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
          roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
          no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
          assessment=None, without: tuple[str, ...] = (),
-         supply: dict[str, Supply] | None = None) -> Plan:
+         supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
     """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
     Parameters
@@ -102,6 +102,9 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
         resolved: the front door :func:`equipoise.plan` resolves a doctrine path or None, a
         ``focal`` override and the default flows through
         :func:`equipoise.context.resolve_analysis`.
+    corridors
+        The corridor graph the correlated scenarios are drawn on (default: the assessment's,
+        :attr:`equipoise.scorecard.Basis.corridors`).
     horizon
         Years over which the shares can move (default 5).
     max_shift
@@ -153,14 +156,15 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
         from ..check import assess, require_resolved
 
         require_resolved(doctrine, flows, "plan")
-        assessment = assess(flows, year=year, doctrine=doctrine)
-    return plan_request(assessment, req, scenarios=scenarios, supply=supply)
+        assessment = assess(flows, year=year, doctrine=doctrine, corridors=corridors)
+    return plan_request(assessment, req, scenarios=scenarios, supply=supply, corridors=corridors)
 
 
 def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
-                 supply: dict[str, Supply] | None = None) -> Plan:
+                 supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
     """The plan of assessment ``a`` for request ``req`` with the supply tables ``supply``
-    (see :func:`plan`)."""
+    (see :func:`plan`); the scenarios on the corridor graph ``corridors`` (default: the one
+    ``a`` was measured on)."""
     doctrine = a.doctrine
     ds = _plan_domains(a, doctrine, list(req.domains) if req.domains else None)
     if not ds:
@@ -170,8 +174,10 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
     partners = sorted({p for d in ds for p in x0[d]} - {"OTH"},
                       key=lambda p: (-max(x0[d].get(p, 0.0) for d in ds), p))
     if scenarios is None:
+        if corridors is None:
+            corridors = getattr(a.basis, "corridors", None)
         scenarios = default_scenarios(doctrine, partners, n=req.scenarios, seed=req.seed,
-                                      horizon=req.horizon)
+                                      horizon=req.horizon, graph=corridors)
     disruption = {d: scenarios.for_codes(list(x0[d]), a.domains[d].year) for d in ds}
     evidence = {d: evidence_of(d, x0[d], a.domains[d].year, (supply or {}).get(d),
                                bool(supply)) for d in ds}

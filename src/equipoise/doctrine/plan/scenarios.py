@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import EquipoiseError, OptionError
+from ...errors import OptionError
 from .model import Scenarios, check_scenarios
 
 __all__ = ["default_scenarios"]
@@ -21,7 +21,8 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
     included; ``OTH`` never is). Probabilities are annual (default
     :data:`~equipoise.risk.montecarlo.DEFAULT_PROBABILITY`) turned into horizon probabilities
     ``1 - (1 - p)^horizon``; the latent correlation comes from shared corridor routes and blocs
-    (:func:`~equipoise.risk.montecarlo.correlation_matrix`).
+    (:func:`~equipoise.risk.montecarlo.correlation_matrix`) on ``graph``, the corridor graph of
+    the run (the assessment's, :attr:`equipoise.scorecard.Basis.corridors`); None: blocs only.
     """
     from ...risk.montecarlo import (
         DEFAULT_PROBABILITY,
@@ -37,13 +38,6 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
     units = list(dict.fromkeys([*doctrine.poles, *(partners or [])]))
     units = [u for u in units if u not in ("OTH", "WLD", doctrine.focal)]
     units = units[:MAX_PARTNERS]
-    if graph is None:
-        try:
-            from ...risk.corridors import load_corridors, load_systems
-
-            graph = load_corridors() if len(load_systems(doctrine.focal)) else None
-        except (EquipoiseError, OSError):  # no graph for this focal state
-            graph = None
     R, reasons = correlation_matrix(units, graph=graph, focal=doctrine.focal)
     k = len(units)
     ann = {u: float((probabilities or {}).get(u, p_annual)) for u in units}

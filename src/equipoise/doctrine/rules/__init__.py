@@ -33,8 +33,9 @@ from .camp import membership_check
 
 __all__ = ["FAIL", "INSUFFICIENT", "PASS", "PlanContext", "PlanRow", "Rule", "RuleResult",
            "Threshold",
-           "basis_fields", "check_rules", "compare_verdicts", "get", "membership_check", "plan_rules",
-           "register", "registered", "threshold_spec", "unregister"]
+           "basis_fields", "check_rules", "compare_verdicts", "declared_thresholds", "get",
+           "membership_check", "plan_rules", "register", "registered", "threshold_owners",
+           "threshold_spec", "unregister"]
 
 #: What a rule may read from an assessment: the plan's "rules after" (``Assessment.with_shares``)
 #: recomputes ``domains`` and ``distinctness`` from the planned shares and keeps the rest (none of
@@ -52,7 +53,8 @@ _REGISTRY: dict[str, Rule] = {}
 def register(rule: Rule | type[Rule]) -> Rule:
     """Add a rule kind (an instance or a :class:`Rule` subclass) at the end of the registry;
     usable as a class decorator. Refuses a kind already registered, a kind with ``:`` in it,
-    a ``reads`` outside :data:`READABLE` and a threshold another rule already declares."""
+    a ``reads`` outside :data:`READABLE` and a threshold another rule declares differently
+    (rules reading one threshold declare the same :class:`Threshold`)."""
     inst = rule() if isinstance(rule, type) else rule
     kind = inst.kind
     if not kind or ":" in kind:
@@ -63,10 +65,13 @@ def register(rule: Rule | type[Rule]) -> Rule:
     if bad:
         raise ValueError(f"rule {kind!r} reads {sorted(bad)}, which the plan's 'rules after' "
                          f"does not recompute; expected some of {sorted(READABLE)}")
-    for key in inst.thresholds:
+    for key, spec in inst.thresholds.items():
         owner = threshold_spec(key)
-        if owner is not None:
-            raise ValueError(f"rule {kind!r}: threshold {key!r} is already declared")
+        if owner is not None and owner != spec:
+            others = ", ".join(threshold_owners(key))
+            raise ValueError(f"rule {kind!r}: threshold {key!r} is already declared, with "
+                             f"another default or range, by {others}; expected the same "
+                             f"declaration ({owner})")
     if inst.plan_kind and any(r.plan_kind == inst.plan_kind for r in _REGISTRY.values()):
         raise ValueError(f"rule {kind!r}: plan kind {inst.plan_kind!r} is already used")
     _REGISTRY[kind] = inst
@@ -114,6 +119,23 @@ def threshold_spec(key: str) -> Threshold | None:
         if key in r.thresholds:
             return r.thresholds[key]
     return None
+
+
+def threshold_owners(key: str) -> list[str]:
+    """The kinds of the registered rules that declare threshold ``key`` (read it), in check
+    order."""
+    return [r.kind for r in registered() if key in r.thresholds]
+
+
+def declared_thresholds() -> dict[str, tuple[Threshold, tuple[str, ...]]]:
+    """Every threshold the registered rules read: key -> (its :class:`Threshold`: default,
+    range, doc; the kinds of the rules that declare it), in the order the rules are checked."""
+    out: dict[str, tuple[Threshold, tuple[str, ...]]] = {}
+    for r in registered():
+        for key, spec in r.thresholds.items():
+            if key not in out:
+                out[key] = (spec, tuple(threshold_owners(key)))
+    return out
 
 
 def _as_list(v) -> list[RuleResult]:

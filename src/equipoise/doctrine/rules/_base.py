@@ -18,8 +18,11 @@ from ...measures.quality import DEFAULT_MAX_AGE, DEFAULT_MIN_COVERAGE, bounds
 __all__ = [
     "DEFAULT_MAX_AGE",
     "DEFAULT_MIN_COVERAGE",
+    "EVIDENCE_BOUNDS",
     "FAIL",
     "INSUFFICIENT",
+    "MAX_AGE",
+    "MIN_COVERAGE",
     "PASS",
     "REASONS",
     "PlanContext",
@@ -164,14 +167,26 @@ def commonest_reason(gates: dict[str, tuple[str, str]]) -> str:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A threshold a rule adds to the doctrine's ``[thresholds]`` table: its default and the
-    closed range a TOML value must fall in (a number, not a boolean, finite)."""
+    """A threshold a rule reads from the doctrine's ``[thresholds]`` table: its default and the
+    closed range a TOML value must fall in (a number, not a boolean, finite); ``peers``: it may
+    also be written as a percentile among peers (``"p50 of all states"``,
+    :mod:`equipoise.doctrine.peers`; so far only the fields of
+    :class:`~equipoise.doctrine.model.Thresholds` parse one: :meth:`validate`, which checks a
+    threshold a rule adds, accepts numbers only).
+
+    Every rule declares each threshold it reads (:attr:`Rule.thresholds`); rules reading the
+    same threshold declare the same :class:`Threshold` (the registry refuses two different
+    declarations of one key). The shipped rules' thresholds are also fields of
+    :class:`~equipoise.doctrine.model.Thresholds`, which validates them (a percentile among
+    peers included); ``tests/doctrine/test_thresholds_declared.py`` holds the declarations and
+    those fields to the same defaults and ranges."""
 
     default: float
     low: float = 0.0
     high: float = 1.0
     integer: bool = False
     doc: str = ""
+    peers: bool = False
 
     def validate(self, key: str, value: Any) -> float:
         ok_type = int if self.integer else (int, float)
@@ -181,6 +196,20 @@ class Threshold:
             raise ValueError(f"thresholds.{key}: expecting {what} in {self.low:g}..{self.high:g}"
                              f", got {value!r}")
         return value
+
+
+#: The two evidence bounds of :func:`evidence_gate` (and :func:`functional_gates`), declared by
+#: every rule that gates its verdict on them (their defaults and rationale:
+#: :mod:`equipoise.measures.quality`).
+MIN_COVERAGE = Threshold(
+    DEFAULT_MIN_COVERAGE,
+    doc="least share of a WLD total the partner rows must cover for a domain verdict; below "
+        "it the missing part could hold a partner larger than any measured")
+MAX_AGE = Threshold(
+    DEFAULT_MAX_AGE, 0, 100, integer=True,
+    doc="most years a domain's newest figure may lie behind the assessment year (the lookback "
+        "over which an indicator stays current)")
+EVIDENCE_BOUNDS = {"min_coverage": MIN_COVERAGE, "max_age": MAX_AGE}
 
 
 @dataclass
@@ -225,8 +254,10 @@ class Rule:
         ``equidistance``, ``predictability``, ``blocs``, ``doctrine``); registering a rule that
         reads anything else fails, so the plan's "rules after" cannot go stale silently.
     thresholds : dict[str, Threshold]
-        Thresholds this rule adds to the doctrine TOML (the built-in rules read the fields of
-        :class:`~equipoise.doctrine.model.Thresholds`).
+        Every threshold of the doctrine TOML this rule reads, with its default and range (the
+        shipped rules' are also fields of :class:`~equipoise.doctrine.model.Thresholds`; a new
+        rule's are added to the ``[thresholds]`` table by declaring them here). A rule gated
+        on the evidence (:func:`evidence_gate`) declares :data:`EVIDENCE_BOUNDS`.
     per_critical_domain : bool
         Checked once per critical domain with data (``check(a, domain)``); neighbouring
         per-domain rules are interleaved domain by domain.

@@ -1,8 +1,7 @@
 """``concentration:<domain>``: the HHI of partner shares in a critical domain at most the
 doctrine's ``hhi`` (EU 2021 / CEPII GeoDep 0.4). Insufficient when the domain's evidence is
 (no data, coverage below ``min_coverage``, single-partner indicators only, older than
-``max_age``). This rule declares the two evidence bounds every domain rule reads
-(:func:`~equipoise.doctrine.rules._base.evidence_gate`).
+``max_age``: :func:`~equipoise.doctrine.rules._base.evidence_gate`).
 
 ``hhi`` may be a percentile among peers (``"p50 of all states"``): resolved for each domain
 from the world panel's HHI of that domain in the assessed year (:mod:`equipoise.doctrine.peers`);
@@ -12,8 +11,7 @@ from __future__ import annotations
 
 from ..peers import place, resolve
 from ._base import (
-    DEFAULT_MAX_AGE,
-    DEFAULT_MIN_COVERAGE,
+    EVIDENCE_BOUNDS,
     Rule,
     RuleResult,
     Threshold,
@@ -21,22 +19,18 @@ from ._base import (
     insufficient,
 )
 
+HHI = Threshold(
+    0.4, peers=True,
+    doc="HHI of partner shares above which a critical domain is concentrated (EU 2021 / CEPII "
+        "GeoDep); or a percentile among peers, resolved per domain")
+
 
 class Concentration(Rule):
     kind = "concentration"
     order = 20
     reads = ("domains", "doctrine", "peers")
     per_critical_domain = True
-    thresholds = {
-        "min_coverage": Threshold(
-            DEFAULT_MIN_COVERAGE,
-            doc="least share of a WLD total the partner rows must cover for a domain verdict; "
-                "below it the missing part could hold a partner larger than any measured"),
-        "max_age": Threshold(
-            DEFAULT_MAX_AGE, 0, 100, integer=True,
-            doc="most years a domain's newest figure may lie behind the assessment year "
-                "(the lookback over which an indicator stays current)"),
-    }
+    thresholds = {"hhi": HHI, **EVIDENCE_BOUNDS}
 
     def check(self, a, domain=None) -> RuleResult:
         r = a.domains.get(domain) if domain in a.domains else None

@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 from ..peers import place
 from ._base import (
+    EVIDENCE_BOUNDS,
     PlanContext,
     PlanRow,
     Rule,
@@ -47,6 +48,11 @@ DOMINANT_SHARE = Threshold(
     "indicators) is a critical dependency whatever the substitutability: the others hold at "
     "most a fifth and would have to grow fourfold to replace it; HHI >= 0.64 > 0.4 (EU 2021, "
     "CEPII GeoDep)")
+CRITICAL_SHARE = Threshold(
+    0.5, doc="top-partner share (of the domain or of one of its indicators) at or above which "
+    "a critical domain is a critical-dependency candidate (IW Koeln)")
+LOW_SUBSTITUTABILITY = Threshold(
+    0.3, doc="substitutability at or below which a dependency is hard to replace")
 
 
 def graph_substitutability(graph, systems, domain: str, partner: str
@@ -57,7 +63,9 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     its members) has a node other than the source and the sinks.
 
     Returns None when no system belongs to the domain, ``(None, evidence)`` when the partner has
-    no such node (the graph says nothing of it), else ``(value, evidence)``.
+    no such node (the graph says nothing of it), else ``(value, evidence)``. A system whose
+    source or sinks are not nodes of ``graph`` (a user's graph without the shipped systems'
+    nodes) is not measured; the evidence lists it under ``systems_not_on_graph``.
     """
     from ... import reference
     from ...risk.corridors import corridor_loss
@@ -67,13 +75,22 @@ def graph_substitutability(graph, systems, domain: str, partner: str
         return None
     members = set(reference.expand_group(partner))
     per: dict[str, float] = {}
+    off: list[str] = []
     for r in rows.itertuples():
         sinks = [x.strip() for x in str(r.sinks).replace(";", ",").split(",") if x.strip()]
+        if not {r.source, *sinks} <= graph.country_of.keys():
+            off.append(r.system)
+            continue
         nodes = graph.nodes_of(members) - {r.source, *sinks}
         if nodes:
             per[r.system] = 1.0 - corridor_loss(graph, r.source, sinks, sorted(members))
     ev = {"method": "corridor graph: max flow without the partner / max flow",
           "partner": partner, "graph": graph.name, "systems": sorted(rows["system"])}
+    if off:
+        ev["systems_not_on_graph"] = sorted(off)
+    if not per and off and len(off) == len(rows):
+        return None, {**ev, "note": f"the graph lacks the source or sinks of every flow system "
+                      f"of {domain} ({', '.join(sorted(off))}): it does not measure {domain}"}
     if not per:
         return None, {**ev, "note": f"{partner} has no node on the graph's routes other than "
                       "a source or sink: the graph does not measure its substitutability"}
@@ -81,27 +98,18 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     return value, {**ev, "alternative_capacity": per, "value": value}
 
 
-def measured_for(focal: str) -> Callable[[str, str], tuple[float | None, dict] | None]:
-    """The data measure of substitutability for ``focal``'s assessment: the shipped corridor
-    graph of the focal state for :data:`GRAPH_DOMAINS` (None for other domains or without a
-    graph). Loaded once, when first asked for."""
-    memo: dict = {}
+def measured_for(graph, systems) -> Callable[[str, str], tuple[float | None, dict] | None]:
+    """The data measure of substitutability on the corridor graph ``graph`` (a
+    :class:`~equipoise.risk.corridors.CorridorGraph`) with its named flow systems ``systems``
+    (``system, domain, source, sinks``) for :data:`GRAPH_DOMAINS`: None for other domains, and
+    for every domain without a graph or systems. The graph is an input (the assessment's:
+    the shipped one of the focal state by default, :func:`equipoise.context.resolve_corridors`,
+    or the user's), never looked up here."""
 
     def measure(domain: str, partner: str):
-        if domain not in GRAPH_DOMAINS:
+        if domain not in GRAPH_DOMAINS or graph is None or systems is None or not len(systems):
             return None
-        if "g" not in memo:
-            from ...errors import CorridorError
-            from ...risk.corridors import load_corridors, load_systems
-
-            systems = load_systems(focal)
-            try:
-                memo["g"] = (load_corridors(focal=focal), systems) if len(systems) else None
-            except CorridorError:
-                memo["g"] = None
-        if memo["g"] is None:
-            return None
-        return graph_substitutability(*memo["g"], domain, partner)
+        return graph_substitutability(graph, systems, domain, partner)
 
     return measure
 
@@ -111,7 +119,8 @@ class NoCriticalDependency(Rule):
     order = 10
     reads = ("domains", "doctrine", "peers")
     per_critical_domain = True
-    thresholds = {"dominant_share": DOMINANT_SHARE}
+    thresholds = {"critical_share": CRITICAL_SHARE, "low_substitutability": LOW_SUBSTITUTABILITY,
+                  "dominant_share": DOMINANT_SHARE, **EVIDENCE_BOUNDS}
     plan_kind = "critical_share"
     plan_order = 20
     priority = 3

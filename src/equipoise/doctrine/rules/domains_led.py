@@ -12,13 +12,28 @@ most of those domains share). The margin of a pass is that worst case's room.
 
 from __future__ import annotations
 
-from ._base import Rule, RuleResult, commonest_reason, functional_gates, insufficient
+from ._base import (
+    EVIDENCE_BOUNDS,
+    Rule,
+    RuleResult,
+    Threshold,
+    commonest_reason,
+    functional_gates,
+    insufficient,
+)
 
 
 class MaxDomainsLed(Rule):
     kind = "max_domains_led"
     order = 40
     reads = ("distinctness", "domains", "doctrine")
+    thresholds = {
+        "max_domains_led": Threshold(
+            3, 0, 100, integer=True,
+            doc="the most functional domains one pole may lead (directions do not converge "
+                "on one focal point)"),
+        **EVIDENCE_BOUNDS,
+    }
 
     def check(self, a, domain=None) -> RuleResult:
         cap = a.doctrine.thresholds.max_domains_led

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from ..peers import place, resolve, spread_measure
-from ._base import Rule, RuleResult, insufficient
+from ._base import Rule, RuleResult, Threshold, insufficient
 
 INDICATOR = "political.unga.agreement"
 
@@ -26,6 +26,12 @@ class Equidistance(Rule):
     kind = "equidistance"
     order = 70
     reads = ("equidistance", "doctrine", "peers")
+    thresholds = {
+        "equidistance_spread": Threshold(
+            0.3, 0, 2, peers=True,
+            doc="largest spread (max - min) of alignment with the poles, in the doctrine's "
+                "equidistance_measure; or a percentile among peers"),
+    }
 
     def check(self, a, domain=None) -> RuleResult:
         eq = a.equidistance

@@ -51,6 +51,9 @@ class Predictability(Rule):
     order = 80
     reads = ("predictability", "doctrine")
     thresholds = {
+        "max_volatility": Threshold(
+            0.2, doc="largest mean year-on-year change of a domain's shares (total variation "
+                     "distance, same indicators in both years)"),
         "min_compared": Threshold(
             0.5, doc="least share of the later year's indicators a year pair must compare "
                      "(same basket) to count towards predictability"),

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from ... import reference
 from ...measures.quality import bounds
-from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
+from ._base import (
+    EVIDENCE_BOUNDS,
+    PlanContext,
+    PlanRow,
+    Rule,
+    RuleResult,
+    evidence_gate,
+    insufficient,
+)
 
 #: The role pole must be strictly ahead by this much in the plan: a tie goes to the pole listed
 #: first, which may not be the role pole.
@@ -102,6 +110,7 @@ class Role(Rule):
     kind = "role"
     order = 30
     reads = ("domains", "distinctness", "doctrine")
+    thresholds = dict(EVIDENCE_BOUNDS)
     plan_kind = "role"
     plan_order = 10
     priority = 2

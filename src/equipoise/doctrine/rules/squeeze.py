@@ -13,10 +13,12 @@ so does not stop a pass.
 from __future__ import annotations
 
 from ._base import (
+    EVIDENCE_BOUNDS,
     PlanContext,
     PlanRow,
     Rule,
     RuleResult,
+    Threshold,
     commonest_reason,
     functional_gates,
     insufficient,
@@ -31,6 +33,11 @@ class NoSqueeze(Rule):
     kind = "no_squeeze"
     order = 50
     reads = ("distinctness", "domains", "doctrine")
+    thresholds = {
+        "squeeze_share": Threshold(
+            0.25, doc="two poles each at or above this share of a functional domain squeeze it"),
+        **EVIDENCE_BOUNDS,
+    }
     plan_kind = "no_squeeze"
     plan_order = 40
     priority = 1

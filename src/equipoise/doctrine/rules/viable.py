@@ -4,7 +4,16 @@
 
 from __future__ import annotations
 
-from ._base import PlanContext, PlanRow, Rule, RuleResult, evidence_gate, insufficient
+from ._base import (
+    EVIDENCE_BOUNDS,
+    PlanContext,
+    PlanRow,
+    Rule,
+    RuleResult,
+    Threshold,
+    evidence_gate,
+    insufficient,
+)
 
 
 class ViablePartners(Rule):
@@ -12,6 +21,15 @@ class ViablePartners(Rule):
     order = 60
     reads = ("domains", "doctrine")
     per_critical_domain = True
+    thresholds = {
+        "min_viable_partners": Threshold(
+            2, 1, 1000, integer=True,
+            doc="least number of partners each critical domain keeps with at least "
+                "viable_share (Kuik's fallback)"),
+        "viable_share": Threshold(
+            0.05, doc="least share of a critical domain a partner holds to count as viable"),
+        **EVIDENCE_BOUNDS,
+    }
     plan_kind = "keep_viable"
     plan_order = 30
     priority = 0

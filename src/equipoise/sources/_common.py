@@ -307,7 +307,7 @@ class CodeMapper:
         if hit is None:
             key = "" if _missing(code) else self._key(code)
             iso = self.mapping.get(key, "")
-            note = "" if iso else self.notes.get(
+            note = "" if iso else "no code given" if key == "" else self.notes.get(
                 key, f"not in the {self.scheme} crosswalk or the countries table")
             hit = self._cache[code] = (iso, note)
         return hit

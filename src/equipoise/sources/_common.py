@@ -315,9 +315,12 @@ class CodeMapper:
     def factorize(self, codes: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position of each code among the distinct codes, ISO3 per distinct code, note per
         distinct code): each distinct code is looked up once."""
-        arr = np.asarray(codes)
-        if arr.dtype.kind not in "iu":
-            arr = arr.astype(object)
+        if isinstance(codes, pd.Series | pd.api.extensions.ExtensionArray):
+            arr = codes  # factorized as is (an Arrow string column is not copied to objects)
+        else:
+            arr = np.asarray(codes)
+            if arr.dtype.kind not in "iu":
+                arr = arr.astype(object)
         inv, uniq = pd.factorize(arr, use_na_sentinel=False)
         found = [self.lookup(u) for u in uniq.tolist()]
         iso = np.array([f[0] for f in found], dtype=object)
@@ -357,8 +360,10 @@ def map_column(codes: Any, mapper: CodeMapper, *, column: str, ok: np.ndarray, q
 
     Vectorised: each distinct code is looked up once (:meth:`CodeMapper.factorize`). A row
     still ``ok`` whose code maps to nothing goes to ``qs`` with ``reason``, ``column``, the
-    value seen (``values``, default the codes) and why it is unmapped (the crosswalk's note,
-    after the row's ``labels`` entry where given, e.g. the country name the file gives).
+    value seen (``values``, default the codes; or a function of the rejected rows' positions
+    giving theirs) and why it is unmapped (the crosswalk's note, after the row's ``labels``
+    entry where given, e.g. the country name the file gives). Values and labels are read for
+    the rejected rows only.
     ``prefer``: ISO3 per row already known, used where not empty, before the code;
     ``fallback``: ISO3 per row used only where the code does not map (see
     :meth:`CodeMapper.map`).
@@ -368,13 +373,26 @@ def map_column(codes: Any, mapper: CodeMapper, *, column: str, ok: np.ndarray, q
     iso, note = mapper.map(codes, prefer=prefer, fallback=fallback)
     bad = ok & (iso == "")
     if bad.any():
+        idx = np.flatnonzero(bad)
+        note = note[idx]
         if labels is not None:
-            label = pd.Series(np.asarray(labels, dtype=object)).fillna("").astype(str)
+            label = pd.Series(_take(labels, idx), dtype=object).fillna("").astype(str).to_numpy()
             note = np.where(label != "", label + ": " + note, note)
-        qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
-                                  values=codes if values is None else values, reason=reason,
-                                  notes=note))
+        seen = values(idx) if callable(values) else _take(codes if values is None else values,
+                                                          idx)
+        qs.append(quarantine_rows(np.ones(idx.size, dtype=bool), source=source, file=file,
+                                  lines=np.asarray(lines)[idx], column=column, values=seen,
+                                  reason=reason, notes=note))
     return iso, ok & ~bad
+
+
+def _take(values: Any, idx: np.ndarray) -> np.ndarray:
+    """The entries at ``idx`` of a Series, an array or a list, as objects (only those copied)."""
+    if isinstance(values, pd.Series):
+        return values.iloc[idx].to_numpy(dtype=object)
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        return np.asarray(values.take(idx), dtype=object)
+    return np.asarray(values, dtype=object)[idx]
 
 
 def map_codes(df: pd.DataFrame, cols: Iterable[str], mapper: CodeMapper, *, ok: np.ndarray,

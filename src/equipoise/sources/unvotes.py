@@ -188,11 +188,15 @@ def _map_countries(codes, scheme: str, *, path: Path, lines: np.ndarray, column:
     """ISO3 per row through :class:`CodeMapper` (``<NA>`` where unmapped), the rows whose code
     does not map, and their quarantine (reason ``unknown_country``) in the set's columns."""
     qs: list[pd.DataFrame] = []
-    iso, ok = map_column(np.asarray(codes), CodeMapper(scheme), column=column,
+    values = pd.Series(values)
+
+    def seen(idx: np.ndarray) -> np.ndarray:  # as text, "" for a blank
+        return values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
+
+    iso, ok = map_column(codes, CodeMapper(scheme), column=column,
                          ok=np.ones(len(lines), dtype=bool), qs=qs, source=str(path),
                          file=str(path), lines=lines, reason=Reason.UNKNOWN_COUNTRY,
-                         values=pd.Series(values, dtype="string").fillna("").to_numpy(),
-                         labels=labels)
+                         values=seen, labels=labels)
     iso3 = pd.Series(iso, dtype="string").replace("", pd.NA)
     return iso3, ~ok, [q[list(SET_QUARANTINE_COLUMNS)] for q in qs]
 

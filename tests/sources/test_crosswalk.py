@@ -19,6 +19,8 @@ MUST_MAP = [
     ("sipri", "Antigua and Barbuda", "ATG"), ("sipri", "Saint Kitts and Nevis", "KNA"),
     ("sipri", "Bosnia-Herzegovina", "BIH"), ("gem", "USA", "USA"), ("gem", "Chna", "CHN"),
     ("gem", "Cote d'Ivoire", "CIV"), ("gem", "Trinidad and Tobago", "TTO"),
+    ("cow", "678", "YEM"), ("cow", "705.0", "KAZ"), ("iso2", "KZ", "KAZ"), ("iso2", "NA", "NAM"),
+    ("iso2", " kz ", "KAZ"),
 ]
 MUST_NOT_MAP = [
     ("baci", "490", "Other Asia"), ("baci", "58", "Belgium-Luxembourg"),
@@ -27,6 +29,8 @@ MUST_NOT_MAP = [
     ("sipri", "Northern Cyprus", "Northern Cyprus"), ("sipri", "Czechoslovakia", "split"),
     ("sipri", "Kosovo", "Kosovo"), ("baci", "999", "not in the baci crosswalk"),
     ("sipri", "Atlantis", "not in the sipri crosswalk"),
+    ("cow", "705.5", "not in the cow crosswalk"), ("iso2", "YU", "not in the iso2 crosswalk"),
+    ("iso2", "", "no code given"), ("cow", None, "no code given"),
 ]
 
 

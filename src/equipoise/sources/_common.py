@@ -9,15 +9,20 @@ read, loaded and quarantined add up.
 Country codes map to ISO3 through one path (:class:`CodeMapper`):
 
 1. the shipped crosswalk (``reference/crosswalk.csv``) rows of the scheme (``baci``,
-   ``comtrade``, ``cow``, ``imf``, ``name``, ...): a row with an empty ``iso3`` is a code known
-   to have no single ISO3 country (``490`` "Other Asia, nes"), quarantined with that note;
+   ``comtrade``, ``cow`` (or ``cown``), ``imf``, ``iso2`` (or ``iso2c``), ``name``, ...): a row
+   with an empty ``iso3`` is a code known to have no single ISO3 country (``490`` "Other Asia,
+   nes"), quarantined with that note;
 2. the countries table column of the scheme (``m49`` for BACI and Comtrade, ``cow`` for COW,
-   ``imf``/``iso3`` for IMF, normalised English names for names);
-3. anything else is quarantined as ``unmapped_code`` naming the code.
+   ``iso2`` for ISO2, ``imf``/``iso3`` for IMF, normalised English names for names);
+3. where the reader passes one, a fallback ISO3 per row (e.g. the file's own ``iso3c``
+   column), used only where the code itself does not map and only if it is a country of the
+   countries table;
+4. anything else is quarantined as ``unmapped_code`` (or the reader's reason) naming the code.
 
-Every reader maps its code columns with :func:`map_codes` (one column: :func:`map_column`):
-each distinct code is looked up once, and a row whose code maps to nothing is quarantined
-with the reason, the column, the value seen and the crosswalk's note.
+Every reader maps its code columns with :func:`map_codes` (one column: :func:`map_column`;
+a reader that keeps no quarantine of its own: :meth:`CodeMapper.map`): each distinct code is
+looked up once, and a row whose code maps to nothing is quarantined with the reason, the
+column, the value seen and the crosswalk's note.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ _EXPECTED = {
     Reason.SELF_PARTNER: "two different countries",
     Reason.AGGREGATE: "a country (regional aggregates are not partners)",
     Reason.OUTSIDE_SCOPE: "a row of the scope the file declares",
+    Reason.UNKNOWN_COUNTRY: "a country code the crosswalk or the countries table maps to ISO3",
 }
 
 
@@ -202,6 +208,14 @@ def quarantine_rows(mask: np.ndarray, *, source: str, file: str, lines: np.ndarr
         "value": vals.to_numpy(), "reason": str(reason), "message": msg.to_numpy()}))
 
 
+def _missing(code: Any) -> bool:
+    """A missing code: None, NaN, ``pd.NA`` or ``NaT``."""
+    try:
+        return bool(pd.isna(code))
+    except (TypeError, ValueError):
+        return False
+
+
 def normalise_name(name: str) -> str:
     """Lower case, accents and punctuation removed, '&' as 'and', 'St.' as 'saint'."""
     s = str(name).replace("\u2019", "'").replace("\u2018", "'")
@@ -218,22 +232,27 @@ class CodeMapper:
     Parameters
     ----------
     scheme
-        ``baci``, ``comtrade`` (numeric, via M49), ``cow`` (COW numeric), ``imf`` (IMF
-        counterpart ids, ISO3 mostly), ``iso3``, or a name scheme (``sipri``, ``gem``, ...)
-        which uses the crosswalk ``name`` rows, then the scheme's own rows, then the countries
-        table's names.
+        ``baci``, ``comtrade`` (numeric, via M49), ``cow`` (COW numeric), ``iso2`` (ISO 3166
+        alpha-2), ``imf`` (IMF counterpart ids, ISO3 mostly), ``iso3``, or a name scheme
+        (``sipri``, ``gem``, ...) which uses the crosswalk ``name`` rows, then the scheme's own
+        rows, then the countries table's names. The crosswalk rows of a scheme's alias count
+        as its own (``cown`` for ``cow``, ``iso2c`` for ``iso2``: the countrycode names).
     extra
         Additional code -> ISO3 pairs of lower priority than the crosswalk (e.g. BACI's own
         country file).
     """
 
     NUMERIC = {"baci": "m49", "comtrade": "m49", "cow": "cow", "m49": "m49"}
+    #: code schemes read from a text column of the countries table (matched in upper case)
+    TEXT = {"iso2": "iso2"}
+    #: other names of a scheme in the crosswalk's ``scheme`` column
+    ALIASES = {"cow": ("cown",), "iso2": ("iso2c",)}
 
     def __init__(self, scheme: str, extra: dict[str, str] | None = None):
         self.scheme = scheme
         countries = reference.load("countries")
         xw = reference.load("crosswalk")
-        self.is_name = scheme not in self.NUMERIC and scheme not in ("imf", "iso3")
+        self.is_name = scheme not in {*self.NUMERIC, *self.TEXT, "imf", "iso3"}
         mapping: dict[str, str] = {}
         notes: dict[str, str] = {}
         if self.is_name:
@@ -247,10 +266,15 @@ class CodeMapper:
                 for code, iso in zip(countries[col], countries["iso3"], strict=True):
                     if code:
                         mapping[str(int(code))] = iso
+            elif scheme in self.TEXT:
+                for code, iso in zip(countries[self.TEXT[scheme]], countries["iso3"],
+                                     strict=True):
+                    if code:
+                        mapping[self._key(code)] = iso
             else:
                 for iso in countries["iso3"]:
                     mapping[iso] = iso
-            schemes = (scheme,)
+            schemes = (scheme, *self.ALIASES.get(scheme, ()))
         for k, v in (extra or {}).items():
             if v in reference.country_codes():
                 mapping.setdefault(self._key(k), v)
@@ -270,18 +294,20 @@ class CodeMapper:
         s = str(code).strip()
         if self.scheme in self.NUMERIC:
             try:
-                return str(int(float(s)))
+                f = float(s)
             except ValueError:
                 return s
+            # "705" and "705.0" are one code; "705.5" is no code (kept as seen: unmapped)
+            return str(int(f)) if f.is_integer() else s
         return s.upper()
 
     def lookup(self, code: Any) -> tuple[str, str]:
         """(ISO3 or "", why it is unmapped or "") of one code, cached per mapper."""
         hit = self._cache.get(code)
         if hit is None:
-            key = self._key(code) if code is not None and code == code else ""
+            key = "" if _missing(code) else self._key(code)
             iso = self.mapping.get(key, "")
-            note = "" if iso else self.notes.get(
+            note = "" if iso else "no code given" if key == "" else self.notes.get(
                 key, f"not in the {self.scheme} crosswalk or the countries table")
             hit = self._cache[code] = (iso, note)
         return hit
@@ -289,19 +315,37 @@ class CodeMapper:
     def factorize(self, codes: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position of each code among the distinct codes, ISO3 per distinct code, note per
         distinct code): each distinct code is looked up once."""
-        arr = np.asarray(codes)
-        if arr.dtype.kind not in "iu":
-            arr = arr.astype(object)
+        if isinstance(codes, pd.Series | pd.api.extensions.ExtensionArray):
+            arr = codes  # factorized as is (an Arrow string column is not copied to objects)
+        else:
+            arr = np.asarray(codes)
+            if arr.dtype.kind not in "iu":
+                arr = arr.astype(object)
         inv, uniq = pd.factorize(arr, use_na_sentinel=False)
         found = [self.lookup(u) for u in uniq.tolist()]
         iso = np.array([f[0] for f in found], dtype=object)
         note = np.array([f[1] for f in found], dtype=object)
         return np.asarray(inv, dtype=np.int64), iso, note
 
-    def map(self, codes: Any) -> tuple[np.ndarray, np.ndarray]:
-        """ISO3 per code (``""`` where unmapped) and a note per code (why it is unmapped)."""
-        inv, iso, note = self.factorize(codes)
-        return iso[inv], note[inv]
+    def map(self, codes: Any, *, prefer: Any = None, fallback: Any = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """ISO3 per code (``""`` where unmapped) and a note per code (why it is unmapped).
+
+        ``prefer``: ISO3 per row already known (e.g. from an ISO3 column), used where not
+        empty, before the code. ``fallback``: ISO3 per row used only where the code does not
+        map (e.g. the file's own ISO3 column beside a COW code); a fallback that is not a
+        country of the countries table (empty, missing, ``DDR``) is ignored.
+        """
+        inv, iso_u, note_u = self.factorize(codes)
+        iso = iso_u[inv]
+        if prefer is not None:
+            prefer = np.asarray(prefer, dtype=object)
+            iso = np.where(prefer == "", iso, prefer)
+        if fallback is not None:
+            known = pd.Series(np.asarray(fallback, dtype=object)).isin(
+                reference.country_codes()).to_numpy()
+            iso = np.where((iso == "") & known, np.asarray(fallback, dtype=object), iso)
+        return iso, note_u[inv]
 
     def lut(self) -> dict[Any, str]:
         """Every code looked up so far that maps, with its ISO3."""
@@ -310,30 +354,45 @@ class CodeMapper:
 
 def map_column(codes: Any, mapper: CodeMapper, *, column: str, ok: np.ndarray, qs: list,
                source: str, file: str, lines: np.ndarray, reason: str = Reason.UNMAPPED_CODE,
-               values: Any = None, prefer: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+               values: Any = None, prefer: Any = None, fallback: Any = None,
+               labels: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Map one column of country codes (or names) to ISO3 and quarantine what does not map.
 
     Vectorised: each distinct code is looked up once (:meth:`CodeMapper.factorize`). A row
     still ``ok`` whose code maps to nothing goes to ``qs`` with ``reason``, ``column``, the
-    value seen (``values``, default the codes) and why it is unmapped (the crosswalk's note).
-    ``prefer``: ISO3 per row already known (e.g. from an ISO3 column), used where not empty.
+    value seen (``values``, default the codes; or a function of the rejected rows' positions
+    giving theirs) and why it is unmapped (the crosswalk's note, after the row's ``labels``
+    entry where given, e.g. the country name the file gives). Values and labels are read for
+    the rejected rows only.
+    ``prefer``: ISO3 per row already known, used where not empty, before the code;
+    ``fallback``: ISO3 per row used only where the code does not map (see
+    :meth:`CodeMapper.map`).
 
     Returns the ISO3 per row (``""`` where unmapped) and the new ``ok``.
     """
-    inv, iso_u, note_u = mapper.factorize(codes)
-    iso = iso_u[inv]
-    if prefer is not None:
-        iso = np.where(prefer == "", iso, prefer)
-        missing = iso == ""
-    else:
-        missing = (iso_u == "")[inv]
-    bad = ok & missing
+    iso, note = mapper.map(codes, prefer=prefer, fallback=fallback)
+    bad = ok & (iso == "")
     if bad.any():
-        qs.append(quarantine_rows(bad, source=source, file=file, lines=lines, column=column,
-                                  values=codes if values is None else values, reason=reason,
-                                  notes=note_u[inv]))
+        idx = np.flatnonzero(bad)
+        note = note[idx]
+        if labels is not None:
+            label = pd.Series(_take(labels, idx), dtype=object).fillna("").astype(str).to_numpy()
+            note = np.where(label != "", label + ": " + note, note)
+        seen = values(idx) if callable(values) else _take(codes if values is None else values,
+                                                          idx)
+        qs.append(quarantine_rows(np.ones(idx.size, dtype=bool), source=source, file=file,
+                                  lines=np.asarray(lines)[idx], column=column, values=seen,
+                                  reason=reason, notes=note))
     return iso, ok & ~bad
+
+
+def _take(values: Any, idx: np.ndarray) -> np.ndarray:
+    """The entries at ``idx`` of a Series, an array or a list, as objects (only those copied)."""
+    if isinstance(values, pd.Series):
+        return values.iloc[idx].to_numpy(dtype=object)
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        return np.asarray(values.take(idx), dtype=object)
+    return np.asarray(values, dtype=object)[idx]
 
 
 def map_codes(df: pd.DataFrame, cols: Iterable[str], mapper: CodeMapper, *, ok: np.ndarray,

@@ -43,13 +43,15 @@ __all__ = ["AGREE_COLUMNS", "CITATION", "published_agreement", "read_idealpoints
 def read_idealpoints(path) -> pd.DataFrame:
     """Read the BSV ideal-point file (CSV, optionally gzipped) into the canonical frame.
 
-    Countries are mapped from ``ccode`` through the countries table (``cow``), falling back to
-    the file's ``iso3c`` column; rows mapping to neither are dropped, their distinct codes in
+    Countries are mapped from ``ccode`` through the readers' code mapper
+    (:class:`~equipoise.sources._common.CodeMapper` ``cow``: the crosswalk, then the countries
+    table), falling back to the file's ``iso3c`` column where the code does not map (if it is
+    a country of the countries table); rows mapping to neither are dropped, their distinct codes in
     ``frame.attrs['unmapped']`` (a list of (ccode, name)); ``frame.attrs['dropped_rows']``
     lists every row left out, (line, ccode, name, ``unmapped`` | ``duplicate``), a duplicate
     being a second row of one session and country.
     """
-    from .. import reference
+    from ._common import CodeMapper
 
     path = Path(path)
     if not path.exists():
@@ -59,13 +61,9 @@ def read_idealpoints(path) -> pd.DataFrame:
     if missing:
         raise SchemaError(f"{path}: missing column(s) {missing}; expecting the BSV layout "
                           f"({', '.join(REQUIRED)}, Q5%All, Q95%All, USAgree, ...)")
-    c = reference.load("countries")
-    cow = {k: v for k, v in zip(c["cow"], c["iso3"], strict=True) if k}
-    iso = pd.to_numeric(df["ccode"], errors="coerce").astype("Int64").astype("string").map(cow)
-    if "iso3c" in df.columns:
-        known = set(c["iso3"])
-        fallback = df["iso3c"].where(df["iso3c"].isin(known))
-        iso = iso.fillna(fallback)
+    iso, _ = CodeMapper("cow").map(df["ccode"].to_numpy(),
+                                   fallback=df["iso3c"].to_numpy() if "iso3c" in df else None)
+    iso = pd.Series(iso, index=df.index, dtype="string").replace("", pd.NA)
     out = pd.DataFrame({
         "session": pd.to_numeric(df["session"], errors="coerce").astype("Int64"),
         "country": iso.astype("string"),

@@ -92,12 +92,9 @@ def _countries(df: pd.DataFrame) -> np.ndarray:
 
     iso = df["iso3"].str.strip().to_numpy(dtype=object)
     ok = pd.Series(iso).isin(set(reference.known_codes())).to_numpy()
-    if not ok.all():
-        mapper = CodeMapper("name")
-        names = df["country_un"].to_numpy(dtype=object)
-        for i in np.flatnonzero(~ok):
-            code, _ = mapper.lookup(str(names[i]))
-            iso[i] = code or ""
+    if not ok.all():  # the UN name through the crosswalk where the file's code is unknown
+        by_name, _ = CodeMapper("name").map(df["country_un"].astype(str)[~ok])
+        iso[~ok] = by_name
     return iso
 
 

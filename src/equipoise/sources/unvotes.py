@@ -22,10 +22,11 @@ Canonical tables (``VoteSet``):
             roll call has none. Counting rows of the exploded form double-counts multi-issue
             roll calls, so measures use ``votes`` + ``issues``.
 
-Country codes are mapped through :func:`equipoise.reference.load` (``countries``: ``iso2`` for
-unvotes, ``cow`` for Voeten; the ``crosswalk`` table, when present, adds codes of former states).
-Rows whose code does not map are quarantined with reason ``unknown_country`` naming the code
-and the country name; bad vote codes with ``bad_vote``. Counts: ``read == loaded +
+Country codes are mapped through the readers' one code mapper
+(:class:`equipoise.sources._common.CodeMapper`: scheme ``iso2`` for unvotes, ``cow`` for Voeten;
+the crosswalk adds codes of former states, e.g. COW 260 German Federal Republic -> DEU).
+Rows whose code does not map are quarantined with reason ``unknown_country`` naming the code,
+the country name (unvotes) and the crosswalk's note; bad vote codes with ``bad_vote``. Counts: ``read == loaded +
 quarantined``. Voeten's code 9 (not a member) is not a vote: those rows are counted in
 ``not_member`` and are not part of ``read``.
 
@@ -44,6 +45,7 @@ import pandas as pd
 
 from ..errors import InputError, SchemaError, UnknownCountryError
 from ..schema import SET_QUARANTINE_COLUMNS, VOTE_COLUMNS, CountedSet, Reason, empty_quarantine
+from ._common import CodeMapper, map_column
 
 VOTE_VALUES = ("yes", "no", "abstain", "absent")
 ISSUE_CODES = ("me", "nu", "di", "hr", "co", "ec")
@@ -181,33 +183,28 @@ def _require(df: pd.DataFrame, cols, path: Path) -> None:
                           f"(found {list(df.columns)})")
 
 
-def _code_map(column: str) -> dict[str, str]:
-    """External code -> ISO3 from the countries table (plus the crosswalk when shipped)."""
-    from .. import reference
+def _map_countries(codes, scheme: str, *, path: Path, lines: np.ndarray, column: str,
+                   values, labels=None) -> tuple[pd.Series, np.ndarray, list[pd.DataFrame]]:
+    """ISO3 per row through :class:`CodeMapper` (``<NA>`` where unmapped), the rows whose code
+    does not map, and their quarantine (reason ``unknown_country``) in the set's columns."""
+    qs: list[pd.DataFrame] = []
+    values = pd.Series(values)
 
-    c = reference.load("countries")
-    m = {str(k): v for k, v in zip(c[column], c["iso3"], strict=True) if str(k) != ""}
-    try:
-        cw = reference.load("crosswalk")
-    except (KeyError, FileNotFoundError, OSError):
-        cw = None
-    if cw is not None and {"scheme", "code", "iso3"} <= set(cw.columns):
-        sel = cw[cw["scheme"].str.lower().isin({column, {"iso2": "iso2c", "cow": "cown"}[column]})
-                 & cw["iso3"].ne("")]
-        for k, v in zip(sel["code"], sel["iso3"], strict=True):
-            m.setdefault(str(k), v)
-    return m
+    def seen(idx: np.ndarray) -> np.ndarray:  # as text, "" for a blank
+        return values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
+
+    iso, ok = map_column(codes, CodeMapper(scheme), column=column,
+                         ok=np.ones(len(lines), dtype=bool), qs=qs, source=str(path),
+                         file=str(path), lines=lines, reason=Reason.UNKNOWN_COUNTRY,
+                         values=seen, labels=labels)
+    iso3 = pd.Series(iso, dtype="string").replace("", pd.NA)
+    return iso3, ~ok, [q[list(SET_QUARANTINE_COLUMNS)] for q in qs]
 
 
-def _quarantine(path: Path, lines, column: str, values, reason: str, expected: str,
-                names=None) -> pd.DataFrame:
+def _quarantine(path: Path, lines, column: str, values, reason: str,
+                expected: str) -> pd.DataFrame:
     values = pd.Series(values, dtype="string").fillna("").to_numpy()
-    if names is not None:
-        names = pd.Series(names, dtype="string").fillna("").to_numpy()
-        msg = [f"{column} {v!r} ({n}) is not mapped; expecting {expected}"
-               for v, n in zip(values, names, strict=True)]
-    else:
-        msg = [f"{column} {v!r}: expecting {expected}" for v in values]
+    msg = [f"{column} {v!r}: expecting {expected}" for v in values]
     return pd.DataFrame({"source": str(path), "line": np.asarray(lines, dtype="int64"),
                          "column": column, "value": values, "reason": str(reason),
                          "message": msg})
@@ -254,17 +251,12 @@ def _check_unvotes(v: pd.DataFrame, path: Path, lines: np.ndarray):
     """Map the votes' ISO2 codes and normalise the votes: ``(iso3, vote, ok, quarantine
     parts)`` with unmapped codes and bad votes quarantined."""
     code = v["country_code"].astype("string")
-    iso3 = code.map(_code_map("iso2"))
-    vote = v["vote"].astype("string").str.strip().str.lower()
-    bad_code = iso3.isna().to_numpy()
-    bad_vote = ~vote.isin(VOTE_VALUES).fillna(False).to_numpy() & ~bad_code
     names = v["country"] if "country" in v.columns else None
-    qparts = []
-    if bad_code.any():
-        qparts.append(_quarantine(path, lines[bad_code], "country_code",
-                                  code[bad_code], Reason.UNKNOWN_COUNTRY,
-                                  "an ISO2 code in the countries table",
-                                  None if names is None else names[bad_code]))
+    iso3, bad_code, qparts = _map_countries(code, "iso2", path=path, lines=lines,
+                                            column="country_code", values=code, labels=names)
+    iso3.index = v.index
+    vote = v["vote"].astype("string").str.strip().str.lower()
+    bad_vote = ~vote.isin(VOTE_VALUES).fillna(False).to_numpy() & ~bad_code
     if bad_vote.any():
         qparts.append(_quarantine(path, lines[bad_vote], "vote", vote[bad_vote],
                                   Reason.BAD_VOTE, f"one of {VOTE_VALUES}"))
@@ -356,15 +348,11 @@ def read_voeten(path, *, lenient: bool = True) -> VoteSet:
     code = code[~member9]
     n_read = len(df)
 
-    ccode = pd.to_numeric(df["ccode"], errors="coerce").astype("Int64").astype("string")
-    iso3 = ccode.map(_code_map("cow"))
+    iso3, bad_code, qparts = _map_countries(df["ccode"], "cow", path=path, lines=lines,
+                                            column="ccode", values=df["ccode"])
+    iso3.index = df.index
     vote = code.map(_VOETEN_CODES)
-    bad_code = iso3.isna().to_numpy()
     bad_vote = vote.isna().to_numpy() & ~bad_code
-    qparts = []
-    if bad_code.any():
-        qparts.append(_quarantine(path, lines[bad_code], "ccode", df["ccode"][bad_code],
-                                  Reason.UNKNOWN_COUNTRY, "a COW code in the countries table"))
     if bad_vote.any():
         qparts.append(_quarantine(path, lines[bad_vote], "vote", df["vote"][bad_vote],
                                   Reason.BAD_VOTE, "one of 1 (yes), 2 (abstain), 3 (no), "

@@ -63,6 +63,7 @@ __all__ = [
     "debug",
     "energy_balance",
     "energy_side",
+    "events_source",
     "icews_source",
     "idealpoints_or_none",
     "idealpoints_source",
@@ -132,6 +133,29 @@ def load_events(focal: str | None = None) -> pd.DataFrame:
     from .datasets import load_events as _load
 
     return _load(resolve_focal(focal))
+
+
+def events_source(focal: str | None = None):
+    """The engagement ledger of the embedded dataset of ``focal`` (:data:`DEFAULT_FOCAL` when
+    None) as a validated :class:`~equipoise.measures.engagement.EventSet` (what ``equipoise
+    ledger`` and the assessment use when no ledger is given).
+
+    Raises
+    ------
+    NoDataError
+        ``focal`` has no embedded ledger.
+    """
+    from .datasets import available
+    from .errors import NoDataError
+    from .measures.engagement import validate_events
+    from .schema import EVENT_COLUMNS
+
+    code = resolve_focal(focal)
+    if code not in available():
+        raise NoDataError(f"no embedded events ledger for {code} (embedded: "
+                          f"{', '.join(available())}); pass an events CSV")
+    frame = load_events(code)
+    return validate_events(frame[list(EVENT_COLUMNS)], source="equipoise:datasets/events")
 
 
 def resolve_flows(data: Sequence[str | Path] | str | Path | None = None,

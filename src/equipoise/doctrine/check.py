@@ -425,10 +425,22 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
 
         flows = load_default(doctrine.focal)
     frame = flows.data if hasattr(flows, "data") else flows
+    if engagement and events is None:  # the focal state's embedded ledger, where one exists
+        events = _embedded_ledger(doctrine.focal)
     return build(frame, basis_of(doctrine), doctrine=doctrine, year=year, weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine), checker=check_rules_of,
                  idealpoints=idealpoints, peers=peers, products=products)
+
+
+def _embedded_ledger(focal: str):
+    """The embedded events ledger of ``focal``, None when it has none (the engagement is then
+    "not available", said in the notes). Resolved here beside the embedded flows above, until
+    the front doors resolve both through :mod:`equipoise.context`
+    (:func:`~equipoise.context.events_source`)."""
+    from ..datasets import available, load_events
+
+    return load_events(focal) if focal in available() else None
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,

@@ -238,7 +238,7 @@ def _inputs(focal: str, flows, corridors):
             from ...risk.corridors import load_corridors, load_systems
 
             if len(load_systems(focal)):
-                corridors = load_corridors()
+                corridors = load_corridors(focal=focal)
         except (EquipoiseError, OSError):  # no shipped graph for this focal state
             corridors = None
     events = None

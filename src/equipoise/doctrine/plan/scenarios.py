@@ -41,7 +41,8 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
         try:
             from ...risk.corridors import load_corridors, load_systems
 
-            graph = load_corridors() if len(load_systems(doctrine.focal)) else None
+            graph = load_corridors(focal=doctrine.focal) if len(load_systems(doctrine.focal)) \
+                else None
         except (EquipoiseError, OSError):  # no graph for this focal state
             graph = None
     R, reasons = correlation_matrix(units, graph=graph, focal=doctrine.focal)

@@ -168,6 +168,31 @@ def test_library_functions_take_the_focal_state():
     assert not hasattr(engagement, "default_events")
 
 
+def test_the_panel_takes_its_poles_and_doctrine_from_the_caller():
+    """The world panel (a peer of context, which it may not import) does not load the default
+    doctrine for its poles: the command line and the dashboard pass them (issue 11.3)."""
+    import inspect
+
+    from equipoise import panel
+    from equipoise.panel.index import balance_index
+    from equipoise.panel.peers import peer_table
+    from equipoise.panel.trend import trend
+
+    empty = inspect.Parameter.empty
+    assert inspect.signature(panel.build).parameters["poles"].default is empty
+    assert inspect.signature(trend).parameters["poles"].default is empty
+    for fn in (balance_index, peer_table):
+        assert inspect.signature(fn).parameters["doctrine"].default is empty, fn.__qualname__
+    assert not hasattr(panel, "default_poles")
+    # nothing in the panel, the measures or risk loads a doctrine (the default one) itself
+    for part in ("panel", "measures", "risk"):
+        for path in sorted((SRC / part).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call)
+                     and ast.unparse(n.func).split(".")[-1] == "load_doctrine"]
+            assert calls == [], (_module(path), calls)
+
+
 def test_measures_and_risk_refuse_a_missing_input(tmp_path):
     """What was a silent default is now an error naming the missing input."""
     from equipoise.errors import CorridorError, InputError

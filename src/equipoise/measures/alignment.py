@@ -315,11 +315,9 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str,
         :func:`equipoise.context.idealpoints_source` is called only for ``ipd``).
     min_rollcalls : int
         Periods with fewer common roll calls (focal and any pole) are dropped.
-    fallback : FlowSet, DataFrame or reader, optional
-        Canonical flows whose ``political.unga.agreement`` rows (published BSV agreement) are
-        used when there are no votes, or a function of the focal state returning them
-        (:func:`equipoise.context.load_default`, the embedded dataset). None: no votes is an
-        error.
+    fallback : FlowSet, DataFrame or reader of the focal state's flows, optional
+        Their ``political.unga.agreement`` rows are used when there are no votes
+        (:func:`equipoise.context.load_default`); None: no votes is an error.
 
     Returns
     -------

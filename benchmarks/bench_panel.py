@@ -48,7 +48,8 @@ _CHILD = """
 import json, resource, sys, time
 t = time.perf_counter()
 from equipoise import panel
-r = panel.build(sys.argv[1], sys.argv[2], engine=sys.argv[3])
+r = panel.build(sys.argv[1], sys.argv[2], engine=sys.argv[3],
+                poles=["CHN", "USA", "RUS", "EU27"])
 sec = time.perf_counter() - t
 if sys.argv[3] != "duckdb":
     from pyspark.sql import SparkSession
@@ -256,8 +257,9 @@ def bench_agreement(data_dir: Path, repeat: int) -> dict:
 _INDEX_CHILD = """
 import json, resource, sys, time
 t = time.perf_counter()
+from equipoise.context import resolve_doctrine
 from equipoise.panel.index import balance_index
-res = balance_index(sys.argv[1], reps=int(sys.argv[2]), seed=1)
+res = balance_index(sys.argv[1], reps=int(sys.argv[2]), seed=1, doctrine=resolve_doctrine(None))
 sec = time.perf_counter() - t
 f = res.frame
 print(json.dumps({"seconds": sec, "state_years": len(f), "ranked": int((f["status"] == "ok").sum()),

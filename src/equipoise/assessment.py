@@ -106,6 +106,8 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
     if corridors is None:
         corridors = context.resolve_corridors(the_doctrine.focal)
+    if engagement and events is None:  # the focal state's embedded ledger, where one exists
+        events = context.events_or_none(the_doctrine.focal)
     return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
                          votes=votes, engagement=engagement, events=events,
                          idealpoints=idealpoints, peers=peers, products=products,

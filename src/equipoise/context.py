@@ -64,6 +64,7 @@ __all__ = [
     "energy_balance",
     "energy_side",
     "events_or_none",
+    "events_source",
     "icews_source",
     "idealpoints_or_none",
     "idealpoints_source",
@@ -137,6 +138,26 @@ def load_events(focal: str | None = None) -> pd.DataFrame:
     from .datasets import load_events as _load
 
     return _load(resolve_focal(focal))
+
+
+def events_source(focal: str | None = None):
+    """The engagement ledger of the embedded dataset of ``focal`` (:data:`DEFAULT_FOCAL` when
+    None) as a validated :class:`~equipoise.measures.engagement.EventSet` (what ``equipoise
+    ledger`` and the assessment use when no ledger is given).
+
+    Raises
+    ------
+    NoDataError
+        ``focal`` has no embedded ledger.
+    """
+    from .datasets import available, load_event_set
+    from .errors import NoDataError
+
+    code = resolve_focal(focal)
+    if code not in available():
+        raise NoDataError(f"no embedded events ledger for {code} (embedded: "
+                          f"{', '.join(available())}); pass an events CSV")
+    return load_event_set(code)  # checked once, by the one events validator
 
 
 def resolve_flows(data: Sequence[str | Path] | str | Path | None = None,

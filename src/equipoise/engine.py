@@ -93,7 +93,9 @@ def connect(engine: str = "duckdb", *, db: str | Path | None = None, read_only: 
         return ibis.duckdb.connect(str(db), read_only=read_only, **kwargs)
     if _is_spark(engine):
         master = "local[2]" if engine == "spark" else engine
-        memory = os.environ.get("EQUIPOISE_SPARK_DRIVER_MEMORY")  # e.g. "3g" for big panels
+        from ._defaults import SPARK_DRIVER_MEMORY, get
+
+        memory = get(SPARK_DRIVER_MEMORY)  # e.g. "3g" for big panels
         return ibis.pyspark.connect(spark_session(master, driver_memory=memory))
     raise OptionError(f"engine: expecting one of ('duckdb', 'spark') or a Spark master URL "
                       f"(spark://host:port, local[n]). Got {engine!r}.")

@@ -13,12 +13,12 @@ __all__ = ["DomainExplanation", "explain_domain", "source_table"]
 
 
 def _known_sources() -> pd.DataFrame:
-    """The embedded default's source register (id, producer, title, url, date, quote, note)."""
+    """The source registers of the embedded datasets (id, producer, title, url, date, quote,
+    note): the ids a flow file may cite."""
     try:
-        from ._defaults import DEFAULT_FOCAL
-        from .datasets import load_sources
+        from .datasets import available, load_sources
 
-        return load_sources(DEFAULT_FOCAL)
+        return pd.concat([load_sources(f) for f in available()], ignore_index=True)
     except (ImportError, FileNotFoundError):
         return pd.DataFrame(columns=["id", "producer", "title", "url", "date", "quote", "note"])
 

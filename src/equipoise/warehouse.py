@@ -62,6 +62,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import _defaults
 from .errors import WarehouseError
 from .schema import SUMMARY_TABLES, TABLES, columns, ddl, sql_type
 
@@ -82,7 +83,7 @@ __all__ = [
     "table_counts",
 ]
 
-ENV = "EQUIPOISE_DB"
+ENV = _defaults.DB  # the warehouse file
 
 #: the canonical tables as stored (one ``load_id`` column added), from :mod:`equipoise.schema`
 DDL: dict[str, str] = {name: ddl(name) for name, t in TABLES.items() if t.stored}
@@ -108,7 +109,7 @@ DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds",
 
 def default_path() -> Path:
     """``$EQUIPOISE_DB`` or ``<user data dir>/equipoise/warehouse.duckdb``."""
-    env = os.environ.get(ENV)
+    env = _defaults.get(ENV)
     if env:
         return Path(env).expanduser()
     from platformdirs import user_data_dir
@@ -195,7 +196,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-MEMORY_ENV = "EQUIPOISE_DB_MEMORY_LIMIT"
+MEMORY_ENV = _defaults.DB_MEMORY_LIMIT
 #: a DuckDB memory limit: a number and a unit, or a percentage of the machine's memory
 _MEMORY_RE = re.compile(r"^\s*(\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)|\d+(\.\d+)?\s*%)\s*$",
                         re.IGNORECASE)
@@ -212,7 +213,7 @@ def memory_limit(value: str | None = None) -> str:
         The value is not a number with a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) or a
         percentage; the message names the variable and shows the value seen (escaped).
     """
-    raw = os.environ.get(MEMORY_ENV, "1GB") if value is None else value
+    raw = (_defaults.get(MEMORY_ENV) or "1GB") if value is None else value
     if not _MEMORY_RE.fullmatch(raw):
         seen = raw if len(raw) <= 60 else raw[:60] + "..."
         raise WarehouseError(
@@ -241,7 +242,7 @@ def _open_error(path: Path, exc: BaseException, *, write: bool) -> WarehouseErro
     if "out of memory" in low or "memory_limit" in low or "memory limit" in low:
         return WarehouseError(
             f"warehouse {path}: DuckDB could not work within the memory limit "
-            f"({MEMORY_ENV}={os.environ.get(MEMORY_ENV, '1GB')!r:.70}); raise it (e.g. 2GB) "
+            f"({MEMORY_ENV}={_defaults.get(MEMORY_ENV) or '1GB'!r:.70}); raise it (e.g. 2GB) "
             f"or free memory. DuckDB said: {text}")
     if "version number" in low or "storage version" in low:
         return WarehouseError(

@@ -216,33 +216,39 @@ def test_simulation_request_bounds(kwargs, text):
     assert text in str(exc.value)
 
 
-def test_simulation_request_codes_and_default_focal():
+def test_simulation_request_codes_and_required_focal():
     with pytest.raises(UnknownCountryError, match="focal: 'XXX' is not an ISO3 country code"):
         SimulationRequest("XXX")
     with pytest.raises(UnknownCountryError, match=r"partners: \['WLD'\]"):
-        SimulationRequest(partners=("WLD",))
-    assert SimulationRequest().focal == "KAZ"
-    assert SimulationRequest(runs=MAX_RUNS, seed=2**128 - 1).runs == MAX_RUNS
+        SimulationRequest("KAZ", partners=("WLD",))
+    # no default focal state in risk/ (issue 11.3): the caller resolves it (context)
+    with pytest.raises(TypeError, match="focal"):
+        SimulationRequest()
+    assert SimulationRequest("KAZ", runs=MAX_RUNS, seed=2**128 - 1).runs == MAX_RUNS
 
 
 def test_simulate_function_checks_its_counts():
     loss = pd.DataFrame({"trade": [0.5]}, index=["RUS"])
     with pytest.raises(OptionError, match=r"runs: expecting a whole number in 1\.\.10,000,000"):
-        simulate(loss, runs=MAX_RUNS + 1, seed=1)
+        simulate(loss, focal="KAZ", runs=MAX_RUNS + 1, seed=1)
     with pytest.raises(OptionError, match=r"seed: expecting a whole number in 0\.\.2"):
-        simulate(loss, runs=100, seed=-1)
+        simulate(loss, focal="KAZ", runs=100, seed=-1)
     with pytest.raises(OptionError, match=r"domain weights: expecting finite numbers >= 0"):
-        simulate(loss, runs=100, seed=1, weights={"trade": float("nan")})
+        simulate(loss, focal="KAZ", runs=100, seed=1, weights={"trade": float("nan")})
     with pytest.raises(OptionError, match="probability of RUS"):
-        simulate(loss, runs=100, seed=1, probabilities={"RUS": 2.0})
+        simulate(loss, focal="KAZ", runs=100, seed=1, probabilities={"RUS": 2.0})
 
 
-def test_config_without_focal_uses_kaz(tmp_path):
+def test_config_without_focal_uses_the_callers_default(tmp_path):
+    """A config without focal: the override, else the caller's default (the command line
+    passes context's); risk/ has none of its own (issue 11.3)."""
     p = tmp_path / "sim.toml"
     p.write_text("[simulate]\nruns = 1000\nseed = 3\n")
-    req = SimulationRequest.from_toml(p)
+    req = SimulationRequest.from_toml(p, default_focal="KAZ")
     assert req.focal == "KAZ" and req.runs == 1000
-    assert SimulationRequest.from_toml(p, focal="UZB").focal == "UZB"
+    assert SimulationRequest.from_toml(p, default_focal="KAZ", focal="UZB").focal == "UZB"
+    with pytest.raises(InputError, match=rf"{p}: missing key 'focal'"):
+        SimulationRequest.from_toml(p)
 
 
 def test_config_problems_are_all_located(tmp_path):
@@ -388,9 +394,11 @@ def test_shock_file_errors_are_located(tmp_path):
     p.write_text('[shock]\npartner = "RUS"\nintensity = "half"\n')
     with pytest.raises(InputError, match=rf"{p}, key 'intensity' \(line 3\): intensity: "
                                          r"expecting a number in 0..1. Got 'half'."):
-        ShockRequest.from_toml(p)
+        ShockRequest.from_toml(p, default_focal="KAZ")
     p.write_text('[shock]\npartner = "RUS"\n')
-    assert ShockRequest.from_toml(p).focal == "KAZ"
+    assert ShockRequest.from_toml(p, default_focal="KAZ").focal == "KAZ"
+    with pytest.raises(InputError, match=r"missing key\(s\) \['focal'\]"):
+        ShockRequest.from_toml(p)  # no default focal state in risk/ (issue 11.3)
 
 
 def test_cli_shock_shares_unknown_domain(tmp_path):
@@ -445,13 +453,13 @@ def test_shock_overrides_weights_and_doctrine_values_are_checked(shares):
 def test_simulate_checks_matrices_and_workers():
     loss = pd.DataFrame({"trade": [0.5, 0.2]}, index=["RUS", "CHN"])
     with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
-        simulate(loss, runs=100, seed=1, correlation=np.array([[1, np.nan], [np.nan, 1]]))
+        simulate(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, np.nan], [np.nan, 1]]))
     with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
-        simulate(loss, runs=100, seed=1, correlation=np.array([[1, 2.0], [2.0, 1]]))
+        simulate(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, 2.0], [2.0, 1]]))
     with pytest.raises(OptionError, match="loss matrix: expecting finite numbers >= 0"):
-        simulate(loss.assign(trade=[np.inf, 0.1]), runs=100, seed=1)
+        simulate(loss.assign(trade=[np.inf, 0.1]), focal="KAZ", runs=100, seed=1)
     with pytest.raises(OptionError, match=r"workers: expecting a whole number in 1\.\.64"):
-        simulate(loss, runs=100, seed=1, workers=10**6)
+        simulate(loss, focal="KAZ", runs=100, seed=1, workers=10**6)
 
 
 def test_many_small_chunks_keep_the_numbers():
@@ -460,8 +468,8 @@ def test_many_small_chunks_keep_the_numbers():
     from equipoise.risk.montecarlo import simulate_loop
 
     loss = pd.DataFrame({"trade": [0.5, 0.2], "energy": [0.1, 0.7]}, index=["RUS", "CHN"])
-    a = simulate(loss, runs=5_000, seed=11, chunk_size=7, workers=1)
-    b = simulate(loss, runs=5_000, seed=11, chunk_size=7, workers=3)
+    a = simulate(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=1)
+    b = simulate(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=3)
     assert np.array_equal(a.totals, b.totals)
     ref = simulate_loop(loss, runs=5_000, seed=11, chunk_size=7)
     assert np.allclose(a.totals, ref, rtol=0, atol=1e-12)

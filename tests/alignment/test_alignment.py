@@ -73,9 +73,9 @@ def test_by_all_and_session(toy_votes):
 
 def test_options_checked(toy_votes):
     with pytest.raises(OptionError, match="expecting one of"):
-        alignment(toy_votes, focal="KAZ", measure="pearson")
+        alignment(toy_votes, focal="KAZ", poles="USA", measure="pearson")
     with pytest.raises(OptionError):
-        alignment(toy_votes, focal="KAZ", by="decade")
+        alignment(toy_votes, focal="KAZ", poles="USA", by="decade")
     with pytest.raises(UnknownCountryError, match="XXK"):
         alignment(toy_votes, focal="KAZ", poles="USA,XXK")
     with pytest.raises(NoDataError, match="MNG"):
@@ -128,16 +128,20 @@ def test_embedded_fallback_without_votes(monkeypatch, tmp_path):
     from equipoise import context
 
     r = alignment(context.votes_source, focal="KAZ", poles="CHN,RUS,USA", start=2023, end=2023,
-                  by="year")
+                  by="year", fallback=context.load_default)
     s = r.series.set_index("pole")["value"]
     # BSV session 78 (2023): USAgree 0.2531646, RUSSAgree 0.556962, ChinaAgree 0.7435897
     assert s["USA"] == pytest.approx(0.2531646, abs=1e-6)
     assert s["CHN"] == pytest.approx(0.7435897, abs=1e-6)
     assert r.series["lower"].isna().all()
     with pytest.raises(NoDataError):
-        alignment(context.votes_source, focal="KAZ", measure="kappa")
+        alignment(context.votes_source, focal="KAZ", poles="USA", measure="kappa",
+                  fallback=context.load_default)
     with pytest.raises(NoDataError):
-        alignment(None, focal="KAZ", measure="kappa")
+        alignment(None, focal="KAZ", poles="USA", measure="kappa")
+    # the measure does not fall back on the embedded rows by itself: its caller passes them
+    with pytest.raises(NoDataError, match="no UN votes found"):
+        alignment(context.votes_source, focal="KAZ", poles="CHN,RUS,USA", by="year")
 
 
 def test_equidistance_interval_is_joint(toy_frame):

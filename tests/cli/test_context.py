@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -137,22 +138,201 @@ def test_debug_and_token_read_the_environment(monkeypatch):
 
 
 def test_library_functions_take_the_focal_state():
-    """Measures, extraction and the datasets have no KAZ default any more (issue 11.3)."""
+    """Measures, risk, extraction and the datasets have no KAZ default any more (issue 11.3):
+    the focal state, the poles and the events ledger come from the caller."""
     import inspect
 
     from equipoise import datasets
     from equipoise.extract import extract_events, extract_file
     from equipoise.measures import alignment, blocs, engagement
     from equipoise.risk.corridors import load_systems
+    from equipoise.risk.montecarlo import SimulationRequest, simulate_losses
+    from equipoise.risk.shocks import ShockRequest
 
+    empty = inspect.Parameter.empty
     for fn in (alignment.alignment, alignment.alignment_summary,
                alignment.assessment_equidistance, blocs.bloc_report,
                engagement.engagement_balance, engagement.engagement_summary,
                engagement.icews_engagement, extract_events, extract_file, load_systems,
                datasets.load_default, datasets.load_sources, datasets.load_events,
-               datasets.default_path):
+               datasets.default_path, simulate_losses, SimulationRequest, ShockRequest):
         p = inspect.signature(fn).parameters["focal"]
-        assert p.default is inspect.Parameter.empty, fn.__qualname__
+        assert p.default is empty, fn.__qualname__
+    for fn in (alignment.alignment, alignment.alignment_summary,
+               alignment.assessment_equidistance, blocs.bloc_report,
+               engagement.engagement_balance, engagement.engagement_summary,
+               engagement.icews_engagement):
+        assert inspect.signature(fn).parameters["poles"].default is empty, fn.__qualname__
+    for fn in (engagement.engagement_balance, engagement.engagement_summary):
+        assert inspect.signature(fn).parameters["events"].default is empty, fn.__qualname__
+    assert not hasattr(engagement, "default_events")
+
+
+def test_the_panel_takes_its_poles_and_doctrine_from_the_caller():
+    """The world panel (a peer of context, which it may not import) does not load the default
+    doctrine for its poles: the command line and the dashboard pass them (issue 11.3)."""
+    import inspect
+
+    from equipoise import panel
+    from equipoise.panel.index import balance_index
+    from equipoise.panel.peers import peer_table
+    from equipoise.panel.trend import trend
+
+    empty = inspect.Parameter.empty
+    assert inspect.signature(panel.build).parameters["poles"].default is empty
+    assert inspect.signature(trend).parameters["poles"].default is empty
+    for fn in (balance_index, peer_table):
+        assert inspect.signature(fn).parameters["doctrine"].default is empty, fn.__qualname__
+    assert not hasattr(panel, "default_poles")
+    # nothing in the panel, the measures or risk loads a doctrine (the default one) itself
+    for part in ("panel", "measures", "risk"):
+        for path in sorted((SRC / part).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call)
+                     and ast.unparse(n.func).split(".")[-1] == "load_doctrine"]
+            assert calls == [], (_module(path), calls)
+
+
+def test_measures_and_risk_refuse_a_missing_input(tmp_path):
+    """What was a silent default is now an error naming the missing input."""
+    from equipoise.errors import CorridorError, InputError
+    from equipoise.measures.blocs import bloc_report
+    from equipoise.measures.engagement import engagement_balance
+    from equipoise.risk.corridors import load_corridors
+    from equipoise.risk.montecarlo import SimulationRequest
+    from equipoise.risk.shocks import ShockRequest
+
+    with pytest.raises(NoDataError, match="no events ledger given"):
+        engagement_balance(None, focal="KAZ", poles="CHN")
+    with pytest.raises(InputError, match="poles: saw"):
+        engagement_balance(context.events_source, focal="KAZ", poles="")
+    with pytest.raises(InputError, match="poles: saw None"):
+        bloc_report("KAZ", None, cow_igo=False)
+    with pytest.raises(CorridorError, match="no corridor graph"):
+        load_corridors()
+    with pytest.raises(InputError, match="missing key 'focal'"):
+        SimulationRequest.from_dict({"runs": 10})
+    assert SimulationRequest.from_dict({"runs": 10}, default_focal="MNG").focal == "MNG"
+    with pytest.raises(InputError, match=r"missing key\(s\) \['focal'\]"):
+        ShockRequest.from_dict({"partner": "RUS"})
+    assert ShockRequest.from_dict({"partner": "RUS"}, default_focal="KAZ").focal == "KAZ"
+
+
+def test_context_gives_the_defaults_the_callers_pass_down():
+    """The embedded ledger and the alignment's embedded fallback come from context."""
+    from equipoise.measures.engagement import EventSet, engagement_balance
+
+    ev = context.events_source()
+    assert isinstance(ev, EventSet) and ev.counts["quarantined"] == 0 and len(ev.data) >= 20
+    b = engagement_balance(context.events_source, focal="KAZ",
+                           poles=context.resolve_poles(None))  # a reader, called when needed
+    assert set(b.by_pole["pole"]) == set(context.DEFAULT_POLES)
+    with pytest.raises(NoDataError, match="no embedded events ledger for MNG"):
+        context.events_source("MNG")
+
+
+def _module(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+#: modules that may name the default focal state and poles: context and its constant half;
+#: the CLI's --poles help text shows the default; panel/embedded.py holds the embedded
+#: dataset's own rows (its state is the embedded default's by definition)
+_DEFAULT_NAMERS = {"context.py", "_defaults.py", "_cli/align.py", "panel/embedded.py"}
+_DEFAULT_NAMES = {"DEFAULT_FOCAL", "DEFAULT_POLES"}
+
+
+def _default_uses(tree: ast.AST) -> list[str]:
+    """Where ``tree`` uses the embedded default as a default: imports of DEFAULT_FOCAL /
+    DEFAULT_POLES, ``x or DEFAULT_...`` fallbacks, and the literal ``"KAZ"`` as a parameter
+    default, a field default or a module constant."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            out += [f"line {node.lineno}: imports {a.name}" for a in node.names
+                    if a.name in _DEFAULT_NAMES]
+        elif isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name in _DEFAULT_NAMES:
+                out.append(f"line {node.lineno}: uses {name}")
+        defaults = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            defaults = [*node.args.defaults, *[d for d in node.args.kw_defaults if d]]
+        elif isinstance(node, ast.ClassDef | ast.Module):
+            defaults = [b.value for b in node.body
+                        if isinstance(b, ast.Assign | ast.AnnAssign) and b.value is not None]
+        out += [f"line {d.lineno}: 'KAZ' as a default" for d in defaults
+                if isinstance(d, ast.Constant) and d.value == "KAZ"]
+    return out
+
+
+def test_only_context_knows_the_default_focal_state_and_poles():
+    """No module outside context/_defaults uses DEFAULT_FOCAL / DEFAULT_POLES (or "KAZ") as a
+    default (issue 11.3): measures, risk, doctrine and the panel are handed them."""
+    seen = {}
+    for path in sorted(SRC.rglob("*.py")):
+        if _module(path) in _DEFAULT_NAMERS:
+            continue
+        got = _default_uses(ast.parse(path.read_text(encoding="utf-8")))
+        if got:
+            seen[_module(path)] = got
+    assert seen == {}
+
+
+def test_the_default_check_catches_a_back_slide():
+    """The check above fails on each shape of a default written back into a module."""
+    for code in ("from .._defaults import DEFAULT_POLES",
+                 "def f(poles=None):\n    return poles or _defaults.DEFAULT_POLES",
+                 "def f(*, focal='KAZ'):\n    pass",
+                 "FOCAL = 'KAZ'",
+                 "class R:\n    focal: str = 'KAZ'"):
+        assert _default_uses(ast.parse(code)), code
+    assert not _default_uses(ast.parse("def f(*, focal):\n    return focal == 'KAZ'"))
+
+
+_ENV_NAME = re.compile(r"EQUIPOISE_[A-Z0-9_]+")
+
+
+def _env_reads(tree: ast.AST) -> list[str]:
+    """``EQUIPOISE_*`` variable names spelled out, and environment reads whose key is not a
+    literal name outside ``EQUIPOISE_*`` (``os.environ.get/[]/setdefault/pop``,
+    ``os.getenv``)."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and _ENV_NAME.fullmatch(node.value):
+            out.append(f"line {node.lineno}: names {node.value}")
+        key = None
+        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            key = node.slice
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in (
+                "os.environ.get", "os.environ.setdefault", "os.environ.pop", "os.getenv",
+                "getenv"):
+            key = node.args[0] if node.args else None
+        else:
+            continue
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                and not key.value.startswith("EQUIPOISE_")):
+            out.append(f"line {node.lineno}: reads the environment ({ast.unparse(node)})")
+    return out
+
+
+def test_only_context_reads_equipoise_environment_variables():
+    """No module outside context/_defaults reads an ``EQUIPOISE_*`` variable (issue 11.3):
+    the warehouse, the engine, the panel and the dashboard use _defaults' named constants."""
+    seen = {}
+    for path in sorted(SRC.rglob("*.py")):
+        if _module(path) in ("context.py", "_defaults.py"):
+            continue
+        got = _env_reads(ast.parse(path.read_text(encoding="utf-8")))
+        if got:
+            seen[_module(path)] = got
+    assert seen == {}
+    for code in ('os.environ.get("EQUIPOISE_DB")', 'ENV = "EQUIPOISE_DB"',
+                 "os.environ[name]", 'os.getenv("EQUIPOISE_TOKEN")'):
+        assert _env_reads(ast.parse(code)), code
+    assert not _env_reads(ast.parse('os.environ.get("PYSPARK_PYTHON", "python3")'))
+    assert not _env_reads(ast.parse('"default: $EQUIPOISE_DB or the user data directory"'))
 
 
 def test_every_command_declares_the_same_focal_option():

@@ -209,16 +209,13 @@ def test_assess_process_loads_no_scipy_networkx_or_monte_carlo():
 def test_engagement_summary_equals_the_two_full_balances():
     """The summary builds the focal table once and the latest view without its per-domain
     detail; its blocks are those of the two full :func:`engagement_balance` views."""
-    from equipoise.measures.engagement import (
-        default_events,
-        engagement_balance,
-        engagement_summary,
-    )
+    from equipoise import context
+    from equipoise.measures.engagement import engagement_balance, engagement_summary
 
-    ev = default_events()
-    got = engagement_summary("KAZ", events=ev)
+    ev, poles = context.events_source(), context.resolve_poles(None)
+    got = engagement_summary("KAZ", poles, events=ev)
     for label, by in (("window", "all"), ("latest", "year")):
-        b = engagement_balance(ev, focal="KAZ", by=by)
+        b = engagement_balance(ev, focal="KAZ", poles=poles, by=by)
         last = b.by_pole["period"].max()
         cur = b.by_pole[b.by_pole["period"] == last]
         assert got[label]["period"] == last

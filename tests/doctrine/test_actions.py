@@ -148,7 +148,7 @@ def test_baseline_removes_rows_and_total(mng_flows):
 def test_corridor_capacity_changes_max_flow():
     from equipoise.risk.corridors import load_corridors, max_flow
 
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     a = parse_action(HEAD + '\n[[corridor]]\nop = "set"\nroute = "Middle Corridor (TITR)"\n'
                      'capacity = 10\n', where="m.toml")
     out = apply_action(a, pd.DataFrame(columns=["year", "reporter", "partner", "domain",
@@ -168,7 +168,7 @@ def test_corridor_capacity_changes_max_flow():
 def test_corridor_new_edge_needs_country():
     from equipoise.risk.corridors import load_corridors, max_flow
 
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     a = parse_action(HEAD + '\n[[corridor]]\nop = "add_edge"\nsource = "KZ_RAIL"\n'
                      'target = "NEWPORT"\ncapacity = 3\n', where="o.toml")
     with pytest.raises(ActionError, match="target_country"):

@@ -20,7 +20,7 @@ def data(tmp_path):
 @pytest.fixture
 def built(data, tmp_path):
     db = tmp_path / "w.duckdb"
-    report = panel.build(data, db, embedded=False)  # the synthetic rows only
+    report = panel.build(data, db, embedded=False, poles=["CHN", "USA", "RUS", "EU27"])  # the synthetic rows only
     return db, report
 
 
@@ -132,10 +132,10 @@ def test_political_matches_a_plain_python_count(built):
 
 def test_few_roll_calls_are_insufficient(data, tmp_path):
     db = tmp_path / "w.duckdb"
-    panel.build(data, db, only=["political"])
+    panel.build(data, db, only=["political"], poles=["CHN", "USA", "RUS", "EU27"])
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(build_mod, "MIN_ROLLCALLS", 13)
-        panel.build(data, db, only=["political"])
+        panel.build(data, db, only=["political"], poles=["CHN", "USA", "RUS", "EU27"])
     df = panel.show("KAZ", db)
     assert set(df.status) == {"insufficient"}
     assert df.note.str.contains("fewer than 13").all()
@@ -168,7 +168,7 @@ def test_rebuild_is_idempotent(built, data):
     db, _ = built
     q = "SELECT * FROM panel ORDER BY ALL"
     before = _rows(db, q)
-    panel.build(data, db, embedded=False)
+    panel.build(data, db, embedded=False, poles=["CHN", "USA", "RUS", "EU27"])
     after = _rows(db, q)
     assert before.equals(after)
     assert len(_rows(db, "SELECT * FROM panel_builds")) == 1
@@ -183,7 +183,7 @@ def test_failed_build_changes_nothing(built, data, monkeypatch):
 
     monkeypatch.setattr(build_mod, "STEPS", {**build_mod.STEPS, "finance": boom})
     with pytest.raises(RuntimeError, match="disk on fire"):
-        panel.build(data, db, start=2010, end=2010)
+        panel.build(data, db, start=2010, end=2010, poles=["CHN", "USA", "RUS", "EU27"])
     assert before.equals(_rows(db, "SELECT * FROM panel ORDER BY ALL"))
 
 
@@ -194,23 +194,23 @@ def test_missing_dataset_names_it_and_changes_nothing(built, data):
 
     shutil.rmtree(data / "sipri-arms-transfers")
     with pytest.raises(DatasetMissingError) as ei:
-        panel.build(data, db)
+        panel.build(data, db, poles=["CHN", "USA", "RUS", "EU27"])
     msg = str(ei.value)
     assert "security dataset" in msg and "SIPRI" in msg and "docs/sources.md" in msg
     assert "sipri-arms-transfers" in msg
     assert before.equals(_rows(db, "SELECT * FROM panel ORDER BY ALL"))
     # the other domains still build with --only
-    panel.build(data, db, only=["trade", "political"])
+    panel.build(data, db, only=["trade", "political"], poles=["CHN", "USA", "RUS", "EU27"])
     assert set(_rows(db, "SELECT DISTINCT domain FROM panel").domain) == {"trade", "political"}
 
 
 def test_years_and_options(data, tmp_path):
     db = tmp_path / "w.duckdb"
     with pytest.raises(OptionError, match="--from 2011 is after --to 2010"):
-        panel.build(data, db, start=2011, end=2010)
+        panel.build(data, db, start=2011, end=2010, poles=["CHN", "USA", "RUS", "EU27"])
     with pytest.raises(OptionError, match="not panel domains"):
-        panel.build(data, db, only=["weather"])
-    r = panel.build(data, db, start=2008, end=2009, only=["security"])
+        panel.build(data, db, only=["weather"], poles=["CHN", "USA", "RUS", "EU27"])
+    r = panel.build(data, db, start=2008, end=2009, only=["security"], poles=["CHN", "USA", "RUS", "EU27"])
     assert (r.year_from, r.year_to) == (2008, 2009)
     df = panel.show("KAZ", db)
     assert set(df.year) == {2008, 2009}

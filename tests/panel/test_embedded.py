@@ -12,6 +12,7 @@ import pytest
 from equipoise import panel
 from equipoise._cli.main import run
 from equipoise.datasets import default_path
+from equipoise.doctrine.model import load_doctrine
 from equipoise.panel.embedded import PRESS_FILE, embedded_rows
 from equipoise.panel.index import balance_index
 
@@ -97,8 +98,8 @@ def test_official_trade_replaces_the_press_figures(rows):
 def dbs(tmp_path_factory):
     root = write_extra(tmp_path_factory.mktemp("emb") / "data")
     with_e, without = root.parent / "e.duckdb", root.parent / "n.duckdb"
-    rep = panel.build(root, with_e)
-    panel.build(root, without, embedded=False)
+    rep = panel.build(root, with_e, poles=["CHN", "USA", "RUS", "EU27"])
+    panel.build(root, without, embedded=False, poles=["CHN", "USA", "RUS", "EU27"])
     return with_e, without, rep
 
 
@@ -107,8 +108,8 @@ def test_build_adds_them_and_the_index_leaves_them_out(dbs):
     assert rep.rows_by_domain["embedded"] == len(embedded_rows()[0])
     files = panel.show("KAZ", with_e, indicator="embedded.security.arms.import")
     assert len(files) and (files["basis"] == "wld").all()
-    a = balance_index(with_e, states=["KAZ"], reps=0).frame
-    b = balance_index(without, states=["KAZ"], reps=0).frame
+    a = balance_index(with_e, states=["KAZ"], reps=0, doctrine=load_doctrine()).frame
+    b = balance_index(without, states=["KAZ"], reps=0, doctrine=load_doctrine()).frame
     assert a.drop(columns=["note"]).equals(b.drop(columns=["note"]))
 
 

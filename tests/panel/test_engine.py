@@ -37,7 +37,7 @@ def assert_same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
 def sql_rows(tmp_path_factory):
     root = write_all(tmp_path_factory.mktemp("eng") / "data")
     db = root.parent / "sql.duckdb"
-    panel.build(root, db, only=["trade", "security"])
+    panel.build(root, db, only=["trade", "security"], poles=["CHN", "USA", "RUS", "EU27"])
     return root, _panel(db)
 
 
@@ -45,7 +45,7 @@ def sql_rows(tmp_path_factory):
 def test_ibis_rows_equal_the_sql_rows(sql_rows, engine, tmp_path):
     root, want = sql_rows
     db = tmp_path / f"{engine}.duckdb"
-    panel.build(root, db, only=["trade", "security"], engine=engine)
+    panel.build(root, db, only=["trade", "security"], engine=engine, poles=["CHN", "USA", "RUS", "EU27"])
     got = _panel(db)
     assert len(want) > 10 and {"partial", "ok", "insufficient"} <= set(want.status)
     assert_same_rows(want, got)
@@ -53,4 +53,4 @@ def test_ibis_rows_equal_the_sql_rows(sql_rows, engine, tmp_path):
 
 def test_unknown_engine_is_an_option_error(tmp_path):
     with pytest.raises(OptionError, match="engine: expecting one of"):
-        panel.build(write_all(tmp_path / "d"), tmp_path / "w.duckdb", engine="flink")
+        panel.build(write_all(tmp_path / "d"), tmp_path / "w.duckdb", engine="flink", poles=["CHN", "USA", "RUS", "EU27"])

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from equipoise import panel
+from equipoise.doctrine.model import load_doctrine
 from equipoise.errors import DatasetMissingError, SchemaError
 from equipoise.panel import builder as build_mod
 from equipoise.panel.index import balance_index
@@ -77,7 +78,7 @@ def write_icews(root, rows=ROWS):
 def built(tmp_path_factory):
     data = write_icews(tmp_path_factory.mktemp("icews") / "data")
     db = data.parent / "w.duckdb"
-    return data, db, panel.build(data, db, only=["events_icews"])
+    return data, db, panel.build(data, db, only=["events_icews"], poles=["CHN", "USA", "RUS", "EU27"])
 
 
 def _q(db, sql):
@@ -170,7 +171,7 @@ def test_wrong_layout_is_a_located_error(tmp_path):
 
 def test_missing_folder_named_in_only(tmp_path):
     with pytest.raises(DatasetMissingError) as e:
-        panel.build(tmp_path, tmp_path / "w.duckdb", only=["events_icews"])
+        panel.build(tmp_path, tmp_path / "w.duckdb", only=["events_icews"], poles=["CHN", "USA", "RUS", "EU27"])
     msg = str(e.value)
     assert "the events_icews dataset (ICEWS coded event data" in msg
     assert FOLDER in msg and "docs/sources.md" in msg
@@ -186,14 +187,14 @@ def test_a_failing_icews_step_changes_nothing(built, monkeypatch):
 
     monkeypatch.setitem(build_mod.STEPS, "events_icews", boom)
     with pytest.raises(RuntimeError, match="wire cut"):
-        panel.build(data, db, only=["events_icews"])
+        panel.build(data, db, only=["events_icews"], poles=["CHN", "USA", "RUS", "EU27"])
     after = _q(db, "SELECT * FROM panel ORDER BY ALL")
     assert after.equals(before)
 
 
 def test_the_index_reads_icews_and_averages_it_with_gdelt(built, tmp_path):
     _, db, _ = built
-    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0)
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, doctrine=load_doctrine())
     kaz = res.frame.iloc[0]
     # one domain (events), largest pole share RUS 0.65 -> dependency 1 - 0.65
     assert kaz["dependency"] == pytest.approx(0.35)
@@ -205,8 +206,8 @@ def test_the_index_reads_icews_and_averages_it_with_gdelt(built, tmp_path):
            ["year", "iso3_a", "iso3_b", "days_in_year_covered", "net_score_sum"],
            [(2010, "KAZ", "RUS", 365, 10.0), (2010, "KAZ", "CHN", 365, 30.0)])
     db2 = tmp_path / "w2.duckdb"
-    panel.build(data, db2, only=["events", "events_icews"])
-    both = balance_index(db2, states=["KAZ"], start=2010, end=2010, reps=0).frame.iloc[0]
+    panel.build(data, db2, only=["events", "events_icews"], poles=["CHN", "USA", "RUS", "EU27"])
+    both = balance_index(db2, states=["KAZ"], start=2010, end=2010, reps=0, doctrine=load_doctrine()).frame.iloc[0]
     assert both["dependency"] == pytest.approx(0.45)
 
 

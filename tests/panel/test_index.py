@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from equipoise import panel
+from equipoise.doctrine.model import load_doctrine
 from equipoise.errors import OptionError, WarehouseError
 from equipoise.panel import index as index_mod
 from equipoise.panel.index import balance_index
@@ -19,7 +20,7 @@ def db(tmp_path_factory):
     root = tmp_path_factory.mktemp("panel")
     data = write_all(root / "data")
     path = root / "w.duckdb"
-    panel.build(data, path)
+    panel.build(data, path, poles=["CHN", "USA", "RUS", "EU27"])
     return path
 
 
@@ -34,7 +35,7 @@ def _rec(res, state, year):
 
 
 def test_kaz_2010_by_hand(db):
-    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0)
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, doctrine=load_doctrine())
     r = _rec(res, "KAZ", 2010)
     # trade: mean of imports (CHN .3, USA .1, RUS .4, EU27 0 -- DEU's 0) and exports (CHN
     # 500/900, USA 100/900, RUS 200/900): CHN leads with (0.3 + 5/9) / 2
@@ -60,7 +61,7 @@ def test_kaz_2010_by_hand(db):
 
 
 def test_partial_and_insufficient(db):
-    res = balance_index(db, states=["USA", "KAZ"], start=2008, end=2010, reps=0)
+    res = balance_index(db, states=["USA", "KAZ"], start=2008, end=2010, reps=0, doctrine=load_doctrine())
     # USA 2010: its imports' partner rows explain 40 % of the total (< 50 %): only exports
     # count; no arms imports; one domain -> no distinctness: partial, not ranked
     usa = _rec(res, "USA", 2010)
@@ -78,8 +79,8 @@ def test_partial_and_insufficient(db):
 
 
 def test_interval_is_seeded_and_brackets_the_resampling(db):
-    a = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7)
-    b = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7)
+    a = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7, doctrine=load_doctrine())
+    b = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=400, seed=7, doctrine=load_doctrine())
     ra, rb = _rec(a, "KAZ", 2010), _rec(b, "KAZ", 2010)
     assert (ra["lower"], ra["upper"]) == (rb["lower"], rb["upper"])
     # resampling trade's two indicators: imports alone make RUS lead trade as well as
@@ -91,7 +92,7 @@ def test_interval_is_seeded_and_brackets_the_resampling(db):
 def test_interval_collapses_without_resampling_variation(db, monkeypatch):
     """One indicator per domain and near-fixed weights: the replicates equal the point."""
     monkeypatch.setattr(index_mod, "CONCENTRATION", 1e9)
-    res = balance_index(db, states=["KAZ"], start=2008, end=2008, reps=200, seed=1)
+    res = balance_index(db, states=["KAZ"], start=2008, end=2008, reps=200, seed=1, doctrine=load_doctrine())
     r = _rec(res, "KAZ", 2008)
     assert r["lower"] == pytest.approx(r["index"], abs=1e-6)
     assert r["upper"] == pytest.approx(r["index"], abs=1e-6)
@@ -154,17 +155,17 @@ def test_bootstrap_matches_a_loop_over_replicates(db):
 
 def test_options_and_errors(db, tmp_path):
     with pytest.raises(OptionError, match="--from 2011 is after --to 2010"):
-        balance_index(db, states=["KAZ"], start=2011, end=2010)
+        balance_index(db, states=["KAZ"], start=2011, end=2010, doctrine=load_doctrine())
     import duckdb
 
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     with pytest.raises(WarehouseError, match="holds no panel; build it first"):
-        balance_index(empty, states=["KAZ"])
+        balance_index(empty, states=["KAZ"], doctrine=load_doctrine())
 
 
 def test_all_states_rank_only_ok(db):
-    res = balance_index(db, start=2010, end=2010, reps=10)
+    res = balance_index(db, start=2010, end=2010, reps=10, doctrine=load_doctrine())
     f = res.frame
     assert f.loc[f.status != "ok", "rank"].isna().all()
     assert set(f.loc[f.status == "ok", "state"]) == {"KAZ"}
@@ -283,7 +284,7 @@ def test_rollcall_resampling_moves_equal_distance(db):
 def test_interval_is_wider_with_rollcall_resampling(db, monkeypatch):
     """With fixed weights and one indicator per domain, only the roll calls move the index."""
     monkeypatch.setattr(index_mod, "CONCENTRATION", 1e9)
-    r = _rec(balance_index(db, states=["KAZ"], start=2010, end=2010, reps=300, seed=2),
+    r = _rec(balance_index(db, states=["KAZ"], start=2010, end=2010, reps=300, seed=2, doctrine=load_doctrine()),
              "KAZ", 2010)
     assert r["upper"] - r["lower"] > 0.01
     assert r["lower"] <= r["index"] <= r["upper"]
@@ -323,7 +324,7 @@ def test_sensitivity_by_hand():
 
 
 def test_index_tables_for_the_workbook(db):
-    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, sensitivity=True)
+    res = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, sensitivity=True, doctrine=load_doctrine())
     t = res.tables()
     assert list(t) == ["index", "components", "sensitivity", "weightings", "about"]
     assert t["components"].set_index("component").loc["distinctness", "value"] == 1.0

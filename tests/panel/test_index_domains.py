@@ -41,7 +41,7 @@ def db(tmp_path_factory):
     _write(root / "gdelt-dyad-composite" / "gdelt_composite_dyad_year_2018_2024.csv", GD_HDR,
            GD)
     path = root.parent / "w.duckdb"
-    panel.build(root, path)
+    panel.build(root, path, poles=["CHN", "USA", "RUS", "EU27"])
     return path
 
 
@@ -97,7 +97,7 @@ def test_institutions_and_energy_shares(db):
 
 
 def test_kaz_2010_with_institutions_by_hand(db):
-    r = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0).records()[0]
+    r = balance_index(db, states=["KAZ"], start=2010, end=2010, reps=0, doctrine=load_doctrine()).records()[0]
     trade = (0.3 + 500 / 900) / 2  # CHN leads trade (test_index.test_kaz_2010_by_hand)
     # institutions: RUS and EU27 lead with 1/3, weight 0.5 (half the political weight)
     dep = 1 - (trade * 1 + 0.6 * 1 + (1 / 3) * 0.5) / 2.5
@@ -111,7 +111,7 @@ def test_kaz_2010_with_institutions_by_hand(db):
 
 def test_kaz_2024_energy_and_2021_events_by_hand(db):
     recs = {r["year"]: r for r in balance_index(db, states=["KAZ"], start=2021, end=2024,
-                                                reps=0).records()}
+                                                reps=0, doctrine=load_doctrine()).records()}
     # 2024: energy RUS (0.5 + 1) / 2 = 0.75; no other domain (GDELT 2024 is partial)
     assert recs[2024]["components"]["dependency"] == pytest.approx(0.25)
     assert recs[2024]["domains"] == "energy"
@@ -139,7 +139,7 @@ def test_dropping_a_domain_gives_the_index_without_it(db):
     ws = {w["name"]: w for w in weightings(np.ones(4), wd)}
     assert ws["without_domain_institutions"]["domain_weights"]["institutions"] == 0.0
     assert ws["double_domain_events"]["domain_weights"]["events"] == pytest.approx(1 / 5.5)
-    res = balance_index(db, start=2010, end=2010, reps=0, sensitivity=True)
+    res = balance_index(db, start=2010, end=2010, reps=0, sensitivity=True, doctrine=load_doctrine())
     rec = next(r for r in res.sensitivity_records() if r["state"] == "KAZ")
     assert rec["rank_without_domain_trade"] == 1 and rec["max_change"] == 0
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from equipoise.doctrine.model import load_doctrine
 from equipoise.panel import index as index_mod
 from equipoise.panel.index import _ideal_equal, balance_index
 
@@ -85,7 +86,7 @@ def _rec(res, state, year):
 
 
 def test_ideal_point_spread_stands_in_for_kappa_by_hand(db):
-    res = balance_index(db, states=["KAZ"], start=2009, end=2011, reps=0)
+    res = balance_index(db, states=["KAZ"], start=2009, end=2011, reps=0, doctrine=load_doctrine())
     r10, r11 = _rec(res, "KAZ", 2010), _rec(res, "KAZ", 2011)
     # 2010 has roll calls: kappa, 1 - K/2
     assert r10["equal_distance_measure"] == "kappa"
@@ -106,7 +107,7 @@ def test_ideal_point_spread_stands_in_for_kappa_by_hand(db):
 def test_no_stand_in_without_a_year_with_both(db):
     """JPN has ideal points but never votes: no kappa in 2010 (a year with roll calls, so no
     stand-in) and no year with both measures to scale its 2011 spread."""
-    res = balance_index(db, states=["JPN"], start=2010, end=2011, reps=0)
+    res = balance_index(db, states=["JPN"], start=2010, end=2011, reps=0, doctrine=load_doctrine())
     for y in (2010, 2011):
         r = _rec(res, "JPN", y)
         assert r["status"] == "insufficient" and r["equal_distance_measure"] is None
@@ -115,8 +116,8 @@ def test_no_stand_in_without_a_year_with_both(db):
 def test_years_with_roll_calls_unchanged(db, db_plain):
     """2010 (roll calls) gives the same records, interval and notes with ideal points in the
     panel as without them."""
-    a = balance_index(db, start=2010, end=2010, reps=200, seed=4)
-    b = balance_index(db_plain, start=2010, end=2010, reps=200, seed=4)
+    a = balance_index(db, start=2010, end=2010, reps=200, seed=4, doctrine=load_doctrine())
+    b = balance_index(db_plain, start=2010, end=2010, reps=200, seed=4, doctrine=load_doctrine())
     fa, fb = a.frame, b.frame
     assert len(fa) and (fa["equal_distance_measure"].dropna() == "kappa").all()
     pd.testing.assert_frame_equal(fa, fb)
@@ -128,7 +129,7 @@ def test_ideal_point_year_has_no_rollcall_resampling(db, monkeypatch):
     equal distance rests on ideal points: no roll calls to resample), while 2010's moves with
     its roll calls."""
     monkeypatch.setattr(index_mod, "CONCENTRATION", 1e9)
-    res = balance_index(db, states=["KAZ"], start=2010, end=2011, reps=300, seed=2)
+    res = balance_index(db, states=["KAZ"], start=2010, end=2011, reps=300, seed=2, doctrine=load_doctrine())
     r10, r11 = _rec(res, "KAZ", 2010), _rec(res, "KAZ", 2011)
     assert r11["lower"] == pytest.approx(r11["index"], abs=1e-6)
     assert r11["upper"] == pytest.approx(r11["index"], abs=1e-6)
@@ -153,12 +154,12 @@ def test_gas_export_routes_in_the_energy_domain_by_hand(db):
     dom = np.nanmean(a.x[s, e, :a.n[s, e]], axis=0)
     assert dom == pytest.approx([CHN_ENERGY, 0.0, RUS_ENERGY, 0.0])
     # KAZ 2022 has the energy domain only: dependency = 1 - the largest pole share
-    r = _rec(balance_index(db, states=["KAZ"], start=2022, end=2022, reps=0), "KAZ", 2022)
+    r = _rec(balance_index(db, states=["KAZ"], start=2022, end=2022, reps=0, doctrine=load_doctrine()), "KAZ", 2022)
     assert r["domains"] == "energy"
     assert r["components"]["dependency"] == pytest.approx(1 - CHN_ENERGY)
     assert r["components"]["dependency"] == pytest.approx(0.410256, abs=1e-6)
     # RUS: its export routes to KAZ (G4) count; its import route from KAZ does not
-    rus = _rec(balance_index(db, states=["RUS"], start=2022, end=2022, reps=0), "RUS", 2022)
+    rus = _rec(balance_index(db, states=["RUS"], start=2022, end=2022, reps=0, doctrine=load_doctrine()), "RUS", 2022)
     assert rus["domains"] == "energy"
     assert rus["components"]["dependency"] == pytest.approx(1.0)  # KAZ is not a pole
 

@@ -87,7 +87,7 @@ def data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(data):
     db = data.parent / "w.duckdb"
-    return db, panel.build(data, db)
+    return db, panel.build(data, db, poles=["CHN", "USA", "RUS", "EU27"])
 
 
 def _q(db, sql):
@@ -137,7 +137,7 @@ def test_undl_counts_and_quarantine(built):
 
 def test_undl_alone_gives_all_its_years(data, tmp_path):
     db = tmp_path / "w.duckdb"
-    panel.build(data, db, only=["political_undl"])
+    panel.build(data, db, only=["political_undl"], poles=["CHN", "USA", "RUS", "EU27"])
     a = _q(db, "SELECT year, status FROM panel WHERE focal = 'KAZ' AND partner = 'USA' AND "
                "indicator = 'political.unga.agreement' ORDER BY year")
     # 2010 from the UNDL file alone: one common vote -> insufficient
@@ -201,7 +201,7 @@ def test_a_failing_new_step_changes_nothing(built, data, monkeypatch):
 
     monkeypatch.setattr(build_mod, "STEPS", {**build_mod.STEPS, "energy_gas": boom})
     with pytest.raises(RuntimeError, match="pipeline burst"):
-        panel.build(data, db)
+        panel.build(data, db, poles=["CHN", "USA", "RUS", "EU27"])
     assert before.equals(_q(db, "SELECT * FROM panel ORDER BY ALL"))
     assert sources.equals(_q(db, "SELECT * FROM panel_sources ORDER BY ALL"))
 
@@ -214,14 +214,14 @@ def test_a_failing_new_step_changes_nothing(built, data, monkeypatch):
 def test_missing_folder_is_named(tmp_path, name, folder):
     root = write_data(tmp_path / "data")
     db = tmp_path / "w.duckdb"
-    panel.build(root, db, only=["trade"])
+    panel.build(root, db, only=["trade"], poles=["CHN", "USA", "RUS", "EU27"])
     before = _q(db, "SELECT * FROM panel ORDER BY ALL")
     shutil.rmtree(root / folder)
     with pytest.raises(DatasetMissingError) as ei:
-        panel.build(root, db, only=["trade", name])
+        panel.build(root, db, only=["trade", name], poles=["CHN", "USA", "RUS", "EU27"])
     msg = str(ei.value)
     assert f"the {name} dataset" in msg and folder in msg and "docs/sources.md" in msg
     assert before.equals(_q(db, "SELECT * FROM panel ORDER BY ALL"))
     # a default build skips the optional dataset that is absent
-    r = panel.build(root, db)
+    r = panel.build(root, db, poles=["CHN", "USA", "RUS", "EU27"])
     assert name not in r.domains and "political" in r.domains

@@ -8,6 +8,7 @@ import pytest
 
 from equipoise import reference
 from equipoise._cli.main import run
+from equipoise.doctrine.model import load_doctrine
 from equipoise.errors import OptionError
 from equipoise.panel.peers import DEFAULT_GROUP, default_peers, peer_groups, peer_table
 
@@ -41,7 +42,7 @@ def built(tmp_path_factory):
 
 
 def test_peer_table_marks_states_without_data(built):
-    out = peer_table("KAZ", built, reps=0)
+    out = peer_table("KAZ", built, reps=0, doctrine=load_doctrine())
     states = {r["state"] for r in out["records"]}
     assert states == {"KAZ", *default_peers("KAZ")}
     # the fixture has rows for KAZ only among the group: the others are insufficient, unranked

@@ -30,7 +30,7 @@ def db(tmp_path_factory):
     shared_path("sipri-arms-transfers")
     shared_path("unvotes")
     out = tmp_path_factory.mktemp("published") / "w.duckdb"
-    panel.build(data, out, only=["security", "political"], start=2005)
+    panel.build(data, out, only=["security", "political"], start=2005, poles=["CHN", "USA", "RUS", "EU27"])
     return out
 
 

@@ -21,7 +21,7 @@ def real(tmp_path_factory):
     data = shared_path()
     shared_path(FOLDER)
     db = tmp_path_factory.mktemp("realicews") / "w.duckdb"
-    return data, db, panel.build(data, db, only=["events_icews"])
+    return data, db, panel.build(data, db, only=["events_icews"], poles=["CHN", "USA", "RUS", "EU27"])
 
 
 def _q(db, sql):

@@ -22,7 +22,7 @@ def real(tmp_path_factory):
         shared_path(folder)
     db = tmp_path_factory.mktemp("realpd") / "w.duckdb"
     report = panel.build(data, db, start=2018, end=2023,
-                         only=["political", "political_undl", "political_ideal", "energy_gas"])
+                         only=["political", "political_undl", "political_ideal", "energy_gas"], poles=["CHN", "USA", "RUS", "EU27"])
     return data, db, report
 
 

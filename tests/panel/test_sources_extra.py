@@ -67,7 +67,7 @@ def write_extra(root):
 def built(tmp_path_factory):
     root = write_extra(tmp_path_factory.mktemp("extra") / "data")
     db = root.parent / "w.duckdb"
-    return db, panel.build(root, db)
+    return db, panel.build(root, db, poles=["CHN", "USA", "RUS", "EU27"])
 
 
 def _q(db, sql):
@@ -172,7 +172,7 @@ def test_counts_add_up(built):
 
 def test_optional_datasets_are_required_when_asked_for(tmp_path):
     root = write_all(tmp_path / "data")
-    rep = panel.build(root, tmp_path / "w.duckdb")  # absent: skipped by default
+    rep = panel.build(root, tmp_path / "w.duckdb", poles=["CHN", "USA", "RUS", "EU27"])  # absent: skipped by default
     assert "events" not in rep.rows_by_domain
     with pytest.raises(DatasetMissingError, match=r"events dataset .*gdelt"):
-        panel.build(root, tmp_path / "w.duckdb", only=["events"])
+        panel.build(root, tmp_path / "w.duckdb", only=["events"], poles=["CHN", "USA", "RUS", "EU27"])

@@ -170,7 +170,7 @@ def test_loss_table_matches_direct(small):
 # ----------------------------------------------------------------- shipped Kazakhstan graph
 
 def test_shipped_graph_every_edge_sourced():
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     e = g.edges
     assert e["capacity"].notna().all()
     physical = e[e["basis"] != "connector"]
@@ -193,7 +193,7 @@ def test_cpc_closure_published_figure():
     (52 mt, O1) while other routes carry observed flows, so a few points above the share of
     flows is expected. Tolerance: 5 percentage points.
     """
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     full = max_flow(g, "KZ_OIL", "OIL_MARKETS")
     no_cpc = max_flow(g, "KZ_OIL", "OIL_MARKETS", without_routes=["CPC"])
     lost = 1 - no_cpc / full
@@ -202,12 +202,12 @@ def test_cpc_closure_published_figure():
 
 def test_routes_through_russia_published_figure():
     """94 % of 2022 oil exports ran through Russia (CPC + Atyrau-Samara, kz-facts O2)."""
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     assert corridor_loss(g, "KZ_OIL", "OIL_MARKETS", ["RUS"]) == pytest.approx(0.94, abs=0.03)
 
 
 def test_shipped_contingencies_rail():
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     r = analyse_corridors(g, "CHN_RAIL", "EUROPE", contingencies=2, focal="KAZ")
     assert r.unknown_capacity  # the southern route has no sourced capacity
     assert "KAZ" not in {c for rec in r.contingencies for c in rec["removed"]}

@@ -23,7 +23,7 @@ def test_draws_are_the_engines_scenarios():
     masks = draw_disruptions(PARTNERS, runs=20_000, seed=11, probabilities=probs, correlation=R,
                              chunk_size=3000)
     dummy = pd.DataFrame(np.zeros((len(PARTNERS), 1)), index=PARTNERS, columns=["_"])
-    res = simulate_losses(dummy, runs=20_000, seed=11, probabilities=probs, correlation=R,
+    res = simulate_losses(dummy, focal="KAZ", runs=20_000, seed=11, probabilities=probs, correlation=R,
                           chunk_size=3000, levels=(0.95,), batches=2)
     assert masks.dtype == np.int64 and masks.shape == (20_000,)
     assert np.array_equal(masks, res.masks)

@@ -86,7 +86,7 @@ def test_simulation_reports_the_point_mass_in_json_and_text():
     """One partner disrupted with p = 0.1, loss 0.5: the total is 0 (p 0.9) or 0.5 (p 0.1);
     VaR95 = 0.5 on a point mass of ~0.1, levels ~0.90..1.0."""
     L = pd.DataFrame({"trade": [0.5]}, index=["RUS"])
-    res = simulate_losses(L, runs=20_000, seed=3, probabilities={"RUS": 0.1}, levels=(0.95,))
+    res = simulate_losses(L, focal="KAZ", runs=20_000, seed=3, probabilities={"RUS": 0.1}, levels=(0.95,))
     pm = res.to_dict()["var_point_masses"]["95"]
     assert pm["var"] == 0.5 and pm["on_point_mass"] is True
     assert pm["mass"] == pytest.approx(0.1, abs=0.01)
@@ -117,7 +117,7 @@ def test_kaz_default_shows_why_seeds_differ():
     from equipoise.risk.shocks import assessed_substitutability
 
     measured = assessed_substitutability(assess(flows, doctrine=doc, engagement=False))
-    res = run_request(shares, SimulationRequest(runs=20_000, seed=1), graph=load_corridors(),
+    res = run_request(shares, SimulationRequest("KAZ", runs=20_000, seed=1), graph=load_corridors(focal="KAZ"),
                       doctrine=doc, measured=measured)
     pm = res.var_point_masses()["95"]
     assert pm["se_method"] == "bootstrap"

@@ -215,7 +215,7 @@ def test_corridor_result_numbers_html_and_compare():
 
 
 def _simulation(scale: float, partner: str = "RUS") -> SimulationResult:
-    req = SimulationRequest(runs=4, seed=1, levels=(0.95,))
+    req = SimulationRequest("KAZ", runs=4, seed=1, levels=(0.95,))
     cols = ["mean", "p_loss", "var_95", "var_95_se", "var_95_lower", "var_95_upper", "cvar_95",
             "cvar_95_se"]
     risk = pd.DataFrame([[0.1, 0.5, 0.2, 0.01, 0.1, 0.3, 0.4, 0.02],

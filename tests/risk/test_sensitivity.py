@@ -41,7 +41,7 @@ def test_simulation_output_labels_probabilities_and_correlations():
     shares = _shares({("trade", "RUS"): 0.5, ("trade", "CHN"): 0.3, ("energy", "RUS"): 0.8})
     req = SimulationRequest("KAZ", runs=2_000, seed=1, probabilities={"RUS": 0.2},
                             rho_bloc=0.4)
-    res = run_simulation(shares, req, graph=load_corridors())
+    res = run_simulation(shares, req, graph=load_corridors(focal="KAZ"))
     asm = res.to_dict()["assumptions"]
     assert asm["probability_basis"] == {"RUS": "given", "CHN": "assumption"}
     assert asm["basis"]["default_probability"].startswith("assumption:")
@@ -57,7 +57,7 @@ def test_sensitivity_table_shape_and_base_row():
     shares = _shares({("trade", "RUS"): 0.5, ("trade", "CHN"): 0.3, ("energy", "RUS"): 0.8,
                       ("energy", "CHN"): 0.2})
     req = SimulationRequest("KAZ", runs=4_000, seed=5, probabilities={"RUS": 0.3})
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     tab = sensitivity_table(shares, req, graph=g)
     assert len(tab) == 9
     assert list(tab.columns[:6]) == ["probability_scale", "correlation", "rho_corridor",
@@ -112,8 +112,8 @@ def test_sensitivity_is_monotone_on_the_kaz_default_with_corridors():
     from equipoise.measures.exposure import domain_shares
 
     doc, flows = resolve_inputs(None, None, None)
-    tab = sensitivity_table(domain_shares(flows, "KAZ"), SimulationRequest(runs=5_000, seed=3),
-                            graph=load_corridors(), doctrine=doc)
+    tab = sensitivity_table(domain_shares(flows, "KAZ"), SimulationRequest("KAZ", runs=5_000, seed=3),
+                            graph=load_corridors(focal="KAZ"), doctrine=doc)
     for _, g in tab.groupby("correlation"):
         g = g.sort_values("probability_scale")
         for c in ("mean", "var_95", "cvar_95", "var_99", "cvar_99"):

@@ -163,7 +163,7 @@ def test_substitutability_from_screen():
 
 
 def test_corridor_model_on_shipped_graph(shares):
-    g = load_corridors()
+    g = load_corridors(focal="KAZ")
     oil = corridor_loss(g, "KZ_OIL", "OIL_MARKETS", ["RUS"])
     gas = corridor_loss(g, "KZ_GAS", "GAS_MARKETS", ["RUS"])
     res = shock(shares, ShockRequest("KAZ", "RUS", loss_model="max"), substitutability=SUB,

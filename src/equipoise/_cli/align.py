@@ -78,14 +78,15 @@ def align(
     """
     check_exports(csv, xlsx)
     from .. import context
+    from .._options import as_list
     from ..measures.alignment import alignment
 
     # votes and ideal points not given: readers of the default places, called when needed
     res = alignment(context.votes_source if votes is None else votes, focal=focal_code(focal),
-                    poles=poles, start=start, end=end, by=by, measure=measure, reps=reps,
+                    poles=as_list(poles) or context.resolve_poles(None), start=start, end=end, by=by, measure=measure, reps=reps,
                     seed=seed, level=level, min_rollcalls=min_rollcalls,
                     idealpoints=context.idealpoints_source if idealpoints is None
-                    else idealpoints)
+                    else idealpoints, fallback=context.load_default)
     payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="align", csv=csv, xlsx=xlsx)
     if as_json:
@@ -115,12 +116,12 @@ def blocs(
       equipoise blocs --year 2014 --json
     """
     from .._options import as_list
-    from ..context import cow_igo_source
+    from ..context import cow_igo_source, resolve_poles
     from ..measures.blocs import bloc_report
 
     focal = check_codes([focal_code(focal)], option="--focal", groups=False)[0]
-    poles = ",".join(check_codes(as_list(poles) or [], option="--poles"))
-    r = bloc_report(focal, poles or None, year=year, forbidden_kinds=as_list(forbidden),
+    poles = resolve_poles(check_codes(as_list(poles) or [], option="--poles"))
+    r = bloc_report(focal, poles, year=year, forbidden_kinds=as_list(forbidden),
                     cow_igo=cow_igo_source() if cow_igo else False)
     if as_json:
         emit_json(r.to_dict())
@@ -156,17 +157,12 @@ def ledger(
     """
     check_exports(csv, xlsx)
     from .._options import as_list
-    from ..context import icews_source
-    from ..measures.engagement import (
-        default_events,
-        engagement_balance,
-        icews_engagement,
-        read_events,
-    )
+    from ..context import events_source, icews_source, resolve_poles
+    from ..measures.engagement import engagement_balance, icews_engagement, read_events
 
     focal = check_codes([focal_code(focal)], option="--focal", groups=False)[0]
-    poles = ",".join(check_codes(as_list(poles) or [], option="--poles")) or None
-    ev = default_events() if events is None else read_events(events, lenient=lenient)
+    poles = resolve_poles(check_codes(as_list(poles) or [], option="--poles"))
+    ev = events_source(focal) if events is None else read_events(events, lenient=lenient)
     bal = engagement_balance(ev, focal=focal, poles=poles, by=by)
     ic = icews_engagement(icews_source(), focal=focal, poles=poles) if icews else None
     d = bal.to_dict()

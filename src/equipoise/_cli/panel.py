@@ -67,6 +67,7 @@ def panel_build(
 
       equipoise panel build --data-dir ../shared/data --db w.duckdb --from 2000
     """
+    from ..context import resolve_doctrine
     from ..panel import build
 
     domains = [d.strip() for d in only.split(",") if d.strip()] if only else None
@@ -75,7 +76,8 @@ def panel_build(
             typer.echo(safe_text(line), err=True)
 
     report = build(data_dir, db, start=start, end=end, only=domains, lock_timeout=wait,
-                   announce=announce, engine=engine, embedded=embedded)
+                   announce=announce, engine=engine, embedded=embedded,
+                   poles=resolve_doctrine(None).poles)  # the default doctrine's
     if json:
         emit_json(report.to_dict())
         return
@@ -162,13 +164,15 @@ def index(
 ) -> None:
     """The balance index per state and year with a bootstrap 90 % interval, rank and
     percentile among the states whose coverage passes the bound (docs/methods.md)."""
+    from ..context import resolve_doctrine
     from ..panel.index import balance_index
 
     output_path(csv, option="--csv", what="CSV export")
     output_path(xlsx, option="--xlsx", what="workbook")
     states = _index_states(focal, peers, all_states)
     res = balance_index(db, states=states, start=start, end=end, reps=reps, seed=seed,
-                        sensitivity=sensitivity or xlsx is not None)
+                        sensitivity=sensitivity or xlsx is not None,
+                        doctrine=resolve_doctrine(None))
     records = res.records()
     _write_index_exports(res, records, sensitivity, csv, xlsx)
     if json:

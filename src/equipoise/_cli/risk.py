@@ -62,13 +62,17 @@ def _kv(value: str | None, what: str) -> dict[str, float]:
 
 
 def _doctrine(path: Path | None, focal: str):
+    """The doctrine of ``--doctrine`` (its errors, located), else the shipped one applied to
+    ``focal``, or None when it does not fit ``focal`` (e.g. ``focal`` is one of its poles)."""
     from ..context import resolve_doctrine
+    from ..errors import DoctrineError
 
     if path is not None:
         return resolve_doctrine(path, focal)
+    shipped = resolve_doctrine(None)  # a broken shipped file: its located DoctrineError
     try:
-        return resolve_doctrine(None, focal)
-    except Exception:  # the default doctrine may not fit another focal state
+        return resolve_doctrine(shipped, focal)
+    except DoctrineError:  # the shipped doctrine does not fit this focal state
         return None
 
 
@@ -147,7 +151,8 @@ def shock(
     from ..risk.shocks import shock as run_shock
 
     if request is not None:
-        req = ShockRequest.from_toml(request)
+        # a file without focal: --focal, else the default focal state (context)
+        req = ShockRequest.from_toml(request, default_focal=focal_code(focal))
     else:
         if not partner:
             raise OptionError("--partner is required (or give --request FILE)")
@@ -326,9 +331,10 @@ def _simulation_request(given: dict, probs: dict, config: Path | None):
     if given.get("focal") is not None:
         given["focal"] = check_codes([given["focal"]], option="--focal", groups=False)[0]
     if config is not None:
-        # runs, seed and the KAZ default focal of a config: checked in risk.montecarlo
-        req = SimulationRequest.from_toml(config, **{k: v for k, v in given.items()
-                                                    if v is not None})
+        # runs, seed and focal (--focal, the config's, else context's default): checked in
+        # risk.montecarlo
+        req = SimulationRequest.from_toml(config, default_focal=focal_code(None),
+                                          **{k: v for k, v in given.items() if v is not None})
         if probs:
             merged = dict(req.probabilities) | {k.upper(): v for k, v in probs.items()}
             req = SimulationRequest.from_dict({**_fields(req), "probabilities": merged})

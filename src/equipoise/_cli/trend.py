@@ -53,9 +53,10 @@ def trend(
     from ..panel.trend import trend as compute
 
     check_exports(csv, xlsx)
-    from ..context import resolve_focal
+    from ..context import resolve_doctrine, resolve_focal
 
-    res = compute(resolve_focal(focal), db, domain=domain, start=start, end=end, reps=reps, seed=seed)
+    res = compute(resolve_focal(focal), db, domain=domain, start=start, end=end, reps=reps,
+                  seed=seed, poles=resolve_doctrine(None).poles)  # the default doctrine's
     payload = res.to_dict()
     write_exports({"series": payload["series"], "shifts": payload["shifts"]}, kind="trend",
                   csv=csv, xlsx=xlsx)

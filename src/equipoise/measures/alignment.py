@@ -47,7 +47,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._defaults import DEFAULT_POLES
 from .._options import as_list, check_option
 from .._results import Result
 from ..errors import InputError, NoDataError, OptionError
@@ -292,7 +291,11 @@ def _pole_pairs(v: pd.DataFrame, focal: str, poles: Sequence[str]) -> pd.DataFra
 def _check_poles(poles, focal) -> list[str]:
     from .. import reference
 
-    poles = as_list(poles) or list(DEFAULT_POLES)
+    poles = as_list(poles)
+    if not poles:  # the caller resolves the default poles (equipoise.context.resolve_poles)
+        from ..errors import InputError
+
+        raise InputError(f"poles: saw {poles!r}; expected ISO3 codes or groups")
     known = reference.known_codes()
     bad = [p for p in poles if p not in known]
     if bad:
@@ -307,10 +310,11 @@ def _check_poles(poles, focal) -> list[str]:
     return [p for p in poles if p != focal]
 
 
-def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = None,
+def alignment(votes=None, *, focal: str, poles: Sequence[str] | str,
               start: int | None = None, end: int | None = None, by: By = "year",
               measure: Measure = "agree", reps: int = 1000, seed: int | None = 0,
-              level: float = 0.95, idealpoints=None, min_rollcalls: int = 1) -> AlignmentResult:
+              level: float = 0.95, idealpoints=None, min_rollcalls: int = 1,
+              fallback=None) -> AlignmentResult:
     """Alignment of ``focal`` with each pole per period, with bootstrap intervals.
 
     Parameters
@@ -319,7 +323,7 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
         Canonical votes (see :mod:`equipoise.sources.unvotes`), or a function returning them,
         called only when votes are needed (:func:`equipoise.context.votes_source`). When there
         are none (None, or the reader raises NoDataError), exact agreement by year or session
-        falls back on the embedded default's published agreement rows.
+        falls back on the published agreement rows of ``fallback``.
         Ignored for ``measure="ipd"``.
     focal : str
         ISO3 code of the focal state.
@@ -343,6 +347,9 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
         :func:`equipoise.context.idealpoints_source` is called only for ``ipd``).
     min_rollcalls : int
         Periods with fewer common roll calls (focal and any pole) are dropped.
+    fallback : FlowSet, DataFrame or reader of the focal state's flows, optional
+        Their ``political.unga.agreement`` rows are used when there are no votes
+        (:func:`equipoise.context.load_default`); None: no votes is an error.
 
     Returns
     -------
@@ -363,10 +370,10 @@ def alignment(votes=None, *, focal: str, poles: Sequence[str] | str | None = Non
         vs = _as_voteset(votes)
     except NoDataError:
         given = votes is not None and not callable(votes)  # a reader found nothing: fall back
-        if given or measure != "agree" or by not in ("year", "session"):
+        if given or fallback is None or measure != "agree" or by not in ("year", "session"):
             raise
-        return _embedded_agreement(focal=focal, poles=poles, start=start, end=end, by=by,
-                                   level=level)
+        return _embedded_agreement(fallback, focal=focal, poles=poles, start=start, end=end,
+                                   by=by, level=level)
     v = vs.votes
     if start is not None:
         v = v[v["year"] >= int(start)]
@@ -511,18 +518,21 @@ def _result(srows, erows, focal, measure, by, poles, level, reps, seed, source, 
                            source=citation(source), notes=notes)
 
 
-def _embedded_agreement(*, focal, poles, start, end, by, level) -> AlignmentResult:
-    """Exact agreement from the embedded default's ``political.unga.agreement`` rows.
+def _embedded_agreement(fallback, *, focal, poles, start, end, by,
+                        level) -> AlignmentResult:
+    """Exact agreement from the ``political.unga.agreement`` rows of ``fallback`` (flows, or a
+    reader of the focal state's flows: the embedded default's, from :mod:`equipoise.context`).
 
     Used when no roll-call votes are available: one value per session-year (published BSV
     agreement with USA/RUS/CHN; EU27 derived from the Voeten roll calls by
     scripts/derive_kazakhstan.py), no intervals.
     """
-    try:
-        from ..datasets import load_default
+    from ..errors import EquipoiseError
 
-        flows = load_default(focal).data
-    except Exception as exc:  # no embedded data for this focal state
+    try:
+        flows = fallback(focal) if callable(fallback) else fallback
+        flows = flows.data if hasattr(flows, "data") else flows
+    except EquipoiseError as exc:  # no embedded data for this focal state
         raise NoDataError(f"no UN votes and no embedded agreement rows for {focal}: pass "
                           f"--votes PATH ({exc})") from exc
     f = flows[(flows["reporter"] == focal) & (flows["indicator"] == "political.unga.agreement")
@@ -633,7 +643,7 @@ def _ipd(idealpoints, *, focal, poles, start, end, by, reps, seed, level) -> Ali
     return _result(srows, erows, focal, "ipd", by, poles, level, reps, seed, src, notes)
 
 
-def alignment_summary(focal: str, poles: Sequence[str] | str | None = None, *,
+def alignment_summary(focal: str, poles: Sequence[str] | str, *,
                       votes=None, measure: Measure = "agree", start: int | None = None,
                       end: int | None = None, by: By = "year", reps: int = 1000,
                       seed: int | None = 0, level: float = 0.95, idealpoints=None,
@@ -672,7 +682,7 @@ def alignment_summary(focal: str, poles: Sequence[str] | str | None = None, *,
         definition=MEASURE_NAMES[measure])
 
 
-def assessment_equidistance(focal: str, poles: Sequence[str] | str | None = None, *,
+def assessment_equidistance(focal: str, poles: Sequence[str] | str, *,
                             votes=None, idealpoints=None, measure: Measure = "agree",
                             reps: int = 1000, seed: int | None = 0, level: float = 0.95,
                             min_rollcalls: int = 20, year: int | None = None) -> dict:

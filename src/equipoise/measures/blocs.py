@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._defaults import DEFAULT_POLES
 from .._options import as_list
 from .._results import Result
 from ..errors import NoDataError
@@ -233,7 +232,7 @@ YEAR_RANGE = (1900, 2100)
 """Years accepted for ``year`` and ``since`` (the co-membership series runs to ``year``)."""
 
 
-def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
+def bloc_report(focal: str, poles: Sequence[str] | str, *,
                 year: int | None = None, forbidden_kinds: Sequence[str] = ("military alliance",),
                 aimed_only: bool = True, organisations: pd.DataFrame | None = None,
                 memberships: pd.DataFrame | None = None, since: int | None = None,
@@ -259,7 +258,11 @@ def bloc_report(focal: str, poles: Sequence[str] | str | None = None, *,
     from .. import reference
 
     _check_years(year=year, since=since)
-    poles = as_list(poles) or list(DEFAULT_POLES)
+    poles = as_list(poles)
+    if not poles:  # the caller resolves the default poles (equipoise.context.resolve_poles)
+        from ..errors import InputError
+
+        raise InputError(f"poles: saw {poles!r}; expected ISO3 codes or groups")
     notes = []
     if organisations is None:
         organisations = reference.load("organisations")

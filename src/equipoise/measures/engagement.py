@@ -44,7 +44,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._defaults import DEFAULT_FOCAL, DEFAULT_POLES
 from .._options import as_list
 from .._results import Result
 from ..errors import InputError, NoDataError, SchemaError
@@ -59,7 +58,6 @@ __all__ = [
     "EVENT_KINDS",
     "EngagementBalance",
     "EventSet",
-    "default_events",
     "engagement_balance",
     "engagement_summary",
     "icews_engagement",
@@ -117,14 +115,6 @@ def _read_text(path: Path, *, what: str) -> str:
     from ..io.files import read_text
 
     return read_text(path, what=what, max_bytes=EVENTS_MAX_BYTES)
-
-
-def default_events() -> EventSet:
-    """The embedded ledger (Kazakhstan 2023-2025, sourced to shared/reference/kz-facts.md),
-    checked once (:func:`equipoise.datasets.load_event_set`)."""
-    from ..datasets import load_event_set
-
-    return load_event_set(DEFAULT_FOCAL)  # the one embedded ledger, whatever the focal state
 
 
 # --------------------------------------------------------------------------------- balance
@@ -213,6 +203,15 @@ class EngagementBalance(Result):
         return tables
 
 
+def _poles(poles: Sequence[str] | str) -> list[str]:
+    """``poles`` as a list; none is an error (the caller resolves the default poles)."""
+    got = as_list(poles)
+    if not got:
+        raise InputError(f"poles: saw {poles!r}; expected ISO3 codes or groups (the caller "
+                         f"gives the default: equipoise.context.resolve_poles)")
+    return got
+
+
 def _pole_of(partner: str, year: int, poles: Sequence[str]) -> str | None:
     from .. import reference
 
@@ -222,21 +221,23 @@ def _pole_of(partner: str, year: int, poles: Sequence[str]) -> str | None:
     return None
 
 
-def engagement_balance(events=None, *, focal: str,
-                       poles: Sequence[str] | str | None = None, by: str = "year",
+def engagement_balance(events, *, focal: str, poles: Sequence[str] | str, by: str = "year",
                        start: int | None = None, end: int | None = None) -> EngagementBalance:
     """Visits, agreements and agreement value of ``focal`` per pole and domain over time.
 
     Parameters
     ----------
-    events : EventSet, DataFrame, path or None
-        The ledger; the embedded default when None.
+    events : EventSet, DataFrame, path or reader
+        The ledger, or a function returning it (the embedded one:
+        :func:`equipoise.context.events_source`).
+    poles : list or comma-separated str
+        ISO3 codes or groups (:func:`equipoise.context.resolve_poles` gives the default).
     by : {"year", "all"}
     """
     from .._options import check_option
 
     check_option("by", by, ("year", "all"))
-    poles = as_list(poles) or list(DEFAULT_POLES)
+    poles = _poles(poles)
     return _balance(_focal_events(events, focal, poles, start, end), focal, poles, by)
 
 
@@ -245,9 +246,12 @@ def _focal_events(events, focal: str, poles: list[str], start: int | None,
     """The ledger's events of ``focal`` (in ``start .. end``) with their ``partner`` and the
     ``pole`` it belongs to (None for none): the table both views of
     :func:`engagement_summary` share."""
+    if callable(events):  # a reader (equipoise.context.events_source), called when needed
+        events = events()
     if events is None:
-        ev = default_events()
-    elif isinstance(events, EventSet):
+        raise NoDataError("no events ledger given; pass an events CSV (date, actor, "
+                          "counterpart, kind, domains, value_usd, source)")
+    if isinstance(events, EventSet):
         ev = events
     elif isinstance(events, pd.DataFrame):
         ev = validate_events(events[list(EVENT_COLUMNS)])
@@ -312,8 +316,7 @@ def _balance(d: pd.DataFrame, focal: str, poles: list[str], by: str, *,
                              sources=sorted(d["source"].dropna().unique().tolist()))
 
 
-def engagement_summary(focal: str, poles: Sequence[str] | str | None = None, *,
-                       events=None) -> dict:
+def engagement_summary(focal: str, poles: Sequence[str] | str, *, events) -> dict:
     """What the assessment needs: engagement shares per pole over the ledger's whole window
     and in its latest year, with the spread of each (0 = equal engagement).
 
@@ -322,7 +325,7 @@ def engagement_summary(focal: str, poles: Sequence[str] | str | None = None, *,
     ``multilateral`` (events with organisations); ``sources``.
     """
     out: dict = {}
-    poles = as_list(poles) or list(DEFAULT_POLES)
+    poles = _poles(poles)
     d = _focal_events(events, focal, poles, None, None)  # read, validated and joined once
     for label, by in (("window", "all"), ("latest", "year")):
         b = _balance(d, focal, poles, by, detail=by == "all")  # only the window's detail shown
@@ -364,7 +367,7 @@ def _source_table(name: str, path, table: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def icews_engagement(data=None, *, focal: str, poles: Sequence[str] | str | None = None,
+def icews_engagement(data=None, *, focal: str, poles: Sequence[str] | str,
                      start: int | None = None, end: int | None = None) -> pd.DataFrame:
     """ICEWS dyad-year cooperation and conflict of ``focal`` with each pole, both directions.
 
@@ -386,7 +389,7 @@ def icews_engagement(data=None, *, focal: str, poles: Sequence[str] | str | None
     R package netify (Minhas, Dorff et al.).
     """
     from .. import reference
-    poles = as_list(poles) or list(DEFAULT_POLES)
+    poles = _poles(poles)
     if not isinstance(data, pd.DataFrame):
         if data is None:
             raise NoDataError("no ICEWS dyad-year file found; pass its path")

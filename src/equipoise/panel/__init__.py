@@ -8,9 +8,9 @@ read back by ``panel show``, and the balance index built on it (``equipoise inde
 
 from __future__ import annotations
 
-from .builder import COLUMNS, MIN_ROLLCALLS, BuildReport, build, default_poles
+from .builder import COLUMNS, MIN_ROLLCALLS, BuildReport, build
 from .datasets import DATASETS, default_data_dir
 from .show import show
 
 __all__ = ["COLUMNS", "DATASETS", "MIN_ROLLCALLS", "BuildReport", "build", "default_data_dir",
-           "default_poles", "show"]
+           "show"]

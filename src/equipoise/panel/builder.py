@@ -74,7 +74,7 @@ import pandas as pd
 from ..errors import OptionError, WarehouseError
 from .datasets import DATASETS, Read, default_data_dir, locate, read_dataset
 
-__all__ = ["COLUMNS", "DDL", "MIN_ROLLCALLS", "BuildReport", "build", "default_poles"]
+__all__ = ["COLUMNS", "DDL", "MIN_ROLLCALLS", "BuildReport", "build"]
 
 COLUMNS = ("focal", "year", "domain", "indicator", "partner", "value", "share", "basis",
            "coverage", "status", "source", "note")
@@ -100,13 +100,6 @@ MIN_ROLLCALLS = 10
 OVER_TOTAL = 1.10
 YEAR_FIRST, YEAR_LAST = 1992, 2100
 SIPRI_WINDOW = 5
-
-
-def default_poles() -> list[str]:
-    """The poles of the default doctrine (CHN, USA, RUS, EU27)."""
-    from ..doctrine.model import load_doctrine
-
-    return list(load_doctrine().poles)
 
 
 @dataclass
@@ -773,7 +766,7 @@ def _open(db):
 
 def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
           start: int | None = None, end: int | None = None, only: list[str] | None = None,
-          poles: list[str] | None = None, lock_timeout: float = 0.0,
+          poles: list[str], lock_timeout: float = 0.0,
           announce=None, engine: str = "duckdb",
           embedded: bool | None = None) -> BuildReport:
     """Build the ``panel`` table of the warehouse ``db`` from the datasets under ``data_dir``.
@@ -788,7 +781,8 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
     db : the warehouse file (default :func:`equipoise.warehouse.default_path`).
     start, end : the years to build (default 1992 to the latest year of each source).
     only : the domains to build (default all of trade, security, political, finance).
-    poles : the poles of the political comparison (default: the default doctrine's).
+    poles : the poles of the political comparison (the caller's: the command line gives the
+        default doctrine's, :func:`equipoise.context.resolve_doctrine`).
     announce : called with one line before each dataset is read and before the write.
     engine : ``duckdb`` (the SQL of this module), ``ibis`` (the Ibis expressions on an
         in-memory DuckDB) or ``spark`` (or a Spark master URL): with the last two the
@@ -819,7 +813,9 @@ def build(data_dir: str | Path | None = None, db: str | Path | None = None, *,
         ibis_con = connect("duckdb" if engine == "ibis" else engine)
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     domains = _domains(only, root)
-    poles = list(poles) if poles else default_poles()
+    poles = list(poles)
+    if not poles:
+        raise OptionError(f"poles: saw {poles!r}; expecting ISO3 codes or groups")
     path = _open(db)
     reads = {}
     # the COW IGO file (1.7 million flows from 1816 before the years are kept) is read first,

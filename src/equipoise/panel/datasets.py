@@ -29,7 +29,6 @@ quarantined) and quarantine rows, so the build can say what it used and what it 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,11 +103,11 @@ DATASETS: dict[str, Dataset] = {
 
 
 def default_data_dir() -> Path:
-    """``$EQUIPOISE_SHARED_DATA``, else ``../shared/data`` beside the checkout."""
-    env = os.environ.get("EQUIPOISE_SHARED_DATA")
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+    """``$EQUIPOISE_SHARED_DATA``, else ``../shared/data`` beside the checkout
+    (:func:`equipoise._defaults.shared_data_root`)."""
+    from .._defaults import shared_data_root
+
+    return shared_data_root().expanduser()
 
 
 def locate(data_dir: str | Path, ds: Dataset) -> list[Path]:

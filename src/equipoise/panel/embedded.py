@@ -47,10 +47,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._defaults import DEFAULT_FOCAL
+
 __all__ = ["OFFICIAL_SOURCE", "PREFIX", "PRESS_FILE", "embedded_rows", "insert_embedded"]
 
 PREFIX = "embedded."
-FOCAL = "KAZ"
+#: the state of these rows: the embedded dataset's (the embedded default, named once in
+#: equipoise._defaults)
+FOCAL = DEFAULT_FOCAL
 PRESS_FILE = Path(__file__).with_name("kaz_press_trade.csv")
 #: the id of the official trade by partner in the embedded dataset
 OFFICIAL_SOURCE = "BNS:trade-by-partner"

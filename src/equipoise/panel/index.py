@@ -810,18 +810,19 @@ def _block_draw(xb: np.ndarray, nb: np.ndarray, tvb: np.ndarray, rng: np.random.
 def balance_index(db: str | Path | None = None, *, states: list[str] | None = None,
                   start: int | None = None, end: int | None = None, reps: int = 1000,
                   seed: int = 12345, poles: list[str] | None = None,
-                  doctrine=None, sensitivity: bool = False) -> IndexResult:
+                  doctrine, sensitivity: bool = False) -> IndexResult:
     """The balance index for ``states`` (all when None) and years ``start..end``.
 
     Ranks use every state of each year (point estimates); the bootstrap runs for the states
     asked for. ``sensitivity``: also the ranks under each alternative weighting of the
-    components (:func:`weightings`). See the module docstring for the formula.
+    components (:func:`weightings`). ``doctrine``: the domain weights, the functional domains
+    and (unless ``poles`` is given) the poles (the caller's: the command line gives the
+    default doctrine, :func:`equipoise.context.resolve_doctrine`). See the module docstring for
+    the formula.
     """
-    from ..doctrine.model import load_doctrine
-
     if start is not None and end is not None and start > end:
         raise OptionError(f"--from {start} is after --to {end}; expecting --from <= --to")
-    doc = doctrine if doctrine is not None else load_doctrine()
+    doc = doctrine
     poles = list(poles or doc.poles)
     wd0 = domain_weights(doc)
     wc0 = np.ones(len(COMPONENTS))

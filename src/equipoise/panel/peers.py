@@ -49,12 +49,14 @@ def default_peers(focal: str | None = None, group: str = DEFAULT_GROUP) -> list[
 
 def peer_table(focal: str, db: str | Path | None = None, *, peers: list[str] | None = None,
                years: list[int] | None = None, start: int | None = None,
-               end: int | None = None, reps: int = 200, seed: int = 12345) -> dict[str, Any]:
+               end: int | None = None, reps: int = 200, seed: int = 12345,
+               doctrine) -> dict[str, Any]:
     """The balance index of ``focal`` and its peers (default :func:`default_peers`) with the
     rank among them per year (``peer_rank``: 1 = most balanced, among the group's states
     with status ``ok``) beside the index's own world rank.
 
-    ``years`` keeps only those years (after computing over ``start..end``).
+    ``years`` keeps only those years (after computing over ``start..end``). ``doctrine``: as
+    in :func:`~equipoise.panel.index.balance_index`.
     """
     from .index import balance_index
     from .show import check_focal
@@ -66,7 +68,8 @@ def peer_table(focal: str, db: str | Path | None = None, *, peers: list[str] | N
     if years:
         start = min(years) if start is None else start
         end = max(years) if end is None else end
-    res = balance_index(db, states=group, start=start, end=end, reps=reps, seed=seed)
+    res = balance_index(db, states=group, start=start, end=end, reps=reps, seed=seed,
+                        doctrine=doctrine)
     df = res.frame.copy()
     if years:
         df = df[df["year"].isin(years)]

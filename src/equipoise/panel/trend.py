@@ -232,10 +232,10 @@ def _runs(years: np.ndarray) -> list[slice]:
 
 def trend(focal: str, db: str | Path | None = None, *, domain: str | None = None,
           start: int | None = None, end: int | None = None, reps: int = REPS,
-          seed: int = 12345, poles: list[str] | None = None, shares: pd.DataFrame | None = None
+          seed: int = 12345, poles: list[str], shares: pd.DataFrame | None = None
           ) -> TrendResult:
-    """The trend of ``focal``'s pole shares (see the module docstring)."""
-    from ..doctrine.model import load_doctrine
+    """The trend of ``focal``'s pole shares (see the module docstring) against ``poles`` (the
+    caller's: the command line gives the default doctrine's)."""
     from .index import _pole_shares
     from .show import check_focal, open_panel
 
@@ -246,7 +246,9 @@ def trend(focal: str, db: str | Path | None = None, *, domain: str | None = None
                           f"shares; see `equipoise index`)")
     if start is not None and end is not None and start > end:
         raise OptionError(f"--from {start} is after --to {end}; expecting --from <= --to")
-    poles = list(poles or load_doctrine().poles)
+    poles = list(poles)
+    if not poles:
+        raise OptionError(f"poles: saw {poles!r}; expecting ISO3 codes or groups")
     lo = -9999 if start is None else int(start)
     hi = 9999 if end is None else int(end)
     if shares is None:

@@ -36,20 +36,24 @@ def has_panel(db: str | Path) -> bool:
 
 
 def panel_data(focal: str, db: str | Path, *, reps: int = 200, seed: int = 12345,
-               years: tuple[int, ...] = PEER_YEARS) -> dict[str, Any]:
+               years: tuple[int, ...] = PEER_YEARS, doctrine=None) -> dict[str, Any]:
     """Everything the section and the dashboard pages show: ``trend`` (series, shifts),
     ``index`` (the focal state's index records over all years) and ``peers`` (the peer
     table for ``years``, or the panel's last three years with an index when none of
-    ``years`` has one)."""
+    ``years`` has one). ``doctrine``: its poles and weights (the shipped one when None,
+    resolved by :mod:`equipoise.context`)."""
+    from ..context import resolve_doctrine
     from ..panel.index import balance_index
     from ..panel.peers import peer_table
     from ..panel.trend import trend
 
-    tr = trend(focal, db, reps=reps, seed=seed).to_dict()
-    idx = balance_index(db, states=[focal], reps=reps, seed=seed).records()
+    doc = resolve_doctrine(doctrine)
+    tr = trend(focal, db, reps=reps, seed=seed, poles=doc.poles).to_dict()
+    idx = balance_index(db, states=[focal], reps=reps, seed=seed, doctrine=doc).records()
     have = sorted({r["year"] for r in idx if r["index"] is not None})
     want = [y for y in years if y in have] or have[-3:]
-    peers = peer_table(focal, db, years=want, reps=reps, seed=seed) if want else {
+    peers = peer_table(focal, db, years=want, reps=reps, seed=seed,
+                       doctrine=doc) if want else {
         "records": [], "peers": []}
     return {"trend": tr, "index": idx, "peers": peers, "peer_years": want}
 

@@ -448,7 +448,8 @@ class Context:
             res = alignment(context.votes_source, focal=self.focal, poles=list(poles),
                             start=start, end=end, by=by, measure=measure, reps=reps,
                             seed=seed, min_rollcalls=min_rollcalls,
-                            idealpoints=context.idealpoints_source)
+                            idealpoints=context.idealpoints_source,
+                            fallback=context.load_default)
             out = res.to_dict()
             thr = self.doctrine.thresholds.equidistance_spread
             # a percentile among peers has no fixed number here (the check resolves it)

@@ -58,7 +58,6 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from .._defaults import DEFAULT_FOCAL
 from .._results import Result, fmt_share
 from ..errors import CorridorError
 
@@ -348,7 +347,7 @@ def _shipped(name: str):
 
 def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
                    edges: str | Path | pd.DataFrame | None = None, *,
-                   focal: str = DEFAULT_FOCAL) -> CorridorGraph:
+                   focal: str | None = None) -> CorridorGraph:
     """Load a corridor graph: the shipped one for ``focal`` or a user's two CSV files.
 
     Parameters
@@ -357,11 +356,15 @@ def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
         CSV paths (or DataFrames). Nodes need ``id, country, kind``; edges need ``source,
         target, capacity, mode``. Both or neither.
     focal
-        The shipped graph to load when no files are given (only ``KAZ`` ships).
+        The focal state whose shipped graph to load when no files are given (only ``KAZ``
+        ships); required then (the caller resolves the default focal state).
     """
     if (nodes is None) != (edges is None):
         raise CorridorError("give both --nodes and --edges (or neither for the shipped graph)")
     if nodes is None:
+        if not focal:
+            raise CorridorError("no corridor graph: give --nodes N.csv --edges E.csv, or the "
+                                "focal state whose shipped graph to load")
         f = focal.lower()
         n, e = _shipped(f"{f}_nodes.csv"), _shipped(f"{f}_edges.csv")
         if not n.is_file():

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from .._defaults import DEFAULT_FOCAL
 from .._options import check_option
 from .._results import Result, fmt_share
 from ..errors import (
@@ -223,10 +222,12 @@ class ShockRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "shock request",
-                  lines: Mapping[str, int] | None = None) -> ShockRequest:
+                  lines: Mapping[str, int] | None = None,
+                  default_focal: str | None = None) -> ShockRequest:
         """Build from a mapping (e.g. a parsed TOML ``[shock]`` table); a wrong value raises an
         :class:`InputError` naming ``where``, the key (and its line), the value and what was
-        expected."""
+        expected. A missing ``focal`` is ``default_focal``, the caller's default
+        (:func:`equipoise.context.resolve_focal`); without one it is an error."""
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: expecting a table of shock settings; got "
                              f"{type(data).__name__}")
@@ -235,11 +236,13 @@ class ShockRequest:
         extra = sorted(set(data) - allowed)
         if extra:
             raise InputError(f"{where}: unknown key(s) {extra}; expecting some of {sorted(allowed)}")
-        missing = [k for k in ("partner",) if k not in data]
+        d = dict(data)
+        if "focal" not in d and default_focal is not None:
+            d["focal"] = default_focal
+        missing = [k for k in ("focal", "partner") if k not in d]
         if missing:
             raise InputError(f"{where}: missing key(s) {missing}; expecting at least partner "
-                             "(focal defaults to KAZ)")
-        d = {"focal": DEFAULT_FOCAL, **dict(data)}
+                             "and focal (or a default focal state from the caller: --focal)")
         try:
             return cls(**d)
         except (OptionError, InputError) as exc:
@@ -250,8 +253,9 @@ class ShockRequest:
             raise InputError(f"{where}{at}: {msg}") from None
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> ShockRequest:
-        """Read a TOML file with the keys at the top level or under ``[shock]``::
+    def from_toml(cls, path: str | Path, *, default_focal: str | None = None) -> ShockRequest:
+        """Read a TOML file with the keys at the top level or under ``[shock]`` (a file without
+        ``focal``: ``default_focal``, the caller's)::
 
             [shock]
             focal = "KAZ"
@@ -266,7 +270,7 @@ class ShockRequest:
         data = read_toml(path, what="shock file")
         table = "shock" if isinstance(data.get("shock"), Mapping) else None
         return cls.from_dict(data[table] if table else data, where=str(path),
-                             lines=key_lines(path, table))
+                             lines=key_lines(path, table), default_focal=default_focal)
 
 
 # --------------------------------------------------------------------------- inputs

@@ -449,7 +449,7 @@ def _apply_corridors(action: Action, graph, focal: str):
     from ...risk.corridors import CorridorGraph, load_corridors
 
     where = action.path or action.id
-    g = graph if graph is not None else load_corridors()
+    g = graph if graph is not None else load_corridors(focal=focal)
     nodes = g.nodes.copy()
     edges = g.edges.copy()
     log = []

@@ -192,14 +192,14 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     if unknown:
         raise TypeError(f"serve() got unknown options {unknown}; expecting some of "
                         f"{sorted(allowed_limits)}")
-    import os
 
     import uvicorn
 
+    from ... import context as _context
     from ..._console import err_console
 
     loop = is_loopback(host)
-    token = token or os.environ.get("EQUIPOISE_TOKEN") or None
+    token = token or _context.token()
     if not loop and not token:
         token = secrets.token_urlsafe(24)
     allowed = None

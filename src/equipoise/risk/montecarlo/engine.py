@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._defaults import DEFAULT_FOCAL
 from ..._options import check_option
 from ...errors import OptionError
 from ..lossmodel import LossModel, combine_losses, corridor_domain_loss
@@ -305,7 +304,7 @@ def simulate_losses(loss: pd.DataFrame, *, runs: int, seed: int | None = None,
                     batches: int = 50, progress: bool = False, workers: int | None = 2,
                     request: SimulationRequest | None = None,
                     correlation_reasons: pd.DataFrame | None = None,
-                    focal: str = DEFAULT_FOCAL) -> SimulationResult:
+                    focal: str) -> SimulationResult:
     """The engine (former name ``simulate``): correlated partner disruptions and their losses,
     vectorised over scenarios (:func:`~equipoise.risk.montecarlo.run_simulation` runs a request).
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from ... import reference
-from ..._defaults import DEFAULT_FOCAL
 from ..._options import check_option
 from ...errors import InputError, OptionError, UnknownCountryError
 from ..lossmodel import DEFAULT_LOSS_MODEL, LossModel
@@ -69,7 +68,7 @@ class SimulationRequest:
     :class:`UnknownCountryError` for codes) naming the field, what was expected and the value.
     """
 
-    focal: str = DEFAULT_FOCAL
+    focal: str
     runs: int = 100_000
     seed: int | None = None
     partners: tuple[str, ...] | None = None
@@ -95,10 +94,11 @@ class SimulationRequest:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "simulation request",
-                  lines: Mapping[str, int] | None = None):
+                  lines: Mapping[str, int] | None = None, default_focal: str | None = None):
         """Build from a mapping; every key is checked and every problem reported together,
         each with ``where``, the key (and its line when ``lines`` maps it), the value and what
-        was expected. A missing ``focal`` is the documented default, ``KAZ``."""
+        was expected. A missing ``focal`` is ``default_focal``, the caller's default
+        (:func:`equipoise.context.resolve_focal`); without one it is an error."""
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: expecting a table of simulation settings; got "
                              f"{type(data).__name__}")
@@ -110,6 +110,8 @@ class SimulationRequest:
             problems.append(f"{where}, key {k!r}{at}: unknown key; expecting some of "
                             f"{sorted(allowed)}")
         d = {k: v for k, v in dict(data).items() if k in allowed}
+        if "focal" not in d and default_focal is not None:
+            d["focal"] = default_focal
         for k, v in d.items():
             try:
                 d[k] = _check_field(k, v)
@@ -119,23 +121,29 @@ class SimulationRequest:
         if problems:
             raise InputError(f"{len(problems)} problem(s) in {where}:\n  " + "\n  ".join(problems),
                              problems)
+        if "focal" not in d:
+            raise InputError(f"{where}: missing key 'focal'; expecting the focal state's ISO3 "
+                             f"code")
         try:
             return cls(**d)
         except (OptionError, UnknownCountryError) as exc:
             raise InputError(f"{where}: {exc}") from None
 
     @classmethod
-    def from_toml(cls, path: str | Path, **overrides) -> SimulationRequest:
+    def from_toml(cls, path: str | Path, *, default_focal: str | None = None,
+                  **overrides) -> SimulationRequest:
         """Read ``[simulate]`` (or top-level keys) from TOML; ``[simulate.probabilities]`` maps
         partner -> probability. Keyword ``overrides`` (not None) take precedence. A file without
-        ``focal`` simulates the documented default, ``KAZ`` (or ``overrides['focal']``)."""
+        ``focal`` simulates ``overrides['focal']``, else ``default_focal`` (the caller's
+        default: the command line gives :data:`equipoise.context.DEFAULT_FOCAL`)."""
         from ..._toml import key_lines, read_toml
 
         data = read_toml(path, what="simulation file")
         table = "simulate" if isinstance(data.get("simulate"), Mapping) else None
         d = dict(data[table]) if table else dict(data)
         d.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.from_dict(d, where=str(path), lines=key_lines(path, table))
+        return cls.from_dict(d, where=str(path), lines=key_lines(path, table),
+                             default_focal=default_focal)
 
 
 def _check_field(name: str, v):

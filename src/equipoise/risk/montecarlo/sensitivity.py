@@ -105,7 +105,7 @@ def _variant(request: SimulationRequest, partners: list[str], scale: float,
     return dataclasses.replace(request, **kw)
 
 
-def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest | None = None, *,
+def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest, *,
                       graph=None, doctrine=None,
                       substitutability: Mapping[str, float] | None = None,
                       weights: Mapping[str, float] | None = None,
@@ -119,14 +119,13 @@ def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest | None = 
     request's) or ``"high"`` (each latent correlation halfway to 1). Columns: ``probability_scale,
     correlation, rho_corridor, rho_bloc, mean, p_loss`` and per level ``var_a, cvar_a,
     var_a_point_mass``. The same runs and seed throughout (common random numbers; see the
-    module docstring), so the measures grow with the scale. ``request`` None: the default
-    request with seed 0.
+    module docstring), so the measures grow with the scale.
     """
     from ...errors import OptionError
     from ..shocks import _check_shares
     from .run import default_partners, run_simulation
 
-    req = request or SimulationRequest(seed=0)
+    req = request
     bad = [c for c in correlations if c not in CORRELATIONS]
     if bad:
         raise OptionError(f"correlations: expecting some of {list(CORRELATIONS)}. Got {bad!r}.")

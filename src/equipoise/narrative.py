@@ -229,8 +229,8 @@ def narrative(assessment, flows=None, *, previous: Mapping | None = None) -> dic
     ``flows = eq.load_default(); print(narrative(eq.assess(flows), flows)["trade"])``
     """
     if previous is None:
-        if flows is None:
-            from .datasets import load_default
+        if flows is None:  # the embedded dataset, resolved where defaults are
+            from .context import load_default
 
             flows = load_default(assessment.focal)
         previous = previous_domains(assessment, flows)

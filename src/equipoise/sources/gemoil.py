@@ -27,7 +27,7 @@ from ._common import (
     chunk_of,
     file_counts,
     first_file,
-    quarantine_frame,
+    quarantine_rows,
     read_csv_text,
     require_columns,
 )
@@ -47,39 +47,41 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
 
     df = read_csv_text(path)
     require_columns(df, REQUIRED, path, "GEM oil pipelines")
-    lines = np.arange(2, len(df) + 2)
-    mapper = CodeMapper("gem")
-    op = df["status"].astype(str).str.strip().str.lower().to_numpy() == "operating"
-    rows, qs, domestic = [], [], 0
+    n = len(df)
+    op = np.flatnonzero(df["status"].astype(str).str.strip().str.lower().to_numpy()
+                        == "operating")
+    names_of = [[x.strip() for x in str(c).split(",") if x.strip()]
+                for c in df["countries"].to_numpy(dtype=object)[op]]
+    # every name of every operating unit mapped at once; a unit naming a country the crosswalk
+    # does not know is quarantined at its first unknown name, with the crosswalk's note
+    flat = [x for names in names_of for x in names]
+    iso, note = (CodeMapper("gem").map(flat) if flat
+                 else (np.array([], dtype=object), np.array([], dtype=object)))
+    starts = np.cumsum([0, *map(len, names_of)])
+    bad = np.zeros(n, dtype=bool)
+    seen = np.empty(n, dtype=object)
+    notes = np.empty(n, dtype=object)
     cap = pd.to_numeric(df["capacity"], errors="coerce").to_numpy()
-    for i in np.flatnonzero(op):
-        names = [n.strip() for n in str(df["countries"].iloc[i]).split(",") if n.strip()]
-        codes = []
-        for n in names:
-            c, _ = mapper.lookup(n)
-            if not c:
-                qs.append(quarantine_frame([{
-                    "source": "gem-oil", "file": path.name, "line": int(lines[i]),
-                    "column": "countries", "value": n, "reason": str(Reason.UNKNOWN_NAME),
-                    "message": f"unknown_name: saw {n!r}, expected a country name"}]))
-                codes = []
-                break
-            codes.append(c)
-        codes = list(dict.fromkeys(codes))
+    rows, domestic = [], 0
+    for k, i in enumerate(op):
+        codes = iso[starts[k]:starts[k + 1]]
+        unknown = np.flatnonzero(codes == "")
+        if unknown.size:
+            j = starts[k] + unknown[0]
+            bad[i], seen[i], notes[i] = True, flat[j], note[j]
+            continue
+        codes = list(dict.fromkeys(codes.tolist()))
         if len(codes) < 2:
             domestic += bool(codes)
             continue
         unit = f"{df['project'].iloc[i]}|{df['unit'].iloc[i]}"
-        for a in codes:
-            for b in codes:
-                if a != b:
-                    rows.append((a, b, unit, cap[i]))
+        rows.extend((a, b, unit, cap[i]) for a in codes for b in codes if a != b)
+    q = quarantine_rows(bad, source=NAME, file=path.name, lines=np.arange(2, n + 2),
+                        column="countries", values=seen, reason=Reason.UNKNOWN_NAME,
+                        notes=notes)
     f = pd.DataFrame(rows, columns=["reporter", "partner", "unit", "capacity"])
     f["source"] = f"Global Energy Monitor, Global Oil Infrastructure Tracker; {path.name}"
-    q = (pd.concat(qs, ignore_index=True).drop_duplicates(subset=["line"]) if qs
-         else quarantine_frame([]))
-    not_op = int((~op).sum())
-    return f, file_counts(path, "oil pipelines", len(df), q, len(f), not_op + domestic), q
+    return f, file_counts(path, "oil pipelines", n, q, len(f), n - len(op) + domestic), q
 
 
 

@@ -43,8 +43,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
-from ..schema import Reason
-from ._common import Chunk, CodeMapper, SourceFile, quarantine_frame, read_csv_text
+from ..schema import SET_QUARANTINE_COLUMNS, Reason
+from ._common import (
+    Chunk,
+    CodeMapper,
+    SourceFile,
+    map_column,
+    quarantine_frame,
+    read_csv_text,
+)
 
 NAME = "undl"
 REQUIRED = ("year", "res_seq", "country_un", "iso3", "vote")
@@ -86,16 +93,26 @@ def _numbers(col: pd.Series) -> np.ndarray:
     return np.append(vals.to_numpy(dtype="float64"), np.nan)[code]
 
 
-def _countries(df: pd.DataFrame) -> np.ndarray:
-    """ISO3 per row: the file's code when known, else the UN name mapped; '' when neither."""
+def _countries(df: pd.DataFrame, ok: np.ndarray, qs: list, path: Path,
+               lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ISO3 per row: the file's code when the countries table knows it, else the UN name
+    mapped (:func:`~equipoise.sources._common.map_column` with ``prefer``); '' when neither.
+    A row still ``ok`` whose country maps to nothing goes to ``qs`` (``unknown_name``, with
+    the crosswalk's note). Returns the ISO3 per row and the new ``ok``."""
     from .. import reference
 
     iso = df["iso3"].str.strip().to_numpy(dtype=object)
-    ok = pd.Series(iso).isin(set(reference.known_codes())).to_numpy()
-    if not ok.all():  # the UN name through the crosswalk where the file's code is unknown
-        by_name, _ = CodeMapper("name").map(df["country_un"].astype(str)[~ok])
-        iso[~ok] = by_name
-    return iso
+    known = pd.Series(iso).isin(set(reference.known_codes())).to_numpy()
+    names = df["country_un"].to_numpy(dtype=object)
+    found: list[pd.DataFrame] = []
+    iso, ok = map_column(names, CodeMapper("name"), column="country_un", ok=ok, qs=found,
+                         source=NAME, file=str(path), lines=lines, reason=Reason.UNKNOWN_NAME,
+                         values=df["country_un"].fillna("").to_numpy(dtype=object),
+                         prefer=np.where(known, iso, ""))
+    # a VoteSet's quarantine names the file in ``source`` (SET_QUARANTINE_COLUMNS)
+    qs.extend(f.drop(columns="source").rename(columns={"file": "source"})[
+        list(SET_QUARANTINE_COLUMNS)] for f in found)
+    return iso, ok
 
 
 def read_undl(path: str | Path, *, lenient: bool = True):
@@ -133,12 +150,7 @@ def read_undl(path: str | Path, *, lenient: bool = True):
     qs.append(_bad(path, lines[bad_vote], "vote", df["vote"][bad_vote], Reason.BAD_VOTE,
                    "one of Y, N, A, X"))
     ok &= ~bad_vote
-    iso = _countries(df)
-    bad_c = ok & (iso == "")
-    qs.append(_bad(path, lines[bad_c], "country_un", df["country_un"][bad_c],
-                   Reason.UNKNOWN_NAME, "a member state the countries table knows (with its "
-                   "ISO3 in column iso3)"))
-    ok &= ~bad_c
+    iso, ok = _countries(df, ok, qs, path, lines)
     rcid = np.where(ok, RCID_BASE + np.nan_to_num(year) * 1000 + np.nan_to_num(seq), -1)
     dup = ok & pd.DataFrame({"r": rcid, "c": pd.factorize(iso)[0]}).duplicated().to_numpy()
     qs.append(_bad(path, lines[dup], "iso3", iso[dup], Reason.DUPLICATE_KEY,

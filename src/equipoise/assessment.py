@@ -107,7 +107,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     if corridors is None:
         corridors = context.resolve_corridors(the_doctrine.focal)
     if engagement and events is None:  # the focal state's embedded ledger, where one exists
-        events = context.events_or_none(the_doctrine.focal)
+        events = context.event_set_or_none(the_doctrine.focal)
     return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
                          votes=votes, engagement=engagement, events=events,
                          idealpoints=idealpoints, peers=peers, products=products,

@@ -63,6 +63,7 @@ __all__ = [
     "debug",
     "energy_balance",
     "energy_side",
+    "event_set_or_none",
     "events_or_none",
     "events_source",
     "icews_source",
@@ -214,13 +215,21 @@ def resolve_inputs(data=None, focal: str | None = None, doctrine=None, *, db=Non
 
 
 def events_or_none(focal: str | None = None) -> pd.DataFrame | None:
-    """:func:`load_events` of ``focal``, or None when there is no embedded ledger for it."""
-    from .errors import EquipoiseError
+    """:func:`load_events` of ``focal`` (the table an action evaluation adds its events to), or
+    None when there is no embedded ledger for it."""
+    from .datasets import available
 
-    try:
-        return load_events(focal)
-    except (EquipoiseError, OSError):  # no events ledger for this focal state
-        return None
+    code = resolve_focal(focal)
+    return load_events(code) if code in available() else None
+
+
+def event_set_or_none(focal: str | None = None):
+    """:func:`events_source` of ``focal`` (the ledger the engagement measure reads, checked
+    once), or None when there is no embedded ledger for it."""
+    from .datasets import available
+
+    code = resolve_focal(focal)
+    return events_source(code) if code in available() else None
 
 
 def _tables(db: str | Path) -> set[str]:
@@ -678,12 +687,14 @@ def open_trade_products(data: Any, *, engine: str = "duckdb",
 
         con = con or connect(engine)
         return con.read_parquet(str(p if p.suffix else p / "*.parquet")), con, lambda: None
-    if con is not None:  # an Ibis backend on that file, given by the caller (its settings)
-        return con, None, lambda: None
+    from .engine import _is_spark
     from .warehouse import connect_duckdb
 
-    raw = connect_duckdb(p)
-    return raw, None, raw.close
+    if con is not None and not _is_spark(engine):  # an Ibis backend on that file (its settings)
+        return con, None, lambda: None
+
+    raw = connect_duckdb(p)  # Spark: the measure exports its trade_products to Parquet
+    return raw, con, raw.close
 
 
 def screen(data: Any, **kw: Any):

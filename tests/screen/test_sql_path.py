@@ -247,3 +247,31 @@ def test_a_path_with_an_ibis_backend_uses_that_backend(wh):
     fast = context.screen(str(wh), year=2021, persistence=False, sensitivity=False)
     assert fast.via == "sql"
     pd.testing.assert_frame_equal(fast.records, r.records)
+
+
+def test_context_opens_paths_and_the_measure_takes_data(wh, tmp_path):
+    """`context.open_trade_products`: the one place a path becomes data. A DuckDB file is a
+    read-only duckdb connection (closed by the returned function; for Spark too, whose screen
+    exports its table, and the Spark backend is handed on); a Parquet file an Ibis table on a
+    backend; data that is not a path passes through untouched."""
+    raw, con, close = context.open_trade_products(str(wh))
+    assert con is None and raw.execute("SELECT count(*) FROM trade_products").fetchall()[0][0]
+    close()
+    with pytest.raises(duckdb.Error):  # closed
+        raw.execute("SELECT 1")
+    spark = object()  # stands for a Spark backend: nothing here calls it
+    raw, con, close = context.open_trade_products(wh, engine="spark", con=spark)
+    assert con is spark and raw.execute("SELECT count(*) FROM trade_products").fetchall()[0][0]
+    close()
+    pq = tmp_path / "tp.parquet"
+    src = duckdb.connect(str(wh), read_only=True)
+    src.execute(f"COPY (SELECT * FROM trade_products) TO '{pq}' (FORMAT parquet)").fetchall()
+    src.close()
+    t, con, close = context.open_trade_products(pq)
+    assert hasattr(t, "op") and con is not None
+    assert int(t.count().execute()) > 0
+    frame = pd.DataFrame({"year": [2021]})
+    assert context.open_trade_products(frame)[0] is frame
+    r = context.screen(pq, year=2021, persistence=False, sensitivity=False)
+    fast = context.screen(wh, year=2021, persistence=False, sensitivity=False)
+    assert r.n_critical == fast.n_critical and len(r.records) == len(fast.records)

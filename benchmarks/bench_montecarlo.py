@@ -4,14 +4,15 @@ Workload (documented in docs/perf/montecarlo.md): 1,000,000 scenarios, 15 partne
 Gaussian copula with the default corridor/bloc correlations, disruption probabilities from 2 %
 to 15 %, the shares-model loss matrix of a seeded synthetic shares table, and the corridor model
 for energy and corridors on the shipped Kazakhstan graph (``loss_model="max"``). The vectorised
-run includes everything ``simulate`` reports (VaR/CVaR at 95/99 % with batch-means SEs and
-order-statistic intervals per domain and in total, tail drivers). With 15 partners the engine
+run includes everything ``simulate_losses`` reports (VaR/CVaR at 95/99 % with batch-means SEs
+and order-statistic intervals per domain and in total, tail drivers). With 15 partners the engine
 keeps only each scenario's disruption bitmask and evaluates the losses once per distinct mask
 (lookup tables), and the risk measures come from the mask histogram. Two baselines,
 each a plain loop over scenarios on the same random streams, timed on a subsample (``--loop``)
-and compared with ``simulate`` on it scenario by scenario: :func:`equipoise.risk.simulate_loop`
-(pure Python floats and lists) and ``numpy_loop`` below (small numpy arrays per scenario). They
-compute the totals only (no VaR/CVaR), so the ratios are conservative.
+and compared with ``simulate_losses`` on it scenario by scenario:
+:func:`equipoise.risk.simulate_loop` (pure Python floats and lists) and ``numpy_loop`` below
+(small numpy arrays per scenario). They compute the totals only (no VaR/CVaR), so the ratios are
+conservative.
 
 The vectorised run uses two threads over chunks (``workers=2``, the default); a one-thread run
 is reported too, and the process CPU time of both (with two busy threads it is about twice the
@@ -60,7 +61,7 @@ def workload(seed: int = 2026):
 def numpy_loop(L, *, runs, seed, probabilities, correlation, corridor_tables, limit,
                chunk_size=None, weights=None, intensity=1.0):
     """The other straightforward loop: one scenario at a time with small numpy arrays, on the
-    same streams as ``simulate`` (latent normals for correlated partners, uniforms for the
+    same streams as ``simulate_losses`` (latent normals for correlated partners, uniforms for the
     independent ones)."""
     from equipoise.risk.montecarlo import DEFAULT_CHUNK, _draw_plan, _prepare
 
@@ -148,7 +149,7 @@ def main(argv=None) -> int:
 
     def row(label: str, value: str, runs: list[float] | None = None) -> None:
         extra = f"   [{', '.join(f'{x:.2f}' for x in runs)}]" if runs else ""
-        print(f"{label:<40} {value:>14}{extra}")
+        print(f"{label:<46} {value:>14}{extra}")
 
     t = res.risk.loc["total"]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -157,11 +158,11 @@ def main(argv=None) -> int:
     print(f"workload: {args.runs:,} scenarios x {len(L.index)} partners x {len(L.columns)} domains, "
           f"copula, corridor model for {sorted(tables)}")
     print(f"times: minimum of {args.repeat} interleaved repeats (all listed)")
-    row("vectorised simulate, 2 threads", f"{t_vec:.3f} s", t2)
-    row("vectorised simulate, 1 thread", f"{t_one:.3f} s", t1)
+    row("vectorised simulate_losses, 2 threads", f"{t_vec:.3f} s", t2)
+    row("vectorised simulate_losses, 1 thread", f"{t_one:.3f} s", t1)
     # CPU time of the process over the call (all threads): about twice the wall time with two
     # busy threads; more would mean threads spinning (e.g. an OpenBLAS pool)
-    row("  CPU time of simulate, 2 / 1 threads", f"{min(c2):.3f} / {min(c1):.3f} s")
+    row("  CPU time of simulate_losses, 2 / 1 threads", f"{min(c2):.3f} / {min(c1):.3f} s")
     row("first run, cold max-flow cache", f"{t_cold:.3f} s")
     row("  distinct partner sets solved", f"{n_solved}")
     goal = t_vec < 2.0
@@ -172,11 +173,11 @@ def main(argv=None) -> int:
         row(f"{name} on {args.loop:,} scenarios", f"{min(ts):.3f} s", ts)
         row(f"  per scenario; extrapolated to {args.runs:,}", f"{per * 1e6:.1f} us; "
             f"{per * args.runs:.1f} s")
-        row("  speed-up of simulate (2 / 1 threads)",
+        row("  speed-up of simulate_losses (2 / 1 threads)",
             f"{ratio:.0f} x / {per / (t_one / args.runs):.0f} x")
         row("  same totals on the subsample",
             f"{np.allclose(sub, v, rtol=0, atol=1e-12)} ({np.max(np.abs(sub - v)):.0e})")
-    row("peak traced memory, simulate", f"{peak / 2**20:.0f} MiB")
+    row("peak traced memory, simulate_losses", f"{peak / 2**20:.0f} MiB")
     row("peak RSS of the process", f"{rss:.0f} MiB")
     print(f"total: mean {t['mean']:.4f}, VaR95 {t['var_95']:.4f} ± {t['var_95_se']:.4f}, "
           f"CVaR95 {t['cvar_95']:.4f} ± {t['cvar_95_se']:.4f}, VaR99 {t['var_99']:.4f}, "

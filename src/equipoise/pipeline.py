@@ -120,7 +120,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     from .assessment import assess
     from .measures.exposure import domain_shares
     from .risk.lossmodel import DEFAULT_LOSS_MODEL
-    from .risk.montecarlo import SimulationRequest, run_request, sensitivity_table
+    from .risk.montecarlo import SimulationRequest, run_simulation, sensitivity_table
     from .risk.shocks import ShockRequest, assessed_substitutability, shock
 
     if flows is None:
@@ -147,9 +147,9 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
                           doctrine=a.doctrine, corridors=graph, measured=measured).to_dict()
               for pole in a.doctrine.poles}
     files["shocks"] = _write_json(out / "shocks.json", shocks)
-    sim = run_request(shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed,
-                                                loss_model=model),
-                      graph=graph, doctrine=a.doctrine, measured=measured)
+    sim = run_simulation(shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed,
+                                                   loss_model=model),
+                         graph=graph, doctrine=a.doctrine, measured=measured)
     simulation = sim.to_dict()
     # the total's VaR/CVaR over the disruption probabilities x correlations (same runs, seed)
     simulation["sensitivity"] = sensitivity_table(

@@ -30,11 +30,11 @@ from equipoise.risk import (
     CorridorGraph,
     ShockRequest,
     SimulationRequest,
-    analyse,
+    analyse_corridors,
     load_corridors,
     max_flow,
     shock,
-    simulate,
+    simulate_losses,
     substitutability_from_screen,
 )
 from equipoise.risk.montecarlo import MAX_RUNS, MAX_RUNS_MANY_PARTNERS
@@ -80,7 +80,7 @@ def test_wide_range_corridor_regression(nodes, tmp_path):
     # nine orders of magnitude, by hand: 0.001 + 1e6 (via B) + 3e6 (direct) = 4,000,000.001
     e = _edges(tmp_path, "S,A,0.001,x\nA,T,1e6,x\nS,B,1e6,x\nB,T,1e6,x\nS,T,1e6,x\nS,T,2e6,x\n",
                "wide.csv")
-    r = analyse(load_corridors(nodes, e), "S", "T", contingencies=1)
+    r = analyse_corridors(load_corridors(nodes, e), "S", "T", contingencies=1)
     assert r.max_flow == 4_000_000.001 == r.min_cut_capacity
     assert {tuple(c["removed"]): c["max_flow"] for c in r.contingencies} == {
         ("CHN",): 3_000_000.001, ("RUS",): 4_000_000.0}
@@ -160,10 +160,10 @@ def test_corridor_bounds(nodes, tmp_path, monkeypatch):
     monkeypatch.setattr(corridors, "MAX_CONTINGENCY_CASES", 2)
     g = load_corridors(nodes, e)
     with pytest.raises(CorridorError, match="3 removals over 2 countries; at most 2"):
-        analyse(g, "S", "T", contingencies=2)
+        analyse_corridors(g, "S", "T", contingencies=2)
     for k in (3, -1, True, 1.5):
         with pytest.raises(CorridorError, match="expecting 0, 1 or 2"):
-            analyse(g, "S", "T", contingencies=k)
+            analyse_corridors(g, "S", "T", contingencies=k)
 
 
 def test_cli_corridor_inf_capacity(nodes, tmp_path):
@@ -230,13 +230,13 @@ def test_simulation_request_codes_and_required_focal():
 def test_simulate_function_checks_its_counts():
     loss = pd.DataFrame({"trade": [0.5]}, index=["RUS"])
     with pytest.raises(OptionError, match=r"runs: expecting a whole number in 1\.\.10,000,000"):
-        simulate(loss, focal="KAZ", runs=MAX_RUNS + 1, seed=1)
+        simulate_losses(loss, focal="KAZ", runs=MAX_RUNS + 1, seed=1)
     with pytest.raises(OptionError, match=r"seed: expecting a whole number in 0\.\.2"):
-        simulate(loss, focal="KAZ", runs=100, seed=-1)
+        simulate_losses(loss, focal="KAZ", runs=100, seed=-1)
     with pytest.raises(OptionError, match=r"domain weights: expecting finite numbers >= 0"):
-        simulate(loss, focal="KAZ", runs=100, seed=1, weights={"trade": float("nan")})
+        simulate_losses(loss, focal="KAZ", runs=100, seed=1, weights={"trade": float("nan")})
     with pytest.raises(OptionError, match="probability of RUS"):
-        simulate(loss, focal="KAZ", runs=100, seed=1, probabilities={"RUS": 2.0})
+        simulate_losses(loss, focal="KAZ", runs=100, seed=1, probabilities={"RUS": 2.0})
 
 
 def test_config_without_focal_uses_the_callers_default(tmp_path):
@@ -453,13 +453,13 @@ def test_shock_overrides_weights_and_doctrine_values_are_checked(shares):
 def test_simulate_checks_matrices_and_workers():
     loss = pd.DataFrame({"trade": [0.5, 0.2]}, index=["RUS", "CHN"])
     with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
-        simulate(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, np.nan], [np.nan, 1]]))
+        simulate_losses(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, np.nan], [np.nan, 1]]))
     with pytest.raises(OptionError, match="correlation: expecting a symmetric 2 x 2 matrix"):
-        simulate(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, 2.0], [2.0, 1]]))
+        simulate_losses(loss, focal="KAZ", runs=100, seed=1, correlation=np.array([[1, 2.0], [2.0, 1]]))
     with pytest.raises(OptionError, match="loss matrix: expecting finite numbers >= 0"):
-        simulate(loss.assign(trade=[np.inf, 0.1]), focal="KAZ", runs=100, seed=1)
+        simulate_losses(loss.assign(trade=[np.inf, 0.1]), focal="KAZ", runs=100, seed=1)
     with pytest.raises(OptionError, match=r"workers: expecting a whole number in 1\.\.64"):
-        simulate(loss, focal="KAZ", runs=100, seed=1, workers=10**6)
+        simulate_losses(loss, focal="KAZ", runs=100, seed=1, workers=10**6)
 
 
 def test_many_small_chunks_keep_the_numbers():
@@ -468,8 +468,8 @@ def test_many_small_chunks_keep_the_numbers():
     from equipoise.risk.montecarlo import simulate_loop
 
     loss = pd.DataFrame({"trade": [0.5, 0.2], "energy": [0.1, 0.7]}, index=["RUS", "CHN"])
-    a = simulate(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=1)
-    b = simulate(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=3)
+    a = simulate_losses(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=1)
+    b = simulate_losses(loss, focal="KAZ", runs=5_000, seed=11, chunk_size=7, workers=3)
     assert np.array_equal(a.totals, b.totals)
     ref = simulate_loop(loss, runs=5_000, seed=11, chunk_size=7)
     assert np.allclose(a.totals, ref, rtol=0, atol=1e-12)

@@ -90,6 +90,6 @@ def test_changelog_has_unreleased_and_the_current_version():
 def test_sphinx_roles_in_docstrings_render_as_code():
     hook = load_hook()
     html = ("see :class:<code>~equipoise.assessment.Assessment</code> and "
-            ":func:<code>equipoise.risk.montecarlo.run_request</code>")
+            ":func:<code>equipoise.risk.montecarlo.run_simulation</code>")
     assert hook.on_page_content(html, None, None, None) == (
-        "see <code>Assessment</code> and <code>equipoise.risk.montecarlo.run_request</code>")
+        "see <code>Assessment</code> and <code>equipoise.risk.montecarlo.run_simulation</code>")

@@ -15,9 +15,9 @@ from equipoise.risk import (
     SimulationRequest,
     correlation_matrix,
     load_corridors,
-    run_request,
-    simulate,
+    run_simulation,
     simulate_loop,
+    simulate_losses,
 )
 from equipoise.risk.montecarlo import _var_cvar, build_tables
 
@@ -29,8 +29,8 @@ def one_partner(loss: float) -> pd.DataFrame:
 @pytest.mark.parametrize("p", [0.02, 0.1])
 def test_single_partner_analytic(p):
     """One partner, loss 0.6: VaR95 = 0.6 when p > 5 %, else 0; CVaR95 = 0.6 * min(1, p / 0.05)."""
-    res = simulate(one_partner(0.6), focal="KAZ", runs=200_000, seed=7, probabilities={"RUS": p},
-                   loss_model="shares")
+    res = simulate_losses(one_partner(0.6), focal="KAZ", runs=200_000, seed=7, probabilities={"RUS": p},
+                          loss_model="shares")
     t = res.risk.loc["total"]
     assert t["mean"] == pytest.approx(0.6 * p, rel=0.05)
     assert t["var_95"] == pytest.approx(0.6 if p > 0.05 else 0.0)
@@ -47,10 +47,10 @@ def test_reproducible_by_seed_and_matches_loop():
     probs = {"RUS": 0.2, "CHN": 0.1}
     kw = dict(runs=30_000, seed=11, probabilities=probs, correlation=R, chunk_size=7_000,
               weights={"trade": 2.0})
-    a = simulate(L, focal="KAZ", **kw)
-    b = simulate(L, focal="KAZ", **kw)
+    a = simulate_losses(L, focal="KAZ", **kw)
+    b = simulate_losses(L, focal="KAZ", **kw)
     assert np.array_equal(a.totals, b.totals)
-    c = simulate(L, focal="KAZ", **{**kw, "seed": 12})
+    c = simulate_losses(L, focal="KAZ", **{**kw, "seed": 12})
     assert not np.array_equal(a.totals, c.totals)
     loop = simulate_loop(L, runs=30_000, seed=11, probabilities=probs, correlation=R,
                          chunk_size=7_000, weights={"trade": 2.0}, limit=9_000)
@@ -64,10 +64,10 @@ def test_corridor_model_matches_loop_and_raises_energy():
     tables = build_tables(g, "KAZ", partners, L.columns)
     assert set(tables) == {"energy", "corridors"}
     kw = dict(runs=20_000, seed=5, probabilities={"RUS": 0.3}, corridor_tables=tables)
-    res = simulate(L, focal="KAZ", **kw)
+    res = simulate_losses(L, focal="KAZ", **kw)
     loop = simulate_loop(L, limit=4_000, **kw)
     np.testing.assert_allclose(res.totals[:4_000], loop, atol=1e-12)
-    shares_only = simulate(L, focal="KAZ", **{**kw, "loss_model": "shares"})
+    shares_only = simulate_losses(L, focal="KAZ", **{**kw, "loss_model": "shares"})
     assert res.risk.loc["energy", "mean"] > 5 * shares_only.risk.loc["energy", "mean"]
 
 
@@ -80,8 +80,8 @@ def test_independent_frequencies_and_copula_dependence():
     assert R.loc["CHN", "TUR"] == pytest.approx(0.0)
     assert "Middle Corridor" in " ".join(why["why"])
     n = 200_000
-    ind = simulate(L, focal="KAZ", runs=n, seed=1, probabilities={"AZE": 0.1, "GEO": 0.1})
-    cop = simulate(L, focal="KAZ", runs=n, seed=1, probabilities={"AZE": 0.1, "GEO": 0.1}, correlation=R)
+    ind = simulate_losses(L, focal="KAZ", runs=n, seed=1, probabilities={"AZE": 0.1, "GEO": 0.1})
+    cop = simulate_losses(L, focal="KAZ", runs=n, seed=1, probabilities={"AZE": 0.1, "GEO": 0.1}, correlation=R)
     bits = lambda r, i: (r.masks >> i) & 1  # noqa: E731
     for r in (ind, cop):
         for i, p in enumerate([0.1, 0.1, 0.05, 0.05]):
@@ -103,7 +103,7 @@ def test_non_pd_matrix_is_repaired():
     L = pd.DataFrame(0.1, index=["A1", "A2", "A3"], columns=["trade"])
     L.index = ["RUS", "CHN", "USA"]
     R = np.array([[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1.0]])
-    res = simulate(L, focal="KAZ", runs=1_000, seed=1, correlation=R)
+    res = simulate_losses(L, focal="KAZ", runs=1_000, seed=1, correlation=R)
     assert np.all(np.linalg.eigvalsh(res.correlation.to_numpy()) > 0)
 
 
@@ -121,7 +121,7 @@ def test_result_outputs_and_request():
                            ("energy", "RUS", 0.9, 2023), ("energy", "CHN", 0.1, 2023)],
                           columns=["domain", "partner", "share", "year"])
     req = SimulationRequest("KAZ", runs=5_000, seed=3, probabilities={"rus": 0.2})
-    res = run_request(shares, req, graph=load_corridors(focal="KAZ"))
+    res = run_simulation(shares, req, graph=load_corridors(focal="KAZ"))
     d = res.to_dict()
     for k in ("total", "by_domain", "tail_drivers", "assumptions", "seed", "runs"):
         assert k in d
@@ -151,7 +151,7 @@ def test_request_validation_and_toml(tmp_path):
 
 
 def test_progress_bar_runs():
-    res = simulate(one_partner(0.5), focal="KAZ", runs=3_000, seed=1, chunk_size=1_000, progress=True)
+    res = simulate_losses(one_partner(0.5), focal="KAZ", runs=3_000, seed=1, chunk_size=1_000, progress=True)
     assert len(res.totals) == 3_000
 
 
@@ -169,7 +169,7 @@ def test_many_partners_without_lookup_table_matches_loop():
     R, _ = correlation_matrix(codes, graph=g, focal="KAZ")
     kw = dict(runs=6_000, seed=21, correlation=R, corridor_tables=tables, chunk_size=2_500,
               probabilities={"RUS": 0.2})
-    res = simulate(L, focal="KAZ", **kw)
+    res = simulate_losses(L, focal="KAZ", **kw)
     np.testing.assert_allclose(res.totals, simulate_loop(L, **kw), atol=1e-12)
     assert res.masks.max() < 2 ** len(codes)
 
@@ -178,8 +178,8 @@ def test_workers_do_not_change_numbers():
     L = pd.DataFrame(0.3, index=["RUS", "CHN"], columns=["trade", "energy"])
     kw = dict(runs=50_000, seed=3, chunk_size=5_000, corridor_tables=build_tables(
         load_corridors(focal="KAZ"), "KAZ", ["RUS", "CHN"], ["trade", "energy"]))
-    a = simulate(L, focal="KAZ", workers=1, **kw)
-    b = simulate(L, focal="KAZ", workers=2, **kw)
+    a = simulate_losses(L, focal="KAZ", workers=1, **kw)
+    b = simulate_losses(L, focal="KAZ", workers=2, **kw)
     assert np.array_equal(a.totals, b.totals) and np.array_equal(a.losses, b.losses)
 
 
@@ -191,8 +191,8 @@ def test_histogram_stats_equal_sorting_the_sample():
                      index=["RUS", "CHN", "USA", "TUR", "AZE"], columns=["a", "b", "c"])
     L.columns = ["trade", "energy", "corridors"]
     tables = build_tables(load_corridors(focal="KAZ"), "KAZ", list(L.index), L.columns)
-    res = simulate(L, focal="KAZ", runs=40_000, seed=8, probabilities={"RUS": 0.15}, corridor_tables=tables,
-                   batches=40)
+    res = simulate_losses(L, focal="KAZ", runs=40_000, seed=8, probabilities={"RUS": 0.15}, corridor_tables=tables,
+                          batches=40)
     for i, d in enumerate([*L.columns, "total"]):
         x = res.totals if d == "total" else res.losses[:, i]
         want = _risk_stats(x, (0.95, 0.99), 40)
@@ -208,7 +208,7 @@ def test_batch_means_se_matches_spread_across_seeds():
     L = pd.DataFrame(np.random.default_rng(2).uniform(0, 0.5, size=(6, 2)),
                      index=["RUS", "CHN", "USA", "TUR", "AZE", "DEU"], columns=["trade", "energy"])
     R, _ = correlation_matrix(list(L.index), graph=load_corridors(focal="KAZ"), focal="KAZ")
-    runs = [simulate(L, focal="KAZ", runs=20_000, seed=s, correlation=R, probabilities={"RUS": 0.1})
+    runs = [simulate_losses(L, focal="KAZ", runs=20_000, seed=s, correlation=R, probabilities={"RUS": 0.1})
             for s in range(30)]
     for key in ("cvar_95", "cvar_99"):
         spread = np.std([r.risk.loc["total", key] for r in runs], ddof=1)

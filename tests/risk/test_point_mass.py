@@ -19,7 +19,7 @@ from scipy.stats import binom
 from typer.testing import CliRunner
 
 from equipoise._cli.main import app
-from equipoise.risk.montecarlo import SimulationRequest, run_request, simulate_losses
+from equipoise.risk.montecarlo import SimulationRequest, run_simulation, simulate_losses
 from equipoise.risk.montecarlo.statistics import _hist_stats, _risk_stats
 
 runner = CliRunner()
@@ -117,8 +117,8 @@ def test_kaz_default_shows_why_seeds_differ():
     from equipoise.risk.shocks import assessed_substitutability
 
     measured = assessed_substitutability(assess(flows, doctrine=doc, engagement=False))
-    res = run_request(shares, SimulationRequest("KAZ", runs=20_000, seed=1), graph=load_corridors(focal="KAZ"),
-                      doctrine=doc, measured=measured)
+    res = run_simulation(shares, SimulationRequest("KAZ", runs=20_000, seed=1), graph=load_corridors(focal="KAZ"),
+                         doctrine=doc, measured=measured)
     pm = res.var_point_masses()["95"]
     assert pm["se_method"] == "bootstrap"
     vals = {round(d["value"], 3): d for d in pm["reported_values"]}

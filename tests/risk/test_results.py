@@ -259,7 +259,9 @@ def test_html_table_shows_years_and_periods_as_plain_whole_numbers():
 def test_clear_names_and_the_deprecated_ambiguous_ones():
     """``eq.simulate`` (the request runner) and ``eq.risk.simulate`` (the engine) meant different
     things: the ambiguous names are out of ``__all__`` and ``dir()``, and each use warns with a
-    DeprecationWarning naming the clear name (and still gives the same function)."""
+    DeprecationWarning naming the clear name (and still gives the same function). The same for
+    the submodules' former names (``equipoise.risk.corridors.analyse``,
+    ``equipoise.risk.montecarlo.simulate`` and ``.run_request``): none is a plain alias."""
     import warnings
 
     from equipoise.risk import corridors, montecarlo
@@ -273,16 +275,59 @@ def test_clear_names_and_the_deprecated_ambiguous_ones():
              (eq, "corridors", "eq.analyse_corridors", eq.analyse_corridors),
              (eq.risk, "simulate", "equipoise.risk.simulate_losses", eq.risk.simulate_losses),
              (eq.risk, "run_request", "equipoise.risk.run_simulation", eq.run_simulation),
-             (eq.risk, "analyse", "equipoise.risk.analyse_corridors", eq.analyse_corridors)]
+             (eq.risk, "analyse", "equipoise.risk.analyse_corridors", eq.analyse_corridors),
+             # the submodules' former names (documented in 0.1.0) warn the same way
+             (corridors, "analyse", "equipoise.risk.corridors.analyse_corridors",
+              eq.analyse_corridors),
+             (montecarlo, "simulate", "equipoise.risk.montecarlo.simulate_losses",
+              eq.risk.simulate_losses),
+             (montecarlo, "run_request", "equipoise.risk.montecarlo.run_simulation",
+              eq.run_simulation)]
     for module, old, clear, target in cases:
         assert old not in module.__all__ and old not in dir(module), (module, old)
+        assert old not in vars(module), (module, old)  # no plain alias that would not warn
         for _ in range(2):  # every use warns, not only the first
             with pytest.warns(DeprecationWarning, match=f"use {re.escape(clear)} ") as rec:
                 assert getattr(module, old) is target
             assert rec[0].filename == __file__  # the warning points at the caller
+    with pytest.warns(DeprecationWarning, match=r"use equipoise\.risk\.corridors\.analyse_c"):
+        from equipoise.risk.corridors import analyse  # noqa: F401
+    with pytest.warns(DeprecationWarning, match=r"use equipoise\.risk\.montecarlo\.run_simul"):
+        from equipoise.risk.montecarlo import run_request  # noqa: F401
+    for module in (montecarlo.run, montecarlo.engine):  # the modules that define them: no alias
+        assert not {"run_request", "simulate"} & set(vars(module)), module
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         from equipoise.risk import analyse_corridors, run_simulation, simulate_losses  # noqa: F401
+        for module, name in ((corridors, "analyse_corridors"), (montecarlo, "run_simulation"),
+                             (montecarlo, "simulate_losses")):
+            assert callable(getattr(module, name))
     with pytest.raises(AttributeError, match="no attribute 'simulatee'"):
         eq.simulatee  # noqa: B018
     assert callable(eq.risk.draw_disruptions)
+    with pytest.raises(AttributeError, match="montecarlo' has no attribute 'simulatee'"):
+        montecarlo.simulatee  # noqa: B018
+
+
+def test_the_package_uses_only_the_clear_names():
+    """One name per thing inside the package too: no module of equipoise imports or reads a
+    deprecated name (``analyse``, ``simulate``, ``run_request``) of ``equipoise.risk``, its
+    ``corridors`` or its ``montecarlo`` (the deprecation maps name them as strings only)."""
+    import ast
+    from pathlib import Path
+
+    old = {"analyse", "simulate", "run_request"}
+    src = Path(eq.__file__).parent
+    found = []
+    for path in sorted(src.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                mod = "." * node.level + (node.module or "")
+                if ("risk" in mod or "montecarlo" in mod or "corridors" in mod
+                        or (node.level and path.parent.name in ("risk", "montecarlo"))):
+                    found += [f"{path.relative_to(src)}:{node.lineno} from {mod} import {a.name}"
+                              for a in node.names if a.name in old]
+            elif isinstance(node, ast.Attribute) and node.attr in old:
+                found.append(f"{path.relative_to(src)}:{node.lineno} .{node.attr}")
+    assert found == []

@@ -222,7 +222,7 @@ def corridors(
     """
     check_exports(csv, xlsx)
     from ..errors import CorridorError
-    from ..risk.corridors import analyse, load_corridors, load_systems
+    from ..risk.corridors import analyse_corridors, load_corridors, load_systems
 
     focal = focal_code(focal)
     g = load_corridors(nodes, edges, focal=focal)
@@ -238,8 +238,8 @@ def corridors(
         hint = "; ".join(f"{r.system}: --from {r.source} --to {r.sinks}" for r in sy.itertuples())
         raise CorridorError("give --from NODE and --to NODE[,NODE...] (or --system NAME)"
                             + (f"; shipped systems: {hint}" if hint else ""))
-    res = analyse(g, source, to, without=_split(without) or [], contingencies=contingencies,
-                  focal=focal)
+    res = analyse_corridors(g, source, to, without=_split(without) or [],
+                            contingencies=contingencies, focal=focal)
     payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="corridors", csv=csv, xlsx=xlsx)
     if as_json:
@@ -291,7 +291,7 @@ def simulate(
       equipoise simulate --sensitivity --json   # adds "sensitivity": one row per setting
     """
     check_exports(csv, xlsx)
-    from ..risk.montecarlo import run_request
+    from ..risk.montecarlo import run_simulation
 
     given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
@@ -302,7 +302,7 @@ def simulate(
     measured = _measured(flows, req.focal, year, doc)
     graph = _graph(req.focal)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
-    res = run_request(table, req, graph=graph, doctrine=doc, progress=show, measured=measured)
+    res = run_simulation(table, req, graph=graph, doctrine=doc, progress=show, measured=measured)
     sens = None
     if sensitivity:
         from ..risk.montecarlo import sensitivity_table

@@ -233,7 +233,7 @@ class Context:
                        contingencies: int = 1) -> dict:
         """Max flow, min cut, loss without some countries and n-1 contingencies for each shipped
         flow system (``equipoise corridors --json`` for each system's source and sinks)."""
-        from ..risk.corridors import analyse
+        from ..risk.corridors import analyse_corridors
 
         without = tuple(self.check_partner(p, allow_focal=True) for p in (as_list(without) or ()))
         check_option("contingencies", contingencies, (0, 1, 2))
@@ -254,8 +254,8 @@ class Context:
                 if system is not None and s["system"] != system:
                     continue
                 sinks = [k for k in str(s["sinks"]).split(";") if k]
-                res = analyse(g, s["source"], sinks, without=wo, contingencies=contingencies,
-                              focal=self.focal)
+                res = analyse_corridors(g, s["source"], sinks, without=wo,
+                                        contingencies=contingencies, focal=self.focal)
                 out.append({"system": s["system"], "domain": s.get("domain") or None,
                             "description": s.get("description"), "unit": s.get("unit"),
                             **res.to_dict()})
@@ -477,7 +477,7 @@ def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
     import numpy as np
 
     from ..measures.exposure import domain_shares
-    from ..risk.montecarlo import SimulationRequest, run_request
+    from ..risk.montecarlo import SimulationRequest, run_simulation
 
     runs = int(runs)
     if not 1_000 <= runs <= 200_000:
@@ -489,8 +489,8 @@ def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
     except EquipoiseError:
         graph = None
     req = SimulationRequest(focal=ctx.focal, runs=runs, seed=seed, intensity=intensity)
-    res = run_request(shares, req, graph=graph, doctrine=ctx.doctrine,
-                      measured=ctx.measured_substitutability())
+    res = run_simulation(shares, req, graph=graph, doctrine=ctx.doctrine,
+                         measured=ctx.measured_substitutability())
     out = res.to_dict()
     totals = np.asarray(res.totals, dtype=float)
     counts, edges = np.histogram(totals, bins=40, range=(0.0, max(float(totals.max()), 1e-9)))

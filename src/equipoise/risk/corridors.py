@@ -65,7 +65,6 @@ __all__ = [
     "CorridorGraph",
     "CorridorLossTable",
     "CorridorResult",
-    "analyse",
     "analyse_corridors",
     "corridor_loss",
     "load_corridors",
@@ -790,8 +789,8 @@ def analyse_corridors(graph: CorridorGraph, source: str, sinks: str | Sequence[s
                       countries: Iterable[str] | None = None,
                       focal: str | None = None) -> CorridorResult:
     """Max flow, a minimum cut, loss without some countries, and n-1 / n-2 contingencies.
-    Public as ``eq.analyse_corridors``; the deprecated ``eq.corridors`` and
-    ``eq.risk.analyse`` warn and give this function.
+    Public as ``eq.analyse_corridors``; the deprecated ``eq.corridors``, ``eq.risk.analyse``
+    and ``equipoise.risk.corridors.analyse`` warn and give this function.
 
     Parameters
     ----------
@@ -908,8 +907,17 @@ def _cut_rows(graph: CorridorGraph, cut) -> pd.DataFrame:
     return pd.concat([*node_rows, *edge_rows] or [e.iloc[0:0]]).reset_index(drop=True)
 
 
-#: Former name of :func:`analyse_corridors`, kept working.
-analyse = analyse_corridors
+def __getattr__(name: str):
+    """``analyse``, the former name of :func:`analyse_corridors` (documented in 0.1.0): each use
+    warns (:class:`DeprecationWarning`, not cached) and gives the function (PEP 562)."""
+    if name == "analyse":
+        import warnings
+
+        warnings.warn("equipoise.risk.corridors.analyse is deprecated; use equipoise.risk."
+                      "corridors.analyse_corridors (max flow, min cut, removals, contingencies)",
+                      DeprecationWarning, stacklevel=2)
+        return analyse_corridors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _on_path_nodes(g: CorridorGraph, source: str, sinks: Sequence[str]) -> set[str]:

@@ -47,20 +47,20 @@ def _engagement(events: pd.DataFrame | None, poles: list[str]) -> dict:
 
 
 def _simulation(a, doctrine, corridors, partners: list[str], n: int, seed: int) -> dict:
-    """VaR and CVaR (95 %) of the total loss from :func:`equipoise.risk.montecarlo.run_request`
+    """VaR and CVaR (95 %) of the total loss from :func:`equipoise.risk.montecarlo.run_simulation`
     (the one default loss model, :data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`: the
     shares model where there is no corridor graph), on fixed partners and seed so that before
     and after see the same scenarios."""
     from ...risk.lossmodel import DEFAULT_LOSS_MODEL
-    from ...risk.montecarlo import MAX_PARTNERS, SimulationRequest, run_request
+    from ...risk.montecarlo import MAX_PARTNERS, SimulationRequest, run_simulation
 
     req = SimulationRequest(focal=doctrine.focal, runs=int(n), seed=int(seed),
                             partners=tuple(partners[:MAX_PARTNERS]), levels=(0.95,),
                             loss_model=DEFAULT_LOSS_MODEL, batches=10)
     from ...risk.shocks import assessed_substitutability
 
-    res = run_request(_shares_frame(a), req, graph=corridors, doctrine=doctrine,
-                      measured=assessed_substitutability(a))
+    res = run_simulation(_shares_frame(a), req, graph=corridors, doctrine=doctrine,
+                         measured=assessed_substitutability(a))
     tot = res.risk.loc["total"]
     return {"level": 0.95, "var": float(tot["var_95"]), "cvar": float(tot["cvar_95"]),
             "mean": float(tot["mean"]), "runs": int(n), "seed": int(seed),
@@ -236,7 +236,7 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     shocks (``L_d = i * s_{p,d} * (1 - sigma_d)``, Keohane & Nye 1977, and the corridor max-flow
     loss where a corridor graph exists), the Monte Carlo VaR and CVaR (Rockafellar & Uryasev
     2000; same scenarios before and after) twice: ``risk`` is the shares-model loss the plan
-    minimises, ``simulation`` the full :func:`equipoise.risk.montecarlo.run_request` (shares and
+    minimises, ``simulation`` the full :func:`equipoise.risk.montecarlo.run_simulation` (shares and
     corridor models), the corridor max flows and the doctrine's rule checks, before and after
     the action.
 

@@ -6,10 +6,10 @@ Modules (each name is also importable from here):
 :mod:`.request`     :class:`SimulationRequest`: the settings, checked field by field
 :mod:`.draws`       :func:`correlation_matrix`, :func:`draw_disruptions` (the one public draw
                     function: the scenarios' disrupted partners as bitmasks)
-:mod:`.engine`      :func:`simulate_losses` (former name ``simulate``): draws, losses, risk
+:mod:`.engine`      :func:`simulate_losses` (deprecated name ``simulate``): draws, losses, risk
 :mod:`.statistics`  VaR/CVaR, batch-means standard errors, order-statistic intervals, drivers
 :mod:`.result`      :class:`SimulationResult`
-:mod:`.run`         :func:`run_simulation` (former name ``run_request``): a request on shares
+:mod:`.run`         :func:`run_simulation` (deprecated: ``run_request``): a request on shares
 :mod:`.loop`        :func:`simulate_loop`: the per-scenario reference loop
 :mod:`.sensitivity` where the probabilities and correlations come from
                     (:func:`probability_table`) and :func:`sensitivity_table` over them
@@ -109,12 +109,17 @@ from .engine import (
 from .loop import simulate_loop
 from .request import SimulationRequest
 from .result import SimulationResult
-from .run import build_tables, default_partners, run_request, run_simulation
+from .run import build_tables, default_partners, run_simulation
 from .sensitivity import format_sensitivity, probability_table, sensitivity_table
 from .statistics import _cvar, _hist_stats, _kth, _n_batches, _risk_stats, _var_cvar  # noqa: F401
 
-#: Former name of :func:`simulate_losses` (the engine), kept working.
-simulate = simulate_losses
+# former name -> (clear name, what it is); documented in 0.1.0 as equipoise.risk.montecarlo.*.
+# Not in __all__; each use warns (not cached in globals()), as eq.simulate does.
+_DEPRECATED = {
+    "simulate": ("simulate_losses", "the Monte Carlo engine, a loss matrix in; the request "
+                                    "runner is run_simulation"),
+    "run_request": ("run_simulation", "runs a SimulationRequest on a shares table"),
+}
 
 __all__ = [
     "BLOC_KINDS",
@@ -142,10 +147,19 @@ __all__ = [
     "draw_disruptions",
     "format_sensitivity",
     "probability_table",
-    "run_request",
     "run_simulation",
     "sensitivity_table",
-    "simulate",
     "simulate_loop",
     "simulate_losses",
 ]
+
+
+def __getattr__(name: str):
+    if name in _DEPRECATED:
+        import warnings
+
+        new, what = _DEPRECATED[name]
+        warnings.warn(f"{__name__}.{name} is deprecated; use {__name__}.{new} ({what})",
+                      DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from .engine import simulate_losses
 from .request import SimulationRequest
 from .result import SimulationResult
 
-__all__ = ["build_tables", "default_partners", "run_request", "run_simulation"]
+__all__ = ["build_tables", "default_partners", "run_simulation"]
 
 
 def default_partners(shares: pd.DataFrame, n: int = 15) -> list[str]:
@@ -48,7 +48,7 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
     Builds the loss matrix (:func:`~equipoise.risk.shocks.loss_matrix`), picks the partners,
     builds the correlation from ``graph`` routes and blocs, the corridor loss tables of the
     focal state's flow systems, and calls the engine
-    (:func:`~.engine.simulate_losses`). Also available under its former name ``run_request``.
+    (:func:`~.engine.simulate_losses`). The former name ``run_request`` is deprecated.
 
     Substitutability per domain comes from :func:`~equipoise.risk.shocks.substitutability_table`
     (the same as :func:`~equipoise.risk.shocks.shock`): the documented default, the
@@ -97,8 +97,3 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
                             for d in L.columns}
     res.substitutability_by_partner = {k: v for k, v in each.items() if k[0] in L.columns}
     return res
-
-
-#: Former name of :func:`run_simulation` (``eq.simulate`` and ``eq.risk.run_request``, both
-#: deprecated, warn and give this function).
-run_request = run_simulation

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from equipoise import reference
+from equipoise.assessment import evaluate  # the front door: doctrine, graph and ledger resolved
 from equipoise.doctrine import actions
 from equipoise.doctrine.actions import (
     MAX_CHANGES,
     apply_action,
-    evaluate,
     example_actions,
     load_action,
     parse_action,

@@ -124,3 +124,7 @@ def test_citation_names_the_producer_not_the_local_path():
     assert c.startswith(CITATION) and c.endswith("un_votes.csv.gz")
     assert "/somewhere" not in c
     assert citation("warehouse:votes") == "warehouse:votes"
+    # a citation with a handle (a "/") is not a path: the ideal points' own citation passes
+    ipd = ("Bailey, Strezhnev & Voeten (2017), JCR 61(2); UNGA ideal points, Harvard Dataverse "
+           "hdl:1902.1/12379; file IdealpointestimatesAll_Jun2024.csv")
+    assert citation(ipd) == ipd

@@ -39,12 +39,12 @@ PATTERN = "gem_goit_*.csv*"
 __all__ = ["NAME", "PATTERN", "files", "read", "read_frame"]
 
 
-def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+def read_frame(path: str | Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """GEM Global Oil Infrastructure Tracker: one row per operating pipeline unit and each
     pair of distinct countries it lists (``countries``), with its capacity (bbl/d; NaN when
     GEM gives none). Units in one country are counted (``rows_aggregate``: domestic), not
     used; unknown country names are quarantined."""
-
+    path = Path(path)
     df = read_csv_text(path)
     require_columns(df, REQUIRED, path, "GEM oil pipelines")
     n = len(df)

@@ -18,8 +18,10 @@ Canonical frame (the ``votes`` table): rcid, year, session, country, vote, as
   August belongs to the session before (and 2022's three votes to the 11th emergency special
   session). Nothing in equipoise reads the session of these votes.
 - ``vote``: yes / no / abstain / absent.
-- ``country``: the file's ``iso3`` when it is a code the countries table knows (CSK and YUG
-  included), else the UN name looked up in the countries table and the crosswalk.
+- ``country``: the file's ``iso3`` when it is a code the countries table knows, else the UN
+  name looked up in the countries table and the crosswalk. The file's CSK (Czechoslovakia)
+  and YUG (Yugoslavia) are neither, so their votes are quarantined (``unknown_name``): the
+  countries table holds today's states, and neither has one successor.
 
 Quarantined, each with file, line, column, value seen and what was expected: a year that is
 not an integer between 1946 and 2100 (``bad_year``); a ``res_seq`` that is not an integer

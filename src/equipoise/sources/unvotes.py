@@ -81,8 +81,11 @@ def citation(source: str) -> str:
     """The producer's citation for a votes source given as a file path (the file name kept);
     other sources (``warehouse:votes``, a frame) pass through."""
     text = str(source)
-    if "/" in text or text.endswith((".csv", ".gz", ".rda")):
-        names = ", ".join(part.rsplit("/", 1)[-1] for part in text.split(";"))
+    parts = [part.strip() for part in text.split(";")]
+    # a path names a file: every part ends in a data file's suffix (a citation that contains
+    # a "/", as a Dataverse handle does, is passed through as it is)
+    if all(part.endswith((".csv", ".gz", ".rda", ".parquet")) for part in parts):
+        names = ", ".join(part.rsplit("/", 1)[-1] for part in parts)
         return f"{CITATION}; file(s) {names}"
     return text
 

@@ -17,18 +17,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..schema import Reason
 from ._common import (
     Chunk,
+    CodeMapper,
     SourceFile,
     chunk_of,
     file_counts,
     first_file,
     flag,
     flows_frame,
+    map_column,
     numeric,
     quarantine_frame,
-    quarantine_rows,
     read_csv_text,
     require_columns,
 )
@@ -48,13 +48,11 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     require_columns(df, REQUIRED, path, "Eurostat EU-27 exports by partner")
     lines = np.arange(2, len(df) + 2)
     agg = flag(df, "is_aggregate")
-    iso = df["partner_iso3"].astype(str).str.strip().to_numpy()
-    nocode = ~agg & (iso == "")
-    qs = [quarantine_rows(nocode, source="eurostat", file=path.name, lines=lines,
-                          column="partner_iso3", values=df["partner_label"],
-                          reason=Reason.UNMAPPED_CODE)]
-    v, q, ok = numeric(df, "exports_eur", source="eurostat", file=path.name, lines=lines,
-                       ok=~agg & ~nocode)
+    qs: list[pd.DataFrame] = []
+    iso, ok = map_column(df["partner_iso3"].astype(str).str.strip().to_numpy(),
+                         CodeMapper("iso3"), column="partner_iso3", ok=~agg, qs=qs,
+                         source=NAME, file=path.name, lines=lines, labels=df["partner_label"])
+    v, q, ok = numeric(df, "exports_eur", source=NAME, file=path.name, lines=lines, ok=ok)
     qs.extend(q)
     f = pd.DataFrame({"year": pd.to_numeric(df["year"]).to_numpy()[ok].astype("int64"),
                       "reporter": iso[ok], "partner": "EU27",

@@ -4,9 +4,12 @@
 Layout: ``reporter, year, partner_label, partner_iso3, is_aggregate, exports_eur``.
 :func:`read_frame` gives ``year, reporter, partner, indicator, value, source`` with reporter =
 the partner state, partner ``EU27``, indicator ``trade.goods.import.eu27_mirror``, EUR bn;
-aggregates (extra-EU, not specified ...) are counted (``rows_aggregate``), not used; a
-partner without an ISO3 code is quarantined. :func:`read` gives the same rows as ``flows``
-(unit ``EUR bn``).
+aggregates (extra-EU, not specified ...) are counted (``rows_aggregate``), not used. The
+partner's code goes through the crosswalk (:class:`~._common.CodeMapper` ``iso3``,
+:func:`~._common.map_column`): a blank code or one that is no country of the countries table
+(``XKX`` Kosovo, ``ANT``, Eurostat's ``ESP_CEUTA`` / ``ESP_MELILLA``) is quarantined
+(``unmapped_code``, with the partner label and the crosswalk's note). :func:`read` gives the
+same rows as ``flows`` (unit ``EUR bn``).
 """
 
 from __future__ import annotations

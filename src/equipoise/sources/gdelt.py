@@ -4,9 +4,11 @@
 Layout: ``year, iso3_a, iso3_b, days_in_year_covered, active_days, net_score_sum, ...``.
 :func:`read_frame` gives each pair in both directions: ``year, reporter, partner, value,
 coverage, source`` (``value`` the summed net score, which may be negative; ``coverage`` the
-days of the year the file covers / the days of the year). A row pairing a state with itself
-or with no code is quarantined (``self_partner``), as are blank or non-numeric scores and
-days. :func:`read` gives the same rows as ``flows`` (indicator ``events.gdelt.net_score``,
+days of the year the file covers / the days of the year). Both codes go through the
+crosswalk (:class:`~._common.CodeMapper` ``iso3``, :func:`~._common.map_codes`): a blank code
+or one that is no country of the countries table (a CAMEO region such as ``EUR``, ``XKX``) is
+quarantined (``unmapped_code``, at the first column that does not map); a row pairing a state
+with itself is quarantined (``self_partner``), as are blank or non-numeric scores and days. :func:`read` gives the same rows as ``flows`` (indicator ``events.gdelt.net_score``,
 unit ``score``; a score, not a count, so not ``event_counts``).
 """
 

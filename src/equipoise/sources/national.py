@@ -6,8 +6,11 @@ long frame ``year, reporter, partner, indicator, value, basis, source`` (USD bn;
 ``WLD`` is the file's total); :func:`read` gives the same rows as canonical ``flows`` (domain
 ``trade``, unit ``USD bn``; ``ingest national FILE_OR_FOLDER``). Aggregate rows (regions,
 "CIS countries" ...) are loaded but counted apart (``rows_aggregate``), not quarantined: they
-are either the WLD total or not used. ``rows_read = rows_loaded + rows_quarantined`` for
-every file; a row with a blank import and a given export is quarantined for its import and
+are either the WLD total or not used. A partner code goes through the crosswalk
+(:class:`~._common.CodeMapper` ``iso3``, :func:`~._common.map_column`): a blank one or one that
+is no country of the countries table (``ANT``) is quarantined (``unmapped_code``, with the
+file's partner name and the crosswalk's note), but its value stays in a total the reader sums
+(UZB). ``rows_read = rows_loaded + rows_quarantined`` for every file; a row with a blank import and a given export is quarantined for its import and
 still gives its export.
 """
 

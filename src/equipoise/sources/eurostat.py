@@ -4,9 +4,12 @@
 Layout: ``reporter, year, partner_label, partner_iso3, is_aggregate, exports_eur``.
 :func:`read_frame` gives ``year, reporter, partner, indicator, value, source`` with reporter =
 the partner state, partner ``EU27``, indicator ``trade.goods.import.eu27_mirror``, EUR bn;
-aggregates (extra-EU, not specified ...) are counted (``rows_aggregate``), not used; a
-partner without an ISO3 code is quarantined. :func:`read` gives the same rows as ``flows``
-(unit ``EUR bn``).
+aggregates (extra-EU, not specified ...) are counted (``rows_aggregate``), not used. The
+partner's code goes through the crosswalk (:class:`~._common.CodeMapper` ``iso3``,
+:func:`~._common.map_column`): a blank code or one that is no country of the countries table
+(``XKX`` Kosovo, ``ANT``, Eurostat's ``ESP_CEUTA`` / ``ESP_MELILLA``) is quarantined
+(``unmapped_code``, with the partner label and the crosswalk's note). :func:`read` gives the
+same rows as ``flows`` (unit ``EUR bn``).
 """
 
 from __future__ import annotations
@@ -17,18 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..schema import Reason
 from ._common import (
     Chunk,
+    CodeMapper,
     SourceFile,
     chunk_of,
     file_counts,
     first_file,
     flag,
     flows_frame,
+    map_column,
     numeric,
     quarantine_frame,
-    quarantine_rows,
     read_csv_text,
     require_columns,
 )
@@ -48,13 +51,11 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     require_columns(df, REQUIRED, path, "Eurostat EU-27 exports by partner")
     lines = np.arange(2, len(df) + 2)
     agg = flag(df, "is_aggregate")
-    iso = df["partner_iso3"].astype(str).str.strip().to_numpy()
-    nocode = ~agg & (iso == "")
-    qs = [quarantine_rows(nocode, source="eurostat", file=path.name, lines=lines,
-                          column="partner_iso3", values=df["partner_label"],
-                          reason=Reason.UNMAPPED_CODE)]
-    v, q, ok = numeric(df, "exports_eur", source="eurostat", file=path.name, lines=lines,
-                       ok=~agg & ~nocode)
+    qs: list[pd.DataFrame] = []
+    iso, ok = map_column(df["partner_iso3"].astype(str).str.strip().to_numpy(),
+                         CodeMapper("iso3"), column="partner_iso3", ok=~agg, qs=qs,
+                         source=NAME, file=path.name, lines=lines, labels=df["partner_label"])
+    v, q, ok = numeric(df, "exports_eur", source=NAME, file=path.name, lines=lines, ok=ok)
     qs.extend(q)
     f = pd.DataFrame({"year": pd.to_numeric(df["year"]).to_numpy()[ok].astype("int64"),
                       "reporter": iso[ok], "partner": "EU27",

@@ -4,9 +4,11 @@
 Layout: ``year, iso3_a, iso3_b, days_in_year_covered, active_days, net_score_sum, ...``.
 :func:`read_frame` gives each pair in both directions: ``year, reporter, partner, value,
 coverage, source`` (``value`` the summed net score, which may be negative; ``coverage`` the
-days of the year the file covers / the days of the year). A row pairing a state with itself
-or with no code is quarantined (``self_partner``), as are blank or non-numeric scores and
-days. :func:`read` gives the same rows as ``flows`` (indicator ``events.gdelt.net_score``,
+days of the year the file covers / the days of the year). Both codes go through the
+crosswalk (:class:`~._common.CodeMapper` ``iso3``, :func:`~._common.map_codes`): a blank code
+or one that is no country of the countries table (a CAMEO region such as ``EUR``, ``XKX``) is
+quarantined (``unmapped_code``, at the first column that does not map); a row pairing a state
+with itself is quarantined (``self_partner``), as are blank or non-numeric scores and days. :func:`read` gives the same rows as ``flows`` (indicator ``events.gdelt.net_score``,
 unit ``score``; a score, not a count, so not ``event_counts``).
 """
 
@@ -21,11 +23,13 @@ import pandas as pd
 from ..schema import Reason
 from ._common import (
     Chunk,
+    CodeMapper,
     SourceFile,
     chunk_of,
     file_counts,
     first_file,
     flows_frame,
+    map_codes,
     numeric,
     quarantine_frame,
     quarantine_rows,
@@ -46,17 +50,18 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     df = read_csv_text(path)
     require_columns(df, REQUIRED, path, "GDELT composite dyad-year")
     lines = np.arange(2, len(df) + 2)
-    ok = np.ones(len(df), bool)
-    a = df["iso3_a"].astype(str).str.strip().to_numpy()
-    b = df["iso3_b"].astype(str).str.strip().to_numpy()
-    self_ = (a == b) | (a == "") | (b == "")
-    qs = [quarantine_rows(self_, source="gdelt", file=path.name, lines=lines, column="iso3_b",
-                          values=b, reason=Reason.SELF_PARTNER)]
+    qs: list[pd.DataFrame] = []
+    iso, ok = map_codes(df, ("iso3_a", "iso3_b"), CodeMapper("iso3"), ok=np.ones(len(df), bool),
+                        qs=qs, source=NAME, file=path.name, lines=lines)
+    a, b = iso["iso3_a"], iso["iso3_b"]
+    self_ = ok & (a == b)
+    qs.append(quarantine_rows(self_, source=NAME, file=path.name, lines=lines, column="iso3_b",
+                              values=df["iso3_b"], reason=Reason.SELF_PARTNER))
     ok &= ~self_
-    v, q, ok = numeric(df, "net_score_sum", source="gdelt", file=path.name, lines=lines,
+    v, q, ok = numeric(df, "net_score_sum", source=NAME, file=path.name, lines=lines,
                        ok=ok, allow_negative=True)
     qs.extend(q)
-    days, q, ok = numeric(df, "days_in_year_covered", source="gdelt", file=path.name,
+    days, q, ok = numeric(df, "days_in_year_covered", source=NAME, file=path.name,
                           lines=lines, ok=ok)
     qs.extend(q)
     year = pd.to_numeric(df["year"]).to_numpy().astype("int64")

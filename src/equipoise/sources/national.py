@@ -6,8 +6,11 @@ long frame ``year, reporter, partner, indicator, value, basis, source`` (USD bn;
 ``WLD`` is the file's total); :func:`read` gives the same rows as canonical ``flows`` (domain
 ``trade``, unit ``USD bn``; ``ingest national FILE_OR_FOLDER``). Aggregate rows (regions,
 "CIS countries" ...) are loaded but counted apart (``rows_aggregate``), not quarantined: they
-are either the WLD total or not used. ``rows_read = rows_loaded + rows_quarantined`` for
-every file; a row with a blank import and a given export is quarantined for its import and
+are either the WLD total or not used. A partner code goes through the crosswalk
+(:class:`~._common.CodeMapper` ``iso3``, :func:`~._common.map_column`): a blank one or one that
+is no country of the countries table (``ANT``) is quarantined (``unmapped_code``, with the
+file's partner name and the crosswalk's note), but its value stays in a total the reader sums
+(UZB). ``rows_read = rows_loaded + rows_quarantined`` for every file; a row with a blank import and a given export is quarantined for its import and
 still gives its export.
 """
 
@@ -23,11 +26,13 @@ from ..errors import SchemaError
 from ..schema import Reason
 from ._common import (
     Chunk,
+    CodeMapper,
     SourceFile,
     chunk_of,
     file_counts,
     flag,
     flows_frame,
+    map_column,
     numeric,
     quarantine_frame,
     quarantine_rows,
@@ -69,6 +74,20 @@ def _short_years(df: pd.DataFrame, year: np.ndarray, use: np.ndarray, lines: np.
                                   notes=notes)
 
 
+def _partners(df: pd.DataFrame, agg: np.ndarray, ok: np.ndarray, qs: list, lines: np.ndarray,
+              path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The partner's ISO3 per row through the crosswalk (:class:`CodeMapper` ``iso3``) and the
+    new ``ok``: a row that is not an aggregate and whose code maps to nothing (``ANT``, a
+    blank) is quarantined (``unmapped_code``, with the file's partner name and the
+    crosswalk's note); aggregate rows carry no code and are not mapped."""
+    label = next((c for c in ("partner_en", "partner_ru") if c in df.columns), None)
+    iso, mapped = map_column(df["partner_iso3"].astype(str).str.strip().to_numpy(),
+                             CodeMapper("iso3"), column="partner_iso3", ok=ok & ~agg, qs=qs,
+                             source=NAME, file=path.name, lines=lines,
+                             labels=df[label] if label else None)
+    return iso, mapped | (ok & agg)
+
+
 def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     """One national-statistics file (KAZ BNS, UZB stat.uz, KGZ NSC, ARM armstat, RUS FTS).
 
@@ -88,7 +107,6 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     ok = np.ones(len(df), dtype=bool)
     qs = []
     agg = flag(df, "is_aggregate") if "is_aggregate" in df.columns else np.zeros(len(df), bool)
-    iso = df["partner_iso3"].astype(str).str.strip().to_numpy()
     if rep == "ARM":
         agg = np.zeros(len(df), bool)
         part = df["period_note"].astype(str).str.strip().to_numpy() != "full year"
@@ -100,11 +118,8 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     if rep in TOTAL_LABELS:
         col, labels = TOTAL_LABELS[rep]
         total = agg & df[col].astype(str).str.strip().isin(labels).to_numpy()
-    nocode = ok & ~agg & (iso == "")
-    qs.append(quarantine_rows(nocode, source="national", file=path.name, lines=lines,
-                              column="partner_iso3", values=iso, reason=Reason.UNMAPPED_CODE,
-                              notes=["an unknown or undefined country"] * len(df)))
-    ok &= ~nocode
+    counted = ok.copy()  # the rows of the file's total, whatever their partner code
+    iso, ok = _partners(df, agg, ok, qs, lines, path)
     scale = 1e-3 if rep == "RUS" else 1e-6  # million / thousand USD -> USD bn
     imp_col = "imports_by_origin_kusd" if rep == "ARM" else (
         "imports_musd" if rep == "RUS" else "imports_kusd")
@@ -133,7 +148,7 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
     f = (f.groupby(["year", "reporter", "partner", "indicator"], as_index=False)["value"]
          .sum().sort_values(["year", "indicator", "partner"]).reset_index(drop=True))
     if rep == "UZB":  # the total is the sum of all rows (countries + "Other countries")
-        allrows = ok & (iso != "") | (ok & agg)
+        allrows = counted  # a partner code the crosswalk does not know is still in the total
         tot = []
         for ind, col in (("trade.goods.import", imp_col), ("trade.goods.export", exp_col)):
             v = pd.to_numeric(df[col], errors="coerce").fillna(0).to_numpy()

@@ -11,7 +11,10 @@ trend and index) the same four things:
   of two or more results of one kind (as ``linearmodels``' ``compare``), one column per result.
 
 A result says which numbers sum it up in ``summary_numbers()`` (by default every number in
-``to_dict()``, nested keys joined with dots; lists left out) and which tables its HTML shows in
+``to_dict()``, nested keys joined with dots; lists left out). The type is the distinction: a
+count (products, partners, runs, years, rows), a year or a 0/1 flag is an ``int``, shown
+without decimals (``2``, not ``2.000``) by ``summary()``, ``_repr_html_()`` and ``compare()``;
+every other number (a share, an HHI, a value) a ``float``. It also says which tables its HTML shows in
 ``html_tables()`` (by default one table of the summary numbers). :class:`RichSummary` renders
 ``summary()`` from rich renderables instead.
 
@@ -190,8 +193,10 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, float]:
         key = f"{prefix}{k}"
         if isinstance(v, dict):
             out.update(_flatten(v, key + "."))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[key] = float(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            out[key] = v  # a count stays an int (shown without decimals)
+        elif isinstance(v, float):
+            out[key] = v
     return out
 
 
@@ -214,7 +219,8 @@ class Result:
 
     def summary_numbers(self) -> dict[str, float]:
         """The numbers that sum the result up, by name (what :meth:`compare` sets side by
-        side). Default: every number of ``to_dict()``, nested keys joined with dots."""
+        side): counts, years and 0/1 flags as ``int``, the rest as ``float``. Default: every
+        number of ``to_dict()``, nested keys joined with dots."""
         return _flatten(self.to_dict())
 
     def html_tables(self) -> list[tuple[str, Any]]:
@@ -242,7 +248,10 @@ class Result:
         column per result (this one first), for two or more results of the same kind.
 
         ``names`` labels the columns (default: each result's :meth:`compare_label`, made
-        unique). A number one result lacks is NaN. Results of another kind raise
+        unique). A number one result lacks is NaN. A quantity every result gives as an ``int``
+        (a count, a year, a flag) stays an ``int``, shown without decimals (``2``); the others
+        are floats, shown as pandas shows floats (the columns are of dtype ``object`` when there
+        are counts, else ``float``; ``.astype(float)`` for arithmetic). Results of another kind raise
         :class:`OptionError`.
         """
         import pandas as pd
@@ -260,10 +269,19 @@ class Result:
         labels = _unique([str(x) for x in labels])
         nums = [r.summary_numbers() for r in results]
         keys = list(dict.fromkeys(k for n in nums for k in n))
-        df = pd.DataFrame({lab: [n.get(k, math.nan) for k in keys]
+        whole = {k for k in keys if all(_is_int(n[k]) for n in nums if k in n)}
+        df = pd.DataFrame({lab: [(int(n[k]) if k in whole else float(n[k])) if k in n
+                                 else math.nan for k in keys]
                            for lab, n in zip(labels, nums, strict=True)},
-                          index=pd.Index(keys, name="quantity"), dtype=float)
+                          index=pd.Index(keys, name="quantity"),
+                          dtype=object if whole else float)
         return df
+
+
+def _is_int(x: Any) -> bool:
+    """A summary number that is a count (an ``int``, numpy's too; not a bool or a float)."""
+    return (isinstance(x, int) or type(x).__name__.startswith(("int", "uint"))) and not (
+        isinstance(x, bool))
 
 
 def _unique(labels: list[str]) -> list[str]:

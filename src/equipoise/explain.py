@@ -103,15 +103,19 @@ class DomainExplanation(RichSummary):
         ``dominant`` (1 or 0), ``coverage`` and ``recency`` (when known), each partner's share
         (``shares.CHN``), each margin (``margins.top_share``) and the rows behind them."""
         r = self.result
-        out = {k: float(getattr(r, k)) for k in (
-            "year", "hhi", "hhi_upper", "top_share", "effective_partners", "n_partners",
-            "substitutability", "screen_share")}
-        out.update(critical=float(bool(r.critical)), dominant=float(bool(r.dominant)))
-        out.update({k: float(getattr(r, k)) for k in ("coverage", "recency")
-                    if getattr(r, k, None) is not None})
+        out: dict[str, float] = {k: float(getattr(r, k)) for k in (
+            "hhi", "hhi_upper", "top_share", "effective_partners", "substitutability",
+            "screen_share")}
+        # counts, years and flags are ints (compare and summary show them without decimals)
+        out.update(year=int(r.year), n_partners=int(r.n_partners),
+                   critical=int(bool(r.critical)), dominant=int(bool(r.dominant)))
+        if getattr(r, "coverage", None) is not None:
+            out["coverage"] = float(r.coverage)
+        if getattr(r, "recency", None) is not None:
+            out["recency"] = int(r.recency)
         out.update({f"shares.{p}": float(v) for p, v in r.shares.items() if v is not None})
         out.update({f"margins.{k}": float(v) for k, v in r.margins.items() if v is not None})
-        out["rows"] = float(len(self.rows))
+        out["rows"] = len(self.rows)
         return out
 
     def html_tables(self) -> list:

@@ -30,6 +30,7 @@ def test_alignment_compare_by_hand(toy_votes):
     assert isinstance(a, AlignmentResult) and isinstance(a, Result)
     df = a.compare(b, names=["with CHN", "with EU27"])
     assert df.loc["period"].tolist() == [2010, 2010]
+    assert [type(v) for v in df.loc["period"]] == [int, int]
     assert df.loc["USA"].tolist() == pytest.approx([1 / 4, 1 / 4])
     assert df.loc["RUS"].tolist() == pytest.approx([1.0, 1.0])
     assert df.loc["CHN", "with CHN"] == pytest.approx(2 / 3)
@@ -103,6 +104,11 @@ def test_bloc_report_compare_by_hand():
     assert df.loc["co_membership.RUS"].tolist() == [1, 1]
     assert df.loc["co_membership.USA"].tolist() == [0, 1]
     assert df.loc["co_membership.EU27"].tolist() == pytest.approx([1 / 27, 0])
+    # counts (and the 0/1 flag) are ints, shown without decimals; the EU27's mean a float
+    for key in ("no_camp.passed", "no_camp.violations", "blocs", "co_membership.USA"):
+        assert [type(v) for v in df.loc[key]] == [int, int], key
+    assert [type(v) for v in df.loc["co_membership.EU27"]] == [float, float]
+    assert "<tr><td>blocs</td><td>1</td></tr>" in a._repr_html_()
     assert a.summary().startswith("Blocs and platforms of MNG in 2020 (poles")
     d = _json_round_trip(b)
     assert d["no_camp"]["violations"] == [{"org": "DDD", "kind": "military alliance",
@@ -139,6 +145,9 @@ def test_engagement_compare_by_hand(tmp_path):
                       "value_usd.CHN": 1000, "value_usd.USA": 3000, "value_usd.EU27": 600,
                       "value_usd.RUS": 0, "events.EU27": 2, "events.CHN": 1}.items():
         assert df.loc[key].tolist() == [want, want], key
+        # counts are ints (shown without decimals), the money a float
+        want_type = float if key.startswith("value_usd") else int
+        assert [type(v) for v in df.loc[key]] == [want_type, want_type], key
     # latest period by year: 2025, only the FRA agreement (EU27 share 1, the others 0); no
     # visit in 2025, so no visits spread. Over all years: visits CHN 1/2, RUS 1/2 -> 0.5;
     # agreements USA 1/2, EU27 1/2 -> 0.5; value USA 3000/4600 - RUS 0

@@ -33,6 +33,14 @@ def test_domain_explanation_compare_by_hand(mng_csv):
     assert df.loc["critical"].tolist() == [0, 1]  # security: 0.667 >= 0.5, substitutability low
     assert df.loc["margins.critical_share"].tolist()[1] == pytest.approx(2 / 3 - 0.5)
     assert df.loc["rows"].tolist() == [len(trade.rows), len(sec.rows)] == [3, 2]
+    # counts, years and flags are ints, shown without decimals; shares and HHIs floats
+    for key in ("year", "n_partners", "critical", "dominant", "rows"):
+        assert [type(v) for v in df.loc[key]] == [int, int], key
+    for key in ("hhi", "top_share", "effective_partners"):
+        assert [type(v) for v in df.loc[key]] == [float, float], key
+    rows = {ln.split()[0]: ln.split()[1:] for ln in df.to_string().splitlines()[2:]}
+    assert rows["n_partners"] == ["2", "2"] and rows["rows"] == ["3", "2"]  # CHN, RUS; RUS, USA
+    assert rows["year"] == ["2023", "2022"]
     # summary() is what `equipoise explain` prints (its rich renderables)
     text = sec.summary()
     assert text.startswith("MNG / security, year 2022: top partner RUS 66.7%") and str(sec) == text
@@ -65,3 +73,18 @@ def test_every_result_class_is_on_the_one_base():
         assert issubclass(cls, Result), cls
         for name in ("summary", "_repr_html_", "to_dict", "compare", "summary_numbers"):
             assert callable(getattr(cls, name)), (cls, name)
+
+
+def test_assessment_counts_are_ints():
+    # the default summary_numbers() (from to_dict()) keeps a count an int: the embedded
+    # default's years, partners and rows are ints, shown without decimals; shares and values
+    # stay floats (the engagement totals stay floats, as assess --json has always given them)
+    import equipoise as eq
+
+    n = eq.assess().summary_numbers()
+    counts = {k: v for k, v in n.items()
+              if k.rsplit(".", 1)[-1] in ("year", "n_partners", "rows", "recency")}
+    assert len(counts) > 10, sorted(counts)
+    assert {k: type(v) for k, v in counts.items()} == dict.fromkeys(counts, int)
+    assert type(n["engagement.window.value_usd.totals.CHN"]) is float
+    assert type(n["domains.trade.hhi"]) is float

@@ -117,7 +117,15 @@ def test_undl_votes_fill_the_years_voeten_lacks(built):
     # 2010 stays Voeten's (12 roll calls >= 10): 3/12 with the USA, as without the UNDL file
     a10 = _row(db, "political.unga.agreement", "USA", 2010)
     assert a10.value == pytest.approx(3 / 12) and a10.source.startswith("Voeten")
-    assert report.rows_by_domain["political_undl"] == 0  # its rows are counted as political
+    # the closing count is per dataset the rows came from: the UNDL years' rows are its own
+    src = _q(db, "SELECT source LIKE 'United Nations Dag%' AS undl, count(*) AS n FROM panel "
+                 "WHERE domain = 'political' AND indicator LIKE 'political.unga.%' "
+                 "AND indicator <> 'political.unga.ideal_distance' GROUP BY 1")
+    n = dict(zip(src.undl, src.n, strict=True))
+    assert report.rows_by_domain["political_undl"] == n[True] > 0
+    assert report.rows_by_domain["political"] == n[False] > 0
+    assert sum(report.rows_by_domain.values()) == report.rows == len(_q(db, "SELECT * FROM panel"))
+    assert f"political_undl {n[True]:,}" in report.summary()
     # the UNDL roll calls of 2021 feed the index's bootstrap too
     rc = _q(db, "SELECT year, count(DISTINCT rcid) AS n FROM panel_rollcalls GROUP BY 1 "
                 "ORDER BY 1")

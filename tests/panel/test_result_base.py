@@ -49,6 +49,10 @@ def test_trend_compare_by_hand():
     assert df.loc["security.RUS"].tolist() == pytest.approx([0.60, 0.60])
     assert not any(k.startswith("energy") for k in df.index)
     assert df.loc["candidates"].tolist() == [2, 1] and df.loc["shifts"].tolist() == [1, 0]
+    for key in ("candidates", "shifts", "trade.year"):  # counts and years: ints
+        assert [type(v) for v in df.loc[key]] == [int, int], key
+    rows = {ln.split()[0]: ln.split()[1:] for ln in df.to_string().splitlines()[2:]}
+    assert rows["candidates"] == ["2", "1"] and rows["trade.year"] == ["2020", "2020"]
     assert df.loc["shift.trade.CHN.2020", "KAZ seed 1"] == pytest.approx(0.15)
     assert math.isnan(df.loc["shift.trade.CHN.2020", "KAZ seed 2"])
     text = a.summary()
@@ -86,6 +90,7 @@ def test_index_compare_by_hand():
     assert df.loc["KAZ.2020.index"].tolist() == pytest.approx([0.7, 0.55])
     assert df.loc["KAZ.2020.lower"].tolist() == pytest.approx([0.6, 0.45])
     assert df.loc["KAZ.2020.rank"].tolist() == [1, 1]
+    assert [type(v) for v in df.loc["KAZ.2020.rank"]] == [int, int]
     assert df.loc["UZB.2020.index", "seed 1, 50 reps"] == pytest.approx(0.6)
     assert df.loc["UZB.2020.rank", "seed 1, 50 reps"] == 2
     assert math.isnan(df.loc["UZB.2020.index", "seed 2, 50 reps"])  # insufficient: no index

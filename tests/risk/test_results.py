@@ -90,8 +90,10 @@ def test_default_summary_numbers_flatten_the_numbers_of_to_dict():
     # strings, lists and booleans left out; nested keys joined with dots
     assert t.summary_numbers() == {"loss": 0.25, "runs": 1000.0, "parts.energy": 0.5,
                                    "parts.trade.eu": 2.0}
+    # an int of to_dict() stays an int (a count), shown without decimals
+    assert [type(v) for v in t.summary_numbers().values()] == [float, int, float, int]
     assert t.summary() == ("Tiny a\n  loss            0.250\n  runs            1,000\n"
-                           "  parts.energy    0.500\n  parts.trade.eu  2.000")
+                           "  parts.energy    0.500\n  parts.trade.eu  2")
     assert str(t) == t.summary()
 
 
@@ -107,6 +109,14 @@ def test_compare_sets_the_numbers_side_by_side():
     assert df.loc["runs"].tolist() == [1000.0, 2000.0, 10.0]
     assert df.loc["parts.energy", "a"] == 0.5 and math.isnan(df.loc["parts.energy", "b"])
     assert math.isnan(df.loc["parts.trade", "c"])
+    # the counts (ints in every result) stay ints and show without decimals; the rest floats
+    assert [type(v) for v in df.loc["runs"]] == [int, int, int]
+    assert [type(v) for v in df.loc["loss"]] == [float, float, float]
+    assert df.to_string().splitlines()[2].split() == ["loss", "0.25", "0.5", "0.0"]
+    assert df.to_string().splitlines()[3].split() == ["runs", "1000", "2000", "10"]
+    assert df.astype(float).loc["runs"].tolist() == [1000.0, 2000.0, 10.0]
+    # only floats: a float frame, as before
+    assert all(t.kind == "f" for t in Tiny("a", 0.1, 1, {}).compare(Tiny("b", 0.2, 2.5, {})).dtypes)
     # names given; equal labels made unique
     assert list(a.compare(b, names=["x", "y"]).columns) == ["x", "y"]
     assert list(a.compare(Tiny("a", 1.0, 1, {})).columns) == ["a (1)", "a (2)"]
@@ -203,7 +213,9 @@ def test_corridor_result_numbers_html_and_compare():
     b = _corridor(50.0, [], None, [])
     assert a.summary_numbers() == {"max_flow": 100.0, "min_cut_capacity": 100.0,
                                    "max_flow_without": 30.0, "lost_share": pytest.approx(0.7),
-                                   "contingencies": 2.0, "worst_contingency_lost_share": 0.7}
+                                   "contingencies": 2, "worst_contingency_lost_share": 0.7}
+    assert type(a.summary_numbers()["contingencies"]) is int
+    assert type(a.summary_numbers()["max_flow"]) is float  # a capacity, not a count
     assert b.summary_numbers() == {"max_flow": 50.0, "min_cut_capacity": 50.0}
     df = a.compare(b)
     assert list(df.columns) == ["KZ-A -> CN-B without RUS", "KZ-A -> CN-B"]
@@ -231,11 +243,13 @@ def _simulation(scale: float, partner: str = "RUS") -> SimulationResult:
 def test_simulation_result_numbers_html_and_compare():
     a, b = _simulation(1.0), _simulation(2.0, partner="<EU&>")
     n = a.summary_numbers()
-    assert n["runs"] == 4.0 and n["partners"] == 1.0
+    assert n["runs"] == 4 and n["partners"] == 1
+    assert type(n["runs"]) is int and type(n["partners"]) is int
     assert n["total.var_95"] == 0.1 and n["total.cvar_95_se"] == 0.01
     assert n["energy.cvar_95"] == 0.4 and "energy.var_95_se" not in n
     df = a.compare(b, names=["one", "two"])
     assert df.loc["total.cvar_95"].tolist() == [0.2, 0.4]
+    assert df.loc["runs"].tolist() == [4, 4] and type(df.loc["runs", "one"]) is int
     assert df.loc["energy.mean"].tolist() == [0.1, 0.2]
     h = b._repr_html_()
     assert "<caption>Tail drivers</caption>" in h and "&lt;EU&amp;&gt;" in h and "<EU&>" not in h

@@ -30,8 +30,14 @@ def test_screen_compare_by_hand():
         "threshold.import_hhi": {"GeoDep": 0.4, "import HHI 0.9": 0.9},
         "threshold.world_export_hhi": {"GeoDep": 0.4, "import HHI 0.9": 0.4},
         "threshold.import_export_ratio": {"GeoDep": 1.0, "import HHI 0.9": 1.0}}
+    # counts are ints, shown without decimals ("2", not "2.000"); shares and HHIs floats
+    assert [type(v) for v in df.loc["n_products"]] == [int, int]
+    assert [type(v) for v in df.loc["critical_share"]] == [float, float]
+    assert df.to_string().splitlines()[2].split() == ["n_products", "2", "2"]
+    assert "<tr><td>n_products</td><td>2</td></tr>" in a._repr_html_()
     p = screen(TP, year=2021, sensitivity=False)
     assert p.summary_numbers()["threshold.window"] == 3  # persistence: the window too
+    assert type(p.summary_numbers()["threshold.window"]) is int
     # summary() is the class's own
     assert a.summary().splitlines()[0] == ("Product screen 2021 (duckdb): 2 reporter-product "
                                            "pairs, 1 critical")

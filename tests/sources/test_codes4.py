@@ -148,3 +148,25 @@ def test_idealpoints_map_cow_then_fall_back_to_iso3c(tmp_path):
     assert ip.attrs["unmapped"] == [("265", "German Democratic Republic")]
     assert ip.attrs["dropped_rows"] == [(4, "265", "German Democratic Republic", "unmapped"),
                                         (6, "705", "Kazakhstan", "duplicate")]
+
+
+SERBIA = """ccode,session,NVotesAll,IdealPointAll,Q5%All,Q95%All,iso3c,Countryname
+345,46,75,-0.7,-1.1,-0.4,YUG,Yugoslavia
+345,60,75,0.95,0.75,1.15,YUG,Yugoslavia
+345,61,92,0.98,0.79,1.17,YUG,Yugoslavia
+341,61,82,0.97,0.78,1.18,MNE,Montenegro
+"""
+
+
+def test_idealpoints_map_cow_345_to_serbia_from_2006(tmp_path):
+    # the file's iso3c says YUG throughout (no country of the table); COW 345 is Serbia from
+    # session 61 (2006, after Montenegro's independence), unmapped before (SFRY, then Serbia
+    # and Montenegro: no single ISO3 successor)
+    p = tmp_path / "bsv.csv"
+    p.write_text(SERBIA)
+    ip = read_idealpoints(p)
+    assert ip[["year", "country", "ideal"]].values.tolist() == [[2006, "SRB", 0.98],
+                                                                [2006, "MNE", 0.97]]
+    assert ip.attrs["unmapped"] == [("345", "Yugoslavia")]
+    assert ip.attrs["dropped_rows"] == [(2, "345", "Yugoslavia", "unmapped"),
+                                        (3, "345", "Yugoslavia", "unmapped")]

@@ -61,3 +61,29 @@ def test_crosswalk_table_is_clean():
 def test_normalise_name():
     assert normalise_name("St. Vincent & Grenadines") == "saint vincent and grenadines"
     assert normalise_name("Côte d’Ivoire") == "cote d'ivoire"
+
+
+def test_crosswalk_dated_table_is_clean():
+    xd = reference.load("crosswalk_dated")
+    assert list(xd.columns) == ["scheme", "code", "start_year", "iso3", "name", "source"]
+    assert not xd.duplicated(["scheme", "code", "start_year"]).any()
+    assert xd["start_year"].notna().all()
+    mapped = xd[xd["iso3"] != ""]
+    assert mapped["iso3"].isin(reference.country_codes()).all()
+    assert (xd["source"].str.len() > 5).all()
+    assert xd[xd["iso3"] == ""]["name"].str.contains("unmapped").all()
+
+
+def test_a_code_whose_meaning_changed_maps_by_the_rows_year():
+    # COW 345: Yugoslavia (and Serbia and Montenegro), no single ISO3 successor, to 2005;
+    # Serbia from 2006 (crosswalk_dated). Without years, or a missing year, the crosswalk's
+    # undated mapping holds (unmapped); 705 is untouched by the years.
+    m = CodeMapper("cow")
+    codes = ["345", "345", "345.0", "345", "705", "345"]
+    iso, note = m.map(codes, years=[1991, 2005, 2006, 2023, 2006, None])
+    assert iso.tolist() == ["", "", "SRB", "SRB", "KAZ", ""]
+    assert note[0].startswith("Yugoslavia (1878-2006; unmapped") and note[2] == ""
+    assert m.map(["345"])[0].tolist() == [""]
+    # the fallback still fills only what stays unmapped
+    iso, _ = m.map(["345", "345"], years=[2000, 2010], fallback=["SRB", "MNE"])
+    assert iso.tolist() == ["SRB", "SRB"]

@@ -198,7 +198,7 @@ class AlignmentResult(Result):
             last = max(periods) if periods else None
             chosen = [] if last is None else [(last, "")]
             if isinstance(last, (int, float, np.integer, np.floating)):
-                out["period"] = float(last)
+                out["period"] = int(last) if float(last).is_integer() else float(last)
         for period, prefix in chosen:
             s = self.series[self.series["period"] == period].set_index("pole")
             e = self.equidistance[self.equidistance["period"] == period].iloc[0]

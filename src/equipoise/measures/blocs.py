@@ -121,17 +121,17 @@ class BlocReport(Result):
         (``co_membership.RUS``) and the COW IGO shared memberships of its latest year
         (``cow_igo.RUS``; with the year as ``cow_igo.year``)."""
         nc = self.no_camp
-        out = {"no_camp.passed": float(bool(nc["passed"])),
-               "no_camp.violations": float(len(nc["violations"])),
-               "blocs": float(len(self.blocs)), "platforms": float(len(self.platforms))}
+        out: dict[str, float] = {"no_camp.passed": int(bool(nc["passed"])),
+                                 "no_camp.violations": len(nc["violations"]),
+                                 "blocs": len(self.blocs), "platforms": len(self.platforms)}
         cm = self.co_membership
         if len(cm):
-            out.update({f"co_membership.{p}": float(v) for p, v in
+            out.update({f"co_membership.{p}": _shared(p, v) for p, v in
                         zip(*_at_year(cm, self.year, "shared"), strict=True)})
         if self.cow_igo is not None and len(self.cow_igo):
             y = int(self.cow_igo["year"].max())
-            out["cow_igo.year"] = float(y)
-            out.update({f"cow_igo.{p}": float(v) for p, v in
+            out["cow_igo.year"] = y
+            out.update({f"cow_igo.{p}": _shared(p, v) for p, v in
                         zip(*_at_year(self.cow_igo, y, "shared_igos"), strict=True)})
         return out
 
@@ -151,6 +151,14 @@ class BlocReport(Result):
 
 def _cols(table: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return table[[c for c in cols if c in table.columns]]
+
+
+def _shared(pole: str, v) -> float:
+    """Organisations shared with ``pole`` as a summary number: a count (an int) for a
+    country, the mean over its members (a float) for a group pole (EU27)."""
+    from .. import reference
+
+    return float(v) if reference.is_group(pole) else int(v)
 
 
 def _at_year(table: pd.DataFrame, year: int, col: str) -> tuple[list, list]:

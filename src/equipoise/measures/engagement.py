@@ -183,12 +183,12 @@ class EngagementBalance(Result):
         poles in the latest period (``spread.visits``; its number as ``period``; a metric
         no pole has in that period is left out)."""
         tot = self.by_pole.groupby("pole")[["visits", "agreements", "value_usd", "events"]].sum()
-        out = {f"{m}.{p}": float(tot.loc[p, m]) for m in tot.columns for p in self.poles
-               if p in tot.index}
+        out: dict[str, float] = {f"{m}.{p}": _count(m, tot.loc[p, m]) for m in tot.columns
+                                 for p in self.poles if p in tot.index}
         if len(self.spread):
             last = max(self.spread["period"])
             if isinstance(last, (int, float, np.integer, np.floating)):
-                out["period"] = float(last)
+                out["period"] = _whole(last)
             s = self.spread[self.spread["period"] == last]
             out.update({f"spread.{m}": float(v) for m, v in zip(s["metric"], s["value"],
                                                                  strict=True)})
@@ -201,6 +201,20 @@ class EngagementBalance(Result):
         if len(self.by_domain):
             tables.append(("Events per pole and domain", self.by_domain))
         return tables
+
+
+#: the engagement metrics that are counts (summary numbers as ints); value_usd is money
+COUNTS = ("visits", "agreements", "events")
+
+
+def _count(metric: str, v) -> float:
+    """A summed metric as a summary number: an int for a count, else a float."""
+    return int(v) if metric in COUNTS else float(v)
+
+
+def _whole(v) -> float:
+    """A period (a year, or a number) as a summary number: an int when it is whole."""
+    return int(v) if float(v).is_integer() else float(v)
 
 
 def _poles(poles: Sequence[str] | str) -> list[str]:
@@ -340,7 +354,7 @@ def engagement_summary(focal: str, poles: Sequence[str] | str, *, events) -> dic
                       for p, v in zip(poles_now, cur[col], strict=True)}
             sp = spread[spread["metric"] == metric]
             block[metric] = {"shares": shares,
-                             "totals": {p: float(v)
+                             "totals": {p: float(v)  # floats, as assess --json has them
                                         for p, v in zip(poles_now, cur[metric], strict=True)},
                              "spread": float(sp["value"].iat[0]) if len(sp) else None,
                              "top": sp["top"].iat[0] if len(sp) else None}

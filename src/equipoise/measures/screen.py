@@ -196,14 +196,14 @@ class ScreenResult(Result):
         (The sensitivity table is in ``_repr_html_`` and ``summary()``: its values move with
         the thresholds, so they are no quantity two screens share.)"""
         n, k = self.n_products, self.n_critical
-        out = {"n_products": float(n), "n_critical": float(k),
+        out: dict[str, float] = {"n_products": int(n), "n_critical": int(k),
                "critical_share": k / n if n else math.nan}
         th = self.thresholds
         for name in ("import_hhi", "world_export_hhi", "import_export_ratio"):
             out[f"threshold.{name}"] = float(getattr(th, name))
         if self.persistence:
-            out.update({"threshold.window": float(th.window),
-                        "threshold.min_years": float(th.min_years)})
+            out.update({"threshold.window": int(th.window),
+                        "threshold.min_years": int(th.min_years)})
         return out
 
     def html_tables(self) -> list[tuple[str, Any]]:

@@ -340,9 +340,10 @@ def reconcile_votes(reads: dict[str, Read]) -> list[int]:
     UNDL file has no resolution symbols): from Voeten's data when they have at least
     :data:`MIN_ROLLCALLS` roll calls in that year (every year to 2019), else from the UNDL
     file when it has the year (2020, 2021, 2022; Voeten's single roll call of January 2020
-    is then left out). The rows of those years name the UNDL source. With only one of the two
-    datasets in the build, nothing changes; the UNDL dataset's own step then adds nothing
-    (its files and quarantine are still recorded)."""
+    is then left out). The rows of those years name the UNDL source, and the build counts
+    them under ``political_undl`` (:attr:`Read.rows_of`), whose own step then adds nothing (its
+    files and quarantine are recorded as usual). With only one of the two datasets in the
+    build, nothing changes."""
     if "political" not in reads or "political_undl" not in reads:
         return []
     from .agreement import CHOICES
@@ -356,8 +357,10 @@ def reconcile_votes(reads: dict[str, Read]) -> list[int]:
     drop = v["year"].isin(years).to_numpy()
     merged = pd.concat([v[~drop], u[take]], ignore_index=True)
     merged.attrs["source"] = v.attrs.get("source", "UN General Assembly votes")
-    merged.attrs["source_by_year"] = {y: u.attrs.get("source", "UN Digital Library")
-                                      for y in years}
+    undl = u.attrs.get("source", "UN Digital Library")
+    merged.attrs["source_by_year"] = {y: undl for y in years}
+    if years:
+        reads["political"].rows_of[undl] = "political_undl"
     reads["political"].frames["votes"] = merged
     reads["political_undl"].frames["votes"] = u.iloc[0:0]
     for f in reads["political"].files:
@@ -875,6 +878,25 @@ def _acquire(lock, path: Path, timeout: float) -> None:
                              f"lock {path}.lock; retry when it has finished") from exc
 
 
+def _rows_by_source(con, rd: Read) -> dict[str, int]:
+    """The panel's rows so far: per ``source`` when ``rd`` writes rows on another dataset's
+    behalf (:attr:`Read.rows_of`), else their number under the key ``""``."""
+    if not rd.rows_of:
+        return {"": int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0])}
+    return {str(s): int(n) for s, n in
+            con.execute("SELECT source, count(*) FROM panel GROUP BY 1").fetchall()}
+
+
+def _new_rows(con, rd: Read, d: str, before: dict[str, int]) -> dict[str, int]:
+    """The rows the step of dataset ``d`` added, per dataset they came from: a row whose
+    ``source`` starts with a key of ``rd.rows_of`` is that dataset's, every other is ``d``'s."""
+    out = {d: 0}
+    for src, n in _rows_by_source(con, rd).items():
+        owner = next((o for p, o in rd.rows_of.items() if src.startswith(p)), d)
+        out[owner] = out.get(owner, 0) + n - before.get(src, 0)
+    return out
+
+
 def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
            poles: list[str], root: Path, path: Path, ibis_con=None, *,
            embedded: bool = False) -> BuildReport:
@@ -885,12 +907,12 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
         for name, cols in DDL.items():
             con.execute(f'DROP TABLE IF EXISTS "{name}"').fetchall()
             con.execute(f'CREATE TABLE "{name}" ({cols})').fetchall()
-        by: dict[str, int] = {}
+        by: dict[str, int] = dict.fromkeys(domains, 0)
         files: list[dict] = []
         cols = ", ".join(COLUMNS)
         for d in domains:
             rd = reads[d]
-            before = int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0])
+            before = _rows_by_source(con, rd)
             step = STEPS[d]
             if ibis_con is not None and d in IBIS_STEPS:
                 step = IBIS_STEPS[d](ibis_con)
@@ -899,7 +921,8 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
                 con.execute(f"INSERT INTO panel ({cols}) SELECT * FROM ({sql}) "
                             f"WHERE year BETWEEN {lo} AND {hi} "
                             f"ORDER BY 1, 2, 4, 5").fetchall()
-            by[d] = int(con.execute("SELECT count(*) FROM panel").fetchall()[0][0]) - before
+            for owner, n in _new_rows(con, rd, d, before).items():
+                by[owner] = by.get(owner, 0) + n
             for f in rd.files:
                 files.append({"dataset": d, **f})
             if rd.quarantine is not None and len(rd.quarantine):

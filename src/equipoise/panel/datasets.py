@@ -147,6 +147,10 @@ class Read:
     frames: dict[str, pd.DataFrame]
     files: list[dict] = field(default_factory=list)
     quarantine: pd.DataFrame | None = None
+    #: rows this dataset's step writes on another dataset's behalf: the start of their
+    #: ``source`` -> that dataset (the UNDL votes merged into ``political``,
+    #: :func:`equipoise.panel.builder.reconcile_votes`); the build counts them under it
+    rows_of: dict[str, str] = field(default_factory=dict)
 
 
 def _flows(source: str, path: Path, rd_name: str | None = None) -> tuple[pd.DataFrame, dict,

@@ -227,8 +227,8 @@ class IndexResult(Result):
             key = f"{r['state']}.{int(r['year'])}"
             for k in ("index", "lower", "upper", "rank"):
                 v = _f(r[k])
-                if v is not None:
-                    out[f"{key}.{k}"] = v
+                if v is not None:  # the rank is a whole number: an int
+                    out[f"{key}.{k}"] = int(v) if k == "rank" else v
         return out
 
     #: records shown by :meth:`summary` and ``_repr_html_`` (the rest are counted)

@@ -101,11 +101,12 @@ class TrendResult(Result):
         shares (``trade.year``) and each pole's share then (``trade.CHN``) with its band
         (``trade.CHN.lower``, ``.upper``; left out with one indicator); each shift's change
         (``shift.trade.CHN.2008``: after - before)."""
-        out = {"candidates": float(self.candidates), "shifts": float(len(self.shifts))}
+        out: dict[str, float] = {"candidates": int(self.candidates),
+                                 "shifts": len(self.shifts)}
         ok = [r for r in self.series if r["status"] == "ok" and r["share"] is not None]
         for d in dict.fromkeys(r["domain"] for r in ok):
             year = max(r["year"] for r in ok if r["domain"] == d)
-            out[f"{d}.year"] = float(year)
+            out[f"{d}.year"] = int(year)
             for r in ok:
                 if r["domain"] == d and r["year"] == year:
                     out[f"{d}.{r['pole']}"] = float(r["share"])

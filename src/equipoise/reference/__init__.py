@@ -13,6 +13,8 @@ Tables (CSV files in this folder, each with its sources):
 ``organisations``  organisations with kind, led_by, aimed_at and sources
 ``memberships``    memberships of states in organisations with start and end years and sources
 ``crosswalk``      extra country codes used by external datasets that are not ISO3
+``crosswalk_dated`` codes whose meaning changed: the mapping from a ``start_year`` on (COW 345
+                   is Serbia from 2006), for readers that give each row's year
 ``units``          unit -> dimension and factor to the dimension's base unit (definitional:
                    SI prefixes and common usage, each row citing which)
 
@@ -39,6 +41,7 @@ TABLES = (
     "memberships",
     "crosswalk",
     "units",
+    "crosswalk_dated",
 )
 
 __all__ = [

@@ -688,10 +688,12 @@ class CorridorResult(Result):
         if self.without:
             out.update(max_flow_without=self.max_flow_without, lost_share=self.lost_share)
         if self.contingencies:
-            out.update(contingencies=float(len(self.contingencies)),
-                       worst_contingency_lost_share=max(c["lost_share"]
+            out.update(worst_contingency_lost_share=max(c["lost_share"]
                                                         for c in self.contingencies))
-        return {k: float(v) for k, v in out.items()}
+        out = {k: float(v) for k, v in out.items()}
+        if self.contingencies:  # a count: an int
+            out["contingencies"] = len(self.contingencies)
+        return out
 
     def html_tables(self) -> list:
         tables: list = [("", list(self.summary_numbers().items())),

@@ -240,6 +240,12 @@ class CodeMapper:
     extra
         Additional code -> ISO3 pairs of lower priority than the crosswalk (e.g. BACI's own
         country file).
+
+    A row of the reference table ``crosswalk_dated`` is a code whose meaning changed: it
+    applies to the rows of its ``start_year`` and later when the reader gives each row's year
+    (``map(..., years=)``), the row with the latest ``start_year`` not after the year winning
+    (COW 345: Yugoslavia, unmapped by the crosswalk, then Serbia from 2006). Without years,
+    or before the first ``start_year``, the crosswalk's (undated) mapping holds.
     """
 
     NUMERIC = {"baci": "m49", "comtrade": "m49", "cow": "cow", "m49": "m49"}
@@ -255,6 +261,8 @@ class CodeMapper:
         self.is_name = scheme not in {*self.NUMERIC, *self.TEXT, "imf", "iso3"}
         mapping: dict[str, str] = {}
         notes: dict[str, str] = {}
+        #: code -> [(start year, ISO3 or "", name)], ascending: the dated crosswalk rows
+        self.dated: dict[str, list[tuple[int, str, str]]] = {}
         if self.is_name:
             for _, r in countries.iterrows():
                 mapping[normalise_name(r["name"])] = r["iso3"]
@@ -284,6 +292,12 @@ class CodeMapper:
                 mapping[key] = r["iso3"]
                 if not r["iso3"]:
                     notes[key] = r["name"]
+        dated = reference.load("crosswalk_dated")
+        for _, r in dated[dated["scheme"].isin(schemes)].iterrows():
+            self.dated.setdefault(self._key(r["code"]), []).append(
+                (int(r["start_year"]), r["iso3"], r["name"]))
+        for periods in self.dated.values():
+            periods.sort()
         self.mapping = mapping
         self.notes = notes
         self._cache: dict[Any, tuple[str, str]] = {}
@@ -327,17 +341,21 @@ class CodeMapper:
         note = np.array([f[1] for f in found], dtype=object)
         return np.asarray(inv, dtype=np.int64), iso, note
 
-    def map(self, codes: Any, *, prefer: Any = None, fallback: Any = None
+    def map(self, codes: Any, *, prefer: Any = None, fallback: Any = None, years: Any = None
             ) -> tuple[np.ndarray, np.ndarray]:
         """ISO3 per code (``""`` where unmapped) and a note per code (why it is unmapped).
 
-        ``prefer``: ISO3 per row already known (e.g. from an ISO3 column), used where not
-        empty, before the code. ``fallback``: ISO3 per row used only where the code does not
-        map (e.g. the file's own ISO3 column beside a COW code); a fallback that is not a
-        country of the countries table (empty, missing, ``DDR``) is ignored.
+        ``years``: the year of each row; a code with dated crosswalk rows (``start_year``)
+        then maps by the latest of them not after the row's year (see the class). ``prefer``:
+        ISO3 per row already known (e.g. from an ISO3 column), used where not empty, before
+        the code. ``fallback``: ISO3 per row used only where the code does not map (e.g. the
+        file's own ISO3 column beside a COW code); a fallback that is not a country of the
+        countries table (empty, missing, ``DDR``) is ignored.
         """
         inv, iso_u, note_u = self.factorize(codes)
-        iso = iso_u[inv]
+        iso, note = iso_u[inv], note_u[inv]
+        if years is not None and self.dated:
+            iso, note = self._by_year(codes, inv, iso, note, years)
         if prefer is not None:
             prefer = np.asarray(prefer, dtype=object)
             iso = np.where(prefer == "", iso, prefer)
@@ -345,7 +363,25 @@ class CodeMapper:
             known = pd.Series(np.asarray(fallback, dtype=object)).isin(
                 reference.country_codes()).to_numpy()
             iso = np.where((iso == "") & known, np.asarray(fallback, dtype=object), iso)
-        return iso, note_u[inv]
+        return iso, note
+
+    def _by_year(self, codes: Any, inv: np.ndarray, iso: np.ndarray, note: np.ndarray,
+                 years: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``iso`` and ``note`` with the dated crosswalk rows applied to the rows of their
+        years (a missing year: the undated mapping)."""
+        yrs = pd.to_numeric(pd.Series(np.asarray(years, dtype=object)),
+                            errors="coerce").to_numpy(dtype=float)
+        iso, note = iso.copy(), note.copy()
+        first = pd.Series(np.arange(len(inv))).groupby(inv).first()
+        arr = np.asarray(codes, dtype=object)
+        for j, row in first.items():
+            code = arr[row]
+            periods = None if _missing(code) else self.dated.get(self._key(code))
+            for start, iso3, name in periods or ():
+                sel = (inv == j) & (yrs >= start)
+                iso[sel] = iso3
+                note[sel] = "" if iso3 else name
+        return iso, note
 
     def lut(self) -> dict[Any, str]:
         """Every code looked up so far that maps, with its ISO3."""

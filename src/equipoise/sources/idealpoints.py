@@ -45,7 +45,10 @@ def read_idealpoints(path) -> pd.DataFrame:
 
     Countries are mapped from ``ccode`` through the readers' code mapper
     (:class:`~equipoise.sources._common.CodeMapper` ``cow``: the crosswalk, then the countries
-    table), falling back to the file's ``iso3c`` column where the code does not map (if it is
+    table; by the session's year for a code whose meaning changed, ``crosswalk_dated``: 345 is
+    Serbia from session 61, 2006, and stays unmapped before, Yugoslavia and Serbia and
+    Montenegro, as the file's ``iso3c`` says YUG throughout), falling back to the file's
+    ``iso3c`` column where the code does not map (if it is
     a country of the countries table); rows mapping to neither are dropped, their distinct codes in
     ``frame.attrs['unmapped']`` (a list of (ccode, name)); ``frame.attrs['dropped_rows']``
     lists every row left out, (line, ccode, name, ``unmapped`` | ``duplicate``), a duplicate
@@ -61,7 +64,8 @@ def read_idealpoints(path) -> pd.DataFrame:
     if missing:
         raise SchemaError(f"{path}: missing column(s) {missing}; expecting the BSV layout "
                           f"({', '.join(REQUIRED)}, Q5%All, Q95%All, USAgree, ...)")
-    iso, _ = CodeMapper("cow").map(df["ccode"].to_numpy(),
+    years = pd.to_numeric(df["session"], errors="coerce") + 1945
+    iso, _ = CodeMapper("cow").map(df["ccode"].to_numpy(), years=years.to_numpy(),
                                    fallback=df["iso3c"].to_numpy() if "iso3c" in df else None)
     iso = pd.Series(iso, index=df.index, dtype="string").replace("", pd.NA)
     out = pd.DataFrame({

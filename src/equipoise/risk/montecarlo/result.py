@@ -260,7 +260,7 @@ class SimulationResult(Result):
         """Runs and partners; every risk measure of the total; the mean, P(loss > 0), VaR and
         CVaR of each domain (as ``total.var_95``, ``energy.cvar_99``)."""
         lv = [self._lv(a) for a in self.request.levels]
-        out = {"runs": float(self.runs), "partners": float(len(self.partners))}
+        out: dict[str, float] = {"runs": int(self.runs), "partners": len(self.partners)}
         out.update({f"total.{c}": float(v) for c, v in self.risk.loc["total"].items()})
         for d in self.domains:
             row = self.risk.loc[d]

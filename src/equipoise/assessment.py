@@ -174,9 +174,11 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None
     """Target partner shares per domain that minimise the CVaR of the disruption loss
     (:func:`equipoise.doctrine.plan.plan`, whose parameters ``options`` are: ``year``,
     ``horizon``, ``max_shift``, ``capacity``, ``capacities``, ``supply``, ``alpha``,
-    ``n_scenarios``, ``seed``, ``scenarios``, ``domains``, ``roles``, ``critical_share``,
-    ``keep_viable``, ``no_squeeze``, ``without``, ``strict``, ``corridors``: the corridor
-    graph, default the shipped graph of the focal state, as in :func:`assess`).
+    ``n_scenarios``, ``seed``, ``scenarios``, ``domains``, ``without`` (the kinds of the rules
+    whose plan rows are left out, e.g. ``("role",)``; the former booleans ``roles``,
+    ``critical_share``, ``keep_viable``, ``no_squeeze`` are deprecated), ``strict``,
+    ``corridors``: the corridor graph, default the shipped graph of the focal state, as in
+    :func:`assess`).
 
     ``flows``, ``doctrine`` and ``focal`` as in :func:`assess`; with ``assessment`` (an
     :class:`Assessment`) the plan starts from it and they are not read.

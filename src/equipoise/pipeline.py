@@ -38,7 +38,8 @@ class AssessRun:
 def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
                votes=None, idealpoints=None, events=None, plan: bool = False,
                actions: Sequence[Any] = (), narrative: bool = False, peers=None,
-               db: str | Path | None = None, products=None, corridors=None) -> AssessRun:
+               db: str | Path | None = None, products=None, corridors=None,
+               plan_without: Sequence[str] = ()) -> AssessRun:
     """The assessment of ``flows`` against ``doctrine``; with ``plan`` the CVaR-minimising
     diversification plan, with ``actions`` the before/after evaluation of each action (a file,
     a shipped example's name or an :class:`~equipoise.doctrine.actions.Action`), both attached
@@ -50,6 +51,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
     domain's substitutability is read. ``corridors``: the corridor graph
     (:func:`equipoise.context.resolve_corridors`) the assessment, the plan and the evaluations
     measure on (None: the shipped graph of the focal state, where one ships).
+    ``plan_without``: the rules whose plan rows the plan leaves out (its ``without``).
 
     ``flows``/``doctrine``/``focal`` left as None are resolved by
     :func:`equipoise.context.resolve_inputs`.
@@ -71,6 +73,7 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .doctrine.plan import plan as run_plan
 
         the_plan = run_plan(year=year, assessment=result, corridors=corridors,
+                            without=tuple(plan_without),
                             supply=plan_supply_source(result.focal, flows=flows, db=db,
                                                       year=year))
     if actions:

@@ -63,6 +63,9 @@ def assess(
     events: Path = typer.Option(None, "--events",
                                 help="Engagement ledger CSV (default: the embedded one)."),
     with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
+    plan_without: list[str] = typer.Option(None, "--without", help="With --plan: leave out the "
+                                           "plan rows of this rule (as plan --without); "
+                                           "repeatable or comma-separated."),
     actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
                                       "action file (or a shipped example name); repeatable."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
@@ -94,6 +97,7 @@ def assess(
 
     output_path(quarantine, option="--quarantine", create=False,
                 what="quarantine file")
+    off = _plan_without(plan_without, with_plan)
     if events is not None:
         from ..measures.engagement import read_events
 
@@ -106,7 +110,7 @@ def assess(
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
                      plan=with_plan, actions=actions or (), narrative=explain, peers=peers,
-                     db=db, products=products, corridors=corridors)
+                     db=db, products=products, corridors=corridors, plan_without=off)
     payload = job.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="assess", csv=csv, xlsx=xlsx)
     if as_json:
@@ -120,6 +124,20 @@ def assess(
     for extra in (job.plan, *job.evaluations):
         if extra is not None:
             print_safe(c, extra.summary())
+
+
+def _plan_without(without: list[str] | None, with_plan: bool) -> tuple[str, ...]:
+    """``assess --without``: the rule kinds the plan leaves out (checked against the rule
+    registry); an error without ``--plan``, where it would change nothing."""
+    if not without:
+        return ()
+    from ..errors import OptionError
+    from .doctrine import plan_without
+
+    if not with_plan:
+        raise OptionError(f"--without {','.join(without)}: leaves rules out of the plan; "
+                          "expected it with --plan")
+    return plan_without(without)
 
 
 def explain(

@@ -36,6 +36,9 @@ DOCTRINE = typer.Option(None, "--doctrine", help="Doctrine TOML file (default: t
 YEAR = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
                     help="One year for every domain (default: the latest per domain).")
 JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+WITHOUT_HELP = ("Leave out the plan rows of this rule: its kind (role, no_critical_dependency, "
+                "viable_partners, no_squeeze, or a rule you registered) or plan kind (e.g. "
+                "critical_share); repeatable or comma-separated.")
 
 
 def _inputs(data: list[Path] | None, focal: str | None, doctrine: Path | None):
@@ -184,9 +187,10 @@ def plan(
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Monte Carlo seed."),
     domains: str = typer.Option(None, "--domains", help="Comma-separated domains to plan "
                                 "(default: the doctrine's critical and functional domains)."),
-    no_roles: bool = typer.Option(False, "--no-roles", help="Leave out the roles constraints."),
+    without: list[str] = typer.Option(None, "--without", help=WITHOUT_HELP),
+    no_roles: bool = typer.Option(False, "--no-roles", help="Alias of --without role."),
     no_critical: bool = typer.Option(False, "--no-critical-share",
-                                     help="Leave out the critical-share caps."),
+                                     help="Alias of --without no_critical_dependency."),
     strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
                                 "cannot hold, instead of relaxing it."),
     db: Path = typer.Option(None, "--db", help="Warehouse (DuckDB file) with product-level "
@@ -211,6 +215,8 @@ def plan(
 
       equipoise plan --horizon 10 --max-shift 0.03 --json
 
+      equipoise plan --without role,no_squeeze   (those rules' plan rows left out)
+
       equipoise plan --db warehouse.duckdb --json
 
       equipoise plan --nodes n.csv --edges e.csv   (your own corridor graph)
@@ -221,6 +227,7 @@ def plan(
     from ..doctrine.plan import plan as run_plan
 
     caps = _caps(cap)
+    off = plan_without(without, no_roles=no_roles, no_critical=no_critical)
     the_doctrine, flows = _inputs(data, focal, doctrine)
     corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
     supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
@@ -229,14 +236,25 @@ def plan(
                       corridors=corridors,
                       horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
-                      domains=as_list(domains), roles=not no_roles,
-                      critical_share=not no_critical, strict=strict)
+                      domains=as_list(domains), without=off, strict=strict)
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
     if as_json:
         emit_json(payload)
         return
     _print(result)
+
+
+def plan_without(without: list[str] | None, *, no_roles: bool = False,
+                 no_critical: bool = False) -> tuple[str, ...]:
+    """``--without`` (and its aliases ``--no-roles``, ``--no-critical-share``) as the rule
+    kinds whose plan rows are left out, checked against the rule registry (an unknown kind is
+    an OptionError listing the rules with plan rows)."""
+    from ..doctrine.plan import without_kinds
+
+    names = [*(without or []), *(["role"] if no_roles else []),
+             *(["no_critical_dependency"] if no_critical else [])]
+    return without_kinds(names, label="--without")
 
 
 def _caps(cap: list[str] | None) -> dict[tuple[str, str], float]:

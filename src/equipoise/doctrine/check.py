@@ -429,7 +429,7 @@ def assess(flows, *, doctrine, year: int | None = None,
     return build(frame, basis_of(doctrine, corridors), doctrine=doctrine, year=year,
                  weights=weights,
                  votes=votes, engagement=engagement, events=events,
-                 blocs=membership_check(doctrine), checker=check_rules_of,
+                 blocs=membership_check(doctrine, year), checker=check_rules_of,
                  idealpoints=idealpoints, peers=peers, products=products)
 
 

@@ -35,7 +35,8 @@ from ..errors import NoDataError
 
 BLOC_KINDS = ("military alliance", "collective security", "alliance", "bloc")
 
-__all__ = ["BLOC_KINDS", "BlocReport", "bloc_report", "co_membership", "cow_igo_shared"]
+__all__ = ["BLOC_KINDS", "BlocReport", "bloc_report", "classify", "co_membership",
+           "cow_igo_shared", "latest_year", "no_camp_record"]
 
 
 def _codes(v) -> list[str]:
@@ -278,11 +279,15 @@ def bloc_report(focal: str, poles: Sequence[str] | str, *,
         memberships = reference.load("memberships")
     mem_all = _membership_table(memberships)
     if year is None:
-        year = int(np.nanmax(mem_all["start_year"].to_numpy(dtype=float)))
-    mine = mem_all[(mem_all["country"] == focal) & _active(mem_all, year)]
+        year = latest_year(mem_all)
+        if year is None:
+            raise NoDataError("no start year in the memberships table: its current year is "
+                              "unknown; pass year")
+    mine = _in_force(mem_all, focal, year)
     if mine.empty:
         raise NoDataError(f"no memberships of {focal} in {year} in the memberships table")
-    j = _classify(mine, organisations, poles, forbidden_kinds, aimed_only, notes)
+    j = classify(mine, organisations, poles, forbidden_kinds, aimed_only, notes)
+    j = j.sort_values("org").reset_index(drop=True)
     blocs = j[j["bloc"] | j["led_by_pole"].ne("") | j["aimed_at_pole"].ne("")]
     blocs = blocs[blocs["bloc"] | blocs["aimed_at_pole"].ne("")].reset_index(drop=True)
     platforms = j[~j["bloc"]].reset_index(drop=True)
@@ -320,11 +325,30 @@ def _membership_table(memberships: pd.DataFrame) -> pd.DataFrame:
     return mem_all
 
 
-def _classify(mine: pd.DataFrame, organisations: pd.DataFrame, poles: list[str],
-              forbidden_kinds: Sequence[str], aimed_only: bool, notes: list[str]) -> pd.DataFrame:
-    """The focal state's memberships joined to their organisations: the poles leading it or
-    aimed at, whether it is a bloc, and whether membership breaks the no-camp rule (unknown
-    organisations are noted in ``notes``)."""
+def _in_force(mem_all: pd.DataFrame, focal: str, year: int | None) -> pd.DataFrame:
+    """The rows of ``focal`` in force in ``year`` (started by then, not ended before; every
+    row of ``focal`` when ``year`` is None), in table order."""
+    own = mem_all["country"] == focal
+    return mem_all[own if year is None else own & _active(mem_all, year)]
+
+
+def latest_year(memberships: pd.DataFrame) -> int | None:
+    """The current year of a memberships table: its latest start year (None without one)."""
+    start = pd.to_numeric(memberships["start_year"], errors="coerce")
+    return None if start.isna().all() else int(start.max())
+
+
+def classify(mine: pd.DataFrame, organisations: pd.DataFrame, poles: Sequence[str],
+             forbidden_kinds: Sequence[str], aimed_only: bool,
+             notes: list[str] | None = None) -> pd.DataFrame:
+    """The focal state's memberships joined to their organisations, in the order of ``mine``:
+    the poles leading each or aimed at, whether it is a bloc, and whether membership breaks
+    the no-camp rule (``violation``: an organisation of a ``forbidden_kinds`` kind aimed at a
+    pole, or with ``aimed_only=False`` any of those kinds). The one place that decides a
+    no-camp violation: :func:`bloc_report` and the doctrine's ``no_camp`` rule
+    (:func:`no_camp_record`) read it. Unknown organisations are noted in ``notes``."""
+    poles = list(poles)
+    notes = [] if notes is None else notes
     orgs = organisations.drop(columns=[c for c in ("source",) if c in organisations.columns])
     j = mine.merge(orgs, on="org", how="left")
     unknown = j[j["kind"].isna()]["org"].tolist()
@@ -338,7 +362,47 @@ def _classify(mine: pd.DataFrame, organisations: pd.DataFrame, poles: list[str],
     j["violation"] = forbidden & (j["aimed_at_pole"].ne("") if aimed_only else True)
     cols = ["org", "name", "kind", "status", "start_year", "led_by", "aimed_at", "led_by_pole",
             "aimed_at_pole", "bloc", "violation"]
-    return j[[c for c in cols if c in j.columns]].sort_values("org").reset_index(drop=True)
+    return j[[c for c in cols if c in j.columns]].reset_index(drop=True)
+
+
+def no_camp_record(focal: str, poles: Sequence[str], *, year: int | None = None,
+                   forbidden_kinds: Sequence[str] = ("military alliance",),
+                   aimed_only: bool = True, organisations: pd.DataFrame | None = None,
+                   memberships: pd.DataFrame | None = None) -> dict:
+    """The memberships of ``focal`` in force in ``year`` (default: the table's current year,
+    :func:`latest_year`), in the assessment's shape (:class:`equipoise.scorecard.Blocs`):
+    ``memberships`` (org, kind, led_by, aimed_at, status, start_year, in table order),
+    ``violations`` (those :func:`classify` finds break the no-camp rule) and ``led_by_pole``
+    (those led by a pole). The doctrine's ``no_camp`` rule reads ``violations``
+    (:func:`equipoise.doctrine.rules.membership_check` passes the doctrine's poles and
+    ``memberships`` settings). No row of ``focal`` that year gives empty lists."""
+    from .. import reference
+
+    orgs = reference.load("organisations") if organisations is None else organisations
+    mem_all = _membership_table(reference.load("memberships") if memberships is None
+                                else memberships)
+    notes: list[str] = []
+    j = classify(_in_force(mem_all, focal, latest_year(mem_all) if year is None else year),
+                 orgs, poles, forbidden_kinds, aimed_only, notes)
+    records, violations, led = [], [], []
+    for r in j.to_dict("records"):
+        rec = {"org": r["org"], "kind": r["kind"], "led_by": _text(r.get("led_by")),
+               "aimed_at": _text(r.get("aimed_at")), "status": r["status"],
+               "start_year": None if pd.isna(r["start_year"]) else int(r["start_year"])}
+        records.append(rec)
+        if r["violation"]:
+            violations.append(rec)
+        if r["led_by_pole"]:
+            led.append(rec)
+    out = {"memberships": records, "violations": violations, "led_by_pole": led}
+    if notes:
+        out["note"] = "; ".join(notes)
+    return out
+
+
+def _text(v) -> str | None:
+    """A table cell as text, None when empty or missing."""
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
 
 
 def _no_camp(j: pd.DataFrame, forbidden_kinds: Sequence[str], aimed_only: bool) -> dict:

@@ -45,7 +45,8 @@ program is infeasible, a deletion filter over constraint groups (Chinneck & Drav
 finds an irreducible infeasible subset, names it, drops its lowest-priority doctrine group
 (``keep_viable``, ``no_squeeze``, ``role``, then ``critical_share``) and solves again; the plan reports
 every conflict and every relaxed group. With ``strict=True`` it raises
-:class:`~equipoise.errors.InfeasiblePlanError` instead.
+:class:`~equipoise.errors.InfeasiblePlanError` instead. ``without`` (``--without KIND``) leaves
+the plan rows of the named rules out altogether (:func:`without_kinds`).
 
 Shadow prices are HiGHS's dual values (``res.ineqlin.marginals``): the change of the optimal
 CVaR per unit of a constraint's right-hand side, reported per 0.01 of share and explained in
@@ -80,6 +81,7 @@ from .model import (
     PlanRequest,
     Scenarios,
     check_scenarios,
+    without_kinds,
 )
 from .planner import plan, plan_request, portfolio_risk
 from .scenarios import default_scenarios
@@ -87,7 +89,7 @@ from .scenarios import default_scenarios
 __all__ = ["EPS_SHIFT", "MAX_HORIZON", "MAX_SCENARIOS", "MAX_SEED", "MIN_SCENARIOS",
            "ROLE_LEAD", "Constraint", "Plan", "PlanRequest", "Scenarios", "check_scenarios",
            "default_scenarios", "plan", "plan_request", "portfolio_risk", "soft_priority",
-           "solve_cvar_plan"]
+           "solve_cvar_plan", "without_kinds"]
 
 # the names of the single module this package replaced, kept for their callers
 _ = (_cvar, _diagnose, _explain)

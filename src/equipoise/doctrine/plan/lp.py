@@ -59,12 +59,8 @@ class Program:
 def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.ndarray], *,
                     weights: dict[str, float], substitutability: dict[str, float],
                     budget: float, capacity: dict[str, dict[str, float]],
-                    alpha: float = 0.95,
-                    roles: dict[str, dict[str, list[str]]] | None = None,
-                    critical_cap: dict[str, float] | None = None,
-                    keep_viable: dict[str, dict[str, float]] | None = None,
-                    squeeze: dict[str, dict] | None = None,
-                    strict: bool = False, specs: dict | None = None) -> dict:
+                    alpha: float = 0.95, strict: bool = False, specs: dict | None = None,
+                    **deprecated) -> dict:
     """Solve the CVaR plan on explicit inputs (the engine behind :func:`plan`).
 
     Parameters
@@ -80,16 +76,19 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
         Largest total-variation shift per domain.
     capacity
         domain -> partner -> upper bound on the target share.
-    roles, critical_cap, keep_viable, squeeze
-        The inputs of the shipped rules' plan kinds ``role`` (domain -> {"pole", "codes"}),
-        ``critical_share`` (domain -> cap, or domain -> partner -> cap; ``OTH`` exempt),
-        ``keep_viable`` (domain -> partner -> lower bound) and ``no_squeeze`` (domain ->
-        {"cap", "codes"}: the poles other than the leader at most ``cap``).
     strict
         Raise :class:`InfeasiblePlanError` instead of relaxing doctrine constraints.
     specs
         plan kind -> the input of that registered rule's plan rows (what its ``plan_spec``
-        returns); overrides the four above.
+        returns; for the shipped rules ``role``: domain -> {"pole", "codes"},
+        ``critical_share``: domain -> cap or domain -> partner -> cap, ``OTH`` exempt,
+        ``keep_viable``: domain -> partner -> lower bound, ``no_squeeze``: domain ->
+        {"cap", "codes"}). A plan kind left out gives no rows; the rows come from the loop
+        over the registry's kinds (:func:`~equipoise.doctrine.plan.constraints.kinds`).
+    **deprecated
+        The former rule-named arguments ``roles``, ``critical_cap``, ``keep_viable``,
+        ``squeeze`` (DeprecationWarning), the inputs of ``role``, ``critical_share``,
+        ``keep_viable`` and ``no_squeeze``; ``specs`` overrides them.
 
     Returns
     -------
@@ -97,8 +96,9 @@ def solve_cvar_plan(x0: dict[str, dict[str, float]], disruption: dict[str, np.nd
     ``objective``, ``zeta``, ``rows`` (binding information), ``conflicts``, ``relaxed``,
     ``status`` and ``solver``.
     """
-    given = {"role": roles, "critical_share": critical_cap, "keep_viable": keep_viable,
-             "no_squeeze": squeeze, **(specs or {})}
+    from ._compat import legacy_specs
+
+    given = {**legacy_specs(deprecated), **(specs or {})}
     prog = assemble(x0, disruption, weights=weights, substitutability=substitutability,
                     budget=budget, capacity=capacity, alpha=alpha, given=given)
     active, conflicts, reasons, relaxed = _relax(

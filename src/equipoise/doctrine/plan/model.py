@@ -14,9 +14,10 @@ import pandas as pd
 from ... import reference
 from ..._results import RichSummary, fmt_share
 from ...errors import OptionError
+from .. import rules as _rules
 
 __all__ = ["MAX_HORIZON", "MAX_SCENARIOS", "MAX_SEED", "MIN_SCENARIOS", "Constraint", "Plan",
-           "PlanRequest", "Scenarios", "check_scenarios"]
+           "PlanRequest", "Scenarios", "check_scenarios", "without_kinds"]
 
 #: Fewest and most Monte Carlo scenarios of one plan or evaluation. The CVaR programme has one
 #: variable and one row per scenario: 100,000 scenarios take about 3 minutes and 0.9 GB on a
@@ -39,6 +40,40 @@ def check_scenarios(n, seed=0) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
             or not 0 <= seed <= MAX_SEED:
         raise OptionError(f"seed: expecting a whole number from 0 to 2**63 - 1. Got {seed!r}.")
+
+
+def _names(names) -> list[str]:
+    """``names`` (a string or an iterable of strings, each possibly a comma list) as a list
+    of stripped, non-empty names."""
+    items = [names] if isinstance(names, str) else list(names or ())
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise OptionError(f"without: expecting rule kinds (text). Got {item!r}.")
+        out += [x.strip() for x in item.split(",") if x.strip()]
+    return out
+
+
+def without_kinds(names, *, label: str = "without") -> tuple[str, ...]:
+    """The kinds of the registered rules whose plan rows ``names`` switch off, in program
+    order, each once. A name is a rule's kind (``role``, ``no_critical_dependency``) or its
+    plan kind (``critical_share``); ``names`` is a string or an iterable of strings, each
+    possibly comma-separated. Anything else is an :class:`OptionError` (named ``label``)
+    listing the rules with plan rows."""
+    plan_rules = _rules.plan_rules()
+    by_name = {r.kind: r for r in plan_rules} | {r.plan_kind: r for r in plan_rules}
+    wanted = _names(names)
+    bad = [n for n in wanted if n not in by_name]
+    if bad:
+        have = ", ".join(r.kind + (f" (plan kind {r.plan_kind})" if r.plan_kind != r.kind
+                                   else "") for r in plan_rules)
+        what = "; ".join(f"{n!r} is a rule without plan rows (nothing to leave out)"
+                         if _rules.get(n) is not None else f"{n!r} is not a rule kind"
+                         for n in dict.fromkeys(bad))
+        raise OptionError(f"{label}: {what}. Expected the kind of a rule of the registry with "
+                          f"plan rows: {have or 'none'}.")
+    kinds = {by_name[n].kind for n in wanted}
+    return tuple(r.kind for r in plan_rules if r.kind in kinds)
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -89,15 +124,27 @@ class PlanRequest:
     scenarios: int = 2000
     seed: int = 0
     domains: tuple[str, ...] | None = None
-    roles: bool = True
-    critical_share: bool = True
-    keep_viable: bool = True
-    no_squeeze: bool = True
+    #: deprecated (DeprecationWarning): ``False`` is ``without`` the rule kind ``role``,
+    #: ``no_critical_dependency``, ``viable_partners`` or ``no_squeeze``; folded into
+    #: ``without`` and reset to None
+    roles: bool | None = None
+    critical_share: bool | None = None
+    keep_viable: bool | None = None
+    no_squeeze: bool | None = None
     strict: bool = False
-    #: plan kinds of registered rules left out of the program (beside the four flags above)
+    #: the kinds of the registered rules whose plan rows are left out of the program
+    #: (:func:`without_kinds`: a rule's kind or its plan kind, checked against the registry;
+    #: stored as rule kinds in program order)
     without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from ._compat import FLAGS, flags_to_without
+
+        off = flags_to_without({k: getattr(self, k) for k in FLAGS}, stacklevel=4)
+        for k in FLAGS:
+            object.__setattr__(self, k, None)
+        object.__setattr__(self, "without", without_kinds(
+            (*_names(self.without), *(k for k in off if _rules.get(k) is not None))))
         if not 0 < self.max_shift <= 1:
             raise OptionError(f"max_shift: expecting a share in (0, 1]. Got {self.max_shift!r}.")
         if not 1 <= int(self.horizon) <= MAX_HORIZON:
@@ -183,7 +230,7 @@ class Plan(RichSummary):
             "request": {"horizon": self.request.horizon, "max_shift": self.request.max_shift,
                         "budget": self.request.budget, "alpha": self.request.alpha,
                         "capacity": self.request.capacity, "scenarios": self.request.scenarios,
-                        "seed": self.request.seed},
+                        "seed": self.request.seed, "without": list(self.request.without)},
             "cvar_before": self.cvar_before, "cvar_after": self.cvar_after,
             "var_before": self.var_before, "var_after": self.var_after,
             "cvar_reduction": self.cvar_before - self.cvar_after,

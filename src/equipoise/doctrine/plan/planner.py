@@ -15,17 +15,10 @@ from ..rules import PlanContext
 from .capacity import Evidence, Supply, evidence_of, headroom
 from .constraints import explain
 from .lp import cvar, solve_cvar_plan
-from .model import Constraint, Plan, PlanRequest, Scenarios
+from .model import Constraint, Plan, PlanRequest, Scenarios, _names
 from .scenarios import default_scenarios
 
 __all__ = ["plan", "portfolio_risk"]
-
-
-def _wanted(req: PlanRequest, rule) -> bool:
-    """Whether ``rule``'s plan rows go into the program: its PlanRequest flag (``roles``,
-    ``critical_share``, ``keep_viable``, ``no_squeeze``) and not listed in ``without``."""
-    flag = getattr(req, rule.plan_toggle) if rule.plan_toggle else True
-    return bool(flag) and rule.plan_kind not in req.without
 
 
 def _plan_domains(a, doctrine, domains) -> list[str]:
@@ -87,9 +80,10 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
          horizon: int = 5, max_shift: float = 0.05, capacity: float | None = None,
          capacities: dict[tuple[str, str], float] | None = None, alpha: float = 0.95,
          n_scenarios: int = 2000, seed: int = 0, domains: list[str] | None = None,
-         roles: bool = True, critical_share: bool = True, keep_viable: bool = True,
-         no_squeeze: bool = True, strict: bool = False, scenarios: Scenarios | None = None,
-         assessment=None, without: tuple[str, ...] = (),
+         without: tuple[str, ...] | str = (), strict: bool = False,
+         scenarios: Scenarios | None = None, assessment=None,
+         roles: bool | None = None, critical_share: bool | None = None,
+         keep_viable: bool | None = None, no_squeeze: bool | None = None,
          supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
     """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
@@ -126,11 +120,11 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
         Monte Carlo scenarios (or an explicit :class:`Scenarios`).
     domains
         Domains to plan (default: the doctrine's critical and functional domains with data).
-    roles, critical_share, keep_viable, no_squeeze
-        Include these doctrine constraints (applied when feasible, see the module docstring).
     without
-        Plan kinds of other registered rules to leave out
-        (:func:`equipoise.doctrine.rules.plan_rules`).
+        The rules whose plan rows are left out: kinds (or plan kinds) of registered rules with
+        plan rows, checked by :func:`~equipoise.doctrine.plan.model.without_kinds`; the other
+        rules' rows apply when feasible. ``roles``, ``critical_share``, ``keep_viable``,
+        ``no_squeeze``: deprecated (DeprecationWarning), ``False`` adds the rule to it.
     strict
         Raise :class:`~equipoise.errors.InfeasiblePlanError` rather than relax a doctrine
         constraint.
@@ -145,13 +139,16 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
     of Risk 2(3), 21-41. Chinneck, J.W. & Dravnieks, E.W. (1991). Locating minimal infeasible
     constraint sets in linear programs. ORSA Journal on Computing 3(2), 157-168.
     """
+    from ._compat import flags_to_without
+
+    off = flags_to_without(dict(roles=roles, critical_share=critical_share,
+                                keep_viable=keep_viable, no_squeeze=no_squeeze))
     req = PlanRequest(horizon=int(horizon), max_shift=float(max_shift), capacity=capacity,
                       capacities=tuple(sorted((d, p, float(v)) for (d, p), v in
                                               (capacities or {}).items())),
                       alpha=float(alpha), scenarios=int(n_scenarios), seed=int(seed),
-                      domains=tuple(domains) if domains else None, roles=roles,
-                      critical_share=critical_share, keep_viable=keep_viable,
-                      no_squeeze=no_squeeze, strict=strict, without=tuple(without))
+                      domains=tuple(domains) if domains else None, strict=strict,
+                      without=(*_names(without), *(k for k in off if _rules.get(k))))
     if assessment is None:
         from ..check import assess, require_resolved
 
@@ -184,7 +181,8 @@ def plan_request(a, req: PlanRequest, *, scenarios: Scenarios | None = None,
     caps = _capacities(x0, B / 2 if req.capacity is None else req.capacity, req.capacities,
                        budget=B, evidence=evidence)
     ctx = PlanContext(a, ds, x0, lambda q, d: _codes_of(q, list(x0[d]), a.domains[d].year))
-    specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules() if _wanted(req, r)}
+    specs = {r.plan_kind: r.plan_spec(ctx) for r in _rules.plan_rules()
+             if r.kind not in req.without}
     sub = plan_substitutability(a, ds, x0)
     sol = solve_cvar_plan(
         x0, disruption, weights={d: doctrine.weight(d) for d in ds},

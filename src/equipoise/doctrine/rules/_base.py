@@ -268,8 +268,9 @@ class Rule:
     priority : int
         Relaxation priority of its plan rows when the program is infeasible: the lowest is
         dropped first.
-    plan_toggle : str or None
-        The :class:`~equipoise.doctrine.plan.PlanRequest` flag that switches its rows off.
+
+    A rule's plan rows are switched off by its ``kind`` (or ``plan_kind``) in the plan's
+    ``without`` (``equipoise plan --without KIND``).
     """
 
     kind: ClassVar[str] = ""
@@ -280,7 +281,6 @@ class Rule:
     plan_kind: ClassVar[str | None] = None
     plan_order: ClassVar[int] = 100
     priority: ClassVar[int] = 100
-    plan_toggle: ClassVar[str | None] = None
 
     def check(self, a, domain: str | None = None) -> RuleResult | list[RuleResult] | None:
         """The verdict(s) of this rule on assessment ``a`` (of ``domain`` when per domain)."""

@@ -32,11 +32,13 @@ class NoCamp(Rule):
             camp["violations"], kinds, desc, camp)
 
     def source_rows(self, a, frame, verdict) -> list[dict]:
-        return membership_rows(a.focal)
+        held = {m["org"] for m in dict(a.blocs).get("memberships") or []}
+        return [r for r in membership_rows(a.focal) if r["org"] in held]
 
 
 def membership_rows(focal: str) -> list[dict]:
-    """The focal state's rows of the shipped memberships table joined to the organisations."""
+    """The focal state's rows of the shipped memberships table joined to the organisations
+    (the verdict's evidence keeps those of the memberships it lists: in force that year)."""
     from ..check import _records
 
     try:
@@ -55,41 +57,23 @@ def membership_rows(focal: str) -> list[dict]:
 def membership_check(doctrine, year: int | None = None, *,
                      memberships: pd.DataFrame | None = None,
                      organisations: pd.DataFrame | None = None) -> dict:
-    """Memberships of the focal state: which are of a forbidden kind aimed at (or led by) a pole.
+    """Memberships of the focal state in force in ``year`` (default: the memberships table's
+    current year), those that break the no-camp rule and those led by a pole: the blocs
+    measure's record (:func:`equipoise.measures.blocs.no_camp_record`, which decides what a
+    violation is, as ``equipoise blocs`` does) with the doctrine's poles, forbidden kinds and
+    ``forbid_aimed_at_pole``.
 
     Reads the shipped ``organisations`` and ``memberships`` tables, or the tables given (an
     action that joins or leaves an organisation passes its changed ``memberships``).
     """
+    from ...measures.blocs import no_camp_record
+
+    m = doctrine.memberships
     try:
-        orgs = reference.load("organisations") if organisations is None else organisations
-        mem = reference.load("memberships") if memberships is None else memberships
+        return no_camp_record(doctrine.focal, doctrine.poles, year=year,
+                              forbidden_kinds=m.forbidden_kinds,
+                              aimed_only=m.forbid_aimed_at_pole,
+                              organisations=organisations, memberships=memberships)
     except (FileNotFoundError, KeyError):
         return {"memberships": [], "violations": [], "led_by_pole": [],
                 "note": "no organisations table shipped"}
-    mem = mem[mem["country"] == doctrine.focal]
-    if year is not None and "start_year" in mem:
-        start = mem["start_year"].astype("Int64").fillna(-10**6)
-        end = mem["end_year"].astype("Int64").fillna(10**6)
-        mem = mem[(start <= year) & (end >= year)]
-    joined = mem.merge(orgs, on="org", how="left")
-    poles = set(doctrine.poles)
-    records, violations, led = [], [], []
-    for r in joined.to_dict("records"):
-        rec = {"org": r["org"], "kind": r.get("kind", ""), "led_by": r.get("led_by", "") or None,
-               "aimed_at": r.get("aimed_at", "") or None,
-               "status": r.get("status", "member"), "start_year": _int(r.get("start_year"))}
-        records.append(rec)
-        aimed = {x for x in str(rec["aimed_at"] or "").split(";") if x}
-        if rec["kind"] in doctrine.memberships.forbidden_kinds and (
-                aimed & poles or not doctrine.memberships.forbid_aimed_at_pole):
-            violations.append(rec)
-        if rec["led_by"] in poles:
-            led.append(rec)
-    return {"memberships": records, "violations": violations, "led_by_pole": led}
-
-
-def _int(v):
-    try:
-        return None if v is None or pd.isna(v) else int(v)
-    except (TypeError, ValueError):
-        return None

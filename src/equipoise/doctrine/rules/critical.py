@@ -124,7 +124,6 @@ class NoCriticalDependency(Rule):
     plan_kind = "critical_share"
     plan_order = 20
     priority = 3
-    plan_toggle = "critical_share"
 
     def basis(self, doctrine) -> dict:
         """The measures' critical-dependency screen marks a share at or above the dominant

@@ -114,7 +114,6 @@ class Role(Rule):
     plan_kind = "role"
     plan_order = 10
     priority = 2
-    plan_toggle = "roles"
 
     def check(self, a, domain=None) -> list[RuleResult]:
         pm = a.distinctness["pole_shares"]

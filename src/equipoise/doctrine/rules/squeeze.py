@@ -41,7 +41,6 @@ class NoSqueeze(Rule):
     plan_kind = "no_squeeze"
     plan_order = 40
     priority = 1
-    plan_toggle = "no_squeeze"
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds

@@ -33,7 +33,6 @@ class ViablePartners(Rule):
     plan_kind = "keep_viable"
     plan_order = 30
     priority = 0
-    plan_toggle = "keep_viable"
 
     def check(self, a, domain=None) -> RuleResult:
         t = a.doctrine.thresholds

@@ -21,6 +21,8 @@ import pandas as pd
 
 from ... import reference
 from ...errors import ActionError, InputError
+from ...io.events import check_events
+from ...schema import EVENT_COLUMNS
 from .schema import Action, max_changes
 
 
@@ -428,9 +430,30 @@ def _merge(frame: pd.DataFrame, rows: _Rows, changed: dict[int, int], focal: str
     return merged
 
 
+#: the columns of an added event when there is no ledger to add it to: the embedded ledger's
+#: (:func:`equipoise.datasets.load_events`)
+_EVENT_ROW = ("date", "year", *(c for c in EVENT_COLUMNS if c != "date"))
+#: problems listed in the message of an action whose events the ledger refuses
+_LISTED = 20
+
+
 def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
     """The events ledger with the action's events appended (dated by the event, else by the
-    action), and their log."""
+    action; their actor the focal state, their source the action's), and their log.
+
+    The joined ledger is checked by the one events validator
+    (:func:`equipoise.io.events.check_events`, with a user's ledger's options), so an action
+    cannot add a row the ledger would refuse (an unknown counterpart, the focal state as its
+    own counterpart, no date). The given rows are kept as they are; the added ones as the
+    validator types them, with ``line``/``file`` (when the ledger has them) pointing at the
+    action file.
+
+    Raises
+    ------
+    ActionError
+        A row of the joined ledger is refused: every problem, each located by the action
+        file and line of its ``[[event]]`` (a row of the given ledger by its file and line).
+    """
     rows, log = [], []
     for e in action.events:
         date = e.date or action.date or ""
@@ -439,9 +462,49 @@ def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
                      "domains": ";".join(e.domains), "value_usd": e.value_usd,
                      "source": action.source})
         log.append({"table": "events", "op": "add", "line": e.line, **rows[-1]})
-    ev = pd.concat([events, pd.DataFrame(rows)], ignore_index=True) \
-        if events is not None else pd.DataFrame(rows)
+    new = pd.DataFrame(rows, columns=list(_EVENT_ROW))
+    base = events if events is not None else new.iloc[:0]
+    joined = pd.concat([base, new], ignore_index=True)
+    checked = check_events(joined, source=action.path or action.id, lenient=True, first_line=0)
+    if len(checked.quarantine):
+        _refuse_events(action, base, checked.quarantine)
+    added = checked.data.iloc[len(base):].copy()
+    added["line"] = np.asarray([e.line for e in action.events], dtype="int64")
+    added["file"] = action.path or action.id
+    cols = list(events.columns) if events is not None else list(_EVENT_ROW)
+    added = added.reindex(columns=cols)
+    ev = pd.concat([events, added], ignore_index=True) if events is not None and len(events) \
+        else added.reset_index(drop=True)
     return ev, log
+
+
+def _refuse_events(action: Action, base: pd.DataFrame, quarantine: pd.DataFrame) -> None:
+    """Raise the :class:`ActionError` of the refused rows of the joined ledger (``quarantine``
+    of :func:`~equipoise.io.events.check_events` with ``first_line=0``: ``line`` is the
+    position in the joined ledger)."""
+    where = action.path or action.id
+    n0 = len(base)
+    located = "file" in base.columns and "line" in base.columns
+
+    def place(i: int) -> tuple[str, str]:
+        """(where, what) of row ``i`` of the joined ledger."""
+        if i >= n0:
+            e = action.events[i - n0]
+            undated = not (e.date or action.date)
+            return (f"{where} line {e.line}", "the event gives an invalid events row"
+                    + (" (it has no date: give the event or the action a 'date')"
+                       if undated else ""))
+        if located:
+            return f"{base['file'].iat[i]} line {base['line'].iat[i]}", ""
+        return f"row {i + 1} of the events ledger", ""
+
+    shown = [": ".join(t for t in (*place(int(q["line"])), q["message"]) if t)
+             for q in quarantine.head(_LISTED).to_dict("records")]
+    more = (f"\n  ... and {len(quarantine) - _LISTED} more" if len(quarantine) > _LISTED
+            else "")
+    first = place(int(quarantine["line"].iat[0]))[0]
+    raise ActionError(f"{first}: the events ledger with the action's events has "
+                      f"{len(quarantine)} invalid row(s):\n  " + "\n  ".join(shown) + more)
 
 
 def _apply_corridors(action: Action, graph, focal: str):

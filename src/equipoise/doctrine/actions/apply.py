@@ -465,46 +465,57 @@ def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
     new = pd.DataFrame(rows, columns=list(_EVENT_ROW))
     base = events if events is not None else new.iloc[:0]
     joined = pd.concat([base, new], ignore_index=True)
-    checked = check_events(joined, source=action.path or action.id, lenient=True, first_line=0)
-    if len(checked.quarantine):
-        _refuse_events(action, base, checked.quarantine)
+    try:
+        checked = check_events(joined, source=action.path or action.id, first_line=0)
+    except InputError as exc:
+        _refuse_events(action, base, exc.issues)
     added = checked.data.iloc[len(base):].copy()
     added["line"] = np.asarray([e.line for e in action.events], dtype="int64")
     added["file"] = action.path or action.id
     cols = list(events.columns) if events is not None else list(_EVENT_ROW)
     added = added.reindex(columns=cols)
-    ev = pd.concat([events, added], ignore_index=True) if events is not None and len(events) \
-        else added.reset_index(drop=True)
-    return ev, log
+    if events is None:
+        return added.reset_index(drop=True), log
+    try:  # the given ledger's dtypes (the embedded one's text is "str", the validator's "string")
+        added = added.astype(events.dtypes.to_dict())
+    except (TypeError, ValueError):  # pragma: no cover - a user's frame of odd dtypes: concat's
+        pass
+    return pd.concat([events, added], ignore_index=True) if len(events) else added, log
 
 
-def _refuse_events(action: Action, base: pd.DataFrame, quarantine: pd.DataFrame) -> None:
-    """Raise the :class:`ActionError` of the refused rows of the joined ledger (``quarantine``
-    of :func:`~equipoise.io.events.check_events` with ``first_line=0``: ``line`` is the
-    position in the joined ledger)."""
+def _event_key(action: Action, k: int, column: str) -> str:
+    """The key of the action file that gave ``column`` of the row of its ``k``-th event."""
+    if column == "date" and not action.events[k].date:
+        return "date" if action.date else \
+            f"event[{k}].date (neither the event nor the action gives a date)"
+    return {"actor": "focal (the event's actor)",
+            "source": "sources[0] (the event's source)"}.get(column, f"event[{k}].{column}")
+
+
+def _refuse_events(action: Action, base: pd.DataFrame, issues: list[dict]) -> None:
+    """Raise the :class:`ActionError` of the problems (``issues`` of
+    :func:`~equipoise.io.events.check_events` with ``first_line=0``: ``line`` is the position
+    in the joined ledger) of the joined ledger: an added row's by the action file, line and key
+    of its ``[[event]]``, a given row's by its file and line."""
     where = action.path or action.id
     n0 = len(base)
     located = "file" in base.columns and "line" in base.columns
 
-    def place(i: int) -> tuple[str, str]:
-        """(where, what) of row ``i`` of the joined ledger."""
+    def place(p: dict) -> tuple[str, str]:
+        """(file and line, key or column) of a problem."""
+        i = int(p["line"])
         if i >= n0:
-            e = action.events[i - n0]
-            undated = not (e.date or action.date)
-            return (f"{where} line {e.line}", "the event gives an invalid events row"
-                    + (" (it has no date: give the event or the action a 'date')"
-                       if undated else ""))
-        if located:
-            return f"{base['file'].iat[i]} line {base['line'].iat[i]}", ""
-        return f"row {i + 1} of the events ledger", ""
+            k = i - n0
+            return (f"{where} line {action.events[k].line}",
+                    f"key {_event_key(action, k, p['column'])}")
+        at = (f"{base['file'].iat[i]} line {base['line'].iat[i]}" if located
+              else f"row {i + 1} of the events ledger")
+        return at, f"column {p['column']!r}"
 
-    shown = [": ".join(t for t in (*place(int(q["line"])), q["message"]) if t)
-             for q in quarantine.head(_LISTED).to_dict("records")]
-    more = (f"\n  ... and {len(quarantine) - _LISTED} more" if len(quarantine) > _LISTED
-            else "")
-    first = place(int(quarantine["line"].iat[0]))[0]
-    raise ActionError(f"{first}: the events ledger with the action's events has "
-                      f"{len(quarantine)} invalid row(s):\n  " + "\n  ".join(shown) + more)
+    shown = "\n".join("  {}, {}: ".format(*place(p)) + p["message"] for p in issues[:_LISTED])
+    more = f"\n  ... and {len(issues) - _LISTED} more" if len(issues) > _LISTED else ""
+    raise ActionError(f"{place(issues[0])[0]}: the events ledger with the action's events has "
+                      f"{len(issues)} problem(s):\n{shown}{more}")
 
 
 def _apply_corridors(action: Action, graph, focal: str):

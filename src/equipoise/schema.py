@@ -258,10 +258,13 @@ def event_date_problem(text: str, *, month: bool = False) -> str | None:
 def event_date_problems(dates: pd.Series, *, month: bool = False) -> pd.Series:
     """:func:`event_date_problem` of every cell of ``dates`` (text), None where the cell is an
     event date; the rule runs once per distinct value, not once per row."""
-    distinct = dates.drop_duplicates()
-    found = dict(zip(distinct, (event_date_problem(v, month=month) for v in distinct),
-                     strict=True))
-    return dates.map(found).astype(object)
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(dates, use_na_sentinel=False)
+    found = np.empty(len(distinct), dtype=object)
+    found[:] = [event_date_problem(v, month=month) for v in distinct]
+    return pd.Series(found[codes], index=dates.index, dtype=object)
 
 
 def event_date_ok(text: str, *, month: bool = False) -> bool:

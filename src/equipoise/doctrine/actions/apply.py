@@ -12,6 +12,7 @@ The inputs are never modified; every change is logged with its before and after 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -476,10 +477,10 @@ def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
     added = added.reindex(columns=cols)
     if events is None:
         return added.reset_index(drop=True), log
-    try:  # the given ledger's dtypes (the embedded one's text is "str", the validator's "string")
+    # the given ledger's dtypes (the embedded one's text is "str", the validator's "string"); a
+    # user's frame of dtypes the added rows cannot take keeps concat's
+    with contextlib.suppress(TypeError, ValueError):
         added = added.astype(events.dtypes.to_dict())
-    except (TypeError, ValueError):  # pragma: no cover - a user's frame of odd dtypes: concat's
-        pass
     return pd.concat([events, added], ignore_index=True) if len(events) else added, log
 
 

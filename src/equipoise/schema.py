@@ -25,6 +25,7 @@ QUARANTINE_COLUMNS  the quarantine's columns: ``source, file, line, column, valu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -207,15 +208,69 @@ FLOW_COLUMNS: tuple[str, ...] = columns("flows")
 FLOW_KEY: tuple[str, ...] = TABLES["flows"].key
 VOTE_COLUMNS: tuple[str, ...] = columns("votes", source=False)
 EVENT_COLUMNS: tuple[str, ...] = columns("events")
+#: the kinds of a diplomatic event, as the ledger stores them (``io.events.normalise_kinds`` reads
+#: "state visit", "phone call", ... as these); an action file's ``[[event]]`` names one of them
 EVENT_KINDS = ("visit", "state_visit", "summit", "agreement", "talks", "call")
-#: an event's date: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``
-EVENT_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+#: an event's date: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` in ASCII digits (the form only: the
+#: one date rule is :func:`event_date_problem`)
+EVENT_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+#: the years an event's date (and an action's) may name, inclusive: the flows' year range
+EVENT_YEARS = (1800, 2100)
+#: what a date that does not have the form of :data:`EVENT_DATE` is told it should be
+EVENT_DATE_EXPECTED = "a date as YYYY-MM-DD, YYYY-MM or YYYY"
+#: the same when the month is required (the embedded ledger)
+EVENT_MONTH_EXPECTED = "a date YYYY-MM-DD or YYYY-MM"
+
+
+def event_date_problem(text: str, *, month: bool = False) -> str | None:
+    """What ``text`` should be, when it is not an event date; None when it is one.
+
+    The one date rule of the events ledger (:func:`equipoise.io.events.check_events`) and of an
+    action file (its ``date`` and its events' dates): the form of :data:`EVENT_DATE`, with the
+    month when ``month`` (:data:`EVENT_DATE_EXPECTED` / :data:`EVENT_MONTH_EXPECTED` otherwise),
+    a year in :data:`EVENT_YEARS`, a month in 1..12 and a day of that month (a real calendar
+    date: ``2024-02-30`` and ``2023-13`` are refused).
+
+    >>> event_date_problem("2024-02-29") is None
+    True
+    >>> event_date_problem("2023-13")
+    'a real calendar date: month 13 is not in 1..12'
+    >>> event_date_problem("1700")
+    'a year between 1800 and 2100'
+    """
+    m = EVENT_DATE.fullmatch(text) if isinstance(text, str) else None
+    if m is None or (month and m.group(2) is None):
+        return EVENT_MONTH_EXPECTED if month else EVENT_DATE_EXPECTED
+    y, mo, d = (int(g) if g else None for g in m.groups())
+    lo, hi = EVENT_YEARS
+    if not lo <= y <= hi:
+        return f"a year between {lo} and {hi}"
+    if mo is not None and not 1 <= mo <= 12:
+        return f"a real calendar date: month {mo} is not in 1..12"
+    if d is not None:
+        try:
+            dt.date(y, mo, d)
+        except ValueError as exc:
+            return f"a real calendar date: {exc}"
+    return None
+
+
+def event_date_problems(dates: pd.Series, *, month: bool = False) -> pd.Series:
+    """:func:`event_date_problem` of every cell of ``dates`` (text), None where the cell is an
+    event date; the rule runs once per distinct value, not once per row."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(dates, use_na_sentinel=False)
+    found = np.empty(len(distinct), dtype=object)
+    found[:] = [event_date_problem(v, month=month) for v in distinct]
+    return pd.Series(found[codes], index=dates.index, dtype=object)
 
 
 def event_date_ok(text: str, *, month: bool = False) -> bool:
-    """Whether ``text`` is an event date (:data:`EVENT_DATE`); ``month``: the month is required
-    (the embedded ledger gives at least the month of every event)."""
-    return bool(EVENT_DATE.match(text)) and (not month or len(text) >= 7)
+    """Whether ``text`` is an event date (:func:`event_date_problem`); ``month``: the month is
+    required (the embedded ledger gives at least the month of every event)."""
+    return event_date_problem(text, month=month) is None
 
 
 # ------------------------------------------------------------------------------------ pandera
@@ -303,7 +358,10 @@ class CountedSet:
 __all__ = [
     "EVENT_COLUMNS",
     "EVENT_DATE",
+    "EVENT_DATE_EXPECTED",
     "EVENT_KINDS",
+    "EVENT_MONTH_EXPECTED",
+    "EVENT_YEARS",
     "FLOW_COLUMNS",
     "FLOW_KEY",
     "QUARANTINE_COLUMNS",
@@ -320,6 +378,8 @@ __all__ = [
     "ddl",
     "empty_quarantine",
     "event_date_ok",
+    "event_date_problem",
+    "event_date_problems",
     "flows_contract",
     "sql_type",
     "table",

@@ -284,3 +284,82 @@ def test_organisation_codes_are_the_table_and_the_gazetteer():
         g.loc[g["type"] == "organisation", "code"])
     assert reference.organisation_codes() == want == engagement.organisation_codes()
     assert {"SCO", "C5P1", "NATO-PfP", "ADB", "IMF"} <= want
+
+
+# ------------------------------------------------- the one date rule (schema.event_date_problem)
+
+#: (date, what the message says it should be) of dates of the right form the ledger refuses:
+#: a real calendar date with a year in 1800..2100 (the rule of an action file's dates too)
+CALENDAR = [
+    ("2023-13", "a real calendar date: month 13 is not in 1..12"),
+    ("2023-00", "a real calendar date: month 0 is not in 1..12"),
+    ("2024-02-30", "a real calendar date: day is out of range for month"),
+    ("2023-02-29", "a real calendar date: day is out of range for month"),
+    ("2024-04-31", "a real calendar date: day is out of range for month"),
+    ("1700", "a year between 1800 and 2100"),
+    ("2101-01", "a year between 1800 and 2100"),
+]
+
+
+@pytest.mark.parametrize("opts", [{}, SHIPPED], ids=["user", "shipped"])
+@pytest.mark.parametrize(("date", "expected"), CALENDAR, ids=[c[0] for c in CALENDAR])
+def test_a_date_must_be_a_real_calendar_date(opts, date, expected):
+    if opts and len(date) == 4:  # the shipped ledger asks for the month first
+        expected = "a date YYYY-MM-DD or YYYY-MM"
+    df = frame({"date": date})
+    with pytest.raises(InputError) as ei:
+        check_events(df, source="f.csv", **opts)
+    assert [(i["line"], i["column"], i["reason"]) for i in ei.value.issues] == \
+        [(3, "date", "bad_date")]
+    assert ei.value.issues[0]["message"] == f"saw {date!r}, expected {expected}"
+    assert f"f.csv line 3, column 'date': saw {date!r}, expected {expected}" in str(ei.value)
+    ev = check_events(df, source="f.csv", lenient=True, **opts)
+    assert ev.counts == {"read": 2, "loaded": 1, "quarantined": 1}
+    assert ev.quarantine["reason"].tolist() == ["bad_date"]
+
+
+def test_the_audits_probe_is_refused():
+    """2023-13 and 1700 loaded (read 2, loaded 2, quarantined 0) before the one date rule."""
+    df = pd.DataFrame([{**GOOD, "date": "2023-13"}, {**GOOD, "date": "1700"}])
+    ev = check_events(df, lenient=True)
+    assert ev.counts == {"read": 2, "loaded": 0, "quarantined": 2}
+
+
+@pytest.mark.parametrize("date", ["2024-02-29", "2000-02-29", "1800", "2100-12-31", "1999-12"])
+def test_edge_dates_load(date):
+    assert check_events(frame({"date": date})).counts["loaded"] == 2
+
+
+@pytest.mark.parametrize("date", ["\u0662\u0660\u0662\u0664", "2024-05-01T00:00"])
+def test_only_ascii_digits_in_the_form(date):
+    """Arabic-Indic digits matched ``\\d`` (and int() reads them)."""
+    with pytest.raises(InputError, match="expected a date as YYYY-MM-DD, YYYY-MM or YYYY"):
+        check_events(frame({"date": date}))
+
+
+DATES = st.builds(lambda y, m, d, n: "-".join([f"{y:04d}", f"{m:02d}", f"{d:02d}"][:n]),
+                  st.integers(1690, 2210), st.integers(0, 14), st.integers(0, 33),
+                  st.integers(1, 3)) | st.sampled_from(["", "2024-1", "24-05", "x", "2024/05"])
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(st.lists(DATES, min_size=1, max_size=8), st.booleans())
+def test_the_ledger_refuses_a_date_exactly_when_the_rule_does(dates, month):
+    """One rule: the vectorised ledger check and schema.event_date_problem agree cell by cell,
+    and a date passes when and only when datetime.date accepts it (a year in 1800..2100)."""
+    import datetime as dt
+
+    from equipoise.schema import event_date_problem
+
+    df = pd.DataFrame([{**GOOD, "date": d} for d in dates])
+    ev = check_events(df, lenient=True, month=month)
+    refused = set(ev.quarantine["line"] - 2)
+    for i, d in enumerate(dates):
+        parts = [int(x) for x in d.split("-")] if d and d.replace("-", "").isdigit() else []
+        full = parts + [1] * (3 - len(parts))
+        try:
+            real = (len(d) in (4, 7, 10) and 1800 <= full[0] <= 2100
+                    and bool(dt.date(*full)) and (not month or len(parts) > 1))
+        except (ValueError, TypeError):
+            real = False
+        assert (i not in refused) == real == (event_date_problem(d, month=month) is None), d

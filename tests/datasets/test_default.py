@@ -153,7 +153,10 @@ def test_events_reject_bad_rows(tmp_path, monkeypatch):
     assert "line 2, column 'counterpart': saw 'XXK'" in msg
     for col in ("kind", "domains", "value_usd", "source"):
         assert f"line 2, column '{col}'" in msg
-    assert len(exc.value.issues) == 5
+    # month 13 passed the pattern-only date check; the one date rule wants a real calendar date
+    assert ("line 2, column 'date': saw '2023-13', expected a real calendar date: month 13 is "
+            "not in 1..12") in msg
+    assert len(exc.value.issues) == 6
 
 
 def test_flows_file_is_sorted_and_plain():

@@ -12,8 +12,10 @@ rule                a row is rejected when                              reason
 ==================  ==================================================  =====================
 required cells      date, actor, counterpart, kind or source is empty   ``missing_value``
                     (domains too with ``domains_required=True``)
-date                not ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``         ``bad_date``
-                    (:data:`~equipoise.schema.EVENT_DATE`); with
+date                not a real calendar date ``YYYY-MM-DD``,            ``bad_date``
+                    ``YYYY-MM`` or ``YYYY`` with a year in 1800..2100
+                    (:func:`~equipoise.schema.event_date_problem`, the
+                    one date rule, an action file's too); with
                     ``month=True`` the month is required
 actor               not an ISO3 code or a partner group                 ``unknown_code``
 counterpart         not an ISO3 code, a group or an organisation code   ``unknown_code``
@@ -48,11 +50,14 @@ from .. import reference
 from ..errors import InputError, SchemaError
 from ..schema import (
     EVENT_COLUMNS,
-    EVENT_DATE,
+    EVENT_DATE_EXPECTED,
     EVENT_KINDS,
+    EVENT_MONTH_EXPECTED,
     SET_QUARANTINE_COLUMNS,
     CountedSet,
     Reason,
+    event_date_problem,
+    event_date_problems,
 )
 
 __all__ = ["KIND_ALIASES", "MAX_LISTED", "EventSet", "check_events", "normalise_kinds"]
@@ -90,8 +95,7 @@ def _expected(*, month: bool, domains: list[str]) -> dict[tuple[str, Reason], st
     """What each (column, reason) expects, as the messages say it (a missing required cell:
     "a non-empty value")."""
     return {
-        ("date", Reason.BAD_DATE): ("a date YYYY-MM-DD or YYYY-MM" if month
-                                    else "a date as YYYY-MM-DD, YYYY-MM or YYYY"),
+        ("date", Reason.BAD_DATE): EVENT_MONTH_EXPECTED if month else EVENT_DATE_EXPECTED,
         ("actor", Reason.UNKNOWN_CODE): "an ISO3 country code or a partner group (EU27, ...)",
         ("counterpart", Reason.UNKNOWN_CODE): "an ISO3 code, a partner group (EU27) or an "
                                               "organisation code (SCO, CSTO, ...)",
@@ -136,11 +140,8 @@ def _rule_masks(cells: dict[str, pd.Series], kinds: pd.Series, *, month: bool,
 
     blank = {c: arr(cells[c].eq("")) for c in EVENT_COLUMNS}
     out = [(c, Reason.MISSING_VALUE, blank[c]) for c in _REQUIRED]
-    date = cells["date"]
-    date_ok = date.str.fullmatch(EVENT_DATE.pattern)
-    if month:
-        date_ok &= date.str.len() >= 7
-    out.append(("date", Reason.BAD_DATE, ~blank["date"] & ~arr(date_ok)))
+    bad_date = event_date_problems(cells["date"], month=month).notna()
+    out.append(("date", Reason.BAD_DATE, ~blank["date"] & arr(bad_date)))
     countries = list(reference.known_codes())
     parties = countries + sorted(reference.organisation_codes())
     out.append(("actor", Reason.UNKNOWN_CODE,
@@ -170,6 +171,11 @@ def _problems(cells: dict[str, pd.Series], kinds: pd.Series, *, source: str,
     line, then column (in the table's order)."""
     known = sorted(reference.domain_list())
     expected = _expected(month=month, domains=known)
+
+    def _expect(column: str, reason: str, value: str) -> str:
+        if (column, reason) == ("date", Reason.BAD_DATE):  # what is wrong with this date
+            return event_date_problem(value, month=month) or expected[column, reason]
+        return expected.get((column, reason), "a non-empty value")
     rows, values, columns, reasons = [], [], [], []
 
     def add(idx, column, reason, vals):
@@ -191,7 +197,7 @@ def _problems(cells: dict[str, pd.Series], kinds: pd.Series, *, source: str,
     p = pd.DataFrame({"source": source, "line": lines[idx], "column": columns,
                       "value": np.concatenate(values).astype(str),
                       "reason": reasons})
-    p["message"] = [f"saw {_show(v)}, expected {expected.get((c, r), 'a non-empty value')}"
+    p["message"] = [f"saw {_show(v)}, expected {_expect(c, r, v)}"
                     for c, r, v in zip(p["column"], p["reason"], p["value"], strict=True)]
     p["_order"] = p["column"].map(_ORDER)
     p = p.sort_values(["line", "_order"], kind="stable").drop(columns="_order")

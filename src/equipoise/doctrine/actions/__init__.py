@@ -26,7 +26,7 @@ agreement) as changes to the canonical tables::
     op = "join"
     org = "ABRAHAM"
 
-    [[event]]                # a visit, summit or agreement for the engagement ledger
+    [[event]]                # an event for the engagement ledger (schema.EVENT_KINDS)
     counterpart = "USA"
     kind = "agreement"
     domains = ["technology"]
@@ -61,7 +61,13 @@ the value seen and what is expected; at most 20 problems are listed, the rest co
   booleans or strings, finite and >= 0; a change whose result, or whose domain's sum over
   partners, overflows (two additions of 1e308) is refused when the action is applied;
 * dates (``date`` of the action and of an event) are real calendar dates ``YYYY``, ``YYYY-MM``
-  or ``YYYY-MM-DD`` (a TOML date is accepted too) with a year in 1800..2100;
+  or ``YYYY-MM-DD`` (a TOML date is accepted too) with a year in 1800..2100: the events
+  ledger's one date rule, :func:`equipoise.schema.event_date_problem`;
+* an event's ``kind`` is one of the ledger's, :data:`equipoise.schema.EVENT_KINDS`, and the
+  ledger with the action's events is checked by the one events validator
+  (:func:`equipoise.io.events.check_events`) when the action is applied: an unknown
+  counterpart, the focal state as counterpart or an event without a date (from the event or
+  the action) is refused, naming the line and key of the ``[[event]]``;
 * one action holds at most :data:`MAX_CHANGES` changes, and the file is a regular UTF-8 file of
   at most 16 MiB.
 

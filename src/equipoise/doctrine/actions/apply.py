@@ -12,6 +12,7 @@ The inputs are never modified; every change is logged with its before and after 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ import pandas as pd
 
 from ... import reference
 from ...errors import ActionError, InputError
+from ...io.events import check_events
+from ...schema import EVENT_COLUMNS
 from .schema import Action, max_changes
 
 
@@ -428,9 +431,30 @@ def _merge(frame: pd.DataFrame, rows: _Rows, changed: dict[int, int], focal: str
     return merged
 
 
+#: the columns of an added event when there is no ledger to add it to: the embedded ledger's
+#: (:func:`equipoise.datasets.load_events`)
+_EVENT_ROW = ("date", "year", *(c for c in EVENT_COLUMNS if c != "date"))
+#: problems listed in the message of an action whose events the ledger refuses
+_LISTED = 20
+
+
 def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
     """The events ledger with the action's events appended (dated by the event, else by the
-    action), and their log."""
+    action; their actor the focal state, their source the action's), and their log.
+
+    The joined ledger is checked by the one events validator
+    (:func:`equipoise.io.events.check_events`, with a user's ledger's options), so an action
+    cannot add a row the ledger would refuse (an unknown counterpart, the focal state as its
+    own counterpart, no date). The given rows are kept as they are; the added ones as the
+    validator types them, with ``line``/``file`` (when the ledger has them) pointing at the
+    action file.
+
+    Raises
+    ------
+    ActionError
+        A row of the joined ledger is refused: every problem, each located by the action
+        file and line of its ``[[event]]`` (a row of the given ledger by its file and line).
+    """
     rows, log = [], []
     for e in action.events:
         date = e.date or action.date or ""
@@ -439,9 +463,60 @@ def _apply_events(action: Action, events: pd.DataFrame | None, focal: str):
                      "domains": ";".join(e.domains), "value_usd": e.value_usd,
                      "source": action.source})
         log.append({"table": "events", "op": "add", "line": e.line, **rows[-1]})
-    ev = pd.concat([events, pd.DataFrame(rows)], ignore_index=True) \
-        if events is not None else pd.DataFrame(rows)
-    return ev, log
+    new = pd.DataFrame(rows, columns=list(_EVENT_ROW))
+    base = events if events is not None else new.iloc[:0]
+    joined = pd.concat([base, new], ignore_index=True)
+    try:
+        checked = check_events(joined, source=action.path or action.id, first_line=0)
+    except InputError as exc:
+        _refuse_events(action, base, exc.issues)
+    added = checked.data.iloc[len(base):].copy()
+    added["line"] = np.asarray([e.line for e in action.events], dtype="int64")
+    added["file"] = action.path or action.id
+    cols = list(events.columns) if events is not None else list(_EVENT_ROW)
+    added = added.reindex(columns=cols)
+    if events is None:
+        return added.reset_index(drop=True), log
+    # the given ledger's dtypes (the embedded one's text is "str", the validator's "string"); a
+    # user's frame of dtypes the added rows cannot take keeps concat's
+    with contextlib.suppress(TypeError, ValueError):
+        added = added.astype(events.dtypes.to_dict())
+    return pd.concat([events, added], ignore_index=True) if len(events) else added, log
+
+
+def _event_key(action: Action, k: int, column: str) -> str:
+    """The key of the action file that gave ``column`` of the row of its ``k``-th event."""
+    if column == "date" and not action.events[k].date:
+        return "date" if action.date else \
+            f"event[{k}].date (neither the event nor the action gives a date)"
+    return {"actor": "focal (the event's actor)",
+            "source": "sources[0] (the event's source)"}.get(column, f"event[{k}].{column}")
+
+
+def _refuse_events(action: Action, base: pd.DataFrame, issues: list[dict]) -> None:
+    """Raise the :class:`ActionError` of the problems (``issues`` of
+    :func:`~equipoise.io.events.check_events` with ``first_line=0``: ``line`` is the position
+    in the joined ledger) of the joined ledger: an added row's by the action file, line and key
+    of its ``[[event]]``, a given row's by its file and line."""
+    where = action.path or action.id
+    n0 = len(base)
+    located = "file" in base.columns and "line" in base.columns
+
+    def place(p: dict) -> tuple[str, str]:
+        """(file and line, key or column) of a problem."""
+        i = int(p["line"])
+        if i >= n0:
+            k = i - n0
+            return (f"{where} line {action.events[k].line}",
+                    f"key {_event_key(action, k, p['column'])}")
+        at = (f"{base['file'].iat[i]} line {base['line'].iat[i]}" if located
+              else f"row {i + 1} of the events ledger")
+        return at, f"column {p['column']!r}"
+
+    shown = "\n".join("  {}, {}: ".format(*place(p)) + p["message"] for p in issues[:_LISTED])
+    more = f"\n  ... and {len(issues) - _LISTED} more" if len(issues) > _LISTED else ""
+    raise ActionError(f"{place(issues[0])[0]}: the events ledger with the action's events has "
+                      f"{len(issues)} problem(s):\n{shown}{more}")
 
 
 def _apply_corridors(action: Action, graph, focal: str):

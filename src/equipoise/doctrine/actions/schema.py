@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, core_schema
 
 from ... import reference
+from ...schema import EVENT_DATE_EXPECTED, EVENT_KINDS, event_date_problem
 
 #: Most changes one action may hold (``[[flow]]``, ``[[corridor]]``, ``[[membership]]``,
 #: ``[[event]]`` and ``[[baseline]]`` entries together). Evaluation grows linearly with the
@@ -74,26 +75,20 @@ def _listed(item: Any, **constraints: Any) -> GetPydanticSchema:
 
 
 def _check_date(v: Any) -> Any:
-    """A calendar date YYYY, YYYY-MM or YYYY-MM-DD (a TOML date is accepted as written)."""
+    """A date of an action file (the action's, an event's) by the one date rule of events,
+    :func:`equipoise.schema.event_date_problem`: a real calendar date YYYY, YYYY-MM or
+    YYYY-MM-DD with a year in 1800..2100 (a TOML date is accepted as written)."""
     if isinstance(v, _dt.datetime):
         raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD, not a date and time")
     if isinstance(v, _dt.date):
         v = v.isoformat()
     if not isinstance(v, str) or not v:
         return v
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
-    if not m:
+    problem = event_date_problem(v)
+    if problem == EVENT_DATE_EXPECTED:  # the form; worded as the action files' docs word it
         raise ValueError("expected a date YYYY, YYYY-MM or YYYY-MM-DD")
-    y, mo, d = (int(x) if x else None for x in m.groups())
-    if not 1800 <= y <= 2100:
-        raise ValueError(f"expected a year between 1800 and 2100 (saw year {y})")
-    if mo is not None and not 1 <= mo <= 12:
-        raise ValueError(f"expected a real calendar date: month {mo} is not in 1..12")
-    if d is not None:
-        try:
-            _dt.date(y, mo, d)
-        except ValueError as exc:
-            raise ValueError(f"expected a real calendar date: {exc}") from None
+    if problem:
+        raise ValueError(f"expected {problem}")
     return v
 
 
@@ -215,10 +210,13 @@ class MembershipChange:
 @with_config(_FORBID)
 @dataclass(frozen=True)
 class EventChange:
-    """A visit, summit or agreement for the engagement ledger."""
+    """An event for the engagement ledger (a visit, a summit, an agreement, ...): ``kind`` is
+    one of the ledger's kinds, :data:`equipoise.schema.EVENT_KINDS`, as the ledger stores it.
+    Applying the action checks the ledger with its events by the one events validator
+    (:func:`equipoise.io.events.check_events`): the counterpart, the date, ..."""
 
     counterpart: str
-    kind: Literal["visit", "summit", "agreement"] = "agreement"
+    kind: Literal[EVENT_KINDS] = "agreement"  # type: ignore[valid-type]
     domains: Annotated[tuple[str, ...], _listed(str)] = ()
     value_usd: _Amount | None = None
     date: str | None = None

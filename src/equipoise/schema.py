@@ -185,7 +185,7 @@ PANEL_TABLES: dict[str, Table] = {t.name: t for t in (
     _t("panel", f"focal VARCHAR, year INTEGER, domain VARCHAR, indicator VARCHAR, "
                 f"partner VARCHAR, value DOUBLE, share DOUBLE, basis VARCHAR, coverage DOUBLE, "
                 f"status VARCHAR, {_SRC}, note VARCHAR",
-       nullable=("partner", "value", "share", "coverage", "note")),
+       nullable=("value", "share", "coverage", "note")),
     _t("panel_sources", "dataset VARCHAR, role VARCHAR, file VARCHAR, rows_read BIGINT, "
                         "rows_loaded BIGINT, rows_quarantined BIGINT, rows_out BIGINT, "
                         "rows_in_years BIGINT"),

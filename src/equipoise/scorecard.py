@@ -135,10 +135,12 @@ def _freeze(x: Any) -> Any:
 
 
 def _thaw(x: Any) -> Any:
-    """The plain JSON-ready shape of a :func:`_freeze`-d value: dicts and lists again."""
-    if isinstance(x, FrozenMap):
-        return {k: _thaw(v) for k, v in x.items()}
-    if isinstance(x, tuple):
+    """The plain JSON-ready shape of a :func:`_freeze`-d value: dicts and lists again (exact
+    types, not ``isinstance``: the rule check reads these on every ``with_shares``)."""
+    t = type(x)
+    if t is FrozenMap:
+        return {k: _thaw(v) for k, v in x._d.items()}
+    if t is tuple:
         return [_thaw(v) for v in x]
     return x
 
@@ -171,12 +173,26 @@ class Predictability(_Record):
                       for k, v in d.items()})
 
     def to_dict(self) -> dict:
-        out = {"volatility": self.volatility, "years": list(self.years),
-               "n_pairs": self.n_pairs, "n_insufficient": self.n_insufficient,
-               "changes": [_thaw(c) for c in self.changes]}
-        if self.note is not None:
-            out["note"] = self.note
-        return out
+        return {k: self[k] for k in self}
+
+    def __iter__(self):
+        keys = ("volatility", "years", "n_pairs", "n_insufficient", "changes")
+        return iter(keys if self.note is None else (*keys, "note"))
+
+    def __len__(self) -> int:
+        return 5 if self.note is None else 6
+
+    def __getitem__(self, key: str) -> Any:
+        # one key at a time (the rule reads a few keys of every domain on every check): a
+        # fresh plain copy of a container, a scalar as it is
+        if key == "changes":
+            return [_thaw(c) for c in self.changes]
+        if key == "years":
+            return list(self.years)
+        if key in ("volatility", "n_pairs", "n_insufficient") or (key == "note"
+                                                                  and self.note is not None):
+            return getattr(self, key)
+        raise KeyError(key)
 
 
 def _frozen_predictability(p: Mapping) -> FrozenMap:

@@ -2,8 +2,9 @@
 variables and where data are found.
 
 Standard library only and importing nothing of the package, so the lowest layers can read it
-(``io.files`` names files relative to the data folders; a measure given ``poles=None`` uses
-:data:`DEFAULT_POLES`) without an import cycle. Code above them goes through
+(``io.files`` names files relative to the data folders; the warehouse and the engine read
+their environment variables through :func:`get`) without an import cycle; no measure fills in
+poles or a focal state from here. Code above them goes through
 :mod:`equipoise.context`, which re-exports every name here and resolves inputs with them.
 """
 

@@ -18,7 +18,11 @@ name                what
 QUARANTINE_COLUMNS  the quarantine's columns: ``source, file, line, column, value, reason,
                     message`` (the warehouse's ``quarantine`` table and every reader chunk); a
                     set read from one file (:class:`CountedSet`) leaves out ``file`` since its
-                    ``source`` is the file (:data:`SET_QUARANTINE_COLUMNS`)
+                    ``source`` is the file (:data:`SET_QUARANTINE_COLUMNS`); the world
+                    panel's puts the panel ``dataset`` in front
+                    (:data:`PANEL_QUARANTINE_COLUMNS`)
+PANEL_TABLES        the world panel's tables (``equipoise panel build``), the panel
+                    quarantine among them
 :class:`CountedSet` data + quarantine + counts with ``read == loaded + quarantined`` checked
 ==================  ===========================================================================
 """
@@ -173,12 +177,33 @@ SUMMARY_TABLES: dict[str, Table] = {t.name: t for t in (
 )}
 
 
+#: the world panel's tables, which ``equipoise panel build`` derives from the global datasets
+#: and replaces in one transaction (:mod:`equipoise.panel.builder`): the rows, the files read
+#: with their counts, the rejected rows (the quarantine's columns with the panel ``dataset``
+#: that read them in front: one quarantine shape, :data:`PANEL_QUARANTINE_COLUMNS`), the
+#: builds and the roll-call votes behind kappa
+PANEL_TABLES: dict[str, Table] = {t.name: t for t in (
+    _t("panel", f"focal VARCHAR, year INTEGER, domain VARCHAR, indicator VARCHAR, "
+                f"partner VARCHAR, value DOUBLE, share DOUBLE, basis VARCHAR, coverage DOUBLE, "
+                f"status VARCHAR, {_SRC}, note VARCHAR",
+       nullable=("value", "share", "coverage", "note")),
+    _t("panel_sources", "dataset VARCHAR, role VARCHAR, file VARCHAR, rows_read BIGINT, "
+                        "rows_loaded BIGINT, rows_quarantined BIGINT, rows_out BIGINT, "
+                        "rows_in_years BIGINT"),
+    Table("panel_quarantine", (Column("dataset", "VARCHAR"), *TABLES["quarantine"].columns)),
+    _t("panel_builds", "built_at VARCHAR, data_dir VARCHAR, year_from INTEGER, year_to INTEGER, "
+                       "domains VARCHAR, poles VARCHAR, rows BIGINT, seconds DOUBLE, "
+                       "rows_by_domain VARCHAR"),
+    _t("panel_rollcalls", "year INTEGER, rcid BIGINT, country VARCHAR, vote TINYINT"),
+)}
+
+
 def table(name: str) -> Table:
-    """The canonical (or summary) table ``name``."""
-    found = TABLES.get(name) or SUMMARY_TABLES.get(name)
+    """The canonical, summary or panel table ``name``."""
+    found = TABLES.get(name) or SUMMARY_TABLES.get(name) or PANEL_TABLES.get(name)
     if found is None:
         raise KeyError(f"no canonical table {name!r}; expecting one of "
-                       f"{(*TABLES, *SUMMARY_TABLES)}")
+                       f"{(*TABLES, *SUMMARY_TABLES, *PANEL_TABLES)}")
     return found
 
 
@@ -203,6 +228,9 @@ def ddl(name: str) -> str:
 QUARANTINE_COLUMNS: tuple[str, ...] = columns("quarantine")
 #: the quarantine of a set read from one file: its ``source`` names the file, so no ``file``
 SET_QUARANTINE_COLUMNS: tuple[str, ...] = tuple(c for c in QUARANTINE_COLUMNS if c != "file")
+#: the world panel's quarantine: the panel dataset that read the row, then
+#: :data:`QUARANTINE_COLUMNS`
+PANEL_QUARANTINE_COLUMNS: tuple[str, ...] = columns("panel_quarantine")
 
 FLOW_COLUMNS: tuple[str, ...] = columns("flows")
 FLOW_KEY: tuple[str, ...] = TABLES["flows"].key
@@ -364,6 +392,8 @@ __all__ = [
     "EVENT_YEARS",
     "FLOW_COLUMNS",
     "FLOW_KEY",
+    "PANEL_QUARANTINE_COLUMNS",
+    "PANEL_TABLES",
     "QUARANTINE_COLUMNS",
     "SET_QUARANTINE_COLUMNS",
     "SUMMARY_TABLES",

@@ -2,11 +2,13 @@
 
 An :class:`Assessment` is a frozen record: per-domain results (:class:`DomainResult`),
 functional distinctness (:class:`Distinctness`), equidistance (:class:`Equidistance`),
-predictability, bloc memberships (:class:`Blocs`), the engagement balance
+predictability per domain (:class:`Predictability`), bloc memberships (:class:`Blocs`), the engagement balance
 (:class:`Engagement`) and the doctrine's check (:class:`Check`). It is built once, by
 :func:`build`; :meth:`Assessment.with_shares`, :meth:`Assessment.with_flows` and
 :meth:`Assessment.with_blocs` return a *new* assessment with everything that depends on the
-change recomputed by the same functions, the rule check included.
+change recomputed by the same functions, the rule check included. Its containers are
+read-only too: ``domains`` and ``predictability`` are :class:`FrozenMap` (``a.domains[d] = x``
+raises ``TypeError``), each domain's predictability a frozen :class:`Predictability`.
 
 This module knows nothing of the doctrine package: what the measures need of a doctrine comes
 as plain data (:class:`Basis`), and the rule check as a function given by the caller
@@ -35,8 +37,8 @@ from ._results import RichSummary, fmt_share, fmt_signed
 from .measures.concentration import effective_partners, hhi, hhi_normalised
 
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Asymmetry", "Basis", "Blocs", "Check", "Distinctness",
-           "DomainResult", "Engagement", "Equidistance", "build", "check_payload",
-           "display_path", "peer_cell", "reference_evidence"]
+           "DomainResult", "Engagement", "Equidistance", "FrozenMap", "Predictability", "build",
+           "check_payload", "display_path", "peer_cell", "reference_evidence"]
 
 COMPOSITE = "(domain composite)"
 
@@ -86,6 +88,118 @@ class _Open(_Record):
             order = [f.name for f in fields(self) if f.name not in ("order", "more")
                      and getattr(self, f.name) is not None] + list(more)
         return {k: more[k] if k in more else getattr(self, k) for k in order}
+
+
+class FrozenMap(Mapping):
+    """A read-only mapping (what ``Assessment.domains`` and ``Assessment.predictability``
+    are): read like a dict, ``m[k] = v`` and ``del m[k]`` raise ``TypeError``. Unlike
+    :class:`types.MappingProxyType` it pickles and copies (an assessment crosses to a worker
+    process); ``dict(m)`` or ``m.copy()`` gives a plain dict to change."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, data: Mapping | None = None):
+        object.__setattr__(self, "_d", dict(data or {}))
+
+    def __getitem__(self, key):
+        return self._d[key]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __reduce__(self):
+        return (type(self), (self._d,))
+
+    def copy(self) -> dict:
+        """A plain (changeable) dict of the same items."""
+        return dict(self._d)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._d!r})"
+
+
+def _freeze(x: Any) -> Any:
+    """``x`` with every dict a :class:`FrozenMap` and every list a tuple (read-only all the
+    way down)."""
+    if isinstance(x, Mapping) and not isinstance(x, _Record):
+        return FrozenMap({k: _freeze(v) for k, v in x.items()})
+    if isinstance(x, list):
+        return tuple(_freeze(v) for v in x)
+    return x
+
+
+def _thaw(x: Any) -> Any:
+    """The plain JSON-ready shape of a :func:`_freeze`-d value: dicts and lists again (exact
+    types, not ``isinstance``: the rule check reads these on every ``with_shares``)."""
+    t = type(x)
+    if t is FrozenMap:
+        return {k: _thaw(v) for k, v in x._d.items()}
+    if t is tuple:
+        return [_thaw(v) for v in x]
+    return x
+
+
+@dataclass(frozen=True, eq=False)
+class Predictability(_Record):
+    """One domain's predictability (:func:`equipoise.measures.predictability.share_volatility`):
+    the mean year-on-year change of its shares (``volatility``, NaN without a comparable pair),
+    the years, the comparable and insufficient pairs, each pair's change (read-only mappings:
+    ``from``, ``to``, ``tv`` ...) and a ``note`` when the volatility is unknown. Its mapping
+    view is the dict ``share_volatility`` gives (``p["changes"]`` a list of dicts)."""
+
+    volatility: float
+    years: tuple[int, ...] = ()
+    n_pairs: int = 0
+    n_insufficient: int = 0
+    changes: tuple[Mapping, ...] = ()
+    note: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Predictability:
+        if isinstance(d, cls):
+            return d
+        known = {f.name for f in fields(cls)}
+        extra = sorted(set(d) - known)
+        if extra or "volatility" not in d:
+            raise ValueError(f"a domain's predictability: expecting the keys {sorted(known)} "
+                             f"(volatility required). Got {sorted(d)}.")
+        return cls(**{k: tuple(_freeze(v)) if k in ("years", "changes") else v
+                      for k, v in d.items()})
+
+    def to_dict(self) -> dict:
+        return {k: self[k] for k in self}
+
+    def __iter__(self):
+        keys = ("volatility", "years", "n_pairs", "n_insufficient", "changes")
+        return iter(keys if self.note is None else (*keys, "note"))
+
+    def __len__(self) -> int:
+        return 5 if self.note is None else 6
+
+    def __getitem__(self, key: str) -> Any:
+        # one key at a time (the rule reads a few keys of every domain on every check): a
+        # fresh plain copy of a container, a scalar as it is
+        if key == "changes":
+            return [_thaw(c) for c in self.changes]
+        if key == "years":
+            return list(self.years)
+        if key in ("volatility", "n_pairs", "n_insufficient") or (key == "note"
+                                                                  and self.note is not None):
+            return getattr(self, key)
+        raise KeyError(key)
+
+
+def _frozen_predictability(p: Mapping) -> FrozenMap:
+    """Assessment.predictability: domain -> :class:`Predictability`, read-only."""
+    if isinstance(p, FrozenMap) and all(isinstance(v, Predictability) for v in p.values()):
+        return p
+    return FrozenMap({d: Predictability.from_dict(v) for d, v in p.items()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -477,10 +591,12 @@ class Assessment(RichSummary):
 
     focal: str
     doctrine: Any
-    domains: dict[str, DomainResult]
+    #: domain -> its result; read-only (a :class:`FrozenMap`, made so at construction)
+    domains: Mapping[str, DomainResult]
     distinctness: Distinctness
     equidistance: Equidistance
-    predictability: dict
+    #: domain -> its :class:`Predictability`; read-only (a :class:`FrozenMap`)
+    predictability: Mapping[str, Predictability]
     blocs: Blocs
     notes: tuple[str, ...] = ()
     engagement: Engagement | None = None
@@ -493,6 +609,13 @@ class Assessment(RichSummary):
     #: :class:`~equipoise.measures.peer_panel.PeerPanel`), read when ``--db`` holds a panel:
     #: percentile thresholds are resolved from it and verdicts placed among peers
     peers: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # read-only containers, whoever constructs (build) or replaces (with_*): a frozen
+        # dataclass alone would still let ``a.domains[d] = x`` change an assessment
+        if not isinstance(self.domains, FrozenMap):
+            object.__setattr__(self, "domains", FrozenMap(self.domains))
+        object.__setattr__(self, "predictability", _frozen_predictability(self.predictability))
 
     # -- views ---------------------------------------------------------------------------------
     @property
@@ -604,7 +727,7 @@ class Assessment(RichSummary):
             "domains": {d: r.to_dict() for d, r in self.domains.items()},
             "distinctness": self.distinctness.to_dict(),
             "equidistance": self.equidistance.to_dict(),
-            "predictability": self.predictability,
+            "predictability": {d: p.to_dict() for d, p in self.predictability.items()},
             "blocs": self.blocs.to_dict(),
             "rules": [r.to_dict() for r in self.rules],
             "counts": verdict_counts(self.rules),

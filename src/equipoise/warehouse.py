@@ -63,8 +63,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _defaults
+from ._results import Result
 from .errors import WarehouseError
-from .schema import SUMMARY_TABLES, TABLES, columns, ddl, sql_type
+from .schema import PANEL_TABLES, SUMMARY_TABLES, TABLES, columns, ddl, sql_type
 
 if TYPE_CHECKING:  # pandas loads in the functions that use it (the screen's path needs none)
     import pandas as pd
@@ -102,9 +103,9 @@ PRODUCT_KEY = ("year", "exporter", "importer", "product")
 SUMMARY_DDL: dict[str, str] = {name: ddl(name) for name in SUMMARY_TABLES}
 
 #: tables other commands derive from the canonical ones (``equipoise panel build``, see
-#: :mod:`equipoise.panel`); listed by :func:`table_counts` when present
-DERIVED_TABLES = ("panel", "panel_sources", "panel_quarantine", "panel_builds",
-                  "panel_rollcalls")
+#: :mod:`equipoise.panel`; declared in :data:`equipoise.schema.PANEL_TABLES`); listed by
+#: :func:`table_counts` when present
+DERIVED_TABLES = tuple(PANEL_TABLES)
 
 
 def default_path() -> Path:
@@ -146,8 +147,11 @@ class FileReport:
 
 
 @dataclass
-class IngestReport:
-    """The result of :func:`ingest`: one :class:`FileReport` per input file."""
+class IngestReport(Result):
+    """The result of :func:`ingest`: one :class:`FileReport` per input file. A result on the
+    one base (:class:`~equipoise._results.Result`): its summary numbers are the files loaded
+    and unchanged and the row totals (whole numbers), ``compare()`` sets ingests side by side
+    and ``_repr_html_()`` shows the files."""
 
     db: str
     source: str
@@ -162,10 +166,30 @@ class IngestReport:
         return {"db": self.db, "source": self.source, "totals": self.totals,
                 "files": [asdict(f) for f in self.files]}
 
+    def heading(self) -> str:
+        return f"Ingest of {self.source} into {self.db}"
+
+    def compare_label(self) -> str:
+        return self.source
+
+    def summary_numbers(self) -> dict[str, float]:
+        return {"files_loaded": sum(f.status == "loaded" for f in self.files),
+                "files_unchanged": sum(f.status == "unchanged" for f in self.files),
+                **self.totals}
+
+    def html_tables(self) -> list:
+        import pandas as pd
+
+        cols = ["file", "status", "version", "rows_read", "rows_loaded", "rows_quarantined",
+                "rows_stored", "rows_merged", "seconds", "scope"]
+        files = pd.DataFrame([{k: Path(f.file).name if k == "file" else getattr(f, k)
+                               for k in cols} for f in self.files], columns=cols)
+        return [("", list(self.summary_numbers().items())), ("Files", files)]
+
     def summary(self) -> str:
         t = self.totals
-        done = sum(f.status == "loaded" for f in self.files)
-        same = sum(f.status == "unchanged" for f in self.files)
+        n = self.summary_numbers()
+        done, same = n["files_loaded"], n["files_unchanged"]
         lines = [f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
                  f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
                  f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})"]

@@ -58,17 +58,21 @@ def test_every_result_class_is_on_the_one_base():
     from equipoise.doctrine.actions import Evaluation
     from equipoise.doctrine.check import DoctrineCheck
     from equipoise.doctrine.plan import Plan
+    from equipoise.extract import Extraction
     from equipoise.measures.alignment import AlignmentResult
     from equipoise.measures.blocs import BlocReport
     from equipoise.measures.engagement import EngagementBalance
     from equipoise.measures.screen import ScreenResult
+    from equipoise.panel import BuildReport
     from equipoise.panel.index import IndexResult
     from equipoise.panel.trend import TrendResult
     from equipoise.risk import CorridorResult, ShockResult, SimulationResult
+    from equipoise.warehouse import IngestReport
 
     classes = (Assessment, DoctrineCheck, Evaluation, Plan, ShockResult, CorridorResult,
                SimulationResult, ScreenResult, AlignmentResult, BlocReport, EngagementBalance,
-               DomainExplanation, TrendResult, IndexResult)
+               DomainExplanation, TrendResult, IndexResult, Extraction, IngestReport,
+               BuildReport)
     for cls in classes:
         assert issubclass(cls, Result), cls
         for name in ("summary", "_repr_html_", "to_dict", "compare", "summary_numbers"):

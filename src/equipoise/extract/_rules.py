@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._results import Result
 from .gazetteer import domain_keywords, kind_triggers, load_gazetteer
 
 _ABBREV = ("U.S.A.", "U.S.", "U.K.", "U.N.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "Jan.",
@@ -63,8 +64,10 @@ class Event:
 
 
 @dataclass
-class Extraction:
-    """Events, entity mentions and sentences of one article."""
+class Extraction(Result):
+    """Events, entity mentions and sentences of one article: a result on the one base
+    (:class:`~equipoise._results.Result`), its summary numbers the counts of events, entity
+    mentions and sentences."""
 
     focal: str
     events: list[Event]
@@ -86,8 +89,25 @@ class Extraction:
                             columns=["date", "actor", "counterpart", "kind", "domains",
                                      "value_usd", "source"])
 
+    def heading(self) -> str:
+        return f"{len(self.events)} candidate event(s) for {self.focal}"
+
+    def compare_label(self) -> str:
+        return " ".join(str(x) for x in (self.focal, self.meta.get("date")) if x)
+
+    def summary_numbers(self) -> dict[str, float]:
+        return {"events": len(self.events), "entities": len(self.entities),
+                "sentences": len(self.sentences)}
+
+    def html_tables(self) -> list:
+        events = pd.DataFrame([{**e.to_dict(), "domains": ", ".join(e.domains),
+                                "mentions": ", ".join(e.mentions)} for e in self.events],
+                              columns=["counterpart", "kind", "domains", "sentence",
+                                       "sentence_index", "mentions"])
+        return [("", list(self.summary_numbers().items())), ("Candidate events", events)]
+
     def summary(self) -> str:
-        lines = [f"{len(self.events)} candidate event(s) for {self.focal}"]
+        lines = [self.heading()]
         for e in self.events:
             lines.append(f"  {e.counterpart:6s} {e.kind:12s} {','.join(e.domains):30s} "
                          f"| {e.sentence[:90]}")

@@ -71,27 +71,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import Result
 from ..errors import OptionError, WarehouseError
+from ..schema import PANEL_QUARANTINE_COLUMNS, PANEL_TABLES, columns, ddl
 from .datasets import DATASETS, Read, default_data_dir, locate, read_dataset
 
 __all__ = ["COLUMNS", "DDL", "MIN_ROLLCALLS", "BuildReport", "build"]
 
-COLUMNS = ("focal", "year", "domain", "indicator", "partner", "value", "share", "basis",
-           "coverage", "status", "source", "note")
-DDL = {
-    "panel": "focal VARCHAR, year INTEGER, domain VARCHAR, indicator VARCHAR, partner VARCHAR, "
-             "value DOUBLE, share DOUBLE, basis VARCHAR, coverage DOUBLE, status VARCHAR, "
-             "source VARCHAR, note VARCHAR",
-    "panel_sources": "dataset VARCHAR, role VARCHAR, file VARCHAR, rows_read BIGINT, "
-                     "rows_loaded BIGINT, rows_quarantined BIGINT, rows_out BIGINT, "
-                     "rows_in_years BIGINT",
-    "panel_quarantine": "dataset VARCHAR, source VARCHAR, file VARCHAR, line BIGINT, "
-                        "\"column\" VARCHAR, value VARCHAR, reason VARCHAR, message VARCHAR",
-    "panel_builds": "built_at VARCHAR, data_dir VARCHAR, year_from INTEGER, year_to INTEGER, "
-                    "domains VARCHAR, poles VARCHAR, rows BIGINT, seconds DOUBLE, "
-                    "rows_by_domain VARCHAR",
-    "panel_rollcalls": "year INTEGER, rcid BIGINT, country VARCHAR, vote TINYINT",
-}
+#: the panel's columns (:data:`equipoise.schema.PANEL_TABLES`)
+COLUMNS = columns("panel")
+#: the column lists of the panel's tables, from :data:`equipoise.schema.PANEL_TABLES` (the
+#: panel quarantine's: :data:`~equipoise.schema.PANEL_QUARANTINE_COLUMNS`)
+DDL = {name: ddl(name) for name in PANEL_TABLES}
 #: fewer common roll calls than this in a year: the agreement is "insufficient"
 MIN_ROLLCALLS = 10
 #: partner rows above this multiple of the WLD total: "inconsistent". Mirror exports (the
@@ -103,8 +94,10 @@ SIPRI_WINDOW = 5
 
 
 @dataclass
-class BuildReport:
-    """What a build did: rows per domain, the files read (with their counts) and the time."""
+class BuildReport(Result):
+    """What a build did: rows per domain, the files read (with their counts) and the time. A
+    result on the one base (:class:`~equipoise._results.Result`): its summary numbers are the
+    rows, the rows per domain and the files read (whole numbers) and the seconds taken."""
 
     db: str
     data_dir: str
@@ -120,6 +113,21 @@ class BuildReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def heading(self) -> str:
+        return f"Panel build {self.year_from}-{self.year_to} into {self.db}"
+
+    def compare_label(self) -> str:
+        return f"{self.year_from}-{self.year_to}"
+
+    def summary_numbers(self) -> dict[str, float]:
+        return {"rows": int(self.rows),
+                **{f"rows.{k}": int(v) for k, v in self.rows_by_domain.items()},
+                "files": len(self.files), "seconds": float(self.seconds)}
+
+    def html_tables(self) -> list:
+        files = pd.DataFrame(self.files)
+        return [("", list(self.summary_numbers().items())), ("Files read", files)]
 
     def summary(self) -> str:
         by = ", ".join(f"{k} {v:,}" for k, v in self.rows_by_domain.items())
@@ -927,8 +935,8 @@ def _write(con, reads: dict[str, Read], domains: list[str], lo: int, hi: int,
                 files.append({"dataset": d, **f})
             if rd.quarantine is not None and len(rd.quarantine):
                 con.register("_p_q", rd.quarantine.assign(dataset=d))
-                con.execute('INSERT INTO panel_quarantine SELECT dataset, source, file, line, '
-                            '"column", value, reason, message FROM _p_q').fetchall()
+                qcols = ", ".join(f'"{c}"' for c in PANEL_QUARANTINE_COLUMNS)
+                con.execute(f"INSERT INTO panel_quarantine SELECT {qcols} FROM _p_q").fetchall()
                 con.unregister("_p_q")
         # the embedded Kazakhstan rows, their own indicators (panel.embedded)
         if embedded:

@@ -282,8 +282,9 @@ PANEL = typer.Option(None, "--panel", metavar="FILE", help="Warehouse holding th
 # ---------------------------------------------------------------- the corridor graph
 NODES = typer.Option(None, "--nodes", metavar="FILE", help="Your corridor graph's nodes CSV "
                      "(id, country, kind[, capacity]), with --edges: the substitutability of "
-                     "corridors and energy and the plan's correlated scenarios are measured "
-                     "on it (default: the shipped graph of the focal state, where one ships).")
+                     "corridors and energy, the corridor losses of shocks and simulations and "
+                     "the plan's correlated scenarios are measured on it (default: the shipped "
+                     "graph of the focal state, where one ships).")
 EDGES = typer.Option(None, "--edges", metavar="FILE", help="Your corridor graph's edges CSV "
                      "(source, target, capacity, mode[, unit]), with --nodes.")
 

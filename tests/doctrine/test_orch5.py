@@ -165,3 +165,16 @@ def test_the_callers_compose_nothing_themselves(rel):
                # `equipoise corridors` analyses the graph it is given, no assessment
                "_cli/risk.py": {"load_corridors"}}.get(rel, set())
     assert (_called(SRC / rel) & COMPOSERS) - allowed == set()
+
+
+def test_an_empty_flows_table_gives_no_flows(tmp_path):
+    """A warehouse of product-level trade only (its flows table empty, no panel): no flows from
+    it, for assess, check, evaluate and plan alike (the embedded dataset, said on stderr)."""
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE flows (year INTEGER)")
+    con.execute("CREATE TABLE trade_products (x INTEGER)")
+    con.close()
+    assert context.split_db(db) == (None, None)

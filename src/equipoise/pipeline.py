@@ -198,7 +198,7 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
 
         written = build_report(flows, focal=a.focal, doctrine=a.doctrine,
                                out=out / "report.html", pdf=pdf, peers=peers,
-                               panel_db=panel_db, products=products)
+                               panel_db=panel_db, products=products, corridors=corridors)
         files.update({f"report{'' if k == 'html' else '_' + k}": Path(v)
                       for k, v in written.items()})
     return {"focal": a.focal, "files": files, "assessment": a}

@@ -178,3 +178,18 @@ def test_an_empty_flows_table_gives_no_flows(tmp_path):
     con.execute("CREATE TABLE trade_products (x INTEGER)")
     con.close()
     assert context.split_db(db) == (None, None)
+
+
+@pytest.mark.slow
+def test_run_takes_the_users_graph_for_assessment_shocks_and_report(wider_rail, tmp_path):
+    """`equipoise run --nodes/--edges`: the assessment, the shocks and the Monte Carlo of the
+    main job measure on the user's graph (the shocks equal `shock --nodes/--edges`)."""
+    n, e = map(str, wider_rail)
+    res = runner.invoke(app, ["run", "--out", str(tmp_path / "o"), "--nodes", n, "--edges", e])
+    assert res.exit_code == 0, res.output
+    shocks = json.loads((tmp_path / "o" / "shocks.json").read_text(encoding="utf-8"))
+    alone = _json("shock", "--partner", "RUS", "--nodes", n, "--edges", e, "--json")
+    assert shocks["RUS"]["losses"] == pytest.approx(alone["losses"])
+    a = json.loads((tmp_path / "o" / "assessment.json").read_text(encoding="utf-8"))
+    rules = a["doctrine"]["check"]["rules"]
+    assert _graph_of(rules) == f"{n} + {e}"

@@ -193,3 +193,22 @@ def test_run_takes_the_users_graph_for_assessment_shocks_and_report(wider_rail, 
     a = json.loads((tmp_path / "o" / "assessment.json").read_text(encoding="utf-8"))
     rules = a["doctrine"]["check"]["rules"]
     assert _graph_of(rules) == f"{n} + {e}"
+
+
+def test_shock_and_simulate_read_db_as_assess_does(warehouse):  # noqa: F811
+    """`shock/simulate --db W`: the flows from W (KAZ's 2021 trade: CHN 6, RUS 3 of 10) and the
+    trade substitutability from its product screen (3/13 for CHN, as `assess --db W`)."""
+    from .test_close13 import TRADE_SUBST
+
+    got = _json("shock", "--partner", "CHN", "--domains", "trade", "--db", str(warehouse),
+                "--focal", "KAZ", "--json")
+    assert got["substitutability"]["trade"]["value"] == pytest.approx(TRADE_SUBST)
+    assert got["losses"]["trade"] == pytest.approx(0.6 * (1 - TRADE_SUBST))
+    sim = _json("simulate", "--runs", "1000", "--partners", "CHN,RUS", "--db", str(warehouse),
+                "--focal", "KAZ", "--json")
+    assert "trade" in sim["domains"]
+    assert sim["domains"] != _json("simulate", "--runs", "1000", "--partners", "CHN,RUS",
+                                   "--json")["domains"]  # the embedded flows: eight domains
+    res = runner.invoke(app, ["shock", "--partner", "CHN", "--shares", str(warehouse),
+                              "--db", str(warehouse)])
+    assert "give it or --db/--panel, not both" in str(res.exception)

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    DB_PEERS,
     EDGES,
     FOCAL,
     NODES,
+    PANEL,
     RUNS_MAX,
     YEAR_MAX,
     YEAR_MIN,
@@ -63,17 +65,33 @@ def _kv(value: str | None, what: str) -> dict[str, float]:
 
 
 def _basis(focal: str, data: list[Path] | None, shares: Path | None, doctrine: Path | None,
-           year: int | None, nodes: Path | None, edges: Path | None):
+           year: int | None, graph: tuple[Path | None, Path | None],
+           db: Path | None = None, panel: Path | None = None):
     """The run's :func:`equipoise.assessment.risk_basis`: the ``--shares`` table (kind, size
-    and encoding checked here, located; every row by risk.shocks) or the flows of ``--data``,
-    the doctrine, the measured substitutability, the graph of ``--nodes/--edges``."""
+    and encoding checked here, located; every row by risk.shocks) or the flows (``--data``,
+    else the embedded dataset; with ``--db``/``--panel`` read as every command that assesses
+    reads them: :func:`._common.inputs_with_peers`), the doctrine, the measured
+    substitutability, the graph of ``--nodes/--edges``."""
     from ..assessment import risk_basis
     from ..context import resolve_corridors
+    from ..errors import OptionError
 
-    table = None if shares is None else read_csv(shares, what="shares file",
-                                                 dtype={"domain": str, "partner": str})
-    return risk_basis(data or None, focal=focal, shares=table, doctrine=doctrine, year=year,
-                      corridors=resolve_corridors(focal, nodes, edges))
+    corridors = resolve_corridors(focal, *graph)
+    if shares is not None:
+        if db is not None or panel is not None:
+            raise OptionError("--shares is a shares table: give it or --db/--panel, not both")
+        table = read_csv(shares, what="shares file", dtype={"domain": str, "partner": str})
+        return risk_basis(focal=focal, shares=table, doctrine=doctrine, year=year,
+                          corridors=corridors)
+    if db is None and panel is None:
+        return risk_basis(data or None, focal=focal, doctrine=doctrine, year=year,
+                          corridors=corridors)
+    from ._common import inputs_with_peers, product_screen
+
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
+    return risk_basis(flows, focal=the_doctrine.focal, doctrine=the_doctrine, year=year,
+                      corridors=corridors, peers=peers,
+                      products=product_screen(db, the_doctrine, year))
 
 
 def shock(
@@ -94,6 +112,8 @@ def shock(
     data: list[Path] = DATA,
     shares: Path = SHARES,
     doctrine: Path = DOCTRINE,
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
     as_json: bool = JSON,
@@ -131,7 +151,7 @@ def shock(
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
                            year=year, **({"loss_model": loss_model} if loss_model else {}))
-    basis = _basis(req.focal, data, shares, doctrine, req.year, nodes, edges)
+    basis = _basis(req.focal, data, shares, doctrine, req.year, (nodes, edges), db, panel)
     scr = None if screen is None else read_csv(screen, what="product screen file",
                                                dtype={"product": str})
     from ..assessment import shock_run
@@ -242,6 +262,8 @@ def simulate(
     data: list[Path] = DATA,
     shares: Path = SHARES,
     doctrine: Path = DOCTRINE,
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
     as_json: bool = JSON,
@@ -265,7 +287,7 @@ def simulate(
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
     req = _simulation_request(given, _kv(prob, "--prob"), config)
-    basis = _basis(req.focal, data, shares, doctrine, year, nodes, edges)
+    basis = _basis(req.focal, data, shares, doctrine, year, (nodes, edges), db, panel)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
     run = simulate_run(req, basis=basis, sensitivity=sensitivity, progress=show)
     res, sens = run.result, run.sensitivity

@@ -14,6 +14,7 @@ defaults. The parts import one way: ``assessment`` -> ``context`` -> ``doctrine`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .doctrine.plan import Plan
 
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Basis", "Blocs", "Check", "Distinctness",
-           "DomainResult", "Engagement", "Equidistance", "assess", "check", "display_path",
-           "evaluate", "plan", "reference_evidence"]
+           "DomainResult", "Engagement", "Equidistance", "RiskBasis", "SimulationRun", "assess",
+           "check", "display_path", "evaluate", "plan", "reference_evidence", "risk_basis",
+           "shock_run", "simulate_run"]
 
 
 def assess(flows=None, *, focal: str | None = None, year: int | None = None, doctrine=None,
@@ -240,3 +242,153 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
     return _evaluate(action, flows, doctrine=the_doctrine, corridors=corridors,
                      events=context.events_or_none(the_doctrine.focal), year=year,
                      n_scenarios=n_scenarios, seed=seed, peers=peers, products=products)
+
+
+# --------------------------------------------------------------------------- risk runs
+@dataclass(frozen=True)
+class RiskBasis:
+    """What a shock and a simulation run on, composed once (:func:`risk_basis`) for
+    ``equipoise shock``/``simulate``, ``equipoise run`` and the dashboard alike.
+
+    ``shares`` the focal state's domain shares; ``doctrine`` the doctrine (None: none fits the
+    focal state, the documented default weights); ``measured`` the substitutability the
+    assessment of the flows measured (:func:`~equipoise.risk.shocks.assessed_substitutability`;
+    None for a given shares table or without a doctrine: the documented defaults, labelled
+    so); ``corridors`` the corridor graph (:func:`equipoise.context.resolve_corridors`; None:
+    shares-only losses)."""
+
+    focal: str
+    shares: Any
+    doctrine: Any = None
+    measured: Mapping | None = None
+    corridors: Any = None
+
+
+def _risk_doctrine(doctrine, focal: str):
+    """The doctrine given (a Doctrine or TOML path: its errors raised, located), else the
+    shipped one applied to ``focal``, or None when it does not fit ``focal`` (e.g. ``focal``
+    is one of its poles)."""
+    from .errors import DoctrineError
+
+    if doctrine is not None:
+        return context.resolve_doctrine(doctrine, focal)
+    shipped = context.resolve_doctrine(None)  # a broken shipped file: its located error
+    try:
+        return context.resolve_doctrine(shipped, focal)
+    except DoctrineError:  # the shipped doctrine does not fit this focal state
+        return None
+
+
+def risk_basis(flows=None, *, focal: str | None = None, shares=None, doctrine=None,
+               year: int | None = None, corridors=None, assessment=None, peers=None,
+               products=None) -> RiskBasis:
+    """The shares, doctrine, measured substitutability and corridor graph of a shock or a
+    simulation: flows -> domain shares -> the assessment -> its measured substitutability,
+    on the graph :func:`equipoise.context.resolve_corridors` gives.
+
+    Parameters
+    ----------
+    flows
+        A ``FlowSet``/canonical DataFrame or flow file paths (default: the embedded dataset of
+        ``focal``); not read when ``shares`` is given.
+    focal
+        ISO3 code (default: the assessment's, else :data:`equipoise.context.DEFAULT_FOCAL`).
+    shares
+        A domain shares table (``domain, partner, share[, year]``) instead of flows: no
+        assessment, so no measured substitutability.
+    doctrine
+        A Doctrine or TOML path; None: the shipped doctrine applied to ``focal`` when it fits.
+    year
+        The year of the shares and of the assessment (default: each domain's latest).
+    corridors
+        The corridor graph (default: the assessment's, else the shipped graph of ``focal``).
+    assessment
+        An assessment of ``flows`` already made (its doctrine, graph and substitutability are
+        used; ``flows`` must be the flows it was made from).
+    peers, products
+        As for :func:`assess`, the assessment's peers and product screen.
+    """
+    from .measures.exposure import domain_shares
+    from .risk.shocks import assessed_substitutability
+
+    if assessment is not None:
+        focal = assessment.focal
+        if corridors is None:
+            corridors = assessment.basis.corridors
+    focal = context.resolve_focal(focal)
+    if corridors is None:
+        corridors = context.resolve_corridors(focal)
+    if shares is not None:
+        doc = assessment.doctrine if assessment is not None else _risk_doctrine(doctrine, focal)
+        measured = None if assessment is None else assessed_substitutability(assessment)
+        return RiskBasis(focal, shares, doc, measured, corridors)
+    if flows is None or isinstance(flows, (str, Path, list, tuple)):
+        flows = context.resolve_flows(flows, focal)
+    table = domain_shares(flows, focal, year=year)
+    if assessment is not None:
+        return RiskBasis(focal, table, assessment.doctrine,
+                         assessed_substitutability(assessment), corridors)
+    doc = _risk_doctrine(doctrine, focal)
+    if doc is None:  # no doctrine fits: the documented defaults, no assessment
+        return RiskBasis(focal, table, None, None, corridors)
+    a = assess(flows, focal=focal, year=year, doctrine=doc, engagement=False, peers=peers,
+               products=products, corridors=corridors)
+    return RiskBasis(focal, table, doc, assessed_substitutability(a), corridors)
+
+
+def shock_run(request, flows=None, *, basis: RiskBasis | None = None, screen=None,
+              **inputs: Any):
+    """The loss by domain and in total when ``request``'s partner is cut off
+    (:func:`equipoise.risk.shocks.shock`, a :class:`~equipoise.risk.shocks.ShockRequest`) on
+    the :func:`risk_basis` of ``flows`` (``inputs``: its keyword arguments; the request's focal
+    state and year), or on ``basis`` when given. ``screen``: a product screen table (the
+    substitutability from data). What ``equipoise shock``, ``equipoise run`` and the
+    dashboard's what-if page give."""
+    from .risk.shocks import shock
+
+    if basis is None:
+        inputs.setdefault("year", request.year)
+        basis = risk_basis(flows, focal=request.focal, **inputs)
+    return shock(basis.shares, request, doctrine=basis.doctrine, corridors=basis.corridors,
+                 screen=screen, measured=basis.measured)
+
+
+@dataclass(frozen=True)
+class SimulationRun:
+    """A Monte Carlo result with, when asked for, its sensitivity table (the total's VaR/CVaR
+    over the disruption probabilities x the correlations, same runs and seed)."""
+
+    result: Any
+    sensitivity: Any = None
+
+    def to_dict(self) -> dict:
+        """The result's dict, with a ``sensitivity`` list of rows when computed."""
+        d = self.result.to_dict()
+        if self.sensitivity is not None:
+            d["sensitivity"] = self.sensitivity.to_dict("records")
+        return d
+
+
+def simulate_run(request, flows=None, *, basis: RiskBasis | None = None,
+                 sensitivity: bool = False, progress: bool = False,
+                 **inputs: Any) -> SimulationRun:
+    """Correlated partner disruptions (:func:`equipoise.risk.montecarlo.run_simulation`, a
+    :class:`~equipoise.risk.montecarlo.SimulationRequest`) on the :func:`risk_basis` of
+    ``flows`` (``inputs``: its keyword arguments; the request's focal state), or on ``basis``;
+    with ``sensitivity`` also :func:`~equipoise.risk.montecarlo.sensitivity_table` (the same
+    runs and the seed drawn). What ``equipoise simulate``, ``equipoise run`` and the
+    dashboard's Monte Carlo page give."""
+    import dataclasses
+
+    from .risk.montecarlo import run_simulation, sensitivity_table
+
+    if basis is None:
+        basis = risk_basis(flows, focal=request.focal, **inputs)
+    res = run_simulation(basis.shares, request, graph=basis.corridors, doctrine=basis.doctrine,
+                         progress=progress, measured=basis.measured)
+    sens = None
+    if sensitivity:
+        sens = sensitivity_table(basis.shares, dataclasses.replace(request, seed=res.seed),
+                                 graph=basis.corridors, doctrine=basis.doctrine,
+                                 measured=basis.measured)
+    return SimulationRun(res, sens)

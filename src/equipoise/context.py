@@ -244,18 +244,32 @@ def _tables(db: str | Path) -> set[str]:
         con.close()
 
 
+def _has_rows(db: str | Path, table: str) -> bool:
+    """Whether the table ``table`` of the warehouse ``db`` holds a row (opened read-only)."""
+    from .warehouse import connect_duckdb
+
+    con = connect_duckdb(db)
+    try:
+        return con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
+    finally:
+        con.close()
+
+
 def split_db(db: str | Path | None, panel: str | Path | None = None
              ) -> tuple[Path | None, Path | None]:
     """What ``--db`` (and ``--panel``) give a run: ``(flows_db, panel_db)``. The flows come
     from ``db`` when it holds a ``flows`` table; the world panel from ``panel``, else from
     ``db`` when it holds a ``panel`` table (``equipoise panel build --db W``). A ``db`` with a
-    panel and no flows gives the panel only (the flows are then ``--data`` or the embedded
-    dataset); a ``db`` with neither is left as the flows warehouse, whose reader says what it
-    lacks."""
+    panel and no flows table, or with an empty flows table and no panel (e.g. product-level
+    trade only), gives no flows (they are then ``--data`` or the embedded dataset); a ``db``
+    with neither table is left as the flows warehouse, whose reader says what it lacks."""
     if db is None:
         return None, None if panel is None else Path(panel)
     tables = _tables(db)
-    flows_db = Path(db) if "flows" in tables or "panel" not in tables else None
+    # an empty flows table beside no panel (a warehouse of product-level trade only): no flows
+    empty = "flows" in tables and "panel" not in tables and not _has_rows(db, "flows")
+    flows_db = (Path(db) if ("flows" in tables or "panel" not in tables) and not empty
+                else None)
     panel_db = Path(panel) if panel is not None else (Path(db) if "panel" in tables else None)
     return flows_db, panel_db
 

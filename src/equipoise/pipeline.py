@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AssessRun", "assess_run", "run_main_job"]
+__all__ = ["AssessRun", "assess_run", "plan_run", "run_main_job"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,49 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
     return AssessRun(result, the_plan, evaluations, story)
 
 
+def plan_run(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
+             db: str | Path | None = None, peers=None, products=None, corridors=None,
+             supply=None, **options: Any):
+    """What ``equipoise plan`` prints: the CVaR-minimising diversification plan
+    (:func:`equipoise.assessment.plan`) with its inputs resolved as every command resolves
+    them.
+
+    ``db``: a warehouse; with ``flows`` None the flows are read from it when it holds a flows
+    table (:func:`equipoise.context.split_db`, as ``assess --db``); its product-level trade
+    gives the trade capacity (:func:`equipoise.context.plan_supply_source`, also the shared
+    data's supply tables without ``db``) and its product screen of the focal state the goods
+    substitutability (``products``, :func:`equipoise.context.product_screen_source`).
+    ``peers``: the world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`).
+    ``corridors``: the corridor graph (:func:`equipoise.context.resolve_corridors`; None: the
+    shipped graph of the focal state). ``options``: the plan's other parameters (``horizon``,
+    ``max_shift``, ``capacity``, ``capacities``, ``alpha``, ``n_scenarios``, ``seed``,
+    ``domains``, ``roles``, ``critical_share``, ``without``, ``strict``, ...).
+    """
+    from . import context
+    from .assessment import plan
+
+    if flows is None:
+        doctrine, flows = context.resolve_inputs(None, focal, doctrine,
+                                                 db=context.split_db(db)[0])
+        focal = None
+    the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
+    if corridors is None:
+        corridors = context.resolve_corridors(the_doctrine.focal)
+    if products is None and db is not None:
+        products = context.product_screen_source(db, the_doctrine.focal, year)
+    if supply is None:
+        supply = context.plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
+    assessment = None
+    if products is not None or peers is not None:
+        # the goods substitutability from the product screen, verdicts among peers
+        from .doctrine.check import assess
+
+        assessment = assess(flows, doctrine=the_doctrine, year=year, products=products,
+                            peers=peers, corridors=corridors)
+    return plan(flows, doctrine=the_doctrine, assessment=assessment, year=year, supply=supply,
+                corridors=corridors, **options)
+
+
 def _write_json(path: Path, obj) -> Path:
     from ._json import clean as _clean
 
@@ -120,11 +163,10 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     graph (:func:`equipoise.context.resolve_corridors`) of the assessment, the shocks and the
     Monte Carlo (None: the shipped graph of the focal state, where one ships).
     """
-    from .assessment import assess
-    from .measures.exposure import domain_shares
+    from .assessment import assess, risk_basis, shock_run, simulate_run
     from .risk.lossmodel import DEFAULT_LOSS_MODEL
-    from .risk.montecarlo import SimulationRequest, run_simulation, sensitivity_table
-    from .risk.shocks import ShockRequest, assessed_substitutability, shock
+    from .risk.montecarlo import SimulationRequest
+    from .risk.shocks import ShockRequest
 
     if flows is None:
         from .context import resolve_inputs
@@ -141,30 +183,25 @@ def run_main_job(flows=None, *, focal: str | None = None, doctrine=None,
     p.write_text(a.summary(), encoding="utf-8")
     files["summary"] = p
 
-    shares = domain_shares(flows, a.focal)
-    # the graph the assessment measured on (None: no corridor graph, shares-only losses)
-    graph = a.basis.corridors
+    # the shares, the assessment's substitutability and the graph it measured on (None: no
+    # corridor graph, shares-only losses): the basis of `equipoise shock` and `simulate` too
+    basis = risk_basis(flows, assessment=a)
     model = DEFAULT_LOSS_MODEL  # the same as `equipoise shock` and `simulate` (named in each)
-    measured = assessed_substitutability(a)  # the assessment's substitutability, as in `shock`
-    shocks = {pole: shock(shares, ShockRequest(focal=a.focal, partner=pole, loss_model=model),
-                          doctrine=a.doctrine, corridors=graph, measured=measured).to_dict()
+    shocks = {pole: shock_run(ShockRequest(focal=a.focal, partner=pole, loss_model=model),
+                              basis=basis).to_dict()
               for pole in a.doctrine.poles}
     files["shocks"] = _write_json(out / "shocks.json", shocks)
-    sim = run_simulation(shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed,
-                                                   loss_model=model),
-                         graph=graph, doctrine=a.doctrine, measured=measured)
-    simulation = sim.to_dict()
-    # the total's VaR/CVaR over the disruption probabilities x correlations (same runs, seed)
-    simulation["sensitivity"] = sensitivity_table(
-        shares, SimulationRequest(focal=a.focal, runs=runs, seed=seed, loss_model=model),
-        graph=graph, doctrine=a.doctrine, measured=measured).to_dict("records")
+    # with the total's VaR/CVaR over the disruption probabilities x correlations (same runs)
+    simulation = simulate_run(SimulationRequest(focal=a.focal, runs=runs, seed=seed,
+                                                loss_model=model),
+                              basis=basis, sensitivity=True).to_dict()
     files["simulation"] = _write_json(out / "simulation.json", simulation)
     if report:
         from .present.report import build_report
 
         written = build_report(flows, focal=a.focal, doctrine=a.doctrine,
                                out=out / "report.html", pdf=pdf, peers=peers,
-                               panel_db=panel_db, products=products)
+                               panel_db=panel_db, products=products, corridors=corridors)
         files.update({f"report{'' if k == 'html' else '_' + k}": Path(v)
                       for k, v in written.items()})
     return {"focal": a.focal, "files": files, "assessment": a}

@@ -282,8 +282,9 @@ PANEL = typer.Option(None, "--panel", metavar="FILE", help="Warehouse holding th
 # ---------------------------------------------------------------- the corridor graph
 NODES = typer.Option(None, "--nodes", metavar="FILE", help="Your corridor graph's nodes CSV "
                      "(id, country, kind[, capacity]), with --edges: the substitutability of "
-                     "corridors and energy and the plan's correlated scenarios are measured "
-                     "on it (default: the shipped graph of the focal state, where one ships).")
+                     "corridors and energy, the corridor losses of shocks and simulations and "
+                     "the plan's correlated scenarios are measured on it (default: the shipped "
+                     "graph of the focal state, where one ships).")
 EDGES = typer.Option(None, "--edges", metavar="FILE", help="Your corridor graph's edges CSV "
                      "(source, target, capacity, mode[, unit]), with --nodes.")
 
@@ -298,9 +299,11 @@ def inputs_with_peers(data, focal, doctrine, *, db=None, panel=None, lenient: bo
     the_doctrine, flows = context.resolve_inputs(data, focal, doctrine, db=flows_db,
                                                  lenient=lenient)
     if db is not None and flows_db is None:
-        typer.echo(f"--db {safe_text(db)} holds the world panel and no flows table: the "
-                   "flows are " + ("--data" if data else "the embedded dataset") + ", the "
-                   "panel gives the peers", err=True)
+        held = ("the world panel and no flows table" if panel_db is not None
+                else "an empty flows table")
+        typer.echo(f"--db {safe_text(db)} holds {held}: the flows are "
+                   + ("--data" if data else "the embedded dataset")
+                   + (", the panel gives the peers" if panel_db is not None else ""), err=True)
     return the_doctrine, flows, context.resolve_peer_panel(panel_db, the_doctrine), panel_db
 
 

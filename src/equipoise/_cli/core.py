@@ -250,8 +250,11 @@ def run(
                              help="Output folder (created if missing)."),
     db: Path = DB_PEERS,
     panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
 ) -> None:
     """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
+    from ..context import resolve_corridors
     from ..pipeline import run_main_job
     from ._common import inputs_with_peers, product_screen
 
@@ -260,7 +263,8 @@ def run(
                                                              panel=panel)
     try:
         written = run_main_job(flows, doctrine=the_doctrine, out=out, peers=peers,
-                               panel_db=panel_db, products=product_screen(db, the_doctrine))
+                               panel_db=panel_db, products=product_screen(db, the_doctrine),
+                               corridors=resolve_corridors(the_doctrine.focal, nodes, edges))
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc}")
     c = console()

@@ -41,14 +41,6 @@ WITHOUT_HELP = ("Leave out the plan rows of this rule: its kind (role, no_critic
                 "critical_share); repeatable or comma-separated.")
 
 
-def _inputs(data: list[Path] | None, focal: str | None, doctrine: Path | None):
-    """The doctrine and the flows: --data, else the embedded dataset of the focal state
-    (the doctrine's unless --focal)."""
-    from ..context import resolve_inputs
-
-    return resolve_inputs(data, focal, doctrine)
-
-
 def _print(result) -> None:
     c = console()
     for r in result.renderables():
@@ -66,6 +58,8 @@ def check(
                                "the --year asked for."),
     db: Path = DB_PEERS,
     panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -96,7 +90,7 @@ def check(
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
                        idealpoints=idealpoints, peers=peers,
                        products=product_screen(db, the_doctrine, year),
-                       corridors=context.resolve_corridors(the_doctrine.focal))
+                       corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges))
     if failed:
         result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -120,6 +114,8 @@ def evaluate(
                              help="Monte Carlo seed (same scenarios before and after)."),
     db: Path = DB_PEERS,
     panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -152,7 +148,7 @@ def evaluate(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, year=year,
-                      corridors=context.resolve_corridors(the_doctrine.focal),
+                      corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges),
                       events=context.events_or_none(the_doctrine.focal),
                       n_scenarios=scenarios, seed=seed, peers=peers,
                       products=product_screen(db, the_doctrine, year))
@@ -193,11 +189,13 @@ def plan(
                                      help="Alias of --without no_critical_dependency."),
     strict: bool = typer.Option(False, "--strict", help="Fail when a doctrine constraint "
                                 "cannot hold, instead of relaxing it."),
-    db: Path = typer.Option(None, "--db", help="Warehouse (DuckDB file) with product-level "
-                            "trade (BACI/Comtrade ingested): trade capacity from partners' "
-                            "world exports of the goods the focal state imports, and the trade "
-                            "substitutability from its product screen (as assess --db). The "
-                            "flows still come from --data or the embedded dataset."),
+    db: Path = typer.Option(None, "--db", help="Warehouse (DuckDB file), read as assess --db "
+                            "reads it: flows from it when it holds a flows table; with "
+                            "product-level trade (BACI/Comtrade ingested) trade capacity from "
+                            "partners' world exports of the goods the focal state imports, and "
+                            "the trade substitutability from its product screen; with the "
+                            "world panel, percentile thresholds and verdicts among peers."),
+    panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
     as_json: bool = JSON,
@@ -223,19 +221,17 @@ def plan(
     """
     check_exports(csv, xlsx)
     from .._options import as_list
-    from ..context import plan_supply_source, resolve_corridors
-    from ..doctrine.plan import plan as run_plan
+    from ..context import resolve_corridors
+    from ..pipeline import plan_run
+    from ._common import inputs_with_peers
 
     caps = _caps(cap)
     off = plan_without(without, no_roles=no_roles, no_critical=no_critical)
-    the_doctrine, flows = _inputs(data, focal, doctrine)
-    corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
-    supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
-    result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
-                      assessment=_screened(db, the_doctrine, flows, year, corridors),
-                      corridors=corridors,
-                      horizon=horizon, max_shift=max_shift, capacity=capacity,
-                      alpha=alpha, n_scenarios=scenarios, seed=seed,
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
+    result = plan_run(flows, doctrine=the_doctrine, year=year, db=db, peers=peers,
+                      corridors=resolve_corridors(the_doctrine.focal, nodes, edges),
+                      capacities=caps, horizon=horizon, max_shift=max_shift,
+                      capacity=capacity, alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), without=off, strict=strict)
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
@@ -271,21 +267,6 @@ def _caps(cap: list[str] | None) -> dict[tuple[str, str], float]:
                               f"e.g. energy:CHN=0.3. Got {item!r}.")
         caps[(m.group(1), m.group(2))] = float(m.group(3))
     return caps
-
-
-def _screened(db, the_doctrine, flows, year, corridors=None):
-    """The assessment to plan from when ``--db`` holds the focal state's product data (the goods
-    substitutability from its product screen, as ``assess --db``); None otherwise (the plan
-    assesses the flows itself)."""
-    from ._common import product_screen
-
-    products = product_screen(db, the_doctrine, year)
-    if products is None:
-        return None
-    from ..doctrine.check import assess
-
-    return assess(flows, doctrine=the_doctrine, year=year, products=products,
-                  corridors=corridors)
 
 
 def register(app: typer.Typer) -> None:

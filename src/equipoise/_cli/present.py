@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..context import TOKEN
-from ._common import DB_PEERS, FOCAL
+from ._common import DB_PEERS, EDGES, FOCAL, NODES
 from .core import DATA, DOCTRINE
 
 DB = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file, opened "
@@ -32,6 +32,8 @@ def report(
                               "report's tables to this Excel workbook: a sheet per table "
                               "(domains, shares, rules, ...), an index sheet and a sources "
                               "sheet (every source behind the numbers, with its rows)."),
+    nodes: Path = NODES,
+    edges: Path = EDGES,
 ) -> None:
     """Write the report: one self-contained HTML file (and a PDF with --pdf).
 
@@ -52,16 +54,20 @@ def report(
     output_path(xlsx, option="--xlsx", what="workbook")
     the_doctrine, flows, peers, panel_db = inputs_with_peers(data, focal, doctrine, db=db,
                                                              panel=panel_db)
+    from ..context import resolve_corridors
+
     products = product_screen(db, the_doctrine)
+    corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
     written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
                            alignment_reps=reps, panel_db=panel_db, peers=peers,
-                           products=products)
+                           products=products, corridors=corridors)
     if xlsx is not None:
         from ..assessment import assess
         from ..explain import source_table
         from ..present.exports import export
 
-        export(assess(flows, doctrine=the_doctrine, peers=peers, products=products),
+        export(assess(flows, doctrine=the_doctrine, peers=peers, products=products,
+                      corridors=corridors),
                kind="assess", xlsx=xlsx,
                sources=source_table(flows))
         written = {**written, "xlsx": str(xlsx)}
@@ -85,6 +91,8 @@ def serve(
                                   "holding the world panel for the trend and peers pages, "
                                   "percentile thresholds and each rule's percentile among "
                                   "peers (default: --db when it holds one)."),
+    nodes: Path = NODES,
+    edges: Path = EDGES,
 ) -> None:
     """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
 
@@ -101,8 +109,11 @@ def serve(
 
     the_doctrine, flows, peers, panel = inputs_with_peers(data, focal, doctrine, db=db,
                                                           panel=panel_db)
+    from ..context import resolve_corridors
+
     run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine,
-              panel_db=panel, peers=peers, products=product_screen(db, the_doctrine))
+              panel_db=panel, peers=peers, products=product_screen(db, the_doctrine),
+              corridors=resolve_corridors(the_doctrine.focal, nodes, edges))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 
 import typer
 
 from ._common import (
+    DB_PEERS,
+    EDGES,
     FOCAL,
+    NODES,
+    PANEL,
     RUNS_MAX,
     YEAR_MAX,
     YEAR_MIN,
@@ -61,51 +64,34 @@ def _kv(value: str | None, what: str) -> dict[str, float]:
     return out
 
 
-def _doctrine(path: Path | None, focal: str):
-    """The doctrine of ``--doctrine`` (its errors, located), else the shipped one applied to
-    ``focal``, or None when it does not fit ``focal`` (e.g. ``focal`` is one of its poles)."""
-    from ..context import resolve_doctrine
-    from ..errors import DoctrineError
-
-    if path is not None:
-        return resolve_doctrine(path, focal)
-    shipped = resolve_doctrine(None)  # a broken shipped file: its located DoctrineError
-    try:
-        return resolve_doctrine(shipped, focal)
-    except DoctrineError:  # the shipped doctrine does not fit this focal state
-        return None
-
-
-def _shares(focal: str, data: list[Path] | None, shares: Path | None, year: int | None):
-    """The shares table and the flows it came from (None for a ``--shares`` table)."""
-    if shares is not None:
-        # kind, size and encoding here (located); every row is checked by risk.shocks
-        return read_csv(shares, what="shares file", dtype={"domain": str, "partner": str}), None
-    from ..context import resolve_flows
-    from ..measures.exposure import domain_shares
-
-    flows = resolve_flows(data, focal)
-    return domain_shares(flows, focal, year=year), flows
-
-
-def _measured(flows, focal: str, year: int | None, doctrine):
-    """The substitutability the assessment of ``flows`` measured
-    (``risk.shocks.assessed_substitutability``), as ``equipoise run`` uses it; None with a
-    ``--shares`` table (no flows) or without a doctrine: the documented defaults, labelled so."""
-    if flows is None or doctrine is None:
-        return None
-    from ..assessment import assess
-    from ..risk.shocks import assessed_substitutability
-
-    a = assess(flows, focal=focal, year=year, doctrine=doctrine, engagement=False)
-    return assessed_substitutability(a)
-
-
-def _graph(focal: str, nodes: Path | None = None, edges: Path | None = None):
-    """The corridor graph of the run (:func:`equipoise.context.resolve_corridors`)."""
+def _basis(focal: str, data: list[Path] | None, shares: Path | None, doctrine: Path | None,
+           year: int | None, graph: tuple[Path | None, Path | None],
+           db: Path | None = None, panel: Path | None = None):
+    """The run's :func:`equipoise.assessment.risk_basis`: the ``--shares`` table (kind, size
+    and encoding checked here, located; every row by risk.shocks) or the flows (``--data``,
+    else the embedded dataset; with ``--db``/``--panel`` read as every command that assesses
+    reads them: :func:`._common.inputs_with_peers`), the doctrine, the measured
+    substitutability, the graph of ``--nodes/--edges``."""
+    from ..assessment import risk_basis
     from ..context import resolve_corridors
+    from ..errors import OptionError
 
-    return resolve_corridors(focal, nodes, edges)
+    corridors = resolve_corridors(focal, *graph)
+    if shares is not None:
+        if db is not None or panel is not None:
+            raise OptionError("--shares is a shares table: give it or --db/--panel, not both")
+        table = read_csv(shares, what="shares file", dtype={"domain": str, "partner": str})
+        return risk_basis(focal=focal, shares=table, doctrine=doctrine, year=year,
+                          corridors=corridors)
+    if db is None and panel is None:
+        return risk_basis(data or None, focal=focal, doctrine=doctrine, year=year,
+                          corridors=corridors)
+    from ._common import inputs_with_peers, product_screen
+
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
+    return risk_basis(flows, focal=the_doctrine.focal, doctrine=the_doctrine, year=year,
+                      corridors=corridors, peers=peers,
+                      products=product_screen(db, the_doctrine, year))
 
 
 def shock(
@@ -126,6 +112,10 @@ def shock(
     data: list[Path] = DATA,
     shares: Path = SHARES,
     doctrine: Path = DOCTRINE,
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -148,7 +138,6 @@ def shock(
     check_exports(csv, xlsx)
     from ..errors import OptionError
     from ..risk.shocks import ShockRequest
-    from ..risk.shocks import shock as run_shock
 
     if request is not None:
         # a file without focal: --focal, else the default focal state (context)
@@ -162,17 +151,14 @@ def shock(
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
                            year=year, **({"loss_model": loss_model} if loss_model else {}))
-    table, flows = _shares(req.focal, data, shares, req.year)
-    doc = _doctrine(doctrine, req.focal)
-    measured = _measured(flows, req.focal, req.year, doc)
-    graph = _graph(req.focal)
+    basis = _basis(req.focal, data, shares, doctrine, req.year, (nodes, edges), db, panel)
     scr = None if screen is None else read_csv(screen, what="product screen file",
                                                dtype={"product": str})
+    from ..assessment import shock_run
     from ..errors import InputError
 
     try:
-        res = run_shock(table, req, doctrine=doc, corridors=graph, screen=scr,
-                        measured=measured)
+        res = shock_run(req, basis=basis, screen=scr)
     except InputError as exc:  # name the file the table came from (rows are 1 = header)
         msg = str(exc)
         for prefix, path in (("shares table", shares), ("product screen", screen)):
@@ -276,6 +262,10 @@ def simulate(
     data: list[Path] = DATA,
     shares: Path = SHARES,
     doctrine: Path = DOCTRINE,
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -291,27 +281,17 @@ def simulate(
       equipoise simulate --sensitivity --json   # adds "sensitivity": one row per setting
     """
     check_exports(csv, xlsx)
-    from ..risk.montecarlo import run_simulation
+    from ..assessment import simulate_run
 
     given = {"focal": focal, "runs": runs, "seed": seed, "partners": _split(partners),
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
     req = _simulation_request(given, _kv(prob, "--prob"), config)
-    table, flows = _shares(req.focal, data, shares, year)
-    doc = _doctrine(doctrine, req.focal)
-    measured = _measured(flows, req.focal, year, doc)
-    graph = _graph(req.focal)
+    basis = _basis(req.focal, data, shares, doctrine, year, (nodes, edges), db, panel)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
-    res = run_simulation(table, req, graph=graph, doctrine=doc, progress=show, measured=measured)
-    sens = None
-    if sensitivity:
-        from ..risk.montecarlo import sensitivity_table
-
-        sens = sensitivity_table(table, dataclasses.replace(req, seed=res.seed), graph=graph,
-                                 doctrine=doc, measured=measured)
-    payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both
-    if payload is not None and sens is not None:
-        payload["sensitivity"] = sens.to_dict("records")
+    run = simulate_run(req, basis=basis, sensitivity=sensitivity, progress=show)
+    res, sens = run.result, run.sensitivity
+    payload = run.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="simulate", csv=csv, xlsx=xlsx)
     if as_json:
         emit_json(payload)

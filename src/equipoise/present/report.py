@@ -624,7 +624,7 @@ def render_report(ctx: Context, *, alignment_reps: int = 300, panel_db=None) -> 
 def build_report(flows=None, *, focal: str | None = None, doctrine=None,
                  out: str | Path = "report.html", pdf: bool = False,
                  alignment_reps: int = 300, panel_db: str | Path | None = None,
-                 peers=None, products=None) -> dict:
+                 peers=None, products=None, corridors=None) -> dict:
     """Write the report for ``focal`` and return the paths written.
 
     Parameters
@@ -648,6 +648,9 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
     products
         The warehouse's product screen of the focal state (the goods substitutability, as
         ``assess --db``).
+    corridors
+        The corridor graph (:func:`equipoise.context.resolve_corridors`; None: the shipped
+        graph of the focal state).
 
     Returns
     -------
@@ -655,7 +658,8 @@ def build_report(flows=None, *, focal: str | None = None, doctrine=None,
         ``{"html": Path}`` and, with ``pdf=True``, ``"pdf": Path``.
     """
     ctx = flows if isinstance(flows, Context) else Context(flows, focal=focal, doctrine=doctrine,
-                                                           peers=peers, products=products)
+                                                           peers=peers, products=products,
+                                                           corridors=corridors)
     text = render_report(ctx, alignment_reps=alignment_reps, panel_db=panel_db)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -103,14 +103,20 @@ class Context:
         The warehouse's product screen of the focal state
         (:func:`equipoise.context.product_screen_source`): the goods substitutability of the
         assessment and the explanations, as ``assess --db`` has it; None: the fallback.
+    corridors
+        The corridor graph of the assessment, the shocks, the Monte Carlo and the corridor
+        pages (:func:`equipoise.context.resolve_corridors`); None: the shipped graph of the
+        focal state, where one ships.
     """
 
     def __init__(self, flows=None, *, focal: str | None = None, doctrine=None, peers=None,
-                 products=None):
+                 products=None, corridors=None):
         from .. import context
 
         self.doctrine = context.resolve_doctrine(doctrine, focal)
         self.focal: str = self.doctrine.focal
+        self.corridors = (corridors if corridors is not None
+                          else context.resolve_corridors(self.focal))
         self.flows = flows if flows is not None else context.resolve_flows(None, self.focal)
         self.frame: pd.DataFrame = (self.flows.data if hasattr(self.flows, "data")
                                     else self.flows)
@@ -168,15 +174,13 @@ class Context:
 
         return self._cached(("assess", year), lambda: assess(
             self.flows, focal=self.focal, year=year, doctrine=self.doctrine, peers=self.peers,
-            products=self.products))
+            products=self.products, corridors=self.corridors))
 
     def measured_substitutability(self) -> dict:
         """The substitutability the assessment measured (domain -> (value, basis)), handed to
-        the shocks and the Monte Carlo as ``equipoise shock``, ``simulate`` and ``run`` do."""
-        from ..risk.shocks import assessed_substitutability
-
-        return self._cached(("measured_substitutability",),
-                            lambda: assessed_substitutability(self.assessment()))
+        the shocks and the Monte Carlo as ``equipoise shock``, ``simulate`` and ``run`` do
+        (:meth:`risk_basis`)."""
+        return self.risk_basis().measured
 
     def assess_json(self, year: int | None = None) -> dict:
         """What ``equipoise assess --json`` prints."""
@@ -220,9 +224,21 @@ class Context:
 
     # -- corridors -----------------------------------------------------------------------------
     def corridor_graph(self):
-        from ..risk.corridors import load_corridors
+        """The corridor graph of the views (:func:`equipoise.context.resolve_corridors`: the
+        one given, else the shipped graph of the focal state); NoDataError when none."""
+        graph = self.corridors
+        if graph is None:
+            raise NoDataError(f"no corridor graph for {self.focal}: none ships for it")
+        return graph
 
-        return self._cached(("corridor_graph",), lambda: load_corridors(focal=self.focal))
+    def risk_basis(self):
+        """The shares, doctrine, measured substitutability and corridor graph of the shocks and
+        the Monte Carlo (:func:`equipoise.assessment.risk_basis`, as ``equipoise shock``,
+        ``simulate`` and ``run``), from this context's assessment."""
+        from ..assessment import risk_basis
+
+        return self._cached(("risk_basis",), lambda: risk_basis(
+            self.flows, assessment=self.assessment(), corridors=self.corridors))
 
     def corridor_systems(self) -> list[dict]:
         from ..risk.corridors import load_systems
@@ -310,7 +326,7 @@ class Context:
     def shock_json(self, partner: str, domains: Iterable[str] | str | None = None,
                    intensity: float = 1.0, loss_model: str = DEFAULT_LOSS_MODEL) -> dict:
         """Loss per domain when ``partner`` is cut off (``equipoise shock --json``)."""
-        from ..risk.shocks import ShockRequest, shock
+        from ..risk.shocks import ShockRequest
 
         partner = self.check_partner(partner)
         ds = tuple(as_list(domains) or ()) or None
@@ -324,22 +340,15 @@ class Context:
             raise OptionError(f"intensity: expecting a number in 0..1. Got {intensity!r}.")
 
         def run() -> dict:
-            from ..measures.exposure import domain_shares
+            from ..assessment import shock_run
 
-            shares = self._cached(("domain_shares",), lambda: domain_shares(self.frame, self.focal))
             req = ShockRequest(focal=self.focal, partner=partner, domains=ds,
                                intensity=intensity, loss_model=loss_model)
-            graph = None
-            try:
-                graph = self.corridor_graph()
-            except EquipoiseError:
-                graph = None
             import warnings
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                res = shock(shares, req, doctrine=self.doctrine, corridors=graph,
-                            measured=self.measured_substitutability())
+                res = shock_run(req, basis=self.risk_basis())
             out = res.to_dict()
             out["warnings"] = [str(w.message) for w in caught]
             return clean(out)
@@ -476,21 +485,14 @@ def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
     CLI), plus a histogram of the scenario totals for the chart."""
     import numpy as np
 
-    from ..measures.exposure import domain_shares
-    from ..risk.montecarlo import SimulationRequest, run_simulation
+    from ..assessment import simulate_run
+    from ..risk.montecarlo import SimulationRequest
 
     runs = int(runs)
     if not 1_000 <= runs <= 200_000:
         raise OptionError(f"runs: expecting a whole number in 1000..200000. Got {runs!r}.")
-    shares = ctx._cached(("domain_shares",), lambda: domain_shares(ctx.frame, ctx.focal))
-    graph = None
-    try:
-        graph = ctx.corridor_graph()
-    except EquipoiseError:
-        graph = None
     req = SimulationRequest(focal=ctx.focal, runs=runs, seed=seed, intensity=intensity)
-    res = run_simulation(shares, req, graph=graph, doctrine=ctx.doctrine,
-                         measured=ctx.measured_substitutability())
+    res = simulate_run(req, basis=ctx.risk_basis()).result
     out = res.to_dict()
     totals = np.asarray(res.totals, dtype=float)
     counts, edges = np.histogram(totals, bins=40, range=(0.0, max(float(totals.max()), 1e-9)))

@@ -63,7 +63,7 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
                max_action_changes: int = MAX_ACTION_CHANGES, workers: int = WORKERS,
                queue: int = QUEUE, time_budget: float = TIME_BUDGET,
                processes: bool | None = None, panel_db: Any = None, peers: Any = None,
-               products: Any = None):
+               products: Any = None, corridors: Any = None):
     """The dashboard as a FastAPI app.
 
     Parameters
@@ -99,9 +99,12 @@ def create_app(flows=None, *, focal: str | None = None, doctrine=None, token: st
         The world panel's peer measures (:func:`equipoise.context.resolve_peer_panel`: rules
         among peers, percentile thresholds) and the warehouse's product screen of the focal
         state (the goods substitutability), as ``check --db`` reads them.
+    corridors
+        The corridor graph (:func:`equipoise.context.resolve_corridors`; None: the shipped
+        graph of the focal state), as ``--nodes/--edges`` give it.
     """
     ctx = context or Context(flows, focal=focal, doctrine=doctrine, peers=peers,
-                             products=products)
+                             products=products, corridors=corridors)
     settings = Settings(max_upload_bytes=max_upload_bytes, max_upload_rows=max_upload_rows,
                         max_action_changes=max_action_changes, alignment_reps=alignment_reps,
                         mc_runs=mc_runs, panel_db=panel_db)
@@ -187,7 +190,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     ``limits`` go to :func:`create_app` (``max_upload_bytes``, ``max_upload_rows``,
     ``max_action_changes``, ``workers``, ``queue``, ``time_budget``)."""
     allowed_limits = {"max_upload_bytes", "max_upload_rows", "max_action_changes", "workers",
-                      "queue", "time_budget", "panel_db", "peers", "products"}
+                      "queue", "time_budget", "panel_db", "peers", "products", "corridors"}
     unknown = sorted(set(limits) - allowed_limits)
     if unknown:
         raise TypeError(f"serve() got unknown options {unknown}; expecting some of "

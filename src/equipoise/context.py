@@ -289,24 +289,50 @@ def resolve_peer_panel(panel: str | Path | None, doctrine: Doctrine):
 
 
 def resolve_corridors(focal: str | None = None, nodes: str | Path | None = None,
-                      edges: str | Path | None = None):
-    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`): the
-    user's two CSV files ``nodes`` and ``edges`` (both or neither), else the shipped graph of
-    ``focal`` (:data:`DEFAULT_FOCAL` when None), or None when none ships for it. The assessment
-    measures the substitutability of corridors and energy on it and the plan draws its
-    correlated scenarios on it (``assess``/``plan --nodes N.csv --edges E.csv``).
+                      edges: str | Path | None = None, systems: str | Path | None = None, *,
+                      graph=None):
+    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`) together
+    with its named flow systems (``graph.systems``, what the corridor measures run over): the
+    user's two CSV files ``nodes`` and ``edges`` (both or neither), else an already loaded
+    ``graph`` (``eq.load_corridors(nodes, edges)``), else the shipped graph of ``focal``
+    (:data:`DEFAULT_FOCAL` when None) with its shipped systems, or None when none ships for
+    it. The assessment measures the substitutability of corridors and energy on it and the
+    plan draws its correlated scenarios on it (``assess``/``plan --nodes N.csv --edges
+    E.csv``).
+
+    A user's graph carries the systems of ``systems`` (a CSV: ``system, domain, source,
+    sinks``; ``--systems S.csv``) when given, else the shipped systems of ``focal`` (their
+    nodes may not be on the graph: the evidence says ``systems_not_on_graph``), else none,
+    said so in ``systems_from`` and in every corridor measure's note (nothing is measured
+    silently on no systems).
 
     Raises
     ------
     CorridorError
-        Only one of the two files given, or a file that does not validate (located).
+        Only one of the two files given, ``systems`` without a user's graph, or a file that
+        does not validate (located).
     """
-    from .risk.corridors import load_corridors, shipped_corridors
+    from .errors import CorridorError
+    from .risk.corridors import load_corridors, load_systems, read_systems, shipped_corridors
 
     focal = resolve_focal(focal)
     if nodes is not None or edges is not None:
-        return load_corridors(nodes, edges, focal=focal)
-    return shipped_corridors(focal)
+        graph = load_corridors(nodes, edges, focal=focal, systems=systems)
+    elif systems is not None and graph is None:
+        raise CorridorError("--systems S.csv goes with your own graph (--nodes N.csv --edges "
+                            "E.csv); the shipped graph carries its own flow systems")
+    elif graph is None:
+        return shipped_corridors(focal)
+    elif systems is not None:
+        graph = graph.with_systems(*read_systems(systems))
+    if graph.systems is not None:
+        return graph
+    shipped = load_systems(focal)
+    if len(shipped):
+        return graph.with_systems(shipped, f"shipped {focal} flow systems (no systems file "
+                                  "given for this graph)")
+    return graph.with_systems(shipped, f"none: no systems file given for this graph and none "
+                              f"ship for {focal} (give --systems S.csv)")
 
 
 # ------------------------------------------------------------------------------ environment

@@ -360,19 +360,15 @@ def _substitution(doctrine, corridors=None) -> dict:
     """What the measures need for data-based substitutability, and what the registered rules
     contribute (:func:`equipoise.doctrine.rules.basis_fields`: the dominant share of the
     critical-dependency rule; without a rule giving it, :class:`Basis`'s default);
-    ``corridors``: the corridor graph, measured over the focal state's named flow systems."""
+    ``corridors``: the corridor graph, measured over the named flow systems it carries
+    (``corridors.systems``, resolved with it by :func:`equipoise.context.resolve_corridors`)."""
     from .rules import basis_fields
     from .rules.critical import measured_for
 
-    systems = None
-    if corridors is not None:
-        from ..risk.corridors import load_systems
-
-        systems = load_systems(doctrine.focal)
     return {**basis_fields(doctrine),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
-            "measured": measured_for(corridors, systems), "corridors": corridors,
+            "measured": measured_for(corridors), "corridors": corridors,
             "equidistance_measure": doctrine.equidistance_measure}
 
 

@@ -94,14 +94,15 @@ def _shocks(shares: pd.DataFrame, doctrine, corridors, measured=None) -> dict:
 
 
 def _corridor_state(doctrine, corridors) -> dict:
-    """Each corridor system's max flow and the share of it lost without each pole."""
+    """Each corridor system's max flow and the share of it lost without each pole (the systems
+    the graph carries, ``corridors.systems``)."""
     if corridors is None:
         return {}
-    from ...risk.corridors import corridor_loss, load_systems, max_flow
+    from ...risk.corridors import corridor_loss, max_flow, systems_of
 
     cor: dict = {}
     countries = set(corridors.countries())
-    for s in load_systems(doctrine.focal).itertuples(index=False):
+    for s in systems_of(corridors).itertuples(index=False):
         sinks = s.sinks.split(";")
         if s.source not in corridors.country_of or any(k not in corridors.country_of
                                                         for k in sinks):

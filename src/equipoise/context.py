@@ -63,6 +63,7 @@ __all__ = [
     "debug",
     "energy_balance",
     "energy_side",
+    "engagement_balance",
     "event_set_or_none",
     "events_or_none",
     "events_source",
@@ -738,6 +739,28 @@ def screen(data: Any, **kw: Any):
         return result
     finally:
         close()
+
+
+def engagement_balance(events: Any = None, *, focal: str | None = None,
+                       poles: Sequence[str] | str | None = None, lenient: bool = False,
+                       **kw: Any):
+    """The engagement balance (:func:`equipoise.measures.engagement.engagement_balance`, same
+    keywords ``by``, ``start``, ``end``) of ``events``: a path to an events CSV (read and
+    checked by :func:`equipoise.io.events.read_events`, ``lenient`` quarantining bad rows), a
+    ledger (EventSet, DataFrame or reader), or None for the embedded ledger of ``focal``
+    (:func:`events_source`). ``focal`` and ``poles`` default to :func:`resolve_focal` and
+    :func:`resolve_poles`."""
+    import os
+
+    from .io.events import read_events
+    from .measures.engagement import engagement_balance as measure
+
+    code = resolve_focal(focal)
+    if events is None:
+        events = events_source(code)
+    elif isinstance(events, str | os.PathLike):
+        events = read_events(events, lenient=lenient)
+    return measure(events, focal=code, poles=resolve_poles(poles), **kw)
 
 
 def idealpoints_or_none():

@@ -95,7 +95,7 @@ def assess(
     output_path(quarantine, option="--quarantine", create=False,
                 what="quarantine file")
     if events is not None:
-        from ..measures.engagement import read_events
+        from ..io.events import read_events
 
         events = read_events(events)  # the ledger's validation: a bad row stops here
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,

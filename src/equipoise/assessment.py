@@ -110,7 +110,7 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
                          votes=votes, engagement=engagement, events=events,
                          idealpoints=idealpoints, peers=peers, products=products,
-                         corridors=corridors)
+                         corridors=corridors, grades=context.source_grades())
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
@@ -164,7 +164,7 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     corridors = context.resolve_corridors(the_doctrine.focal, graph=corridors)
     return _check.check(flows, doctrine=the_doctrine, year=year, votes=votes,
                         idealpoints=idealpoints, peers=peers, products=products,
-                        corridors=corridors)
+                        corridors=corridors, grades=context.source_grades())
 
 
 def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None,
@@ -186,7 +186,7 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
     options["corridors"] = context.resolve_corridors(the_doctrine.focal,
                                                      graph=options.get("corridors"))
-    return _plan(flows, doctrine=the_doctrine, **options)
+    return _plan(flows, doctrine=the_doctrine, grades=context.source_grades(), **options)
 
 
 def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
@@ -234,4 +234,5 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
     corridors = context.resolve_corridors(the_doctrine.focal, graph=corridors)
     return _evaluate(action, flows, doctrine=the_doctrine, corridors=corridors,
                      events=context.events_or_none(the_doctrine.focal), year=year,
-                     n_scenarios=n_scenarios, seed=seed, peers=peers, products=products)
+                     n_scenarios=n_scenarios, seed=seed, peers=peers, products=products,
+                     grades=context.source_grades())

@@ -87,6 +87,7 @@ __all__ = [
     "screen",
     "shared_data",
     "shared_data_root",
+    "source_grades",
     "split_db",
     "token",
     "votes_or_none",
@@ -133,6 +134,21 @@ def load_sources(focal: str | None = None) -> pd.DataFrame:
     from .datasets import load_sources as _load
 
     return _load(resolve_focal(focal))
+
+
+def source_grades() -> dict[str, str]:
+    """Source id -> evidence grade (A official statistic, B research dataset, C press or
+    aggregator) over the source registers (``sources.csv``) of every embedded dataset: what
+    the assessment grades each indicator's sources by
+    (:func:`equipoise.measures.quality.source_grades`; the measure takes it as data)."""
+    from .datasets import available
+    from .datasets import load_sources as _load
+    from .measures.quality import source_grades as grades_of
+
+    out: dict[str, str] = {}
+    for code in available():
+        out.update(grades_of(_load(code).to_dict("records")))
+    return out
 
 
 def load_events(focal: str | None = None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from ._common import (
     FOCAL,
     NODES,
     PANEL,
+    SYSTEMS,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -70,6 +71,7 @@ def assess(
                                  "paragraph per domain (with --json: a `narrative` key)."),
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
 ) -> None:
@@ -86,6 +88,8 @@ def assess(
       equipoise assess --db w.duckdb   (a warehouse with the world panel: rules among peers)
 
       equipoise assess --nodes n.csv --edges e.csv   (your own corridor graph)
+
+      equipoise assess --nodes n.csv --edges e.csv --systems s.csv   (with its flow systems)
     """
     check_exports(csv, xlsx)
     from .. import context
@@ -101,7 +105,7 @@ def assess(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
                                                       lenient=lenient)
     _report_quarantine(flows, quarantine)
-    corridors = context.resolve_corridors(the_doctrine.focal, nodes, edges)
+    corridors = context.resolve_corridors(the_doctrine.focal, nodes, edges, systems)
     products = product_screen(db, the_doctrine, year)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),

@@ -17,6 +17,7 @@ from ._common import (
     SCENARIOS_MAX,
     SCENARIOS_MIN,
     SEED_MAX,
+    SYSTEMS,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -93,7 +94,8 @@ def check(
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
                        idealpoints=idealpoints, peers=peers,
                        products=product_screen(db, the_doctrine, year),
-                       corridors=context.resolve_corridors(the_doctrine.focal))
+                       corridors=context.resolve_corridors(the_doctrine.focal),
+                       grades=context.source_grades())
     if failed:
         result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -152,7 +154,8 @@ def evaluate(
                       corridors=context.resolve_corridors(the_doctrine.focal),
                       events=context.events_or_none(the_doctrine.focal),
                       n_scenarios=scenarios, seed=seed, peers=peers,
-                      products=product_screen(db, the_doctrine, year))
+                      products=product_screen(db, the_doctrine, year),
+                      grades=context.source_grades())
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:
@@ -196,6 +199,7 @@ def plan(
                             "flows still come from --data or the embedded dataset."),
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -217,12 +221,12 @@ def plan(
     """
     check_exports(csv, xlsx)
     from .._options import as_list
-    from ..context import plan_supply_source, resolve_corridors
+    from ..context import plan_supply_source, resolve_corridors, source_grades
     from ..doctrine.plan import plan as run_plan
 
     caps = _caps(cap)
     the_doctrine, flows = _inputs(data, focal, doctrine)
-    corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
+    corridors = resolve_corridors(the_doctrine.focal, nodes, edges, systems)
     supply = plan_supply_source(the_doctrine.focal, flows=flows, db=db, year=year)
     result = run_plan(flows, doctrine=the_doctrine, capacities=caps, supply=supply, year=year,
                       assessment=_screened(db, the_doctrine, flows, year, corridors),
@@ -230,7 +234,7 @@ def plan(
                       horizon=horizon, max_shift=max_shift, capacity=capacity,
                       alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), roles=not no_roles,
-                      critical_share=not no_critical, strict=strict)
+                      critical_share=not no_critical, strict=strict, grades=source_grades())
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="plan", csv=csv, xlsx=xlsx)
     if as_json:
@@ -264,10 +268,11 @@ def _screened(db, the_doctrine, flows, year, corridors=None):
     products = product_screen(db, the_doctrine, year)
     if products is None:
         return None
+    from ..context import source_grades
     from ..doctrine.check import assess
 
     return assess(flows, doctrine=the_doctrine, year=year, products=products,
-                  corridors=corridors)
+                  corridors=corridors, grades=source_grades())
 
 
 def register(app: typer.Typer) -> None:

@@ -230,7 +230,7 @@ def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
 
 def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
              year: int | None = None, n_scenarios: int = 2000, seed: int = 0, peers=None,
-             products=None) -> Evaluation:
+             products=None, grades=None) -> Evaluation:
     """Evaluate a proposed initiative before it is taken.
 
     Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
@@ -255,8 +255,8 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     doctrine
         A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is evaluated.
     corridors
-        A corridor graph, or None for none (:func:`equipoise.context.resolve_corridors` gives
-        the shipped one).
+        A corridor graph with its flow systems, or None for none
+        (:func:`equipoise.context.resolve_corridors` gives the shipped one).
     events
         The engagement ledger (a DataFrame), or None for none
         (:func:`equipoise.context.events_or_none` gives the embedded one).
@@ -268,17 +268,16 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     peers
         The world panel's peer measures (percentile thresholds, verdicts among peers), as for
         :func:`equipoise.assess`; the same before and after.
-    products
-        The focal state's product screen records, as for :func:`equipoise.assess`; the same
-        before and after (an action changes flows, not the trade behind the screen).
+    products, grades
+        The focal state's product screen records and the source register's grades, as for
+        :func:`equipoise.doctrine.check.assess`; the same before and after.
 
     Returns
     -------
     Evaluation
     """
-    # apply_action and remove_baseline are read from the package at call time, so that what
-    # equipoise.doctrine.actions exposes is what runs (the oracle test swaps in the former
-    # application there)
+    # apply_action and remove_baseline are read from the package at call time (the oracle
+    # test swaps in the former application there)
     from ..check import assess, require_resolved
     from ..plan import check_scenarios
     from . import apply_action, remove_baseline
@@ -297,7 +296,7 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     # own engagement summary is skipped; the "after" assessment is the "before" one of the
     # applied flows (same doctrine, year, peers, product screen and corridor graph)
     a0 = assess(flows, year=year, doctrine=doctrine, engagement=False, peers=peers,
-                products=products, corridors=corridors)
+                products=products, corridors=corridors, grades=grades)
     a1 = a0.with_flows(applied.flows)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,

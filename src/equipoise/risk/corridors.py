@@ -429,10 +429,10 @@ def read_systems(src: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     seen: dict[str, int] = {}
     for r in df.itertuples(index=False):
         where = f"{label} line {r.line}"
-        for col in ("system", "source", "sinks"):
+        for col, what in (("system", "a system name"), ("source", "a node id"),
+                          ("sinks", "node ids separated by ';'")):
             if not getattr(r, col):
-                problems.append(f"{where}, column {col!r}: empty; expected a "
-                                f"{'node id' if col == 'source' else col + ' name'}")
+                problems.append(f"{where}, column {col!r}: empty; expected {what}")
         if r.system and r.system in seen:
             problems.append(f"{where}, column 'system': {r.system!r} repeats line "
                             f"{seen[r.system]}; expected unique system names")

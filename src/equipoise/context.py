@@ -22,6 +22,7 @@ What is known here and nowhere else:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,7 +141,13 @@ def source_grades() -> dict[str, str]:
     """Source id -> evidence grade (A official statistic, B research dataset, C press or
     aggregator) over the source registers (``sources.csv``) of every embedded dataset: what
     the assessment grades each indicator's sources by
-    (:func:`equipoise.measures.quality.source_grades`; the measure takes it as data)."""
+    (:func:`equipoise.measures.quality.source_grades`; the measure takes it as data). The
+    registers are package data, read once per process; each call returns a new dict."""
+    return dict(_source_grades())
+
+
+@functools.cache
+def _source_grades() -> tuple[tuple[str, str], ...]:
     from .datasets import available
     from .datasets import load_sources as _load
     from .measures.quality import source_grades as grades_of
@@ -148,7 +155,7 @@ def source_grades() -> dict[str, str]:
     out: dict[str, str] = {}
     for code in available():
         out.update(grades_of(_load(code).to_dict("records")))
-    return out
+    return tuple(out.items())
 
 
 def load_events(focal: str | None = None) -> pd.DataFrame:

@@ -2,10 +2,11 @@
 variables and where data are found.
 
 Standard library only and importing nothing of the package, so the lowest layers can read it
-(``io.files`` names files relative to the data folders; the warehouse and the engine read
-their environment variables through :func:`get`) without an import cycle; no measure fills in
-poles or a focal state from here. Code above them goes through
-:mod:`equipoise.context`, which re-exports every name here and resolves inputs with them.
+without an import cycle (``io.files`` names files relative to the data folders; the engine and
+the warehouse read their settings). No measure
+reads the defaults: the focal state and the poles come from the caller, and code above the
+lowest layers goes through :mod:`equipoise.context`, which re-exports every name here and
+resolves inputs with them (``tests/cli/test_context.py`` checks that only it does).
 """
 
 from __future__ import annotations

@@ -106,14 +106,13 @@ def assess(flows=None, *, focal: str | None = None, year: int | None = None, doc
     from .doctrine import check as _check
 
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
-    if corridors is None:
-        corridors = context.resolve_corridors(the_doctrine.focal)
+    corridors = context.resolve_corridors(the_doctrine.focal, graph=corridors)
     if engagement and events is None:  # the focal state's embedded ledger, where one exists
         events = context.event_set_or_none(the_doctrine.focal)
     return _check.assess(flows, doctrine=the_doctrine, year=year, weights=weights,
                          votes=votes, engagement=engagement, events=events,
                          idealpoints=idealpoints, peers=peers, products=products,
-                         corridors=corridors)
+                         corridors=corridors, grades=context.source_grades())
 
 
 def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | None = None,
@@ -164,11 +163,10 @@ def check(flows=None, *, doctrine=None, focal: str | None = None, year: int | No
     if assessment is not None:
         return _check.check(flows, assessment=assessment)
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
-    if corridors is None:
-        corridors = context.resolve_corridors(the_doctrine.focal)
+    corridors = context.resolve_corridors(the_doctrine.focal, graph=corridors)
     return _check.check(flows, doctrine=the_doctrine, year=year, votes=votes,
                         idealpoints=idealpoints, peers=peers, products=products,
-                        corridors=corridors)
+                        corridors=corridors, grades=context.source_grades())
 
 
 def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None,
@@ -190,9 +188,9 @@ def plan(flows=None, *, doctrine=None, focal: str | None = None, assessment=None
     if assessment is not None:
         return _plan(assessment=assessment, **options)
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine, focal=focal)
-    if options.get("corridors") is None:
-        options["corridors"] = context.resolve_corridors(the_doctrine.focal)
-    return _plan(flows, doctrine=the_doctrine, **options)
+    options["corridors"] = context.resolve_corridors(the_doctrine.focal,
+                                                     graph=options.get("corridors"))
+    return _plan(flows, doctrine=the_doctrine, grades=context.source_grades(), **options)
 
 
 def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
@@ -237,11 +235,11 @@ def evaluate(action: Action | str | Path, flows=None, *, doctrine=None,
         action = load_action(action)
     the_doctrine, flows = context.resolve_analysis(flows, doctrine=doctrine,
                                                    focal=focal or action.focal)
-    if corridors is None:
-        corridors = context.resolve_corridors(the_doctrine.focal)
+    corridors = context.resolve_corridors(the_doctrine.focal, graph=corridors)
     return _evaluate(action, flows, doctrine=the_doctrine, corridors=corridors,
                      events=context.events_or_none(the_doctrine.focal), year=year,
-                     n_scenarios=n_scenarios, seed=seed, peers=peers, products=products)
+                     n_scenarios=n_scenarios, seed=seed, peers=peers, products=products,
+                     grades=context.source_grades())
 
 
 # --------------------------------------------------------------------------- risk runs

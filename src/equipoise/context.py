@@ -22,6 +22,7 @@ What is known here and nowhere else:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,7 @@ __all__ = [
     "debug",
     "energy_balance",
     "energy_side",
+    "engagement_balance",
     "event_set_or_none",
     "events_or_none",
     "events_source",
@@ -86,6 +88,7 @@ __all__ = [
     "screen",
     "shared_data",
     "shared_data_root",
+    "source_grades",
     "split_db",
     "token",
     "votes_or_none",
@@ -132,6 +135,27 @@ def load_sources(focal: str | None = None) -> pd.DataFrame:
     from .datasets import load_sources as _load
 
     return _load(resolve_focal(focal))
+
+
+def source_grades() -> dict[str, str]:
+    """Source id -> evidence grade (A official statistic, B research dataset, C press or
+    aggregator) over the source registers (``sources.csv``) of every embedded dataset: what
+    the assessment grades each indicator's sources by
+    (:func:`equipoise.measures.quality.source_grades`; the measure takes it as data). The
+    registers are package data, read once per process; each call returns a new dict."""
+    return dict(_source_grades())
+
+
+@functools.cache
+def _source_grades() -> tuple[tuple[str, str], ...]:
+    from .datasets import available
+    from .datasets import load_sources as _load
+    from .measures.quality import source_grades as grades_of
+
+    out: dict[str, str] = {}
+    for code in available():
+        out.update(grades_of(_load(code).to_dict("records")))
+    return tuple(out.items())
 
 
 def load_events(focal: str | None = None) -> pd.DataFrame:
@@ -303,24 +327,50 @@ def resolve_peer_panel(panel: str | Path | None, doctrine: Doctrine):
 
 
 def resolve_corridors(focal: str | None = None, nodes: str | Path | None = None,
-                      edges: str | Path | None = None):
-    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`): the
-    user's two CSV files ``nodes`` and ``edges`` (both or neither), else the shipped graph of
-    ``focal`` (:data:`DEFAULT_FOCAL` when None), or None when none ships for it. The assessment
-    measures the substitutability of corridors and energy on it and the plan draws its
-    correlated scenarios on it (``assess``/``plan --nodes N.csv --edges E.csv``).
+                      edges: str | Path | None = None, systems: str | Path | None = None, *,
+                      graph=None):
+    """The corridor graph of a run (:class:`~equipoise.risk.corridors.CorridorGraph`) together
+    with its named flow systems (``graph.systems``, what the corridor measures run over): the
+    user's two CSV files ``nodes`` and ``edges`` (both or neither), else an already loaded
+    ``graph`` (``eq.load_corridors(nodes, edges)``), else the shipped graph of ``focal``
+    (:data:`DEFAULT_FOCAL` when None) with its shipped systems, or None when none ships for
+    it. The assessment measures the substitutability of corridors and energy on it and the
+    plan draws its correlated scenarios on it (``assess``/``plan --nodes N.csv --edges
+    E.csv``).
+
+    A user's graph carries the systems of ``systems`` (a CSV: ``system, domain, source,
+    sinks``; ``--systems S.csv``) when given, else the shipped systems of ``focal`` (their
+    nodes may not be on the graph: the evidence says ``systems_not_on_graph``), else none,
+    said so in ``systems_from`` and in every corridor measure's note (nothing is measured
+    silently on no systems).
 
     Raises
     ------
     CorridorError
-        Only one of the two files given, or a file that does not validate (located).
+        Only one of the two files given, ``systems`` without a user's graph, or a file that
+        does not validate (located).
     """
-    from .risk.corridors import load_corridors, shipped_corridors
+    from .errors import CorridorError
+    from .risk.corridors import load_corridors, load_systems, read_systems, shipped_corridors
 
     focal = resolve_focal(focal)
     if nodes is not None or edges is not None:
-        return load_corridors(nodes, edges, focal=focal)
-    return shipped_corridors(focal)
+        graph = load_corridors(nodes, edges, focal=focal, systems=systems)
+    elif systems is not None and graph is None:
+        raise CorridorError("--systems S.csv goes with your own graph (--nodes N.csv --edges "
+                            "E.csv); the shipped graph carries its own flow systems")
+    elif graph is None:
+        return shipped_corridors(focal)
+    elif systems is not None:
+        graph = graph.with_systems(*read_systems(systems))
+    if graph.systems is not None:
+        return graph
+    shipped = load_systems(focal)
+    if len(shipped):
+        return graph.with_systems(shipped, f"shipped {focal} flow systems (no systems file "
+                                  "given for this graph)")
+    return graph.with_systems(shipped, f"none: no systems file given for this graph and none "
+                              f"ship for {focal} (give --systems S.csv)")
 
 
 # ------------------------------------------------------------------------------ environment
@@ -726,6 +776,28 @@ def screen(data: Any, **kw: Any):
         return result
     finally:
         close()
+
+
+def engagement_balance(events: Any = None, *, focal: str | None = None,
+                       poles: Sequence[str] | str | None = None, lenient: bool = False,
+                       **kw: Any):
+    """The engagement balance (:func:`equipoise.measures.engagement.engagement_balance`, same
+    keywords ``by``, ``start``, ``end``) of ``events``: a path to an events CSV (read and
+    checked by :func:`equipoise.io.events.read_events`, ``lenient`` quarantining bad rows), a
+    ledger (EventSet, DataFrame or reader), or None for the embedded ledger of ``focal``
+    (:func:`events_source`). ``focal`` and ``poles`` default to :func:`resolve_focal` and
+    :func:`resolve_poles`."""
+    import os
+
+    from .io.events import read_events
+    from .measures.engagement import engagement_balance as measure
+
+    code = resolve_focal(focal)
+    if events is None:
+        events = events_source(code)
+    elif isinstance(events, str | os.PathLike):
+        events = read_events(events, lenient=lenient)
+    return measure(events, focal=code, poles=resolve_poles(poles), **kw)
 
 
 def idealpoints_or_none():

@@ -132,7 +132,7 @@ def plan_run(flows=None, *, doctrine=None, focal: str | None = None, year: int |
         from .doctrine.check import assess
 
         assessment = assess(flows, doctrine=the_doctrine, year=year, products=products,
-                            peers=peers, corridors=corridors)
+                            peers=peers, corridors=corridors, grades=context.source_grades())
     return plan(flows, doctrine=the_doctrine, assessment=assessment, year=year, supply=supply,
                 corridors=corridors, **options)
 

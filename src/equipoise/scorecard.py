@@ -558,6 +558,9 @@ class Basis:
     #: :class:`~equipoise.risk.corridors.CorridorGraph`), None without one; the plan of the
     #: assessment draws its correlated scenarios on the same graph
     corridors: Any = field(default=None, compare=False)
+    #: source id -> evidence grade (A/B/C) of the source registers, handed in by the front door
+    #: (:func:`equipoise.context.source_grades`); empty: no register, every grade unknown
+    grades: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def sigma(self, domain: str) -> float:
         """The substitutability of ``domain`` (0.5 for a domain the doctrine and the domains
@@ -1101,7 +1104,7 @@ def _domain_result(domain: str, year: int, g: pd.DataFrame, basis: Basis,
         substitutability=subst, substitutability_basis=how["basis"],
         substitutability_evidence=how, sources=sorted(sources), rows=n_rows,
         **_quality(ishares, flows, focal, ind_years, year if ref_year is None else ref_year,
-                   weights, index=index),
+                   weights, index=index, grades=basis.grades),
         stale_indicators=sorted(x.split(":")[0] for x in _listed(g, "stale")),
         supporting={k: int(v) for k, v in (x.split(":") for x in _listed(g, "supporting"))},
         supporting_reasons=_supporting_reasons(g),
@@ -1200,12 +1203,15 @@ def _substitutability(domain: str, shares: Mapping[str, float], screened: list[d
 
 def _quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
              ind_years: Mapping[str, int], ref_year: int,
-             weights: Mapping[str, float] | None, index=None) -> dict:
-    """The quality fields of a :class:`DomainResult` (:mod:`equipoise.measures.quality`)."""
+             weights: Mapping[str, float] | None, index=None,
+             grades: Mapping[str, str] | None = None) -> dict:
+    """The quality fields of a :class:`DomainResult` (:mod:`equipoise.measures.quality`);
+    ``grades``: the source register's grades (:attr:`Basis.grades`)."""
     from .measures.exposure import _weights
     from .measures.quality import domain_quality, indicator_quality
 
-    q = indicator_quality(ishares, flows, focal, ind_years, int(ref_year), index=index)
+    q = indicator_quality(ishares, flows, focal, ind_years, int(ref_year), index=index,
+                          grades=grades or {})
     inds = pd.Series(sorted(ind_years), dtype=object)
     w = dict(zip(inds, _weights(inds, weights), strict=True)) if len(inds) else {}
     dq = domain_quality(q, w)

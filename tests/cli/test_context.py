@@ -408,3 +408,72 @@ def test_cli_assess_is_the_library_run():
     assert cli.keys() == lib.keys()
     assert cli["equidistance"] == lib["equidistance"]
     assert cli["rules"] == lib["rules"]
+
+
+def _data_reads(tree: ast.AST) -> list[str]:
+    """Calls that read default or user data by name or path (``load_systems``, ``read_events``)
+    and string constants naming a source register (``sources.csv``)."""
+    out = [f"{ast.unparse(n.func)}:{n.lineno}" for n in ast.walk(tree)
+           if isinstance(n, ast.Call)
+           and ast.unparse(n.func).split(".")[-1] in ("load_systems", "read_events")]
+    out += [f"{n.value!r}:{n.lineno}" for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and "sources.csv" in n.value and "\n" not in n.value]
+    return out
+
+
+#: where data is read by name or path: the corridor reader (its shipped graph and systems), the
+#: io readers, the datasets and context
+_DATA_READERS = {"risk/corridors.py", "io/events.py"}
+
+
+def test_doctrine_risk_and_measures_take_data_never_read_it():
+    """The doctrine, risk and measure layers (and the scorecard) take the corridor systems, the
+    events ledger and the source register from their caller (audit 5, G2/G8): none calls
+    ``load_systems``/``read_events`` or names a ``sources.csv``."""
+    paths = [SRC / "scorecard.py"]
+    for part in ("doctrine", "risk", "measures"):
+        paths += sorted((SRC / part).rglob("*.py"))
+    hits = {_module(p): got for p in paths if _module(p) not in _DATA_READERS
+            and (got := _data_reads(ast.parse(p.read_text(encoding="utf-8"))))}
+    assert hits == {}
+
+
+def test_the_data_read_check_catches_a_back_slide():
+    src = ("def f(graph, focal, path):\n"
+           "    from ..risk.corridors import load_systems\n"
+           "    s = load_systems(focal)\n"
+           "    ev = engagement.read_events(path)\n"
+           "    return pd.read_csv(root / 'sources.csv')\n")
+    assert len(_data_reads(ast.parse(src))) == 3
+
+
+def test_a_measure_takes_data_never_a_path(tmp_path):
+    """The engagement measure refuses a path and names the front door; the front door reads
+    it (through io.events.read_events); the quality measure takes the source register."""
+    import pandas as pd
+
+    import equipoise as eq
+    from equipoise.io.events import read_events
+    from equipoise.measures.engagement import engagement_balance
+    from equipoise.measures.quality import indicator_quality, source_grade
+
+    p = tmp_path / "ev.csv"
+    p.write_text("date,actor,counterpart,kind,domains,value_usd,source\n"
+                 "2023-05-01,KAZ,CHN,visit,,,test:a\n2023-06-01,RUS,KAZ,agreement,,10,test:b\n",
+                 encoding="utf-8")
+    for given in (str(p), p):
+        with pytest.raises(TypeError, match=r"takes data, not a path.*equipoise\.engagement_"
+                                            r"balance"):
+            engagement_balance(given, focal="KAZ", poles="CHN,RUS")
+    b = eq.engagement_balance(p, focal="KAZ", poles="CHN,RUS")
+    same = engagement_balance(read_events(p), focal="KAZ", poles="CHN,RUS")
+    pd.testing.assert_frame_equal(b.by_pole, same.by_pole)
+    got = b.by_pole.set_index("pole")
+    assert (got.at["CHN", "visits"], got.at["RUS", "agreements"]) == (1, 1)
+    assert eq.read_events is read_events
+    with pytest.raises(TypeError, match="grades"):
+        indicator_quality(pd.DataFrame(), pd.DataFrame(), "KAZ", {}, 2023)
+    assert source_grade("test:a", {"test:a": "B"}) == "B"
+    assert source_grade("BNS:trade-by-partner", {}) is None  # no register given: unknown
+    assert context.source_grades()["BNS:trade-by-partner"] == "A"

@@ -148,7 +148,7 @@ def test_default_domain_rows_and_sources_unchanged_by_the_index():
     domain's rules, are what the full-frame filters gave before the index; the quality blocks
     are the same with the assessment's shared index as with one built for the call."""
     import equipoise as eq
-    from equipoise import reference
+    from equipoise import context, reference
     from equipoise.doctrine.check import rule_source_rows
     from equipoise.measures.quality import indicator_quality
 
@@ -169,7 +169,8 @@ def test_default_domain_rows_and_sources_unchanged_by_the_index():
         rows = frame[mask.to_numpy() & win]
         assert r.rows == len(rows) > 0 and r.sources == sorted(rows["source"].unique().tolist())
         assert r.quality == indicator_quality(ish, frame, "KAZ", r.indicator_years,
-                                              int(max(x.year for x in a.domains.values())))
+                                              int(max(x.year for x in a.domains.values())),
+                                              grades=context.source_grades())
         parts = []
         for ind in r.indicators:
             w = int(ind_table.at[ind, "window"]) if ind in ind_table.index else 1

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from equipoise import reference
+from equipoise import context, reference
 from equipoise.assessment import evaluate  # the front door: doctrine, graph and ledger resolved
 from equipoise.doctrine import actions
 from equipoise.doctrine.actions import (
@@ -47,8 +47,10 @@ def _both(action, flows, focal):
     f_old, log_old = old.remove_baseline(action, flows, focal=focal)
     pd.testing.assert_frame_equal(f_new.data, f_old.data)
     _same_log(log_new, log_old)
-    new = apply_action(action, f_new, focal=focal, memberships=mem)
-    ref = old.apply_action(action, f_old, focal=focal, memberships=mem)
+    # the doctrine layer takes its corridor graph resolved (it never loads the shipped one)
+    graph = context.resolve_corridors(focal)
+    new = apply_action(action, f_new, focal=focal, memberships=mem, corridors=graph)
+    ref = old.apply_action(action, f_old, focal=focal, memberships=mem, corridors=graph)
     return new, ref
 
 

@@ -63,7 +63,11 @@ def test_assess_measures_on_the_given_graph(wider_rail):
     assert ev["graph"] == g.name
     assert ev["alternative_capacity"] == pytest.approx({"oil_export": 13.8 / 95.476,
                                                         "gas_export": 15 / 105})
-    assert a.basis.corridors is g
+    # the same graph, carrying the flow systems the front door resolved for it (KAZ's shipped
+    # ones: no systems file was given), said so in the evidence
+    assert a.basis.corridors.nodes is g.nodes and a.basis.corridors.edges is g.edges
+    assert ev["systems_from"] == ("shipped KAZ flow systems (no systems file given for this "
+                                  "graph)")
     # the default is the shipped graph, as before
     d = eq.assess(year=2022, engagement=False)
     assert d.domains["energy"].substitutability == pytest.approx(3.8 / 85.476, abs=1e-6)

@@ -10,6 +10,7 @@ import math
 import pytest
 from typer.testing import CliRunner
 
+from equipoise import context
 from equipoise.doctrine.check import check
 from equipoise.doctrine.model import load_doctrine
 from equipoise.io.flows import read_flows
@@ -69,19 +70,22 @@ def _base_rows():
 
 def _verdicts(tmp_path, rows, extra=""):
     flows = read_flows(_write(tmp_path, rows))
-    res = check(flows, doctrine=load_doctrine(_doctrine(tmp_path, extra)))
+    # the doctrine layer's check takes the source register's grades from its caller
+    res = check(flows, doctrine=load_doctrine(_doctrine(tmp_path, extra)),
+                grades=context.source_grades())
     return res, {r.name: r for r in res.rules}
 
 
 # -- point 1: the quality of each number ------------------------------------------------------
 
 def test_source_grades_from_the_register():
-    assert source_grade("BNS:trade-by-partner") == "A"  # note: "official statistic"
-    assert source_grade("IMF:DIP-reported") == "A"
-    assert source_grade("SIPRI:register-1995-2024") == "B"  # research dataset
-    assert source_grade("KZF:P5") == "C"  # "aggregator, use with care"
-    assert source_grade("KZF:C1") == "C"  # press report
-    assert source_grade("test:nowhere") is None  # unknown to every register
+    g = context.source_grades()  # the register is read in context; the measure takes it
+    assert source_grade("BNS:trade-by-partner", g) == "A"  # note: "official statistic"
+    assert source_grade("IMF:DIP-reported", g) == "A"
+    assert source_grade("SIPRI:register-1995-2024", g) == "B"  # research dataset
+    assert source_grade("KZF:P5", g) == "C"  # "aggregator, use with care"
+    assert source_grade("KZF:C1", g) == "C"  # press report
+    assert source_grade("test:nowhere", g) is None  # unknown to every register
 
 
 def test_indicator_quality_by_hand(tmp_path):

@@ -287,6 +287,10 @@ NODES = typer.Option(None, "--nodes", metavar="FILE", help="Your corridor graph'
                      "graph of the focal state, where one ships).")
 EDGES = typer.Option(None, "--edges", metavar="FILE", help="Your corridor graph's edges CSV "
                      "(source, target, capacity, mode[, unit]), with --nodes.")
+SYSTEMS = typer.Option(None, "--systems", metavar="FILE", help="Your corridor graph's flow "
+                       "systems CSV (system, domain, source, sinks[, unit]; sinks ';'-separated), "
+                       "with --nodes/--edges: the flows the corridor measures run over (default: "
+                       "the focal state's shipped systems, where they ship; else none, said so).")
 
 
 def inputs_with_peers(data, focal, doctrine, *, db=None, panel=None, lenient: bool = False):

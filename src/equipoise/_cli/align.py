@@ -158,7 +158,8 @@ def ledger(
     check_exports(csv, xlsx)
     from .._options import as_list
     from ..context import events_source, icews_source, resolve_poles
-    from ..measures.engagement import engagement_balance, icews_engagement, read_events
+    from ..io.events import read_events
+    from ..measures.engagement import engagement_balance, icews_engagement
 
     focal = check_codes([focal_code(focal)], option="--focal", groups=False)[0]
     poles = resolve_poles(check_codes(as_list(poles) or [], option="--poles"))

@@ -13,6 +13,7 @@ from ._common import (
     FOCAL,
     NODES,
     PANEL,
+    SYSTEMS,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -73,6 +74,7 @@ def assess(
                                  "paragraph per domain (with --json: a `narrative` key)."),
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
 ) -> None:
@@ -89,6 +91,8 @@ def assess(
       equipoise assess --db w.duckdb   (a warehouse with the world panel: rules among peers)
 
       equipoise assess --nodes n.csv --edges e.csv   (your own corridor graph)
+
+      equipoise assess --nodes n.csv --edges e.csv --systems s.csv   (with its flow systems)
     """
     check_exports(csv, xlsx)
     from .. import context
@@ -99,13 +103,13 @@ def assess(
                 what="quarantine file")
     off = _plan_without(plan_without, with_plan)
     if events is not None:
-        from ..measures.engagement import read_events
+        from ..io.events import read_events
 
         events = read_events(events)  # the ledger's validation: a bad row stops here
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel,
                                                       lenient=lenient)
     _report_quarantine(flows, quarantine)
-    corridors = context.resolve_corridors(the_doctrine.focal, nodes, edges)
+    corridors = context.resolve_corridors(the_doctrine.focal, nodes, edges, systems)
     products = product_screen(db, the_doctrine, year)
     job = assess_run(flows, doctrine=the_doctrine, year=year, votes=votes, events=events,
                      idealpoints=None if votes is None else context.idealpoints_or_none(),
@@ -252,6 +256,7 @@ def run(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
 ) -> None:
     """The main job: assessment, partner shocks, Monte Carlo and report; prints where they are."""
     from ..context import resolve_corridors
@@ -264,7 +269,7 @@ def run(
     try:
         written = run_main_job(flows, doctrine=the_doctrine, out=out, peers=peers,
                                panel_db=panel_db, products=product_screen(db, the_doctrine),
-                               corridors=resolve_corridors(the_doctrine.focal, nodes, edges))
+                               corridors=resolve_corridors(the_doctrine.focal, nodes, edges, systems))
     except OSError as exc:
         fail(f"cannot write outputs to {out}: {exc}")
     c = console()

@@ -17,6 +17,7 @@ from ._common import (
     SCENARIOS_MAX,
     SCENARIOS_MIN,
     SEED_MAX,
+    SYSTEMS,
     YEAR_MAX,
     YEAR_MIN,
     check_exports,
@@ -60,6 +61,7 @@ def check(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -90,7 +92,8 @@ def check(
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
                        idealpoints=idealpoints, peers=peers,
                        products=product_screen(db, the_doctrine, year),
-                       corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges))
+                       corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges, systems),
+                       grades=context.source_grades())
     if failed:
         result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -116,6 +119,7 @@ def evaluate(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -148,10 +152,11 @@ def evaluate(
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
     result = run_eval(act, flows, doctrine=the_doctrine, year=year,
-                      corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges),
+                      corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges, systems),
                       events=context.events_or_none(the_doctrine.focal),
                       n_scenarios=scenarios, seed=seed, peers=peers,
-                      products=product_screen(db, the_doctrine, year))
+                      products=product_screen(db, the_doctrine, year),
+                      grades=context.source_grades())
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:
@@ -198,6 +203,7 @@ def plan(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -229,7 +235,7 @@ def plan(
     off = plan_without(without, no_roles=no_roles, no_critical=no_critical)
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
     result = plan_run(flows, doctrine=the_doctrine, year=year, db=db, peers=peers,
-                      corridors=resolve_corridors(the_doctrine.focal, nodes, edges),
+                      corridors=resolve_corridors(the_doctrine.focal, nodes, edges, systems),
                       capacities=caps, horizon=horizon, max_shift=max_shift,
                       capacity=capacity, alpha=alpha, n_scenarios=scenarios, seed=seed,
                       domains=as_list(domains), without=off, strict=strict)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..context import TOKEN
-from ._common import DB_PEERS, EDGES, FOCAL, NODES
+from ._common import DB_PEERS, EDGES, FOCAL, NODES, SYSTEMS
 from .core import DATA, DOCTRINE
 
 DB = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file, opened "
@@ -34,6 +34,7 @@ def report(
                               "sheet (every source behind the numbers, with its rows)."),
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
 ) -> None:
     """Write the report: one self-contained HTML file (and a PDF with --pdf).
 
@@ -57,7 +58,7 @@ def report(
     from ..context import resolve_corridors
 
     products = product_screen(db, the_doctrine)
-    corridors = resolve_corridors(the_doctrine.focal, nodes, edges)
+    corridors = resolve_corridors(the_doctrine.focal, nodes, edges, systems)
     written = build_report(flows, doctrine=the_doctrine, out=out, pdf=pdf,
                            alignment_reps=reps, panel_db=panel_db, peers=peers,
                            products=products, corridors=corridors)
@@ -93,6 +94,7 @@ def serve(
                                   "peers (default: --db when it holds one)."),
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
 ) -> None:
     """Run the web dashboard (overview, domains, what-if, action, alignment, JSON API).
 
@@ -113,7 +115,7 @@ def serve(
 
     run_serve(host=host, port=port, token=token, flows=flows, doctrine=the_doctrine,
               panel_db=panel, peers=peers, products=product_screen(db, the_doctrine),
-              corridors=resolve_corridors(the_doctrine.focal, nodes, edges))
+              corridors=resolve_corridors(the_doctrine.focal, nodes, edges, systems))
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from ._common import (
     NODES,
     PANEL,
     RUNS_MAX,
+    SYSTEMS,
     YEAR_MAX,
     YEAR_MIN,
     check_codes,
@@ -65,13 +66,13 @@ def _kv(value: str | None, what: str) -> dict[str, float]:
 
 
 def _basis(focal: str, data: list[Path] | None, shares: Path | None, doctrine: Path | None,
-           year: int | None, graph: tuple[Path | None, Path | None],
+           year: int | None, graph: tuple[Path | None, Path | None, Path | None],
            db: Path | None = None, panel: Path | None = None):
     """The run's :func:`equipoise.assessment.risk_basis`: the ``--shares`` table (kind, size
     and encoding checked here, located; every row by risk.shocks) or the flows (``--data``,
     else the embedded dataset; with ``--db``/``--panel`` read as every command that assesses
     reads them: :func:`._common.inputs_with_peers`), the doctrine, the measured
-    substitutability, the graph of ``--nodes/--edges``."""
+    substitutability, the graph of ``--nodes/--edges/--systems``."""
     from ..assessment import risk_basis
     from ..context import resolve_corridors
     from ..errors import OptionError
@@ -116,6 +117,7 @@ def shock(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -151,7 +153,7 @@ def shock(
                            intensity=intensity, substitutability=_kv(substitutability,
                                                                      "--substitutability"),
                            year=year, **({"loss_model": loss_model} if loss_model else {}))
-    basis = _basis(req.focal, data, shares, doctrine, req.year, (nodes, edges), db, panel)
+    basis = _basis(req.focal, data, shares, doctrine, req.year, (nodes, edges, systems), db, panel)
     scr = None if screen is None else read_csv(screen, what="product screen file",
                                                dtype={"product": str})
     from ..assessment import shock_run
@@ -266,6 +268,7 @@ def simulate(
     panel: Path = PANEL,
     nodes: Path = NODES,
     edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = JSON,
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
@@ -287,7 +290,7 @@ def simulate(
              "correlation": correlation, "rho_corridor": rho_corridor, "rho_bloc": rho_bloc,
              "intensity": intensity, "loss_model": loss_model}
     req = _simulation_request(given, _kv(prob, "--prob"), config)
-    basis = _basis(req.focal, data, shares, doctrine, year, (nodes, edges), db, panel)
+    basis = _basis(req.focal, data, shares, doctrine, year, (nodes, edges, systems), db, panel)
     show = (not as_json) and sys.stderr.isatty() and req.runs >= 200_000
     run = simulate_run(req, basis=basis, sensitivity=sensitivity, progress=show)
     res, sens = run.result, run.sensitivity

@@ -341,10 +341,11 @@ def check_assessment(a: Assessment, frame: pd.DataFrame | None = None) -> Doctri
                          source_rows=rows, assessment=a)
 
 
-def basis_of(doctrine, corridors=None) -> Basis:
+def basis_of(doctrine, corridors=None, grades=None) -> Basis:
     """What the measures need of ``doctrine``, as plain data; ``corridors``: the corridor graph
     whose alternative capacity measures the substitutability of corridors and energy (None:
-    not measured on a graph)."""
+    not measured on a graph); ``grades``: source id -> evidence grade of the source registers
+    (:func:`equipoise.context.source_grades`; None: no register, every grade unknown)."""
     t = doctrine.thresholds
     known = [*reference.load("domains")["domain"], *doctrine.domains.substitutability]
     return Basis(focal=doctrine.focal, poles=tuple(doctrine.poles),
@@ -353,26 +354,23 @@ def basis_of(doctrine, corridors=None) -> Basis:
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
                  # a percentile among peers is resolved per domain by the rule, not here
                  hhi=t.hhi if isinstance(t.hhi, float) else float("nan"),
-                 squeeze_share=t.squeeze_share, **_substitution(doctrine, corridors))
+                 squeeze_share=t.squeeze_share, grades=dict(grades or {}),
+                 **_substitution(doctrine, corridors))
 
 
 def _substitution(doctrine, corridors=None) -> dict:
     """What the measures need for data-based substitutability, and what the registered rules
     contribute (:func:`equipoise.doctrine.rules.basis_fields`: the dominant share of the
     critical-dependency rule; without a rule giving it, :class:`Basis`'s default);
-    ``corridors``: the corridor graph, measured over the focal state's named flow systems."""
+    ``corridors``: the corridor graph, measured over the named flow systems it carries
+    (``corridors.systems``, resolved with it by :func:`equipoise.context.resolve_corridors`)."""
     from .rules import basis_fields
     from .rules.critical import measured_for
 
-    systems = None
-    if corridors is not None:
-        from ..risk.corridors import load_systems
-
-        systems = load_systems(doctrine.focal)
     return {**basis_fields(doctrine),
             "viable_share": doctrine.thresholds.viable_share,
             "stated": tuple(doctrine.domains.substitutability),
-            "measured": measured_for(corridors, systems), "corridors": corridors,
+            "measured": measured_for(corridors), "corridors": corridors,
             "equidistance_measure": doctrine.equidistance_measure}
 
 
@@ -394,7 +392,7 @@ def require_resolved(doctrine, flows, what: str) -> None:
 def assess(flows, *, doctrine, year: int | None = None,
            weights: Mapping[str, float] | None = None, votes=None, engagement: bool = True,
            events=None, idealpoints=None, peers=None, products=None,
-           corridors=None) -> Assessment:
+           corridors=None, grades=None) -> Assessment:
     """Assess a focal state's relations against its doctrine of functional balance: measure
     the flows (:func:`equipoise.scorecard.build`) and check the doctrine's rules.
 
@@ -415,6 +413,9 @@ def assess(flows, *, doctrine, year: int | None = None,
         The corridor graph (:class:`~equipoise.risk.corridors.CorridorGraph`) whose alternative
         capacity without a partner gives the substitutability of corridors and energy; None: no
         graph (those domains keep the doctrine's stated substitutability).
+    grades
+        Source id -> evidence grade of the source registers (the front door passes
+        :func:`equipoise.context.source_grades`); None: no register, every grade unknown.
 
     Returns
     -------
@@ -426,7 +427,7 @@ def assess(flows, *, doctrine, year: int | None = None,
 
     require_resolved(doctrine, flows, "assess")
     frame = flows.data if hasattr(flows, "data") else flows
-    return build(frame, basis_of(doctrine, corridors), doctrine=doctrine, year=year,
+    return build(frame, basis_of(doctrine, corridors, grades), doctrine=doctrine, year=year,
                  weights=weights,
                  votes=votes, engagement=engagement, events=events,
                  blocs=membership_check(doctrine, year), checker=check_rules_of,
@@ -434,8 +435,10 @@ def assess(flows, *, doctrine, year: int | None = None,
 
 
 def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None, votes=None,
-          idealpoints=None, peers=None, products=None, corridors=None) -> DoctrineCheck:
-    """Check every rule of the doctrine against the focal state's data.
+          idealpoints=None, peers=None, products=None, corridors=None,
+          grades=None) -> DoctrineCheck:
+    """Check every rule of the doctrine against the focal state's data (``grades``: as for
+    :func:`assess`).
 
     The doctrine layer's check takes resolved inputs: an ``assessment`` to check (``flows``,
     the flows it was computed from, give the source rows), or ``flows`` and a
@@ -455,5 +458,5 @@ def check(flows=None, *, doctrine=None, year: int | None = None, assessment=None
         require_resolved(doctrine, flows, "check")
         assessment = assess(flows, year=year, doctrine=doctrine, votes=votes,
                             idealpoints=idealpoints, peers=peers, products=products,
-                            corridors=corridors)
+                            corridors=corridors, grades=grades)
     return check_assessment(assessment, frame)

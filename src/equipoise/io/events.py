@@ -32,7 +32,7 @@ source              with ``sources=``: not one of those ids             ``unknow
 
 The embedded ledger (:func:`equipoise.datasets.load_events`) is checked with
 ``month=True, domains_required=True, sources=<the ids of its sources.csv>``; a user's ledger
-(:func:`equipoise.measures.engagement.read_events`) with the defaults. Strict mode raises one
+(:func:`read_events`) with the defaults. Strict mode raises one
 :class:`~equipoise.errors.InputError` whose message lists the problems (the first
 :data:`MAX_LISTED`, each as ``<file> line <n>, column '<c>': saw '<value>', expected <what>``)
 and whose ``issues`` holds every problem as a record (source, line, column, value, reason,
@@ -42,6 +42,7 @@ message); lenient mode quarantines.
 from __future__ import annotations
 
 from collections.abc import Collection
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ from ..schema import (
     event_date_problems,
 )
 
-__all__ = ["KIND_ALIASES", "MAX_LISTED", "EventSet", "check_events", "normalise_kinds"]
+__all__ = ["EVENTS_MAX_BYTES", "KIND_ALIASES", "MAX_LISTED", "EventSet", "check_events",
+           "normalise_kinds", "read_events"]
 
 #: other names of the event kinds, after lower-casing and joining words with ``_``
 KIND_ALIASES = {"official_visit": "visit", "working_visit": "visit", "meeting": "talks",
@@ -285,3 +287,32 @@ def check_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool = F
     q = _quarantine(problems)
     counts = {"read": len(df), "loaded": len(out), "quarantined": len(q)}
     return EventSet(out.reset_index(drop=True), q, counts)
+
+
+#: Largest events file read (an events ledger is KBs; 256 MiB is generous).
+EVENTS_MAX_BYTES = 256 * 2**20
+
+
+def read_events(path, *, lenient: bool = False) -> EventSet:
+    """Read a user's events CSV (columns :data:`~equipoise.schema.EVENT_COLUMNS`) and check it
+    with :func:`check_events`. Reading lives here, in ``io``: the engagement measure
+    (:func:`equipoise.measures.engagement.engagement_balance`) takes the ledger as data
+    (``equipoise.engagement_balance`` reads a path through :mod:`equipoise.context`)."""
+    import io
+
+    from ..schema import EVENT_COLUMNS
+    from .files import read_text
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"events file {p} does not exist")
+    text = read_text(p, what="events file", max_bytes=EVENTS_MAX_BYTES)
+    if not text.strip():
+        raise SchemaError(f"events file {p}: the file is empty; expecting a CSV with the "
+                          f"header {','.join(EVENT_COLUMNS)}")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SchemaError(f"events file {p}: not a readable CSV "
+                          f"({' '.join(str(exc).split())})") from None
+    return check_events(df, source=str(p), lenient=lenient)

@@ -37,9 +37,9 @@ counts follow media volume, so only shares are comparable across years (shared/M
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,8 +47,11 @@ import pandas as pd
 from .._options import as_list
 from .._results import Result
 from ..errors import InputError, NoDataError, SchemaError
-from ..io.events import EventSet, check_events
+from ..io.events import EVENTS_MAX_BYTES, EventSet, check_events, read_events  # noqa: F401
 from ..schema import EVENT_COLUMNS, EVENT_KINDS, SET_QUARANTINE_COLUMNS
+
+# read_events (and EVENTS_MAX_BYTES) live in io: the measure takes data; the names stay
+# importable from here
 
 VISIT_KINDS = ("visit", "state_visit")
 QUARANTINE_COLUMNS = SET_QUARANTINE_COLUMNS
@@ -86,35 +89,6 @@ def validate_events(df: pd.DataFrame, *, source: str = "<frame>", lenient: bool 
     value seen and what was expected (all problems in ``issues``); lenient mode quarantines.
     """
     return check_events(df, source=source, lenient=lenient, first_line=first_line)
-
-
-EVENTS_MAX_BYTES = 256 * 2**20  # an events ledger is KBs; 256 MiB is generous
-
-
-def read_events(path, *, lenient: bool = False) -> EventSet:
-    """Read an events CSV (columns :data:`EVENT_COLUMNS`) and validate it."""
-    import io
-
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"events file {p} does not exist")
-    text = _read_text(p, what="events file")
-    if not text.strip():
-        raise SchemaError(f"events file {p}: the file is empty; expecting a CSV with the "
-                          f"header {','.join(EVENT_COLUMNS)}")
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise SchemaError(f"events file {p}: not a readable CSV "
-                          f"({' '.join(str(exc).split())})") from None
-    return validate_events(df, source=str(p), lenient=lenient)
-
-
-def _read_text(path: Path, *, what: str) -> str:
-    """UTF-8 text of a regular file, size-capped; located errors (``equipoise.io.files``)."""
-    from ..io.files import read_text
-
-    return read_text(path, what=what, max_bytes=EVENTS_MAX_BYTES)
 
 
 # --------------------------------------------------------------------------------- balance
@@ -241,9 +215,12 @@ def engagement_balance(events, *, focal: str, poles: Sequence[str] | str, by: st
 
     Parameters
     ----------
-    events : EventSet, DataFrame, path or reader
+    events : EventSet, DataFrame or reader
         The ledger, or a function returning it (the embedded one:
-        :func:`equipoise.context.events_source`).
+        :func:`equipoise.context.events_source`). A measure takes data, never a path: read
+        a file with :func:`equipoise.io.events.read_events`, or call the front door
+        :func:`equipoise.engagement_balance` (:func:`equipoise.context.engagement_balance`),
+        which does.
     poles : list or comma-separated str
         ISO3 codes or groups (:func:`equipoise.context.resolve_poles` gives the default).
     by : {"year", "all"}
@@ -269,8 +246,13 @@ def _focal_events(events, focal: str, poles: list[str], start: int | None,
         ev = events
     elif isinstance(events, pd.DataFrame):
         ev = validate_events(events[list(EVENT_COLUMNS)])
+    elif isinstance(events, str | os.PathLike):
+        raise TypeError(f"engagement_balance takes data, not a path: saw {str(events)!r}; read "
+                        "it with equipoise.engagement_balance(path, ...) (equipoise.context) or "
+                        "equipoise.io.events.read_events(path)")
     else:
-        ev = read_events(events)
+        raise TypeError(f"engagement_balance: saw {type(events).__name__}; expecting an "
+                        "EventSet, an events DataFrame or a function returning one")
     d = ev.data
     d = d[(d["actor"] == focal) | (d["counterpart"] == focal)].copy()
     if start is not None:

@@ -33,12 +33,11 @@ its newest share indicator.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
 
 import pandas as pd
 
 __all__ = ["DEFAULT_MAX_AGE", "DEFAULT_MIN_COVERAGE", "GRADES", "bounds", "domain_quality",
-           "indicator_markers", "indicator_quality", "source_grade"]
+           "indicator_markers", "indicator_quality", "source_grade", "source_grades"]
 
 #: Default ``min_coverage`` of the doctrine: a domain whose partner rows account for less than
 #: half of the WLD total cannot say who leads it or how concentrated it is (the missing half
@@ -119,23 +118,17 @@ def _grade_of_kind(kind: str) -> str:
     return "C"
 
 
-@cache
-def _register() -> dict[str, str]:
-    """Source id -> grade, from the source registers of every embedded dataset."""
-    from .. import datasets
-
-    out: dict[str, str] = {}
-    for focal in datasets.available():
-        path = datasets.default_path(focal) / "sources.csv"
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        for row in df.to_dict("records"):
-            out[row["id"]] = _grade_of_kind(_kind(row))
-    return out
+def source_grades(register: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """Source id -> grade (A/B/C) of the rows of a source register (``id, producer, note``
+    and an optional ``kind``; :func:`equipoise.context.source_grades` passes every embedded
+    dataset's). The measure takes the register as data; it reads no file."""
+    return {str(row["id"]): _grade_of_kind(_kind(row)) for row in register}
 
 
-def source_grade(source: str) -> str | None:
-    """The grade (A/B/C) of a source id, or None for a source the registers do not know."""
-    return _register().get(str(source))
+def source_grade(source: str, grades: Mapping[str, str]) -> str | None:
+    """The grade (A/B/C) of a source id in ``grades`` (:func:`source_grades`), or None for a
+    source the register does not know."""
+    return grades.get(str(source))
 
 
 def _weakest(grades: Iterable[str | None]) -> str | None:
@@ -172,10 +165,14 @@ class FlowIndex:
 
 def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
                       ind_years: Mapping[str, int], ref_year: int, *,
-                      index: FlowIndex | None = None) -> dict[str, dict]:
+                      grades: Mapping[str, str], index: FlowIndex | None = None
+                      ) -> dict[str, dict]:
     """The quality block of each indicator in ``ind_years`` (indicator -> the year it
     contributes): basis, coverage, n_partners, recency, single_partner, grade, sources, partners.
-    ``index``: the same flows and shares grouped once (:class:`FlowIndex`), for speed."""
+    ``grades``: source id -> grade (:func:`source_grades` of the source register, which the
+    caller passes in: :func:`equipoise.context.source_grades`; a source it does not know has
+    grade None, shown as unknown). ``index``: the same flows and shares grouped once
+    (:class:`FlowIndex`), for speed."""
     from .. import reference
     from .exposure import is_single_partner
 
@@ -197,7 +194,7 @@ def indicator_quality(ishares: pd.DataFrame, flows: pd.DataFrame, focal: str,
                     "coverage": None if cov is None else min(1.0, cov),
                     "n_partners": n, "recency": int(ref_year) - int(iy),
                     "single_partner": is_single_partner(basis, len(x)),
-                    "grade": _weakest(source_grade(s) for s in sources),
+                    "grade": _weakest(grades.get(s) for s in sources),
                     "sources": sources, "partners": sorted(map(str, named["partner"])),
                     "kind": str(kinds.get(ind, "flow"))}
     return out

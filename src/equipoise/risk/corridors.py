@@ -70,7 +70,9 @@ __all__ = [
     "load_corridors",
     "load_systems",
     "max_flow",
+    "read_systems",
     "shipped_corridors",
+    "systems_of",
 ]
 
 NODE_REQUIRED = ("id", "country", "kind")
@@ -220,11 +222,28 @@ class CorridorGraph:
         basis, citation, note``.
     name : str
         Where the graph came from.
+    systems : DataFrame or None
+        The graph's named flow problems (``system, domain, source, sinks[, unit]``): the
+        corridor measures of the doctrine and risk layers run over these and nothing else.
+        The shipped graph carries its shipped ones (:func:`load_systems`); a user's graph
+        carries those :func:`equipoise.context.resolve_corridors` resolves for it (a systems
+        file, else the focal state's shipped ones, said so in ``systems_from``); None: not
+        resolved (:func:`systems_of` reads it as none).
+    systems_from : str
+        Where ``systems`` came from (evidence and notes name it).
     """
 
     nodes: pd.DataFrame
     edges: pd.DataFrame
     name: str = "corridors"
+    systems: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    systems_from: str = ""
+
+    def with_systems(self, systems: pd.DataFrame | None, systems_from: str) -> CorridorGraph:
+        """The same graph carrying ``systems`` (from ``systems_from``)."""
+        import dataclasses
+
+        return dataclasses.replace(self, systems=systems, systems_from=systems_from)
 
     @classmethod
     def from_tables(cls, nodes, edges, *, name: str | None = None) -> CorridorGraph:
@@ -346,8 +365,12 @@ def _shipped(name: str):
 
 def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
                    edges: str | Path | pd.DataFrame | None = None, *,
-                   focal: str | None = None) -> CorridorGraph:
-    """Load a corridor graph: the shipped one for ``focal`` or a user's two CSV files.
+                   focal: str | None = None,
+                   systems: str | Path | pd.DataFrame | None = None) -> CorridorGraph:
+    """Load a corridor graph: the shipped one for ``focal`` (with its shipped flow systems,
+    :func:`load_systems`) or a user's two CSV files (with the flow systems file ``systems``
+    when given, :func:`read_systems`; else none resolved: ``systems`` None, which
+    :func:`equipoise.context.resolve_corridors` resolves).
 
     Parameters
     ----------
@@ -357,6 +380,9 @@ def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
     focal
         The focal state whose shipped graph to load when no files are given (only ``KAZ``
         ships); required then (the caller resolves the default focal state).
+    systems
+        A flow systems CSV path (or DataFrame) for a user's graph (``system, domain, source,
+        sinks``); refused with the shipped graph, which carries its own.
     """
     if (nodes is None) != (edges is None):
         raise CorridorError("give both --nodes and --edges (or neither for the shipped graph)")
@@ -369,8 +395,59 @@ def load_corridors(nodes: str | Path | pd.DataFrame | None = None,
         if not n.is_file():
             raise CorridorError(f"no shipped corridor graph for {focal!r} (only KAZ ships); give "
                                 "your own with --nodes N.csv --edges E.csv")
-        return CorridorGraph.from_tables(n, e, name=f"shipped {focal} corridor graph")
-    return CorridorGraph.from_tables(nodes, edges)
+        if systems is not None:
+            raise CorridorError("a flow systems file goes with your own graph (--nodes N.csv "
+                                "--edges E.csv --systems S.csv); the shipped graph carries "
+                                "its own")
+        g = CorridorGraph.from_tables(n, e, name=f"shipped {focal} corridor graph")
+        return g.with_systems(load_systems(focal), f"shipped {focal} flow systems")
+    g = CorridorGraph.from_tables(nodes, edges)
+    if systems is None:
+        return g
+    table, label = read_systems(systems)
+    return g.with_systems(table, label)
+
+
+#: The columns of a flow systems file: required, then optional.
+SYSTEM_REQUIRED = ("system", "domain", "source", "sinks")
+SYSTEM_OPTIONAL = ("unit", "description")
+
+
+def read_systems(src: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A flow systems CSV (path or DataFrame) checked row by row: ``system, domain, source,
+    sinks[, unit, description]`` (``sinks`` separated by ``;``; an empty ``domain`` is a
+    system no domain loss uses). Returns the table and its label.
+
+    Raises
+    ------
+    CorridorError
+        Every problem together, each with file, line, column, the value seen and what was
+        expected.
+    """
+    df, label = _read_table(src, "systems", SYSTEM_REQUIRED, SYSTEM_OPTIONAL)
+    problems = []
+    seen: dict[str, int] = {}
+    for r in df.itertuples(index=False):
+        where = f"{label} line {r.line}"
+        for col, what in (("system", "a system name"), ("source", "a node id"),
+                          ("sinks", "node ids separated by ';'")):
+            if not getattr(r, col):
+                problems.append(f"{where}, column {col!r}: empty; expected {what}")
+        if r.system and r.system in seen:
+            problems.append(f"{where}, column 'system': {r.system!r} repeats line "
+                            f"{seen[r.system]}; expected unique system names")
+        seen.setdefault(r.system, r.line)
+    if problems:
+        raise CorridorError(f"{len(problems)} problem(s) in the flow systems:\n  "
+                            + "\n  ".join(problems[:50]))
+    return df.drop(columns="line").reset_index(drop=True), label
+
+
+def systems_of(graph: CorridorGraph) -> pd.DataFrame:
+    """The flow systems ``graph`` carries (empty when none were resolved for it)."""
+    if graph.systems is None:
+        return pd.DataFrame(columns=["system", "domain", "source", "sinks", "unit"])
+    return graph.systems
 
 
 def load_systems(focal: str) -> pd.DataFrame:
@@ -759,7 +836,7 @@ def _drop_routes(g: CorridorGraph, routes: Iterable[str]) -> CorridorGraph:
     if bad:
         raise CorridorError(f"unknown route(s) {bad}; routes in {g.name}: {sorted(known)}")
     return CorridorGraph(g.nodes, g.edges[~g.edges["route"].isin(routes)].reset_index(drop=True),
-                         g.name)
+                         g.name, g.systems, g.systems_from)
 
 
 def _check_bounded(net: _Network) -> int:

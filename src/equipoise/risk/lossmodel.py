@@ -1,5 +1,5 @@
 """The loss model, written once: how a domain's shares-model loss and its corridor-model loss
-combine, and which flow systems of the focal state give a domain its corridor loss.
+combine, and which flow systems of the corridor graph give a domain its corridor loss.
 
 ``loss_model`` chooses ``"shares"`` (share times one minus substitutability, the shares model),
 ``"corridors"`` (the corridor model wherever a domain has a usable corridor system: the mean over
@@ -90,13 +90,15 @@ def corridor_domain_loss(tables: Sequence, masks, intensity: float):
     return cl * intensity
 
 
-def usable_systems(graph, focal: str, domains: Sequence[str]) -> list[tuple[str, Any, list[str]]]:
-    """``(domain, system, sinks)`` for each shipped flow system of ``focal``
-    (:func:`~equipoise.risk.corridors.load_systems`) in ``domains`` (in their order) whose
-    source and sinks all are nodes of ``graph``; ``system`` is the table's row."""
-    from .corridors import load_systems
+def usable_systems(graph, domains: Sequence[str]) -> list[tuple[str, Any, list[str]]]:
+    """``(domain, system, sinks)`` for each flow system ``graph`` carries
+    (:func:`~equipoise.risk.corridors.systems_of`: the shipped ones of the shipped graph, those
+    :func:`equipoise.context.resolve_corridors` resolved for a user's) in ``domains`` (in their
+    order) whose source and sinks all are nodes of ``graph``; ``system`` is the table's row.
+    The systems are the graph's, never looked up by focal state."""
+    from .corridors import systems_of
 
-    systems = load_systems(focal)
+    systems = systems_of(graph)
     out = []
     for d in domains:
         for s in systems[systems["domain"] == d].itertuples(index=False):

@@ -22,8 +22,9 @@ stated there as assumptions).
 
 For energy and corridors a corridor-based loss is also offered (DESIGN.md): the fraction of the
 corridor graph's max flow lost when the partner's nodes are removed,
-``i * (1 - maxflow(G - V_p) / maxflow(G))``, averaged over the shipped flow systems of that
-domain (``reference/corridors/<focal>_systems.csv``). ``loss_model`` chooses ``"shares"``,
+``i * (1 - maxflow(G - V_p) / maxflow(G))``, averaged over the flow systems of that domain the
+graph carries (the shipped graph: ``reference/corridors/<focal>_systems.csv``; a user's: those
+:func:`equipoise.context.resolve_corridors` resolved for it). ``loss_model`` chooses ``"shares"``,
 ``"corridors"`` (where a corridor system exists) or ``"max"`` (the larger of the two), the
 default everywhere (:data:`~equipoise.risk.lossmodel.DEFAULT_LOSS_MODEL`; why: docs/methods.md).
 """
@@ -817,7 +818,7 @@ def _corridor_losses(graph, r: ShockRequest, domains: list[str]):
     vals: dict[str, list[float]] = {}
     rows = []
     countries = sorted(partner_codes(r.partner) - set(reference.group_codes()))
-    for d, srow, sinks in usable_systems(graph, r.focal, domains):
+    for d, srow, sinks in usable_systems(graph, domains):
         frac = corridor_loss(graph, srow.source, sinks, countries)
         vals.setdefault(d, []).append(frac)
         rows.append({"domain": d, "system": srow.system, "source": srow.source,

@@ -352,7 +352,7 @@ def apply_action(action: Action, flows, *, focal: str, corridors=None,
     ------
     ActionError
         A change matches nothing, a value or a sum overflows, or a new row fails validation
-        (naming the action file and line of the change).
+        (naming the action file and line of the change); corridor changes without a graph.
     """
     _check_size(action)
     log: list[dict] = []
@@ -520,11 +520,19 @@ def _refuse_events(action: Action, base: pd.DataFrame, issues: list[dict]) -> No
 
 
 def _apply_corridors(action: Action, graph, focal: str):
+    """The graph with the action's corridor changes (it keeps the flow systems it carries).
+    The graph is an input: the doctrine layer never loads the shipped one itself."""
     from ...errors import CorridorError
-    from ...risk.corridors import CorridorGraph, load_corridors
+    from ...risk.corridors import CorridorGraph
 
     where = action.path or action.id
-    g = graph if graph is not None else load_corridors(focal=focal)
+    if graph is None:
+        raise ActionError(
+            f"{where}: the action changes corridors, but no corridor graph was given for "
+            f"{focal}; give one (corridors=equipoise.context.resolve_corridors(focal, nodes, "
+            "edges)): the front door equipoise.evaluate resolves the shipped graph, where one "
+            "ships")
+    g = graph
     nodes = g.nodes.copy()
     edges = g.edges.copy()
     log = []
@@ -572,7 +580,8 @@ def _apply_corridors(action: Action, graph, focal: str):
                         "route": edges.at[i, "route"], "before": old, "after": new,
                         "source_after": ch.citation or action.source})
     try:
-        new = CorridorGraph.from_tables(nodes, edges, name=f"{g.name} + {action.id}")
+        new = CorridorGraph.from_tables(nodes, edges, name=f"{g.name} + {action.id}"
+                                        ).with_systems(g.systems, g.systems_from)
     except CorridorError as exc:
         raise ActionError(f"{where}: the corridor changes give an invalid graph: {exc}") from exc
     return new, log

@@ -94,14 +94,15 @@ def _shocks(shares: pd.DataFrame, doctrine, corridors, measured=None) -> dict:
 
 
 def _corridor_state(doctrine, corridors) -> dict:
-    """Each corridor system's max flow and the share of it lost without each pole."""
+    """Each corridor system's max flow and the share of it lost without each pole (the systems
+    the graph carries, ``corridors.systems``)."""
     if corridors is None:
         return {}
-    from ...risk.corridors import corridor_loss, load_systems, max_flow
+    from ...risk.corridors import corridor_loss, max_flow, systems_of
 
     cor: dict = {}
     countries = set(corridors.countries())
-    for s in load_systems(doctrine.focal).itertuples(index=False):
+    for s in systems_of(corridors).itertuples(index=False):
         sinks = s.sinks.split(";")
         if s.source not in corridors.country_of or any(k not in corridors.country_of
                                                         for k in sinks):
@@ -229,7 +230,7 @@ def _scenarios(a0, a1, doctrine, *, n: int, seed: int, graph):
 
 def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
              year: int | None = None, n_scenarios: int = 2000, seed: int = 0, peers=None,
-             products=None) -> Evaluation:
+             products=None, grades=None) -> Evaluation:
     """Evaluate a proposed initiative before it is taken.
 
     Recomputes the assessment (shares, HHI, critical dependencies, roles, ...), the partner
@@ -254,8 +255,8 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     doctrine
         A :class:`~equipoise.doctrine.model.Doctrine`; its focal state is evaluated.
     corridors
-        A corridor graph, or None for none (:func:`equipoise.context.resolve_corridors` gives
-        the shipped one).
+        A corridor graph with its flow systems, or None for none
+        (:func:`equipoise.context.resolve_corridors` gives the shipped one).
     events
         The engagement ledger (a DataFrame), or None for none
         (:func:`equipoise.context.events_or_none` gives the embedded one).
@@ -267,17 +268,16 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     peers
         The world panel's peer measures (percentile thresholds, verdicts among peers), as for
         :func:`equipoise.assess`; the same before and after.
-    products
-        The focal state's product screen records, as for :func:`equipoise.assess`; the same
-        before and after (an action changes flows, not the trade behind the screen).
+    products, grades
+        The focal state's product screen records and the source register's grades, as for
+        :func:`equipoise.doctrine.check.assess`; the same before and after.
 
     Returns
     -------
     Evaluation
     """
-    # apply_action and remove_baseline are read from the package at call time, so that what
-    # equipoise.doctrine.actions exposes is what runs (the oracle test swaps in the former
-    # application there)
+    # apply_action and remove_baseline are read from the package at call time (the oracle
+    # test swaps in the former application there)
     from ..check import assess, require_resolved
     from ..plan import check_scenarios
     from . import apply_action, remove_baseline
@@ -296,7 +296,7 @@ def evaluate(action: Action | str | Path, flows, *, doctrine, corridors, events,
     # own engagement summary is skipped; the "after" assessment is the "before" one of the
     # applied flows (same doctrine, year, peers, product screen and corridor graph)
     a0 = assess(flows, year=year, doctrine=doctrine, engagement=False, peers=peers,
-                products=products, corridors=corridors)
+                products=products, corridors=corridors, grades=grades)
     a1 = a0.with_flows(applied.flows)
     scen, sim_partners = _scenarios(a0, a1, doctrine, n=n_scenarios, seed=seed, graph=corridors)
     same = {"eval_year": action.year, "scenarios": scen, "sim_partners": sim_partners,

@@ -84,8 +84,10 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
          scenarios: Scenarios | None = None, assessment=None,
          roles: bool | None = None, critical_share: bool | None = None,
          keep_viable: bool | None = None, no_squeeze: bool | None = None,
-         supply: dict[str, Supply] | None = None, corridors=None) -> Plan:
-    """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
+         supply: dict[str, Supply] | None = None, corridors=None, grades=None) -> Plan:
+    """Choose target partner shares per domain that minimise the CVaR of the disruption loss
+    (``grades``: the source register's grades of the assessment it makes, as for
+    :func:`equipoise.doctrine.check.assess`).
 
     Parameters
     ----------
@@ -153,7 +155,8 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
         from ..check import assess, require_resolved
 
         require_resolved(doctrine, flows, "plan")
-        assessment = assess(flows, year=year, doctrine=doctrine, corridors=corridors)
+        assessment = assess(flows, year=year, doctrine=doctrine, corridors=corridors,
+                            grades=grades)
     return plan_request(assessment, req, scenarios=scenarios, supply=supply, corridors=corridors)
 
 

@@ -86,6 +86,8 @@ def graph_substitutability(graph, systems, domain: str, partner: str
             per[r.system] = 1.0 - corridor_loss(graph, r.source, sinks, sorted(members))
     ev = {"method": "corridor graph: max flow without the partner / max flow",
           "partner": partner, "graph": graph.name, "systems": sorted(rows["system"])}
+    if getattr(graph, "systems_from", "") and not graph.name.startswith("shipped "):
+        ev["systems_from"] = graph.systems_from  # a user's graph: whose systems it is measured on
     if off:
         ev["systems_not_on_graph"] = sorted(off)
     if not per and off and len(off) == len(rows):
@@ -98,17 +100,37 @@ def graph_substitutability(graph, systems, domain: str, partner: str
     return value, {**ev, "alternative_capacity": per, "value": value}
 
 
-def measured_for(graph, systems) -> Callable[[str, str], tuple[float | None, dict] | None]:
+#: :func:`measured_for`'s default: the flow systems the graph carries
+GRAPH_SYSTEMS = "the graph's own"
+
+
+def measured_for(graph, systems=GRAPH_SYSTEMS
+                 ) -> Callable[[str, str], tuple[float | None, dict] | None]:
     """The data measure of substitutability on the corridor graph ``graph`` (a
-    :class:`~equipoise.risk.corridors.CorridorGraph`) with its named flow systems ``systems``
-    (``system, domain, source, sinks``) for :data:`GRAPH_DOMAINS`: None for other domains, and
-    for every domain without a graph or systems. The graph is an input (the assessment's:
+    :class:`~equipoise.risk.corridors.CorridorGraph`) over its named flow systems
+    (``systems``: ``system, domain, source, sinks``; by default those the graph carries,
+    ``graph.systems``) for :data:`GRAPH_DOMAINS`: None for other domains, without a graph and
+    with ``systems=None``.
+    A graph with no systems at all measures nothing and says so (``(None, evidence)`` with a
+    note naming where its systems were looked for). The graph is an input (the assessment's:
     the shipped one of the focal state by default, :func:`equipoise.context.resolve_corridors`,
     or the user's), never looked up here."""
+    from ...risk.corridors import systems_of
+
+    if graph is not None and isinstance(systems, str):
+        systems = systems_of(graph)
 
     def measure(domain: str, partner: str):
-        if domain not in GRAPH_DOMAINS or graph is None or systems is None or not len(systems):
+        if domain not in GRAPH_DOMAINS or graph is None or systems is None:
             return None
+        if not len(systems):
+            where = getattr(graph, "systems_from", "") or "none resolved for this graph"
+            return None, {"method": "corridor graph: max flow without the partner / max flow",
+                          "partner": partner, "graph": graph.name, "systems": [],
+                          "systems_from": where,
+                          "note": f"the corridor graph has no named flow systems ({where}): "
+                          f"it does not measure {domain}; give a flow systems file "
+                          "(--systems S.csv: system, domain, source, sinks)"}
         return graph_substitutability(graph, systems, domain, partner)
 
     return measure

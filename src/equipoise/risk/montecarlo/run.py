@@ -1,5 +1,5 @@
 """Running a :class:`~.request.SimulationRequest` on a shares table: the loss matrix, the
-partners, the correlation of their disruptions, the corridor loss tables of the focal state's
+partners, the correlation of their disruptions, the corridor loss tables of the graph's
 flow systems, then the engine (:func:`run_simulation`)."""
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ def default_partners(shares: pd.DataFrame, n: int = 15) -> list[str]:
 
 
 def build_tables(graph, focal: str, partners: Iterable[str], domains: Iterable[str]):
-    """Corridor loss tables per domain from the focal state's shipped flow systems."""
+    """Corridor loss tables per domain from the flow systems the graph carries."""
     from ..corridors import CorridorLossTable
 
     out: dict[str, list] = {}
     ps = list(partners)
-    for d, s, sinks in usable_systems(graph, focal, list(domains)):
+    for d, s, sinks in usable_systems(graph, list(domains)):
         out.setdefault(d, []).append(CorridorLossTable(graph, s.source, sinks, ps))
     return out
 
@@ -47,7 +47,7 @@ def run_simulation(shares: pd.DataFrame, request: SimulationRequest, *, graph=No
 
     Builds the loss matrix (:func:`~equipoise.risk.shocks.loss_matrix`), picks the partners,
     builds the correlation from ``graph`` routes and blocs, the corridor loss tables of the
-    focal state's flow systems, and calls the engine
+    graph's flow systems, and calls the engine
     (:func:`~.engine.simulate_losses`). The former name ``run_request`` is deprecated.
 
     Substitutability per domain comes from :func:`~equipoise.risk.shocks.substitutability_table`

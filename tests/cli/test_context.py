@@ -428,11 +428,12 @@ _DATA_READERS = {"risk/corridors.py", "io/events.py"}
 
 
 def test_doctrine_risk_and_measures_take_data_never_read_it():
-    """The doctrine, risk and measure layers (and the scorecard) take the corridor systems, the
-    events ledger and the source register from their caller (audit 5, G2/G8): none calls
+    """The doctrine, risk, measure and presentation layers (and the scorecard) take the corridor
+    systems, the events ledger and the source register from their caller (audit 5, G2/G8; the
+    dashboard's corridor page reads the systems its graph carries): none calls
     ``load_systems``/``read_events`` or names a ``sources.csv``."""
     paths = [SRC / "scorecard.py"]
-    for part in ("doctrine", "risk", "measures"):
+    for part in ("doctrine", "risk", "measures", "present"):
         paths += sorted((SRC / part).rglob("*.py"))
     hits = {_module(p): got for p in paths if _module(p) not in _DATA_READERS
             and (got := _data_reads(ast.parse(p.read_text(encoding="utf-8"))))}

@@ -241,21 +241,26 @@ class Context:
             self.flows, assessment=self.assessment(), corridors=self.corridors))
 
     def corridor_systems(self) -> list[dict]:
-        from ..risk.corridors import load_systems
-
-        return clean(load_systems(self.focal).to_dict("records"))
+        """The flow systems of the views' corridor graph (``graph.systems``, resolved with the
+        graph by :func:`equipoise.context.resolve_corridors`); none without a graph."""
+        graph = self.corridors
+        if graph is None or graph.systems is None:
+            return []
+        return clean(graph.systems.to_dict("records"))
 
     def corridors_json(self, system: str | None = None, without: Iterable[str] | str = (),
                        contingencies: int = 1) -> dict:
-        """Max flow, min cut, loss without some countries and n-1 contingencies for each shipped
-        flow system (``equipoise corridors --json`` for each system's source and sinks)."""
+        """Max flow, min cut, loss without some countries and n-1 contingencies for each flow
+        system of the graph (``equipoise corridors --json`` for each system's source and sinks)."""
         from ..risk.corridors import analyse_corridors
 
         without = tuple(self.check_partner(p, allow_focal=True) for p in (as_list(without) or ()))
         check_option("contingencies", contingencies, (0, 1, 2))
         systems = self.corridor_systems()
         if not systems:
-            raise NoDataError(f"no shipped corridor graph for {self.focal}")
+            raise NoDataError(f"no shipped corridor graph for {self.focal}" if self.corridors
+                              is None else f"the corridor graph of {self.focal} has no flow "
+                              "systems (give --systems with --nodes/--edges)")
         names = [s["system"] for s in systems]
         if system is not None and system not in names:
             raise OptionError(f"system: expecting one of {tuple(names)!r}. Got {system!r}.")

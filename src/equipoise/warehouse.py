@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _defaults
+from ._results import fmt_number
 from .errors import WarehouseError
 from .schema import SUMMARY_TABLES, TABLES, columns, ddl, sql_type
 
@@ -167,8 +168,8 @@ class IngestReport:
         done = sum(f.status == "loaded" for f in self.files)
         same = sum(f.status == "unchanged" for f in self.files)
         lines = [f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
-                 f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
-                 f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})"]
+                 f"rows read {fmt_number(t['rows_read'])}, loaded {fmt_number(t['rows_loaded'])}, quarantined "
+                 f"{fmt_number(t['rows_quarantined'])} (stored {fmt_number(t['rows_stored'])})"]
         for f in self.files:
             lines += [f"  {Path(f.file).name} {d['text']}" for d in f.supersedes]
         return "\n".join(lines)
@@ -582,8 +583,8 @@ def describe_supersession(source: str, d: dict[str, Any]) -> str:
     sc = parse_scope(d.get("scope"))
     what = ", ".join(f"{'reporter' if k == 'importer' else k} {v}" for k, v in sc.items())
     ver = f" {d['version']}" if d.get("version") else ""
-    rows = f"{d['rows']:,} rows" if d["whole"] else \
-        f"{d['rows']:,} of its rows (those inside this file's scope; it keeps the others)"
+    rows = f"{fmt_number(d['rows'])} rows" if d["whole"] else \
+        f"{fmt_number(d['rows'])} of its rows (those inside this file's scope; it keeps the others)"
     return (f"supersedes load {d['load_id']}: {source}{ver} {Path(d['file']).name}"
             f"{f' ({what})' if what else ''}, {rows} [{d['why']}]")
 
@@ -620,7 +621,7 @@ def _check_scope(con, load_id: int, scope, fpath: Path) -> None:
                         f"NOT ({where})", [load_id, *args]).fetchall()[0][0]
     if stray:
         raise WarehouseError(
-            f"{fpath}: {stray:,} row(s) outside the {scope.describe()} the file "
+            f"{fpath}: {fmt_number(stray)} row(s) outside the {scope.describe()} the file "
             f"declares {scope.origin} reached the warehouse; nothing was loaded")
 
 

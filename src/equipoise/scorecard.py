@@ -672,10 +672,11 @@ class Assessment(RichSummary):
             return f"{fmt_fixed(r.substitutability, 2)} {'m' if r.substitutability_basis == 'data' else 'd'}"
 
         if width >= WIDE:
-            for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
+            # two-line headers over short cells: the long critical cell fits on one line
+            for col in ("domain", "year", "top\npartner", "top share", "HHI", "eff.\npartners",
                         "lead pole", "role", "critical", "subst.", "cov.", "gr."):
                 t.add_column(col, justify="left" if col in (
-                    "domain", "top partner", "lead pole", "role", "subst.", "cov.") else "right",
+                    "domain", "top\npartner", "lead pole", "role", "subst.", "cov.") else "right",
                     no_wrap=col == "subst.")
             for d, r in self.domains.items():
                 t.add_row(d, str(r.year), str(r.top_partner), fmt_share(r.top_share),

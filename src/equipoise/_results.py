@@ -118,19 +118,25 @@ def fmt_signed(x: Any, digits: int = 3, missing: str = "-", *,
     return f"{v:+.{digits}f}"
 
 
-def fmt_fixed(x: Any, digits: int = 3, missing: str = "-") -> str:
+def fmt_fixed(x: Any, digits: int = 3, missing: str = "-", *, thousands: bool = False) -> str:
     """A number with exactly ``digits`` decimals (``0.958``, ``12345.000``), as an index and
-    its interval are shown in a column; ``missing`` (``-``) for None and NaN."""
-    v = _number(x, missing)
-    return v if isinstance(v, str) else f"{v:.{digits}f}"
-
-
-def fmt_sig(x: Any, digits: int = 4, missing: str = "-") -> str:
-    """A number with ``digits`` significant digits and thousands separators (``600``,
-    ``0.1235``, ``1.235e+06``), as raw values of many sizes are shown side by side;
+    its interval are shown in a column; ``thousands`` puts separators in (``12,345.000``);
     ``missing`` (``-``) for None and NaN."""
     v = _number(x, missing)
-    return v if isinstance(v, str) else f"{v:,.{digits}g}"
+    return v if isinstance(v, str) else f"{v:{',' if thousands else ''}.{digits}f}"
+
+
+def fmt_sig(x: Any, digits: int = 4, missing: str = "-", *, thousands: bool = True,
+            signed: bool = False) -> str:
+    """A number with ``digits`` significant digits and thousands separators (``600``,
+    ``0.1235``, ``1.235e+06``), as raw values of many sizes are shown side by side;
+    ``thousands=False`` leaves the separators out (``fmt_sig(x, 6, thousands=False)`` is
+    Python's ``{x:g}``: a threshold or a parameter as written, ``0.5``, ``12345``); ``signed``
+    puts ``+`` before a positive one (``+0.064``); ``missing`` (``-``) for None and NaN."""
+    v = _number(x, missing)
+    if isinstance(v, str):
+        return v
+    return f"{v:{'+' if signed else ''}{',' if thousands else ''}.{digits}g}"
 
 
 #: columns (and summary numbers named so, or ending in ``.year``) holding a year, a period or a

@@ -42,6 +42,7 @@ from ._defaults import (
     shared_data,
     shared_data_root,
 )
+from ._results import fmt_number
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -685,7 +686,7 @@ def _warehouse_trade_supply(db: str | Path, focal: str, *, fallback=None,
         f = got.frame.assign(value=got.frame["value"] / 1e6)
         return {"trade": Supply(
             "trade", f, f"{m['source']} in warehouse {name}", "exports",
-            f"world exports of the {m['products']:,} products {focal} imports "
+            f"world exports of the {fmt_number(m['products'])} products {focal} imports "
             f"(weighted by {focal}'s imports; {m['importers']} importers)", "USD bn",
             note=f"product-level trade from warehouse {name}" + (f" ({note})" if note else ""))}
     why = (f"warehouse {name} holds no product-level trade" if got is None else

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._results import RichSummary
+from ._results import RichSummary, fmt_fixed, fmt_share, fmt_sig
 
 __all__ = ["DomainExplanation", "explain_domain", "source_table"]
 
@@ -140,8 +140,8 @@ class DomainExplanation(RichSummary):
 
         r = self.result
         out: list = [f"[bold]{self.focal} / {self.domain}[/bold], year {r.year}: top partner "
-                     f"{r.top_partner} {r.top_share:.1%}, HHI {r.hhi:.3f}, critical "
-                     f"{'YES' if r.critical else 'no'} (substitutability {r.substitutability:g})",
+                     f"{r.top_partner} {fmt_share(r.top_share)}, HHI {fmt_fixed(r.hhi)}, critical "
+                     f"{'YES' if r.critical else 'no'} (substitutability {fmt_sig(r.substitutability, 6, thousands=False)})",
                      _quality_line(r, self.markers(), self.bounds),
                      substitutability_line(r)]
         out.append(_quality_table(r, self.indicator_markers()))
@@ -154,14 +154,14 @@ class DomainExplanation(RichSummary):
         for x in self.indicator_shares.to_dict("records"):
             t.add_row(x["indicator"] + _role_note(r, x),
                       str(x["year"]), str(x["window"]), x["partner"],
-                      f"{x['value']:,.4g}", f"{x['share']:.1%}", x["basis"])
+                      fmt_sig(x['value']), fmt_share(x['share']), x["basis"])
         out.append(t)
         f = Table(title=f"Rows behind the numbers ({len(self.rows)})")
         for col in ("file:line", "year", "partner", "indicator", "value", "unit", "source"):
             f.add_column(col, overflow="fold")
         for x in self.rows.to_dict("records"):
             f.add_row(f"{x.get('file', '')}:{x.get('line', '')}", str(x["year"]), x["partner"],
-                      x["indicator"], f"{x['value']:,.6g}", x["unit"], x["source"])
+                      x["indicator"], fmt_sig(x['value'], 6), x["unit"], x["source"])
         out.append(f)
         s = Table(title="Sources")
         for col in ("source", "producer", "title", "url"):
@@ -185,7 +185,7 @@ def substitutability_line(r) -> str:
     partner judged and the numbers; ``default``: the documented fallback) in one sentence."""
     ev = dict(getattr(r, "substitutability_evidence", None) or {})
     basis = getattr(r, "substitutability_basis", "default")
-    parts = [f"Substitutability {r.substitutability:.3f} ({basis}"
+    parts = [f"Substitutability {fmt_fixed(r.substitutability)} ({basis}"
              + (": the documented fallback" if basis == "default" else ": measured") + ")"]
     if ev.get("method"):
         parts.append(str(ev["method"]))
@@ -194,7 +194,7 @@ def substitutability_line(r) -> str:
     for key in ("alternatives", "alternative_capacity", "scope", "year"):
         v = ev.get(key)
         if v not in (None, [], {}):
-            shown = ", ".join(f"{k} {x:.3f}" for k, x in v.items()) if isinstance(v, dict) \
+            shown = ", ".join(f"{k} {fmt_fixed(x)}" for k, x in v.items()) if isinstance(v, dict) \
                 else ", ".join(map(str, v)) if isinstance(v, list) else v
             parts.append(f"{key.replace('_', ' ')} {shown}")
     if ev.get("note"):
@@ -205,14 +205,14 @@ def substitutability_line(r) -> str:
 def _quality_line(r, weak: list[str], bounds: tuple[float, int]) -> str:
     """Coverage, grade and the weak-evidence markers of a domain, in one sentence."""
     cov = ("no WLD total" if r.coverage is None
-           else f"partner rows shown to cover {r.coverage:.1%} of the domain's total"
-           + (f" ({r.coverage_of_totals:.1%} over the indicators with a WLD total)"
+           else f"partner rows shown to cover {fmt_share(r.coverage)} of the domain's total"
+           + (f" ({fmt_share(r.coverage_of_totals)} over the indicators with a WLD total)"
               if getattr(r, "coverage_of_totals", None) is not None
               and abs(r.coverage_of_totals - r.coverage) > 1e-9 else ""))
     return (f"Evidence: {cov}; grade {r.grade or '?'} (A official statistic, B dataset, C press "
             f"or aggregator); newest figure {r.recency} year(s) behind the assessment year"
             + "".join(f" ◦ {m}" for m in weak)
-            + f" (doctrine: min_coverage {bounds[0]:g}, max_age {bounds[1]})")
+            + f" (doctrine: min_coverage {fmt_sig(bounds[0], 6, thousands=False)}, max_age {bounds[1]})")
 
 
 def _quality_table(r, marks: dict[str, list[str]]):
@@ -223,7 +223,7 @@ def _quality_table(r, marks: dict[str, list[str]]):
                 "note"):
         t.add_column(col)
     for ind, q in (getattr(r, "quality", None) or {}).items():
-        cov = "-" if q["coverage"] is None else f"{q['coverage']:.0%}"
+        cov = "-" if q["coverage"] is None else fmt_share(q['coverage'])
         note = " ".join(f"◦ {m}" for m in marks.get(ind, []))
         t.add_row(ind, str(q["year"]), q["basis"], cov, str(q["n_partners"]), str(q["recency"]),
                   q["grade"] or "?", note)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from ._results import fmt_share
+from ._results import fmt_fixed, fmt_share, fmt_signed
 
 __all__ = ["CBS_BANDS", "concentration_band", "domain_paragraph", "narrative",
            "previous_domains"]
@@ -122,7 +122,7 @@ def _concentration_sentence(r) -> str:
     if _missing(r.hhi):
         return "Concentration cannot be measured (no named partner)."
     _, label, span = _band(r.hhi)
-    return f"The HHI is {r.hhi:.3f}: {label} (CBS band {span})."
+    return f"The HHI is {fmt_fixed(r.hhi)}: {label} (CBS band {span})."
 
 
 def _doctrine_sentence(rules, domain: str, doctrine) -> str:
@@ -142,7 +142,7 @@ def _doctrine_sentence(rules, domain: str, doctrine) -> str:
             parts.append(f"{label} has no data")
         else:
             parts.append(f"{label} {'passes' if r.passed else 'fails'} "
-                         f"(margin {r.margin:+.3f})")
+                         f"(margin {fmt_signed(r.margin, whole_from=None)})")
     return lead + f"{len(held)} of {len(mine)} rules hold: " + "; ".join(parts) + "."
 
 
@@ -172,7 +172,7 @@ def _change_sentence(r, prev, names) -> str:
     was = float(prev.shares.get(r.top_partner, 0.0))
     text = (f"Since {before}, {r.top_partner}'s share {_moved(r.top_share - was, 100, 1, ' points')}"
             f" (from {fmt_share(was)}) and the HHI {_moved(r.hhi - prev.hhi, 1, 3)} "
-            f"(from {prev.hhi:.3f})")
+            f"(from {fmt_fixed(prev.hhi)})")
     if prev.top_partner is not None and prev.top_partner != r.top_partner:
         text += f"; in {before} {_who(prev.top_partner, names)} led"
     return text + "."
@@ -181,7 +181,7 @@ def _change_sentence(r, prev, names) -> str:
 def _moved(delta: float, scale: float, digits: int, unit: str = "") -> str:
     """'rose 1.2<unit>', 'fell 0.4<unit>', or 'was unchanged' when ``delta * scale`` rounds to
     zero at ``digits`` decimals."""
-    text = f"{abs(delta) * scale:.{digits}f}"
+    text = fmt_fixed(abs(delta) * scale, digits)
     if float(text) == 0:
         return "was unchanged"
     return f"{'rose' if delta > 0 else 'fell'} {text}{unit}"

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import reference
-from ._results import RichSummary, fmt_share, fmt_signed
+from ._results import RichSummary, fmt_fixed, fmt_share, fmt_sig, fmt_signed
 from .measures.concentration import effective_partners, hhi, hhi_normalised
 
 __all__ = ["EVIDENCE_SAMPLE", "Assessment", "Asymmetry", "Basis", "Blocs", "Check", "Distinctness",
@@ -290,7 +290,7 @@ class Asymmetry(_Record):
         for r in self.rows:
             world = r["pole"] == "WLD"
             ratio = ("n/a" if world else "unknown" if r["ratio"] is None
-                     else f"{r['ratio']:.2f} ({r.get('ratio_year') or '-'})")
+                     else f"{fmt_fixed(r['ratio'], 2)} ({r.get('ratio_year') or '-'})")
             pole = "world" if world else r["pole"]
             mine = "n/a" if world else pct(r["pole_share_in_focal"])
             out.append(f"  {pole} {r['flow']}: {pole} in {focal} {mine}"
@@ -397,7 +397,7 @@ class DomainResult:
         max_age = DEFAULT_MAX_AGE if max_age is None else max_age
         out = []
         if self.coverage is not None and self.coverage < min_coverage:
-            out.append(f"low coverage {self.coverage:.0%}")
+            out.append(f"low coverage {fmt_share(self.coverage)}")
         if self.single_partner_only:
             out.append("single-partner")
         if self.recency is not None and self.recency > max_age:
@@ -511,7 +511,7 @@ def peer_cell(r) -> str:
     if pct is None:
         return "-"
     peers = getattr(r, "peers", None) or {}
-    return f"p{pct:g} {peers.get('group', 'peers')} n={peers.get('n', '?')} {r.peer_year}"
+    return f"p{fmt_sig(pct, 6, thousands=False)} {peers.get('group', 'peers')} n={peers.get('n', '?')} {r.peer_year}"
 
 
 def _status(r) -> str:
@@ -751,14 +751,14 @@ class Assessment(RichSummary):
                    f"{fmt_signed(dz.specialisation_nmi)}")
         eq = self.equidistance
         if eq.get("agreement"):
-            agree = ", ".join(f"{p} {v:.2f}" for p, v in eq["agreement"].items())
+            agree = ", ".join(f"{p} {fmt_fixed(v, 2)}" for p, v in eq["agreement"].items())
             out.append(f"Equidistance ({eq.get('measure')}, {eq.get('period')}): {agree}; "
                        f"spread {fmt_signed(eq.get('spread'))}"
-                       + (f" [{eq['spread_lower']:.2f}, {eq['spread_upper']:.2f}]"
+                       + (f" [{fmt_fixed(eq['spread_lower'], 2)}, {fmt_fixed(eq['spread_upper'], 2)}]"
                           if eq.get("spread_lower") is not None else ""))
         eng = self.engagement.get("window") if self.engagement is not None else None
         if eng:
-            parts = [f"{k} " + ", ".join(f"{p} {v:.0%}" for p, v in eng[k]["shares"].items())
+            parts = [f"{k} " + ", ".join(f"{p} {fmt_share(v)}" for p, v in eng[k]["shares"].items())
                      for k in ("visits", "agreements", "value_usd") if k in eng]
             out.append(f"Engagement {eng.get('period')}: " + "; ".join(parts))
         if self.asymmetry is not None and self.asymmetry.rows:
@@ -771,7 +771,7 @@ class Assessment(RichSummary):
                    f"insufficient (evidence too weak to judge) of {c['total']} rules. "
                    f"cov. = share of the total the partner rows are shown to cover (no WLD total: 0;"
                    f" - = none has one); "
-                   f"◦low = below min_coverage {self._bounds()[0]:g}, ◦1-partner = single-partner "
+                   f"◦low = below min_coverage {fmt_sig(self._bounds()[0], 6, thousands=False)}, ◦1-partner = single-partner "
                    f"indicators only, ◦stale = older than max_age {self._bounds()[1]} years; "
                    "gr. = weakest source grade (A official statistic, B dataset, C press or "
                    "aggregator); subst. = substitutability, m measured from the data, d the "
@@ -795,17 +795,18 @@ class Assessment(RichSummary):
         leaders = self.distinctness.leaders
 
         def subst(r):
-            return f"{r.substitutability:.2f} {'m' if r.substitutability_basis == 'data' else 'd'}"
+            return f"{fmt_fixed(r.substitutability, 2)} {'m' if r.substitutability_basis == 'data' else 'd'}"
 
         if width >= WIDE:
-            for col in ("domain", "year", "top partner", "top share", "HHI", "eff. partners",
+            # two-line headers over short cells: the long critical cell fits on one line
+            for col in ("domain", "year", "top\npartner", "top share", "HHI", "eff.\npartners",
                         "lead pole", "role", "critical", "subst.", "cov.", "gr."):
                 t.add_column(col, justify="left" if col in (
-                    "domain", "top partner", "lead pole", "role", "subst.", "cov.") else "right",
+                    "domain", "top\npartner", "lead pole", "role", "subst.", "cov.") else "right",
                     no_wrap=col == "subst.")
             for d, r in self.domains.items():
-                t.add_row(d, str(r.year), str(r.top_partner), f"{r.top_share:.1%}",
-                          f"{r.hhi:.3f}", f"{r.effective_partners:.2f}",
+                t.add_row(d, str(r.year), str(r.top_partner), fmt_share(r.top_share),
+                          fmt_fixed(r.hhi), fmt_fixed(r.effective_partners, 2),
                           str(leaders.get(d) or "-"), str(self.doctrine.role_of(d) or "-"),
                           _critical_cell(r), subst(r), self._coverage_cell(r), r.grade or "?")
             return t
@@ -814,8 +815,8 @@ class Assessment(RichSummary):
                           ("critical", "left"), ("subst.", "left"), ("cov.\ngrade", "left")):
             t.add_column(col, justify=just, no_wrap=True)
         for d, r in self.domains.items():
-            t.add_row(f"{d}\n{r.year}", f"{r.top_partner}\n{r.top_share:.1%}",
-                      f"{r.hhi:.3f}\n{r.effective_partners:.2f}",
+            t.add_row(f"{d}\n{r.year}", f"{r.top_partner}\n{fmt_share(r.top_share)}",
+                      f"{fmt_fixed(r.hhi)}\n{fmt_fixed(r.effective_partners, 2)}",
                       f"{leaders.get(d) or '-'}\n{self.doctrine.role_of(d) or '-'}",
                       _critical_short(r), subst(r),
                       self._coverage_cell(r).replace(" ", "\n", 1) + f"\n{r.grade or '?'}")
@@ -847,7 +848,7 @@ class Assessment(RichSummary):
         from .measures.quality import bounds
 
         min_cov, max_age = bounds(self.doctrine)
-        cov = "-" if r.coverage is None else f"{r.coverage:.0%}"
+        cov = "-" if r.coverage is None else fmt_share(r.coverage)
         short = {"low": "◦low", "sin": "◦1-partner", "sta": "◦stale"}
         weak = [short[m[:3]] for m in r.weak_markers(min_cov, max_age) if m[:3] in short]
         return " ".join([cov, *weak])
@@ -855,7 +856,7 @@ class Assessment(RichSummary):
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(d)}</td><td>{r.year}</td><td>{html.escape(str(r.top_partner))}"
-            f"</td><td>{r.top_share:.1%}</td><td>{r.hhi:.3f}</td>"
+            f"</td><td>{fmt_share(r.top_share)}</td><td>{fmt_fixed(r.hhi)}</td>"
             f"<td>{html.escape(_critical_cell(r))}</td></tr>"
             for d, r in self.domains.items())
         rules = "".join(
@@ -901,14 +902,14 @@ def _critical_short(r: DomainResult) -> str:
     if not r.critical:
         return "no"
     worst = max(r.critical_items, key=lambda x: x["share"])
-    return f"YES\n{worst['partner']} {worst['share']:.0%}"
+    return f"YES\n{worst['partner']} {fmt_share(worst['share'])}"
 
 
 def _critical_cell(r: DomainResult) -> str:
     if not r.critical:
         return "no"
     worst = max(r.critical_items, key=lambda x: x["share"])
-    return f"YES: {worst['partner']} {worst['share']:.0%} in {worst['indicator']}"
+    return f"YES: {worst['partner']} {fmt_share(worst['share'])} in {worst['indicator']}"
 
 
 def _short(v, sep: str = "=") -> str:

@@ -63,7 +63,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _defaults
-from ._results import Result
+from ._results import Result, fmt_number
 from .errors import WarehouseError
 from .schema import PANEL_TABLES, SUMMARY_TABLES, TABLES, columns, ddl, sql_type
 
@@ -191,8 +191,8 @@ class IngestReport(Result):
         n = self.summary_numbers()
         done, same = n["files_loaded"], n["files_unchanged"]
         lines = [f"{self.source}: {done} file(s) loaded, {same} unchanged into {self.db}; "
-                 f"rows read {t['rows_read']:,}, loaded {t['rows_loaded']:,}, quarantined "
-                 f"{t['rows_quarantined']:,} (stored {t['rows_stored']:,})"]
+                 f"rows read {fmt_number(t['rows_read'])}, loaded {fmt_number(t['rows_loaded'])}, quarantined "
+                 f"{fmt_number(t['rows_quarantined'])} (stored {fmt_number(t['rows_stored'])})"]
         for f in self.files:
             lines += [f"  {Path(f.file).name} {d['text']}" for d in f.supersedes]
         return "\n".join(lines)
@@ -606,8 +606,8 @@ def describe_supersession(source: str, d: dict[str, Any]) -> str:
     sc = parse_scope(d.get("scope"))
     what = ", ".join(f"{'reporter' if k == 'importer' else k} {v}" for k, v in sc.items())
     ver = f" {d['version']}" if d.get("version") else ""
-    rows = f"{d['rows']:,} rows" if d["whole"] else \
-        f"{d['rows']:,} of its rows (those inside this file's scope; it keeps the others)"
+    rows = f"{fmt_number(d['rows'])} rows" if d["whole"] else \
+        f"{fmt_number(d['rows'])} of its rows (those inside this file's scope; it keeps the others)"
     return (f"supersedes load {d['load_id']}: {source}{ver} {Path(d['file']).name}"
             f"{f' ({what})' if what else ''}, {rows} [{d['why']}]")
 
@@ -644,7 +644,7 @@ def _check_scope(con, load_id: int, scope, fpath: Path) -> None:
                         f"NOT ({where})", [load_id, *args]).fetchall()[0][0]
     if stray:
         raise WarehouseError(
-            f"{fpath}: {stray:,} row(s) outside the {scope.describe()} the file "
+            f"{fpath}: {fmt_number(stray)} row(s) outside the {scope.describe()} the file "
             f"declares {scope.origin} reached the warehouse; nothing was loaded")
 
 

@@ -72,10 +72,10 @@ def test_explain_marks_by_the_doctrine(files):
     d = ex.to_dict()
     assert d["coverage"] == pytest.approx(0.8)
     assert d["bounds"] == {"min_coverage": 0.9, "max_age": DEFAULT_MAX_AGE}
-    assert d["weak"] == ["low coverage 80%"]
+    assert d["weak"] == ["low coverage 80.0%"]
     assert d["quality"]["trade.goods.turnover"]["weak"] == ["low coverage"]
     text = "\n".join(str(x) for x in ex.renderables() if isinstance(x, str))
-    assert "◦ low coverage 80%" in text and "min_coverage 0.9" in text
+    assert "◦ low coverage 80.0%" in text and "min_coverage 0.9" in text
     same = explain_domain(flows, focal="MNG", domain="trade", doctrine=load_doctrine(plain))
     assert same.to_dict()["weak"] == [] and same.indicator_markers() == {
         "trade.goods.turnover": []}

@@ -316,13 +316,13 @@ def test_assess_is_readable_at_80_columns():
     table = "\n".join(lines[:lines.index(next(x for x in lines if x.startswith("Domains led")))])
     assert "…" not in table
     for cell in ("technology", "corridors", "2025", "35.5%", "0.04 m", "0.20 d", "◦low",
-                 "RUS 96%", "YES"):
+                 "RUS 96.2%", "YES"):
         assert cell in table, cell
     # rule names whole, broken after the kind; the verdict's reason on its own line
     assert "│ no_critical_dependency: │" in res.stdout
     assert "(low_coverage)" in res.stdout
     wide = runner.invoke(app, ["assess"], env={"COLUMNS": "160"})
-    assert "YES: RUS 96% in energy.crude.export_route" in wide.stdout
+    assert "YES: RUS 96.2% in energy.crude.export_route" in wide.stdout
     assert "no_critical_dependency:trade" in wide.stdout
 
 

@@ -277,7 +277,7 @@ def test_assess_json_quality_blocks_and_summary(tmp_path):
     assert doc["counts"]["total"] == len(doc["rules"])
     res = CliRunner(env={"COLUMNS": "200"}).invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert "20% ◦low" in res.output and "insufficient (low_coverage)" in res.output
+    assert "20.0% ◦low" in res.output and "insufficient (low_coverage)" in res.output
 
 
 def test_report_marks_weak_numbers():

@@ -37,7 +37,7 @@ def test_mng_report_is_self_contained_and_lists_sources(tmp_path, mng_flows):
         assert f'id="src-{src.replace(":", "_")}"' in html, src
     # security: RUS 2/3 of arms imports (10 of 15 TIV), hard to substitute -> critical;
     # energy: CHN 3 of 4 mt
-    assert "Critical dependencies: energy (CHN 75%); security (RUS 67%)" in html
+    assert "Critical dependencies: energy (CHN 75.0%); security (RUS 66.7%)" in html
     # MNG has no shipped corridor graph: the section says so instead of showing numbers
     corr = html.split('id="corridors"')[1].split("</section>")[0]
     assert "Not available" in corr and "no shipped corridor graph" in corr

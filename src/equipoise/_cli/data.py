@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from .._results import fmt_fixed, fmt_number, fmt_sig
 from ._common import (
     LIMIT_MAX,
     WAIT_MAX,
@@ -97,9 +98,9 @@ def ingest(
     for c in ("file", "status", "scope", "read", "loaded", "quarantined", "stored", "seconds"):
         t.add_column(c, justify="left" if c in ("file", "status", "scope") else "right")
     for f in report.files:
-        t.add_row(esc(Path(f.file).name), esc(f.status), esc(f.scope or ""), f"{f.rows_read:,}",
-                  f"{f.rows_loaded:,}",
-                  f"{f.rows_quarantined:,}", f"{f.rows_stored:,}", f"{f.seconds:.1f}")
+        t.add_row(esc(Path(f.file).name), esc(f.status), esc(f.scope or ""), fmt_number(f.rows_read),
+                  fmt_number(f.rows_loaded),
+                  fmt_number(f.rows_quarantined), fmt_number(f.rows_stored), fmt_fixed(f.seconds, 1))
     console().print(t)
     from ._common import safe_text
 
@@ -134,15 +135,15 @@ def warehouse_list(
         if status == "replaced" and by is not None and by == by:  # by == by: not NaN
             status = f"replaced by {int(by)}"
         t.add_row(str(r["load_id"]), esc(r["source"]), esc(r["version"] or ""),
-                  esc(Path(r["path"]).name), esc(r.get("scope") or ""), f"{r['rows_read']:,}",
-                  f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}", esc(status),
+                  esc(Path(r["path"]).name), esc(r.get("scope") or ""), fmt_number(r['rows_read']),
+                  fmt_number(r['rows_loaded']), fmt_number(r['rows_quarantined']), esc(status),
                   esc(r["loaded_at"]))
     console().print(t)
     c = Table(title="tables")
     c.add_column("table")
     c.add_column("rows", justify="right")
     for r in counts.to_dict("records"):
-        c.add_row(esc(r["table"]), f"{r['rows']:,}")
+        c.add_row(esc(r["table"]), fmt_number(r['rows']))
     console().print(c)
 
 
@@ -234,16 +235,16 @@ def _show_screen(result, *, json: bool, parquet: Path | None, limit: int, domain
     con = console()
     con.print(esc(result.summary()))
     crit = result.top_critical(limit)
-    t = Table(title=f"critical products ({result.n_critical:,}; largest {len(crit)})")
+    t = Table(title=f"critical products ({fmt_number(result.n_critical)}; largest {len(crit)})")
     for c in ("reporter", "product", "import HHI", "world HHI", "M/X", "years", "top supplier",
               "top share"):
         t.add_column(c, justify="left" if c in ("reporter", "product", "top supplier")
                      else "right")
     for r in crit:
-        t.add_row(esc(r["reporter"]), esc(r["product"]), f"{r['import_hhi']:.3f}",
-                  f"{r['world_export_hhi']:.3f}", f"{r['import_export_ratio']:.3g}",
+        t.add_row(esc(r["reporter"]), esc(r["product"]), fmt_fixed(r['import_hhi']),
+                  fmt_fixed(r['world_export_hhi']), fmt_sig(r['import_export_ratio'], 3, thousands=False),
                   f"{r['years_met']}/{r['years_observed']}", esc(r["top_supplier"]),
-                  f"{r['top_share']:.2f}")
+                  fmt_fixed(r['top_share'], 2))
     con.print(t)
     if domains:
         d = result.domains()
@@ -253,8 +254,8 @@ def _show_screen(result, *, json: bool, parquet: Path | None, limit: int, domain
             dt.add_column(c)
         for r in d.to_dict("records"):
             dt.add_row(esc(r["reporter"]), esc(r["domain"]), str(r["n_products"]),
-                       str(r["n_critical"]), f"{r['critical_import_share']:.3f}",
+                       str(r["n_critical"]), fmt_fixed(r['critical_import_share']),
                        esc(", ".join(r["products"])))
         con.print(dt)
     if parquet is not None:
-        sys.stderr.write(f"wrote {result.n_products:,} records to {parquet}\n")
+        sys.stderr.write(f"wrote {fmt_number(result.n_products)} records to {parquet}\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .._results import fmt_sig
+from .._results import fmt_fixed, fmt_number, fmt_sig
 from ._common import FOCAL, YEAR_MAX, YEAR_MIN, emit_json, esc, output_path, safe_text
 
 DB = typer.Option(None, "--db", help="Warehouse file (DuckDB). Default: $EQUIPOISE_DB or the "
@@ -89,9 +89,9 @@ def panel_build(
     for c in ("dataset", "file", "read", "loaded", "quarantined", "in years"):
         t.add_column(c, justify="left" if c in ("dataset", "file") else "right")
     for f in report.files:
-        t.add_row(esc(f["dataset"]), esc(f["file"]), f"{f['rows_read']:,}",
-                  f"{f['rows_loaded']:,}", f"{f['rows_quarantined']:,}",
-                  f"{f['rows_in_years']:,}")
+        t.add_row(esc(f["dataset"]), esc(f["file"]), fmt_number(f['rows_read']),
+                  fmt_number(f['rows_loaded']), fmt_number(f['rows_quarantined']),
+                  fmt_number(f['rows_in_years']))
     console().print(t)
     typer.echo(safe_text(report.summary()))
 
@@ -127,7 +127,7 @@ def panel_show(
 
     from ._common import console
 
-    t = Table(title=esc(f"panel {focal.upper()} ({len(df):,} rows)"))
+    t = Table(title=esc(f"panel {focal.upper()} ({fmt_number(len(df))} rows)"))
     for c in ("year", "domain", "indicator", "partner", "value", "share", "basis", "coverage",
               "status"):
         t.add_column(c, justify="right" if c in ("year", "value", "share", "coverage")
@@ -284,7 +284,7 @@ def _index_cells_narrow(r) -> tuple[str, ...]:
     comp = r["components"]
 
     def two(v) -> str:
-        return "" if v is None or v != v else f"{v:.2f}"
+        return "" if v is None or v != v else fmt_fixed(v, 2)
 
     interval = (two(r["index"]) + (f" [{two(r['lower'])}, {two(r['upper'])}]"
                                    if r["lower"] is not None and r["lower"] == r["lower"]
@@ -320,6 +320,6 @@ def _print_sensitivity(res) -> None:
     for w in res.weightings:
         dw = w.get("domain_weights")
         console().print(f"{esc(w['name'])}: " + ", ".join(
-            f"{c} {v:.3g}" for c, v in w["weights"].items())
+            f"{c} {fmt_sig(v, 3, thousands=False)}" for c, v in w["weights"].items())
             + ("" if dw is None else "; domains " + ", ".join(
-                f"{d} {v:.3g}" for d, v in dw.items())))
+                f"{d} {fmt_sig(v, 3, thousands=False)}" for d, v in dw.items())))

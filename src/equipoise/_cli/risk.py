@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from .._results import fmt_number
 from ._common import (
     DB_PEERS,
     EDGES,
@@ -238,7 +239,7 @@ def corridors(
 
 def simulate(
     focal: str = FOCAL,
-    runs: int = typer.Option(None, "--runs", help=f"Number of scenarios, 1..{RUNS_MAX:,} "
+    runs: int = typer.Option(None, "--runs", help=f"Number of scenarios, 1..{fmt_number(RUNS_MAX)} "
                              "(default 100,000)."),
     seed: int = typer.Option(None, "--seed", help="Seed, 0..2**128-1 (the same seed gives "
                              "the same numbers)."),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from .._results import fmt_fixed
 from ._common import (
     FOCAL,
     YEAR_MAX,
@@ -82,8 +83,8 @@ def trend(
             continue
         row = by.setdefault((r["domain"], r["year"]), {})
         if r["status"] == "ok":
-            band = "" if r["lower"] is None else f" [{r['lower']:.2f}-{r['upper']:.2f}]"
-            row[r["pole"]] = f"{r['share']:.2f}{band}"
+            band = "" if r["lower"] is None else f" [{fmt_fixed(r['lower'], 2)}-{fmt_fixed(r['upper'], 2)}]"
+            row[r["pole"]] = f"{fmt_fixed(r['share'], 2)}{band}"
         else:
             row["_"] = "insufficient"
     for (d, y), row in sorted(by.items()):
@@ -95,6 +96,6 @@ def trend(
         s.add_column(c, justify="left" if c in ("domain", "pole") else "right")
     for r in res.shifts:
         s.add_row(esc(r["domain"]), esc(r["pole"]), str(r["year"]),
-                  f"{r['before']:.3f} ({r['before_years']})",
-                  f"{r['after']:.3f} ({r['after_years']})", f"{r['p_value']:.4f}")
+                  f"{fmt_fixed(r['before'])} ({r['before_years']})",
+                  f"{fmt_fixed(r['after'])} ({r['after_years']})", fmt_fixed(r['p_value'], 4))
     console().print(s)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import reprlib
 from pathlib import Path
 
+from .._results import fmt_number
+
 #: Problems listed in one error message; the rest are counted ("... and N more").
 MAX_SHOWN = 20
 #: Largest doctrine or action file read (an action at MAX_CHANGES flow changes is about 2 MB).
@@ -37,7 +39,7 @@ def few(items, n: int = 10) -> str:
     """The first ``n`` items of a list for a message, with the count of the rest."""
     items = list(items)
     shown = ", ".join(short(x) for x in items[:n])
-    return f"[{shown}{f', ... and {len(items) - n:,} more' if len(items) > n else ''}]"
+    return f"[{shown}{f', ... and {fmt_number(len(items) - n)} more' if len(items) > n else ''}]"
 
 
 def read_text(path: str | Path, *, what: str, error: type[Exception]) -> str:

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from .. import reference
+from .._results import fmt_number
 from ..errors import DoctrineError
 from ._text import MAX_SHOWN, cut, few, load_toml, read_text, short
 from .peers import PeerPercentile, parse_threshold
@@ -308,7 +309,7 @@ def load_doctrine(path: str | Path | None = None, *, focal: str | None = None) -
                 at = f"line {n}, " if n else ""
             lines.append(f"  {where} {at}{key}: {cut(msg)}{saw}")
         if len(problems) > MAX_SHOWN:
-            lines.append(f"  ... and {len(problems) - MAX_SHOWN:,} more")
+            lines.append(f"  ... and {fmt_number(len(problems) - MAX_SHOWN)} more")
         raise DoctrineError(f"{where}: invalid doctrine ({len(problems)} problem(s)):\n"
                             + "\n".join(lines)) from exc
 

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .._results import fmt_sig
 from ..measures.peer_panel import DEFAULT_GROUP, group_members, peer_groups
 
 __all__ = ["ALL_STATES", "PEERS", "PERCENTILE_KEYS", "PeerPercentile", "Resolved",
@@ -44,11 +45,11 @@ class PeerPercentile:
     group: str
 
     def __str__(self) -> str:
-        return f"p{self.p:g} of {self.group}"
+        return f"p{fmt_sig(self.p, 6, thousands=False)} of {self.group}"
 
 
 def _expected(low: float, high: float) -> str:
-    return (f"expecting a valid number in {low:g}..{high:g} or a percentile among peers: "
+    return (f"expecting a valid number in {fmt_sig(low, 6, thousands=False)}..{fmt_sig(high, 6, thousands=False)} or a percentile among peers: "
             f"\"pNN of all states\", \"pNN of peers\" (the doctrine's peer_group) or "
             f"\"pNN of GROUP\" (GROUP one of {', '.join(peer_groups())} in "
             f"reference/peer_groups.csv), NN a number in 0..100, e.g. \"p50 of all states\"")

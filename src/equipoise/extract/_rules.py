@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._results import Result
+from .._results import Result, fmt_number
 from .gazetteer import domain_keywords, kind_triggers, load_gazetteer
 
 _ABBREV = ("U.S.A.", "U.S.", "U.K.", "U.N.", "Mr.", "Mrs.", "Ms.", "Dr.", "St.", "No.", "Jan.",
@@ -211,8 +211,8 @@ def extract_events(text: str, *, focal: str, year: int | None = None,
         raise OptionError(f"year: expecting a year in {YEAR_RANGE[0]}..{YEAR_RANGE[1]}. "
                           f"Got {year!r}.")
     if len(text) > MAX_ARTICLE_CHARS:
-        raise InputError(f"article: {len(text):,} characters; expecting at most "
-                         f"{MAX_ARTICLE_CHARS:,} (one news article)")
+        raise InputError(f"article: {fmt_number(len(text))} characters; expecting at most "
+                         f"{fmt_number(MAX_ARTICLE_CHARS)} (one news article)")
     rx, table = _entity_regex()
     order = {d: i for i, d in enumerate(reference.domain_list())}
     sentences = split_sentences(text)

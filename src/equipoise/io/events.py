@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._results import fmt_number
 from ..errors import InputError, SchemaError
 from ..schema import (
     EVENT_COLUMNS,
@@ -114,7 +115,7 @@ def _show(value: str) -> str:
     """repr of a cell, cut to :data:`_SHOW` characters."""
     if len(value) <= _SHOW:
         return repr(value)
-    return repr(value[:_SHOW]) + f"... ({len(value):,} characters)"
+    return repr(value[:_SHOW]) + f"... ({fmt_number(len(value))} characters)"
 
 
 def _cells(df: pd.DataFrame) -> dict[str, pd.Series]:

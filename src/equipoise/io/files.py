@@ -30,6 +30,7 @@ import os
 import stat
 from pathlib import Path
 
+from .._results import fmt_fixed, fmt_number
 from ..errors import InputFileError, OutputFileError
 
 __all__ = [
@@ -104,7 +105,7 @@ def _a(word: str) -> str:
 def _human(n: int) -> str:
     for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
-            return f"{n / size:.1f} {unit}"
+            return f"{fmt_fixed(n / size, 1)} {unit}"
     return f"{n} bytes"
 
 
@@ -156,7 +157,7 @@ def check_input_file(path: str | Path, *, what: str, max_bytes: int | None = Non
     if not os.access(p, os.R_OK):
         raise InputFileError(f"{shown}: permission denied; cannot read this {what}")
     if max_bytes is not None and st.st_size > max_bytes:
-        raise InputFileError(f"{shown}: {_human(st.st_size)} ({st.st_size:,} bytes), larger "
+        raise InputFileError(f"{shown}: {_human(st.st_size)} ({fmt_number(st.st_size)} bytes), larger "
                              f"than the {_human(max_bytes)} allowed for {_a(what)} {what}")
     return p
 

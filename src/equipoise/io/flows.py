@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._results import fmt_number
 from ..errors import (
     DuplicateKeyError,
     InputError,
@@ -131,7 +132,7 @@ def _show(value: str) -> str:
     """repr of a cell, cut to :data:`_SHOW` characters."""
     if len(value) <= _SHOW:
         return repr(value)
-    return repr(value[:_SHOW]) + f"... ({len(value):,} characters)"
+    return repr(value[:_SHOW]) + f"... ({fmt_number(len(value))} characters)"
 
 
 @dataclass(frozen=True)
@@ -1038,7 +1039,7 @@ def read_flows_bytes(data: bytes, *, source: str, lenient: bool = False,
     errors quarantined (lenient) or reported (strict). ``source`` names it in messages and
     provenance."""
     if max_bytes is not None and len(data) > max_bytes:
-        raise InputFileError(f"{source}: {len(data):,} bytes, larger than the {max_bytes:,} "
+        raise InputFileError(f"{source}: {fmt_number(len(data))} bytes, larger than the {fmt_number(max_bytes)} "
                              f"allowed for a flows file")
     raw, lines, parse_problems = _parse_csv_bytes(data, source)
     frame, ok, cell_problems = _check_cells(raw, source, lines)

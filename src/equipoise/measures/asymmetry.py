@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .._results import fmt_share, fmt_sig
+
 __all__ = ["COLUMNS", "DEFINITION", "FOCAL_SIDE", "PAIRS", "Pair", "asymmetry", "focal_side",
            "side_share", "table", "table_frame"]
 
@@ -136,7 +138,7 @@ def side_share(flows, reporter: str, partner: str, indicator: str | None, *,
     out["rows"] += [dict(r) for r in tot]
     out["total"] = total
     if total <= 0:
-        out["reason"] = f"{reporter}'s total of {indicator} in {y} is {total:g}"
+        out["reason"] = f"{reporter}'s total of {indicator} in {y} is {fmt_sig(total, 6, thousands=False)}"
         return out
     out["share"] = value / total
     return out
@@ -189,8 +191,8 @@ def _sides(pair: Pair, pole: str, focal: str, flows: _Index,
     theirs = side_share(flows, pole, focal, pair.pole_indicator, year=year)
     if mine["share"] is None or theirs["share"] is None or mine["year"] == theirs["year"]:
         return mine, theirs, None
-    latest = (f"latest figures: {pole} in {focal}'s total {mine['share']:.1%} "
-              f"({mine['year']}), {focal} in {pole}'s total {theirs['share']:.2%} "
+    latest = (f"latest figures: {pole} in {focal}'s total {fmt_share(mine['share'])} "
+              f"({mine['year']}), {focal} in {pole}'s total {fmt_share(theirs['share'], 2)} "
               f"({theirs['year']})")
     common = (_years(flows, focal, pole, pair.focal_indicators, year)
               & _years(flows, pole, focal, (pair.pole_indicator,), year))

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._options import as_list
-from .._results import Result
+from .._results import Result, fmt_sig
 from ..errors import NoDataError
 
 BLOC_KINDS = ("military alliance", "collective security", "alliance", "bloc")
@@ -98,12 +98,12 @@ class BlocReport(Result):
         if len(self.co_membership):
             last = self.co_membership[self.co_membership["year"] == self.year]
             lines.append("co-membership (shared full memberships, shipped table): " + ", ".join(
-                f"{r.pole} {r.shared:g}" for r in last.itertuples()))
+                f"{r.pole} {fmt_sig(r.shared, 6, thousands=False)}" for r in last.itertuples()))
         if self.cow_igo is not None and len(self.cow_igo):
             y = int(self.cow_igo["year"].max())
             last = self.cow_igo[self.cow_igo["year"] == y]
             lines.append(f"COW IGO shared memberships {y}: " + ", ".join(
-                f"{r.pole} {r.shared_igos:g}" for r in last.itertuples()))
+                f"{r.pole} {fmt_sig(r.shared_igos, 6, thousands=False)}" for r in last.itertuples()))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

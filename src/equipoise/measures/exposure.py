@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
+from .._results import fmt_sig
 from ..errors import InconsistentTotalWarning, NoDataError
 
 __all__ = ["domain_share_series", "domain_shares", "exposure_matrix", "indicator_role",
@@ -101,8 +102,8 @@ def indicator_shares(flows, focal: str, *, years: list[int] | None = None) -> pd
             if wld is not None and kind != "score":
                 if psum > float(wld) * (1 + 1e-9):
                     warnings.warn(
-                        f"{focal} {indicator} {y}: partner rows add up to {psum:g} > WLD total "
-                        f"{float(wld):g}; using the sum of partner rows as the denominator",
+                        f"{focal} {indicator} {y}: partner rows add up to {fmt_sig(psum, 6, thousands=False)} > WLD total "
+                        f"{fmt_sig(float(wld), 6, thousands=False)}; using the sum of partner rows as the denominator",
                         InconsistentTotalWarning, stacklevel=2)
                 else:
                     basis, denom = "WLD", float(wld)

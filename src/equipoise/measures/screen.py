@@ -39,7 +39,7 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._results import Result
+from .._results import Result, fmt_number, fmt_sig
 from ..errors import NoDataError, OptionError, WarehouseError
 from .ibis_measures import Thresholds, sensitivity_variants
 
@@ -169,14 +169,14 @@ class ScreenResult(Result):
 
     def summary(self) -> str:
         th = self.thresholds
-        lines = [f"Product screen {self.year} ({self.engine}): {self.n_products:,} "
-                 f"reporter-product pairs, {self.n_critical:,} critical",
+        lines = [f"Product screen {self.year} ({self.engine}): {fmt_number(self.n_products)} "
+                 f"reporter-product pairs, {fmt_number(self.n_critical)} critical",
                  f"  thresholds: import HHI > {th.import_hhi}, world-export HHI > "
                  f"{th.world_export_hhi}, imports/exports > {th.import_export_ratio}"
                  + (f", in >= {th.min_years} of {th.window} years" if self.persistence else "")]
         groups: dict[str, list[str]] = {}
         for r in self._sensitivity_rows():
-            groups.setdefault(r["parameter"], []).append(f"{r['value']:g}: {r['n_critical']:,}")
+            groups.setdefault(r["parameter"], []).append(f"{fmt_sig(r['value'], 6, thousands=False)}: {fmt_number(r['n_critical'])}")
         lines += [f"  sensitivity {p}: {', '.join(cells)}" for p, cells in groups.items()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -892,7 +892,7 @@ def parse_thresholds(text: str | None, base: Thresholds | None = None) -> Thresh
             raise OptionError(f"thresholds.{k}: expecting a number. Got {v!r}.") from exc
         lo, hi = _THRESHOLD_RANGES[k]
         if not (math.isfinite(kw[k]) and lo <= kw[k] <= hi):
-            raise OptionError(f"thresholds.{k}: expecting a number in {lo:g}..{hi:g}. "
+            raise OptionError(f"thresholds.{k}: expecting a number in {fmt_sig(lo, 6, thousands=False)}..{fmt_sig(hi, 6, thousands=False)}. "
                               f"Got {v!r}.")
     return replace(th, **kw)
 

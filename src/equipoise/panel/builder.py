@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._results import Result
+from .._results import Result, fmt_fixed, fmt_number
 from ..errors import OptionError, WarehouseError
 from ..schema import PANEL_QUARANTINE_COLUMNS, PANEL_TABLES, columns, ddl
 from .datasets import DATASETS, Read, default_data_dir, locate, read_dataset
@@ -130,9 +130,9 @@ class BuildReport(Result):
         return [("", list(self.summary_numbers().items())), ("Files read", files)]
 
     def summary(self) -> str:
-        by = ", ".join(f"{k} {v:,}" for k, v in self.rows_by_domain.items())
-        return (f"panel: {self.rows:,} rows ({by}) for {self.year_from}-{self.year_to} from "
-                f"{self.data_dir} into {self.db} in {self.seconds:.1f} s")
+        by = ", ".join(f"{k} {fmt_number(v)}" for k, v in self.rows_by_domain.items())
+        return (f"panel: {fmt_number(self.rows)} rows ({by}) for {self.year_from}-{self.year_to} from "
+                f"{self.data_dir} into {self.db} in {fmt_fixed(self.seconds, 1)} s")
 
 
 def _check_years(start: int | None, end: int | None) -> tuple[int, int]:

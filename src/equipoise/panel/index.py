@@ -73,7 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._results import Result, fmt_number
+from .._results import Result, fmt_number, fmt_sig
 from ..errors import NoDataError, OptionError
 from .show import open_panel
 
@@ -205,7 +205,7 @@ class IndexResult(Result):
         tables["about"] = pd.DataFrame([
             {"poles": ",".join(self.poles), "replicates": self.reps, "seed": self.seed,
              "interval": "90 % bootstrap percentile interval",
-             "domain_weights": ", ".join(f"{k} {v:g}" for k, v in self.domain_weights.items()),
+             "domain_weights": ", ".join(f"{k} {fmt_sig(v, 6, thousands=False)}" for k, v in self.domain_weights.items()),
              "method": "docs/methods.md, 'The balance index'",
              "notes": "; ".join(self.notes)}])
         return tables
@@ -244,9 +244,9 @@ class IndexResult(Result):
         """The heading, the weights, the records (latest year first, by rank; at most
         :attr:`SHOWN`) and the notes."""
         lines = [self.heading(),
-                 "  domain weights: " + ", ".join(f"{k} {v:g}"
+                 "  domain weights: " + ", ".join(f"{k} {fmt_sig(v, 6, thousands=False)}"
                                                   for k, v in self.domain_weights.items()),
-                 "  component weights: " + ", ".join(f"{k} {v:g}"
+                 "  component weights: " + ", ".join(f"{k} {fmt_sig(v, 6, thousands=False)}"
                                                      for k, v in self.component_weights.items()),
                  f"  90 % bootstrap interval, {self.reps} replicates, seed {self.seed}"]
         for r in self._shown_frame().to_dict("records"):

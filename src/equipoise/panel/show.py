@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._results import fmt_number
 from ..errors import NoDataError, OptionError, UnknownCountryError, WarehouseError
 from .builder import COLUMNS
 
@@ -73,7 +74,7 @@ def show(focal: str, db: str | Path | None = None, *, domain: str | None = None,
             have = con.execute("SELECT domain, min(year), max(year), count(*) FROM panel "
                                "WHERE focal = ? GROUP BY domain ORDER BY domain",
                                [focal]).fetchall()
-            what = "; ".join(f"{d} {a}-{b} ({n:,} rows)" for d, a, b, n in have) or "no rows"
+            what = "; ".join(f"{d} {a}-{b} ({fmt_number(n)} rows)" for d, a, b, n in have) or "no rows"
             raise NoDataError(f"panel: no rows for {focal} with "
                               f"{_described(domain, indicator, start, end)}; the panel has "
                               f"for {focal}: {what}")

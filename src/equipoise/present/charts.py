@@ -12,7 +12,7 @@ import math
 from functools import partial
 from typing import Any
 
-from .._results import fmt_share
+from .._results import fmt_share, fmt_sig
 
 __all__ = [
     "alignment_chart",
@@ -197,7 +197,7 @@ def critical_chart(assess: dict):
                      "substitutability": r["substitutability"], "critical": bool(r["critical"]),
                      "margin_share": m["critical_share"],
                      "margin_subst": m["low_substitutability"],
-                     "label": f"{d}: {worst['partner']} {worst['share']:.0%}{where}"})
+                     "label": f"{d}: {worst['partner']} {fmt_share(worst['share'])}{where}"})
     df = pd.DataFrame(rows)
     # labels of points at the same place are stacked downwards so they do not overprint
     df["k"] = df.groupby([df["substitutability"].round(3), df["top_share"].round(3)]).cumcount()
@@ -225,7 +225,7 @@ def critical_chart(assess: dict):
     return (zone + zone_text + pts + labels).properties(
         width=WIDTH - 160, height=300,
         title=alt.Title("Critical dependencies",
-                        subtitle=[f"Critical: top share >= {cs:g} and substitutability <= {ls:g} "
+                        subtitle=[f"Critical: top share >= {fmt_sig(cs, 6, thousands=False)} and substitutability <= {fmt_sig(ls, 6, thousands=False)} "
                                   "(shaded); the margins are in the table below"]))
 
 
@@ -240,7 +240,7 @@ def rules_chart(assess: dict, *, clip: float = 1.0):
         ok = m is not None and not (isinstance(m, float) and math.isnan(m))
         weak = r.get("status") == "insufficient"
         rows.append({"rule": r["name"], "margin": max(-clip, min(clip, m)) if ok else 0.0,
-                     "label": f"{m:+.3g}" if ok else (f"insufficient ({r.get('reason')})"
+                     "label": fmt_sig(m, 3, thousands=False, signed=True) if ok else (f"insufficient ({r.get('reason')})"
                                                       if weak else "no data"),
                      "status": ("pass" if r["passed"] else "fail") if ok else "no data"})
     df = pd.DataFrame(rows)
@@ -248,7 +248,7 @@ def rules_chart(assess: dict, *, clip: float = 1.0):
                                         axis=alt.Axis(labelLimit=320)))
     bars = base.mark_bar().encode(
         x=alt.X("margin:Q", scale=alt.Scale(domain=[-clip, clip]),
-                title=f"margin (clipped to +/-{clip:g}; labels give the value)"),
+                title=f"margin (clipped to +/-{fmt_sig(clip, 6, thousands=False)}; labels give the value)"),
         color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "fail", "no data"],
                                                     range=["#27ae60", "#c0392b", "#aab7b8"]),
                         legend=alt.Legend(title=None, orient="bottom")),
@@ -302,7 +302,7 @@ def alignment_chart(al: dict):
     if thr is not None:
         layers.append(alt.Chart(pd.DataFrame([{"y": thr}])).mark_rule(
             color="#c0392b", strokeDash=[5, 3]).encode(y="y:Q"))
-        sub += f"; dashed: the doctrine's bound {thr:g}"
+        sub += f"; dashed: the doctrine's bound {fmt_sig(thr, 6, thousands=False)}"
         if al["measure"] != "agree":
             sub += " (set for exact agreement)"
     bottom = alt.layer(*layers).properties(width=WIDTH - 80, height=130,
@@ -324,7 +324,7 @@ def corridor_chart(drawing: dict):
     def cap(v):
         if v is None or (isinstance(v, float) and (math.isnan(v))):
             return ""
-        return "inf" if math.isinf(v) or v > 1e12 else f"{v:g}"
+        return "inf" if math.isinf(v) or v > 1e12 else fmt_sig(v, 6, thousands=False)
 
     edges["label"] = edges["capacity"].map(cap)
     edges["mx"] = (edges["x"] + edges["x2"]) / 2
@@ -357,8 +357,8 @@ def corridor_chart(drawing: dict):
     return (e + el + n + nl).properties(
         width=WIDTH, height=max(170, 42 * int(nodes.groupby("x").size().max())),
         title=alt.Title(f"{drawing['system']}: {drawing.get('description') or ''}",
-                        subtitle=[f"Max flow {mf:g} {unit} = min-cut capacity "
-                                  f"{drawing.get('min_cut_capacity', mf):g}",
+                        subtitle=[f"Max flow {fmt_sig(mf, 6, thousands=False)} {unit} = min-cut capacity "
+                                  f"{fmt_sig(drawing.get('min_cut_capacity', mf), 6, thousands=False)}",
                                   "Red: min-cut edges and split nodes (a node's own capacity in "
                                   "brackets); unlabelled edges: connectors without a limit"]))
 
@@ -425,7 +425,7 @@ def shock_chart(by_partner: list[dict]):
         tooltip=["partner", "domain", alt.Tooltip("loss:Q", format=".1%"),
                  alt.Tooltip("contribution:Q", format=".1%")])
     tot = df.groupby("partner", as_index=False)["total"].first()
-    tot["label"] = tot["total"].map(lambda v: f"{v:.1%}")
+    tot["label"] = tot["total"].map(lambda v: fmt_share(v))
     text = alt.Chart(tot).mark_text(align="left", dx=4, fontSize=10).encode(
         y=alt.Y("partner:N", sort=order), x="total:Q", text="label:N")
     return (bars + text).properties(
@@ -459,8 +459,8 @@ def whatif_chart(sh: dict):
         y=alt.Y("domain:N", sort=list(sh["losses"])), x="loss:Q", text="label:N")
     return (bars + text).properties(
         width=WIDTH - 200, height=24 * len(df),
-        title=alt.Title(f"{sh['partner']} cut off at intensity {sh['intensity']:g}",
-                        subtitle=[f"Total (weighted): {sh['total']:.1%}"]))
+        title=alt.Title(f"{sh['partner']} cut off at intensity {fmt_sig(sh['intensity'], 6, thousands=False)}",
+                        subtitle=[f"Total (weighted): {fmt_share(sh['total'])}"]))
 
 
 def montecarlo_chart(mc: dict):
@@ -487,8 +487,8 @@ def montecarlo_chart(mc: dict):
                 scale=alt.Scale(type="sqrt", domainMin=0)), y2=alt.datum(0),
         tooltip=[alt.Tooltip("lo:Q", format=".1%"), alt.Tooltip("hi:Q", format=".1%"), "count"])
     level = mc.get("level", 0.95)
-    marks = pd.DataFrame([{"x": mc["var"], "what": f"VaR {level:.0%} = {mc['var']:.1%}"},
-                          {"x": mc["cvar"], "what": f"CVaR {level:.0%} = {mc['cvar']:.1%}"}])
+    marks = pd.DataFrame([{"x": mc["var"], "what": f"VaR {fmt_share(level, 0)} = {fmt_share(mc['var'])}"},
+                          {"x": mc["cvar"], "what": f"CVaR {fmt_share(level, 0)} = {fmt_share(mc['cvar'])}"}])
     rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
         x="x:Q", color=alt.Color("what:N", scale=alt.Scale(domain=list(marks["what"]),
                                                            range=["#e67e22", "#c0392b"]),

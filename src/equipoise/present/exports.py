@@ -43,6 +43,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .._results import fmt_number
+
 __all__ = [
     "LABELS",
     "csv_bytes",
@@ -317,7 +319,7 @@ def _sheet_names(names) -> list[str]:
 
 #: Excel's limit on the characters of one cell (Microsoft, "Excel specifications and limits").
 XLSX_CELL_MAX = 32_767
-CUT_MARK = " [cut: {n:,} characters in all; the CSV and --json hold the whole text]"
+CUT_MARK = " [cut: {n} characters in all; the CSV and --json hold the whole text]"
 
 
 def _fit_cells(df):
@@ -325,7 +327,7 @@ def _fit_cells(df):
     workbook would otherwise refuse or silently truncate it)."""
     def fit(v):
         if isinstance(v, str) and len(v) > XLSX_CELL_MAX:
-            mark = CUT_MARK.format(n=len(v))
+            mark = CUT_MARK.format(n=fmt_number(len(v)))
             return v[:XLSX_CELL_MAX - len(mark)] + mark
         return v
 

@@ -133,8 +133,8 @@ def trend_section(focal: str, db: str | Path | None, *, reps: int = 200,
     if ch is not None:
         sec["charts"].append(C.to_svg(ch))
     rows = [_row([html.escape(r["domain"]), html.escape(r["pole"]), str(r["year"]),
-                  f"{r['before']:.3f} ({r['before_years']})",
-                  f"{r['after']:.3f} ({r['after_years']})", f"{r['p_value']:.4f}"])
+                  f"{fmt_fixed(r['before'])} ({r['before_years']})",
+                  f"{fmt_fixed(r['after'])} ({r['after_years']})", fmt_fixed(r['p_value'], 4)])
             for r in tr["shifts"]]
     sec["tables"].append(_table(["domain", "pole", "year", "before", "after", "p"], rows,
                                 f"Level shifts ({tr['shift_method']})"))

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._results import fmt_fixed, fmt_share, fmt_signed
+from .._results import fmt_fixed, fmt_number, fmt_share, fmt_sig, fmt_signed
 from ..errors import EquipoiseError
 from .views import Context, Unavailable
 
@@ -179,7 +179,7 @@ def _screen_worst(r: dict) -> dict:
 
 def _worst_text(w: dict) -> str:
     where = "" if w["indicator"] == "(domain composite)" else f" in {w['indicator']}"
-    return f"{w['partner']} {w['share']:.0%}{where}"
+    return f"{w['partner']} {fmt_share(w['share'])}{where}"
 
 
 def critical_table(a: dict) -> dict:
@@ -191,13 +191,13 @@ def critical_table(a: dict) -> dict:
         rows.append(_row([
             html.escape(d), html.escape(str(worst["partner"])), fmt_share(worst["share"], missing="-"),
             html.escape(worst["indicator"]),
-            f"{m['critical_share']:+.3f}", substitutability_cell(r),
-            f"{m['low_substitutability']:+.3f}",
+            fmt_signed(m['critical_share'], whole_from=None), substitutability_cell(r),
+            fmt_signed(m['low_substitutability'], whole_from=None),
             '<span class="badge fail">critical</span>' if r["critical"] else "no"],
             "fail" if r["critical"] else None))
     return _table(["domain", "top partner", "top share", "screened in",
-                   f"share - {t['critical_share']:g}",
-                   "substitutability", f"{t['low_substitutability']:g} - substitutability",
+                   f"share - {fmt_sig(t['critical_share'], 6, thousands=False)}",
+                   "substitutability", f"{fmt_sig(t['low_substitutability'], 6, thousands=False)} - substitutability",
                    "critical (both margins >= 0)"], rows,
                   "Margins: a domain is critical when both are at or above zero.")
 
@@ -229,7 +229,7 @@ def _among_peers(r: dict) -> str:
     if r.get("percentile") is None:
         return "-"
     peers = r.get("peers") or {}
-    return (f"p{r['percentile']:g} of {peers.get('n', '?')} ({peers.get('group', 'peers')}, "
+    return (f"p{fmt_sig(r['percentile'], 6, thousands=False)} of {peers.get('n', '?')} ({peers.get('group', 'peers')}, "
             f"{r.get('peer_year')})")
 
 
@@ -283,13 +283,13 @@ def _interval(r: dict) -> str:
     (published agreement values alone carry no interval)."""
     if r.get("lower") is None or r.get("upper") is None:
         return " (no interval: published agreement values, no roll calls)"
-    return f" [{r['lower']:.2f}, {r['upper']:.2f}]"
+    return f" [{fmt_fixed(r['lower'], 2)}, {fmt_fixed(r['upper'], 2)}]"
 
 
 def _point_mass_rows(mc: dict) -> list:
     """A table row saying where the VaR falls on, or next to, a point mass of the losses, with
     the values runs of the same size report (``var_point_masses`` of the simulation)."""
-    pm = (mc.get("var_point_masses") or {}).get(f"{round(mc['level'] * 100):d}")
+    pm = (mc.get("var_point_masses") or {}).get(f"{round(mc['level'] * 100)}")
     if not pm or pm.get("se_method") != "bootstrap":
         return []
     where = "falls on" if pm["on_point_mass"] else "is next to"
@@ -298,11 +298,11 @@ def _point_mass_rows(mc: dict) -> list:
         key=lambda d: d["mass"], default=pm)
     big = [d for d in pm["reported_values"] if d["probability"] >= 0.05]
     rest = 1.0 - sum(d["probability"] for d in big)
-    vals = ", ".join(f"{fmt_share(d['value'], missing='-')} (p {d['probability']:.2f})" for d in big) + (
-        f", other values (p {rest:.2f})" if rest >= 0.005 else "")
-    return [_row([f"VaR {mc['level']:.0%} point mass",
+    vals = ", ".join(f"{fmt_share(d['value'], missing='-')} (p {fmt_fixed(d['probability'], 2)})" for d in big) + (
+        f", other values (p {fmt_fixed(rest, 2)})" if rest >= 0.005 else "")
+    return [_row([f"VaR {fmt_share(mc['level'], 0)} point mass",
                   html.escape(f"VaR {where} a point mass (P(loss = {fmt_share(atom['var'], missing='-')}) = "
-                              f"{atom['mass']:.4f}); runs of this size report {vals or 'it'}; "
+                              f"{fmt_fixed(atom['mass'], 4)}); runs of this size report {vals or 'it'}; "
                               f"bootstrap SE {fmt_share(pm['se'], missing='-')}")])]
 
 
@@ -364,8 +364,8 @@ def _alignment_section(b: _Build) -> dict:
             if thr is not None:  # None: a percentile among peers (the rules table has it)
                 b.extra.append({"kind": "pass" if last["value"] <= thr else "fail",
                                 "text": f"Equidistance (UN votes, {last['period']}): spread "
-                                        f"{last['value']:.2f}{_interval(last)}"
-                                        f" against a bound of {thr:g}."})
+                                        f"{fmt_fixed(last['value'], 2)}{_interval(last)}"
+                                        f" against a bound of {fmt_sig(thr, 6, thousands=False)}."})
             rows = [_row([str(r["period"]), html.escape(r["pole"]), html.escape(fmt_signed(r["value"])),
                           html.escape(f"[{fmt_signed(r['lower'])}, {fmt_signed(r['upper'])}]"), str(r["n_rollcalls"])])
                     for r in al["series"] if str(r["period"]) == str(last["period"])]
@@ -385,10 +385,10 @@ def _alignment_section(b: _Build) -> dict:
 def _corridor_row(r: dict) -> dict:
     worst = r["contingencies"][0] if r["contingencies"] else None
     return _row([html.escape(r["system"]), html.escape(str(r.get("domain") or "-")),
-                 f"{r['max_flow']:g} {html.escape(r['unit'])}",
+                 f"{fmt_sig(r['max_flow'], 6, thousands=False)} {html.escape(r['unit'])}",
                  html.escape(", ".join(f"{x}->{y}" if x != y else f"[{x}]"
                                        for x, y in r["min_cut"])),
-                 (f"{'+'.join(worst['removed'])}: {worst['lost_share']:.0%} lost"
+                 (f"{'+'.join(worst['removed'])}: {fmt_share(worst['lost_share'])} lost"
                   if worst else "-")])
 
 
@@ -439,7 +439,7 @@ def _shocks_section(b: _Build) -> dict:
             sub = first.get("substitutability", {})
             b.other_sources.append({"title": "Shock model: substitutability per domain (stated "
                                              "assumptions)",
-                                    "items": [f"{d}: {v['value']:g} ({v['basis']})"
+                                    "items": [f"{d}: {fmt_sig(v['value'], 6, thousands=False)} ({v['basis']})"
                                               for d, v in sub.items()]})
 
     return _optional(_section(
@@ -457,7 +457,7 @@ def _montecarlo_assumptions(mc: dict) -> list[str]:
     basis = asm.get("probability_basis") or {}
     if probs:
         items.append("disruption probabilities: " + ", ".join(
-            f"{p} {v:g}" + (f" ({basis[p]})" if p in basis else "") for p, v in probs.items()))
+            f"{p} {fmt_sig(v, 6, thousands=False)}" + (f" ({basis[p]})" if p in basis else "") for p, v in probs.items()))
     items += [f"{k}: {v}" for k, v in (asm.get("basis") or {}).items()]
     items.append(f"seed {mc.get('seed')}, {mc.get('runs')} scenarios")
     return items
@@ -470,8 +470,8 @@ def _montecarlo_section(b: _Build) -> dict:
         mc = b.ctx.montecarlo_json()
         sec["charts"].append(C.to_svg(C.montecarlo_chart(mc)))
         sec["tables"].append(_table(["measure", "value"], [
-            _row([f"VaR {mc['level']:.0%}", fmt_share(mc["var"], missing="-")]),
-            _row([f"CVaR {mc['level']:.0%}", fmt_share(mc["cvar"], missing="-")]),
+            _row([f"VaR {fmt_share(mc['level'], 0)}", fmt_share(mc["var"], missing="-")]),
+            _row([f"CVaR {fmt_share(mc['level'], 0)}", fmt_share(mc["cvar"], missing="-")]),
             *_point_mass_rows(mc),
             _row(["scenarios", str(mc.get("n", ""))])]))
         sec["notes"] = [f"Loss model {mc.get('loss_model_description', '')}."]
@@ -508,7 +508,7 @@ def asymmetry_table(asym: dict, src_prefix: str = "#src-") -> dict:
                   f"{pct(r['pole_share_in_focal'])} ({r['pole_share_year'] or '-'})",
                   f"{pct(r['focal_share_in_pole'])} ({r['focal_share_year'] or '-'})",
                   "n/a" if r["pole"] == "WLD" else "unknown" if r["ratio"] is None else
-                  f"{r['ratio']:.2f} ({r.get('ratio_year') or '-'})",
+                  f"{fmt_fixed(r['ratio'], 2)} ({r.get('ratio_year') or '-'})",
                   f'<span class="srcs">{source_links(r["sources"], src_prefix)}</span>',
                   html.escape("; ".join([*r["unknown"], *([r["note"]] if r.get("note")
                                                           else [])]))],
@@ -603,6 +603,9 @@ def _env():
     env = Environment(loader=PackageLoader("equipoise.present", "templates"),
                       autoescape=select_autoescape(["html"]))
     env.filters["anchor"] = anchor
+    # the one number formatter in the templates: ``x | share``, ``x | fixed(2)``, ...
+    env.filters.update(share=fmt_share, fixed=fmt_fixed, signed=fmt_signed, sig=fmt_sig,
+                       number=fmt_number)
     return env
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import reference
 from .._options import as_list, check_option
+from .._results import fmt_number
 from ..errors import (
     EquipoiseError,
     InputError,
@@ -419,7 +420,7 @@ class Context:
             n = sum(len(getattr(action, part, ()) or ()) for part in
                     ("flows", "corridors", "memberships", "events", "baseline"))
             if n > max_changes:
-                raise TooManyChanges(f"{name}: {n:,} changes; at most {max_changes:,} changes "
+                raise TooManyChanges(f"{name}: {fmt_number(n)} changes; at most {fmt_number(max_changes)} changes "
                                      "(flows, corridors, memberships, events and baseline "
                                      "removals together) are evaluated per request")
 
@@ -501,7 +502,7 @@ def _montecarlo(ctx: Context, *, runs: int = 20_000, seed: int = 0,
     out = res.to_dict()
     totals = np.asarray(res.totals, dtype=float)
     counts, edges = np.histogram(totals, bins=40, range=(0.0, max(float(totals.max()), 1e-9)))
-    lv = f"{round(req.levels[0] * 100):d}"
+    lv = f"{round(req.levels[0] * 100)}"
     out["histogram"] = {"bins": edges.tolist(), "counts": counts.tolist()}
     out["level"] = req.levels[0]
     out["var"] = out["total"].get(f"var_{lv}")

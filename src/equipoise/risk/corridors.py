@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .. import reference
-from .._results import Result, fmt_share
+from .._results import Result, fmt_number, fmt_share, fmt_sig
 from ..errors import CorridorError
 
 __all__ = [
@@ -115,8 +115,8 @@ def _read_text(src, label: str) -> str:
         raise CorridorError(f"{label}: is not a regular file (a FIFO, socket or device); "
                             "expecting a CSV file")
     if st.st_size > MAX_FILE_BYTES:
-        raise CorridorError(f"{label}: {st.st_size:,} bytes; a corridor file may have at most "
-                            f"{MAX_FILE_BYTES:,} bytes")
+        raise CorridorError(f"{label}: {fmt_number(st.st_size)} bytes; a corridor file may have at most "
+                            f"{fmt_number(MAX_FILE_BYTES)} bytes")
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -153,8 +153,8 @@ def _read_table(src, name: str, required: Sequence[str], optional: Sequence[str]
                                 f"expecting the columns {list(required)}") from None
         lines = _record_lines(text, len(df))
     if len(df) > limit:
-        raise CorridorError(f"{label}: {len(df):,} {name}; a corridor graph may have at most "
-                            f"{limit:,} {name}")
+        raise CorridorError(f"{label}: {fmt_number(len(df))} {name}; a corridor graph may have at most "
+                            f"{fmt_number(limit)} {name}")
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -726,23 +726,23 @@ class CorridorResult(Result):
     def summary(self) -> str:
         u = f" {self.unit}" if self.unit else ""
         lines = [f"Corridors {self.source} -> {', '.join(self.sinks)}  ({self.graph_name})",
-                 f"  max flow: {self.max_flow:g}{u}",
-                 f"  min cut ({self.min_cut_capacity:g}{u}): "
+                 f"  max flow: {fmt_sig(self.max_flow, 6, thousands=False)}{u}",
+                 f"  min cut ({fmt_sig(self.min_cut_capacity, 6, thousands=False)}{u}): "
                  + ", ".join(f"{a}->{b}" if a != b else f"[node {a}]" for a, b in self.min_cut)]
         if self.without:
-            lines.append(f"  without {', '.join(self.without)}: {self.max_flow_without:g}{u} "
-                         f"(lost {self.lost:g}{u}, {self.lost_share:.1%}); nodes removed: "
+            lines.append(f"  without {', '.join(self.without)}: {fmt_sig(self.max_flow_without, 6, thousands=False)}{u} "
+                         f"(lost {fmt_sig(self.lost, 6, thousands=False)}{u}, {fmt_share(self.lost_share)}); nodes removed: "
                          f"{', '.join(self.removed_nodes) or 'none'}")
         if self.contingencies:
             lines.append("  contingencies (worst first):")
             for c in self.contingencies[:10]:
-                lines.append(f"    without {'+'.join(c['removed']):<12} max flow {c['max_flow']:g}{u} "
-                             f"(lost {c['lost_share']:.1%})")
+                lines.append(f"    without {'+'.join(c['removed']):<12} max flow {fmt_sig(c['max_flow'], 6, thousands=False)}{u} "
+                             f"(lost {fmt_share(c['lost_share'])})")
         if self.cut_rows is not None and len(self.cut_rows):
             lines.append("  cut edges and their sources:")
             for r in self.cut_rows.itertuples(index=False):
                 cite = (r.citation or r.basis)[:110]
-                lines.append(f"    {r.source}->{r.target} {r.capacity:g} ({r.basis}): {cite}")
+                lines.append(f"    {r.source}->{r.target} {fmt_sig(r.capacity, 6, thousands=False)} ({r.basis}): {cite}")
         if self.unknown_capacity:
             lines.append("  edges with no sourced capacity (counted as 0): "
                          + ", ".join(f"{a}->{b}" for a, b in self.unknown_capacity))
@@ -958,8 +958,8 @@ def _contingencies(graph: CorridorGraph, net: _Network, source: str, sinks: list
         cand = _check_countries(graph, countries)
     n_cases = len(cand) + (len(cand) * (len(cand) - 1) // 2 if contingencies == 2 else 0)
     if n_cases > MAX_CONTINGENCY_CASES:
-        raise CorridorError(f"--contingencies {contingencies}: {n_cases:,} removals over "
-                            f"{len(cand)} countries; at most {MAX_CONTINGENCY_CASES:,} are "
+        raise CorridorError(f"--contingencies {contingencies}: {fmt_number(n_cases)} removals over "
+                            f"{len(cand)} countries; at most {fmt_number(MAX_CONTINGENCY_CASES)} are "
                             "solved in one run (give fewer countries or contingencies 1)")
     combos = [(c,) for c in cand]
     if contingencies == 2:

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .. import reference
 from .._options import check_option
-from .._results import Result, fmt_share
+from .._results import Result, fmt_fixed, fmt_number, fmt_share, fmt_sig
 from ..errors import (
     InputError,
     MissingPartnerDataWarning,
@@ -454,7 +454,7 @@ def substitutability_from_screen(screen: pd.DataFrame) -> dict[str, tuple[float,
         raise SchemaError(f"product screen: expecting a table; got {type(screen).__name__}")
     label = str(screen.attrs.get("source", "product screen"))
     if len(screen) > MAX_TABLE_ROWS:
-        raise InputError(f"{label}: {len(screen):,} rows; expecting at most {MAX_TABLE_ROWS:,}")
+        raise InputError(f"{label}: {fmt_number(len(screen))} rows; expecting at most {fmt_number(MAX_TABLE_ROWS)}")
     cols = {str(c).strip() for c in screen.columns}
     native = "domain" not in cols and {"product", "world_export_hhi"} <= cols
     need = {"domain", "world_hhi", "value"}
@@ -511,7 +511,7 @@ def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
                           f"expecting domain, partner, share (and optionally year); found "
                           f"{[str(c) for c in shares.columns][:20]}")
     if len(shares) > MAX_TABLE_ROWS:
-        raise InputError(f"{label}: {len(shares):,} rows; expecting at most {MAX_TABLE_ROWS:,}")
+        raise InputError(f"{label}: {fmt_number(len(shares))} rows; expecting at most {fmt_number(MAX_TABLE_ROWS)}")
     s = shares.reset_index(drop=True).copy()
     raw = s["share"]
     s["share"] = pd.to_numeric(raw, errors="coerce")
@@ -644,38 +644,38 @@ class ShockResult(Result):
 
     def summary(self) -> str:
         r = self.request
-        lines = [f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g}",
+        lines = [f"Shock: {r.partner} cut off from {r.focal} at intensity {fmt_sig(r.intensity, 6, thousands=False)}",
                  f"  loss model {self.loss_model_description}"]
         lines.append(f"  {'domain':<11} {'loss':>7} {'share':>7} {'subst':>6} {'weight':>6}  rows")
         for d, loss in self.losses.items():
             g = self.rows[self.rows["domain"] == d]
             share = float(g["share"].sum())
             sub = self.substitutability.get(d, (float("nan"), ""))[0]
-            parts = ", ".join(f"{p} {s:.3f}" + (f" ({int(y)})" if pd.notna(y) else "")
+            parts = ", ".join(f"{p} {fmt_fixed(s)}" + (f" ({int(y)})" if pd.notna(y) else "")
                               for p, s, y in zip(g["partner"], g["share"], g["year"], strict=True))
-            shown = "  n/a " if math.isnan(loss) else f"{loss:7.1%}"
-            lines.append(f"  {d:<11} {shown:>7} {share:7.3f} {sub:6.2f} {self.weights.get(d, 1):6.2f}"
+            shown = "  n/a " if math.isnan(loss) else f"{fmt_share(loss):>7}"
+            lines.append(f"  {d:<11} {shown:>7} {fmt_fixed(share):>7} {fmt_fixed(sub, 2):>6} {fmt_fixed(self.weights.get(d, 1), 2):>6}"
                          f"  {parts or 'no rows'}")
             if d in self.corridor_losses:
-                lines.append(f"  {'':<11} corridor model: {self.corridor_losses[d]:.1%} of max flow "
+                lines.append(f"  {'':<11} corridor model: {fmt_share(self.corridor_losses[d])} of max flow "
                              f"lost; used: {self.model_used.get(d, 'shares')}")
-        shown_sub = [f"{d} {v:.2f} ({b})" for d, (v, b)
+        shown_sub = [f"{d} {fmt_fixed(v, 2)} ({b})" for d, (v, b)
                      in self.substitutability.items() if d in self.losses]
         if shown_sub:
             lines.append("  substitutability basis: " + "; ".join(shown_sub))
         lines.append(f"  total (weighted mean over {sum(1 for v in self.losses.values() if not math.isnan(v))}"
-                     f" domains with data): {self.total:.1%}")
+                     f" domains with data): {fmt_share(self.total)}")
         return "\n".join(lines)
 
     __str__ = summary
 
     def heading(self) -> str:
         r = self.request
-        return f"Shock: {r.partner} cut off from {r.focal} at intensity {r.intensity:g}"
+        return f"Shock: {r.partner} cut off from {r.focal} at intensity {fmt_sig(r.intensity, 6, thousands=False)}"
 
     def compare_label(self) -> str:
         r = self.request
-        return f"{r.partner} -> {r.focal} x{r.intensity:g} {r.loss_model}"
+        return f"{r.partner} -> {r.focal} x{fmt_sig(r.intensity, 6, thousands=False)} {r.loss_model}"
 
     def summary_numbers(self) -> dict[str, float]:
         """The total loss, each domain's loss (``loss.energy``) and corridor-model loss

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._results import fmt_fixed
 from ..errors import SchemaError
 from ..schema import Reason
 from ._common import (
@@ -67,7 +68,7 @@ def _short_years(df: pd.DataFrame, year: np.ndarray, use: np.ndarray, lines: np.
     month = pd.to_numeric(df["month"], errors="coerce").to_numpy()
     nm = pd.Series(month[use]).groupby(year[use]).nunique()
     short = use & np.isin(year, nm[nm < 12].index.to_numpy())
-    notes = [f"{int(nm.get(y, 0))} of the 12 months of {y:.0f} in the file: not a full year"
+    notes = [f"{int(nm.get(y, 0))} of the 12 months of {fmt_fixed(y, 0)} in the file: not a full year"
              if s else "" for y, s in zip(year, short, strict=True)]
     return short, quarantine_rows(short, source="national", file=path.name, lines=lines,
                                   column="month", values=df["month"], reason=Reason.BAD_YEAR,

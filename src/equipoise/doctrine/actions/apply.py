@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ... import reference
+from ..._results import fmt_number
 from ...errors import ActionError, InputError
 from ...io.events import check_events
 from ...schema import EVENT_COLUMNS
@@ -49,8 +50,8 @@ def _check_size(action: Action) -> None:
          + len(action.baseline))
     cap = max_changes()
     if n > cap:
-        raise ActionError(f"{action.path or action.id}: {n:,} changes in one action; expected at "
-                          f"most {cap:,} (equipoise.doctrine.actions.MAX_CHANGES); split "
+        raise ActionError(f"{action.path or action.id}: {fmt_number(n)} changes in one action; expected at "
+                          f"most {fmt_number(cap)} (equipoise.doctrine.actions.MAX_CHANGES); split "
                           "the initiative into several actions")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..._results import fmt_number
 from ...errors import ActionError
 from .._text import MAX_SHOWN, cut, load_toml, read_text, short
 from .schema import (
@@ -101,7 +102,7 @@ def _invalid(exc: ValidationError, text: str, data: dict, where: str) -> ActionE
         lines.append(f"  {where} line {_locate(text, loc)}, key {key or '(top level)'}: "
                      f"{cut(msg)} (saw {short(e.get('input'))})")
     if len(errors) > MAX_SHOWN:
-        lines.append(f"  ... and {len(errors) - MAX_SHOWN:,} more")
+        lines.append(f"  ... and {fmt_number(len(errors) - MAX_SHOWN)} more")
     return ActionError(f"{where}: invalid action ({len(errors)} problem(s)):\n" + "\n".join(lines))
 
 
@@ -117,8 +118,8 @@ def parse_action(text: str, *, where: str = "<action>") -> Action:
     n = sum(len(v) for k, v in data.items() if k in TABLES and isinstance(v, list))
     cap = max_changes()
     if n > cap:
-        raise ActionError(f"{where}: {n:,} changes in one action; expected at most "
-                          f"{cap:,} (equipoise.doctrine.actions.MAX_CHANGES); split the "
+        raise ActionError(f"{where}: {fmt_number(n)} changes in one action; expected at most "
+                          f"{fmt_number(cap)} (equipoise.doctrine.actions.MAX_CHANGES); split the "
                           "initiative into several actions")
     try:
         return Action.from_mapping(data, path=where,

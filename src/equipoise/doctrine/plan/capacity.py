@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ... import reference
+from ..._results import fmt_share
 
 __all__ = ["Evidence", "Supply", "capacity_table", "evidence_of"]
 
@@ -142,7 +143,7 @@ def capacity_table(supply: Supply, year: int, partners: list[str]) -> dict[str, 
             stale += f"; members with data: {names or 'none'}"
         out[p] = Evidence(supply.domain, p, "measured", s, v, supply.unit, period,
                           supply.source,
-                          f"{p} {supply.measure} {s:.1%} of {supply.total} {period} "
+                          f"{p} {supply.measure} {fmt_share(s)} of {supply.total} {period} "
                           f"({supply.source}){stale}", last)
     return out
 
@@ -161,7 +162,7 @@ def evidence_of(domain: str, x0: dict[str, float], year: int, supply: Supply | N
         if p == "OTH":
             continue
         basis = "present" if s > 0 else "none"
-        text = (f"{p} already holds {s:.1%} of {domain} ({why})" if s > 0
+        text = (f"{p} already holds {fmt_share(s)} of {domain} ({why})" if s > 0
                 else f"{p} has no share of {domain} and no measured capacity ({why})")
         out[p] = Evidence(domain, p, basis, None, s, "share", str(year), "flows", text, year)
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ..._results import fmt_fixed, fmt_share, fmt_sig, fmt_signed
 from .. import rules as _rules
 from ..rules import PlanRow
 
@@ -33,7 +34,7 @@ class ConstraintKind:
     def explain(self, row: PlanRow, gain: str, marginal: float, evidence=None) -> str:
         """``evidence``: the capacity evidence of the row's (domain, partner) where the kind
         uses it (:class:`Capacity`), else None."""
-        return f"dual value {marginal:+.5f}"
+        return f"dual value {fmt_signed(marginal, 5, whole_from=None)}"
 
     def diagnose(self, group: str, rows: list[PlanRow], x0: dict, budget: float,
                  capacity: dict) -> list[str]:
@@ -66,7 +67,7 @@ class SumToOne(ConstraintKind):
                         eq=True)]
 
     def explain(self, row, gain, marginal, evidence=None):
-        return (f"Shares of {row.domain} add up to one; the dual value {marginal:+.5f} is the "
+        return (f"Shares of {row.domain} add up to one; the dual value {fmt_signed(marginal, 5, whole_from=None)} is the "
                 f"CVaR price of a unit of {row.domain} share at the margin.")
 
 
@@ -123,7 +124,7 @@ class Capacity(ConstraintKind):
         d = group.rsplit(":", 1)[-1]
         tot = sum(min(capacity.get(d, {}).get(p, 1.0), 1.0) for p in x0[d])
         if tot < sum(x0[d].values()) - 1e-9:
-            return [f"the capacities of {d} add up to {tot:.3f}, less than the whole domain"]
+            return [f"the capacities of {d} add up to {fmt_fixed(tot)}, less than the whole domain"]
         return []
 
 
@@ -173,8 +174,8 @@ def _value(ev) -> str:
     if v is None:
         return "unknown"
     if ev.unit == "share":
-        return f"a {v:.1%} share"
-    return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}") + (f" {ev.unit}" if ev.unit else "")
+        return f"a {fmt_share(v)} share"
+    return (fmt_fixed(v, 0, thousands=True) if abs(v) >= 100 else fmt_sig(v, 3, thousands=False)) + (f" {ev.unit}" if ev.unit else "")
 
 
 def explain(row: PlanRow, slack: float, marginal: float, *,
@@ -182,14 +183,14 @@ def explain(row: PlanRow, slack: float, marginal: float, *,
     """A sentence on a binding row, from its kind; ``evidence`` (domain -> partner ->
     capacity evidence) lets a capacity row quote what its cap rests on."""
     per = -marginal * 0.01
-    gain = f"{abs(per):.5f}"
+    gain = fmt_fixed(abs(per), 5)
     ev = None
     if evidence is not None and row.kind == "capacity":
         ev = evidence.get(row.domain, {}).get(row.name.split(":")[-1])
     for k in kinds():
         if k.kind == row.kind:
             return k.explain(row, gain, marginal, ev)
-    return f"dual value {marginal:+.5f}"
+    return f"dual value {fmt_signed(marginal, 5, whole_from=None)}"
 
 
 def diagnose(conflict: list[str], rows: list[PlanRow], x0: dict, budget: float,

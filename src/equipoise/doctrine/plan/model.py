@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ... import reference
-from ..._results import RichSummary, fmt_share
+from ..._results import RichSummary, fmt_fixed, fmt_number, fmt_share, fmt_signed
 from ...errors import OptionError
 from .. import rules as _rules
 
@@ -36,7 +36,7 @@ def check_scenarios(n, seed=0) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) \
             or not MIN_SCENARIOS <= n <= MAX_SCENARIOS:
         raise OptionError(f"scenarios: expecting a whole number from {MIN_SCENARIOS} to "
-                          f"{MAX_SCENARIOS:,} (equipoise.doctrine.plan.MAX_SCENARIOS). Got {n!r}.")
+                          f"{fmt_number(MAX_SCENARIOS)} (equipoise.doctrine.plan.MAX_SCENARIOS). Got {n!r}.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
             or not 0 <= seed <= MAX_SEED:
         raise OptionError(f"seed: expecting a whole number from 0 to 2**63 - 1. Got {seed!r}.")
@@ -255,18 +255,18 @@ class Plan(RichSummary):
         r = self.request
         out: list = [
             f"Diversification plan for {self.focal}: horizon {r.horizon} years, at most "
-            f"{r.max_shift:.0%} of a domain per year (budget {r.budget:.0%} per domain), "
-            f"CVaR at {r.alpha:.0%} over {r.scenarios:,} scenarios. Status: {self.status}.",
-            f"CVaR {self.cvar_before:.4f} -> {self.cvar_after:.4f} "
-            f"({_change(self.cvar_before, self.cvar_after)}); VaR {self.var_before:.4f} -> "
-            f"{self.var_after:.4f}. (Loss = weighted share of the planned domains' flows lost "
+            f"{fmt_share(r.max_shift, 0)} of a domain per year (budget {fmt_share(r.budget, 0)} per domain), "
+            f"CVaR at {fmt_share(r.alpha, 0)} over {fmt_number(r.scenarios)} scenarios. Status: {self.status}.",
+            f"CVaR {fmt_fixed(self.cvar_before, 4)} -> {fmt_fixed(self.cvar_after, 4)} "
+            f"({_change(self.cvar_before, self.cvar_after)}); VaR {fmt_fixed(self.var_before, 4)} -> "
+            f"{fmt_fixed(self.var_after, 4)}. (Loss = weighted share of the planned domains' flows lost "
             f"after substitution: {', '.join(self.domains)}.)"]
         t = Table(title="Recommended shifts")
         for c in ("domain", "partner", "now", "target", "shift", "capacity"):
             t.add_column(c, justify="left" if c in ("domain", "partner") else "right")
         for x in self.recommended.to_dict("records"):
-            t.add_row(x["domain"], x["partner"], f"{x['current']:.3f}", f"{x['target']:.3f}",
-                      f"{x['shift']:+.3f}", f"{x['capacity']:.3f}")
+            t.add_row(x["domain"], x["partner"], fmt_fixed(x['current']), fmt_fixed(x['target']),
+                      fmt_signed(x['shift'], whole_from=None), fmt_fixed(x['capacity']))
         if not len(self.recommended):
             t.add_row("(no shift lowers the CVaR)", "", "", "", "", "")
         out.append(t)
@@ -278,12 +278,12 @@ class Plan(RichSummary):
         b.add_column("meaning", overflow="fold")
         for c in self.binding:
             if c.kind != "sum_to_one":
-                b.add_row(c.name, f"{c.marginal:+.5f}", c.explanation)
+                b.add_row(c.name, fmt_signed(c.marginal, 5, whole_from=None), c.explanation)
         out.append(b)
         prices = [c for c in self.binding if c.kind == "sum_to_one"]
         if prices:
             out.append("CVaR price of a unit of share at the margin (duals of the sum-to-one "
-                       "rows): " + ", ".join(f"{c.domain} {c.marginal:+.4f}" for c in prices))
+                       "rows): " + ", ".join(f"{c.domain} {fmt_signed(c.marginal, 4, whole_from=None)}" for c in prices))
         for i, conf in enumerate(self.conflicts):
             why = self.conflict_reasons[i] if i < len(self.conflict_reasons) else ""
             out.append("Conflict (these constraints cannot all hold): " + ", ".join(conf)
@@ -301,7 +301,7 @@ class Plan(RichSummary):
     def _capacity_lines(self) -> list[str]:
         """The capacity behind every proposed increase, then where capacities come from."""
         up = [x for x in self.recommended.to_dict("records") if x["shift"] > 0]
-        out = [f"{x['partner']}: {x['target']:.1%} of {x['domain']} - capacity: "
+        out = [f"{x['partner']}: {fmt_share(x['target'])} of {x['domain']} - capacity: "
                f"{x.get('capacity_evidence', '')}" for x in up]
         if self.capacity_notes:
             out.append("Capacity: " + "; ".join(self.capacity_notes) + ".")
@@ -309,7 +309,7 @@ class Plan(RichSummary):
 
     def _substitutability_lines(self) -> list[str]:
         """The substitutability each domain's loss reads, with its basis (as ``shock``)."""
-        parts = [f"{d} {v['substitutability']:.2f} ({v['substitutability_kind']})"
+        parts = [f"{d} {fmt_fixed(v['substitutability'], 2)} ({v['substitutability_kind']})"
                  + (f", by partner {len(v['substitutability_by_partner'])}"
                     if v.get("substitutability_by_partner") else "")
                  for d, v in self.domains.items() if "substitutability_kind" in v]
@@ -318,13 +318,13 @@ class Plan(RichSummary):
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{html.escape(x['domain'])}</td><td>{html.escape(x['partner'])}"
-                       f"</td><td>{x['current']:.3f}</td><td>{x['target']:.3f}</td>"
-                       f"<td>{x['shift']:+.3f}</td></tr>"
+                       f"</td><td>{fmt_fixed(x['current'])}</td><td>{fmt_fixed(x['target'])}</td>"
+                       f"<td>{fmt_signed(x['shift'], whole_from=None)}</td></tr>"
                        for x in self.recommended.to_dict("records"))
-        bind = "".join(f"<tr><td>{html.escape(c.name)}</td><td>{c.marginal:+.5f}</td>"
+        bind = "".join(f"<tr><td>{html.escape(c.name)}</td><td>{fmt_signed(c.marginal, 5, whole_from=None)}</td>"
                        f"<td>{html.escape(c.explanation)}</td></tr>" for c in self.binding)
         return (f"<h4>Plan for {html.escape(self.focal)} ({html.escape(self.status)})</h4>"
-                f"<p>CVaR {self.cvar_before:.4f} &rarr; {self.cvar_after:.4f}</p>"
+                f"<p>CVaR {fmt_fixed(self.cvar_before, 4)} &rarr; {fmt_fixed(self.cvar_after, 4)}</p>"
                 f"<table><tr><th>domain</th><th>partner</th><th>now</th><th>target</th>"
                 f"<th>shift</th></tr>{rows}</table><table><tr><th>constraint</th>"
                 f"<th>shadow price</th><th>meaning</th></tr>{bind}</table>")

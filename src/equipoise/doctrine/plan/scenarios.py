@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._results import fmt_number, fmt_sig
 from ...errors import OptionError
 from .model import Scenarios, check_scenarios
 
@@ -46,9 +47,9 @@ def default_scenarios(doctrine, partners: list[str] | None = None, *, n: int = 2
     bits = ((masks[:, None] >> np.arange(k)) & 1).astype(float) * float(intensity)
     return Scenarios(
         units=tuple(units), intensity=bits,
-        description=(f"{n:,} correlated disruption scenarios (Gaussian copula over Bernoulli "
+        description=(f"{fmt_number(n)} correlated disruption scenarios (Gaussian copula over Bernoulli "
                      f"disruptions, equipoise.risk.montecarlo), seed {seed}, horizon {horizon} "
-                     f"year(s), intensity {intensity:g}"),
+                     f"year(s), intensity {fmt_sig(intensity, 6, thousands=False)}"),
         assumptions={"annual_probability": ann, "horizon_probability": probs,
                      "correlated_pairs": reasons.to_dict("records"), "seed": seed,
                      "horizon": horizon, "intensity": intensity})

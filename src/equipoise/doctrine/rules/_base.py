@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from ..._results import fmt_share, fmt_sig, fmt_signed
+
 # the evidence bounds' defaults and rationale live beside the quality measures
 from ...measures.quality import DEFAULT_MAX_AGE, DEFAULT_MIN_COVERAGE, bounds
 
@@ -134,9 +136,9 @@ def evidence_gate(a, domain: str, *, single_partner: bool = True) -> tuple[str, 
     min_cov, max_age = bounds(a.doctrine)
     cov = getattr(r, "coverage", None)
     if cov is not None and cov < min_cov:
-        return "low_coverage", (f"{domain}: the partner rows are shown to cover {cov:.1%} of "
+        return "low_coverage", (f"{domain}: the partner rows are shown to cover {fmt_share(cov)} of "
                                 f"the domain's total (indicators without a WLD total count "
-                                f"0), below the doctrine's min_coverage {min_cov:g}")
+                                f"0), below the doctrine's min_coverage {fmt_sig(min_cov, 6, thousands=False)}")
     if single_partner and getattr(r, "single_partner_only", False):
         return "single_partner", (f"{domain}: every share indicator has one partner by "
                                   f"construction ({', '.join(r.indicators)})")
@@ -193,7 +195,7 @@ class Threshold:
         if isinstance(value, bool) or not isinstance(value, ok_type) \
                 or not math.isfinite(float(value)) or not self.low <= value <= self.high:
             what = "a whole number" if self.integer else "a number"
-            raise ValueError(f"thresholds.{key}: expecting {what} in {self.low:g}..{self.high:g}"
+            raise ValueError(f"thresholds.{key}: expecting {what} in {fmt_sig(self.low, 6, thousands=False)}..{fmt_sig(self.high, 6, thousands=False)}"
                              f", got {value!r}")
         return value
 
@@ -315,7 +317,7 @@ class Rule:
 
     def explain(self, row: PlanRow, gain: str, marginal: float) -> str:
         """A sentence on a binding row: ``gain`` is the CVaR change per 0.01 of share."""
-        return f"dual value {marginal:+.5f}"
+        return f"dual value {fmt_signed(marginal, 5, whole_from=None)}"
 
     def diagnose(self, group: str, rows: list[PlanRow], x0: dict, budget: float) -> list[str]:
         """Sentences on why this rule's ``group`` takes part in an infeasible set."""

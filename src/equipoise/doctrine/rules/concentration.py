@@ -9,6 +9,7 @@ with a panel the verdict also places the domain's HHI among peers."""
 
 from __future__ import annotations
 
+from ..._results import fmt_fixed, fmt_sig
 from ..peers import place, resolve
 from ._base import (
     EVIDENCE_BOUNDS,
@@ -37,8 +38,8 @@ class Concentration(Rule):
         cap = resolve(a, "hhi", "hhi", domain, None if r is None else r.year)
         written = a.doctrine.thresholds.hhi
         desc = f"HHI of partner shares in {domain} at most " + (
-            f"{written:g}" if cap.spec is None else
-            f"{written} ({'-' if cap.value is None else f'{cap.value:.3f}'})")
+            fmt_sig(written, 6, thousands=False) if cap.spec is None else
+            f"{written} ({'-' if cap.value is None else f'{fmt_fixed(cap.value)}'})")
         gate = evidence_gate(a, domain)
         if gate or cap.value is None:
             reason, detail = gate or (cap.reason, cap.detail)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..._results import fmt_fixed, fmt_sig
 from ..peers import place
 from ._base import (
     EVIDENCE_BOUNDS,
@@ -177,8 +178,8 @@ class NoCriticalDependency(Rule):
             {"critical_share": t.critical_share, "low_substitutability": t.low_substitutability,
              "dominant_share": dom},
             f"No critical dependency in {domain}: critical when the top partner's share in the "
-            f"domain or in one of its indicators >= {t.critical_share:g} and substitutability "
-            f"({basis}) <= {t.low_substitutability:g}, or that share >= {dom:g} whatever the "
+            f"domain or in one of its indicators >= {fmt_sig(t.critical_share, 6, thousands=False)} and substitutability "
+            f"({basis}) <= {fmt_sig(t.low_substitutability, 6, thousands=False)}, or that share >= {fmt_sig(dom, 6, thousands=False)} whatever the "
             "substitutability",
             {**r.evidence(), "critical_items": r.critical_items,
              "dominant": bool(r.screen_share >= dom)})
@@ -223,12 +224,12 @@ class NoCriticalDependency(Rule):
         p = row.name.split(":")[2]
         return (f"The critical-share cap binds for {p} in {row.domain} (no partner at or above "
                 f"the doctrine's critical share, in the domain or in one of its indicators, at "
-                f"a cap of {row.rhs:.3f}); the cap costs about {gain} of CVaR per 0.01.")
+                f"a cap of {fmt_fixed(row.rhs)}); the cap costs about {gain} of CVaR per 0.01.")
 
     def diagnose(self, group, rows, x0, budget) -> list[str]:
         d = group.partition(":")[2].split(":")[0]
         caps = {r.name.split(":")[2]: r.rhs for r in rows if r.group == group}
         over = {p: x0[d][p] - c for p, c in caps.items() if x0[d][p] - c > budget}
-        return [f"{p} holds {x0[d][p]:.3f} of {d} and its cap is {caps[p]:.3f}: "
-                f"{gap:.3f} would have to move, but at most {budget:.3f} of {d} can "
+        return [f"{p} holds {fmt_fixed(x0[d][p])} of {d} and its cap is {fmt_fixed(caps[p])}: "
+                f"{fmt_fixed(gap)} would have to move, but at most {fmt_fixed(budget)} of {d} can "
                 "move over the horizon" for p, gap in over.items()]

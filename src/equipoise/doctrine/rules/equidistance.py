@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from ..._results import fmt_fixed, fmt_sig
 from ..peers import place, resolve, spread_measure
 from ._base import Rule, RuleResult, Threshold, insufficient
 
@@ -41,8 +42,8 @@ class Equidistance(Rule):
         year = _year(eq.get("period"))
         cap = resolve(a, "equidistance_spread", spread_measure(a.doctrine), "political", year)
         written = a.doctrine.thresholds.equidistance_spread
-        bound = f"{written:g}" if cap.spec is None else \
-            f"{written} ({'-' if cap.value is None else f'{cap.value:.3f}'})"
+        bound = fmt_sig(written, 6, thousands=False) if cap.spec is None else \
+            f"{written} ({'-' if cap.value is None else f'{fmt_fixed(cap.value)}'})"
         evidence = {k: v for k, v in eq.items() if k != "spread"}
         evidence["doctrine_measure"] = want
         if cap.spec is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from ..._results import fmt_share, fmt_sig
 from ._base import Rule, RuleResult, Threshold, insufficient
 
 
@@ -42,7 +43,7 @@ def _skip_reason(c: dict, least: float) -> str | None:
     if "compared" in c and compared_share(c) < least:
         n = len(c["compared"]) + len(c.get("carried", [])) + len(c.get("entering", []))
         return (f"compares {len(c['compared'])} of the {n} indicators of {c['to']} "
-                f"({compared_share(c):.0%} < min_compared {least:g})")
+                f"({fmt_share(compared_share(c), 0)} < min_compared {fmt_sig(least, 6, thousands=False)})")
     return None
 
 
@@ -75,8 +76,8 @@ class Predictability(Rule):
                 skipped[k] = v.get("note") or "no year pair compares enough of the domain"
             if any(why.values()):
                 pairs_skipped[k] = [f"{p}: {w}" for p, w in why.items() if w]
-        desc = (f"Mean year-on-year change of every domain's shares at most {t.max_volatility:g}"
-                f", same indicators in both years, each pair comparing at least {least:g} of "
+        desc = (f"Mean year-on-year change of every domain's shares at most {fmt_sig(t.max_volatility, 6, thousands=False)}"
+                f", same indicators in both years, each pair comparing at least {fmt_sig(least, 6, thousands=False)} of "
                 f"them")
         evidence = {"volatility": vols, "min_compared": least,
                     "insufficient": dict(sorted(skipped.items())),

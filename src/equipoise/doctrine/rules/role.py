@@ -4,6 +4,7 @@ the role pole's share at least every other pole's."""
 from __future__ import annotations
 
 from ... import reference
+from ..._results import fmt_fixed, fmt_share
 from ...measures.quality import bounds
 from ._base import (
     EVIDENCE_BOUNDS,
@@ -98,7 +99,7 @@ def _bounded(a, pole: str, dom: str, pm: dict, gate: tuple[str, str]) -> RuleRes
          "best_other_pole_share": other, "unshown": u, "pole_share_at_most": own + u,
          "best_other_pole": other_pole, "best_other_at_most": other + u},
         pole, f"{pole} leads {dom} (its role in the doctrine); decided by bounds: the "
-        f"partner rows show {1 - u:.1%} of the total, the rest ({u:.1%}) could be anyone's; "
+        f"partner rows show {fmt_share(1 - u)} of the total, the rest ({fmt_share(u)}) could be anyone's; "
         f"margin = " + ("the pole's best case minus the largest other pole's shown "
                                    "share" if not passed else "the pole's shown share minus the "
                                    "largest other pole's best case"),
@@ -192,6 +193,6 @@ class Role(Rule):
             a = sum(x0[d].get(c, 0.0) for c, v in r.names.items() if v == -1.0)
             b = sum(x0[d].get(c, 0.0) for c, v in r.names.items() if v == +1.0)
             if b - a > 2 * budget:
-                out.append(f"{q} holds {b:.3f} of {d} against {pole}'s {a:.3f}: closing a gap "
-                           f"of {b - a:.3f} needs more than the {budget:.3f} that can move")
+                out.append(f"{q} holds {fmt_fixed(b)} of {d} against {pole}'s {fmt_fixed(a)}: closing a gap "
+                           f"of {fmt_fixed(b - a)} needs more than the {fmt_fixed(budget)} that can move")
         return out

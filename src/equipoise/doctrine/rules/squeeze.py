@@ -12,6 +12,7 @@ so does not stop a pass.
 
 from __future__ import annotations
 
+from ..._results import fmt_sig
 from ._base import (
     EVIDENCE_BOUNDS,
     PlanContext,
@@ -51,7 +52,7 @@ class NoSqueeze(Rule):
         squeezed = [s for s in a.distinctness["squeezed"] if s["domain"] not in weak]
         hidden = {d: g for d, g in weak.items() if self._could(a, d, g, seconds, t)}
         worst = min(judged, key=lambda k: t.squeeze_share - judged[k], default=None)
-        desc = (f"No domain where two poles each hold >= {t.squeeze_share:g}; margin = threshold "
+        desc = (f"No domain where two poles each hold >= {fmt_sig(t.squeeze_share, 6, thousands=False)}; margin = threshold "
                 f"minus the largest second-pole share (in {worst}), among the domains with "
                 f"enough evidence")
         ev = {"second_pole_share": seconds, "judged": sorted(judged),

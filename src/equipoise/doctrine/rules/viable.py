@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ..._results import fmt_sig
 from ._base import (
     EVIDENCE_BOUNDS,
     PlanContext,
@@ -48,7 +49,7 @@ class ViablePartners(Rule):
             f"{self.kind}:{domain}", len(viable) >= t.min_viable_partners,
             float(len(viable) - t.min_viable_partners), viable, t.min_viable_partners,
             f"Kuik fallback: {domain} keeps at least {t.min_viable_partners} partners with a "
-            f"share >= {t.viable_share:g}", r.evidence())
+            f"share >= {fmt_sig(t.viable_share, 6, thousands=False)}", r.evidence())
 
     def plan_spec(self, ctx: PlanContext) -> dict:
         doctrine = ctx.assessment.doctrine

@@ -15,6 +15,7 @@ import re
 import secrets
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from ..._results import fmt_number
 from .status import Forbidden
 
 __all__ = ["SECURITY_HEADERS", "Guard", "check_csrf", "csrf_token", "is_loopback"]
@@ -106,7 +107,7 @@ class Guard:
                 return None
             if len(body) > self.max_body:
                 return await _plain(send_secure, 413, f"request body over the limit of "
-                                    f"{self.max_body:,} bytes", api=api)
+                                    f"{fmt_number(self.max_body)} bytes", api=api)
             receive = _replay(body, receive)
         reset = None
         if not api and not path.startswith("/static/"):
@@ -147,7 +148,7 @@ class Guard:
         except ValueError:
             return 400, f"bad Content-Length header {length[:40]!r}"
         if n > self.max_body:
-            return 413, f"request body over the limit of {self.max_body:,} bytes"
+            return 413, f"request body over the limit of {fmt_number(self.max_body)} bytes"
         return None
 
     def _csrf(self, scope, headers: dict, cookies: list[bytes]) -> str:

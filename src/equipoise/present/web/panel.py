@@ -116,7 +116,7 @@ def peer_table(records: list[dict], focal: str) -> dict:
                     f"[{fmt_fixed(r['lower'])}, {fmt_fixed(r['upper'])}]",
                     "-" if r["peer_rank"] is None else f"{r['peer_rank']}/{r['peers_ranked']}",
                     "-" if r["rank"] is None else f"{r['rank']}/{r['ranked']}",
-                    "-" if r["percentile"] is None else f"{r['percentile']:.0f}",
+                    "-" if r["percentile"] is None else fmt_fixed(r['percentile'], 0),
                     escape(r["status"]), escape(r.get("note") or "")],
                    cls="focal" if r["state"] == focal else None) for r in records]
     return R._table(["year", "state", "index", "90 % interval", "peer rank", "world rank",

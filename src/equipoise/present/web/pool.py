@@ -11,6 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..._results import fmt_sig
 from ...errors import EquipoiseError
 from .settings import QUEUE, TIME_BUDGET, WORKERS
 from .status import OverBudget, ServerBusy, _Remote, status_for
@@ -93,7 +94,7 @@ class WorkerPool:
         if not self._slots.acquire(timeout=self.budget):
             self.counts["busy"] += 1
             raise ServerBusy(f"the dashboard is busy: no worker came free within "
-                             f"{self.budget:g} s; try again later")
+                             f"{fmt_sig(self.budget, 6, thousands=False)} s; try again later")
         self.counts["run"] += 1
         if not self.processes:
             return self._in_thread(fn, args, kwargs)
@@ -104,7 +105,7 @@ class WorkerPool:
 
     def _over_budget(self, extra: str = "") -> OverBudget:
         self.counts["over_budget"] += 1
-        return OverBudget(f"the request took longer than the time budget of {self.budget:g} s "
+        return OverBudget(f"the request took longer than the time budget of {fmt_sig(self.budget, 6, thousands=False)} s "
                           f"and was stopped{extra}; ask for less (a smaller file, fewer changes "
                           "or runs)")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ..._results import fmt_number
 from ...errors import InputError, NoDataError
 from ..views import Context, clean
 from .status import PayloadTooLarge, UnsupportedUpload
@@ -24,7 +25,7 @@ async def read_upload(file, limit: int, kind: str = ".toml") -> tuple[str, str]:
         raise UnsupportedUpload(f"{name}: expecting {what} ending in {kind}")
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"{name}: over the upload limit of {limit:,} bytes")
+        raise PayloadTooLarge(f"{name}: over the upload limit of {fmt_number(limit)} bytes")
     if b"\x00" in data:
         raise UnsupportedUpload(f"{name}: binary content; expecting a TOML text file")
     try:
@@ -77,7 +78,7 @@ def _flows_from_csv(text: str, name: str, *, lenient: bool, max_rows: int | None
     fs = read_flows_bytes(data, source=name, lenient=True)
     n = int(fs.counts["read"])
     if max_rows is not None and n > max_rows:
-        raise PayloadTooLarge(f"{name}: {n:,} rows; at most {max_rows:,} rows are assessed "
+        raise PayloadTooLarge(f"{name}: {fmt_number(n)} rows; at most {fmt_number(max_rows)} rows are assessed "
                               "per upload (assess a larger file with `equipoise assess --data`)")
     if not lenient and len(fs.quarantine):
         fs = read_flows_bytes(data, source=name, lenient=False)

@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..._results import fmt_number
 from ...errors import OptionError
 
 #: Default annual probability that flows with any one partner are cut: an equipoise assumption
@@ -64,7 +65,7 @@ def _bad(name: str, expected: str, got) -> OptionError:
 def check_runs(runs, *, name: str = "runs", limit: int = MAX_RUNS) -> int:
     """``runs`` as an int in 1..``limit``, else an :class:`OptionError`."""
     if not _is_int(runs) or not 1 <= runs <= limit:
-        raise _bad(name, f"a whole number in 1..{limit:,}", runs)
+        raise _bad(name, f"a whole number in 1..{fmt_number(limit)}", runs)
     return int(runs)
 
 
@@ -79,7 +80,7 @@ def check_seed(seed, *, name: str = "seed") -> int | None:
 
 def _check_count(v, name: str, lo: int, hi: int) -> int:
     if not _is_int(v) or not lo <= v <= hi:
-        raise _bad(name, f"a whole number in {lo:,}..{hi:,}", v)
+        raise _bad(name, f"a whole number in {fmt_number(lo)}..{fmt_number(hi)}", v)
     return int(v)
 
 

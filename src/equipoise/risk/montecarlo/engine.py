@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..._options import check_option
+from ..._results import fmt_number
 from ...errors import OptionError
 from ..lossmodel import LossModel, combine_losses, corridor_domain_loss
 from ._checks import (
@@ -181,7 +182,7 @@ class _Run:
                          nw=self.nw, each=each)
             return
         bar.start()
-        task = bar.add_task(f"simulating {runs:,} scenarios",
+        task = bar.add_task(f"simulating {fmt_number(runs)} scenarios",
                             total=max(1, math.ceil(runs / self.chunk_size)))
         try:
             _draw_chunks(self.plan, self.ss, self.chunk_size, self.masks, pool=self.pool,

@@ -10,6 +10,7 @@ from typing import Any
 
 from ... import reference
 from ..._options import check_option
+from ..._results import fmt_number
 from ...errors import InputError, OptionError, UnknownCountryError
 from ..lossmodel import DEFAULT_LOSS_MODEL, LossModel
 from ..shocks import NON_PARTNERS
@@ -89,7 +90,7 @@ class SimulationRequest:
             object.__setattr__(self, name, _check_field(name, getattr(self, name)))
         many = len(self.partners) if self.partners is not None else self.max_partners
         if many > LUT_MAX_PARTNERS and self.runs > MAX_RUNS_MANY_PARTNERS:
-            raise OptionError(f"runs: expecting at most {MAX_RUNS_MANY_PARTNERS:,} with more "
+            raise OptionError(f"runs: expecting at most {fmt_number(MAX_RUNS_MANY_PARTNERS)} with more "
                               f"than {LUT_MAX_PARTNERS} partners ({many}). Got {self.runs!r}.")
 
     @classmethod

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..._results import Result
+from ..._results import Result, fmt_fixed, fmt_number, fmt_share, fmt_sig
 from .request import SimulationRequest
 from .sensitivity import assumption_basis, probability_table
 
@@ -81,7 +81,7 @@ class SimulationResult(Result):
         return self._losses if self._losses is not None else self._lut[:, self.masks].T
 
     def _lv(self, a: float) -> str:
-        return f"{round(a * 100):d}"
+        return f"{round(a * 100)}"
 
     def to_dict(self) -> dict:
         def rec(row) -> dict:
@@ -155,12 +155,12 @@ class SimulationResult(Result):
         pt = self.probability_table()
         lines = []
         for basis, g in pt.groupby("basis", sort=True):
-            vals = ", ".join(f"{p} {v:g}" for p, v in zip(g["partner"], g["probability"],
+            vals = ", ".join(f"{p} {fmt_sig(v, 6, thousands=False)}" for p, v in zip(g["partner"], g["probability"],
                                                             strict=True))
             lines.append(f"  disruption probabilities, {basis}: {vals}")
         for k, text in assumption_basis(self.request).items():
             v = getattr(self.request, k)
-            lines.append(f"  {k} {v:g}: {text}" if not isinstance(v, str) else f"  {text}")
+            lines.append(f"  {k} {fmt_sig(v, 6, thousands=False)}: {text}" if not isinstance(v, str) else f"  {text}")
         return lines
 
     def var_point_masses(self) -> dict:
@@ -195,8 +195,8 @@ class SimulationResult(Result):
             a = float(lv) / 100
             if pm["on_point_mass"]:
                 lines.append(f"  VaR{lv} of the total falls on a point mass: P(loss = "
-                             f"{pm['var']:.4f}) = {pm['mass']:.4f} (every level from {lo:.4f} "
-                             f"to {hi:.4f} gives this VaR)")
+                             f"{fmt_fixed(pm['var'], 4)}) = {fmt_fixed(pm['mass'], 4)} (every level from {fmt_fixed(lo, 4)} "
+                             f"to {fmt_fixed(hi, 4)} gives this VaR)")
             if pm["se_method"] != "bootstrap":
                 continue
             sd_f = math.sqrt(a * (1 - a) / self.runs)
@@ -204,27 +204,27 @@ class SimulationResult(Result):
             atoms = [d for d in vals if d["mass"] >= sd_f and d["probability"] >= 0.01]
             if not pm["on_point_mass"]:
                 lines.append(f"  VaR{lv} of the total is next to a point mass: " + ", ".join(
-                    f"P(loss = {d['value']:.4f}) = {d['mass']:.4f}" for d in atoms))
+                    f"P(loss = {fmt_fixed(d['value'], 4)}) = {fmt_fixed(d['mass'], 4)}" for d in atoms))
             rest = [d for d in vals if d not in atoms]
-            parts = [f"{d['value']:.4f} (p {d['probability']:.2f})" for d in atoms]
+            parts = [f"{fmt_fixed(d['value'], 4)} (p {fmt_fixed(d['probability'], 2)})" for d in atoms]
             if rest:
                 p_rest = sum(d["probability"] for d in rest)
                 v0, v1 = min(d["value"] for d in rest), max(d["value"] for d in rest)
-                parts.append(f"values {v0:.4f}..{v1:.4f} (p {p_rest:.2f})")
-            lines.append(f"    runs of {self.runs:,} scenarios (other seeds) report VaR{lv} "
-                         + ", ".join(parts) + f"; ± is the exact bootstrap SE {pm['se']:.3f}")
+                parts.append(f"values {fmt_fixed(v0, 4)}..{fmt_fixed(v1, 4)} (p {fmt_fixed(p_rest, 2)})")
+            lines.append(f"    runs of {fmt_number(self.runs)} scenarios (other seeds) report VaR{lv} "
+                         + ", ".join(parts) + f"; ± is the exact bootstrap SE {fmt_fixed(pm['se'])}")
         return lines
 
     def summary(self) -> str:
         r = self.request
         lv = [self._lv(a) for a in r.levels]
-        lines = [f"Monte Carlo: {r.focal}, {self.runs:,} scenarios, seed {self.seed}, "
+        lines = [f"Monte Carlo: {r.focal}, {fmt_number(self.runs)} scenarios, seed {self.seed}, "
                  f"{len(self.partners)} partners, {r.correlation} ({r.loss_model} loss model), "
-                 f"{self.elapsed:.2f} s",
+                 f"{fmt_fixed(self.elapsed, 2)} s",
                  f"  loss model {self.loss_model_description}"]
         if self.substitutability:
             lines.append("  substitutability: " + ", ".join(
-                f"{d} {v['value']:.2f} ({v['kind']})"
+                f"{d} {fmt_fixed(v['value'], 2)} ({v['kind']})"
                 for d, v in self._substitutability_dict().items()))
         head = f"  {'':<11} {'mean':>7} {'P(>0)':>6}" + "".join(
             f" {'VaR' + v:>15} {'CVaR' + v:>15}" for v in lv)
@@ -232,24 +232,24 @@ class SimulationResult(Result):
         for d in [*self.domains, "total"]:
             row = self.risk.loc[d]
             cells = "".join(
-                f" {row[f'var_{v}']:7.3f}±{row[f'var_{v}_se']:<7.3f}"
-                f" {row[f'cvar_{v}']:7.3f}±{row[f'cvar_{v}_se']:<7.3f}" for v in lv)
-            lines.append(f"  {d:<11} {row['mean']:7.3f} {row['p_loss']:6.3f}{cells}")
+                f" {fmt_fixed(row[f'var_{v}']):>7}±{fmt_fixed(row[f'var_{v}_se']):<7}"
+                f" {fmt_fixed(row[f'cvar_{v}']):>7}±{fmt_fixed(row[f'cvar_{v}_se']):<7}" for v in lv)
+            lines.append(f"  {d:<11} {fmt_fixed(row['mean']):>7} {fmt_fixed(row['p_loss']):>6}{cells}")
         lines.append("  (losses are shares of the domain lost; ± is the batch-means standard error, "
                      "or the exact bootstrap's where a point mass is within reach)")
         lines.extend(self._point_mass_lines())
         lines.extend(self._assumption_lines())
-        lines.append(f"  tail drivers (worst {1 - r.levels[0]:.0%} of scenarios):")
+        lines.append(f"  tail drivers (worst {fmt_share(1 - r.levels[0], 0)} of scenarios):")
         for t in self.tail_drivers.head(8).itertuples(index=False):
-            lines.append(f"    {t.partner:<6} p={t.probability:.3f} disrupted in {t.tail_frequency:6.1%} "
-                         f"of tail scenarios (x{t.lift:.1f}), {t.tail_loss_share:5.1%} of tail loss")
+            lines.append(f"    {t.partner:<6} p={fmt_fixed(t.probability)} disrupted in {fmt_share(t.tail_frequency):>6} "
+                         f"of tail scenarios (x{fmt_fixed(t.lift, 1)}), {fmt_share(t.tail_loss_share):>5} of tail loss")
         return "\n".join(lines)
 
     __str__ = summary
 
     def heading(self) -> str:
         r = self.request
-        return (f"Monte Carlo {r.focal}: {self.runs:,} scenarios, {len(self.partners)} partners, "
+        return (f"Monte Carlo {r.focal}: {fmt_number(self.runs)} scenarios, {len(self.partners)} partners, "
                 f"{r.correlation} ({r.loss_model} loss model)")
 
     def compare_label(self) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from ..._results import fmt_fixed, fmt_number, fmt_sig
 from ._checks import DEFAULT_PROBABILITY, DEFAULT_RHO_BLOC, DEFAULT_RHO_CORRIDOR
 from .request import SimulationRequest
 
@@ -149,7 +150,7 @@ def sensitivity_table(shares: pd.DataFrame, request: SimulationRequest, *,
                    "rho_bloc": v.rho_bloc if v.correlation == "copula" else 0.0,
                    "mean": float(t["mean"]), "p_loss": float(t["p_loss"])}
             for a in v.levels:
-                lv = f"{round(a * 100):d}"
+                lv = f"{round(a * 100)}"
                 row[f"var_{lv}"] = float(t[f"var_{lv}"])
                 row[f"cvar_{lv}"] = float(t[f"cvar_{lv}"])
                 row[f"var_{lv}_point_mass"] = bool(t.get(f"var_{lv}_point_mass", 0.0))
@@ -165,14 +166,14 @@ def format_sensitivity(table: pd.DataFrame) -> str:
               if c.startswith("var_") and c.count("_") == 1]
     head = f"  {'p x':>5} {'correlation':<22} {'mean':>6}" + "".join(
         f" {'VaR' + lv:>8} {'CVaR' + lv:>8}" for lv in levels)
-    lines = [f"Sensitivity of the total loss ({table.attrs.get('runs', '?'):,} scenarios, seed "
+    lines = [f"Sensitivity of the total loss ({fmt_number(table.attrs.get('runs', '?'))} scenarios, seed "
              f"{table.attrs.get('seed')}, {table.attrs.get('loss_model')} loss model; every "
              "probability x scale, capped at 1; * = VaR on a point mass):", head]
     for r in table.to_dict("records"):
         corr = r["correlation"] if r["correlation"] == "zero" else \
-            f"{r['correlation']} ({r['rho_corridor']:.2f}/{r['rho_bloc']:.2f})"
+            f"{r['correlation']} ({fmt_fixed(r['rho_corridor'], 2)}/{fmt_fixed(r['rho_bloc'], 2)})"
         cells = "".join(
-            f" {r[f'var_{lv}']:7.3f}{'*' if r[f'var_{lv}_point_mass'] else ' '}"
-            f" {r[f'cvar_{lv}']:8.3f}" for lv in levels)
-        lines.append(f"  {r['probability_scale']:5g} {corr:<22} {r['mean']:6.3f}{cells}")
+            f" {fmt_fixed(r[f'var_{lv}']):>7}{'*' if r[f'var_{lv}_point_mass'] else ' '}"
+            f" {fmt_fixed(r[f'cvar_{lv}']):>8}" for lv in levels)
+        lines.append(f"  {fmt_sig(r['probability_scale'], 6, thousands=False):>5} {corr:<22} {fmt_fixed(r['mean']):>6}{cells}")
     return "\n".join(lines)

@@ -69,7 +69,7 @@ def _atom_stats(sv: np.ndarray, sc: np.ndarray, n: int, levels: Sequence[float],
     cum = below0 + np.cumsum(sc)
     F = cum / n
     for a in levels:
-        lv = f"{round(a * 100):d}"
+        lv = f"{round(a * 100)}"
         k = _kth(n, a) + 1  # the VaR is the k-th smallest loss
         j = int(np.searchsorted(cum, k, side="left"))
         sd_f = math.sqrt(a * (1 - a) / n)
@@ -127,7 +127,7 @@ def _risk_stats(x: np.ndarray, levels: Sequence[float], batches: int) -> dict[st
         bk = sorted({_kth(m, a) for a in levels})
         bpart = np.partition(xb, bk, axis=1)
     for a in levels:
-        v = f"{round(a * 100):d}"
+        v = f"{round(a * 100)}"
         var = float(part[_kth(n, a)])
         out[f"var_{v}"] = var
         out[f"cvar_{v}"] = _cvar(x, var, a)
@@ -196,7 +196,7 @@ def _hist_stats(v: np.ndarray, cnt: np.ndarray, bh: np.ndarray | None, n: int, m
         first = np.arange(B) * bs.shape[1] - j0
         sw = sv[j0:]
     for a in levels:
-        lv = f"{round(a * 100):d}"
+        lv = f"{round(a * 100)}"
         var = at_rank(_kth(n, a) + 1)
         out[f"var_{lv}"] = var
         out[f"cvar_{lv}"] = var + float((sc * np.maximum(sv - var, 0.0)).sum()) / (

@@ -47,6 +47,10 @@ def _report_quarantine(flows, quarantine_out: Path | None) -> None:
         write_csv(flows.quarantine, quarantine_out, what="quarantine file")
 
 
+PLAN_WITHOUT = typer.Option(None, "--without", help="With --plan: leave out the plan rows of this "
+                            "rule (as plan --without); repeatable or comma-separated.")
+
+
 def assess(
     focal: str = FOCAL,
     year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX,
@@ -64,9 +68,7 @@ def assess(
     events: Path = typer.Option(None, "--events",
                                 help="Engagement ledger CSV (default: the embedded one)."),
     with_plan: bool = typer.Option(False, "--plan", help="Add the CVaR-minimising diversification plan."),
-    plan_without: list[str] = typer.Option(None, "--without", help="With --plan: leave out the "
-                                           "plan rows of this rule (as plan --without); "
-                                           "repeatable or comma-separated."),
+    plan_without: list[str] = PLAN_WITHOUT,
     actions: list[str] = typer.Option(None, "--action", help="Add the before/after evaluation of an "
                                       "action file (or a shipped example name); repeatable."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),

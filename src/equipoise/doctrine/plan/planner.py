@@ -85,9 +85,7 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
          roles: bool | None = None, critical_share: bool | None = None,
          keep_viable: bool | None = None, no_squeeze: bool | None = None,
          supply: dict[str, Supply] | None = None, corridors=None, grades=None) -> Plan:
-    """Choose target partner shares per domain that minimise the CVaR of the disruption loss
-    (``grades``: the source register's grades of the assessment it makes, as for
-    :func:`equipoise.doctrine.check.assess`).
+    """Choose target partner shares per domain that minimise the CVaR of the disruption loss.
 
     Parameters
     ----------
@@ -98,9 +96,10 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
         resolved: the front door :func:`equipoise.plan` resolves a doctrine path or None, a
         ``focal`` override and the default flows through
         :func:`equipoise.context.resolve_analysis`.
-    corridors
+    corridors, grades
         The corridor graph the correlated scenarios are drawn on (default: the assessment's,
-        :attr:`equipoise.scorecard.Basis.corridors`).
+        :attr:`equipoise.scorecard.Basis.corridors`); the source grades of the assessment it
+        makes (as for :func:`equipoise.doctrine.check.assess`).
     horizon
         Years over which the shares can move (default 5).
     max_shift
@@ -139,8 +138,7 @@ def plan(flows=None, *, doctrine=None, year: int | None = None,
     ----------
     Rockafellar, R.T. & Uryasev, S. (2000). Optimization of conditional value-at-risk. Journal
     of Risk 2(3), 21-41. Chinneck, J.W. & Dravnieks, E.W. (1991). Locating minimal infeasible
-    constraint sets in linear programs. ORSA Journal on Computing 3(2), 157-168.
-    """
+    constraint sets in linear programs. ORSA Journal on Computing 3(2), 157-168."""
     from ._compat import flags_to_without
 
     off = flags_to_without(dict(roles=roles, critical_share=critical_share,

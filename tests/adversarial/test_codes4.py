@@ -10,24 +10,8 @@ the output and that no Python traceback reaches the user.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-TRACEBACK = "Traceback (most recent call last)"
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    e = dict(os.environ, NO_COLOR="1", COLUMNS="200", PYTHONWARNINGS="ignore",
-             PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.run([sys.executable, "-m", "equipoise._cli.main", *args],
-                       capture_output=True, text=True, env=e, cwd=ROOT, timeout=300)
-    assert TRACEBACK not in p.stderr and TRACEBACK not in p.stdout, p.stderr
-    assert "internal error" not in p.stderr, p.stderr
-    return p
-
+from adversarial._cli import cli as _cli
 
 VOETEN = """rcid,session,vote,ccode,year
 5,70,1,705,2015

@@ -10,16 +10,10 @@ the output, the warehouse and that no Python traceback reaches the user.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRACEBACK = "Traceback (most recent call last)"
+from adversarial._cli import cli as _cli
 
 CASES = {  # source -> (file name, content, line, column, code, note, partners loaded)
     "eurostat": ("eu27_exports_by_partner_annual.csv",
@@ -45,14 +39,6 @@ CASES = {  # source -> (file name, content, line, column, code, note, partners l
 }
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    e = dict(os.environ, NO_COLOR="1", COLUMNS="200", PYTHONWARNINGS="ignore",
-             PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.run([sys.executable, "-m", "equipoise._cli.main", *args],
-                       capture_output=True, text=True, env=e, cwd=ROOT, timeout=300)
-    assert TRACEBACK not in p.stderr and TRACEBACK not in p.stdout, p.stderr
-    assert "internal error" not in p.stderr, p.stderr
-    return p
 
 
 @pytest.mark.parametrize("source", sorted(CASES))

@@ -9,22 +9,7 @@ import json
 
 import pytest
 
-from equipoise._cli.main import run
-
-TRACEBACK = "Traceback (most recent call last)"
-
-
-def invoke(capsys, args: list[str]) -> tuple[int, str, str]:
-    """The console script in-process: (exit code, stdout, stderr); no traceback."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        run([str(a) for a in args])
-    out, err = capsys.readouterr()
-    err = " ".join(err.split())
-    code = info.value.code
-    code = 0 if code is None else code if isinstance(code, int) else 1
-    assert TRACEBACK not in out + err
-    return code, out, err
+from adversarial._cli import invoke
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import context
+from ._results import Result
 from .scorecard import (
     EVIDENCE_SAMPLE,
     Assessment,
@@ -352,12 +353,22 @@ def shock_run(request, flows=None, *, basis: RiskBasis | None = None, screen=Non
 
 
 @dataclass(frozen=True)
-class SimulationRun:
+class SimulationRun(Result):
     """A Monte Carlo result with, when asked for, its sensitivity table (the total's VaR/CVaR
-    over the disruption probabilities x the correlations, same runs and seed)."""
+    over the disruption probabilities x the correlations, same runs and seed); its summary
+    numbers, heading and ``compare()`` are the result's."""
 
     result: Any
     sensitivity: Any = None
+
+    def heading(self) -> str:
+        return self.result.heading()
+
+    def summary_numbers(self) -> dict[str, float]:
+        return self.result.summary_numbers()
+
+    def summary(self) -> str:
+        return self.result.summary()
 
     def to_dict(self) -> dict:
         """The result's dict, with a ``sensitivity`` list of rows when computed."""

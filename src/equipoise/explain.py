@@ -231,16 +231,19 @@ def _quality_table(r, marks: dict[str, list[str]]):
 
 
 def explain_domain(flows, *, focal: str, domain: str, year: int | None = None,
-                   doctrine=None, products=None) -> DomainExplanation:
+                   doctrine=None, products=None, peers=None,
+                   corridors=None) -> DomainExplanation:
     """The rows, indicator shares and sources behind one domain's assessment (``products``:
-    the focal state's product screen records, for the goods substitutability, as in
-    :func:`equipoise.assess`)."""
+    the focal state's product screen records, for the goods substitutability; ``peers``, the
+    world panel's peer measures; ``corridors``, the corridor graph: as in
+    :func:`equipoise.assess`, so the domain explained is the one ``assess`` gives)."""
     from .assessment import assess
     from .errors import NoDataError
     from .measures.exposure import indicator_shares, supporting_years
     from .measures.quality import bounds
 
-    a = assess(flows, focal=focal, year=year, doctrine=doctrine, products=products)
+    a = assess(flows, focal=focal, year=year, doctrine=doctrine, products=products, peers=peers,
+               corridors=corridors)
     if domain not in a.domains:
         raise NoDataError(f"{focal}: no data for domain {domain!r}; domains with data: "
                           f"{sorted(a.domains)}")

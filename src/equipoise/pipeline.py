@@ -14,18 +14,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._results import Result
+
 __all__ = ["AssessRun", "assess_run", "plan_run", "run_main_job"]
 
 
 @dataclass(frozen=True)
-class AssessRun:
+class AssessRun(Result):
     """An assessment with what was asked for beside it: the CVaR plan, the evaluation of each
-    action, the plain-language narrative per domain."""
+    action, the plain-language narrative per domain; its summary numbers, heading and
+    ``compare()`` are the assessment's."""
 
     assessment: Any
     plan: Any = None
     evaluations: tuple = ()
     narrative: dict | None = None
+
+    def heading(self) -> str:
+        return self.assessment.heading()
+
+    def summary_numbers(self) -> dict[str, float]:
+        return self.assessment.summary_numbers()
+
+    def summary(self) -> str:
+        return self.assessment.summary()
 
     def to_dict(self) -> dict:
         """The assessment's dict (``assess --json``), with a ``narrative`` key when asked for."""
@@ -80,7 +92,8 @@ def assess_run(flows=None, *, doctrine=None, focal: str | None = None, year: int
         from .assessment import evaluate
 
         evaluations = tuple(evaluate(x, flows, doctrine=result.doctrine, focal=result.focal,
-                                     year=year, peers=peers, corridors=corridors)
+                                     year=year, peers=peers, products=products,
+                                     corridors=corridors)
                             for x in actions)
     if the_plan is not None or evaluations:
         from .doctrine.check import attach

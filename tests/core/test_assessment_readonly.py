@@ -99,3 +99,15 @@ def test_read_only_assessment_pickles_and_copies(mng):
     p = pickle.loads(pickle.dumps(mng.predictability))
     assert p["trade"].to_dict() == mng.predictability["trade"].to_dict()
     assert copy.deepcopy(mng.predictability)["security"].volatility == pytest.approx(1 / 3)
+
+
+def test_the_basis_grades_are_read_only():
+    # the source register's grades handed down to the assessment (audit 6): read-only too
+    import pytest
+
+    import equipoise as eq
+
+    a = eq.assess()
+    assert len(a.basis.grades) > 0
+    with pytest.raises(TypeError):
+        a.basis.grades["x"] = "A"

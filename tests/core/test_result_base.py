@@ -92,3 +92,19 @@ def test_assessment_counts_are_ints():
     assert {k: type(v) for k, v in counts.items()} == dict.fromkeys(counts, int)
     assert type(n["engagement.window.value_usd.totals.CHN"]) is float
     assert type(n["domains.trade.hhi"]) is float
+
+
+def test_the_run_wrappers_are_results_of_what_they_wrap():
+    # pipeline.AssessRun and assessment.SimulationRun (audit 6, O5): on the Result base, their
+    # summary numbers, heading and summary are the wrapped result's
+    from equipoise._results import Result
+    from equipoise.assessment import SimulationRun
+    from equipoise.pipeline import AssessRun, assess_run
+
+    assert issubclass(AssessRun, Result) and issubclass(SimulationRun, Result)
+    r = assess_run()
+    assert r.summary_numbers() == r.assessment.summary_numbers()
+    assert r.heading() == r.assessment.heading() and r.summary() == r.assessment.summary()
+    table = r.compare(r)  # two runs side by side, one column each, the assessment's numbers
+    assert len(table.columns) == 2 and len(table) == len(r.assessment.summary_numbers())
+    assert "<b>" in r._repr_html_()

@@ -152,26 +152,30 @@ def explain(
     year: int = typer.Option(None, "--year", min=YEAR_MIN, max=YEAR_MAX),
     data: list[Path] = DATA,
     doctrine: Path = DOCTRINE,
-    db: Path = typer.Option(None, "--db", help="Read flows from this warehouse (DuckDB file) "
-                            "and the trade substitutability from its product data, as assess "
-                            "--db does."),
+    db: Path = DB_PEERS,
+    panel: Path = PANEL,
+    nodes: Path = NODES,
+    edges: Path = EDGES,
+    systems: Path = SYSTEMS,
     as_json: bool = typer.Option(False, "--json"),
     csv: Path = csv_option(),
     xlsx: Path = xlsx_option(),
 ) -> None:
-    """Show the rows and sources behind one domain's numbers.
+    """Show the rows and sources behind one domain's numbers (the domain as assess gives it:
+    the same --db, --panel and --nodes/--edges/--systems).
 
     Example: equipoise explain --focal KAZ --domain security
     """
     check_exports(csv, xlsx)
-    from ..context import resolve_inputs
+    from ..context import resolve_corridors
     from ..explain import explain_domain
-    from ._common import product_screen
+    from ._common import inputs_with_peers, product_screen
 
-    the_doctrine, flows = resolve_inputs(data, focal, doctrine, db=db)
+    the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
     products = product_screen(db, the_doctrine, year)
     ex = explain_domain(flows, focal=the_doctrine.focal, domain=domain, year=year,
-                        doctrine=the_doctrine, products=products)
+                        doctrine=the_doctrine, products=products, peers=peers,
+                        corridors=resolve_corridors(the_doctrine.focal, nodes, edges, systems))
     payload = ex.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="explain", csv=csv, xlsx=xlsx)
     if as_json:

@@ -82,7 +82,7 @@ def check(
       hhi = "p50 of all states" resolved, and each rule's percentile among peers)
     """
     check_exports(csv, xlsx)
-    from ..doctrine.check import check as run_check
+    from ..assessment import check as run_check
     from ._common import inputs_with_peers, product_screen
 
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal, doctrine, db=db, panel=panel)
@@ -92,8 +92,8 @@ def check(
     result = run_check(flows, doctrine=the_doctrine, year=year, votes=votes,
                        idealpoints=idealpoints, peers=peers,
                        products=product_screen(db, the_doctrine, year),
-                       corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges, systems),
-                       grades=context.source_grades())
+                       corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges,
+                                                           systems))
     if failed:
         result = result.only_failed()
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
@@ -138,7 +138,7 @@ def evaluate(
     """
     check_exports(csv, xlsx)
     from .. import context
-    from ..doctrine.actions import evaluate as run_eval
+    from ..assessment import evaluate as run_eval
     from ..doctrine.actions import example_actions, load_action
 
     if action == "list":
@@ -151,12 +151,12 @@ def evaluate(
     act = load_action(action)
     the_doctrine, flows, peers, _ = inputs_with_peers(data, focal or act.focal, doctrine, db=db,
                                                       panel=panel)
-    result = run_eval(act, flows, doctrine=the_doctrine, year=year,
-                      corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges, systems),
-                      events=context.events_or_none(the_doctrine.focal),
+    # the front door (as eq.evaluate): the ledger, the source grades and the graph's resolution
+    result = run_eval(act, flows, doctrine=the_doctrine, focal=the_doctrine.focal, year=year,
+                      corridors=context.resolve_corridors(the_doctrine.focal, nodes, edges,
+                                                          systems),
                       n_scenarios=scenarios, seed=seed, peers=peers,
-                      products=product_screen(db, the_doctrine, year),
-                      grades=context.source_grades())
+                      products=product_screen(db, the_doctrine, year))
     payload = result.to_dict() if as_json or csv or xlsx else None  # one dict for both
     write_exports(payload, kind="evaluate", csv=csv, xlsx=xlsx)
     if as_json:

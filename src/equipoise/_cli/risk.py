@@ -181,7 +181,7 @@ def corridors(
     source: str = typer.Option(None, "--from", help="Source node id (e.g. KZ_OIL)."),
     to: str = typer.Option(None, "--to", help="Sink node id(s), comma-separated."),
     system: str = typer.Option(None, "--system",
-                               help="A named flow problem of the shipped graph instead of "
+                               help="A named flow system of the graph (its --systems, else the shipped ones) instead of "
                                     "--from/--to (oil_export, gas_export, gas_transit, rail_transit)."),
     without: str = typer.Option(None, "--without", help="Countries whose nodes are removed, e.g. RUS,AZE."),
     contingencies: int = typer.Option(0, "--contingencies", min=0, max=2,
@@ -190,6 +190,7 @@ def corridors(
                                help="Your nodes CSV (id, country, kind[, capacity])."),
     edges: Path = typer.Option(None, "--edges",
                                help="Your edges CSV (source, target, capacity, mode[, unit])."),
+    systems: Path = SYSTEMS,
     focal: str = FOCAL,
     as_json: bool = JSON,
     csv: Path = csv_option(),
@@ -210,23 +211,25 @@ def corridors(
       equipoise corridors --nodes n.csv --edges e.csv --from A --to X,Y --json
     """
     check_exports(csv, xlsx)
+    from ..context import resolve_corridors
     from ..errors import CorridorError
-    from ..risk.corridors import analyse_corridors, load_corridors, load_systems
+    from ..risk.corridors import analyse_corridors, load_corridors, systems_of
 
     focal = focal_code(focal)
-    g = load_corridors(nodes, edges, focal=focal)
+    # the graph with its flow systems, resolved as every command resolves it; without one
+    # (none ships for the focal state) load_corridors says so, located
+    g = resolve_corridors(focal, nodes, edges, systems) or load_corridors(focal=focal)
+    sy = systems_of(g)
     if system is not None:
-        sy = load_systems(focal)
         row = sy[sy["system"] == system]
         if row.empty:
             raise CorridorError(f"--system: {system!r} unknown; expecting one of "
                                 f"{list(sy['system'])}")
         source, to = row["source"].iat[0], row["sinks"].iat[0].replace(";", ",")
     if not source or not to:
-        sy = load_systems(focal)
         hint = "; ".join(f"{r.system}: --from {r.source} --to {r.sinks}" for r in sy.itertuples())
         raise CorridorError("give --from NODE and --to NODE[,NODE...] (or --system NAME)"
-                            + (f"; shipped systems: {hint}" if hint else ""))
+                            + (f"; the graph's systems: {hint}" if hint else ""))
     res = analyse_corridors(g, source, to, without=_split(without) or [],
                             contingencies=contingencies, focal=focal)
     payload = res.to_dict() if as_json or csv or xlsx else None  # one dict for both

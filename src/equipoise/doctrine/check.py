@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import reference
 from .._results import RichSummary, fmt_fixed, fmt_signed
-from ..scorecard import Assessment, Basis, Check, build, check_payload, peer_cell
+from ..scorecard import Assessment, Basis, Check, FrozenMap, build, check_payload, peer_cell
 
 __all__ = ["DoctrineCheck", "assess", "attach", "basis_of", "check", "check_assessment",
            "check_rules_of", "require_resolved", "rule_source_rows", "source_rows"]
@@ -354,7 +354,7 @@ def basis_of(doctrine, corridors=None, grades=None) -> Basis:
                  critical_share=t.critical_share, low_substitutability=t.low_substitutability,
                  # a percentile among peers is resolved per domain by the rule, not here
                  hhi=t.hhi if isinstance(t.hhi, float) else float("nan"),
-                 squeeze_share=t.squeeze_share, grades=dict(grades or {}),
+                 squeeze_share=t.squeeze_share, grades=FrozenMap(grades or {}),
                  **_substitution(doctrine, corridors))
 
 

@@ -204,7 +204,8 @@ class Context:
         self.check_domain(domain)
         return self._cached(("explain", domain, year), lambda: clean(explain_domain(
             self.flows, focal=self.focal, domain=domain, year=year,
-            doctrine=self.doctrine, products=self.products).to_dict()))
+            doctrine=self.doctrine, products=self.products, peers=self.peers,
+            corridors=self.corridors).to_dict()))
 
     def sources_json(self, domain: str | None = None) -> list[dict]:
         """What ``equipoise sources --json`` prints."""
@@ -425,7 +426,8 @@ class Context:
                                      "removals together) are evaluated per request")
 
         def run() -> dict:
-            ev = evaluate(action, self.flows, doctrine=self.doctrine, focal=self.focal)
+            ev = evaluate(action, self.flows, doctrine=self.doctrine, focal=self.focal,
+                          peers=self.peers, products=self.products, corridors=self.corridors)
             return clean(ev.to_dict())
 
         import hashlib

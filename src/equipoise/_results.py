@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 import io
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["Result", "RichSummary", "fmt_fixed", "fmt_number", "fmt_share", "fmt_sig", "fmt_signed",
            "html_table"]
@@ -282,6 +282,26 @@ class Result:
                           index=pd.Index(keys, name="quantity"),
                           dtype=object if whole else float)
         return df
+
+
+class WrappedResult(Result):
+    """A result that carries another beside what was asked for (a run's plan, a sensitivity
+    table): its heading, summary, summary numbers and so ``compare()`` are those of the result
+    in the attribute named by ``wrapped``."""
+
+    wrapped: ClassVar[str]
+
+    def _inner(self) -> Result:
+        return getattr(self, self.wrapped)
+
+    def heading(self) -> str:
+        return self._inner().heading()
+
+    def summary_numbers(self) -> dict[str, float]:
+        return self._inner().summary_numbers()
+
+    def summary(self) -> str:
+        return self._inner().summary()
 
 
 def _is_int(x: Any) -> bool:

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import context
-from ._results import Result
+from ._results import WrappedResult
 from .scorecard import (
     EVIDENCE_SAMPLE,
     Assessment,
@@ -353,7 +353,7 @@ def shock_run(request, flows=None, *, basis: RiskBasis | None = None, screen=Non
 
 
 @dataclass(frozen=True)
-class SimulationRun(Result):
+class SimulationRun(WrappedResult):
     """A Monte Carlo result with, when asked for, its sensitivity table (the total's VaR/CVaR
     over the disruption probabilities x the correlations, same runs and seed); its summary
     numbers, heading and ``compare()`` are the result's."""
@@ -361,14 +361,7 @@ class SimulationRun(Result):
     result: Any
     sensitivity: Any = None
 
-    def heading(self) -> str:
-        return self.result.heading()
-
-    def summary_numbers(self) -> dict[str, float]:
-        return self.result.summary_numbers()
-
-    def summary(self) -> str:
-        return self.result.summary()
+    wrapped: ClassVar[str] = "result"
 
     def to_dict(self) -> dict:
         """The result's dict, with a ``sensitivity`` list of rows when computed."""

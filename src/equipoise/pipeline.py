@@ -12,15 +12,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from ._results import Result
+from ._results import WrappedResult
 
 __all__ = ["AssessRun", "assess_run", "plan_run", "run_main_job"]
 
 
 @dataclass(frozen=True)
-class AssessRun(Result):
+class AssessRun(WrappedResult):
     """An assessment with what was asked for beside it: the CVaR plan, the evaluation of each
     action, the plain-language narrative per domain; its summary numbers, heading and
     ``compare()`` are the assessment's."""
@@ -30,14 +30,7 @@ class AssessRun(Result):
     evaluations: tuple = ()
     narrative: dict | None = None
 
-    def heading(self) -> str:
-        return self.assessment.heading()
-
-    def summary_numbers(self) -> dict[str, float]:
-        return self.assessment.summary_numbers()
-
-    def summary(self) -> str:
-        return self.assessment.summary()
+    wrapped: ClassVar[str] = "assessment"
 
     def to_dict(self) -> dict:
         """The assessment's dict (``assess --json``), with a ``narrative`` key when asked for."""

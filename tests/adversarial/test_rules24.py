@@ -4,25 +4,12 @@ code 2, an error that says what was seen and what was expected, and no Python tr
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from equipoise._cli.main import run
+from adversarial.test_doctrine import cli
 
 NODES = "id,country,kind\nCN_X,CHN,hub\nUS_X,USA,hub\n"
 EDGES = "source,target,capacity,mode,route\nCN_X,US_X,1,rail,test route\n"
-
-
-def cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    """Exit code and stderr + stdout of ``equipoise ARGS`` run in this process."""
-    monkeypatch.setattr(sys, "argv", ["equipoise", *args])
-    with pytest.raises(SystemExit) as e:
-        run()
-    out = capsys.readouterr()
-    text = out.err + out.out
-    assert "Traceback (most recent call last)" not in text
-    return e.value.code, text
 
 
 def _files(tmp_path, nodes: str = NODES, edges: str = EDGES):
